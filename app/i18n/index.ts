@@ -1,0 +1,66 @@
+import { common } from "./messages/common";
+import { DEFAULT_LANG, type UiLang } from "./languages";
+
+export * from "./languages";
+
+/**
+ * Every UI string, by area. A new area: add a file in ./messages built with defineMessages()
+ * and list it here.
+ */
+const areas = [common] as const;
+
+type Area = (typeof areas)[number];
+type KeysOf<A> = A extends { en: infer E } ? keyof E : never;
+export type MessageKey = KeysOf<Area> & string;
+type PluralKey<K> = K extends `${infer B}_other` ? B : never;
+export type PluralMessageKey = PluralKey<MessageKey>;
+
+export type Vars = Record<string, string | number>;
+
+const dictionaries: Record<UiLang, Record<string, string>> = { en: {}, ru: {}, kk: {} };
+for (const area of areas) {
+  for (const lang of Object.keys(dictionaries) as UiLang[]) Object.assign(dictionaries[lang], area[lang]);
+}
+
+function fill(template: string, vars?: Vars) {
+  if (!vars) return template;
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
+}
+
+const pluralRules = new Map<UiLang, Intl.PluralRules>();
+
+export interface Translator {
+  lang: UiLang;
+  t: (key: MessageKey, vars?: Vars) => string;
+  /** `plural("home.signatures", 5)` picks home.signatures_one/_few/_many/_other by the language's rules. */
+  plural: (base: PluralMessageKey, count: number, vars?: Vars) => string;
+  number: (n: number) => string;
+  date: (d: Date | string, style?: "long" | "short" | "datetime") => string;
+}
+
+export function translator(lang: UiLang): Translator {
+  const dict = dictionaries[lang];
+  const fallback = dictionaries[DEFAULT_LANG];
+  const t = (key: MessageKey, vars?: Vars) => fill(dict[key] ?? fallback[key] ?? key, vars);
+  let rules = pluralRules.get(lang);
+  if (!rules) pluralRules.set(lang, (rules = new Intl.PluralRules(lang)));
+  const numberFormat = new Intl.NumberFormat(lang);
+  return {
+    lang,
+    t,
+    plural: (base, count, vars) => {
+      const form = rules.select(count);
+      const key = `${base}_${form}`;
+      const template = dict[key] ?? dict[`${base}_other`] ?? fallback[`${base}_other`] ?? base;
+      return fill(template, { count: numberFormat.format(count), ...vars });
+    },
+    number: (n) => numberFormat.format(n),
+    date: (d, style = "long") => {
+      const date = typeof d === "string" ? new Date(d) : d;
+      if (style === "datetime") {
+        return new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }).format(date) + " UTC";
+      }
+      return new Intl.DateTimeFormat(lang, { dateStyle: style === "long" ? "long" : "medium", timeZone: "UTC" }).format(date);
+    },
+  };
+}

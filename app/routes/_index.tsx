@@ -1,0 +1,51 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import { Link, useLoaderData } from "@remix-run/react";
+import { useT } from "~/i18n/react";
+import { translator, isUiLang } from "~/i18n";
+import { homeAppeals } from "~/services/home.server";
+import { requestLanguage } from "~/utils/lang.server";
+
+export const meta: MetaFunction = ({ matches }) => {
+  const root = matches.find((m) => m.id === "root")?.data as { lang?: string } | undefined;
+  const { t } = translator(isUiLang(root?.lang) ? root.lang : "en");
+  return [{ title: `${t("home.title")} · ${t("app.name")}` }, { name: "description", content: t("app.tagline") }];
+};
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const { lang } = requestLanguage(request);
+  const appeals = await homeAppeals(lang);
+  return json({ appeals });
+}
+
+export default function Home() {
+  const { appeals } = useLoaderData<typeof loader>();
+  const { t, plural } = useT();
+  return (
+    <>
+      <h1>{t("home.title")}</h1>
+      <p className="lead">{t("home.intro")}</p>
+      {appeals.length === 0 ? (
+        <div className="empty-state">
+          <p>{t("home.empty")}</p>
+          <p>{t("home.emptyHint")}</p>
+        </div>
+      ) : (
+        <ul className="appeal-list">
+          {appeals.map((appeal) => (
+            <li key={appeal.slug} className="appeal-card">
+              <h2 lang={appeal.lang}>
+                <Link to={`/appeals/${appeal.slug}`}>{appeal.title}</Link>
+              </h2>
+              {appeal.summary ? <p lang={appeal.lang}>{appeal.summary}</p> : null}
+              <p className="meta">
+                <span className={`badge badge-${appeal.status}`}>{t(`status.${appeal.status}`)}</span>{" "}
+                <span>{plural("home.signatures", appeal.confirmed)}</span>
+              </p>
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}

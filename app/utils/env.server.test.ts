@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { parseEnv } from "./env.server";
+
+describe("configuration", () => {
+  it("has working defaults for development", () => {
+    const env = parseEnv({});
+    expect(env.PORT).toBe(3000);
+    expect(env.APP_URL).toBe("http://localhost:3000");
+    expect(env.DATABASE_URL).toBeUndefined();
+    expect(env.DATA_DIR).toMatch(/\.data$/);
+  });
+
+  it.each([
+    [{ PORT: "eighty" }, "Invalid configuration: PORT must be a number"],
+    [{ PORT: "70000" }, "Invalid configuration: PORT must be between 0 and 65535"],
+    [{ DATABASE_URL: "mysql://x" }, "Invalid configuration: DATABASE_URL must be a URL starting with postgres:// or postgresql://"],
+    [{ SMTP_URL: "not a url" }, "Invalid configuration: SMTP_URL must be a URL starting with smtp:// or smtps://"],
+    [{ APP_URL: "example.org" }, "Invalid configuration: APP_URL must be an absolute http:// or https:// URL"],
+    [{ NODE_ENV: "production" }, "Invalid configuration: SESSION_SECRET is required in production and must be at least 32 characters"],
+  ])("stops with one line naming the variable: %j", (input, message) => {
+    expect(() => parseEnv(input)).toThrowError(message);
+  });
+
+  it("accepts a complete production configuration", () => {
+    const env = parseEnv({
+      NODE_ENV: "production",
+      SESSION_SECRET: "x".repeat(40),
+      APP_URL: "https://appeals.example.org/",
+      DATABASE_URL: "postgres://u:p@db:5432/appeals",
+      SMTP_URL: "smtp://mail:25",
+    });
+    expect(env.APP_URL).toBe("https://appeals.example.org");
+  });
+});

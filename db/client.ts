@@ -1,0 +1,53 @@
+import { Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
+import type { Database } from "./schema.js";
+
+// bigint (int8) columns and count(*) come back as JS numbers: our ids and counts stay far below 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+export type DB = Kysely<Database>;
+
+export interface DbHandle {
+  db: DB;
+  pool: pg.Pool;
+  url: string;
+}
+
+export function createDb(url: string, options: { max?: number } = {}): DbHandle {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: 3_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // A dropped connection (database restarted) must not crash the process: the pool
+  // discards the client and the next query opens a new one.
+  pool.on("error", () => undefined);
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool, url };
+}
+
+// One pool per process, shared by the server, the Remix build and the workers, which
+// may each hold their own copy of this module.
+const g = globalThis as typeof globalThis & { __appealsDb?: DbHandle; __appealsDbUrl?: string };
+
+/** Where the process' database lives: DATABASE_URL, or the embedded cluster's URL set at start. */
+export function setDatabaseUrl(url: string) {
+  g.__appealsDbUrl = url;
+}
+
+export function databaseUrl(): string {
+  const url = g.__appealsDbUrl ?? process.env.DATABASE_URL;
+  if (!url) throw new Error("No database configured: set DATABASE_URL or start the embedded database first");
+  return url;
+}
+
+export function getDb(): DB {
+  g.__appealsDb ??= createDb(databaseUrl());
+  return g.__appealsDb.db;
+}
+
+export async function closeDb() {
+  const handle = g.__appealsDb;
+  g.__appealsDb = undefined;
+  if (handle) await handle.db.destroy();
+}

@@ -1,0 +1,24 @@
+import { pathToFileURL } from "node:url";
+import { Migrator, type Kysely } from "kysely";
+import { migrations } from "./migrations/index.js";
+
+/** Applies every pending migration; throws with the failing migration's name. */
+export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === "Error");
+  if (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`Migration ${failed?.migrationName ?? ""} failed: ${reason}`);
+  }
+  return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+}
+
+// `npm run db:migrate`: against DATABASE_URL, or the embedded cluster when it is unset.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const { withDatabase } = await import("../scripts/lib/with-database.js");
+  await withDatabase(async () => {
+    // openDatabase() has migrated already; report the state.
+    console.log("Database is up to date");
+  });
+}

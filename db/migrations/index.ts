@@ -1,0 +1,10 @@
+import type { Migration } from "kysely";
+import * as m20261122T0200 from "./2026-11-22T0200_foundation.js";
+
+/**
+ * Every migration, in order. Listed statically (not read from the folder) so the same code
+ * runs under tsx, vitest and bundlers. A new migration: a new, later-dated file, added here.
+ */
+export const migrations: Record<string, Migration> = {
+  "2026-11-22T0200_foundation": m20261122T0200,
+};

@@ -1,0 +1,254 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
+
+/** Columns with a database default: optional on insert. */
+type Defaulted<T> = ColumnType<T, T | undefined, T>;
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+export type Role = "owner" | "editor";
+export type AppealStatus = "draft" | "published" | "closed" | "delivered";
+export type FieldMode = "off" | "optional" | "required";
+export type Disclosure = "public" | "initials" | "private";
+export type SignatureStatus = "pending" | "confirmed" | "withdrawn" | "removed";
+export type TokenPurpose = "confirm" | "reject" | "withdraw" | "unsubscribe";
+export type OutboxStatus = "pending" | "sent" | "failed" | "kept";
+
+export interface AddresseeText {
+  name: string;
+  position: string;
+  institution: string;
+}
+
+/** What a revision freezes: every language version and the addressees, as published. */
+export interface RevisionContent {
+  versions: Record<string, { title: string; summary: string; body: string }>;
+  addressees: Array<{ id: number; email: string | null; translations: Record<string, AddresseeText> }>;
+}
+
+export interface OutboxAttachment {
+  filename: string;
+  /** A key of the storage module (under DATA_DIR). */
+  storageKey: string;
+  contentType: string;
+}
+
+export interface OrganizationsTable {
+  id: Generated<number>;
+  name: string;
+  created_at: Timestamp;
+}
+
+export interface UsersTable {
+  id: Generated<number>;
+  email: string;
+  name: string | null;
+  session_version: Defaulted<number>;
+  created_at: Timestamp;
+}
+
+export interface MembershipsTable {
+  organization_id: number;
+  user_id: number;
+  role: Role;
+  created_at: Timestamp;
+}
+
+export interface LoginTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  token_hash: Buffer;
+  expires_at: Date | string;
+  used_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
+export interface AppealsTable {
+  id: Generated<number>;
+  organization_id: number;
+  slug: string;
+  original_language: string;
+  status: Defaulted<AppealStatus>;
+  goal: number | null;
+  closes_at: NullableTimestamp;
+  field_city: Defaulted<FieldMode>;
+  field_country: Defaulted<FieldMode>;
+  field_organization: Defaulted<FieldMode>;
+  field_position: Defaulted<FieldMode>;
+  show_public_list: Defaulted<boolean>;
+  current_revision: Defaulted<number>;
+  created_by: number | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  published_at: NullableTimestamp;
+  closed_at: NullableTimestamp;
+  delivered_at: NullableTimestamp;
+}
+
+export interface AppealVersionsTable {
+  appeal_id: number;
+  lang: string;
+  title: Defaulted<string>;
+  summary: Defaulted<string>;
+  body: Defaulted<string>;
+}
+
+export interface AddresseesTable {
+  id: Generated<number>;
+  appeal_id: number;
+  position: number;
+  email: string | null;
+  translations: ColumnType<Record<string, AddresseeText>, string | undefined, string>;
+}
+
+export interface AppealRevisionsTable {
+  appeal_id: number;
+  number: number;
+  change_note: Defaulted<string>;
+  content: ColumnType<RevisionContent, string, string>;
+  created_by: number | null;
+  created_at: Timestamp;
+}
+
+export interface AttachmentsTable {
+  id: Generated<number>;
+  appeal_id: number;
+  lang: string;
+  filename: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  storage_key: string;
+  created_at: Timestamp;
+}
+
+export interface SignaturesTable {
+  id: Generated<number>;
+  appeal_id: number;
+  revision: number;
+  lang: string;
+  status: Defaulted<SignatureStatus>;
+  name: string;
+  city: string | null;
+  country: string | null;
+  organization: string | null;
+  position: string | null;
+  disclosure: Disclosure;
+  keep_informed: Defaulted<boolean>;
+  email: string | null;
+  email_key: string | null;
+  ip_hash: string | null;
+  hidden: Defaulted<boolean>;
+  removed_reason: string | null;
+  created_at: Timestamp;
+  confirmed_at: NullableTimestamp;
+  withdrawn_at: NullableTimestamp;
+}
+
+export interface SignatureTokensTable {
+  token_hash: Buffer;
+  signature_id: number;
+  purpose: TokenPurpose;
+  expires_at: Date | string;
+  used_at: NullableTimestamp;
+}
+
+export interface CountDeltasTable {
+  id: Generated<number>;
+  appeal_id: number;
+  confirmed: Defaulted<number>;
+  pending: Defaulted<number>;
+}
+
+export interface AppealCountsTable {
+  appeal_id: number;
+  confirmed: Defaulted<number>;
+  pending: Defaulted<number>;
+  updated_at: Timestamp;
+}
+
+export interface OutboxTable {
+  id: Generated<number>;
+  kind: string;
+  to_address: string;
+  subject: string;
+  html: string;
+  text: string;
+  headers: ColumnType<Record<string, string>, string | undefined, string>;
+  attachments: ColumnType<OutboxAttachment[], string | undefined, string>;
+  status: Defaulted<OutboxStatus>;
+  attempts: Defaulted<number>;
+  next_attempt_at: Timestamp;
+  last_error: string | null;
+  created_at: Timestamp;
+  sent_at: NullableTimestamp;
+}
+
+export interface AbuseEventsTable {
+  id: Generated<number>;
+  kind: string;
+  appeal_id: number | null;
+  created_at: Timestamp;
+}
+
+export interface LettersTable {
+  id: Generated<number>;
+  appeal_id: number;
+  code: string;
+  lang: string;
+  revision: number;
+  count: number;
+  digest: string;
+  file_sha256: string | null;
+  storage_key: string | null;
+  status: Defaulted<"pending" | "ready" | "failed">;
+  progress: Defaulted<number>;
+  error: string | null;
+  created_by: number | null;
+  created_at: Timestamp;
+}
+
+export interface DeliveriesTable {
+  id: Generated<number>;
+  appeal_id: number;
+  letter_id: number;
+  addressee_id: number | null;
+  outbox_id: number | null;
+  created_by: number | null;
+  created_at: Timestamp;
+}
+
+export interface UpdatesTable {
+  id: Generated<number>;
+  appeal_id: number;
+  kind: "update" | "response";
+  content: ColumnType<Record<string, { title: string; body: string }>, string, string>;
+  created_by: number | null;
+  created_at: Timestamp;
+}
+
+export interface Database {
+  organizations: OrganizationsTable;
+  users: UsersTable;
+  memberships: MembershipsTable;
+  login_tokens: LoginTokensTable;
+  appeals: AppealsTable;
+  appeal_versions: AppealVersionsTable;
+  addressees: AddresseesTable;
+  appeal_revisions: AppealRevisionsTable;
+  attachments: AttachmentsTable;
+  signatures: SignaturesTable;
+  signature_tokens: SignatureTokensTable;
+  count_deltas: CountDeltasTable;
+  appeal_counts: AppealCountsTable;
+  outbox: OutboxTable;
+  abuse_events: AbuseEventsTable;
+  letters: LettersTable;
+  deliveries: DeliveriesTable;
+  updates: UpdatesTable;
+}
+
+export type Appeal = Selectable<AppealsTable>;
+export type NewAppeal = Insertable<AppealsTable>;
+export type AppealUpdate = Updateable<AppealsTable>;
+export type Signature = Selectable<SignaturesTable>;
+export type OutboxRow = Selectable<OutboxTable>;

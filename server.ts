@@ -1,0 +1,88 @@
+/**
+ * `npm start`: validate the configuration, open the database (embedded by default), migrate,
+ * build if needed, serve, run the background jobs, and shut down gracefully.
+ */
+import type { Server } from "node:http";
+import { pathToFileURL } from "node:url";
+import type { ServerBuild } from "@remix-run/node";
+import { EnvError, env } from "./app/utils/env.server.js";
+import { openDatabase, type OpenDatabase } from "./db/boot.js";
+import { buildEntry, buildIfNeeded } from "./server/build-if-needed.js";
+import { createHttpApp } from "./server/http.js";
+import { startBackgroundJobs } from "./server/jobs.js";
+
+const log = (line: string) => console.log(`[appeals] ${line}`);
+
+async function main() {
+  let config;
+  try {
+    config = env();
+  } catch (error) {
+    if (error instanceof EnvError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  let database: OpenDatabase | undefined;
+  let server: Server | undefined;
+  let stopJobs: () => Promise<void> = async () => undefined;
+  let shuttingDown = false;
+
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log(`${signal}: shutting down`);
+    const force = setTimeout(() => {
+      log("in-flight requests did not finish within 10 s; exiting");
+      process.exit(1);
+    }, 10_000);
+    force.unref();
+    // Stop accepting; finish in-flight requests; then jobs, pool, embedded database.
+    await new Promise<void>((resolve) => {
+      if (!server) return resolve();
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+    await stopJobs();
+    await database?.close();
+    log("stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+
+  try {
+    database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, log });
+    log(database.embedded ? `embedded PostgreSQL ready (data in ${config.DATA_DIR}/pg)` : "using DATABASE_URL");
+  } catch (error) {
+    console.error(`Could not open the database: ${error instanceof Error ? error.message : String(error)}`);
+    await database?.close();
+    process.exit(1);
+  }
+
+  const { prepareData } = await import("./server/prepare-data.js");
+  await prepareData(database.db, config, log);
+
+  buildIfNeeded(log);
+  const build = (await import(pathToFileURL(buildEntry).href)) as ServerBuild;
+  const app = createHttpApp({
+    build,
+    mode: "production",
+    logRequests: config.LOG_REQUESTS !== "0",
+    isProduction: config.NODE_ENV === "production",
+  });
+  stopJobs = startBackgroundJobs(config, log);
+  server = app.listen(config.PORT, config.HOST, () => {
+    const address = server?.address();
+    const port = typeof address === "object" && address ? address.port : config.PORT;
+    log(`listening on http://localhost:${port}`);
+  });
+  server.keepAliveTimeout = 5_000;
+}
+
+void main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
