@@ -1,11 +1,11 @@
-import type { HeadersFunction, LinksFunction, LoaderFunctionArgs } from "@remix-run/node";
+import type { HeadersFunction, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { Links, Meta, Outlet, Scripts, ScrollRestoration, useLoaderData } from "@remix-run/react";
+import { isRouteErrorResponse, Links, Meta, Outlet, Scripts, ScrollRestoration, useLoaderData } from "@remix-run/react";
 import type { ReactNode } from "react";
 import { GeneralErrorBoundary } from "./components/error-boundary";
 import { SiteFooter, SiteHeader } from "./components/layout";
 import { useNonce } from "./components/nonce";
-import type { UiLang } from "./i18n";
+import { isUiLang, translator, type UiLang } from "./i18n";
 import { useLang } from "./i18n/react";
 import { langCookie, requestLanguage } from "./utils/lang.server";
 
@@ -13,6 +13,17 @@ export const links: LinksFunction = () => [
   { rel: "stylesheet", href: "/app.css" },
   { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
 ];
+
+/** Titles for the error pages (routes set their own otherwise). */
+export const meta: MetaFunction<typeof loader> = ({ data, error }) => {
+  const errorLang = isRouteErrorResponse(error) ? (error.data as { lang?: unknown } | null)?.lang : undefined;
+  const lang = data?.lang ?? (isUiLang(errorLang) ? errorLang : "en");
+  const { t } = translator(lang);
+  if (!error) return [{ title: t("app.name") }];
+  const status = isRouteErrorResponse(error) ? error.status : 500;
+  const title = status === 404 ? t("error.404.title") : status === 400 ? t("error.400.title") : status === 403 || status === 401 ? t("error.403.title") : t("error.500.title");
+  return [{ title: `${title} · ${t("app.name")}` }];
+};
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const negotiated = requestLanguage(request);

@@ -61,7 +61,7 @@ export type Env = Omit<z.infer<typeof schema>, "APP_URL" | "SESSION_SECRET"> & {
 
 export class EnvError extends Error {}
 
-export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
+export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
   const result = schema.safeParse(source);
   if (!result.success) {
     const issue = result.error.issues[0];

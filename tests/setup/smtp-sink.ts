@@ -1,0 +1,111 @@
+import type { AddressInfo } from "node:net";
+import { simpleParser, type ParsedMail } from "mailparser";
+import { SMTPServer } from "smtp-server";
+
+export interface ReceivedMail {
+  to: string[];
+  from: string;
+  subject: string;
+  text: string;
+  html: string;
+  headers: Record<string, string>;
+  attachments: Array<{ filename: string; contentType: string; size: number; content: Buffer }>;
+  receivedAt: number;
+}
+
+function toMail(parsed: ParsedMail, envelopeTo: string[]): ReceivedMail {
+  const headers: Record<string, string> = {};
+  for (const line of parsed.headerLines) headers[line.key] = line.line.slice(line.key.length + 1).trim();
+  return {
+    to: envelopeTo,
+    from: parsed.from?.text ?? "",
+    subject: parsed.subject ?? "",
+    text: parsed.text ?? "",
+    html: typeof parsed.html === "string" ? parsed.html : "",
+    headers,
+    attachments: parsed.attachments.map((a) => ({
+      filename: a.filename ?? "",
+      contentType: a.contentType,
+      size: a.size,
+      content: a.content,
+    })),
+    receivedAt: Date.now(),
+  };
+}
+
+/**
+ * A real SMTP server on 127.0.0.1 that keeps what it receives, for tests: nodemailer in the
+ * app talks SMTP to it exactly as it would to a mail relay. `rejectWith` makes it refuse mail
+ * (a temporary 451 or a permanent 550) to test retries.
+ */
+export class SmtpSink {
+  readonly messages: ReceivedMail[] = [];
+  rejectWith: { code: number; message: string } | null = null;
+  private server: SMTPServer;
+  port = 0;
+
+  constructor() {
+    this.server = this.create();
+  }
+
+  private create() {
+    return new SMTPServer({
+      authOptional: true,
+      disabledCommands: ["STARTTLS"],
+      logger: false,
+      size: 50 * 1024 * 1024,
+      onRcptTo: (address, _session, callback) => {
+        if (this.rejectWith) {
+          const error = new Error(this.rejectWith.message) as Error & { responseCode: number };
+          error.responseCode = this.rejectWith.code;
+          return callback(error);
+        }
+        callback();
+      },
+      onData: (stream, session, callback) => {
+        const to = session.envelope.rcptTo.map((r) => r.address);
+        simpleParser(stream)
+          .then((parsed) => {
+            this.messages.push(toMail(parsed, to));
+            callback();
+          })
+          .catch((error: Error) => callback(error));
+      },
+    });
+  }
+
+  async start(port = 0): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(port, "127.0.0.1", () => resolve());
+    });
+    const address = (this.server as unknown as { server: { address(): AddressInfo } }).server.address();
+    this.port = address.port;
+    return this.port;
+  }
+
+  get url() {
+    return `smtp://127.0.0.1:${this.port}`;
+  }
+
+  /** Stops listening (connections are refused) until `start()` is called again on the same port. */
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server = this.create();
+  }
+
+  to(address: string): ReceivedMail[] {
+    const wanted = address.toLowerCase();
+    return this.messages.filter((m) => m.to.some((t) => t.toLowerCase() === wanted));
+  }
+
+  async waitFor(predicate: (m: ReceivedMail) => boolean, timeoutMs = 15_000): Promise<ReceivedMail> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.messages.find(predicate);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no matching e-mail within ${timeoutMs} ms (have ${this.messages.length})`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
