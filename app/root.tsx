@@ -7,6 +7,7 @@ import { SiteFooter, SiteHeader } from "./components/layout";
 import { useNonce } from "./components/nonce";
 import { isUiLang, translator, type UiLang } from "./i18n";
 import { useLang } from "./i18n/react";
+import { currentUser } from "./services/session.server";
 import { langCookie, requestLanguage } from "./utils/lang.server";
 
 export const links: LinksFunction = () => [
@@ -32,7 +33,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
   }
   const headers = new Headers({ Vary: "Cookie, Accept-Language" });
   if (negotiated.remember) headers.append("Set-Cookie", langCookie(negotiated.remember));
-  return json({ lang: negotiated.lang }, { headers });
+  const user = await currentUser(request);
+  return json({ lang: negotiated.lang, signedIn: Boolean(user) }, { headers });
 }
 
 export const headers: HeadersFunction = ({ loaderHeaders, errorHeaders }) => {
@@ -64,10 +66,10 @@ export function Layout({ children }: { children: ReactNode }) {
 }
 
 export default function App() {
-  const { lang } = useLoaderData<typeof loader>();
+  const { lang, signedIn } = useLoaderData<typeof loader>();
   return (
     <>
-      <SiteHeader lang={lang} />
+      <SiteHeader lang={lang} signedIn={signedIn} />
       <main id="main" className="container">
         <Outlet />
       </main>

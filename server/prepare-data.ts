@@ -1,5 +1,14 @@
 import type { DB } from "../db/client.js";
 import type { Env } from "../app/utils/env.server.js";
+import { databaseIsEmpty, seedDemo } from "../app/services/demo-data.server.js";
 
-/** Start-up data tasks (demo data on an empty database when asked). */
-export async function prepareData(_db: DB, _config: Env, _log: (line: string) => void): Promise<void> {}
+/** On an empty database: load the demo when SEED_DEMO=1, otherwise say how to. */
+export async function prepareData(_db: DB, config: Env, log: (line: string) => void): Promise<void> {
+  if (!(await databaseIsEmpty())) return;
+  if (config.SEED_DEMO === "1") {
+    await seedDemo();
+    log("demo data loaded (SEED_DEMO=1): /appeals/demo-appeal");
+  } else {
+    log("the database is empty: load the demo appeal with `npm run db:seed` (or start with SEED_DEMO=1)");
+  }
+}

@@ -1,4 +1,8 @@
+import { appeals } from "./messages/appeals";
+import { auth } from "./messages/auth";
 import { common } from "./messages/common";
+import { dashboard } from "./messages/dashboard";
+import { mailbox } from "./messages/mailbox";
 import { DEFAULT_LANG, type UiLang } from "./languages";
 
 export * from "./languages";
@@ -7,7 +11,7 @@ export * from "./languages";
  * Every UI string, by area. A new area: add a file in ./messages built with defineMessages()
  * and list it here.
  */
-const areas = [common] as const;
+const areas = [common, auth, appeals, dashboard, mailbox] as const;
 
 type Area = (typeof areas)[number];
 type KeysOf<A> = A extends { en: infer E } ? keyof E : never;
@@ -63,4 +67,14 @@ export function translator(lang: UiLang): Translator {
       return new Intl.DateTimeFormat(lang, { dateStyle: style === "long" ? "long" : "medium", timeZone: "UTC" }).format(date);
     },
   };
+}
+
+/** A language's name in another language ("Russian", "русский", "орыс тілі"), capitalised. */
+export function languageName(code: string, inLang: string): string {
+  try {
+    const name = new Intl.DisplayNames([inLang], { type: "language" }).of(code) ?? code;
+    return name.charAt(0).toLocaleUpperCase(inLang) + name.slice(1);
+  } catch {
+    return code;
+  }
 }

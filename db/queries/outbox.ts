@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import type { Database, OutboxAttachment } from "../schema.js";
+import type { Database, OutboxAttachment, OutboxRow } from "../schema.js";
 
 export interface NewMail {
   kind: string;
@@ -30,4 +30,115 @@ export async function enqueueMail(db: Kysely<Database>, mail: NewMail): Promise<
     .returning("id")
     .executeTakeFirstOrThrow();
   return row.id;
+}
+
+/*
+ * The worker's side. A claim leases rows: it moves their next_attempt_at to the end of the
+ * lease (and counts the attempt) in one short statement, so the row locks last only for that
+ * statement and other workers skip the rows (SKIP LOCKED now, the future next_attempt_at
+ * after the commit). Each row is then settled on its own as soon as its send resolves.
+ */
+
+/** Leases up to `limit` due, pending rows, oldest due first. */
+export async function claimDueMails(
+  db: Kysely<Database>,
+  options: { now: Date; leaseUntil: Date; limit: number },
+): Promise<OutboxRow[]> {
+  const rows = await db
+    .updateTable("outbox")
+    .set((eb) => ({ attempts: eb("attempts", "+", 1), next_attempt_at: options.leaseUntil }))
+    .where("id", "in", (eb) =>
+      eb
+        .selectFrom("outbox")
+        .select("id")
+        .where("status", "=", "pending")
+        .where("next_attempt_at", "<=", options.now)
+        .orderBy("next_attempt_at")
+        .orderBy("id")
+        .limit(options.limit)
+        .forUpdate()
+        .skipLocked(),
+    )
+    .returningAll()
+    .execute();
+  return rows.sort((a, b) => a.id - b.id);
+}
+
+/** The SMTP server accepted the row's message. */
+export async function markMailSent(db: Kysely<Database>, id: number, at: Date): Promise<void> {
+  await db.updateTable("outbox").set({ status: "sent", sent_at: at }).where("id", "=", id).execute();
+}
+
+/** A temporary failure: try again at `nextAttemptAt`. */
+export async function markMailRetry(db: Kysely<Database>, id: number, nextAttemptAt: Date, error: string): Promise<void> {
+  await db
+    .updateTable("outbox")
+    .set({ next_attempt_at: nextAttemptAt, last_error: error })
+    .where("id", "=", id)
+    .where("status", "=", "pending")
+    .execute();
+}
+
+/** A permanent failure (or too many attempts): never retried. */
+export async function markMailFailed(db: Kysely<Database>, id: number, error: string): Promise<void> {
+  await db
+    .updateTable("outbox")
+    .set({ status: "failed", last_error: error })
+    .where("id", "=", id)
+    .where("status", "=", "pending")
+    .execute();
+}
+
+/** Gives back leased rows whose send never started: due at once, the attempt not counted. */
+export async function releaseMails(db: Kysely<Database>, ids: number[], at: Date): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable("outbox")
+    .set((eb) => ({ attempts: eb("attempts", "-", 1), next_attempt_at: at }))
+    .where("id", "in", ids)
+    .where("status", "=", "pending")
+    .execute();
+}
+
+/** Without SMTP: moves up to `limit` due rows to 'kept' (shown in the dev mailbox). */
+export async function keepDueMails(db: Kysely<Database>, options: { now: Date; limit: number }): Promise<number> {
+  const rows = await db
+    .updateTable("outbox")
+    .set({ status: "kept" })
+    .where("id", "in", (eb) =>
+      eb
+        .selectFrom("outbox")
+        .select("id")
+        .where("status", "=", "pending")
+        .where("next_attempt_at", "<=", options.now)
+        .orderBy("next_attempt_at")
+        .orderBy("id")
+        .limit(options.limit)
+        .forUpdate()
+        .skipLocked(),
+    )
+    .returning("id")
+    .execute();
+  return rows.length;
+}
+
+export type KeptMailSummary = Pick<OutboxRow, "id" | "created_at" | "kind" | "to_address" | "subject">;
+
+/** Kept mails, newest first; `before` (an id) pages back. */
+export async function listKeptMails(
+  db: Kysely<Database>,
+  options: { limit: number; before?: number },
+): Promise<KeptMailSummary[]> {
+  let query = db
+    .selectFrom("outbox")
+    .select(["id", "created_at", "kind", "to_address", "subject"])
+    .where("status", "=", "kept")
+    .orderBy("id", "desc")
+    .limit(options.limit);
+  if (options.before !== undefined) query = query.where("id", "<", options.before);
+  return query.execute();
+}
+
+export async function findKeptMail(db: Kysely<Database>, id: number): Promise<OutboxRow | undefined> {
+  return db.selectFrom("outbox").selectAll().where("id", "=", id).where("status", "=", "kept").executeTakeFirst();
 }

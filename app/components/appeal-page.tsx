@@ -1,0 +1,152 @@
+import type { ReactNode } from "react";
+import { languageName, NATIVE_NAMES, isContentLang } from "~/i18n";
+import { useT } from "~/i18n/react";
+import type { AppealView } from "~/services/public-appeal.server";
+
+type View = Omit<AppealView, never>;
+
+function formatSize(bytes: number) {
+  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`;
+}
+
+/** The public page of an appeal (also used, with a banner, as the organizers' preview). */
+export function AppealPage({ view, pageUrl, basePath, signForm, signatories }: { view: View; pageUrl: string; basePath: string; signForm?: ReactNode; signatories?: ReactNode }) {
+  const { t, plural, date, number, lang: uiLang } = useT();
+  const originalName = languageName(view.originalLanguage, uiLang);
+  const percent = view.goal ? Math.min(100, Math.round((view.confirmed / view.goal) * 100)) : 0;
+  const encoded = encodeURIComponent(pageUrl);
+  const text = encodeURIComponent(view.title);
+  return (
+    <article className="appeal" lang={view.lang}>
+      {view.preview ? (
+        <p className="notice" role="status" lang={uiLang}>
+          {t("appeal.previewBanner")}
+        </p>
+      ) : null}
+      {view.languages.length > 1 ? (
+        <nav className="version-switcher" aria-label={t("appeal.versions")} lang={uiLang}>
+          <span>{t("appeal.versions")}:</span>
+          <ul className="inline-list">
+            {view.languages.map((code) => (
+              <li key={code}>
+                <a href={`${basePath}?lang=${code}`} hrefLang={code} lang={code} aria-current={code === view.lang ? "true" : undefined}>
+                  {isContentLang(code) ? NATIVE_NAMES[code] : code}
+                </a>
+                {code === view.originalLanguage ? <span className="hint" lang={uiLang}> ({t("appeal.original")})</span> : null}
+              </li>
+            ))}
+          </ul>
+        </nav>
+      ) : null}
+
+      <section aria-labelledby="addressees-h" className="addressees">
+        <h2 id="addressees-h" className="label" lang={uiLang}>
+          {t("appeal.addressedTo")}
+        </h2>
+        <ul>
+          {view.addressees.map((a, i) => (
+            <li key={i}>
+              <strong>{a.name}</strong>
+              {a.position ? <>, {a.position}</> : null}
+              {a.institution ? <>, {a.institution}</> : null}
+            </li>
+          ))}
+        </ul>
+      </section>
+
+      <h1>{view.title}</h1>
+      {view.summary ? <p className="lead">{view.summary}</p> : null}
+      {view.isTranslation ? (
+        <p className="translation-note" lang={uiLang}>
+          {t("appeal.translationFrom", { language: originalName })}
+        </p>
+      ) : null}
+      <p className="meta" lang={uiLang}>
+        {view.publishedAt ? t("appeal.publishedOn", { date: date(view.publishedAt), organization: view.organization }) : view.organization}
+        {view.revisedAt ? (
+          <>
+            {" · "}
+            <a href="#changes">{t("appeal.revisedOn", { date: date(view.revisedAt), revision: view.revision })}</a>
+          </>
+        ) : null}
+      </p>
+
+      <div className="count-box" lang={uiLang}>
+        <p className="count">
+          <strong>{plural("home.signatures", view.confirmed)}</strong>
+        </p>
+        {view.goal ? (
+          <>
+            <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={view.goal} aria-valuenow={view.confirmed} aria-label={t("appeal.goal", { goal: number(view.goal) })}>
+              <span style={{ width: `${percent}%` }} />
+            </div>
+            <p className="hint">{t("appeal.progress", { count: number(view.confirmed), goal: number(view.goal) })}</p>
+          </>
+        ) : null}
+        {view.status === "published" && view.closesAt ? <p className="hint">{t("appeal.closesOn", { date: date(view.closesAt) })}</p> : null}
+        {view.status === "closed" ? <p className="notice">{t("appeal.closedNotice", { count: number(view.confirmed) })}</p> : null}
+        {view.status === "delivered" ? <p className="notice">{t("appeal.deliveredNotice", { count: number(view.confirmed) })}</p> : null}
+      </div>
+
+      <div className="appeal-body" dangerouslySetInnerHTML={{ __html: view.bodyHtml }} />
+
+      {view.attachments.length ? (
+        <section aria-labelledby="attachments-h" lang={uiLang}>
+          <h2 id="attachments-h">{t("appeal.attachments")}</h2>
+          <ul>
+            {view.attachments.map((f) => (
+              <li key={f.id}>
+                <a href={`/appeals/${view.slug}/attachments/${f.id}`} download>
+                  {f.filename}
+                </a>{" "}
+                <span className="hint">
+                  ({isContentLang(f.lang) ? NATIVE_NAMES[f.lang] : f.lang}, {f.contentType === "application/pdf" ? "PDF" : f.contentType.replace("image/", "").toUpperCase()}, {formatSize(f.size)})
+                </span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+
+      {view.changes.length ? (
+        <section id="changes" aria-labelledby="changes-h" lang={uiLang}>
+          <h2 id="changes-h">{t("appeal.changes")}</h2>
+          <ul>
+            {view.changes.map((c) => (
+              <li key={c.number}>
+                {t("appeal.revisedOn", { date: date(c.date), revision: c.number })}: <span lang={view.originalLanguage}>{c.note}</span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+
+      {signForm ? (
+        <section id="sign" aria-labelledby="sign-h" className="sign-box" lang={uiLang}>
+          <h2 id="sign-h">{t("appeal.signTitle")}</h2>
+          {signForm}
+        </section>
+      ) : null}
+
+      {signatories}
+
+      {!view.preview ? (
+        <section aria-labelledby="share-h" lang={uiLang}>
+          <h2 id="share-h">{t("appeal.share")}</h2>
+          <p>
+            <label htmlFor="share-url">{t("appeal.shareLink")}</label>
+            <input id="share-url" type="url" readOnly value={pageUrl} />
+          </p>
+          <ul className="inline-list share-links">
+            <li><a href={`https://t.me/share/url?url=${encoded}&text=${text}`} rel="noopener noreferrer">Telegram</a></li>
+            <li><a href={`https://wa.me/?text=${text}%20${encoded}`} rel="noopener noreferrer">WhatsApp</a></li>
+            <li><a href={`https://www.facebook.com/sharer/sharer.php?u=${encoded}`} rel="noopener noreferrer">Facebook</a></li>
+            <li><a href={`https://x.com/intent/post?url=${encoded}&text=${text}`} rel="noopener noreferrer">X</a></li>
+            <li><a href={`https://vk.com/share.php?url=${encoded}`} rel="noopener noreferrer">VK</a></li>
+            <li><a href={`mailto:?subject=${text}&body=${encoded}`}>E-mail</a></li>
+          </ul>
+        </section>
+      ) : null}
+    </article>
+  );
+}

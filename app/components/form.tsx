@@ -1,0 +1,78 @@
+import type { ReactNode } from "react";
+import { useT } from "~/i18n/react";
+import type { MessageKey, Translator } from "~/i18n";
+
+/** Translates an error code from a schema (`key` or `key:arg`). */
+export function errorText(t: Translator["t"], code: string | undefined): string | undefined {
+  if (!code) return undefined;
+  const [key = "", arg] = code.split(":");
+  return t(key as MessageKey, arg ? { max: arg } : undefined);
+}
+
+interface FieldProps {
+  name: string;
+  label: string;
+  hint?: string;
+  error?: string;
+  defaultValue?: string | number | null;
+  type?: "text" | "email" | "number" | "url" | "date" | "datetime-local";
+  required?: boolean;
+  multiline?: boolean;
+  rows?: number;
+  maxLength?: number;
+  autoComplete?: string;
+  lang?: string;
+  dir?: string;
+  inputMode?: "text" | "email" | "numeric";
+}
+
+/** A labelled input with its hint and its error, wired for screen readers. */
+export function Field(props: FieldProps) {
+  const { t } = useT();
+  const id = `f-${props.name}`;
+  const message = errorText(t, props.error);
+  const describedBy = [props.hint ? `${id}-hint` : null, message ? `${id}-error` : null].filter(Boolean).join(" ") || undefined;
+  const common = {
+    id,
+    name: props.name,
+    defaultValue: props.defaultValue ?? undefined,
+    required: props.required,
+    maxLength: props.maxLength,
+    "aria-invalid": message ? true : undefined,
+    "aria-describedby": describedBy,
+    autoComplete: props.autoComplete,
+    lang: props.lang,
+  } as const;
+  return (
+    <div className="field">
+      <label htmlFor={id}>
+        {props.label}
+        {props.required ? <span aria-hidden="true"> *</span> : null}
+      </label>
+      {props.hint ? (
+        <p id={`${id}-hint`} className="hint">
+          {props.hint}
+        </p>
+      ) : null}
+      {props.multiline ? (
+        <textarea {...common} rows={props.rows ?? 10} />
+      ) : (
+        <input {...common} type={props.type ?? "text"} inputMode={props.inputMode} />
+      )}
+      {message ? (
+        <p id={`${id}-error`} className="field-error">
+          {message}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+export function FormError({ children }: { children?: ReactNode }) {
+  if (!children) return null;
+  return (
+    <div className="form-error" role="alert">
+      {children}
+    </div>
+  );
+}

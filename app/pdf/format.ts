@@ -1,0 +1,84 @@
+import { letterLanguage, letterStrings, pluralize, type LetterStrings } from "./strings";
+
+/**
+ * Language-dependent formatting for one letter: numbers, plural counts, dates, country and
+ * language names, all through Intl in the letter's language (Node ships full ICU, which knows
+ * Kazakh, Kyrgyz, Uzbek and Tajik). Dates are printed in UTC and the column heading says so.
+ *
+ * The two per-row lookups (date, country) are memoised in maps bounded by a size cap, so a
+ * million rows cost a handful of Intl calls, and memory stays flat.
+ */
+export class LetterFormat {
+  readonly lang: string;
+  readonly strings: LetterStrings;
+  private readonly numbers: Intl.NumberFormat;
+  private readonly plural: Intl.PluralRules;
+  private readonly longDate: Intl.DateTimeFormat;
+  private readonly shortDate: Intl.DateTimeFormat;
+  private readonly regions: Intl.DisplayNames;
+  private readonly languages: Intl.DisplayNames;
+  private readonly days = new Map<number, string>();
+  private readonly countries = new Map<string, string>();
+
+  constructor(lang: string) {
+    this.lang = letterLanguage(lang);
+    this.strings = letterStrings(lang);
+    this.numbers = new Intl.NumberFormat(this.lang);
+    this.plural = new Intl.PluralRules(this.lang);
+    this.longDate = new Intl.DateTimeFormat(this.lang, { dateStyle: "long", timeZone: "UTC" });
+    this.shortDate = new Intl.DateTimeFormat(this.lang, { year: "numeric", month: "2-digit", day: "2-digit", timeZone: "UTC" });
+    this.regions = new Intl.DisplayNames(this.lang, { type: "region", fallback: "code" });
+    this.languages = new Intl.DisplayNames(this.lang, { type: "language", fallback: "code" });
+  }
+
+  number(n: number): string {
+    return this.numbers.format(n);
+  }
+
+  /** "1 234 signatories" with the right plural form. */
+  signatories(n: number): string {
+    return pluralize(this.strings.signatories, this.plural, n, this.number(n));
+  }
+
+  /** The letter's date line, e.g. "5 марта 2025 г.". */
+  date(d: Date): string {
+    return this.longDate.format(d);
+  }
+
+  /** Compact date for a list row, e.g. "05.03.2025"; memoised per UTC day. */
+  day(d: Date): string {
+    const key = Math.floor(d.getTime() / 86_400_000);
+    let s = this.days.get(key);
+    if (s === undefined) {
+      s = Number.isFinite(key) ? this.shortDate.format(d) : "";
+      if (this.days.size >= 4096) this.days.clear();
+      this.days.set(key, s);
+    }
+    return s;
+  }
+
+  /** Country name from an ISO 3166 code, in the letter's language; an unknown code prints as given. */
+  country(code: string): string {
+    let s = this.countries.get(code);
+    if (s === undefined) {
+      const upper = code.trim().toUpperCase();
+      try {
+        s = this.regions.of(upper) ?? upper;
+      } catch {
+        s = code.trim();
+      }
+      if (this.countries.size >= 1024) this.countries.clear();
+      this.countries.set(code, s);
+    }
+    return s;
+  }
+
+  /** A language's name in the letter's language ("Russian", "русский", "орыс тілі"). */
+  languageName(code: string): string {
+    try {
+      return this.languages.of(code) ?? code;
+    } catch {
+      return code;
+    }
+  }
+}

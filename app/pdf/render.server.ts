@@ -1,0 +1,548 @@
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import PDFDocument from "pdfkit";
+import { NATIVE_NAMES } from "../i18n/languages";
+import { LetterFormat } from "./format";
+import {
+  CONTENT_LEFT,
+  CONTENT_RIGHT,
+  CONTENT_WIDTH,
+  FOOTER,
+  MARGIN,
+  PAGE_HEIGHT,
+  ROWS_PER_FULL_PAGE,
+  TABLE,
+  planList,
+  type ListPlan,
+} from "./layout";
+import { BODY, drawMarkdown, drawPlain, ensureSpace, type BodyContext, type FontName } from "./markdown.server";
+import { PdfSink } from "./output.server";
+import { clearLayoutCache, embeddedFont, setFileId, type EmbeddedFont } from "./pdfkit-internals.server";
+import { PrintableText } from "./printable.server";
+import { RawFont, RawPage } from "./raw-text.server";
+import { letterLanguage } from "./strings";
+
+/**
+ * The pure drawing step of the delivery letter: data in, PDF bytes out, nothing else.
+ *
+ * Layout: heading (organization, date, addressees, title, revision, translation note), the body
+ * from Markdown, then the signatory list as a table of fixed-height rows. Every page has a footer
+ * with "page X of Y", the appeal address, the count and the verification code.
+ *
+ * How Y is known before page 1 is written (pages are streamed, never buffered): the front matter
+ * (heading + body + list title) is first drawn into a throwaway document — a dry run, a few ms —
+ * which gives its page count and the y where the table starts. Every list row has the same
+ * height, so the rest is arithmetic (layout.ts, `planList`). The real run asserts it lands on the
+ * same page and y.
+ *
+ * Memory stays flat with the row count: pages are flushed as soon as the next one starts
+ * (no bufferPages), rows are drawn with raw text operators that bypass pdfkit's unbounded
+ * per-word layout cache (which is also emptied on every page), per-row Intl results are memoised
+ * in capped maps, and output waits for the destination to drain (output.server.ts). What still
+ * grows is pdfkit's per-object bookkeeping (~3 small objects and one xref offset per page).
+ *
+ * Same input, same bytes: CreationDate/ModDate are `generatedAt`, the trailer /ID is an md5 of
+ * the snapshot id and language, fonts are subset in first-use order, nothing reads the clock.
+ */
+
+export interface LetterAddressee {
+  name: string;
+  position: string;
+  institution: string;
+}
+
+export interface LetterSignatory {
+  name: string;
+  city: string | null;
+  country: string | null;
+  organization: string | null;
+  position: string | null;
+  confirmedAt: Date;
+  /** Revision the signer signed. */
+  revision: number;
+}
+
+export interface LetterInput {
+  /** Letter language: en, ru, kk, uk, pl, de, fr, es, ky, uz, tg (others fall back to English strings). */
+  lang: string;
+  /** If lang !== originalLanguage the letter is a translation and says so. */
+  originalLanguage: string;
+  organization: string;
+  /** Snapshot time; also the PDF's CreationDate/ModDate. */
+  generatedAt: Date;
+  /** Pins the PDF file ID (deterministic bytes). */
+  snapshotId: string;
+  title: string;
+  bodyMarkdown: string;
+  addressees: LetterAddressee[];
+  /** Current revision number of the text. */
+  revision: number;
+  /** Printed on every page. */
+  appealUrl: string;
+  /** Printed on every page, e.g. "7K3Q-9XWD-M2PA". */
+  verificationCode: string;
+  /** Printed in every footer after the code. */
+  verifyUrl: string;
+  /** Number of signatories `rows` will yield (the page count depends on it). */
+  count: number;
+}
+
+export interface RenderResult {
+  pages: number;
+  /**
+   * Signatories (as given) whose row shows a transliteration, marked † in the letter: the name or
+   * another field of theirs is in a script the letter cannot print (see printable.server.ts).
+   * At most FLAGGED_LIMIT names are listed; `flaggedTotal` counts them all.
+   */
+  flaggedNames: string[];
+  flaggedTotal: number;
+}
+
+export interface LetterPart {
+  input: LetterInput;
+  rows: () => AsyncIterable<LetterSignatory>;
+}
+
+export const FLAGGED_LIMIT = 10_000;
+
+const TEXT = "#111111";
+const MUTED = "#4a4a4a";
+const RAW_MUTED = 0.35;
+const RAW_LIGHT = 0.45;
+const TRANSLIT_MARK = " †";
+
+const FONT_FILES: Record<FontName, string> = {
+  regular: "DejaVuSans.ttf",
+  bold: "DejaVuSans-Bold.ttf",
+  italic: "DejaVuSans-Oblique.ttf",
+  boldItalic: "DejaVuSans-BoldOblique.ttf",
+  mono: "DejaVuSansMono.ttf",
+};
+const FONT_NAMES: FontName[] = ["regular", "bold", "italic", "boldItalic", "mono"];
+
+let fontBytes: Map<FontName, Buffer> | null = null;
+
+/** The DejaVu TTF files, read once per process. Never pdfkit's built-in Helvetica (no Cyrillic). */
+function fontFiles(): Map<FontName, Buffer> {
+  if (!fontBytes) {
+    const require = createRequire(import.meta.url);
+    const dir = path.join(path.dirname(require.resolve("dejavu-fonts-ttf/package.json")), "ttf");
+    fontBytes = new Map(FONT_NAMES.map((name) => [name, fs.readFileSync(path.join(dir, FONT_FILES[name]))]));
+  }
+  return fontBytes;
+}
+
+/** The fonts of one pdfkit document, as pdfkit objects and as raw-text fonts. */
+interface DocFonts {
+  embedded: EmbeddedFont[];
+  regular: RawFont;
+  bold: RawFont;
+  /** The fontkit fonts user text must be printable in (mono is only for code blocks). */
+  letterFonts: EmbeddedFont["font"][];
+}
+
+function createDocument(meta: { title: string; author: string; date: Date; lang: string; keywords: string }): {
+  doc: PDFKit.PDFDocument;
+  fonts: DocFonts;
+} {
+  const doc = new PDFDocument({
+    size: "A4",
+    margins: { ...MARGIN },
+    autoFirstPage: false,
+    bufferPages: false,
+    compress: true,
+    lang: meta.lang,
+    displayTitle: true,
+    info: {
+      Title: meta.title,
+      Author: meta.author,
+      Keywords: meta.keywords,
+      Creator: "Appeals",
+      Producer: "Appeals (PDFKit)",
+      CreationDate: meta.date,
+      ModDate: meta.date,
+    },
+  });
+  for (const [name, bytes] of fontFiles()) doc.registerFont(name, bytes);
+  // Selecting each font once creates pdfkit's font objects in a fixed order (F1…F5), so the
+  // resource names never depend on the text. A font is only embedded if something used it.
+  const embedded = FONT_NAMES.map((name) => embeddedFont(doc, name));
+  const [regular, bold, italic, boldItalic] = embedded;
+  doc.font("regular");
+  return {
+    doc,
+    fonts: {
+      embedded,
+      regular: new RawFont(regular),
+      bold: new RawFont(bold),
+      letterFonts: [regular.font, bold.font, italic.font, boldItalic.font],
+    },
+  };
+}
+
+/** Collects flagged names across parts, capped. */
+class Flags {
+  names: string[] = [];
+  private seen = new Set<string>();
+  total = 0;
+  add(name: string): void {
+    this.total++;
+    if (this.names.length < FLAGGED_LIMIT && !this.seen.has(name)) {
+      this.seen.add(name);
+      this.names.push(name);
+    }
+  }
+}
+
+interface FrontMatterEnd {
+  pages: number;
+  tableTop: number;
+}
+
+/** Draws one letter (one language) into a document. */
+class LetterWriter {
+  pageNo = 0;
+  private readonly fmt: LetterFormat;
+  private readonly footer: { countText: string; codeText: string; separator: string };
+
+  constructor(
+    private readonly doc: PDFKit.PDFDocument,
+    private readonly fonts: DocFonts,
+    private readonly input: LetterInput,
+    private readonly printable: PrintableText,
+    /** null in the dry run: no footers, nothing counts. */
+    private readonly totalPages: number | null,
+    private readonly flags: Flags | null,
+  ) {
+    this.fmt = new LetterFormat(input.lang);
+    this.footer = {
+      countText: this.fmt.signatories(input.count),
+      codeText: this.fmt.strings.verificationCode(this.clean(input.verificationCode)),
+      separator: " · ",
+    };
+  }
+
+  private clean(text: string, trim = true): string {
+    return this.printable.clean(text, trim).text;
+  }
+
+  /** pdfkit 'pageAdded': count the page, bound the caches, draw the footer. */
+  onPageAdded(): void {
+    this.pageNo++;
+    for (const font of this.fonts.embedded) clearLayoutCache(font);
+    if (this.totalPages !== null) this.drawFooter();
+  }
+
+  private drawFooter(): void {
+    const { doc, input, fmt } = this;
+    const { regular } = this.fonts;
+    const size = FOOTER.size;
+    const page = new RawPage(PAGE_HEIGHT);
+    const leftWidth = CONTENT_WIDTH - FOOTER.rightWidth - 12;
+    page.rule(CONTENT_LEFT, CONTENT_RIGHT, FOOTER.ruleY, 0.5, 0.55);
+
+    const appealUrl = regular.fit(this.clean(input.appealUrl), size, leftWidth);
+    page.text(regular, size, CONTENT_LEFT, FOOTER.line1Top, appealUrl, RAW_MUTED);
+    const pageText = fmt.strings.page(fmt.number(this.pageNo), fmt.number(this.totalPages ?? 0));
+    page.textRight(this.fonts.bold, size, CONTENT_RIGHT, FOOTER.line1Top, pageText, RAW_MUTED);
+
+    const lead = this.footer.codeText + this.footer.separator;
+    const leadWidth = regular.width(lead, size);
+    const verifyUrl = regular.fit(this.clean(input.verifyUrl), size, Math.max(0, leftWidth - leadWidth));
+    page.text(regular, size, CONTENT_LEFT, FOOTER.line2Top, lead + verifyUrl, RAW_MUTED);
+    page.textRight(regular, size, CONTENT_RIGHT, FOOTER.line2Top, this.footer.countText, RAW_MUTED);
+    page.flush(doc);
+
+    const lineBox = size * 1.2;
+    if (/^https?:\/\//i.test(input.appealUrl)) doc.link(CONTENT_LEFT, FOOTER.line1Top, regular.width(appealUrl, size), lineBox, input.appealUrl);
+    if (/^https?:\/\//i.test(input.verifyUrl)) doc.link(CONTENT_LEFT + leadWidth, FOOTER.line2Top, regular.width(verifyUrl, size), lineBox, input.verifyUrl);
+  }
+
+  private bodyContext(): BodyContext {
+    return { doc: this.doc, clean: (s) => this.clean(s, false), newPage: () => this.doc.addPage() };
+  }
+
+  /** Heading, body and the list's title; returns where the table starts. */
+  drawFrontMatter(outlineTitle: string | null): FrontMatterEnd {
+    const { doc, input, fmt } = this;
+    const s = fmt.strings;
+    const ctx = this.bodyContext();
+    doc.addPage();
+    if (outlineTitle !== null) doc.outline.addItem(outlineTitle);
+
+    // Organization (left) and date (right).
+    const top = MARGIN.top;
+    const orgWidth = CONTENT_WIDTH * 0.62;
+    doc.y = top;
+    drawPlain(doc, this.clean(input.organization), "bold", CONTENT_LEFT, orgWidth, 12, TEXT, 1);
+    const afterOrg = doc.y;
+    doc.font("regular").fontSize(10).fillColor(MUTED);
+    doc.text(fmt.date(input.generatedAt), CONTENT_LEFT + orgWidth, top + 1.5, { width: CONTENT_WIDTH - orgWidth, align: "right" });
+    doc.x = CONTENT_LEFT;
+    doc.y = Math.max(afterOrg, doc.y) + 6;
+    doc.save().moveTo(CONTENT_LEFT, doc.y).lineTo(CONTENT_RIGHT, doc.y).lineWidth(0.6).strokeColor("#777777").stroke().restore();
+    doc.y += 16;
+
+    // Addressees, in the right half, as official letters do.
+    if (input.addressees.length > 0) {
+      const x = CONTENT_LEFT + CONTENT_WIDTH * 0.46;
+      const width = CONTENT_RIGHT - x;
+      drawPlain(doc, s.to, "regular", x, width, 8.5, MUTED, 1);
+      doc.y += 3;
+      input.addressees.forEach((a, i) => {
+        if (i > 0) doc.y += 7;
+        ensureSpace(ctx, 40);
+        drawPlain(doc, this.clean(a.name), "bold", x, width, 10.5, TEXT, 1);
+        if (a.position.trim()) drawPlain(doc, this.clean(a.position), "regular", x, width, 9.5, TEXT, 1);
+        if (a.institution.trim()) drawPlain(doc, this.clean(a.institution), "regular", x, width, 9.5, TEXT, 1);
+      });
+      doc.y += 22;
+    }
+
+    // Title, revision, translation note.
+    ensureSpace(ctx, 80);
+    drawPlain(doc, this.clean(input.title), "bold", CONTENT_LEFT, CONTENT_WIDTH, 15, TEXT, 2);
+    doc.y += 5;
+    drawPlain(doc, s.revision(fmt.number(input.revision)), "regular", CONTENT_LEFT, CONTENT_WIDTH, 8.5, MUTED, 1);
+    if (letterLanguage(input.lang) !== letterLanguage(input.originalLanguage)) {
+      const note = s.translationNote(fmt.languageName(input.originalLanguage));
+      drawPlain(doc, note, "italic", CONTENT_LEFT, CONTENT_WIDTH, 8.5, MUTED, 1);
+    }
+    doc.y += 14;
+
+    drawMarkdown(ctx, input.bodyMarkdown);
+
+    // The signatory section title, kept with the table header and a few rows.
+    doc.font("bold").fontSize(13);
+    const titleHeight = doc.currentLineHeight(true) + 4;
+    const legend = input.revision > 1 && input.count > 0;
+    const needed =
+      input.count > 0
+        ? titleHeight + 14 + (legend ? 22 : 0) + TABLE.gapBefore + TABLE.headerHeight + TABLE.minRowsWithTitle * TABLE.rowHeight
+        : titleHeight + 40;
+    if (doc.y > MARGIN.top) doc.y += 12;
+    ensureSpace(ctx, needed);
+    drawPlain(doc, s.signatoriesTitle, "bold", CONTENT_LEFT, CONTENT_WIDTH, 13, TEXT, 2);
+    doc.y += 2;
+    if (input.count > 0) {
+      const intro = `${fmt.signatories(input.count)} · ${s.asOf(fmt.date(input.generatedAt))}`;
+      drawPlain(doc, intro, "regular", CONTENT_LEFT, CONTENT_WIDTH, 9, MUTED, 1);
+      if (legend) drawPlain(doc, s.revisionLegend, "italic", CONTENT_LEFT, CONTENT_WIDTH, 8, MUTED, 1);
+      doc.y += TABLE.gapBefore;
+    } else {
+      doc.y += 4;
+      drawPlain(doc, s.noSignatures, "regular", CONTENT_LEFT, CONTENT_WIDTH, BODY.size, TEXT);
+    }
+    return { pages: this.pageNo, tableTop: doc.y };
+  }
+
+  private drawTableHeader(page: RawPage, top: number): void {
+    const { regular, bold } = this.fonts;
+    const c = TABLE.columns;
+    const s = this.fmt.strings.columns;
+    const size = TABLE.headerSize;
+    const line1 = top + 2;
+    const line2 = top + 11.5;
+    page.textRight(bold, size, c.numberRight, line1, bold.fit(s.number, size, 34), 0.2);
+    page.text(bold, size, c.name, line1, bold.fit(s.name, size, c.nameWidth), 0.2);
+    page.text(regular, size, c.name, line2, regular.fit(s.nameDetail, size, c.nameWidth), RAW_MUTED);
+    page.text(bold, size, c.place, line1, bold.fit(s.city, size, c.placeWidth), 0.2);
+    page.text(regular, size, c.place, line2, regular.fit(s.country, size, c.placeWidth), RAW_MUTED);
+    page.text(bold, size, c.date, line1, bold.fit(s.confirmed, size, c.dateWidth), 0.2);
+    page.text(regular, size, c.date, line2, regular.fit(s.confirmedDetail, size, c.dateWidth), RAW_MUTED);
+    page.rule(CONTENT_LEFT, CONTENT_RIGHT, top + TABLE.headerHeight - 3, 0.8, 0.25);
+  }
+
+  /** One cell's text fitted to `width`, † appended when transliterated. */
+  private cell(raw: string | null, size: number, width: number, marked: { any: boolean }): string {
+    if (!raw) return "";
+    const p = this.printable.clean(raw);
+    const font = this.fonts.regular;
+    if (!p.transliterated) return font.fit(p.text, size, width);
+    marked.any = true;
+    return font.fit(p.text, size, width - font.width(TRANSLIT_MARK, size)) + TRANSLIT_MARK;
+  }
+
+  /** Draws row `index` with its top at `top`; returns whether it shows a transliteration. */
+  private drawRow(page: RawPage, index: number, row: LetterSignatory, top: number): boolean {
+    const { regular } = this.fonts;
+    const c = TABLE.columns;
+    const s1 = TABLE.line1Size;
+    const s2 = TABLE.line2Size;
+    const line1 = top + 2.5;
+    const line2 = top + 12;
+    const marked = { any: false };
+
+    const name = this.cell(row.name, s1, c.nameWidth, marked);
+    const nameFlagged = marked.any;
+    const detail = [row.organization, row.position].filter((v): v is string => !!v && v.trim() !== "").join(", ");
+    const country = row.country ? this.fmt.country(row.country) : null;
+
+    page.textRight(regular, 8, c.numberRight, line1 + 0.4, String(index + 1), RAW_LIGHT);
+    page.text(regular, s1, c.name, line1, name, 0);
+    page.text(regular, s1, c.place, line1, this.cell(row.city, s1, c.placeWidth, marked), 0);
+    page.text(regular, s1, c.date, line1, regular.fit(this.fmt.day(row.confirmedAt), s1, c.dateWidth), 0);
+    page.text(regular, s2, c.name, line2, this.cell(detail, s2, c.nameWidth, marked), RAW_MUTED);
+    page.text(regular, s2, c.place, line2, this.cell(country, s2, c.placeWidth, marked), RAW_MUTED);
+    if (row.revision !== this.input.revision) {
+      const rev = this.fmt.strings.signedRevision(this.fmt.number(row.revision));
+      page.text(regular, s2, c.date, line2, regular.fit(rev, s2, c.dateWidth), RAW_MUTED);
+    }
+    page.rule(CONTENT_LEFT, CONTENT_RIGHT, top + TABLE.rowHeight, 0.3, 0.82);
+    if (marked.any || nameFlagged) {
+      this.flags?.add(row.name);
+      return true;
+    }
+    return false;
+  }
+
+  private drawLegend(page: RawPage): void {
+    const { regular } = this.fonts;
+    const text = regular.fit(this.fmt.strings.transliterated, 7, CONTENT_WIDTH);
+    page.text(regular, 7, CONTENT_LEFT, FOOTER.legendTop, text, RAW_MUTED);
+  }
+
+  /** The signatory table, streamed page by page. */
+  async drawList(rows: AsyncIterable<LetterSignatory>, plan: ListPlan, tableTop: number, sink: PdfSink): Promise<void> {
+    const { doc, input } = this;
+    let capacity = plan.firstPageRows;
+    let tableY = tableTop;
+    let onPage = 0;
+    let index = 0;
+    let headerDrawn = false;
+    let flaggedOnPage = false;
+    let page = new RawPage(PAGE_HEIGHT);
+    const finishPage = () => {
+      if (flaggedOnPage) this.drawLegend(page);
+      page.flush(doc);
+      flaggedOnPage = false;
+    };
+    for await (const row of rows) {
+      if (index >= input.count) throw new Error(`the signatory rows yielded more than count (${input.count})`);
+      if (onPage >= capacity) {
+        finishPage();
+        await sink.ready();
+        doc.addPage();
+        page = new RawPage(PAGE_HEIGHT);
+        tableY = MARGIN.top;
+        capacity = ROWS_PER_FULL_PAGE;
+        onPage = 0;
+        headerDrawn = false;
+      }
+      if (!headerDrawn) {
+        this.drawTableHeader(page, tableY);
+        headerDrawn = true;
+      }
+      if (this.drawRow(page, index, row, tableY + TABLE.headerHeight + onPage * TABLE.rowHeight)) flaggedOnPage = true;
+      onPage++;
+      index++;
+    }
+    finishPage();
+    if (index !== input.count) throw new Error(`the signatory rows yielded ${index} rows, count said ${input.count}`);
+  }
+}
+
+interface PartPlan {
+  front: FrontMatterEnd;
+  list: ListPlan;
+  total: number;
+}
+
+/** Lays out the front matter in a throwaway document to learn its page count and end. */
+function dryRun(input: LetterInput, printable: PrintableText | null): { plan: PartPlan; printable: PrintableText } {
+  const { doc, fonts } = createDocument({ title: input.title, author: input.organization, date: input.generatedAt, lang: input.lang, keywords: "" });
+  const text = printable ?? new PrintableText(fonts.letterFonts);
+  const writer = new LetterWriter(doc, fonts, input, text, null, null);
+  doc.on("pageAdded", () => writer.onPageAdded());
+  const front = writer.drawFrontMatter(null);
+  const list = input.count > 0 ? planList(front.tableTop, input.count) : { firstPageRows: 0, extraPages: 0 };
+  // The document is dropped unread; it holds only the front matter.
+  return { plan: { front, list, total: front.pages + list.extraPages }, printable: text };
+}
+
+function fileId(parts: LetterInput[]): Uint8Array {
+  const hash = createHash("md5");
+  hash.update("appeals-delivery-letter\n");
+  for (const p of parts) hash.update(`${p.snapshotId}\n${p.lang}\n`);
+  return new Uint8Array(hash.digest());
+}
+
+function assertInput(input: LetterInput): void {
+  if (!Number.isSafeInteger(input.count) || input.count < 0) throw new Error(`count must be a non-negative integer, got ${input.count}`);
+  if (Number.isNaN(input.generatedAt.getTime())) throw new Error("generatedAt is not a valid date");
+}
+
+async function renderParts(parts: LetterPart[], out: NodeJS.WritableStream, outline: boolean): Promise<RenderResult> {
+  const first = parts[0];
+  if (!first) throw new Error("renderCombined needs at least one part");
+  parts.forEach((p) => assertInput(p.input));
+
+  let printable: PrintableText | null = null;
+  const plans: PartPlan[] = [];
+  for (const part of parts) {
+    const dry = dryRun(part.input, printable);
+    printable = dry.printable;
+    plans.push(dry.plan);
+  }
+  if (!printable) throw new Error("unreachable: no part planned");
+
+  const { doc, fonts } = createDocument({
+    title: first.input.title,
+    author: first.input.organization,
+    date: first.input.generatedAt,
+    lang: first.input.lang,
+    keywords: first.input.verificationCode,
+  });
+  setFileId(doc, fileId(parts.map((p) => p.input)));
+  const sink = new PdfSink(doc, out);
+  const flags = new Flags();
+  let current: LetterWriter | null = null;
+  doc.on("pageAdded", () => current?.onPageAdded());
+  // Let the stream start flowing so pdfkit's pushes reach the sink synchronously.
+  await new Promise<void>((resolve) => setImmediate(resolve));
+
+  let pages = 0;
+  for (const [i, part] of parts.entries()) {
+    const plan = plans[i];
+    const writer = new LetterWriter(doc, fonts, part.input, printable, plan.total, flags);
+    current = writer;
+    const label = outline ? `${NATIVE_NAMES[letterLanguage(part.input.lang)]} — ${printable.clean(part.input.title).text}` : null;
+    const front = writer.drawFrontMatter(label);
+    if (front.pages !== plan.front.pages || Math.abs(front.tableTop - plan.front.tableTop) > 0.001) {
+      throw new Error("letter layout differs between the dry run and the real run");
+    }
+    if (part.input.count > 0) await writer.drawList(part.rows(), plan.list, front.tableTop, sink);
+    if (writer.pageNo !== plan.total) throw new Error(`page count ${writer.pageNo} differs from the planned ${plan.total}`);
+    pages += writer.pageNo;
+    await sink.ready();
+  }
+  doc.end();
+  await sink.finished;
+  return { pages, flaggedNames: flags.names, flaggedTotal: flags.total };
+}
+
+/**
+ * Renders one delivery letter to `out` and ends `out`. Resolves when `out` has finished.
+ * Throws (and leaves `out` incomplete — the caller destroys it) if `rows` yields a different
+ * number of rows than `input.count`, or if `out` fails or closes early.
+ */
+export function renderLetter(
+  input: LetterInput,
+  rows: AsyncIterable<LetterSignatory>,
+  out: NodeJS.WritableStream,
+): Promise<RenderResult> {
+  return renderParts([{ input, rows: () => rows }], out, false);
+}
+
+/**
+ * One PDF with several letters: pass the original first, then translations. Each part starts on
+ * a new page and is numbered on its own ("page X of Y" counts that part's pages), so every part
+ * reads exactly like the single-language letter and can be printed and sent separately; each
+ * part gets a bookmark. `rows` is called once per part. CreationDate comes from the first part,
+ * the file ID from all parts' snapshot ids.
+ */
+export function renderCombined(parts: LetterPart[], out: NodeJS.WritableStream): Promise<RenderResult> {
+  return renderParts(parts, out, true);
+}

@@ -1,0 +1,346 @@
+import { isContentLang, type ContentLang } from "../i18n/languages";
+
+/**
+ * Every word the delivery letter prints around the organizer's own text, per letter language.
+ *
+ * Values are functions where something is filled in, so a translation can put the value where
+ * its grammar wants it (Kazakh "17 беттің 3-беті" puts the total first). Numbers and dates arrive
+ * already formatted for the language. Plural forms follow `Intl.PluralRules` categories; `other`
+ * is required, a language adds the categories its grammar needs (Russian: one / few / many).
+ * Kazakh, Kyrgyz, Uzbek and Tajik nouns do not change after a numeral, so they only need `other`.
+ *
+ * en, ru and kk are the languages of the interface and must be right; the others were written
+ * with care but deserve a native speaker's read before a letter goes to a ministry.
+ */
+export interface LetterStrings {
+  /** Label above the addressee block. */
+  to: string;
+  /** "Text revision 2". */
+  revision: (n: string) => string;
+  /** Shown on a translation; `original` is the original language's name in this language. */
+  translationNote: (original: string) => string;
+  /** Title of the signatory section. */
+  signatoriesTitle: string;
+  /** "as of 5 March 2025", after the count under the signatory title. */
+  asOf: (date: string) => string;
+  /** Explains the "rev. 1" under a date; printed when the text has had more than one revision. */
+  revisionLegend: string;
+  /** Column headings, two lines each, matching the two lines of a row. */
+  columns: {
+    number: string;
+    name: string;
+    nameDetail: string;
+    city: string;
+    country: string;
+    confirmed: string;
+    confirmedDetail: string;
+  };
+  /** Under the date when a signatory signed another revision than the current one. */
+  signedRevision: (n: string) => string;
+  /** The letter has no confirmed signature yet. */
+  noSignatures: string;
+  /** Footer page number. */
+  page: (x: string, y: string) => string;
+  /** Footer: the code a reader types at the verification address. */
+  verificationCode: (code: string) => string;
+  /** "{n} signatories", by plural category. */
+  signatories: PluralForms;
+  /** Legend for the † mark after a name printed in Latin transliteration. */
+  transliterated: string;
+}
+
+export type PluralForms = Partial<Record<Intl.LDMLPluralRule, (n: string) => string>> & {
+  other: (n: string) => string;
+};
+
+export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
+  en: {
+    to: "To:",
+    revision: (n) => `Text revision ${n}`,
+    translationNote: (o) => `Translation from ${o}; the ${o} text is authoritative.`,
+    signatoriesTitle: "Signatories",
+    asOf: (d) => `as of ${d}`,
+    revisionLegend: "Where a signatory signed an earlier revision of the text, that revision is shown under the date.",
+    columns: {
+      number: "No.",
+      name: "Name",
+      nameDetail: "Organization, position",
+      city: "City",
+      country: "Country",
+      confirmed: "Confirmed",
+      confirmedDetail: "date (UTC)",
+    },
+    signedRevision: (n) => `revision ${n}`,
+    noSignatures: "No signatures have been confirmed yet.",
+    page: (x, y) => `Page ${x} of ${y}`,
+    verificationCode: (c) => `Verification code ${c}`,
+    signatories: { one: (n) => `${n} signatory`, other: (n) => `${n} signatories` },
+    transliterated:
+      "† The name is written in a script this letter cannot print; it is shown transliterated into Latin letters.",
+  },
+  ru: {
+    to: "Кому:",
+    revision: (n) => `Редакция текста ${n}`,
+    translationNote: (o) => `Перевод. Язык оригинала: ${o}; текст оригинала имеет преимущественную силу.`,
+    signatoriesTitle: "Подписавшие",
+    asOf: (d) => `по состоянию на ${d}`,
+    revisionLegend: "Если подписант подписал более раннюю редакцию текста, её номер указан под датой.",
+    columns: {
+      number: "№",
+      name: "Имя и фамилия",
+      nameDetail: "Организация, должность",
+      city: "Город",
+      country: "Страна",
+      confirmed: "Подтверждено",
+      confirmedDetail: "дата (UTC)",
+    },
+    signedRevision: (n) => `редакция ${n}`,
+    noSignatures: "Подтверждённых подписей пока нет.",
+    page: (x, y) => `Страница ${x} из ${y}`,
+    verificationCode: (c) => `Код проверки ${c}`,
+    signatories: {
+      one: (n) => `${n} подписант`,
+      few: (n) => `${n} подписанта`,
+      many: (n) => `${n} подписантов`,
+      other: (n) => `${n} подписанта`,
+    },
+    transliterated: "† Имя записано письменностью, которую это письмо не может напечатать; оно приведено латиницей.",
+  },
+  kk: {
+    to: "Кімге:",
+    revision: (n) => `Мәтіннің ${n}-редакциясы`,
+    translationNote: (o) => `Аударма. Түпнұсқа тілі: ${o}; түпнұсқа мәтіні басым күшке ие.`,
+    signatoriesTitle: "Қол қойғандар",
+    asOf: (d) => `${d} жағдай бойынша`,
+    revisionLegend: "Қол қоюшы мәтіннің бұрынғы редакциясына қол қойған болса, оның нөмірі күннің астында көрсетілген.",
+    columns: {
+      number: "№",
+      name: "Аты-жөні",
+      nameDetail: "Ұйым, лауазымы",
+      city: "Қала",
+      country: "Ел",
+      confirmed: "Расталды",
+      confirmedDetail: "күні (UTC)",
+    },
+    signedRevision: (n) => `${n}-редакция`,
+    noSignatures: "Әзірге расталған қолдар жоқ.",
+    page: (x, y) => `${y} беттің ${x}-беті`,
+    verificationCode: (c) => `Тексеру коды ${c}`,
+    signatories: { other: (n) => `${n} қол қоюшы` },
+    transliterated: "† Есім бұл хат басып шығара алмайтын жазумен жазылған; ол латын әріптерімен берілген.",
+  },
+  uk: {
+    to: "Кому:",
+    revision: (n) => `Редакція тексту ${n}`,
+    translationNote: (o) => `Переклад. Мова оригіналу: ${o}; переважну силу має текст оригіналу.`,
+    signatoriesTitle: "Підписанти",
+    asOf: (d) => `станом на ${d}`,
+    revisionLegend: "Якщо підписант підписав ранішу редакцію тексту, її номер зазначено під датою.",
+    columns: {
+      number: "№",
+      name: "Ім’я та прізвище",
+      nameDetail: "Організація, посада",
+      city: "Місто",
+      country: "Країна",
+      confirmed: "Підтверджено",
+      confirmedDetail: "дата (UTC)",
+    },
+    signedRevision: (n) => `редакція ${n}`,
+    noSignatures: "Підтверджених підписів поки немає.",
+    page: (x, y) => `Сторінка ${x} з ${y}`,
+    verificationCode: (c) => `Код перевірки ${c}`,
+    signatories: {
+      one: (n) => `${n} підписант`,
+      few: (n) => `${n} підписанти`,
+      many: (n) => `${n} підписантів`,
+      other: (n) => `${n} підписанта`,
+    },
+    transliterated: "† Ім’я записане письмом, яке цей лист не може надрукувати; його наведено латиницею.",
+  },
+  pl: {
+    to: "Do:",
+    revision: (n) => `Wersja tekstu ${n}`,
+    translationNote: (o) => `Tłumaczenie. Język oryginału: ${o}; wiążący jest tekst oryginalny.`,
+    signatoriesTitle: "Sygnatariusze",
+    asOf: (d) => `stan na ${d}`,
+    revisionLegend: "Jeśli sygnatariusz podpisał wcześniejszą wersję tekstu, jej numer podano pod datą.",
+    columns: {
+      number: "Nr",
+      name: "Imię i nazwisko",
+      nameDetail: "Organizacja, stanowisko",
+      city: "Miejscowość",
+      country: "Kraj",
+      confirmed: "Potwierdzono",
+      confirmedDetail: "data (UTC)",
+    },
+    signedRevision: (n) => `wersja ${n}`,
+    noSignatures: "Nie ma jeszcze potwierdzonych podpisów.",
+    page: (x, y) => `Strona ${x} z ${y}`,
+    verificationCode: (c) => `Kod weryfikacyjny ${c}`,
+    signatories: {
+      one: (n) => `${n} sygnatariusz`,
+      few: (n) => `${n} sygnatariusze`,
+      many: (n) => `${n} sygnatariuszy`,
+      other: (n) => `${n} sygnatariusza`,
+    },
+    transliterated: "† Imię zapisane pismem, którego ten list nie może wydrukować; podano je alfabetem łacińskim.",
+  },
+  de: {
+    to: "An:",
+    revision: (n) => `Textfassung ${n}`,
+    translationNote: (o) => `Übersetzung. Originalsprache: ${o}; maßgeblich ist der Originaltext.`,
+    signatoriesTitle: "Unterzeichnende",
+    asOf: (d) => `Stand: ${d}`,
+    revisionLegend: "Hat eine Person eine frühere Fassung des Textes unterzeichnet, steht deren Nummer unter dem Datum.",
+    columns: {
+      number: "Nr.",
+      name: "Name",
+      nameDetail: "Organisation, Funktion",
+      city: "Ort",
+      country: "Land",
+      confirmed: "Bestätigt",
+      confirmedDetail: "Datum (UTC)",
+    },
+    signedRevision: (n) => `Fassung ${n}`,
+    noSignatures: "Es liegen noch keine bestätigten Unterschriften vor.",
+    page: (x, y) => `Seite ${x} von ${y}`,
+    verificationCode: (c) => `Prüfcode ${c}`,
+    signatories: { one: (n) => `${n} unterzeichnende Person`, other: (n) => `${n} unterzeichnende Personen` },
+    transliterated:
+      "† Der Name ist in einer Schrift geschrieben, die dieser Brief nicht drucken kann; er steht in lateinischer Umschrift.",
+  },
+  fr: {
+    to: "À l’attention de :",
+    revision: (n) => `Version du texte : ${n}`,
+    translationNote: (o) => `Traduction. Langue originale : ${o} ; seul le texte original fait foi.`,
+    signatoriesTitle: "Signataires",
+    asOf: (d) => `au ${d}`,
+    revisionLegend: "Lorsqu’une personne a signé une version antérieure du texte, son numéro figure sous la date.",
+    columns: {
+      number: "N°",
+      name: "Nom",
+      nameDetail: "Organisation, fonction",
+      city: "Ville",
+      country: "Pays",
+      confirmed: "Confirmé le",
+      confirmedDetail: "date (UTC)",
+    },
+    signedRevision: (n) => `version ${n}`,
+    noSignatures: "Aucune signature n’a encore été confirmée.",
+    page: (x, y) => `Page ${x} sur ${y}`,
+    verificationCode: (c) => `Code de vérification ${c}`,
+    signatories: { one: (n) => `${n} signataire`, other: (n) => `${n} signataires` },
+    transliterated:
+      "† Ce nom est écrit dans une écriture que cette lettre ne peut pas imprimer ; il est translittéré en caractères latins.",
+  },
+  es: {
+    to: "A la atención de:",
+    revision: (n) => `Versión del texto: ${n}`,
+    translationNote: (o) => `Traducción. Idioma original: ${o}; en caso de discrepancia prevalece el texto original.`,
+    signatoriesTitle: "Firmantes",
+    asOf: (d) => `a ${d}`,
+    revisionLegend: "Si una persona firmó una versión anterior del texto, su número figura debajo de la fecha.",
+    columns: {
+      number: "N.º",
+      name: "Nombre",
+      nameDetail: "Organización, cargo",
+      city: "Ciudad",
+      country: "País",
+      confirmed: "Confirmado",
+      confirmedDetail: "fecha (UTC)",
+    },
+    signedRevision: (n) => `versión ${n}`,
+    noSignatures: "Todavía no hay firmas confirmadas.",
+    page: (x, y) => `Página ${x} de ${y}`,
+    verificationCode: (c) => `Código de verificación ${c}`,
+    signatories: { one: (n) => `${n} firmante`, other: (n) => `${n} firmantes` },
+    transliterated:
+      "† El nombre está escrito en un alfabeto que esta carta no puede imprimir; se muestra transliterado al alfabeto latino.",
+  },
+  ky: {
+    to: "Кимге:",
+    revision: (n) => `Тексттин ${n}-редакциясы`,
+    translationNote: (o) => `Котормо. Түп нуска тили: ${o}; түп нусканын тексти негизги күчкө ээ.`,
+    signatoriesTitle: "Кол койгондор",
+    asOf: (d) => `${d} абалы боюнча`,
+    revisionLegend: "Эгер кол коюучу тексттин мурунку редакциясына кол койгон болсо, анын номери дата астында көрсөтүлгөн.",
+    columns: {
+      number: "№",
+      name: "Аты-жөнү",
+      nameDetail: "Уюм, кызматы",
+      city: "Шаар",
+      country: "Өлкө",
+      confirmed: "Ырасталды",
+      confirmedDetail: "күнү (UTC)",
+    },
+    signedRevision: (n) => `${n}-редакция`,
+    noSignatures: "Азырынча ырасталган колдор жок.",
+    page: (x, y) => `${y} беттин ${x}-бети`,
+    verificationCode: (c) => `Текшерүү коду ${c}`,
+    signatories: { other: (n) => `${n} кол коюучу` },
+    transliterated: "† Ысым бул кат басып чыгара албаган жазуу менен жазылган; ал латын тамгалары менен берилди.",
+  },
+  uz: {
+    to: "Kimga:",
+    revision: (n) => `Matnning ${n}-tahriri`,
+    translationNote: (o) => `Tarjima. Asl nusxa tili: ${o}; asl matn ustuvor kuchga ega.`,
+    signatoriesTitle: "Imzolaganlar",
+    asOf: (d) => `${d} holatiga koʻra`,
+    revisionLegend: "Agar imzolovchi matnning avvalgi tahririni imzolagan boʻlsa, uning raqami sana ostida koʻrsatilgan.",
+    columns: {
+      number: "№",
+      name: "Ism-familiya",
+      nameDetail: "Tashkilot, lavozim",
+      city: "Shahar",
+      country: "Davlat",
+      confirmed: "Tasdiqlangan",
+      confirmedDetail: "sana (UTC)",
+    },
+    signedRevision: (n) => `${n}-tahrir`,
+    noSignatures: "Hozircha tasdiqlangan imzolar yoʻq.",
+    page: (x, y) => `${y} sahifadan ${x}-sahifa`,
+    verificationCode: (c) => `Tekshirish kodi ${c}`,
+    signatories: { other: (n) => `${n} imzolovchi` },
+    transliterated: "† Ism ushbu xat chop eta olmaydigan yozuvda yozilgan; u lotin harflarida berilgan.",
+  },
+  tg: {
+    to: "Ба:",
+    revision: (n) => `Таҳрири матн: ${n}`,
+    translationNote: (o) => `Тарҷума. Забони асл: ${o}; матни асл эътибори бартар дорад.`,
+    signatoriesTitle: "Имзокунандагон",
+    asOf: (d) => `то ${d}`,
+    revisionLegend: "Агар имзокунанда таҳрири пештараи матнро имзо карда бошад, рақами он дар зери сана нишон дода шудааст.",
+    columns: {
+      number: "№",
+      name: "Ному насаб",
+      nameDetail: "Ташкилот, вазифа",
+      city: "Шаҳр",
+      country: "Кишвар",
+      confirmed: "Тасдиқ шуд",
+      confirmedDetail: "сана (UTC)",
+    },
+    signedRevision: (n) => `таҳрири ${n}`,
+    noSignatures: "Ҳоло имзоҳои тасдиқшуда нестанд.",
+    page: (x, y) => `Саҳифаи ${x} аз ${y}`,
+    verificationCode: (c) => `Рамзи санҷиш ${c}`,
+    signatories: { other: (n) => `${n} имзокунанда` },
+    transliterated: "† Ном бо хате навишта шудааст, ки ин нома чоп карда наметавонад; он бо ҳарфҳои лотинӣ оварда шудааст.",
+  },
+};
+
+/** The letter language to use for `lang`: an exact content language, its base ("kk-KZ" → kk), else English. */
+export function letterLanguage(lang: string): ContentLang {
+  if (isContentLang(lang)) return lang;
+  const base = lang.toLowerCase().split(/[-_]/)[0];
+  return isContentLang(base) ? base : "en";
+}
+
+export function letterStrings(lang: string): LetterStrings {
+  return LETTER_STRINGS[letterLanguage(lang)];
+}
+
+/** Picks the plural form for `n` (already counted) and fills in the formatted number. */
+export function pluralize(forms: PluralForms, rules: Intl.PluralRules, n: number, formatted: string): string {
+  const form = forms[rules.select(n)] ?? forms.other;
+  return form(formatted);
+}

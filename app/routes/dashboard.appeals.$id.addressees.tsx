@@ -1,0 +1,115 @@
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { Form, useActionData } from "@remix-run/react";
+import { Field, FormError } from "~/components/form";
+import { languageName } from "~/i18n";
+import { useT } from "~/i18n/react";
+import { addresseeSchema } from "~/schemas/appeal";
+import { addAddressee, editAddressee, editorView, removeAddressee, reorderAddressee } from "~/services/appeals.server";
+import { requireUser } from "~/services/session.server";
+import { actionError, reply } from "~/utils/action-errors.server";
+import { formValues, parseForm } from "~/utils/forms";
+import type { AddresseeText } from "../../db/schema";
+import { useEditor } from "./dashboard.appeals.$id";
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const user = await requireUser(request);
+  const id = Number(params.id);
+  const formData = await request.formData();
+  const intent = String(formData.get("_intent") ?? "");
+  const addresseeId = Number(formData.get("addresseeId"));
+  try {
+    if (intent === "remove") {
+      await removeAddressee(id, user.id, addresseeId);
+      return reply({});
+    }
+    if (intent === "up" || intent === "down") {
+      await reorderAddressee(id, user.id, addresseeId, intent === "up" ? -1 : 1);
+      return reply({});
+    }
+    const { versions, appeal } = await editorView(id, user.id);
+    const languages = versions.map((v) => v.lang);
+    const form = parseForm(addresseeSchema(languages, appeal.original_language), formData);
+    if (!form.ok) return reply({ errors: form.errors, values: { ...form.values, _for: intent === "edit" ? String(addresseeId) : "new" } }, 400);
+    const data = form.data as Record<string, string | null>;
+    const translations: Record<string, AddresseeText> = {};
+    for (const lang of languages) {
+      translations[lang] = { name: data[`name.${lang}`] ?? "", position: data[`position.${lang}`] ?? "", institution: data[`institution.${lang}`] ?? "" };
+    }
+    const email = data.email ?? null;
+    if (intent === "edit") await editAddressee(id, user.id, addresseeId, email, translations);
+    else await addAddressee(id, user.id, email, translations);
+    return reply({ notice: "saved" });
+  } catch (error) {
+    return actionError(error, formValues(formData));
+  }
+}
+
+function AddresseeFields({ languages, original, values, errors, initial }: { languages: string[]; original: string; values: Record<string, string>; errors: Record<string, string>; initial?: { email: string | null; translations: Record<string, AddresseeText> } }) {
+  const { t, lang: ui } = useT();
+  return (
+    <>
+      {languages.map((lang) => (
+        <fieldset key={lang}>
+          <legend>{t("dash.inLanguage", { language: languageName(lang, ui) })}</legend>
+          <Field name={`name.${lang}`} label={t("dash.name")} lang={lang} required={lang === original} defaultValue={values[`name.${lang}`] ?? initial?.translations[lang]?.name} error={errors[`name.${lang}`]} maxLength={200} />
+          <Field name={`position.${lang}`} label={t("dash.position")} lang={lang} defaultValue={values[`position.${lang}`] ?? initial?.translations[lang]?.position} error={errors[`position.${lang}`]} maxLength={200} />
+          <Field name={`institution.${lang}`} label={t("dash.institution")} lang={lang} defaultValue={values[`institution.${lang}`] ?? initial?.translations[lang]?.institution} error={errors[`institution.${lang}`]} maxLength={200} />
+        </fieldset>
+      ))}
+      <Field name="email" type="email" label={t("dash.addresseeEmail")} defaultValue={values.email ?? initial?.email ?? ""} error={errors.email} />
+    </>
+  );
+}
+
+export default function Addressees() {
+  const { appeal, versions, addressees } = useEditor();
+  const data = useActionData<typeof action>();
+  const { t } = useT();
+  const languages = [appeal.original_language, ...versions.map((v) => v.lang).filter((l) => l !== appeal.original_language)];
+  const errors = data?.errors ?? {};
+  const values = data?.values ?? {};
+  const forNew = values._for === "new";
+  return (
+    <>
+      <h2>{t("dash.addressees")}</h2>
+      {data?.notice ? <p className="notice" role="status">{t("dash.saved")}</p> : null}
+      <ol>
+        {addressees.map((a, i) => (
+          <li key={a.id}>
+            <details>
+              <summary>
+                <strong>{a.translations[appeal.original_language]?.name}</strong>
+                {a.translations[appeal.original_language]?.position ? `, ${a.translations[appeal.original_language]?.position}` : ""}
+                {a.translations[appeal.original_language]?.institution ? `, ${a.translations[appeal.original_language]?.institution}` : ""}
+              </summary>
+              <Form method="post" className="stack" noValidate>
+                <input type="hidden" name="_intent" value="edit" />
+                <input type="hidden" name="addresseeId" value={a.id} />
+                <AddresseeFields languages={languages} original={appeal.original_language} values={values._for === String(a.id) ? values : {}} errors={values._for === String(a.id) ? errors : {}} initial={a} />
+                <div><button type="submit">{t("form.save")}</button></div>
+              </Form>
+            </details>
+            <div className="row-actions">
+              {i > 0 ? (
+                <Form method="post"><input type="hidden" name="_intent" value="up" /><input type="hidden" name="addresseeId" value={a.id} /><button type="submit" className="link-button">{t("dash.moveUp")}</button></Form>
+              ) : null}
+              {i < addressees.length - 1 ? (
+                <Form method="post"><input type="hidden" name="_intent" value="down" /><input type="hidden" name="addresseeId" value={a.id} /><button type="submit" className="link-button">{t("dash.moveDown")}</button></Form>
+              ) : null}
+              <Form method="post"><input type="hidden" name="_intent" value="remove" /><input type="hidden" name="addresseeId" value={a.id} /><button type="submit" className="link-button">{t("dash.remove")}</button></Form>
+            </div>
+          </li>
+        ))}
+      </ol>
+      <section aria-labelledby="add-addressee-h">
+        <h3 id="add-addressee-h">{t("dash.addAddressee")}</h3>
+        {forNew && Object.keys(errors).length ? <FormError>{t("form.fixErrors")}</FormError> : null}
+        <Form method="post" className="stack" noValidate key={data?.notice ? addressees.length : "form"}>
+          <input type="hidden" name="_intent" value="add" />
+          <AddresseeFields languages={languages} original={appeal.original_language} values={forNew ? values : {}} errors={forNew ? errors : {}} />
+          <div><button type="submit">{t("dash.addAddressee")}</button></div>
+        </Form>
+      </section>
+    </>
+  );
+}

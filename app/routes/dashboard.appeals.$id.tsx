@@ -1,0 +1,63 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import { NavLink, Outlet, useLoaderData, useRouteLoaderData } from "@remix-run/react";
+import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { useT } from "~/i18n/react";
+import { editorView } from "~/services/appeals.server";
+import { requireUser } from "~/services/session.server";
+import { loaderError } from "~/utils/action-errors.server";
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requireUser(request);
+  try {
+    const view = await editorView(Number(params.id), user.id);
+    return json(view, { headers: { "Cache-Control": "no-store" } });
+  } catch (error) {
+    return loaderError(error);
+  }
+}
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => {
+  const original = data?.versions.find((v) => v.lang === data.appeal.original_language);
+  return [{ title: original?.title || data?.appeal.slug || "" }];
+};
+
+/** The editor's data, for the tabs below this layout. */
+export function useEditor() {
+  const data = useRouteLoaderData<typeof loader>("routes/dashboard.appeals.$id");
+  if (!data) throw new Error("useEditor outside the appeal editor");
+  return data;
+}
+
+export default function AppealEditorLayout() {
+  const { appeal, versions } = useLoaderData<typeof loader>();
+  const { t } = useT();
+  const base = `/dashboard/appeals/${appeal.id}`;
+  const original = versions.find((v) => v.lang === appeal.original_language);
+  return (
+    <>
+      <p className="hint">
+        <a href="/dashboard">{t("dash.title")}</a> /
+      </p>
+      <h1>
+        {original?.title || appeal.slug} <span className={`badge badge-${appeal.status}`}>{t(`status.${appeal.status}`)}</span>
+      </h1>
+      <nav aria-label={t("dash.overview")} className="tabs">
+        <ul className="inline-list">
+          <li><NavLink end to={base}>{t("dash.overview")}</NavLink></li>
+          <li><NavLink to={`${base}/text/${appeal.original_language}`}>{t("dash.text")}</NavLink></li>
+          <li><NavLink to={`${base}/addressees`}>{t("dash.addressees")}</NavLink></li>
+          <li><NavLink to={`${base}/attachments`}>{t("dash.attachments")}</NavLink></li>
+          <li><NavLink to={`${base}/settings`}>{t("dash.settings")}</NavLink></li>
+          <li><NavLink to={`${base}/preview`}>{t("dash.preview")}</NavLink></li>
+          {appeal.status !== "draft" ? <li><a href={`/appeals/${appeal.slug}`}>{t("dash.publicPage")}</a></li> : null}
+        </ul>
+      </nav>
+      <Outlet />
+    </>
+  );
+}
+
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />;
+}

@@ -1,0 +1,17 @@
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { redirect } from "@remix-run/node";
+import { signOutEverywhere } from "~/services/auth.server";
+import { currentUser, endSession } from "~/services/session.server";
+
+export async function loader() {
+  return redirect("/");
+}
+
+export async function action({ request }: ActionFunctionArgs) {
+  const form = await request.formData();
+  if (form.get("everywhere") === "1") {
+    const user = await currentUser(request);
+    if (user) await signOutEverywhere(user.id);
+  }
+  return endSession(request);
+}

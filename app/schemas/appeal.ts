@@ -1,0 +1,81 @@
+import { z } from "zod";
+import { CONTENT_LANGUAGES } from "~/i18n/languages";
+import { email, longText, optionalText, requiredText, checkbox } from "./common";
+
+export const contentLang = z.enum(CONTENT_LANGUAGES, { message: "appeal.langUnsupported" });
+
+export const slug = z
+  .string({ message: "form.required" })
+  .transform((v) => v.trim().toLowerCase())
+  .refine((v) => /^[a-z0-9](?:[a-z0-9-]{1,78})[a-z0-9]$/.test(v) && !v.includes("--"), { message: "appeal.slugInvalid" });
+
+export const newAppealSchema = z.object({
+  organizationId: z.coerce.number({ message: "form.invalid" }).int().positive({ message: "form.invalid" }),
+  slug,
+  originalLanguage: contentLang,
+  title: requiredText(300),
+});
+
+export const versionSchema = z.object({
+  title: text300(),
+  summary: optionalText(600).transform((v) => v ?? ""),
+  body: longText(100_000),
+  baseRevision: z.coerce.number().int().min(0).optional(),
+});
+function text300() {
+  return optionalText(300).transform((v) => v ?? "");
+}
+
+export const addLanguageSchema = z.object({ lang: contentLang });
+
+const optionalEmail = z
+  .string()
+  .optional()
+  .transform((v) => (v ?? "").trim())
+  .pipe(z.union([z.literal(""), email]))
+  .transform((v) => (v === "" ? null : v));
+
+/** Addressee fields come as name.<lang>, position.<lang>, institution.<lang> for each version's language. */
+export function addresseeSchema(languages: string[], original: string) {
+  const shape: Record<string, z.ZodType> = { email: optionalEmail };
+  for (const lang of languages) {
+    shape[`name.${lang}`] = lang === original ? requiredText(200) : optionalText(200).transform((v) => v ?? "");
+    shape[`position.${lang}`] = optionalText(200).transform((v) => v ?? "");
+    shape[`institution.${lang}`] = optionalText(200).transform((v) => v ?? "");
+  }
+  return z.object(shape);
+}
+
+const fieldMode = z.enum(["off", "optional", "required"], { message: "form.invalid" });
+
+export const settingsSchema = z.object({
+  goal: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? "").trim())
+    .refine((v) => v === "" || (/^\d{1,9}$/.test(v) && Number(v) > 0), { message: "dash.goalInvalid" })
+    .transform((v) => (v === "" ? null : Number(v))),
+  closesAt: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? "").trim())
+    .refine((v) => v === "" || !Number.isNaN(Date.parse(`${v}T23:59:59Z`)), { message: "dash.dateInvalid" })
+    .transform((v) => (v === "" ? null : new Date(`${v}T23:59:59Z`))),
+  field_city: fieldMode,
+  field_country: fieldMode,
+  field_organization: fieldMode,
+  field_position: fieldMode,
+  showPublicList: checkbox,
+});
+
+export const publishSchema = z.object({
+  changeNote: optionalText(500).transform((v) => v ?? ""),
+  baseRevision: z.coerce.number().int().min(0).optional(),
+});
+
+export const inviteSchema = z.object({
+  email,
+  role: z.enum(["owner", "editor"], { message: "form.invalid" }),
+});
+
+export const attachmentFieldsSchema = z.object({ lang: contentLang });

@@ -1,0 +1,268 @@
+import { sql } from "kysely";
+import { getDb } from "../../db/client";
+import {
+  addresseesOf,
+  appealsOfOrganizations,
+  attachmentsOf,
+  deleteAddressee,
+  deleteVersion,
+  insertAddressee,
+  insertRevision,
+  moveAddressee,
+  revisionsOf,
+  slugTaken,
+  updateAddressee,
+  upsertVersion,
+  versionsOf,
+} from "../../db/queries/appeals";
+import { membershipsOf } from "../../db/queries/organizations";
+import type { AddresseeText, FieldMode, RevisionContent } from "../../db/schema";
+import { AppError } from "../utils/errors";
+import { appealForMember, requireRole } from "./access.server";
+
+export class FieldConflict extends Error {
+  constructor(
+    public readonly field: string,
+    public readonly messageKey: string,
+  ) {
+    super(messageKey);
+  }
+}
+
+/** A text edit made against revision N while the appeal has moved on to revision M. */
+export class StaleEdit extends Error {
+  constructor(public readonly currentRevision: number) {
+    super("stale");
+  }
+}
+
+export async function dashboardOverview(userId: number) {
+  const db = getDb();
+  const organizations = await membershipsOf(db, userId);
+  const appeals = await appealsOfOrganizations(db, organizations.map((o) => o.id));
+  return { organizations, appeals };
+}
+
+export async function createAppeal(userId: number, input: { organizationId: number; slug: string; originalLanguage: string; title: string }) {
+  await requireRole(input.organizationId, userId, "member");
+  const db = getDb();
+  return db.transaction().execute(async (trx) => {
+    if (await slugTaken(trx, input.slug)) throw new FieldConflict("slug", "appeal.slugTaken");
+    const row = await trx
+      .insertInto("appeals")
+      .values({ organization_id: input.organizationId, slug: input.slug, original_language: input.originalLanguage, created_by: userId })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await upsertVersion(trx, row.id, input.originalLanguage, { title: input.title, summary: "", body: "" });
+    return row.id;
+  });
+}
+
+export async function editorView(appealId: number, userId: number) {
+  const { appeal, role } = await appealForMember(appealId, userId);
+  const db = getDb();
+  const [versions, addressees, attachments, revisions, organization] = await Promise.all([
+    versionsOf(db, appeal.id),
+    addresseesOf(db, appeal.id),
+    attachmentsOf(db, appeal.id),
+    revisionsOf(db, appeal.id),
+    db.selectFrom("organizations").select(["id", "name"]).where("id", "=", appeal.organization_id).executeTakeFirstOrThrow(),
+  ]);
+  return { appeal, role, versions, addressees, attachments, revisions, organization };
+}
+
+function assertBase(current: number, base: number | undefined) {
+  if (base !== undefined && base !== current) throw new StaleEdit(current);
+}
+
+async function touch(appealId: number) {
+  await getDb().updateTable("appeals").set({ updated_at: sql`now()` }).where("id", "=", appealId).execute();
+}
+
+/**
+ * Saves the working copy of one language version. Before publication this is the text;
+ * afterwards the published revision stays frozen until a correction is published.
+ */
+export async function saveVersion(
+  appealId: number,
+  userId: number,
+  lang: string,
+  input: { title: string; summary: string; body: string; baseRevision?: number },
+) {
+  const { appeal } = await appealForMember(appealId, userId);
+  if (appeal.status === "delivered") throw new AppError("closed");
+  assertBase(appeal.current_revision, input.baseRevision);
+  await upsertVersion(getDb(), appeal.id, lang, { title: input.title, summary: input.summary, body: input.body });
+  await touch(appeal.id);
+}
+
+export async function removeVersion(appealId: number, userId: number, lang: string) {
+  const { appeal } = await appealForMember(appealId, userId);
+  if (lang === appeal.original_language) throw new AppError("bad_request", "appeal.cannotRemoveOriginal");
+  await deleteVersion(getDb(), appeal.id, lang);
+  await touch(appeal.id);
+}
+
+export async function updateSlug(appealId: number, userId: number, slug: string) {
+  const { appeal } = await appealForMember(appealId, userId);
+  if (appeal.status !== "draft") throw new AppError("bad_request", "appeal.slugFrozen");
+  const db = getDb();
+  if (await slugTaken(db, slug, appeal.id)) throw new FieldConflict("slug", "appeal.slugTaken");
+  await db.updateTable("appeals").set({ slug, updated_at: sql`now()` }).where("id", "=", appeal.id).execute();
+}
+
+export interface SettingsInput {
+  goal: number | null;
+  closesAt: Date | null;
+  fields: { city: FieldMode; country: FieldMode; organization: FieldMode; position: FieldMode };
+  showPublicList: boolean;
+}
+
+export async function saveSettings(appealId: number, userId: number, input: SettingsInput) {
+  const { appeal } = await appealForMember(appealId, userId);
+  await getDb()
+    .updateTable("appeals")
+    .set({
+      goal: input.goal,
+      closes_at: input.closesAt,
+      field_city: input.fields.city,
+      field_country: input.fields.country,
+      field_organization: input.fields.organization,
+      field_position: input.fields.position,
+      show_public_list: input.showPublicList,
+      updated_at: sql`now()`,
+    })
+    .where("id", "=", appeal.id)
+    .execute();
+}
+
+export async function addAddressee(appealId: number, userId: number, email: string | null, translations: Record<string, AddresseeText>) {
+  const { appeal } = await appealForMember(appealId, userId);
+  await insertAddressee(getDb(), appeal.id, email, translations);
+  await touch(appeal.id);
+}
+
+export async function editAddressee(appealId: number, userId: number, id: number, email: string | null, translations: Record<string, AddresseeText>) {
+  const { appeal } = await appealForMember(appealId, userId);
+  if (!(await updateAddressee(getDb(), appeal.id, id, email, translations))) throw new AppError("not_found");
+  await touch(appeal.id);
+}
+
+export async function removeAddressee(appealId: number, userId: number, id: number) {
+  const { appeal } = await appealForMember(appealId, userId);
+  await deleteAddressee(getDb(), appeal.id, id);
+  await touch(appeal.id);
+}
+
+export async function reorderAddressee(appealId: number, userId: number, id: number, direction: -1 | 1) {
+  const { appeal } = await appealForMember(appealId, userId);
+  await moveAddressee(getDb(), appeal.id, id, direction);
+}
+
+/** What stops publication, precisely: each problem names the language or the part missing. */
+export type PublishProblem =
+  | { code: "missingTitle"; lang: string }
+  | { code: "missingBody"; lang: string }
+  | { code: "missingOriginal"; lang: string }
+  | { code: "noAddressees" }
+  | { code: "addresseeName"; lang: string; index: number };
+
+export function publishProblems(
+  originalLanguage: string,
+  versions: Array<{ lang: string; title: string; body: string }>,
+  addressees: Array<{ translations: Record<string, AddresseeText> }>,
+): PublishProblem[] {
+  const problems: PublishProblem[] = [];
+  if (!versions.some((v) => v.lang === originalLanguage)) problems.push({ code: "missingOriginal", lang: originalLanguage });
+  for (const v of versions) {
+    if (!v.title.trim()) problems.push({ code: "missingTitle", lang: v.lang });
+    if (!v.body.trim()) problems.push({ code: "missingBody", lang: v.lang });
+  }
+  if (addressees.length === 0) problems.push({ code: "noAddressees" });
+  addressees.forEach((a, index) => {
+    const name = a.translations[originalLanguage]?.name?.trim();
+    if (!name) problems.push({ code: "addresseeName", lang: originalLanguage, index: index + 1 });
+  });
+  return problems;
+}
+
+export class PublishBlocked extends Error {
+  constructor(public readonly problems: PublishProblem[]) {
+    super("publish blocked");
+  }
+}
+
+function snapshot(
+  versions: Array<{ lang: string; title: string; summary: string; body: string }>,
+  addressees: Array<{ id: number; email: string | null; translations: Record<string, AddresseeText> }>,
+): RevisionContent {
+  return {
+    versions: Object.fromEntries(versions.map((v) => [v.lang, { title: v.title, summary: v.summary, body: v.body }])),
+    addressees: addressees.map((a) => ({ id: a.id, email: a.email, translations: a.translations })),
+  };
+}
+
+/**
+ * Publishes the working copy: the first time as revision 1 (draft → published), later as a
+ * correction with a public change note (revision N+1). Published text is never edited in place.
+ */
+export async function publish(appealId: number, userId: number, options: { changeNote?: string; baseRevision?: number } = {}) {
+  const { appeal } = await appealForMember(appealId, userId);
+  const db = getDb();
+  return db.transaction().execute(async (trx) => {
+    const locked = await trx.selectFrom("appeals").selectAll().where("id", "=", appeal.id).forUpdate().executeTakeFirstOrThrow();
+    assertBase(locked.current_revision, options.baseRevision);
+    if (locked.status === "delivered" || locked.status === "closed") throw new AppError("closed");
+    const versions = await versionsOf(trx, locked.id);
+    const addressees = await addresseesOf(trx, locked.id);
+    const problems = publishProblems(locked.original_language, versions, addressees);
+    if (problems.length) throw new PublishBlocked(problems);
+    const number = locked.current_revision + 1;
+    if (number > 1 && !options.changeNote?.trim()) throw new FieldConflict("changeNote", "form.required");
+    await insertRevision(trx, locked.id, number, snapshot(versions, addressees), options.changeNote?.trim() ?? "", userId);
+    await trx
+      .updateTable("appeals")
+      .set({
+        current_revision: number,
+        status: "published",
+        published_at: locked.published_at ?? new Date(),
+        updated_at: sql`now()`,
+      })
+      .where("id", "=", locked.id)
+      .execute();
+    await trx
+      .insertInto("appeal_counts")
+      .values({ appeal_id: locked.id })
+      .onConflict((oc) => oc.column("appeal_id").doNothing())
+      .execute();
+    return number;
+  });
+}
+
+export async function closeAppeal(appealId: number, userId: number) {
+  const { appeal } = await appealForMember(appealId, userId);
+  if (appeal.status !== "published") throw new AppError("bad_request", "appeal.notOpen");
+  await getDb()
+    .updateTable("appeals")
+    .set({ status: "closed", closed_at: sql`now()`, updated_at: sql`now()` })
+    .where("id", "=", appeal.id)
+    .where("status", "=", "published")
+    .execute();
+}
+
+/** Closes every published appeal whose closing date has passed (run by the scheduler). */
+export async function closeDueAppeals(): Promise<number> {
+  const r = await getDb()
+    .updateTable("appeals")
+    .set({ status: "closed", closed_at: sql`closes_at`, updated_at: sql`now()` })
+    .where("status", "=", "published")
+    .where("closes_at", "<=", sql<Date>`now()`)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+export async function deleteDraft(appealId: number, userId: number) {
+  const { appeal } = await appealForMember(appealId, userId);
+  if (appeal.status !== "draft") throw new AppError("bad_request", "appeal.notDraft");
+  await getDb().deleteFrom("appeals").where("id", "=", appeal.id).execute();
+}

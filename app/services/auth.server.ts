@@ -1,0 +1,85 @@
+import { sql } from "kysely";
+import { getDb } from "../../db/client";
+import { enqueueMail } from "../../db/queries/outbox";
+import { findUserByEmail } from "../../db/queries/organizations";
+import { loginEmail } from "../../emails/organizer";
+import type { UiLang } from "../i18n";
+import { env } from "../utils/env.server";
+import { hashesMatch, hashToken, isWellFormedToken, newToken } from "../utils/tokens.server";
+
+export const LOGIN_TOKEN_MINUTES = 15;
+
+/**
+ * Sends a one-time sign-in link if the address belongs to an organizer. The caller answers
+ * the same way either way, so the form does not reveal who is an organizer.
+ */
+export async function requestLoginLink(email: string, lang: UiLang): Promise<void> {
+  const db = getDb();
+  const user = await findUserByEmail(db, email);
+  if (!user) return;
+  const { token, hash } = newToken();
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto("login_tokens")
+      .values({ user_id: user.id, token_hash: hash, expires_at: sql<Date>`now() + make_interval(mins => ${LOGIN_TOKEN_MINUTES})` })
+      .execute();
+    const content = loginEmail(lang, `${env().APP_URL}/login/t/${token}`);
+    await enqueueMail(trx, { kind: "login", to: user.email, ...content });
+  });
+}
+
+export type LoginCheck = "valid" | "invalid" | "expired" | "used";
+
+async function findToken(token: string) {
+  if (!isWellFormedToken(token)) return null;
+  const hash = hashToken(token);
+  const row = await getDb()
+    .selectFrom("login_tokens as t")
+    .innerJoin("users as u", "u.id", "t.user_id")
+    .select(["t.id", "t.token_hash", "t.used_at", "t.user_id", "u.session_version", sql<boolean>`t.expires_at < now()`.as("expired")])
+    .where("t.token_hash", "=", hash)
+    .executeTakeFirst();
+  if (!row || !hashesMatch(row.token_hash, hash)) return null;
+  return row;
+}
+
+/** What the link page shows before the button is pressed (nothing is consumed). */
+export async function checkLoginToken(token: string): Promise<LoginCheck> {
+  const row = await findToken(token);
+  if (!row) return "invalid";
+  if (row.used_at) return "used";
+  if (row.expired) return "expired";
+  return "valid";
+}
+
+/** Consumes the token (once) and returns the user to sign in, or why not. */
+export async function consumeLoginToken(
+  token: string,
+): Promise<{ ok: true; userId: number; sessionVersion: number } | { ok: false; reason: Exclude<LoginCheck, "valid"> }> {
+  const row = await findToken(token);
+  if (!row) return { ok: false, reason: "invalid" };
+  if (row.expired) return { ok: false, reason: "expired" };
+  const used = await getDb()
+    .updateTable("login_tokens")
+    .set({ used_at: sql`now()` })
+    .where("id", "=", row.id)
+    .where("used_at", "is", null)
+    .where(sql<boolean>`expires_at >= now()`)
+    .returning("id")
+    .executeTakeFirst();
+  if (!used) return { ok: false, reason: "used" };
+  return { ok: true, userId: row.user_id, sessionVersion: row.session_version };
+}
+
+/** Signs the user out on every device: their existing session cookies stop being valid. */
+export async function signOutEverywhere(userId: number): Promise<void> {
+  await getDb()
+    .updateTable("users")
+    .set((eb) => ({ session_version: eb("session_version", "+", 1) }))
+    .where("id", "=", userId)
+    .execute();
+}
+
+export async function purgeLoginTokens(): Promise<void> {
+  await getDb().deleteFrom("login_tokens").where(sql<boolean>`expires_at < now() - interval '1 day'`).execute();
+}

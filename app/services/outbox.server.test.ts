@@ -1,0 +1,339 @@
+import { promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { sql } from "kysely";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { enqueueMail, type NewMail } from "../../db/queries/outbox";
+import { SmtpSink } from "../../tests/setup/smtp-sink";
+import { getDb } from "../../tests/setup/vitest-db";
+import { describeSendError } from "../../emails/transport.server";
+import { env, parseEnv, setEnv } from "../utils/env.server";
+import {
+  createOutboxProcessor,
+  devMailboxEnabled,
+  keptMail,
+  keptMails,
+  retryDelayMs,
+  startOutboxWorker,
+  type OutboxWorker,
+} from "./outbox.server";
+
+let dataDir: string;
+let sink: SmtpSink;
+let workers: OutboxWorker[] = [];
+
+beforeAll(async () => {
+  dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "appeals-outbox-"));
+  setEnv(parseEnv({ ...process.env, DATA_DIR: dataDir, SMTP_URL: "" }));
+});
+
+afterAll(async () => {
+  await fs.rm(dataDir, { recursive: true, force: true });
+});
+
+beforeEach(async () => {
+  await getDb().deleteFrom("outbox").execute();
+  sink = new SmtpSink();
+  await sink.start();
+});
+
+afterEach(async () => {
+  await Promise.all(workers.map((w) => w.stop()));
+  workers = [];
+  await sink.stop();
+});
+
+const letter = (i: number, overrides: Partial<NewMail> = {}): NewMail => ({
+  kind: "test",
+  to: `person${i}@example.org`,
+  subject: `Mail ${i}`,
+  html: `<p>Hello ${i}</p>`,
+  text: `Hello ${i}`,
+  ...overrides,
+});
+
+/** As services do: the mail is written in the transaction of the change that causes it. */
+async function enqueue(mails: NewMail[]): Promise<number[]> {
+  return getDb()
+    .transaction()
+    .execute(async (trx) => {
+      const ids: number[] = [];
+      for (const mail of mails) ids.push(await enqueueMail(trx, mail));
+      return ids;
+    });
+}
+
+const many = (n: number) => Array.from({ length: n }, (_, i) => letter(i));
+
+async function waitUntil(check: () => Promise<boolean>, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function countWhere(status: "pending" | "sent" | "failed" | "kept"): Promise<number> {
+  const row = await getDb()
+    .selectFrom("outbox")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("status", "=", status)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+const allSent = (n: number) => async () => (await countWhere("sent")) === n;
+
+function expectEachOnce(subjects: string[]) {
+  const counts = new Map<string, number>();
+  for (const s of sink.messages.map((m) => m.subject)) counts.set(s, (counts.get(s) ?? 0) + 1);
+  expect(sink.messages).toHaveLength(subjects.length);
+  expect([...counts.values()].every((c) => c === 1)).toBe(true);
+  expect(new Set(counts.keys())).toEqual(new Set(subjects));
+}
+
+/** A clock that runs with real time and can be pushed forward. */
+function skewedClock() {
+  let offset = 0;
+  return { now: () => new Date(Date.now() + offset), advance: (ms: number) => void (offset += ms) };
+}
+
+function start(options: Parameters<typeof startOutboxWorker>[0]) {
+  const worker = startOutboxWorker({ idleMs: 20, smtpUrl: sink.url, ...options });
+  workers.push(worker);
+  return worker;
+}
+
+describe("retryDelayMs", () => {
+  it("grows exponentially from about a second and never exceeds 60 s, jitter included", () => {
+    expect(retryDelayMs(1, () => 0)).toBe(500);
+    expect(retryDelayMs(1, () => 0.999999)).toBeLessThanOrEqual(1_000);
+    for (const r of [0, 0.3, 0.999999]) {
+      let previous = 0;
+      for (let attempt = 1; attempt <= 200; attempt++) {
+        const delay = retryDelayMs(attempt, () => r);
+        expect(delay).toBeGreaterThanOrEqual(previous);
+        expect(delay).toBeLessThanOrEqual(60_000);
+        previous = delay;
+      }
+      expect(previous).toBeGreaterThanOrEqual(30_000);
+    }
+    expect(retryDelayMs(1e9, () => 1)).toBe(60_000);
+  });
+
+  it("spreads retries of the same attempt (jitter)", () => {
+    const delays = new Set(Array.from({ length: 20 }, () => retryDelayMs(5)));
+    expect(delays.size).toBeGreaterThan(1);
+  });
+});
+
+describe("describeSendError", () => {
+  it("never keeps an e-mail address", () => {
+    const error = Object.assign(new Error("Can't send mail - all recipients were rejected: 550 5.1.1 <Jane.Doe@Example.org>: unknown user, cc other@x.kz"), {
+      code: "EENVELOPE",
+      responseCode: 550,
+    });
+    const line = describeSendError(error, ["jane.doe@example.org"]);
+    expect(line).toContain("550");
+    expect(line).not.toMatch(/@/);
+  });
+});
+
+describe("outbox worker", () => {
+  it("delivers every enqueued mail exactly once, with its subject, parts, headers and attachments", async () => {
+    await fs.mkdir(path.join(dataDir, "files", "letters"), { recursive: true });
+    const pdf = Buffer.from("%PDF-1.7 fake letter bytes");
+    await fs.writeFile(path.join(dataDir, "files", "letters", "l1.pdf"), pdf);
+    const [id] = await enqueue([
+      letter(1, {
+        kind: "signature.confirm",
+        to: "signer@example.org",
+        subject: "Подтвердите подпись — Қолыңызды растаңыз",
+        html: '<p>Confirm: <a href="https://appeals.localhost/s/confirm/abc">confirm</a></p>',
+        text: "Confirm: https://appeals.localhost/s/confirm/abc",
+        headers: {
+          "List-Unsubscribe": "<https://appeals.localhost/u/tok>",
+          "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+        attachments: [{ filename: "letter.pdf", storageKey: "letters/l1.pdf", contentType: "application/pdf" }],
+      }),
+    ]);
+    const others = await enqueue(Array.from({ length: 49 }, (_, i) => letter(i + 2)));
+    start({});
+
+    await waitUntil(allSent(50));
+    expectEachOnce(["Подтвердите подпись — Қолыңызды растаңыз", ...others.map((_, i) => `Mail ${i + 2}`)]);
+    const got = sink.to("signer@example.org")[0];
+    expect(got.to).toEqual(["signer@example.org"]);
+    expect(got.from).toContain("no-reply@appeals.localhost");
+    expect(got.html).toContain('href="https://appeals.localhost/s/confirm/abc"');
+    expect(got.text.trim()).toBe("Confirm: https://appeals.localhost/s/confirm/abc");
+    expect(got.headers["list-unsubscribe"]).toBe("<https://appeals.localhost/u/tok>");
+    expect(got.headers["list-unsubscribe-post"]).toBe("List-Unsubscribe=One-Click");
+    expect(got.headers["message-id"]).toMatch(new RegExp(`^<outbox\\.${id}\\.\\d+@appeals\\.localhost>$`));
+    expect(got.attachments).toHaveLength(1);
+    expect(got.attachments[0].filename).toBe("letter.pdf");
+    expect(got.attachments[0].contentType).toBe("application/pdf");
+    expect(got.attachments[0].content.equals(pdf)).toBe(true);
+
+    const row = await getDb().selectFrom("outbox").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+    expect(row.status).toBe("sent");
+    expect(row.attempts).toBe(1);
+    expect(row.sent_at).toBeInstanceOf(Date);
+  });
+
+  it("keeps every mail while SMTP is down and delivers each exactly once when it is back", async () => {
+    const port = sink.port;
+    await sink.stop();
+    await enqueue(many(40));
+    const clock = skewedClock();
+    start({ smtpUrl: `smtp://127.0.0.1:${port}`, now: clock.now, batchSize: 15 });
+
+    // Every mail tried and failed (connection refused), then once more after the backoff.
+    const triedAtLeast = (n: number) => async () =>
+      (await getDb().selectFrom("outbox").select("id").where("attempts", "<", n).execute()).length === 0;
+    await waitUntil(triedAtLeast(1));
+    clock.advance(61_000);
+    await waitUntil(triedAtLeast(2));
+    expect(await countWhere("pending")).toBe(40);
+    const row = await getDb().selectFrom("outbox").select("last_error").executeTakeFirstOrThrow();
+    expect(row.last_error).toMatch(/ECONNREFUSED|ESOCKET|ECONNECTION/);
+
+    await sink.start(port);
+    clock.advance(61_000);
+    await waitUntil(allSent(40));
+    await new Promise((r) => setTimeout(r, 200));
+    expectEachOnce(many(40).map((m) => m.subject));
+  });
+
+  it("retries a temporary 451 rejection with growing delays, then delivers it once", async () => {
+    sink.rejectWith = { code: 451, message: "Greylisted, try again later" };
+    const [id] = await enqueue([letter(1)]);
+    let t = Date.now() + 1_000;
+    const processor = createOutboxProcessor({ smtpUrl: sink.url, now: () => new Date(t), random: () => 0.5 });
+    try {
+      const delays: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        expect((await processor.processBatch()).retried).toBe(1);
+        const row = await getDb().selectFrom("outbox").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+        expect(row.status).toBe("pending");
+        expect(row.last_error).toContain("451");
+        const delay = row.next_attempt_at.getTime() - t;
+        delays.push(delay);
+        // Not due before its delay...
+        t += delay - 1;
+        expect((await processor.processBatch()).claimed).toBe(0);
+        t += 1;
+      }
+      expect(delays).toEqual([750, 1_500, 3_000, 6_000, 12_000, 24_000]);
+      expect(sink.messages).toHaveLength(0);
+
+      sink.rejectWith = null;
+      expect((await processor.processBatch()).sent).toBe(1);
+      expectEachOnce(["Mail 1"]);
+      const row = await getDb().selectFrom("outbox").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+      expect(row).toMatchObject({ status: "sent", attempts: 7 });
+    } finally {
+      processor.close();
+    }
+  });
+
+  it("records a permanent 550 rejection as failed, without the address, and never retries it", async () => {
+    sink.rejectWith = { code: 550, message: "No such user here: Nobody@Example.org" };
+    const [id] = await enqueue([letter(1, { to: "nobody@example.org" })]);
+    let t = Date.now() + 1_000;
+    const logs: string[] = [];
+    const processor = createOutboxProcessor({ smtpUrl: sink.url, now: () => new Date(t), log: (l) => logs.push(l) });
+    try {
+      expect((await processor.processBatch()).failed).toBe(1);
+      const row = await getDb().selectFrom("outbox").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+      expect(row.status).toBe("failed");
+      expect(row.attempts).toBe(1);
+      expect(row.last_error).toContain("550");
+      expect(row.last_error).not.toMatch(/nobody|@/i);
+      expect(logs.join("\n")).not.toMatch(/nobody|@example/i);
+
+      sink.rejectWith = null;
+      t += 3_600_000;
+      expect((await processor.processBatch()).claimed).toBe(0);
+      expect(sink.messages).toHaveLength(0);
+    } finally {
+      processor.close();
+    }
+  });
+
+  it("gives a mail up as failed after maxAttempts temporary failures", async () => {
+    sink.rejectWith = { code: 451, message: "Try later" };
+    const [id] = await enqueue([letter(1)]);
+    let t = Date.now() + 1_000;
+    const processor = createOutboxProcessor({ smtpUrl: sink.url, now: () => new Date(t), maxAttempts: 3 });
+    try {
+      for (let i = 0; i < 3; i++) {
+        await processor.processBatch();
+        t += 61_000;
+      }
+      const row = await getDb().selectFrom("outbox").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+      expect(row).toMatchObject({ status: "failed", attempts: 3 });
+      expect(row.last_error).toMatch(/^gave up after 3 attempts: .*451/);
+    } finally {
+      processor.close();
+    }
+  });
+
+  it("lets two workers share the outbox: each mail is delivered once", async () => {
+    await enqueue(many(600));
+    const sentBy = [0, 0];
+    for (const i of [0, 1]) start({ batchSize: 50, onBatch: (r) => void (sentBy[i] += r.sent) });
+    await waitUntil(allSent(600));
+    await new Promise((r) => setTimeout(r, 200));
+    expectEachOnce(many(600).map((m) => m.subject));
+    expect(sentBy[0] + sentBy[1]).toBe(600);
+    expect(sentBy[0]).toBeGreaterThan(0);
+    expect(sentBy[1]).toBeGreaterThan(0);
+  });
+
+  it("finishes its in-flight batch when stopped and leaves no mail half-claimed", async () => {
+    await enqueue(many(1_000));
+    const worker = start({ batchSize: 200 });
+    await waitUntil(async () => sink.messages.length > 0);
+    await worker.stop();
+    const sent = await countWhere("sent");
+    expect(sent).toBeGreaterThan(0);
+    expect(sink.messages).toHaveLength(sent);
+    const leftClaimed = await getDb()
+      .selectFrom("outbox")
+      .select("id")
+      .where("status", "=", "pending")
+      .where("attempts", ">", 0)
+      .execute();
+    expect(leftClaimed).toHaveLength(0);
+  });
+
+  it("without SMTP keeps the mails for the dev mailbox instead of sending them", async () => {
+    const ids = await enqueue(many(3));
+    start({ smtpUrl: null });
+    await waitUntil(async () => (await countWhere("kept")) === 3);
+    expect(sink.messages).toHaveLength(0);
+
+    const list = await keptMails();
+    expect(list.map((m) => m.id)).toEqual([...ids].reverse());
+    expect(list[0]).toMatchObject({ kind: "test", to_address: "person2@example.org", subject: "Mail 2" });
+    expect((await keptMails({ before: ids[2] })).map((m) => m.id)).toEqual([ids[1], ids[0]]);
+    expect((await keptMail(ids[0]))?.text).toBe("Hello 0");
+
+    // A mail that was sent is not in the mailbox.
+    await sql`update outbox set status = 'sent' where id = ${ids[0]}`.execute(getDb());
+    expect(await keptMail(ids[0])).toBeUndefined();
+  });
+
+  it("shows the dev mailbox only outside production", () => {
+    const saved = env();
+    try {
+      expect(devMailboxEnabled()).toBe(true);
+      setEnv(parseEnv({ ...process.env, NODE_ENV: "production", SESSION_SECRET: "s".repeat(40) }));
+      expect(devMailboxEnabled()).toBe(false);
+    } finally {
+      setEnv(saved);
+    }
+  });
+});

@@ -1,0 +1,294 @@
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { getDb, type DB } from "../../db/client";
+import {
+  claimDueMails,
+  findKeptMail,
+  keepDueMails,
+  listKeptMails,
+  markMailFailed,
+  markMailRetry,
+  markMailSent,
+  releaseMails,
+} from "../../db/queries/outbox";
+import type { OutboxRow } from "../../db/schema";
+import {
+  createMailTransport,
+  describeSendError,
+  isPermanentSmtpError,
+  redactAddresses,
+  senderDomain,
+  type MailTransport,
+  type OutgoingMail,
+} from "../../emails/transport.server";
+import { env } from "../utils/env.server";
+
+/*
+ * The outbox worker. Services write e-mails to `outbox` in the transaction of the change that
+ * causes them (enqueueMail); this worker delivers them:
+ *  - claims due rows in batches with FOR UPDATE SKIP LOCKED, leasing them (several workers
+ *    may run at once; none sends a row another one holds);
+ *  - sends a batch in parallel over a pool of SMTP connections and marks each row 'sent' the
+ *    moment the server accepted it (a crash can only repeat the mails in that short window);
+ *  - retries temporary failures with exponential backoff and jitter, at most 60 s apart;
+ *    records permanent (5xx) rejections as 'failed';
+ *  - without SMTP (no SMTP_URL) marks rows 'kept': they show in /dev/mailbox.
+ * Errors are stored and logged without e-mail addresses.
+ */
+
+const RETRY_BASE_MS = 1_000;
+export const RETRY_CAP_MS = 60_000;
+
+/**
+ * Delay before retry number `attempt` (1 = after the first failed try): exponential from 1 s,
+ * "equal jitter" (between half and all of the step, so retries of many mails spread out yet
+ * never shrink), never above `capMs`.
+ */
+export function retryDelayMs(
+  attempt: number,
+  random: () => number = Math.random,
+  options: { baseMs?: number; capMs?: number } = {},
+): number {
+  const base = options.baseMs ?? RETRY_BASE_MS;
+  const cap = options.capMs ?? RETRY_CAP_MS;
+  const step = Math.min(cap, base * 2 ** Math.max(0, Math.min(attempt, 64) - 1));
+  return Math.round(step / 2 + (step / 2) * Math.min(Math.max(random(), 0), 1));
+}
+
+/**
+ * An attachment's bytes from file storage (DATA_DIR/files/<key>). Kept small on purpose: the
+ * storage module may replace it.
+ */
+export async function readStoredFile(key: string): Promise<Buffer> {
+  const root = path.join(env().DATA_DIR, "files");
+  const file = path.join(root, key);
+  if (!file.startsWith(root + path.sep)) throw new Error("invalid storage key");
+  return fs.readFile(file);
+}
+
+export interface OutboxWorkerOptions {
+  /** Database handle; default getDb(). */
+  db?: DB;
+  /** SMTP relay; `undefined` reads SMTP_URL, `null` keeps mails instead of sending them. */
+  smtpUrl?: string | null;
+  /** From header; default MAIL_FROM. */
+  from?: string;
+  /** Rows claimed per batch (default 200). */
+  batchSize?: number;
+  /** Pause when the outbox had nothing more to do (default 400 ms). */
+  idleMs?: number;
+  /** Parallel SMTP connections (default 8). */
+  maxConnections?: number;
+  /** How long a claim holds its rows before another worker may take them (default 5 min). */
+  leaseMs?: number;
+  /** After this many tries a temporarily failing mail is given up as 'failed' (default 1,440 ≈ a day at the 60 s cap). */
+  maxAttempts?: number;
+  /** Clock and randomness, injectable for tests. */
+  now?: () => Date;
+  random?: () => number;
+  /** Where attachments come from (default readStoredFile). */
+  readFile?: (storageKey: string) => Promise<Buffer>;
+  log?: (line: string) => void;
+  /** Called after every batch (tests, the benchmark). */
+  onBatch?: (result: BatchResult) => void;
+}
+
+export interface BatchResult {
+  claimed: number;
+  sent: number;
+  retried: number;
+  failed: number;
+  kept: number;
+  released: number;
+}
+
+export interface OutboxProcessor {
+  /** Claims one batch of due mails and settles every one of them. */
+  processBatch: () => Promise<BatchResult>;
+  /** Closes the SMTP connections. */
+  close: () => void;
+}
+
+const emptyResult = (): BatchResult => ({ claimed: 0, sent: 0, retried: 0, failed: 0, kept: 0, released: 0 });
+
+/** Runs `task` over `items` with at most `limit` running at once. `task` must not throw. */
+async function forEachLimited<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await task(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}
+
+/** Retries a bookkeeping write a few times: losing "sent" would mean sending the mail again. */
+async function persist(write: () => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+    }
+  }
+}
+
+/** One batch at a time, no loop: what the worker runs, and what tests drive step by step. */
+export function createOutboxProcessor(options: OutboxWorkerOptions = {}): OutboxProcessor {
+  const db = options.db ?? getDb();
+  const smtpUrl = options.smtpUrl === undefined ? (env().SMTP_URL ?? null) : options.smtpUrl;
+  const from = options.from ?? env().MAIL_FROM;
+  const batchSize = options.batchSize ?? 200;
+  const leaseMs = options.leaseMs ?? 5 * 60_000;
+  const maxAttempts = options.maxAttempts ?? 1_440;
+  const maxConnections = options.maxConnections ?? 8;
+  const now = options.now ?? (() => new Date());
+  const random = options.random ?? Math.random;
+  const readFile = options.readFile ?? readStoredFile;
+  const log = options.log ?? (() => undefined);
+  const domain = senderDomain(from);
+
+  if (smtpUrl === null) {
+    return {
+      processBatch: async () => ({ ...emptyResult(), kept: await keepDueMails(db, { now: now(), limit: batchSize }) }),
+      close: () => undefined,
+    };
+  }
+
+  const transport: MailTransport = createMailTransport({ url: smtpUrl, from, maxConnections });
+
+  const toOutgoing = async (row: OutboxRow): Promise<OutgoingMail> => ({
+    to: row.to_address,
+    subject: row.subject,
+    html: row.html,
+    text: row.text,
+    headers: row.headers,
+    attachments: await Promise.all(
+      row.attachments.map(async (a) => ({ filename: a.filename, contentType: a.contentType, content: await readFile(a.storageKey) })),
+    ),
+    messageId: `<outbox.${row.id}.${row.created_at.getTime()}@${domain}>`,
+  });
+
+  const settleFailure = async (row: OutboxRow, error: unknown, result: BatchResult) => {
+    const message = describeSendError(error, [row.to_address]);
+    if (isPermanentSmtpError(error) || row.attempts >= maxAttempts) {
+      const reason = isPermanentSmtpError(error) ? message : `gave up after ${row.attempts} attempts: ${message}`;
+      await persist(() => markMailFailed(db, row.id, reason));
+      result.failed++;
+      log(`outbox: mail #${row.id} (${row.kind}) failed: ${reason}`);
+    } else {
+      await persist(() => markMailRetry(db, row.id, new Date(now().getTime() + retryDelayMs(row.attempts, random)), message));
+      result.retried++;
+    }
+  };
+
+  const processBatch = async (): Promise<BatchResult> => {
+    const result = emptyResult();
+    const claimedAt = now().getTime();
+    const rows = await claimDueMails(db, { now: new Date(claimedAt), leaseUntil: new Date(claimedAt + leaseMs), limit: batchSize });
+    result.claimed = rows.length;
+    // A send started late in the lease could outlive it while another worker takes the row:
+    // rows not started by half the lease go back to the queue instead.
+    const startBy = claimedAt + leaseMs / 2;
+    const unstarted: number[] = [];
+    await forEachLimited(rows, maxConnections * 2, async (row) => {
+      if (now().getTime() > startBy) {
+        unstarted.push(row.id);
+        return;
+      }
+      let accepted = false;
+      try {
+        await transport.send(await toOutgoing(row));
+        accepted = true;
+        await persist(() => markMailSent(db, row.id, now()));
+        result.sent++;
+      } catch (error) {
+        if (accepted) {
+          // The relay has the mail but the database would not record it: it stays leased
+          // and is sent again when the lease ends. Nothing better can be done here.
+          log(`outbox: mail #${row.id} sent but not marked: ${redactAddresses(String(error), [row.to_address])}`);
+          return;
+        }
+        try {
+          await settleFailure(row, error, result);
+        } catch (dbError) {
+          log(`outbox: could not record the failure of mail #${row.id}: ${redactAddresses(String(dbError), [row.to_address])}`);
+        }
+      }
+    });
+    if (unstarted.length > 0) {
+      await releaseMails(db, unstarted, now());
+      result.released = unstarted.length;
+    }
+    return result;
+  };
+
+  return { processBatch, close: () => transport.close() };
+}
+
+export interface OutboxWorker {
+  /** Stops polling, lets the in-flight batch finish, closes the SMTP connections. */
+  stop: () => Promise<void>;
+}
+
+/**
+ * Starts the polling loop: a full batch is followed at once by the next; otherwise the worker
+ * sleeps `idleMs`. Database errors are logged and retried with backoff.
+ */
+export function startOutboxWorker(options: OutboxWorkerOptions = {}): OutboxWorker {
+  const processor = createOutboxProcessor(options);
+  const batchSize = options.batchSize ?? 200;
+  const idleMs = options.idleMs ?? 400;
+  const log = options.log ?? (() => undefined);
+  let stopping = false;
+  let wake: () => void = () => undefined;
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+
+  const loop = async () => {
+    let errors = 0;
+    while (!stopping) {
+      let full = false;
+      try {
+        const result = await processor.processBatch();
+        options.onBatch?.(result);
+        full = result.claimed >= batchSize || result.kept >= batchSize;
+        errors = 0;
+      } catch (error) {
+        errors++;
+        log(`outbox: ${redactAddresses(error instanceof Error ? error.message : String(error))}`);
+        await sleep(Math.max(idleMs, retryDelayMs(errors, Math.random, { capMs: 10_000 })));
+        continue;
+      }
+      if (!full && !stopping) await sleep(idleMs);
+    }
+    processor.close();
+  };
+  const running = loop();
+
+  return {
+    stop: async () => {
+      stopping = true;
+      wake();
+      await running;
+    },
+  };
+}
+
+/** The dev mailbox (/dev/mailbox) exists only outside production. */
+export function devMailboxEnabled(): boolean {
+  return env().NODE_ENV !== "production";
+}
+
+export function keptMails(options: { before?: number; limit?: number } = {}) {
+  return listKeptMails(getDb(), { limit: options.limit ?? 100, before: options.before });
+}
+
+export function keptMail(id: number) {
+  return findKeptMail(getDb(), id);
+}

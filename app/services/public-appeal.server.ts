@@ -1,0 +1,138 @@
+import { getDb } from "../../db/client";
+import { addresseesOf, attachmentsOf, confirmedCount, findAppealBySlug, latestRevision, revisionsOf, versionsOf } from "../../db/queries/appeals";
+import type { AddresseeText, Appeal, AppealStatus, FieldMode, RevisionContent } from "../../db/schema";
+import { isContentLang } from "../i18n";
+import { renderMarkdown } from "../utils/markdown.server";
+
+export interface AppealView {
+  id: number;
+  slug: string;
+  status: AppealStatus;
+  organization: string;
+  originalLanguage: string;
+  languages: string[];
+  lang: string;
+  isTranslation: boolean;
+  title: string;
+  summary: string;
+  bodyHtml: string;
+  addressees: AddresseeText[];
+  attachments: Array<{ id: number; filename: string; lang: string; size: number; contentType: string }>;
+  revision: number;
+  revisedAt: string | null;
+  changes: Array<{ number: number; note: string; date: string }>;
+  publishedAt: string | null;
+  confirmed: number;
+  goal: number | null;
+  closesAt: string | null;
+  fields: { city: FieldMode; country: FieldMode; organization: FieldMode; position: FieldMode };
+  showPublicList: boolean;
+  acceptsSignatures: boolean;
+  preview: boolean;
+}
+
+/** A closing date in the past closes the appeal even before the scheduler has run. */
+export function effectiveStatus(appeal: Pick<Appeal, "status" | "closes_at">): AppealStatus {
+  if (appeal.status === "published" && appeal.closes_at && new Date(appeal.closes_at).getTime() <= Date.now()) return "closed";
+  return appeal.status;
+}
+
+/** Picks the version to show: the one asked for, else the reader's language, else the original. */
+export function pickLanguage(languages: string[], original: string, requested: string | undefined, uiLang: string) {
+  if (requested && languages.includes(requested)) return requested;
+  if (languages.includes(uiLang)) return uiLang;
+  return original;
+}
+
+function orderLanguages(langs: string[], original: string) {
+  return [original, ...langs.filter((l) => l !== original).sort()];
+}
+
+async function build(appeal: Appeal, content: RevisionContent, organization: string, requested: string | undefined, uiLang: string, preview: boolean): Promise<AppealView> {
+  const db = getDb();
+  const languages = orderLanguages(Object.keys(content.versions).filter(isContentLang), appeal.original_language);
+  const lang = pickLanguage(languages, appeal.original_language, requested, uiLang);
+  const version = content.versions[lang] ?? { title: "", summary: "", body: "" };
+  const [attachments, revisions, confirmed] = await Promise.all([attachmentsOf(db, appeal.id), revisionsOf(db, appeal.id), confirmedCount(db, appeal.id)]);
+  const latest = revisions.at(-1);
+  const status = effectiveStatus(appeal);
+  return {
+    id: appeal.id,
+    slug: appeal.slug,
+    status,
+    organization,
+    originalLanguage: appeal.original_language,
+    languages,
+    lang,
+    isTranslation: lang !== appeal.original_language,
+    title: version.title,
+    summary: version.summary,
+    bodyHtml: renderMarkdown(version.body),
+    addressees: content.addressees.map((a) => {
+      const t = a.translations[lang];
+      const o = a.translations[appeal.original_language];
+      return { name: t?.name || o?.name || "", position: t?.position || o?.position || "", institution: t?.institution || o?.institution || "" };
+    }),
+    attachments: attachments.map((f) => ({ id: f.id, filename: f.filename, lang: f.lang, size: f.size, contentType: f.content_type })),
+    revision: appeal.current_revision,
+    revisedAt: latest && latest.number > 1 ? new Date(latest.created_at).toISOString() : null,
+    changes: revisions.filter((r) => r.number > 1).map((r) => ({ number: r.number, note: r.change_note, date: new Date(r.created_at).toISOString() })),
+    publishedAt: appeal.published_at ? new Date(appeal.published_at).toISOString() : null,
+    confirmed,
+    goal: appeal.goal,
+    closesAt: appeal.closes_at ? new Date(appeal.closes_at).toISOString() : null,
+    fields: { city: appeal.field_city, country: appeal.field_country, organization: appeal.field_organization, position: appeal.field_position },
+    showPublicList: appeal.show_public_list,
+    acceptsSignatures: status === "published" && !preview,
+    preview,
+  };
+}
+
+async function organizationName(id: number) {
+  const row = await getDb().selectFrom("organizations").select("name").where("id", "=", id).executeTakeFirst();
+  return row?.name ?? "";
+}
+
+/** The public page of a published (or closed, delivered) appeal; null for drafts and unknown slugs. */
+export async function publicAppeal(slug: string, requested: string | undefined, uiLang: string): Promise<AppealView | null> {
+  if (!/^[a-z0-9-]{1,80}$/.test(slug)) return null;
+  const db = getDb();
+  const appeal = await findAppealBySlug(db, slug);
+  if (!appeal || appeal.status === "draft" || appeal.current_revision < 1) return null;
+  const revision = await latestRevision(db, appeal.id, appeal.current_revision);
+  if (!revision) return null;
+  return build(appeal, revision.content, await organizationName(appeal.organization_id), requested, uiLang, false);
+}
+
+/** The working copy shown as the public page will look (organizers only; checked by the caller). */
+export async function previewAppeal(appeal: Appeal, requested: string | undefined, uiLang: string): Promise<AppealView> {
+  const db = getDb();
+  const [versions, addressees] = await Promise.all([versionsOf(db, appeal.id), addresseesOf(db, appeal.id)]);
+  const content: RevisionContent = {
+    versions: Object.fromEntries(versions.map((v) => [v.lang, { title: v.title, summary: v.summary, body: v.body }])),
+    addressees: addressees.map((a) => ({ id: a.id, email: a.email, translations: a.translations })),
+  };
+  return build(appeal, content, await organizationName(appeal.organization_id), requested, uiLang, true);
+}
+
+/** The JSON API's view. */
+export async function apiAppeal(slug: string) {
+  const view = await publicAppeal(slug, undefined, "en");
+  if (!view) return null;
+  const db = getDb();
+  const appeal = await findAppealBySlug(db, slug);
+  const revision = appeal ? await latestRevision(db, appeal.id, appeal.current_revision) : undefined;
+  if (!revision) return null;
+  return {
+    slug: view.slug,
+    status: view.status,
+    originalLanguage: view.originalLanguage,
+    languages: view.languages,
+    versions: Object.fromEntries(view.languages.map((l) => [l, { title: revision.content.versions[l]?.title ?? "", summary: revision.content.versions[l]?.summary ?? "" }])),
+    addressees: revision.content.addressees.map((a) => a.translations),
+    goal: view.goal,
+    closesAt: view.closesAt,
+    revision: view.revision,
+    signatures: { confirmed: view.confirmed },
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * `npm run bench:outbox`: how fast the outbox worker empties the outbox into a local SMTP
+ * server, next to how fast this PostgreSQL takes single-row INSERTs (the worker writes one
+ * "sent" row update per e-mail, so that is its natural ceiling).
+ *
+ * Starts a throwaway PostgreSQL (embedded, or the server of TEST_DATABASE_URL / DATABASE_URL)
+ * and an SMTP sink, enqueues BENCH_MAILS e-mails (default 20,000), runs one worker with the
+ * production settings until all are sent, checks each arrived once, then times as many
+ * single-row INSERTs into a scratch table through a pool of 8 connections.
+ * BENCH_BATCH and BENCH_CONNECTIONS override the worker's batch size and SMTP connections.
+ */
+import { performance } from "node:perf_hooks";
+import pg from "pg";
+import { startOutboxWorker } from "../app/services/outbox.server.js";
+import { createDb } from "../db/client.js";
+import { renderEmail } from "../emails/layout.js";
+import { cloneDatabase, createTemplate, startTestCluster } from "../tests/setup/postgres.js";
+import { SmtpSink } from "../tests/setup/smtp-sink.js";
+
+const MAILS = Number(process.env.BENCH_MAILS ?? 20_000);
+const BATCH = process.env.BENCH_BATCH ? Number(process.env.BENCH_BATCH) : undefined;
+const CONNECTIONS = process.env.BENCH_CONNECTIONS ? Number(process.env.BENCH_CONNECTIONS) : undefined;
+const INSERT_POOL = 8;
+
+const fmt = (n: number, digits = 0) => n.toLocaleString("en", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const say = (line: string) => console.log(`[bench] ${line}`);
+
+async function enqueueAll(db: ReturnType<typeof createDb>["db"]) {
+  for (let from = 0; from < MAILS; from += 1_000) {
+    const rows = Array.from({ length: Math.min(1_000, MAILS - from) }, (_, k) => {
+      const i = from + k;
+      const mail = renderEmail({
+        lang: "en",
+        subject: `Confirm your signature #${i}`,
+        heading: "Please confirm your signature",
+        blocks: [
+          { p: "You signed the appeal “Clean air for our city”. Confirm it so that it counts." },
+          { button: { label: "Confirm my signature", url: `http://localhost:3000/s/confirm/token${i}` } },
+          { link: { label: "Not you? Remove the signature", url: `http://localhost:3000/s/reject/token${i}` } },
+        ],
+        footer: "Appeals, free software for NGOs.",
+      });
+      return {
+        kind: "signature.confirm",
+        to_address: `signer${i}@example.org`,
+        ...mail,
+        headers: JSON.stringify({ "List-Unsubscribe": `<http://localhost:3000/u/token${i}>` }),
+      };
+    });
+    await db.insertInto("outbox").values(rows).execute();
+  }
+}
+
+async function sendAll(db: ReturnType<typeof createDb>["db"], sink: SmtpSink): Promise<number> {
+  let sent = 0;
+  let done: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  const started = performance.now();
+  const worker = startOutboxWorker({
+    db,
+    smtpUrl: sink.url,
+    from: "Appeals <no-reply@appeals.localhost>",
+    batchSize: BATCH,
+    maxConnections: CONNECTIONS,
+    log: say,
+    onBatch: (result) => {
+      sent += result.sent;
+      if (sent >= MAILS) done();
+    },
+  });
+  await finished;
+  const seconds = (performance.now() - started) / 1000;
+  await worker.stop();
+  const subjects = new Set(sink.messages.map((m) => m.subject));
+  if (sink.messages.length !== MAILS || subjects.size !== MAILS) {
+    throw new Error(`expected ${MAILS} distinct e-mails at the sink, got ${sink.messages.length} (${subjects.size} distinct)`);
+  }
+  return seconds;
+}
+
+async function insertAll(url: string): Promise<number> {
+  const pool = new pg.Pool({ connectionString: url, max: INSERT_POOL });
+  try {
+    await pool.query("CREATE TABLE bench_scratch (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, payload text NOT NULL)");
+    let next = 0;
+    const started = performance.now();
+    const lane = async () => {
+      while (next < MAILS) {
+        const i = next++;
+        await pool.query("INSERT INTO bench_scratch (payload) VALUES ($1)", [`row ${i}`]);
+      }
+    };
+    await Promise.all(Array.from({ length: INSERT_POOL }, lane));
+    return (performance.now() - started) / 1000;
+  } finally {
+    await pool.end();
+  }
+}
+
+async function main() {
+  say("starting PostgreSQL and the SMTP sink…");
+  const cluster = await startTestCluster();
+  const sink = new SmtpSink();
+  let handle: ReturnType<typeof createDb> | undefined;
+  try {
+    await createTemplate(cluster.serverUrl, "bench_template");
+    const url = await cloneDatabase(cluster.serverUrl, "bench_template", `bench_${process.pid}`);
+    await sink.start();
+    handle = createDb(url, { max: 10 });
+
+    await enqueueAll(handle.db);
+    say(`enqueued ${fmt(MAILS)} e-mails`);
+
+    const sendSeconds = await sendAll(handle.db, sink);
+    const mailRate = MAILS / sendSeconds;
+    say(`outbox → SMTP: ${fmt(MAILS)} e-mails in ${fmt(sendSeconds, 2)} s = ${fmt(mailRate)} e-mails/s (each arrived once)`);
+
+    const insertSeconds = await insertAll(url);
+    const insertRate = MAILS / insertSeconds;
+    say(`raw PostgreSQL: ${fmt(MAILS)} single-row INSERTs (pool of ${INSERT_POOL}) in ${fmt(insertSeconds, 2)} s = ${fmt(insertRate)} rows/s`);
+    say(`ratio e-mails/s ÷ INSERTs/s = ${fmt(mailRate / insertRate, 2)}`);
+  } finally {
+    await handle?.db.destroy();
+    await sink.stop().catch(() => undefined);
+    await cluster.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});
