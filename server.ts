@@ -10,6 +10,7 @@ import { openDatabase, type OpenDatabase } from "./db/boot.js";
 import { buildEntry, buildIfNeeded } from "./server/build-if-needed.js";
 import { createHttpApp } from "./server/http.js";
 import { startBackgroundJobs } from "./server/jobs.js";
+import { startScheduler } from "./server/scheduler.js";
 
 const log = (line: string) => console.log(`[appeals] ${line}`);
 
@@ -73,7 +74,11 @@ async function main() {
     logRequests: config.LOG_REQUESTS !== "0",
     isProduction: config.NODE_ENV === "production",
   });
-  stopJobs = startBackgroundJobs(config, log);
+  const stopMail = startBackgroundJobs(config, log);
+  const stopScheduler = startScheduler(log);
+  stopJobs = async () => {
+    await Promise.all([stopMail(), stopScheduler()]);
+  };
   server = app.listen(config.PORT, config.HOST, () => {
     const address = server?.address();
     const port = typeof address === "object" && address ? address.port : config.PORT;

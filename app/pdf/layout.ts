@@ -21,8 +21,8 @@ export const FOOTER = {
   line1Top: PAGE_HEIGHT - 60,
   line2Top: PAGE_HEIGHT - 50,
   size: 7,
-  /** Width kept free for the right-hand column (page number, count). */
-  rightWidth: 150,
+  /** At most this wide: the right-hand column (page number, count). */
+  rightWidth: 160,
 } as const;
 
 /** The signatory table: every row is exactly ROW_HEIGHT high (two lines), whatever it holds. */

@@ -20,6 +20,8 @@ export interface FontkitGlyph {
 
 /** The part of a fontkit font the letter uses. */
 export interface FontkitFont {
+  /** pdfkit recognises a fontkit font by this method. */
+  layout: unknown;
   unitsPerEm: number;
   ascent: number;
   descent: number;
@@ -50,6 +52,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function isFontkitFont(value: unknown): value is FontkitFont {
   return (
     isObject(value) &&
+    typeof value.layout === "function" &&
     typeof value.unitsPerEm === "number" &&
     typeof value.ascent === "number" &&
     typeof value.descent === "number" &&
@@ -73,6 +76,33 @@ function isEmbeddedFont(value: unknown): value is EmbeddedFont {
 
 function internalsChanged(what: string): Error {
   return new Error(`pdfkit internals changed (${what}); check app/pdf/pdfkit-internals.server.ts against the installed pdfkit`);
+}
+
+/**
+ * Registers a font from its file bytes or from a fontkit font already parsed for this render.
+ * pdfkit accepts a fontkit font object (PDFFontFactory.open: "typeof src.layout === 'function'");
+ * its type definitions do not say so, hence the untyped call. Re-using the parsed font between
+ * the dry run and the real document halves the font parsing of a render (~50 ms). Fonts are
+ * never shared between renders: fontkit caches glyph objects with the code points of their first
+ * use, which end up in the ToUnicode map, so sharing would make bytes depend on history.
+ */
+export function registerFont(doc: PDFKit.PDFDocument, name: string, source: Buffer | FontkitFont): void {
+  Reflect.apply(doc.registerFont, doc, [name, source]);
+}
+
+/** The fontkit font behind `name` if this document has instantiated it (used it), else null. */
+export function loadedFont(doc: PDFKit.PDFDocument, name: string): FontkitFont | null {
+  const families: unknown = Reflect.get(doc, "_fontFamilies");
+  if (!isObject(families)) throw internalsChanged("doc._fontFamilies");
+  const font = families[name];
+  return isEmbeddedFont(font) ? font.font : null;
+}
+
+/** Every embedded font this document has instantiated. */
+export function usedFonts(doc: PDFKit.PDFDocument): EmbeddedFont[] {
+  const families: unknown = Reflect.get(doc, "_fontFamilies");
+  if (!isObject(families)) throw internalsChanged("doc._fontFamilies");
+  return Object.values(families).filter(isEmbeddedFont);
 }
 
 /** Selects the registered font `name` on `doc` and returns pdfkit's embedded-font object for it. */
@@ -101,6 +131,19 @@ export function clearLayoutCache(font: EmbeddedFont): void {
     const empty: Record<string, unknown> = Object.create(null);
     font.layoutCache = empty;
   }
+}
+
+/**
+ * Lets go of a page pdfkit has already written. Without bufferPages pdfkit writes a page's
+ * objects when the next page starts, but keeps the page dictionary's data (MediaBox, Contents,
+ * Resources, Annots and through them every object of the page) reachable from /Pages /Kids
+ * until the end: ~3.5 KB per page, 115 MB for a million-row list. /Kids only needs each page's
+ * object number, so once the page is written its data is replaced by an empty dictionary.
+ * Does nothing for a page that has not been written yet.
+ */
+export function releaseWrittenPage(page: PDFKit.PDFPage): void {
+  const written = typeof Reflect.get(page.dictionary, "offset") === "number" && typeof Reflect.get(page.content, "offset") === "number";
+  if (written) Reflect.set(page.dictionary, "data", {});
 }
 
 /**

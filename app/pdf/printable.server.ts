@@ -26,11 +26,8 @@ import type { FontkitFont } from "./pdfkit-internals.server";
 
 const ALLOWED_SCRIPT =
   /[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}\p{Script=Armenian}\p{Script=Georgian}\p{Script=Common}\p{Script=Inherited}]/u;
-const COMBINING_MARK = /\p{M}/u;
 const PLAIN_ASCII = /^[\x20-\x7e]*$/;
-const CONTROL = /\p{Cc}+/gu;
-const FORMAT = /\p{Cf}+/gu;
-const SPACES = /\s+/g;
+const SPACES = / {2,}/g;
 
 export interface Printable {
   text: string;
@@ -38,33 +35,48 @@ export interface Printable {
   transliterated: boolean;
 }
 
+/** What a code point is, for printing. */
 const UNKNOWN = 0;
-const OK = 1;
-const BAD = 2;
+const PRINT = 1;
+/** A printable combining mark: goes with the letter before it. */
+const MARK = 2;
+const TRANSLITERATE = 3;
+/** White space and control characters: collapse into one space. */
+const SPACE = 4;
+/** Format characters (bidi controls, zero-width joiners, soft hyphen): dropped. */
+const DROP = 5;
 
 export class PrintableText {
-  /** Per code point: UNKNOWN, OK or BAD. 1.1 MB, filled lazily; bounded by Unicode itself. */
-  private readonly status = new Uint8Array(0x110000);
+  /** Per code point, its kind; 1.1 MB, filled lazily. */
+  private readonly kinds = new Uint8Array(0x110000);
 
   constructor(private readonly fonts: readonly FontkitFont[]) {
-    for (let cp = 0x20; cp < 0x7f; cp++) this.status[cp] = OK;
+    for (let cp = 0x21; cp < 0x7f; cp++) this.kinds[cp] = PRINT;
+    this.kinds[0x20] = SPACE;
   }
 
-  canPrint(codePoint: number): boolean {
-    let s = this.status[codePoint];
-    if (s === UNKNOWN) {
-      const ok =
-        ALLOWED_SCRIPT.test(String.fromCodePoint(codePoint)) &&
-        this.fonts.every((font) => font.hasGlyphForCodePoint(codePoint));
-      s = ok ? OK : BAD;
-      this.status[codePoint] = s;
+  private kind(codePoint: number): number {
+    let k = this.kinds[codePoint];
+    if (k === UNKNOWN) {
+      const ch = String.fromCodePoint(codePoint);
+      if (/[\s\p{Cc}]/u.test(ch)) k = SPACE;
+      else if (/\p{Cf}/u.test(ch)) k = DROP;
+      else if (ALLOWED_SCRIPT.test(ch) && this.fonts.every((font) => font.hasGlyphForCodePoint(codePoint))) k = /\p{M}/u.test(ch) ? MARK : PRINT;
+      else k = TRANSLITERATE;
+      this.kinds[codePoint] = k;
     }
-    return s === OK;
+    return k;
+  }
+
+  /** Whether the letter prints this character as it is. */
+  canPrint(codePoint: number): boolean {
+    const k = this.kind(codePoint);
+    return k === PRINT || k === MARK;
   }
 
   /**
    * Cleans `raw` (see the module comment) and transliterates what the fonts cannot print.
-   * Whitespace runs become one space; `trim: false` keeps a leading/trailing space (inline
+   * White space runs become one space; `trim: false` keeps a leading/trailing space (inline
    * Markdown text next to bold or a link needs it).
    */
   clean(raw: string, trim = true): Printable {
@@ -72,31 +84,50 @@ export class PrintableText {
       const collapsed = raw.indexOf("  ") === -1 ? raw : raw.replace(SPACES, " ");
       return { text: trim ? collapsed.trim() : collapsed, transliterated: false };
     }
-    const spaced = raw.normalize("NFC").replace(CONTROL, " ").replace(FORMAT, "").replace(SPACES, " ");
-    const normalized = trim ? spaced.trim() : spaced;
+    const s = raw.normalize("NFC");
     let text = "";
     let bad = "";
     let transliterated = false;
-    const flush = () => {
-      if (bad) {
+    let space = false;
+    for (let i = 0; i < s.length; i++) {
+      let cp = s.charCodeAt(i);
+      let ch: string;
+      if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < s.length) {
+        cp = s.codePointAt(i) ?? cp;
+        ch = s.slice(i, i + 2);
+        i++;
+      } else {
+        ch = s[i];
+      }
+      const k = this.kind(cp);
+      if (k === DROP) continue;
+      if (k === SPACE) {
+        space = true;
+        continue;
+      }
+      if (k === TRANSLITERATE || (k === MARK && bad !== "")) {
+        if (space) {
+          if (bad !== "") text += anyAscii(bad) || "?";
+          bad = "";
+          if (text !== "" || !trim) text += " ";
+          space = false;
+        }
+        bad += ch;
+        transliterated = true;
+        continue;
+      }
+      if (bad !== "") {
         text += anyAscii(bad) || "?";
         bad = "";
-        transliterated = true;
       }
-    };
-    for (const ch of normalized) {
-      const cp = ch.codePointAt(0) ?? 0x3f;
-      // A combining mark belongs to the letter before it: transliterate it with that letter.
-      if (bad && COMBINING_MARK.test(ch)) {
-        bad += ch;
-      } else if (this.canPrint(cp)) {
-        flush();
-        text += ch;
-      } else {
-        bad += ch;
+      if (space) {
+        if (text !== "" || !trim) text += " ";
+        space = false;
       }
+      text += ch;
     }
-    flush();
+    if (bad !== "") text += anyAscii(bad) || "?";
+    if (space && !trim) text += " ";
     return { text, transliterated };
   }
 }

@@ -6,159 +6,240 @@ import { useFontOnPage, type EmbeddedFont } from "./pdfkit-internals.server";
  * Glyphs come straight from the font's cmap: no OpenType shaping, so no kerning or ligatures.
  * That is fine for names, places and dates in Latin, Cyrillic, Greek, Armenian and Georgian
  * (PrintableText has already removed scripts that need shaping or right-to-left ordering), and it
- * is ~50× cheaper than `doc.text`. Each glyph is registered in pdfkit's subset, /W widths and
+ * is far cheaper than `doc.text`. Each glyph is registered in pdfkit's subset, /W widths and
  * ToUnicode map exactly as pdfkit's own EmbeddedFont.encode does, so the result is ordinary,
- * extractable PDF text. Operators are returned as strings; the caller batches a page's worth
- * into one `doc.addContent`.
+ * extractable PDF text. A page's operators are collected and written with one `addContent`.
  *
- * Memory: one small record per distinct glyph used (bounded by the font's ~6,000 glyphs).
+ * Memory: a lookup table per font (code point → glyph) that never outgrows the font itself.
  */
 
-interface GlyphInfo {
-  /** Subset glyph id as 4 hex digits, ready for a <...> Tj string. */
-  hex: string;
-  /** Advance in 1/1000 em. */
-  advance: number;
-}
+const BMP = 0x10000;
 
 export class RawFont {
-  private readonly glyphs = new Map<number, GlyphInfo>();
+  /** Per BMP code point: subset glyph id + 1 (0 = not looked up yet). */
+  private readonly gidOf = new Int32Array(BMP);
+  /** Per BMP code point: advance in 1/1000 em. */
+  private readonly advanceOf = new Float64Array(BMP);
+  /** Astral code points (rare in names): same data in a map. */
+  private readonly astral = new Map<number, { gid: number; advance: number }>();
+  /** Per subset glyph id: its two-byte code as Latin-1 characters, escaped for a (...) string. */
+  private readonly codeOf: string[] = [];
   private readonly scale: number;
   /** Distance from the top of a line box to the baseline, per point of font size. */
   readonly ascent: number;
+  private readonly ellipsisAdvance: number;
 
   constructor(readonly embedded: EmbeddedFont) {
     this.scale = 1000 / embedded.font.unitsPerEm;
     this.ascent = embedded.font.ascent / embedded.font.unitsPerEm;
+    this.ellipsisAdvance = this.advance(0x2026);
   }
 
-  private glyph(codePoint: number): GlyphInfo {
-    let info = this.glyphs.get(codePoint);
-    if (info === undefined) {
-      const { embedded } = this;
-      const glyph = embedded.font.glyphForCodePoint(codePoint);
-      const gid = embedded.subset.includeGlyph(glyph.id);
-      const advance = glyph.advanceWidth * this.scale;
-      if (embedded.widths[gid] == null) embedded.widths[gid] = advance;
-      if (embedded.unicode[gid] == null) embedded.unicode[gid] = [codePoint];
-      info = { hex: gid.toString(16).padStart(4, "0"), advance };
-      this.glyphs.set(codePoint, info);
+  /** Looks a code point up in the font and registers its glyph in pdfkit's subset. */
+  private load(codePoint: number): { gid: number; advance: number } {
+    const { embedded } = this;
+    const glyph = embedded.font.glyphForCodePoint(codePoint);
+    const gid = embedded.subset.includeGlyph(glyph.id);
+    const advance = glyph.advanceWidth * this.scale;
+    if (embedded.widths[gid] == null) embedded.widths[gid] = advance;
+    if (embedded.unicode[gid] == null) embedded.unicode[gid] = [codePoint];
+    if (this.codeOf[gid] === undefined) this.codeOf[gid] = escapeByte(gid >> 8) + escapeByte(gid & 0xff);
+    if (codePoint < BMP) {
+      this.gidOf[codePoint] = gid + 1;
+      this.advanceOf[codePoint] = advance;
+    } else {
+      this.astral.set(codePoint, { gid, advance });
     }
-    return info;
+    return { gid, advance };
+  }
+
+  private advance(codePoint: number): number {
+    if (codePoint < BMP) {
+      if (this.gidOf[codePoint] === 0) this.load(codePoint);
+      return this.advanceOf[codePoint];
+    }
+    return (this.astral.get(codePoint) ?? this.load(codePoint)).advance;
+  }
+
+  private codeFor(codePoint: number): string {
+    let gid: number;
+    if (codePoint < BMP) {
+      if (this.gidOf[codePoint] === 0) this.load(codePoint);
+      gid = this.gidOf[codePoint] - 1;
+    } else {
+      gid = (this.astral.get(codePoint) ?? this.load(codePoint)).gid;
+    }
+    return this.codeOf[gid] ?? "\\000\\000";
   }
 
   /** Width of `text` at `size` points. */
   width(text: string, size: number): number {
     let units = 0;
     for (let i = 0; i < text.length; i++) {
-      const cp = text.codePointAt(i) ?? 0;
-      if (cp > 0xffff) i++;
-      units += this.glyph(cp).advance;
+      const c = text.charCodeAt(i);
+      if (c >= 0xd800 && c <= 0xdbff) {
+        units += this.advance(text.codePointAt(i) ?? 0);
+        i++;
+      } else {
+        units += this.advance(c);
+      }
     }
     return (units * size) / 1000;
   }
 
-  /** Hex glyph string for `text`. */
-  hex(text: string): string {
-    let out = "";
-    for (let i = 0; i < text.length; i++) {
-      const cp = text.codePointAt(i) ?? 0;
-      if (cp > 0xffff) i++;
-      out += this.glyph(cp).hex;
-    }
-    return out;
-  }
-
   /**
-   * `text` cut to at most `maxWidth` points at `size`, ending in "…" when cut. Cuts on code
-   * points (after NFC, combining marks are rare in names; a cut mark would just be dropped).
+   * Encodes `text` for a Tj operator, cut with "…" so it is at most `maxWidth` points wide at
+   * `size`. Returns the glyph codes (the inside of a PDF literal string: two bytes per glyph,
+   * Identity-H, as Latin-1 characters) and the width it will take. Binary codes are half the
+   * size of hex, which matters: at a million rows, compressing the content streams is a
+   * large share of the time.
    */
-  fit(text: string, size: number, maxWidth: number): string {
+  encode(text: string, size: number, maxWidth = Infinity): Encoded {
     const limit = (maxWidth * 1000) / size;
     let units = 0;
+    let codes = "";
     for (let i = 0; i < text.length; i++) {
-      units += this.glyph(text.codePointAt(i) ?? 0).advance;
-      if (text.charCodeAt(i) >= 0xd800 && text.charCodeAt(i) <= 0xdbff) i++;
+      let cp = text.charCodeAt(i);
+      if (cp >= 0xd800 && cp <= 0xdbff) {
+        cp = text.codePointAt(i) ?? 0;
+        i++;
+      }
+      units += this.advance(cp);
+      if (units > limit) return this.truncated(text, size, limit);
+      codes += this.codeFor(cp);
     }
-    if (units <= limit) return text;
-    const room = limit - this.glyph(0x2026).advance;
-    units = 0;
+    return { codes, width: (units * size) / 1000 };
+  }
+
+  private truncated(text: string, size: number, limit: number): Encoded {
+    const room = limit - this.ellipsisAdvance;
+    let units = 0;
     let end = 0;
     for (let i = 0; i < text.length; ) {
       const cp = text.codePointAt(i) ?? 0;
-      const step = cp > 0xffff ? 2 : 1;
-      units += this.glyph(cp).advance;
+      const next = i + (cp > 0xffff ? 2 : 1);
+      units += this.advance(cp);
       if (units > room) break;
-      i += step;
-      end = i;
+      i = next;
+      end = next;
     }
-    return `${text.slice(0, end).trimEnd()}…`;
+    const cut = `${text.slice(0, end).trimEnd()}…`;
+    return this.encode(cut, size);
   }
 }
 
-/** Formats a coordinate the way PDF likes: short, no exponent. */
+export interface Encoded {
+  /** Glyph codes, escaped for a literal string. */
+  codes: string;
+  width: number;
+}
+
+/**
+ * One byte of a glyph code inside a PDF literal string: backslash and parentheses are escaped,
+ * and so are CR and LF (an unescaped CR would be read as LF).
+ */
+function escapeByte(b: number): string {
+  switch (b) {
+    case 0x5c:
+      return "\\\\";
+    case 0x28:
+      return "\\(";
+    case 0x29:
+      return "\\)";
+    case 0x0d:
+      return "\\r";
+    case 0x0a:
+      return "\\n";
+    default:
+      return String.fromCharCode(b);
+  }
+}
+
+const coords = new Map<number, string>();
+
+/**
+ * A coordinate the way PDF likes it: at most two decimals, no exponent. List rows sit at the
+ * same positions on every page, so the strings are memoised (capped).
+ */
 export function num(n: number): string {
-  return (Math.round(n * 100) / 100).toString();
+  let s = coords.get(n);
+  if (s === undefined) {
+    s = (Math.round(n * 100) / 100).toString();
+    if (coords.size >= 8192) coords.clear();
+    coords.set(n, s);
+  }
+  return s;
 }
 
 /**
  * Collects the operators of one page's raw drawing, in pdfkit's top-down coordinates, and
- * writes them as one block. pdfkit's page content starts with a y-flip; the block undoes it
- * inside q/Q so nothing leaks into pdfkit's own graphics state.
+ * writes them as one block. Text is grouped by style (font, size, gray) so the font and colour
+ * are set once per group, not once per cell. pdfkit's page content starts with a y-flip; the
+ * block undoes it inside q/Q so nothing leaks into pdfkit's own graphics state.
  */
 export class RawPage {
-  private ops: string[] = [];
-  private readonly fontsUsed = new Set<RawFont>();
-  private currentFont: RawFont | null = null;
-  private currentSize = 0;
-  private currentGray = -1;
+  private readonly groups = new Map<string, { font: RawFont; ops: string }>();
+  private rules = "";
+  private ruleStyle = "";
 
   constructor(private readonly pageHeight: number) {}
 
-  /** Draws `text` (already fitted) with its line box top at `top`. */
-  text(font: RawFont, size: number, x: number, top: number, text: string, gray = 0): void {
-    if (!text) return;
-    this.fontsUsed.add(font);
-    let op = "";
-    if (font !== this.currentFont || size !== this.currentSize) {
-      op += `/${font.embedded.id} ${num(size)} Tf `;
-      this.currentFont = font;
-      this.currentSize = size;
+  /** Draws encoded text with its line box top at `top`. */
+  show(font: RawFont, size: number, x: number, top: number, encoded: Encoded, gray = 0): void {
+    if (encoded.codes === "") return;
+    const style = `/${font.embedded.id} ${num(size)} Tf ${num(gray)} g`;
+    let group = this.groups.get(style);
+    if (group === undefined) {
+      group = { font, ops: "" };
+      this.groups.set(style, group);
     }
-    if (gray !== this.currentGray) {
-      op += `${num(gray)} g `;
-      this.currentGray = gray;
-    }
-    const baseline = this.pageHeight - top - font.ascent * size;
-    this.ops.push(`${op}1 0 0 1 ${num(x)} ${num(baseline)} Tm <${font.hex(text)}> Tj`);
+    group.ops += `1 0 0 1 ${num(x)} ${num(this.pageHeight - top - font.ascent * size)} Tm (${encoded.codes}) Tj\n`;
   }
 
-  /** Right-aligned variant: `right` is the x where the text ends. */
-  textRight(font: RawFont, size: number, right: number, top: number, text: string, gray = 0): void {
-    this.text(font, size, right - font.width(text, size), top, text, gray);
+  /** Draws `text` cut to `maxWidth`, left-aligned at `x`. */
+  draw(font: RawFont, size: number, x: number, top: number, text: string, gray = 0, maxWidth = Infinity): Encoded {
+    const encoded = font.encode(text, size, maxWidth);
+    this.show(font, size, x, top, encoded, gray);
+    return encoded;
   }
 
-  /** A horizontal rule. Rules are drawn before any text of the block (order inside a page is irrelevant). */
-  private rules: string[] = [];
+  /** Draws `text` cut to `maxWidth`, ending at `right`. */
+  drawRight(font: RawFont, size: number, right: number, top: number, text: string, gray = 0, maxWidth = Infinity): Encoded {
+    const encoded = font.encode(text, size, maxWidth);
+    this.show(font, size, right - encoded.width, top, encoded, gray);
+    return encoded;
+  }
+
+  /** A horizontal rule; consecutive rules of the same style share one path. */
   rule(x1: number, x2: number, y: number, width: number, gray: number): void {
+    const style = `${num(gray)} G ${num(width)} w`;
+    if (style !== this.ruleStyle) {
+      if (this.ruleStyle) this.rules += "S\n";
+      this.rules += `${style}\n`;
+      this.ruleStyle = style;
+    }
     const py = num(this.pageHeight - y);
-    this.rules.push(`${num(gray)} G ${num(width)} w ${num(x1)} ${py} m ${num(x2)} ${py} l S`);
+    this.rules += `${num(x1)} ${py} m ${num(x2)} ${py} l\n`;
   }
 
   /** Writes the collected operators into the current page and resets. */
   flush(doc: PDFKit.PDFDocument): void {
-    if (this.ops.length === 0 && this.rules.length === 0) return;
-    for (const font of this.fontsUsed) useFontOnPage(doc, font.embedded);
+    if (this.groups.size === 0 && this.rules === "") return;
     let block = `q 1 0 0 -1 0 ${num(this.pageHeight)} cm\n`;
-    if (this.rules.length) block += `${this.rules.join("\n")}\n`;
-    if (this.ops.length) block += `BT\n${this.ops.join("\n")}\nET\n`;
-    block += "Q";
-    doc.addContent(block);
-    this.ops = [];
-    this.rules = [];
-    this.fontsUsed.clear();
-    this.currentFont = null;
-    this.currentSize = 0;
-    this.currentGray = -1;
+    if (this.rules) block += `${this.rules}S\n`;
+    if (this.groups.size) {
+      block += "BT\n";
+      for (const [style, group] of this.groups) {
+        useFontOnPage(doc, group.font.embedded);
+        block += `${style}\n${group.ops}`;
+      }
+      block += "ET\n";
+    }
+    block += "Q\n";
+    // Latin-1 bytes straight into the content stream (pdfkit would convert a string char by char).
+    doc.addContent(Buffer.from(block, "latin1"));
+    this.groups.clear();
+    this.rules = "";
+    this.ruleStyle = "";
   }
 }

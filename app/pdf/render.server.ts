@@ -19,7 +19,16 @@ import {
 } from "./layout";
 import { BODY, drawMarkdown, drawPlain, ensureSpace, type BodyContext, type FontName } from "./markdown.server";
 import { PdfSink } from "./output.server";
-import { clearLayoutCache, embeddedFont, setFileId, type EmbeddedFont } from "./pdfkit-internals.server";
+import {
+  clearLayoutCache,
+  embeddedFont,
+  loadedFont,
+  registerFont,
+  releaseWrittenPage,
+  setFileId,
+  usedFonts,
+  type FontkitFont,
+} from "./pdfkit-internals.server";
 import { PrintableText } from "./printable.server";
 import { RawFont, RawPage } from "./raw-text.server";
 import { letterLanguage } from "./strings";
@@ -134,19 +143,24 @@ function fontFiles(): Map<FontName, Buffer> {
   return fontBytes;
 }
 
-/** The fonts of one pdfkit document, as pdfkit objects and as raw-text fonts. */
+/** The fonts of one pdfkit document: the raw-text fonts and every pdfkit font object in use. */
 interface DocFonts {
-  embedded: EmbeddedFont[];
   regular: RawFont;
   bold: RawFont;
-  /** The fontkit fonts user text must be printable in (mono is only for code blocks). */
-  letterFonts: EmbeddedFont["font"][];
+  /** The fonts user text must be printable in: names and headings use regular and bold. */
+  letterFonts: FontkitFont[];
 }
 
-function createDocument(meta: { title: string; author: string; date: Date; lang: string; keywords: string }): {
-  doc: PDFKit.PDFDocument;
-  fonts: DocFonts;
-} {
+/**
+ * The fontkit fonts parsed for one render, handed from the dry run to the real document so
+ * they are parsed once per render (see registerFont for why not once per process).
+ */
+type FontSet = Map<FontName, FontkitFont>;
+
+function createDocument(
+  meta: { title: string; author: string; date: Date; lang: string; keywords: string },
+  fontSet: FontSet,
+): { doc: PDFKit.PDFDocument; fonts: DocFonts } {
   const doc = new PDFDocument({
     size: "A4",
     margins: { ...MARGIN },
@@ -165,21 +179,27 @@ function createDocument(meta: { title: string; author: string; date: Date; lang:
       ModDate: meta.date,
     },
   });
-  for (const [name, bytes] of fontFiles()) doc.registerFont(name, bytes);
-  // Selecting each font once creates pdfkit's font objects in a fixed order (F1…F5), so the
-  // resource names never depend on the text. A font is only embedded if something used it.
-  const embedded = FONT_NAMES.map((name) => embeddedFont(doc, name));
-  const [regular, bold, italic, boldItalic] = embedded;
+  const files = fontFiles();
+  for (const name of FONT_NAMES) registerFont(doc, name, fontSet.get(name) ?? files.get(name) ?? Buffer.alloc(0));
+  // Regular and bold are selected first, so they are always F1 and F2; the other fonts get
+  // their resource names in first-use order, which depends only on the input.
+  const regular = embeddedFont(doc, "regular");
+  const bold = embeddedFont(doc, "bold");
+  fontSet.set("regular", regular.font);
+  fontSet.set("bold", bold.font);
   doc.font("regular");
   return {
     doc,
-    fonts: {
-      embedded,
-      regular: new RawFont(regular),
-      bold: new RawFont(bold),
-      letterFonts: [regular.font, bold.font, italic.font, boldItalic.font],
-    },
+    fonts: { regular: new RawFont(regular), bold: new RawFont(bold), letterFonts: [regular.font, bold.font] },
   };
+}
+
+/** Keeps the fonts a document has parsed, for the next document of the same render. */
+function harvestFonts(doc: PDFKit.PDFDocument, fontSet: FontSet): void {
+  for (const name of FONT_NAMES) {
+    const font = loadedFont(doc, name);
+    if (font && !fontSet.has(name)) fontSet.set(name, font);
+  }
 }
 
 /** Collects flagged names across parts, capped. */
@@ -196,6 +216,11 @@ class Flags {
   }
 }
 
+/** Empties pdfkit's per-word layout cache of every font the document has used. */
+function clearLayoutCaches(doc: PDFKit.PDFDocument): void {
+  for (const font of usedFonts(doc)) clearLayoutCache(font);
+}
+
 interface FrontMatterEnd {
   pages: number;
   tableTop: number;
@@ -205,7 +230,7 @@ interface FrontMatterEnd {
 class LetterWriter {
   pageNo = 0;
   private readonly fmt: LetterFormat;
-  private readonly footer: { countText: string; codeText: string; separator: string };
+  private readonly footer: { countText: string; codeText: string; appealUrl: string; verifyUrl: string };
 
   constructor(
     private readonly doc: PDFKit.PDFDocument,
@@ -219,8 +244,9 @@ class LetterWriter {
     this.fmt = new LetterFormat(input.lang);
     this.footer = {
       countText: this.fmt.signatories(input.count),
-      codeText: this.fmt.strings.verificationCode(this.clean(input.verificationCode)),
-      separator: " · ",
+      codeText: `${this.fmt.strings.verificationCode(this.clean(input.verificationCode))} · `,
+      appealUrl: this.clean(input.appealUrl),
+      verifyUrl: this.clean(input.verifyUrl),
     };
   }
 
@@ -231,33 +257,33 @@ class LetterWriter {
   /** pdfkit 'pageAdded': count the page, bound the caches, draw the footer. */
   onPageAdded(): void {
     this.pageNo++;
-    for (const font of this.fonts.embedded) clearLayoutCache(font);
+    clearLayoutCaches(this.doc);
     if (this.totalPages !== null) this.drawFooter();
   }
 
   private drawFooter(): void {
     const { doc, input, fmt } = this;
-    const { regular } = this.fonts;
+    const { regular, bold } = this.fonts;
     const size = FOOTER.size;
+    const gap = 12;
     const page = new RawPage(PAGE_HEIGHT);
-    const leftWidth = CONTENT_WIDTH - FOOTER.rightWidth - 12;
     page.rule(CONTENT_LEFT, CONTENT_RIGHT, FOOTER.ruleY, 0.5, 0.55);
 
-    const appealUrl = regular.fit(this.clean(input.appealUrl), size, leftWidth);
-    page.text(regular, size, CONTENT_LEFT, FOOTER.line1Top, appealUrl, RAW_MUTED);
+    // Right column first (page number, count); the addresses on the left get the rest.
     const pageText = fmt.strings.page(fmt.number(this.pageNo), fmt.number(this.totalPages ?? 0));
-    page.textRight(this.fonts.bold, size, CONTENT_RIGHT, FOOTER.line1Top, pageText, RAW_MUTED);
+    const pageNo = page.drawRight(bold, size, CONTENT_RIGHT, FOOTER.line1Top, pageText, RAW_MUTED, FOOTER.rightWidth);
+    const count = page.drawRight(regular, size, CONTENT_RIGHT, FOOTER.line2Top, this.footer.countText, RAW_MUTED, FOOTER.rightWidth);
 
-    const lead = this.footer.codeText + this.footer.separator;
-    const leadWidth = regular.width(lead, size);
-    const verifyUrl = regular.fit(this.clean(input.verifyUrl), size, Math.max(0, leftWidth - leadWidth));
-    page.text(regular, size, CONTENT_LEFT, FOOTER.line2Top, lead + verifyUrl, RAW_MUTED);
-    page.textRight(regular, size, CONTENT_RIGHT, FOOTER.line2Top, this.footer.countText, RAW_MUTED);
+    const appealUrl = page.draw(regular, size, CONTENT_LEFT, FOOTER.line1Top, this.footer.appealUrl, RAW_MUTED, CONTENT_WIDTH - pageNo.width - gap);
+    const room = CONTENT_WIDTH - count.width - gap;
+    const lead = page.draw(regular, size, CONTENT_LEFT, FOOTER.line2Top, this.footer.codeText, RAW_MUTED, room);
+    const verifyX = CONTENT_LEFT + lead.width;
+    const verifyUrl = page.draw(regular, size, verifyX, FOOTER.line2Top, this.footer.verifyUrl, RAW_MUTED, Math.max(0, room - lead.width));
     page.flush(doc);
 
-    const lineBox = size * 1.2;
-    if (/^https?:\/\//i.test(input.appealUrl)) doc.link(CONTENT_LEFT, FOOTER.line1Top, regular.width(appealUrl, size), lineBox, input.appealUrl);
-    if (/^https?:\/\//i.test(input.verifyUrl)) doc.link(CONTENT_LEFT + leadWidth, FOOTER.line2Top, regular.width(verifyUrl, size), lineBox, input.verifyUrl);
+    const box = size * 1.2;
+    if (/^https?:\/\//i.test(input.appealUrl)) doc.link(CONTENT_LEFT, FOOTER.line1Top, appealUrl.width, box, input.appealUrl);
+    if (/^https?:\/\//i.test(input.verifyUrl)) doc.link(verifyX, FOOTER.line2Top, verifyUrl.width, box, input.verifyUrl);
   }
 
   private bodyContext(): BodyContext {
@@ -345,63 +371,63 @@ class LetterWriter {
     const size = TABLE.headerSize;
     const line1 = top + 2;
     const line2 = top + 11.5;
-    page.textRight(bold, size, c.numberRight, line1, bold.fit(s.number, size, 34), 0.2);
-    page.text(bold, size, c.name, line1, bold.fit(s.name, size, c.nameWidth), 0.2);
-    page.text(regular, size, c.name, line2, regular.fit(s.nameDetail, size, c.nameWidth), RAW_MUTED);
-    page.text(bold, size, c.place, line1, bold.fit(s.city, size, c.placeWidth), 0.2);
-    page.text(regular, size, c.place, line2, regular.fit(s.country, size, c.placeWidth), RAW_MUTED);
-    page.text(bold, size, c.date, line1, bold.fit(s.confirmed, size, c.dateWidth), 0.2);
-    page.text(regular, size, c.date, line2, regular.fit(s.confirmedDetail, size, c.dateWidth), RAW_MUTED);
+    const dark = 0.15;
+    page.drawRight(bold, size, c.numberRight, line1, s.number, dark, 34);
+    page.draw(bold, size, c.name, line1, s.name, dark, c.nameWidth);
+    page.draw(bold, size, c.place, line1, s.city, dark, c.placeWidth);
+    page.draw(bold, size, c.date, line1, s.confirmed, dark, c.dateWidth);
+    page.draw(regular, size, c.name, line2, s.nameDetail, RAW_MUTED, c.nameWidth);
+    page.draw(regular, size, c.place, line2, s.country, RAW_MUTED, c.placeWidth);
+    page.draw(regular, size, c.date, line2, s.confirmedDetail, RAW_MUTED, c.dateWidth);
     page.rule(CONTENT_LEFT, CONTENT_RIGHT, top + TABLE.headerHeight - 3, 0.8, 0.25);
   }
 
-  /** One cell's text fitted to `width`, † appended when transliterated. */
-  private cell(raw: string | null, size: number, width: number, marked: { any: boolean }): string {
-    if (!raw) return "";
+  /**
+   * Draws one cell, cut to `width`, with † appended when it had to be transliterated.
+   * Returns whether it was.
+   */
+  private cell(page: RawPage, raw: string | null, size: number, x: number, top: number, width: number, gray: number): boolean {
+    if (!raw) return false;
     const p = this.printable.clean(raw);
     const font = this.fonts.regular;
-    if (!p.transliterated) return font.fit(p.text, size, width);
-    marked.any = true;
-    return font.fit(p.text, size, width - font.width(TRANSLIT_MARK, size)) + TRANSLIT_MARK;
+    if (!p.transliterated) {
+      page.draw(font, size, x, top, p.text, gray, width);
+      return false;
+    }
+    const mark = font.width(TRANSLIT_MARK, size);
+    const shown = page.draw(font, size, x, top, p.text, gray, width - mark);
+    page.draw(font, size, x + shown.width, top, TRANSLIT_MARK, gray);
+    return true;
   }
 
   /** Draws row `index` with its top at `top`; returns whether it shows a transliteration. */
   private drawRow(page: RawPage, index: number, row: LetterSignatory, top: number): boolean {
     const { regular } = this.fonts;
+    const { fmt } = this;
     const c = TABLE.columns;
     const s1 = TABLE.line1Size;
     const s2 = TABLE.line2Size;
     const line1 = top + 2.5;
     const line2 = top + 12;
-    const marked = { any: false };
 
-    const name = this.cell(row.name, s1, c.nameWidth, marked);
-    const nameFlagged = marked.any;
-    const detail = [row.organization, row.position].filter((v): v is string => !!v && v.trim() !== "").join(", ");
-    const country = row.country ? this.fmt.country(row.country) : null;
+    page.drawRight(regular, 8, c.numberRight, line1 + 0.4, String(index + 1), RAW_LIGHT);
+    let flagged = this.cell(page, row.name, s1, c.name, line1, c.nameWidth, 0);
+    if (this.cell(page, row.city, s1, c.place, line1, c.placeWidth, 0)) flagged = true;
+    page.draw(regular, s1, c.date, line1, fmt.day(row.confirmedAt), 0, c.dateWidth);
 
-    page.textRight(regular, 8, c.numberRight, line1 + 0.4, String(index + 1), RAW_LIGHT);
-    page.text(regular, s1, c.name, line1, name, 0);
-    page.text(regular, s1, c.place, line1, this.cell(row.city, s1, c.placeWidth, marked), 0);
-    page.text(regular, s1, c.date, line1, regular.fit(this.fmt.day(row.confirmedAt), s1, c.dateWidth), 0);
-    page.text(regular, s2, c.name, line2, this.cell(detail, s2, c.nameWidth, marked), RAW_MUTED);
-    page.text(regular, s2, c.place, line2, this.cell(country, s2, c.placeWidth, marked), RAW_MUTED);
+    const detail = row.organization && row.position ? `${row.organization}, ${row.position}` : (row.organization ?? row.position);
+    if (this.cell(page, detail, s2, c.name, line2, c.nameWidth, RAW_MUTED)) flagged = true;
+    if (row.country) page.draw(regular, s2, c.place, line2, fmt.country(row.country), RAW_MUTED, c.placeWidth);
     if (row.revision !== this.input.revision) {
-      const rev = this.fmt.strings.signedRevision(this.fmt.number(row.revision));
-      page.text(regular, s2, c.date, line2, regular.fit(rev, s2, c.dateWidth), RAW_MUTED);
+      page.draw(regular, s2, c.date, line2, fmt.strings.signedRevision(fmt.number(row.revision)), RAW_MUTED, c.dateWidth);
     }
     page.rule(CONTENT_LEFT, CONTENT_RIGHT, top + TABLE.rowHeight, 0.3, 0.82);
-    if (marked.any || nameFlagged) {
-      this.flags?.add(row.name);
-      return true;
-    }
-    return false;
+    if (flagged) this.flags?.add(row.name);
+    return flagged;
   }
 
   private drawLegend(page: RawPage): void {
-    const { regular } = this.fonts;
-    const text = regular.fit(this.fmt.strings.transliterated, 7, CONTENT_WIDTH);
-    page.text(regular, 7, CONTENT_LEFT, FOOTER.legendTop, text, RAW_MUTED);
+    page.draw(this.fonts.regular, 7, CONTENT_LEFT, FOOTER.legendTop, this.fmt.strings.transliterated, RAW_MUTED, CONTENT_WIDTH);
   }
 
   /** The signatory table, streamed page by page. */
@@ -451,13 +477,14 @@ interface PartPlan {
 }
 
 /** Lays out the front matter in a throwaway document to learn its page count and end. */
-function dryRun(input: LetterInput, printable: PrintableText | null): { plan: PartPlan; printable: PrintableText } {
-  const { doc, fonts } = createDocument({ title: input.title, author: input.organization, date: input.generatedAt, lang: input.lang, keywords: "" });
+function dryRun(input: LetterInput, printable: PrintableText | null, fontSet: FontSet): { plan: PartPlan; printable: PrintableText } {
+  const { doc, fonts } = createDocument({ title: input.title, author: input.organization, date: input.generatedAt, lang: input.lang, keywords: "" }, fontSet);
   const text = printable ?? new PrintableText(fonts.letterFonts);
   const writer = new LetterWriter(doc, fonts, input, text, null, null);
   doc.on("pageAdded", () => writer.onPageAdded());
   const front = writer.drawFrontMatter(null);
   const list = input.count > 0 ? planList(front.tableTop, input.count) : { firstPageRows: 0, extraPages: 0 };
+  harvestFonts(doc, fontSet);
   // The document is dropped unread; it holds only the front matter.
   return { plan: { front, list, total: front.pages + list.extraPages }, printable: text };
 }
@@ -480,9 +507,10 @@ async function renderParts(parts: LetterPart[], out: NodeJS.WritableStream, outl
   parts.forEach((p) => assertInput(p.input));
 
   let printable: PrintableText | null = null;
+  const fontSet: FontSet = new Map();
   const plans: PartPlan[] = [];
   for (const part of parts) {
-    const dry = dryRun(part.input, printable);
+    const dry = dryRun(part.input, printable, fontSet);
     printable = dry.printable;
     plans.push(dry.plan);
   }
@@ -494,12 +522,17 @@ async function renderParts(parts: LetterPart[], out: NodeJS.WritableStream, outl
     date: first.input.generatedAt,
     lang: first.input.lang,
     keywords: first.input.verificationCode,
-  });
+  }, fontSet);
   setFileId(doc, fileId(parts.map((p) => p.input)));
   const sink = new PdfSink(doc, out);
   const flags = new Flags();
   let current: LetterWriter | null = null;
-  doc.on("pageAdded", () => current?.onPageAdded());
+  let previousPage: PDFKit.PDFPage | null = null;
+  doc.on("pageAdded", () => {
+    if (previousPage) releaseWrittenPage(previousPage);
+    previousPage = doc.page;
+    current?.onPageAdded();
+  });
   // Let the stream start flowing so pdfkit's pushes reach the sink synchronously.
   await new Promise<void>((resolve) => setImmediate(resolve));
 

@@ -3,8 +3,7 @@ import { createReadableStreamFromReadable } from "@remix-run/node";
 import { publicAttachment } from "~/services/attachments.server";
 import { readFileStream } from "~/services/storage.server";
 import { currentUser } from "~/services/session.server";
-import { getDb } from "../../db/client";
-import { roleIn } from "../../db/queries/organizations";
+import { isMemberOf } from "~/services/access.server";
 
 /** Downloads a supporting document: public once the appeal is published; organizers see drafts'. */
 export async function loader({ request, params }: LoaderFunctionArgs) {
@@ -12,7 +11,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   if (!file) throw new Response(null, { status: 404 });
   if (file.status === "draft") {
     const user = await currentUser(request);
-    if (!user || !(await roleIn(getDb(), file.organization_id, user.id))) throw new Response(null, { status: 404 });
+    if (!user || !(await isMemberOf(file.organization_id, user.id))) throw new Response(null, { status: 404 });
   }
   const ascii = file.filename.replace(/[^\x20-\x7e]/g, "_").replace(/"/g, "");
   return new Response(createReadableStreamFromReadable(readFileStream(file.storage_key)), {

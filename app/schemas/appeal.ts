@@ -28,12 +28,13 @@ function text300() {
 
 export const addLanguageSchema = z.object({ lang: contentLang });
 
+// Not a union with `email`: a union's failure has no message of its own ("form.invalid").
 const optionalEmail = z
   .string()
   .optional()
   .transform((v) => (v ?? "").trim())
-  .pipe(z.union([z.literal(""), email]))
-  .transform((v) => (v === "" ? null : v));
+  .refine((v) => v === "" || email.safeParse(v).success, { message: "form.invalidEmail" })
+  .transform((v) => (v === "" ? null : v.toLowerCase()));
 
 /** Addressee fields come as name.<lang>, position.<lang>, institution.<lang> for each version's language. */
 export function addresseeSchema(languages: string[], original: string) {

@@ -23,3 +23,7 @@ export async function requireRole(organizationId: number, userId: number, wanted
   if (!role || (wanted === "owner" && role !== "owner")) throw new AppError("forbidden");
   return role;
 }
+
+export async function isMemberOf(organizationId: number, userId: number): Promise<boolean> {
+  return (await roleIn(getDb(), organizationId, userId)) !== null;
+}

@@ -43,19 +43,31 @@ export async function dashboardOverview(userId: number) {
   return { organizations, appeals };
 }
 
+/** Two drafts claiming one slug at the same moment: the database's unique index decides. */
+function slugClash(error: unknown): unknown {
+  const unique = error instanceof Error && "code" in error && error.code === "23505";
+  if (unique && "constraint" in error && error.constraint === "appeals_slug_key") return new FieldConflict("slug", "appeal.slugTaken");
+  return error;
+}
+
 export async function createAppeal(userId: number, input: { organizationId: number; slug: string; originalLanguage: string; title: string }) {
   await requireRole(input.organizationId, userId, "member");
   const db = getDb();
-  return db.transaction().execute(async (trx) => {
-    if (await slugTaken(trx, input.slug)) throw new FieldConflict("slug", "appeal.slugTaken");
-    const row = await trx
-      .insertInto("appeals")
-      .values({ organization_id: input.organizationId, slug: input.slug, original_language: input.originalLanguage, created_by: userId })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    await upsertVersion(trx, row.id, input.originalLanguage, { title: input.title, summary: "", body: "" });
-    return row.id;
-  });
+  return db
+    .transaction()
+    .execute(async (trx) => {
+      if (await slugTaken(trx, input.slug)) throw new FieldConflict("slug", "appeal.slugTaken");
+      const row = await trx
+        .insertInto("appeals")
+        .values({ organization_id: input.organizationId, slug: input.slug, original_language: input.originalLanguage, created_by: userId })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      await upsertVersion(trx, row.id, input.originalLanguage, { title: input.title, summary: "", body: "" });
+      return row.id;
+    })
+    .catch((error: unknown) => {
+      throw slugClash(error);
+    });
 }
 
 export async function editorView(appealId: number, userId: number) {
@@ -108,7 +120,14 @@ export async function updateSlug(appealId: number, userId: number, slug: string)
   if (appeal.status !== "draft") throw new AppError("bad_request", "appeal.slugFrozen");
   const db = getDb();
   if (await slugTaken(db, slug, appeal.id)) throw new FieldConflict("slug", "appeal.slugTaken");
-  await db.updateTable("appeals").set({ slug, updated_at: sql`now()` }).where("id", "=", appeal.id).execute();
+  await db
+    .updateTable("appeals")
+    .set({ slug, updated_at: sql`now()` })
+    .where("id", "=", appeal.id)
+    .execute()
+    .catch((error: unknown) => {
+      throw slugClash(error);
+    });
 }
 
 export interface SettingsInput {

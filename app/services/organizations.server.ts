@@ -1,7 +1,8 @@
 import { getDb } from "../../db/client";
+import type { Kysely } from "kysely";
 import { countOwners, createOrganization, membersOf, removeMembership, roleIn, setMembership, upsertUser } from "../../db/queries/organizations";
 import { enqueueMail } from "../../db/queries/outbox";
-import type { Role } from "../../db/schema";
+import type { Database, Role } from "../../db/schema";
 import { inviteEmail } from "../../emails/organizer";
 import type { UiLang } from "../i18n";
 import { env } from "../utils/env.server";
@@ -30,13 +31,26 @@ export async function organizationPage(organizationId: number, userId: number) {
   return { organization, role, members };
 }
 
+/**
+ * Membership changes of one organization run one at a time (the organization row is locked),
+ * so two owners removing or demoting each other at once cannot leave it without an owner.
+ */
+async function lockOrganization(trx: Kysely<Database>, organizationId: number) {
+  const row = await trx.selectFrom("organizations").select("name").where("id", "=", organizationId).forUpdate().executeTakeFirst();
+  if (!row) throw new AppError("not_found");
+  return row;
+}
+
 /** An owner adds someone by e-mail; they receive an invitation and sign in with that address. */
 export async function inviteMember(organizationId: number, ownerId: number, email: string, role: Role, lang: UiLang) {
   await requireRole(organizationId, ownerId, "owner");
   const db = getDb();
   await db.transaction().execute(async (trx) => {
-    const org = await trx.selectFrom("organizations").select("name").where("id", "=", organizationId).executeTakeFirstOrThrow();
+    const org = await lockOrganization(trx, organizationId);
     const userId = await upsertUser(trx, email);
+    // Inviting an owner's address again as an editor would demote them: not the last owner.
+    const current = await roleIn(trx, organizationId, userId);
+    if (current === "owner" && role !== "owner" && (await countOwners(trx, organizationId)) <= 1) throw new AppError("conflict", "dash.lastOwner");
     await setMembership(trx, organizationId, userId, role);
     await enqueueMail(trx, { kind: "invite", to: email, ...inviteEmail(lang, org.name, `${env().APP_URL}/login`) });
   });
@@ -46,6 +60,7 @@ export async function removeMember(organizationId: number, ownerId: number, memb
   await requireRole(organizationId, ownerId, "owner");
   const db = getDb();
   await db.transaction().execute(async (trx) => {
+    await lockOrganization(trx, organizationId);
     const role = await roleIn(trx, organizationId, memberId);
     if (!role) return;
     if (role === "owner" && (await countOwners(trx, organizationId)) <= 1) throw new AppError("conflict", "dash.lastOwner");

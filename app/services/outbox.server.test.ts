@@ -144,37 +144,45 @@ describe("outbox worker", () => {
     await fs.mkdir(path.join(dataDir, "files", "letters"), { recursive: true });
     const pdf = Buffer.from("%PDF-1.7 fake letter bytes");
     await fs.writeFile(path.join(dataDir, "files", "letters", "l1.pdf"), pdf);
+    const note = Buffer.from("Қолтаңбалар тізімі\n".repeat(20));
+    await fs.writeFile(path.join(dataDir, "files", "letters", "l2.txt"), note);
+    const longLine = `Ваш голос важен. ${"Долгая строка без переносов. ".repeat(8)}`;
     const [id] = await enqueue([
       letter(1, {
         kind: "signature.confirm",
         to: "signer@example.org",
         subject: "Подтвердите подпись — Қолыңызды растаңыз",
         html: '<p>Confirm: <a href="https://appeals.localhost/s/confirm/abc">confirm</a></p>',
-        text: "Confirm: https://appeals.localhost/s/confirm/abc",
+        text: `Confirm: https://appeals.localhost/s/confirm/abc\n\n${longLine}\n.\n`,
         headers: {
           "List-Unsubscribe": "<https://appeals.localhost/u/tok>",
           "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
-        attachments: [{ filename: "letter.pdf", storageKey: "letters/l1.pdf", contentType: "application/pdf" }],
+        attachments: [
+          { filename: "letter.pdf", storageKey: "letters/l1.pdf", contentType: "application/pdf" },
+          { filename: "Письмо акиму.txt", storageKey: "letters/l2.txt", contentType: "text/plain" },
+        ],
       }),
     ]);
     const others = await enqueue(Array.from({ length: 49 }, (_, i) => letter(i + 2)));
-    start({});
+    start({ from: "Обращения <no-reply@appeals.localhost>" });
 
     await waitUntil(allSent(50));
     expectEachOnce(["Подтвердите подпись — Қолыңызды растаңыз", ...others.map((_, i) => `Mail ${i + 2}`)]);
     const got = sink.to("signer@example.org")[0];
     expect(got.to).toEqual(["signer@example.org"]);
-    expect(got.from).toContain("no-reply@appeals.localhost");
+    expect(got.from).toMatch(/^"?Обращения"? <no-reply@appeals\.localhost>$/);
     expect(got.html).toContain('href="https://appeals.localhost/s/confirm/abc"');
-    expect(got.text.trim()).toBe("Confirm: https://appeals.localhost/s/confirm/abc");
+    expect(got.text).toBe(`Confirm: https://appeals.localhost/s/confirm/abc\n\n${longLine}\n.\n`);
     expect(got.headers["list-unsubscribe"]).toBe("<https://appeals.localhost/u/tok>");
     expect(got.headers["list-unsubscribe-post"]).toBe("List-Unsubscribe=One-Click");
     expect(got.headers["message-id"]).toMatch(new RegExp(`^<outbox\\.${id}\\.\\d+@appeals\\.localhost>$`));
-    expect(got.attachments).toHaveLength(1);
-    expect(got.attachments[0].filename).toBe("letter.pdf");
-    expect(got.attachments[0].contentType).toBe("application/pdf");
+    expect(got.attachments.map((a) => [a.filename, a.contentType])).toEqual([
+      ["letter.pdf", "application/pdf"],
+      ["Письмо акиму.txt", "text/plain"],
+    ]);
     expect(got.attachments[0].content.equals(pdf)).toBe(true);
+    expect(got.attachments[1].content.equals(note)).toBe(true);
 
     const row = await getDb().selectFrom("outbox").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
     expect(row.status).toBe("sent");

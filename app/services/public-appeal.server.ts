@@ -3,6 +3,9 @@ import { addresseesOf, attachmentsOf, confirmedCount, findAppealBySlug, latestRe
 import type { AddresseeText, Appeal, AppealStatus, FieldMode, RevisionContent } from "../../db/schema";
 import { isContentLang } from "../i18n";
 import { renderMarkdown } from "../utils/markdown.server";
+import { shortCache } from "../utils/short-cache.server";
+import { publicSigners } from "./signing.server";
+import { effectiveStatus } from "./status";
 
 export interface AppealView {
   id: number;
@@ -31,11 +34,7 @@ export interface AppealView {
   preview: boolean;
 }
 
-/** A closing date in the past closes the appeal even before the scheduler has run. */
-export function effectiveStatus(appeal: Pick<Appeal, "status" | "closes_at">): AppealStatus {
-  if (appeal.status === "published" && appeal.closes_at && new Date(appeal.closes_at).getTime() <= Date.now()) return "closed";
-  return appeal.status;
-}
+export { effectiveStatus };
 
 /** Picks the version to show: the one asked for, else the reader's language, else the original. */
 export function pickLanguage(languages: string[], original: string, requested: string | undefined, uiLang: string) {
@@ -135,4 +134,16 @@ export async function apiAppeal(slug: string) {
     revision: view.revision,
     signatures: { confirmed: view.confirmed },
   };
+}
+
+const viewCache = shortCache<AppealView | null>(2000);
+const signerCache = shortCache<Awaited<ReturnType<typeof publicSigners>>>(2000);
+
+/** publicAppeal() behind a 2-second cache: the page under a rush costs no query per view. */
+export function cachedPublicAppeal(slug: string, requested: string | undefined, uiLang: string) {
+  return viewCache.get(`${slug}|${requested ?? ""}|${uiLang}`, () => publicAppeal(slug, requested, uiLang));
+}
+
+export function cachedPublicSigners(appealId: number, page: number) {
+  return signerCache.get(`${appealId}|${page}`, () => publicSigners(appealId, page));
 }

@@ -42,6 +42,11 @@ const schema = z
     LOG_REQUESTS: z.enum(["0", "1", ""]).optional(),
     SIGNATURE_TOKEN_TTL_HOURS: z.coerce.number().positive("must be a positive number of hours").default(24 * 7),
     RETENTION_DAYS: z.coerce.number().int().min(0, "must be 0 or more days").default(90),
+    BLOCKED_EMAIL_DOMAINS: z.string().default(""),
+    ALLOWED_EMAIL_DOMAINS: z.string().default(""),
+    SIGN_LIMIT_PER_IP: z.coerce.number().int().positive("must be a positive number").default(60),
+    SIGN_LIMIT_PER_ADDRESS: z.coerce.number().int().positive("must be a positive number").default(3),
+    MIN_FILL_SECONDS: z.coerce.number().min(0, "must be 0 or more seconds").default(3),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production" && (!env.SESSION_SECRET || env.SESSION_SECRET.length < 32)) {

@@ -1,21 +1,65 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { json } from "@remix-run/node";
-import { useLoaderData } from "@remix-run/react";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json, redirect } from "@remix-run/node";
+import { useActionData, useLoaderData } from "@remix-run/react";
 import { AppealPage } from "~/components/appeal-page";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
-import { publicAppeal } from "~/services/public-appeal.server";
+import { useT } from "~/i18n/react";
+import { signSchema } from "~/schemas/sign";
+import { formStamp } from "~/services/abuse.server";
+import { cachedPublicAppeal, cachedPublicSigners } from "~/services/public-appeal.server";
+import { sign } from "~/services/signing.server";
 import { env } from "~/utils/env.server";
+import { AppError } from "~/utils/errors";
+import { formValues, parseForm } from "~/utils/forms";
+import { publicPageHeaders } from "~/utils/headers";
 import { requestLanguage } from "~/utils/lang.server";
+import { Signatories } from "./signatories";
+import { SignForm } from "./sign-form";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const negotiated = requestLanguage(request);
-  const view = await publicAppeal(params.slug ?? "", negotiated.requested, negotiated.lang);
+  const view = await cachedPublicAppeal(params.slug ?? "", negotiated.requested, negotiated.lang);
   if (!view) throw new Response(null, { status: 404 });
+  const url = new URL(request.url);
+  const page = Math.min(Math.max(0, Number(url.searchParams.get("page")) || 0), 10_000);
+  const list = view.showPublicList ? await cachedPublicSigners(view.id, page) : null;
   const base = `${env().APP_URL}/appeals/${view.slug}`;
   return json(
-    { view, pageUrl: `${base}?lang=${view.lang}`, base, alternates: view.languages.map((l) => ({ lang: l, href: `${base}?lang=${l}` })) },
-    { headers: { "Cache-Control": "private, max-age=5, stale-while-revalidate=30" } },
+    {
+      view,
+      list,
+      page,
+      stamp: formStamp(),
+      pageUrl: `${base}?lang=${view.lang}`,
+      alternates: view.languages.map((l) => ({ lang: l, href: `${base}?lang=${l}` })),
+    },
+    // Counts are folded every 2 s; a few seconds of caching costs nothing in accuracy.
+    { headers: { "Cache-Control": "public, max-age=5, stale-while-revalidate=30", Vary: "Cookie, Accept-Language" } },
   );
+}
+
+export const headers = publicPageHeaders;
+
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  const slug = params.slug ?? "";
+  const negotiated = requestLanguage(request);
+  const view = await cachedPublicAppeal(slug, negotiated.requested, negotiated.lang);
+  if (!view) throw new Response(null, { status: 404 });
+  const formData = await request.formData();
+  const values = formValues(formData);
+  delete values.website;
+  delete values.stamp;
+  if (!view.acceptsSignatures) return json({ errors: {}, values, formError: "sign.closed" }, { status: 409 });
+  const form = parseForm(signSchema(view.fields), formData);
+  if (!form.ok) return json({ errors: form.errors, values, formError: null }, { status: 400 });
+  try {
+    await sign(slug, form.data, { lang: negotiated.lang, ip: context.clientIp ?? "" });
+  } catch (error) {
+    if (error instanceof AppError && error.code === "closed") return json({ errors: {}, values, formError: "sign.closed" }, { status: 409 });
+    throw error;
+  }
+  // The same answer whatever happened: new, pending, already signed, or quietly refused.
+  return redirect(`/appeals/${slug}/sent`, 303);
 }
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => {
@@ -39,8 +83,17 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => {
 };
 
 export default function AppealRoute() {
-  const { view, pageUrl } = useLoaderData<typeof loader>();
-  return <AppealPage view={view} pageUrl={pageUrl} basePath={`/appeals/${view.slug}`} />;
+  const { view, pageUrl, list, page, stamp } = useLoaderData<typeof loader>();
+  const acted = useActionData<typeof action>();
+  const { t } = useT();
+  const basePath = `/appeals/${view.slug}`;
+  const signForm = view.acceptsSignatures ? (
+    <SignForm fields={view.fields} stamp={stamp} values={acted?.values ?? {}} errors={acted?.errors ?? {}} />
+  ) : acted?.formError ? (
+    <p className="notice-error" role="alert">{t("sign.closed")}</p>
+  ) : null;
+  const signatories = list ? <Signatories signers={list.signers} more={list.more} nextHref={`${basePath}?lang=${view.lang}&page=${page + 1}#signers-h`} /> : null;
+  return <AppealPage view={view} pageUrl={pageUrl} basePath={basePath} signForm={signForm} signatories={signatories} />;
 }
 
 export function ErrorBoundary() {

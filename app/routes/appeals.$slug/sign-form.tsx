@@ -1,0 +1,86 @@
+import { Form } from "@remix-run/react";
+import { Field, FormError, errorText } from "~/components/form";
+import { countryOptions } from "~/data/countries";
+import { useT } from "~/i18n/react";
+import type { FieldMode } from "../../../db/schema";
+
+export interface SignFormProps {
+  fields: { city: FieldMode; country: FieldMode; organization: FieldMode; position: FieldMode };
+  stamp: string;
+  values: Record<string, string>;
+  errors: Record<string, string>;
+  formError?: string;
+}
+
+/** The sign form: plain HTML that works without JavaScript, in the page's language. */
+export function SignForm({ fields, stamp, values, errors, formError }: SignFormProps) {
+  const { t, lang } = useT();
+  const optional = (mode: FieldMode) => (mode === "optional" ? ` ${t("sign.optional")}` : "");
+  const disclosure = values.disclosure ?? "public";
+  const hasErrors = Object.keys(errors).length > 0;
+  return (
+    <Form method="post" className="stack sign-form" noValidate>
+      {formError ? <FormError>{formError}</FormError> : hasErrors ? <FormError>{t("form.fixErrors")}</FormError> : null}
+      <input type="hidden" name="stamp" value={stamp} />
+      <div className="honeypot" aria-hidden="true">
+        <label htmlFor="f-website">{t("sign.honeypot")}</label>
+        <input id="f-website" type="text" name="website" tabIndex={-1} autoComplete="off" defaultValue="" />
+      </div>
+      <Field name="name" label={t("sign.name")} hint={t("sign.nameHint")} required autoComplete="name" defaultValue={values.name} error={errors.name} maxLength={200} />
+      <Field name="email" type="email" label={t("sign.email")} hint={t("sign.emailHint")} required autoComplete="email" inputMode="email" defaultValue={values.email} error={errors.email} maxLength={254} />
+      {fields.city !== "off" ? (
+        <Field name="city" label={`${t("sign.city")}${optional(fields.city)}`} required={fields.city === "required"} autoComplete="address-level2" defaultValue={values.city} error={errors.city} maxLength={120} />
+      ) : null}
+      {fields.country !== "off" ? (
+        <div className="field">
+          <label htmlFor="f-country">
+            {t("sign.country")}
+            {optional(fields.country)}
+            {fields.country === "required" ? <span aria-hidden="true"> *</span> : null}
+          </label>
+          <select id="f-country" name="country" defaultValue={values.country ?? ""} required={fields.country === "required"} aria-invalid={errors.country ? true : undefined} aria-describedby={errors.country ? "f-country-error" : undefined} autoComplete="country">
+            <option value="">{t("sign.chooseCountry")}</option>
+            {countryOptions(lang).map((c) => (
+              <option key={c.code} value={c.code}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+          {errors.country ? <p id="f-country-error" className="field-error">{errorText(t, errors.country)}</p> : null}
+        </div>
+      ) : null}
+      {fields.organization !== "off" ? (
+        <Field name="organization" label={`${t("sign.organization")}${optional(fields.organization)}`} required={fields.organization === "required"} autoComplete="organization" defaultValue={values.organization} error={errors.organization} maxLength={200} />
+      ) : null}
+      {fields.position !== "off" ? (
+        <Field name="position" label={`${t("sign.position")}${optional(fields.position)}`} required={fields.position === "required"} autoComplete="organization-title" defaultValue={values.position} error={errors.position} maxLength={200} />
+      ) : null}
+      <fieldset aria-describedby={errors.disclosure ? "f-disclosure-error" : undefined}>
+        <legend>{t("sign.disclosure")}</legend>
+        {(["public", "initials", "private"] as const).map((d) => (
+          <label key={d} className="checkbox">
+            <input type="radio" name="disclosure" value={d} defaultChecked={disclosure === d} />
+            {t(`sign.disclosure.${d}`)}
+          </label>
+        ))}
+        {errors.disclosure ? <p id="f-disclosure-error" className="field-error">{errorText(t, errors.disclosure)}</p> : null}
+      </fieldset>
+      <label className="checkbox">
+        <input type="checkbox" name="keepInformed" defaultChecked={values.keepInformed === "on"} />
+        {t("sign.keepInformed")}
+      </label>
+      <div>
+        <label className="checkbox">
+          <input type="checkbox" name="consent" defaultChecked={values.consent === "on"} aria-invalid={errors.consent ? true : undefined} aria-describedby={errors.consent ? "f-consent-error" : undefined} />
+          <span>
+            {t("sign.consent")} <a href="/privacy">{t("sign.privacyLink")}</a>
+          </span>
+        </label>
+        {errors.consent ? <p id="f-consent-error" className="field-error">{errorText(t, errors.consent)}</p> : null}
+      </div>
+      <div>
+        <button type="submit">{t("sign.submit")}</button>
+      </div>
+    </Form>
+  );
+}

@@ -1,0 +1,359 @@
+import { sql } from "kysely";
+import { getDb } from "../../db/client";
+import { enqueueMail } from "../../db/queries/outbox";
+import type { Disclosure, RevisionContent, TokenPurpose } from "../../db/schema";
+import { alreadySignedEmail, confirmEmail, type MailLang } from "../../emails/signing";
+import type { UiLang } from "../i18n";
+import type { SignInput } from "../schemas/sign";
+import { env } from "../utils/env.server";
+import { AppError } from "../utils/errors";
+import { hashesMatch, hashToken, isWellFormedToken, newToken } from "../utils/tokens.server";
+import { ipHash, mayMailAddress, recordAbuse, screenSubmission } from "./abuse.server";
+import { emailKey } from "./email-key";
+import { effectiveStatus } from "./status";
+
+const WITHDRAW_TOKEN_DAYS = 400;
+
+interface SigningTarget {
+  id: number;
+  slug: string;
+  status: string;
+  closesAt: Date | null;
+  revision: number;
+  originalLanguage: string;
+  titles: Record<string, string>;
+}
+
+// The signing path reads the appeal on every POST; a 2-second in-process cache keeps that
+// off the database under a rush (closing still takes effect within 2 s).
+const targetCache = new Map<string, { at: number; value: SigningTarget | null }>();
+
+async function signingTarget(slug: string): Promise<SigningTarget | null> {
+  const cached = targetCache.get(slug);
+  if (cached && Date.now() - cached.at < 2000) return cached.value;
+  const row = await getDb()
+    .selectFrom("appeals as a")
+    .innerJoin("appeal_revisions as r", (j) => j.onRef("r.appeal_id", "=", "a.id").onRef("r.number", "=", "a.current_revision"))
+    .select(["a.id", "a.slug", "a.status", "a.closes_at", "a.current_revision", "a.original_language", "r.content"])
+    .where("a.slug", "=", slug)
+    .executeTakeFirst();
+  const value = row
+    ? {
+        id: row.id,
+        slug: row.slug,
+        status: row.status,
+        closesAt: row.closes_at,
+        revision: row.current_revision,
+        originalLanguage: row.original_language,
+        titles: titlesOf(row.content),
+      }
+    : null;
+  if (targetCache.size > 1000) targetCache.clear();
+  targetCache.set(slug, { at: Date.now(), value });
+  return value;
+}
+
+function titlesOf(content: RevisionContent) {
+  return Object.fromEntries(Object.entries(content.versions).map(([lang, v]) => [lang, v.title]));
+}
+
+function titleFor(titles: Record<string, string>, lang: string, original: string) {
+  return titles[lang] || titles[original] || "";
+}
+
+function accepting(target: SigningTarget) {
+  return effectiveStatus({ status: target.status === "published" ? "published" : "closed", closes_at: target.closesAt }) === "published";
+}
+
+const ttlHours = () => env().SIGNATURE_TOKEN_TTL_HOURS;
+const link = (kind: "confirm" | "reject" | "withdraw", token: string) => `${env().APP_URL}/s/${kind}/${token}`;
+
+export interface SignContext {
+  lang: UiLang;
+  ip: string;
+}
+
+/**
+ * Records a pending signature and queues its confirmation e-mail, in one statement (one round
+ * trip, atomic). The caller answers "check your e-mail" whatever happens here — new, pending,
+ * already confirmed, or silently refused by an abuse check — so nothing can be enumerated.
+ */
+export async function sign(slug: string, input: SignInput, ctx: SignContext): Promise<void> {
+  const target = await signingTarget(slug);
+  if (!target) throw new AppError("not_found");
+  if (!accepting(target)) throw new AppError("closed");
+  const hashedIp = ipHash(ctx.ip);
+  const tripped = await screenSubmission({ website: input.website, stamp: input.stamp, email: input.email, ipHash: hashedIp });
+  if (tripped) {
+    await recordAbuse(tripped, target.id);
+    return;
+  }
+  const key = emailKey(input.email);
+  const lang: MailLang = ctx.lang;
+  const title = titleFor(target.titles, ctx.lang, target.originalLanguage);
+  const confirm = newToken();
+  const reject = newToken();
+  const withdraw = newToken();
+  const mail = confirmEmail(lang, {
+    name: input.name,
+    title,
+    days: Math.round(ttlHours() / 24),
+    confirmUrl: link("confirm", confirm.token),
+    rejectUrl: link("reject", reject.token),
+    withdrawUrl: link("withdraw", withdraw.token),
+  });
+  const ttl = ttlHours();
+  const inserted = await sql<{ id: number }>`
+    WITH s AS (
+      INSERT INTO signatures (appeal_id, revision, lang, name, city, country, organization, position, disclosure, keep_informed, email, email_key, ip_hash)
+      VALUES (${target.id}, ${target.revision}, ${ctx.lang}, ${input.name}, ${input.city}, ${input.country}, ${input.organization}, ${input.position},
+              ${input.disclosure}, ${input.keepInformed}, ${input.email}, ${key}, ${hashedIp})
+      ON CONFLICT (appeal_id, email_key) WHERE email_key IS NOT NULL AND status IN ('pending', 'confirmed') DO NOTHING
+      RETURNING id
+    ), t AS (
+      INSERT INTO signature_tokens (token_hash, signature_id, purpose, expires_at)
+      SELECT v.hash, s.id, v.purpose, now() + make_interval(hours => v.hours)
+      FROM s, (VALUES (${confirm.hash}::bytea, 'confirm', ${ttl}::int), (${reject.hash}::bytea, 'reject', ${ttl}::int),
+                      (${withdraw.hash}::bytea, 'withdraw', ${WITHDRAW_TOKEN_DAYS * 24}::int)) AS v(hash, purpose, hours)
+    ), o AS (
+      INSERT INTO outbox (kind, to_address, subject, html, text)
+      SELECT 'signature_confirm', ${input.email}, ${mail.subject}, ${mail.html}, ${mail.text} FROM s
+    )
+    SELECT id FROM s`.execute(getDb());
+  if (inserted.rows.length) return;
+  await alreadyThere(target, key, input.email, input.name, lang, title);
+}
+
+/** The address already has a signature here: resend its confirmation, or say it is already signed. */
+async function alreadyThere(target: SigningTarget, key: string, address: string, name: string, lang: MailLang, title: string) {
+  if (!(await mayMailAddress(key))) {
+    await recordAbuse("address_rate", target.id);
+    return;
+  }
+  const db = getDb();
+  await db.transaction().execute(async (trx) => {
+    const existing = await trx
+      .selectFrom("signatures")
+      .select(["id", "status"])
+      .where("appeal_id", "=", target.id)
+      .where("email_key", "=", key)
+      .where("status", "in", ["pending", "confirmed"])
+      .executeTakeFirst();
+    if (!existing) return;
+    const withdraw = newToken();
+    await insertToken(trx, existing.id, "withdraw", withdraw.hash, WITHDRAW_TOKEN_DAYS * 24);
+    if (existing.status === "confirmed") {
+      await enqueueMail(trx, { kind: "signature_already", to: address, ...alreadySignedEmail(lang, { title, withdrawUrl: link("withdraw", withdraw.token) }) });
+      return;
+    }
+    const confirm = newToken();
+    const reject = newToken();
+    await insertToken(trx, existing.id, "confirm", confirm.hash, ttlHours());
+    await insertToken(trx, existing.id, "reject", reject.hash, ttlHours());
+    const content = confirmEmail(lang, {
+      name,
+      title,
+      days: Math.round(ttlHours() / 24),
+      confirmUrl: link("confirm", confirm.token),
+      rejectUrl: link("reject", reject.token),
+      withdrawUrl: link("withdraw", withdraw.token),
+    });
+    await enqueueMail(trx, { kind: "signature_confirm", to: address, ...content });
+  });
+}
+
+async function insertToken(db: Parameters<typeof enqueueMail>[0], signatureId: number, purpose: TokenPurpose, hash: Buffer, hours: number) {
+  await db
+    .insertInto("signature_tokens")
+    .values({ token_hash: hash, signature_id: signatureId, purpose, expires_at: sql<Date>`now() + make_interval(hours => ${hours})` })
+    .execute();
+}
+
+export type TokenState = "valid" | "already" | "expired" | "invalid" | "closed" | "delivered";
+
+export interface TokenView {
+  state: TokenState;
+  slug: string | null;
+  title: string;
+  lang: string;
+}
+
+async function lookup(token: string, purpose: TokenPurpose) {
+  if (!isWellFormedToken(token)) return null;
+  const hash = hashToken(token);
+  const row = await getDb()
+    .selectFrom("signature_tokens as t")
+    .innerJoin("signatures as s", "s.id", "t.signature_id")
+    .innerJoin("appeals as a", "a.id", "s.appeal_id")
+    .innerJoin("appeal_revisions as r", (j) => j.onRef("r.appeal_id", "=", "a.id").onRef("r.number", "=", "a.current_revision"))
+    .select([
+      "t.token_hash",
+      "t.purpose",
+      "t.used_at",
+      sql<boolean>`t.expires_at < now()`.as("expired"),
+      "s.id as signatureId",
+      "s.status as signatureStatus",
+      "s.lang",
+      "a.id as appealId",
+      "a.slug",
+      "a.status as appealStatus",
+      "a.closes_at",
+      "a.original_language",
+      "r.content",
+    ])
+    .where("t.token_hash", "=", hash)
+    .executeTakeFirst();
+  if (!row || row.purpose !== purpose || !hashesMatch(row.token_hash, hash)) return null;
+  return { ...row, hash, title: titleFor(titlesOf(row.content), row.lang, row.original_language) };
+}
+
+type Found = NonNullable<Awaited<ReturnType<typeof lookup>>>;
+
+function stateOf(found: Found | null, purpose: TokenPurpose): TokenState {
+  if (!found) return "invalid";
+  if (purpose === "confirm") {
+    if (found.signatureStatus === "confirmed") return "already";
+    if (found.used_at || found.signatureStatus !== "pending") return "invalid";
+    if (found.expired) return "expired";
+    if (effectiveStatus({ status: found.appealStatus, closes_at: found.closes_at }) !== "published") return "closed";
+    return "valid";
+  }
+  if (found.used_at) return "invalid";
+  if (found.expired) return "expired";
+  if (found.signatureStatus !== "pending" && found.signatureStatus !== "confirmed") return "invalid";
+  if (purpose === "withdraw" && found.appealStatus === "delivered") return "delivered";
+  return "valid";
+}
+
+/** What a link page shows before its button is pressed: nothing is consumed by opening it. */
+export async function peekToken(token: string, purpose: "confirm" | "reject" | "withdraw"): Promise<TokenView> {
+  const found = await lookup(token, purpose);
+  return { state: stateOf(found, purpose), slug: found?.slug ?? null, title: found?.title ?? "", lang: found?.lang ?? "en" };
+}
+
+/** Confirms a pending signature once; a second press answers "already". */
+export async function confirmSignature(token: string): Promise<TokenView> {
+  const found = await lookup(token, "confirm");
+  const state = stateOf(found, "confirm");
+  if (!found || state !== "valid") return { state, slug: found?.slug ?? null, title: found?.title ?? "", lang: found?.lang ?? "en" };
+  const result = await sql<{ appeal_id: number }>`
+    WITH t AS (
+      UPDATE signature_tokens SET used_at = now()
+      WHERE token_hash = ${found.hash} AND used_at IS NULL AND expires_at >= now()
+      RETURNING signature_id
+    ), s AS (
+      UPDATE signatures SET status = 'confirmed', confirmed_at = now()
+      FROM t WHERE signatures.id = t.signature_id AND signatures.status = 'pending'
+      RETURNING signatures.appeal_id
+    ), d AS (
+      INSERT INTO count_deltas (appeal_id, confirmed) SELECT appeal_id, 1 FROM s
+    )
+    SELECT appeal_id FROM s`.execute(getDb());
+  return { state: result.rows.length ? "valid" : "already", slug: found.slug, title: found.title, lang: found.lang };
+}
+
+/** "It wasn't me": deletes the signature and its address (a confirmed one is withdrawn). */
+export async function rejectSignature(token: string): Promise<TokenView> {
+  return removeByToken(token, "reject");
+}
+
+/**
+ * Withdraws a signature: before delivery it is deleted (and uncounted); after delivery the
+ * letter already carries the name, so the withdrawal is recorded for the public revocation list.
+ */
+export async function withdrawSignature(token: string): Promise<TokenView> {
+  return removeByToken(token, "withdraw");
+}
+
+async function removeByToken(token: string, purpose: "reject" | "withdraw"): Promise<TokenView> {
+  const found = await lookup(token, purpose);
+  const state = stateOf(found, purpose);
+  const view = { slug: found?.slug ?? null, title: found?.title ?? "", lang: found?.lang ?? "en" };
+  if (!found || (state !== "valid" && state !== "delivered")) return { state, ...view };
+  await getDb()
+    .transaction()
+    .execute(async (trx) => {
+      const used = await trx
+        .updateTable("signature_tokens")
+        .set({ used_at: sql`now()` })
+        .where("token_hash", "=", found.hash)
+        .where("used_at", "is", null)
+        .returning("signature_id")
+        .executeTakeFirst();
+      if (!used) return;
+      const sig = await trx.selectFrom("signatures").select(["status", "appeal_id"]).where("id", "=", found.signatureId).forUpdate().executeTakeFirst();
+      if (!sig) return;
+      if (state === "delivered" && sig.status === "confirmed") {
+        await trx.updateTable("signatures").set({ status: "withdrawn", withdrawn_at: sql`now()` }).where("id", "=", found.signatureId).execute();
+      } else {
+        await trx.deleteFrom("signatures").where("id", "=", found.signatureId).execute();
+      }
+      if (sig.status === "confirmed") await trx.insertInto("count_deltas").values({ appeal_id: sig.appeal_id, confirmed: -1 }).execute();
+    });
+  return { state, ...view };
+}
+
+/** Pending signatures whose confirmation links have expired are deleted, with their addresses. */
+export async function purgeUnconfirmed(): Promise<number> {
+  const r = await getDb()
+    .deleteFrom("signatures")
+    .where("status", "=", "pending")
+    .where(sql<boolean>`created_at < now() - make_interval(hours => ${ttlHours()})`)
+    .executeTakeFirst();
+  // Hashed IPs are only needed while a rate-limit window may still look at them.
+  await getDb().updateTable("signatures").set({ ip_hash: null }).where("ip_hash", "is not", null).where(sql<boolean>`created_at < now() - interval '1 day'`).execute();
+  return Number(r.numDeletedRows);
+}
+
+export interface PublicSigner {
+  name: string;
+  city: string | null;
+  country: string | null;
+  at: string;
+}
+
+export function initials(name: string): string {
+  return name
+    .split(/[\s-]+/u)
+    .filter(Boolean)
+    .map((part) => `${Array.from(part)[0]?.toLocaleUpperCase() ?? ""}.`)
+    .join(" ");
+}
+
+/** The public list: newest first, per each signer's disclosure choice; never an address. */
+export async function publicSigners(appealId: number, page: number, perPage = 50): Promise<{ signers: PublicSigner[]; more: boolean }> {
+  const rows = await getDb()
+    .selectFrom("signatures")
+    .select(["name", "city", "country", "disclosure", "confirmed_at"])
+    .where("appeal_id", "=", appealId)
+    .where("status", "=", "confirmed")
+    .where("hidden", "=", false)
+    .where("disclosure", "!=", "private")
+    .orderBy("confirmed_at", "desc")
+    .orderBy("id", "desc")
+    .limit(perPage + 1)
+    .offset(page * perPage)
+    .execute();
+  return {
+    signers: rows.slice(0, perPage).map((r) => ({
+      name: (r.disclosure as Disclosure) === "initials" ? initials(r.name) : r.name,
+      city: r.city,
+      country: r.country,
+      at: new Date(r.confirmed_at ?? 0).toISOString(),
+    })),
+    more: rows.length > perPage,
+  };
+}
+
+/** The count including deltas not yet folded (a handful of rows), for the thanks page. */
+export async function confirmedCountBySlug(slug: string): Promise<number | null> {
+  const row = await getDb()
+    .selectFrom("appeals as a")
+    .leftJoin("appeal_counts as c", "c.appeal_id", "a.id")
+    .select(
+      sql<number>`coalesce(c.confirmed, 0) + coalesce((select sum(d.confirmed) from count_deltas d where d.appeal_id = a.id), 0)`.as("n"),
+    )
+    .where("a.slug", "=", slug)
+    .executeTakeFirst();
+  return row ? Number(row.n) : null;
+}

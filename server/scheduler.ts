@@ -1,0 +1,54 @@
+import { closeDueAppeals } from "../app/services/appeals.server.js";
+import { purgeLoginTokens } from "../app/services/auth.server.js";
+import { foldCounts } from "../app/services/counts.server.js";
+import { purgeUnconfirmed } from "../app/services/signing.server.js";
+
+interface Task {
+  name: string;
+  everyMs: number;
+  run: () => Promise<unknown>;
+}
+
+const TASKS: Task[] = [
+  { name: "fold counts", everyMs: 2_000, run: foldCounts },
+  { name: "close due appeals", everyMs: 30_000, run: closeDueAppeals },
+  { name: "purge unconfirmed signatures", everyMs: 10 * 60_000, run: purgeUnconfirmed },
+  { name: "purge login tokens", everyMs: 60 * 60_000, run: purgeLoginTokens },
+];
+
+/**
+ * Periodic upkeep inside `npm start`. Each task runs on its own timer, never overlapping
+ * itself; a failure (e.g. the database is down) is logged once per task and retried next tick.
+ */
+export function startScheduler(log: (line: string) => void, tasks: Task[] = TASKS): () => Promise<void> {
+  let stopped = false;
+  const running = new Set<Promise<unknown>>();
+  const timers = tasks.map((task) => {
+    let busy = false;
+    let failing = false;
+    return setInterval(() => {
+      if (busy || stopped) return;
+      busy = true;
+      const p = task
+        .run()
+        .then(() => {
+          if (failing) log(`${task.name}: recovered`);
+          failing = false;
+        })
+        .catch((error: unknown) => {
+          if (!failing) log(`${task.name} failed: ${error instanceof Error ? error.message : String(error)}`);
+          failing = true;
+        })
+        .finally(() => {
+          busy = false;
+          running.delete(p);
+        });
+      running.add(p);
+    }, task.everyMs);
+  });
+  return async () => {
+    stopped = true;
+    for (const t of timers) clearInterval(t);
+    await Promise.allSettled([...running]);
+  };
+}
