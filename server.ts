@@ -2,6 +2,7 @@
  * `npm start`: validate the configuration, open the database (embedded by default), migrate,
  * build if needed, serve, run the background jobs, and shut down gracefully.
  */
+import { statSync } from "node:fs";
 import type { Server } from "node:http";
 import { pathToFileURL } from "node:url";
 import type { ServerBuild } from "@remix-run/node";
@@ -10,6 +11,7 @@ import { openDatabase, type OpenDatabase } from "./db/boot.js";
 import { buildEntry, buildIfNeeded } from "./server/build-if-needed.js";
 import { createHttpApp } from "./server/http.js";
 import { startBackgroundJobs } from "./server/jobs.js";
+import { startLetterJobs } from "./server/letter-jobs.js";
 import { startScheduler } from "./server/scheduler.js";
 
 const log = (line: string) => console.log(`[appeals] ${line}`);
@@ -67,17 +69,27 @@ async function main() {
   await prepareData(database.db, config, log);
 
   buildIfNeeded(log);
-  const build = (await import(pathToFileURL(buildEntry).href)) as ServerBuild;
+  const dev = process.env.APPEALS_DEV === "1";
+  // In development (`npm run dev`) the newest build is loaded when it changes.
+  let loaded: { mtime: number; build: Promise<ServerBuild> } | undefined;
+  const loadBuild = (): Promise<ServerBuild> => {
+    const mtime = dev ? statSync(buildEntry).mtimeMs : 0;
+    if (!loaded || loaded.mtime !== mtime) {
+      loaded = { mtime, build: import(`${pathToFileURL(buildEntry).href}?t=${mtime}`) as Promise<ServerBuild> };
+    }
+    return loaded.build;
+  };
   const app = createHttpApp({
-    build,
-    mode: "production",
+    build: dev ? loadBuild : await loadBuild(),
+    mode: dev ? "development" : "production",
     logRequests: config.LOG_REQUESTS !== "0",
     isProduction: config.NODE_ENV === "production",
   });
   const stopMail = startBackgroundJobs(config, log);
   const stopScheduler = startScheduler(log);
+  const stopLetters = startLetterJobs(log);
   stopJobs = async () => {
-    await Promise.all([stopMail(), stopScheduler()]);
+    await Promise.all([stopMail(), stopScheduler(), stopLetters()]);
   };
   server = app.listen(config.PORT, config.HOST, () => {
     const address = server?.address();

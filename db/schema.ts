@@ -11,6 +11,7 @@ export type FieldMode = "off" | "optional" | "required";
 export type Disclosure = "public" | "initials" | "private";
 export type SignatureStatus = "pending" | "confirmed" | "withdrawn" | "removed";
 export type TokenPurpose = "confirm" | "reject" | "withdraw" | "unsubscribe";
+export type LetterStatus = "pending" | "running" | "ready" | "failed";
 export type OutboxStatus = "pending" | "sent" | "failed" | "kept";
 
 export interface AddresseeText {
@@ -200,8 +201,15 @@ export interface LettersTable {
   digest: string;
   file_sha256: string | null;
   storage_key: string | null;
-  status: Defaulted<"pending" | "ready" | "failed">;
+  status: Defaulted<LetterStatus>;
+  /** 'single': one language; 'combined': the original followed by its translations. */
+  kind: Defaulted<"single" | "combined">;
   progress: Defaulted<number>;
+  pages: number | null;
+  size: number | null;
+  flagged_names: ColumnType<string[], string | undefined, string>;
+  started_at: NullableTimestamp;
+  finished_at: NullableTimestamp;
   error: string | null;
   created_by: number | null;
   created_at: Timestamp;

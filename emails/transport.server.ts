@@ -190,7 +190,7 @@ export function redactAddresses(text: string, known: string[] = []): string {
 /** A one-line, address-free description of a failed send, for `outbox.last_error` and logs. */
 export function describeSendError(error: unknown, addresses: string[] = []): string {
   const { code, responseCode, message } = smtpError(error);
-  const prefix = [code, responseCode].filter((part) => part !== undefined).join(" ");
+  const prefix = [code, responseCode].filter((part) => part !== undefined && !message.startsWith(`${part}`)).join(" ");
   const line = (prefix ? `${prefix}: ${message}` : message).replace(/\s+/g, " ").trim();
   return redactAddresses(line, addresses).slice(0, 500);
 }

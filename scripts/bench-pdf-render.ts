@@ -86,9 +86,11 @@ async function child(count: number): Promise<void> {
   const file = path.join(os.tmpdir(), `bench-letter-${count}.pdf`);
   const result = await renderLetter(syntheticInput(count), syntheticRows(count), fs.createWriteStream(file));
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage();
   const report = {
     rows: count,
     seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
     maxRssMb: process.resourceUsage().maxRSS / 1024,
     pages: result.pages,
     flagged: result.flaggedTotal,
@@ -101,6 +103,7 @@ async function child(count: number): Promise<void> {
 interface ChildReport {
   rows: number;
   seconds: number;
+  cpuSeconds: number;
   maxRssMb: number;
   pages: number;
   flagged: number;
@@ -109,7 +112,7 @@ interface ChildReport {
 }
 
 function isChildReport(v: unknown): v is ChildReport {
-  return typeof v === "object" && v !== null && "rows" in v && "seconds" in v && "maxRssMb" in v;
+  return typeof v === "object" && v !== null && "rows" in v && "seconds" in v && "cpuSeconds" in v && "maxRssMb" in v;
 }
 
 /** Runs one size in a fresh process; wall time is measured around the whole process. */
@@ -135,8 +138,9 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === "--child") return child(Number(args[1]));
   const sizes = args.length ? args.map((a) => Number(a.replace(/_/g, ""))) : [10_000, 100_000, 1_000_000];
-  console.log(`node ${process.version}, ${os.cpus().length} CPUs`);
-  console.log("rows       wall s   render s  peak RSS MB  pages   PDF MB   flagged  vs target (time, RSS)");
+  console.log(`node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+  console.log("wall = whole child process; render = import + render inside it; cpu = user+system of the child");
+  console.log("rows       wall s   render s   cpu s  peak RSS MB  pages   PDF MB   flagged  vs target (wall, RSS)");
   for (const rows of sizes) {
     const r = await runChild(rows);
     const t = TARGETS[rows];
@@ -144,7 +148,7 @@ async function main(): Promise<void> {
       ? `${(r.wallSeconds / t.seconds).toFixed(2)}× of ${t.seconds}s` + (t.rssMb ? `, ${(r.maxRssMb / t.rssMb).toFixed(2)}× of ${t.rssMb} MB` : "")
       : "(no target)";
     console.log(
-      `${String(rows).padEnd(10)} ${r.wallSeconds.toFixed(2).padStart(6)}   ${r.seconds.toFixed(2).padStart(7)}  ${r.maxRssMb.toFixed(0).padStart(11)}  ${String(r.pages).padStart(6)}  ${(r.bytes / 1e6).toFixed(1).padStart(7)}  ${String(r.flagged).padStart(8)}  ${ratio}`,
+      `${String(rows).padEnd(10)} ${r.wallSeconds.toFixed(2).padStart(6)}   ${r.seconds.toFixed(2).padStart(7)}  ${r.cpuSeconds.toFixed(2).padStart(6)}  ${r.maxRssMb.toFixed(0).padStart(11)}  ${String(r.pages).padStart(6)}  ${(r.bytes / 1e6).toFixed(1).padStart(7)}  ${String(r.flagged).padStart(8)}  ${ratio}`,
     );
   }
 }

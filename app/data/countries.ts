@@ -260,9 +260,13 @@ export function isCountryCode(v: unknown): v is CountryCode {
   );
 }
 
+const displayNames = new Map<string, Intl.DisplayNames>();
+
 export function countryName(code: string, lang: string): string {
   try {
-    return new Intl.DisplayNames([lang], { type: "region" }).of(code) ?? code;
+    let names = displayNames.get(lang);
+    if (!names) displayNames.set(lang, (names = new Intl.DisplayNames([lang], { type: "region" })));
+    return names.of(code) ?? code;
   } catch {
     return code;
   }

@@ -32,7 +32,6 @@ function fill(template: string, vars?: Vars) {
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
 }
 
-const pluralRules = new Map<UiLang, Intl.PluralRules>();
 
 export interface Translator {
   lang: UiLang;
@@ -43,13 +42,26 @@ export interface Translator {
   date: (d: Date | string, style?: "long" | "short" | "datetime") => string;
 }
 
+const translators = new Map<UiLang, Translator>();
+
+/** The translator of a language (built once per language: Intl objects are costly to create). */
 export function translator(lang: UiLang): Translator {
+  let cached = translators.get(lang);
+  if (!cached) translators.set(lang, (cached = makeTranslator(lang)));
+  return cached;
+}
+
+function makeTranslator(lang: UiLang): Translator {
   const dict = dictionaries[lang];
   const fallback = dictionaries[DEFAULT_LANG];
   const t = (key: MessageKey, vars?: Vars) => fill(dict[key] ?? fallback[key] ?? key, vars);
-  let rules = pluralRules.get(lang);
-  if (!rules) pluralRules.set(lang, (rules = new Intl.PluralRules(lang)));
+  const rules = new Intl.PluralRules(lang);
   const numberFormat = new Intl.NumberFormat(lang);
+  const formats = {
+    datetime: new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }),
+    long: new Intl.DateTimeFormat(lang, { dateStyle: "long", timeZone: "UTC" }),
+    short: new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeZone: "UTC" }),
+  };
   return {
     lang,
     t,
@@ -62,10 +74,7 @@ export function translator(lang: UiLang): Translator {
     number: (n) => numberFormat.format(n),
     date: (d, style = "long") => {
       const date = typeof d === "string" ? new Date(d) : d;
-      if (style === "datetime") {
-        return new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }).format(date) + " UTC";
-      }
-      return new Intl.DateTimeFormat(lang, { dateStyle: style === "long" ? "long" : "medium", timeZone: "UTC" }).format(date);
+      return style === "datetime" ? `${formats.datetime.format(date)} UTC` : formats[style].format(date);
     },
   };
 }

@@ -4,9 +4,10 @@
  * pdfkit's document is a Readable whose `_read` does nothing: it pushes every object as soon as
  * it is written and ignores `push()` returning false. Piped to a slow destination, a million-row
  * letter would pile up in memory. So the renderer listens to 'data' itself, batches the many
- * small chunks (one per PDF line) into ~256 KB writes, and between pages awaits `ready()`, which
+ * small chunks (one per PDF line) into ~64 KB writes, and between pages awaits `ready()`, which
  * waits for 'drain' when the destination said it is full and also yields to the event loop so
- * a long render does not starve other requests.
+ * a long render does not starve other requests. (256 KB batches measured ~70 MB more peak RSS
+ * at 100k rows: the allocator holds on to the freed large blocks.)
  */
 export class PdfSink {
   private chunks: Uint8Array[] = [];
@@ -19,7 +20,7 @@ export class PdfSink {
   constructor(
     private readonly doc: PDFKit.PDFDocument,
     private readonly out: NodeJS.WritableStream,
-    private readonly batchBytes = 256 * 1024,
+    private readonly batchBytes = 64 * 1024,
   ) {
     const fail = (error: Error) => {
       this.failure ??= error;

@@ -13,8 +13,10 @@ import type { FontkitFont } from "./pdfkit-internals.server";
  *   has no bidi algorithm and the list bypasses shaping, so they would come out in the wrong
  *   order with unjoined letters — garbage that looks like text. Both cases are treated alike:
  * - a character is printable when its script is Latin, Greek, Cyrillic, Armenian, Georgian,
- *   Common or Inherited AND every letter font (regular, bold, oblique, bold oblique) has a glyph
- *   for it. Runs of other characters are transliterated to Latin with `any-ascii`
+ *   Common or Inherited AND the embedded fonts have a glyph for it (fontkit's
+ *   hasGlyphForCodePoint on DejaVu Sans and Sans Bold, what names and headings are set in; the
+ *   oblique faces lack only Arabic marks within those scripts, checked when this was written).
+ *   Runs of other characters are transliterated to Latin with `any-ascii`
  *   ("王小明" → "WangXiaoMing", "محمد" → "mhmd"), and the caller marks the name with † and
  *   reports it (RenderResult.flaggedNames), so the organizer knows the letter shows a
  *   transliteration and can attach the original if it matters.
@@ -74,6 +76,25 @@ export class PrintableText {
     return k === PRINT || k === MARK;
   }
 
+  /** True when `s` prints as it is: only printable characters and single inner spaces. */
+  private isClean(s: string): boolean {
+    let previousSpace = true;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0xd800 && c <= 0xdfff) return false;
+      const k = this.kind(c);
+      if (k === SPACE) {
+        if (c !== 0x20 || previousSpace) return false;
+        previousSpace = true;
+      } else if (k === PRINT || k === MARK) {
+        previousSpace = false;
+      } else {
+        return false;
+      }
+    }
+    return !previousSpace || s.length === 0;
+  }
+
   /**
    * Cleans `raw` (see the module comment) and transliterates what the fonts cannot print.
    * White space runs become one space; `trim: false` keeps a leading/trailing space (inline
@@ -85,6 +106,7 @@ export class PrintableText {
       return { text: trim ? collapsed.trim() : collapsed, transliterated: false };
     }
     const s = raw.normalize("NFC");
+    if (this.isClean(s)) return { text: s, transliterated: false };
     let text = "";
     let bad = "";
     let transliterated = false;

@@ -171,42 +171,72 @@ export function num(n: number): string {
   return s;
 }
 
+/** A coordinate in hundredths of a point, as PDF wants it ("789.21", "-22", "0"). */
+function hundredths(n: number): string {
+  return n === 0 ? "0" : String(n / 100);
+}
+
+/** A text style of the raw writer: created once, used for many cells. */
+export class RawStyle {
+  /** The operators that select it, e.g. "/F1 8.5 Tf 0.35 g". */
+  readonly operators: string;
+  constructor(
+    readonly font: RawFont,
+    readonly size: number,
+    readonly gray: number,
+  ) {
+    this.operators = `/${font.embedded.id} ${num(size)} Tf ${num(gray)} g`;
+  }
+}
+
+interface Group {
+  ops: string;
+  /** Last line start, in hundredths of a point. */
+  x: number;
+  y: number;
+}
+
 /**
  * Collects the operators of one page's raw drawing, in pdfkit's top-down coordinates, and
- * writes them as one block. Text is grouped by style (font, size, gray) so the font and colour
- * are set once per group, not once per cell. pdfkit's page content starts with a y-flip; the
- * block undoes it inside q/Q so nothing leaks into pdfkit's own graphics state.
+ * writes them as one block. Text is grouped by style, so the font and colour are set once per
+ * group, and within a group each cell moves relative to the previous one ("0 -22 Td"), which
+ * is short and compresses well — at a million rows, deflating the content streams is a large
+ * share of the time. pdfkit's page content starts with a y-flip; the block undoes it inside
+ * q/Q so nothing leaks into pdfkit's own graphics state.
  */
 export class RawPage {
-  private readonly groups = new Map<string, { font: RawFont; ops: string }>();
+  private readonly groups = new Map<RawStyle, Group>();
   private rules = "";
   private ruleStyle = "";
 
   constructor(private readonly pageHeight: number) {}
 
   /** Draws encoded text with its line box top at `top`. */
-  show(font: RawFont, size: number, x: number, top: number, encoded: Encoded, gray = 0): void {
+  show(style: RawStyle, x: number, top: number, encoded: Encoded): void {
     if (encoded.codes === "") return;
-    const style = `/${font.embedded.id} ${num(size)} Tf ${num(gray)} g`;
-    let group = this.groups.get(style);
+    const ix = Math.round(x * 100);
+    const iy = Math.round((this.pageHeight - top - style.font.ascent * style.size) * 100);
+    const group = this.groups.get(style);
     if (group === undefined) {
-      group = { font, ops: "" };
-      this.groups.set(style, group);
+      this.groups.set(style, { ops: `1 0 0 1 ${hundredths(ix)} ${hundredths(iy)} Tm (${encoded.codes}) Tj\n`, x: ix, y: iy });
+    } else {
+      group.ops += `${hundredths(ix - group.x)} ${hundredths(iy - group.y)} Td (${encoded.codes}) Tj\n`;
+      group.x = ix;
+      group.y = iy;
     }
-    group.ops += `1 0 0 1 ${num(x)} ${num(this.pageHeight - top - font.ascent * size)} Tm (${encoded.codes}) Tj\n`;
   }
 
   /** Draws `text` cut to `maxWidth`, left-aligned at `x`. */
-  draw(font: RawFont, size: number, x: number, top: number, text: string, gray = 0, maxWidth = Infinity): Encoded {
-    const encoded = font.encode(text, size, maxWidth);
-    this.show(font, size, x, top, encoded, gray);
+  draw(style: RawStyle, x: number, top: number, text: string, maxWidth = Infinity): Encoded {
+    const encoded = style.font.encode(text, style.size, maxWidth);
+    this.show(style, x, top, encoded);
     return encoded;
   }
 
   /** Draws `text` cut to `maxWidth`, ending at `right`. */
-  drawRight(font: RawFont, size: number, right: number, top: number, text: string, gray = 0, maxWidth = Infinity): Encoded {
-    const encoded = font.encode(text, size, maxWidth);
-    this.show(font, size, right - encoded.width, top, encoded, gray);
+  drawRight(style: RawStyle, right: number, top: number, text: string, maxWidth = Infinity): Encoded {
+    const encoded = style.font.encode(text, style.size, maxWidth);
+    this.show(style, right - encoded.width, top, encoded);
     return encoded;
   }
 
@@ -230,8 +260,8 @@ export class RawPage {
     if (this.groups.size) {
       block += "BT\n";
       for (const [style, group] of this.groups) {
-        useFontOnPage(doc, group.font.embedded);
-        block += `${style}\n${group.ops}`;
+        useFontOnPage(doc, style.font.embedded);
+        block += `${style.operators}\n${group.ops}`;
       }
       block += "ET\n";
     }

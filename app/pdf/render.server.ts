@@ -30,7 +30,7 @@ import {
   type FontkitFont,
 } from "./pdfkit-internals.server";
 import { PrintableText } from "./printable.server";
-import { RawFont, RawPage } from "./raw-text.server";
+import { RawFont, RawPage, RawStyle } from "./raw-text.server";
 import { letterLanguage } from "./strings";
 
 /**
@@ -46,11 +46,13 @@ import { letterLanguage } from "./strings";
  * height, so the rest is arithmetic (layout.ts, `planList`). The real run asserts it lands on the
  * same page and y.
  *
- * Memory stays flat with the row count: pages are flushed as soon as the next one starts
- * (no bufferPages), rows are drawn with raw text operators that bypass pdfkit's unbounded
- * per-word layout cache (which is also emptied on every page), per-row Intl results are memoised
- * in capped maps, and output waits for the destination to drain (output.server.ts). What still
- * grows is pdfkit's per-object bookkeeping (~3 small objects and one xref offset per page).
+ * Memory stays nearly flat with the row count: pages are written as soon as the next one starts
+ * (no bufferPages) and then released (releaseWrittenPage), rows are drawn with raw text operators
+ * that bypass pdfkit's unbounded per-word layout cache (which is also emptied on every page),
+ * per-row Intl results are memoised in capped maps, and output waits for the destination to
+ * drain (output.server.ts). What still grows is pdfkit's bookkeeping: one empty page reference
+ * and ~7 xref offsets per page (~200 bytes; ~7 MB for a million rows), and at most FLAGGED_LIMIT
+ * flagged names.
  *
  * Same input, same bytes: CreationDate/ModDate are `generatedAt`, the trailer /ID is an md5 of
  * the snapshot id and language, fonts are subset in first-use order, nothing reads the clock.
@@ -131,24 +133,50 @@ const FONT_FILES: Record<FontName, string> = {
 };
 const FONT_NAMES: FontName[] = ["regular", "bold", "italic", "boldItalic", "mono"];
 
-let fontBytes: Map<FontName, Buffer> | null = null;
+let fontBytes: Record<FontName, Buffer> | null = null;
 
 /** The DejaVu TTF files, read once per process. Never pdfkit's built-in Helvetica (no Cyrillic). */
-function fontFiles(): Map<FontName, Buffer> {
+function fontFiles(): Record<FontName, Buffer> {
   if (!fontBytes) {
     const require = createRequire(import.meta.url);
     const dir = path.join(path.dirname(require.resolve("dejavu-fonts-ttf/package.json")), "ttf");
-    fontBytes = new Map(FONT_NAMES.map((name) => [name, fs.readFileSync(path.join(dir, FONT_FILES[name]))]));
+    const read = (name: FontName) => fs.readFileSync(path.join(dir, FONT_FILES[name]));
+    fontBytes = { regular: read("regular"), bold: read("bold"), italic: read("italic"), boldItalic: read("boldItalic"), mono: read("mono") };
   }
   return fontBytes;
 }
 
-/** The fonts of one pdfkit document: the raw-text fonts and every pdfkit font object in use. */
+/** The raw-text styles of one document (footer, table header, rows). */
+interface RawStyles {
+  footer: RawStyle;
+  footerBold: RawStyle;
+  legend: RawStyle;
+  header: RawStyle;
+  headerDetail: RawStyle;
+  number: RawStyle;
+  line1: RawStyle;
+  line2: RawStyle;
+}
+
+/** The fonts of one pdfkit document, for raw text and for the printable check. */
 interface DocFonts {
   regular: RawFont;
-  bold: RawFont;
+  styles: RawStyles;
   /** The fonts user text must be printable in: names and headings use regular and bold. */
   letterFonts: FontkitFont[];
+}
+
+function rawStyles(regular: RawFont, bold: RawFont): RawStyles {
+  return {
+    footer: new RawStyle(regular, FOOTER.size, RAW_MUTED),
+    footerBold: new RawStyle(bold, FOOTER.size, RAW_MUTED),
+    legend: new RawStyle(regular, 7, RAW_MUTED),
+    header: new RawStyle(bold, TABLE.headerSize, 0.15),
+    headerDetail: new RawStyle(regular, TABLE.headerSize, RAW_MUTED),
+    number: new RawStyle(regular, 8, RAW_LIGHT),
+    line1: new RawStyle(regular, TABLE.line1Size, 0),
+    line2: new RawStyle(regular, TABLE.line2Size, RAW_MUTED),
+  };
 }
 
 /**
@@ -180,7 +208,7 @@ function createDocument(
     },
   });
   const files = fontFiles();
-  for (const name of FONT_NAMES) registerFont(doc, name, fontSet.get(name) ?? files.get(name) ?? Buffer.alloc(0));
+  for (const name of FONT_NAMES) registerFont(doc, name, fontSet.get(name) ?? files[name]);
   // Regular and bold are selected first, so they are always F1 and F2; the other fonts get
   // their resource names in first-use order, which depends only on the input.
   const regular = embeddedFont(doc, "regular");
@@ -188,9 +216,10 @@ function createDocument(
   fontSet.set("regular", regular.font);
   fontSet.set("bold", bold.font);
   doc.font("regular");
+  const rawRegular = new RawFont(regular);
   return {
     doc,
-    fonts: { regular: new RawFont(regular), bold: new RawFont(bold), letterFonts: [regular.font, bold.font] },
+    fonts: { regular: rawRegular, styles: rawStyles(rawRegular, new RawFont(bold)), letterFonts: [regular.font, bold.font] },
   };
 }
 
@@ -200,6 +229,11 @@ function harvestFonts(doc: PDFKit.PDFDocument, fontSet: FontSet): void {
     const font = loadedFont(doc, name);
     if (font && !fontSet.has(name)) fontSet.set(name, font);
   }
+}
+
+/** "kk-KZ" → "kk": a letter is a translation when the base languages differ. */
+function baseLanguage(tag: string): string {
+  return tag.trim().toLowerCase().split(/[-_]/)[0];
 }
 
 /** Collects flagged names across parts, capped. */
@@ -263,25 +297,24 @@ class LetterWriter {
 
   private drawFooter(): void {
     const { doc, input, fmt } = this;
-    const { regular, bold } = this.fonts;
-    const size = FOOTER.size;
+    const { footer, footerBold } = this.fonts.styles;
     const gap = 12;
     const page = new RawPage(PAGE_HEIGHT);
     page.rule(CONTENT_LEFT, CONTENT_RIGHT, FOOTER.ruleY, 0.5, 0.55);
 
     // Right column first (page number, count); the addresses on the left get the rest.
     const pageText = fmt.strings.page(fmt.number(this.pageNo), fmt.number(this.totalPages ?? 0));
-    const pageNo = page.drawRight(bold, size, CONTENT_RIGHT, FOOTER.line1Top, pageText, RAW_MUTED, FOOTER.rightWidth);
-    const count = page.drawRight(regular, size, CONTENT_RIGHT, FOOTER.line2Top, this.footer.countText, RAW_MUTED, FOOTER.rightWidth);
+    const pageNo = page.drawRight(footerBold, CONTENT_RIGHT, FOOTER.line1Top, pageText, FOOTER.rightWidth);
+    const count = page.drawRight(footer, CONTENT_RIGHT, FOOTER.line2Top, this.footer.countText, FOOTER.rightWidth);
 
-    const appealUrl = page.draw(regular, size, CONTENT_LEFT, FOOTER.line1Top, this.footer.appealUrl, RAW_MUTED, CONTENT_WIDTH - pageNo.width - gap);
+    const appealUrl = page.draw(footer, CONTENT_LEFT, FOOTER.line1Top, this.footer.appealUrl, CONTENT_WIDTH - pageNo.width - gap);
     const room = CONTENT_WIDTH - count.width - gap;
-    const lead = page.draw(regular, size, CONTENT_LEFT, FOOTER.line2Top, this.footer.codeText, RAW_MUTED, room);
+    const lead = page.draw(footer, CONTENT_LEFT, FOOTER.line2Top, this.footer.codeText, room);
     const verifyX = CONTENT_LEFT + lead.width;
-    const verifyUrl = page.draw(regular, size, verifyX, FOOTER.line2Top, this.footer.verifyUrl, RAW_MUTED, Math.max(0, room - lead.width));
+    const verifyUrl = page.draw(footer, verifyX, FOOTER.line2Top, this.footer.verifyUrl, Math.max(0, room - lead.width));
     page.flush(doc);
 
-    const box = size * 1.2;
+    const box = FOOTER.size * 1.2;
     if (/^https?:\/\//i.test(input.appealUrl)) doc.link(CONTENT_LEFT, FOOTER.line1Top, appealUrl.width, box, input.appealUrl);
     if (/^https?:\/\//i.test(input.verifyUrl)) doc.link(verifyX, FOOTER.line2Top, verifyUrl.width, box, input.verifyUrl);
   }
@@ -332,7 +365,7 @@ class LetterWriter {
     drawPlain(doc, this.clean(input.title), "bold", CONTENT_LEFT, CONTENT_WIDTH, 15, TEXT, 2);
     doc.y += 5;
     drawPlain(doc, s.revision(fmt.number(input.revision)), "regular", CONTENT_LEFT, CONTENT_WIDTH, 8.5, MUTED, 1);
-    if (letterLanguage(input.lang) !== letterLanguage(input.originalLanguage)) {
+    if (baseLanguage(input.lang) !== baseLanguage(input.originalLanguage)) {
       const note = s.translationNote(fmt.languageName(input.originalLanguage));
       drawPlain(doc, note, "italic", CONTENT_LEFT, CONTENT_WIDTH, 8.5, MUTED, 1);
     }
@@ -365,20 +398,18 @@ class LetterWriter {
   }
 
   private drawTableHeader(page: RawPage, top: number): void {
-    const { regular, bold } = this.fonts;
+    const { header, headerDetail } = this.fonts.styles;
     const c = TABLE.columns;
     const s = this.fmt.strings.columns;
-    const size = TABLE.headerSize;
     const line1 = top + 2;
     const line2 = top + 11.5;
-    const dark = 0.15;
-    page.drawRight(bold, size, c.numberRight, line1, s.number, dark, 34);
-    page.draw(bold, size, c.name, line1, s.name, dark, c.nameWidth);
-    page.draw(bold, size, c.place, line1, s.city, dark, c.placeWidth);
-    page.draw(bold, size, c.date, line1, s.confirmed, dark, c.dateWidth);
-    page.draw(regular, size, c.name, line2, s.nameDetail, RAW_MUTED, c.nameWidth);
-    page.draw(regular, size, c.place, line2, s.country, RAW_MUTED, c.placeWidth);
-    page.draw(regular, size, c.date, line2, s.confirmedDetail, RAW_MUTED, c.dateWidth);
+    page.drawRight(header, c.numberRight, line1, s.number, 34);
+    page.draw(header, c.name, line1, s.name, c.nameWidth);
+    page.draw(header, c.place, line1, s.city, c.placeWidth);
+    page.draw(header, c.date, line1, s.confirmed, c.dateWidth);
+    page.draw(headerDetail, c.name, line2, s.nameDetail, c.nameWidth);
+    page.draw(headerDetail, c.place, line2, s.country, c.placeWidth);
+    page.draw(headerDetail, c.date, line2, s.confirmedDetail, c.dateWidth);
     page.rule(CONTENT_LEFT, CONTENT_RIGHT, top + TABLE.headerHeight - 3, 0.8, 0.25);
   }
 
@@ -386,40 +417,39 @@ class LetterWriter {
    * Draws one cell, cut to `width`, with † appended when it had to be transliterated.
    * Returns whether it was.
    */
-  private cell(page: RawPage, raw: string | null, size: number, x: number, top: number, width: number, gray: number): boolean {
+  private cell(page: RawPage, raw: string | null, style: RawStyle, x: number, top: number, width: number): boolean {
     if (!raw) return false;
     const p = this.printable.clean(raw);
-    const font = this.fonts.regular;
     if (!p.transliterated) {
-      page.draw(font, size, x, top, p.text, gray, width);
+      page.draw(style, x, top, p.text, width);
       return false;
     }
-    const mark = font.width(TRANSLIT_MARK, size);
-    const shown = page.draw(font, size, x, top, p.text, gray, width - mark);
-    page.draw(font, size, x + shown.width, top, TRANSLIT_MARK, gray);
+    const mark = style.font.width(TRANSLIT_MARK, style.size);
+    const shown = page.draw(style, x, top, p.text, width - mark);
+    page.draw(style, x + shown.width, top, TRANSLIT_MARK);
     return true;
   }
 
   /** Draws row `index` with its top at `top`; returns whether it shows a transliteration. */
   private drawRow(page: RawPage, index: number, row: LetterSignatory, top: number): boolean {
-    const { regular } = this.fonts;
+    const { number, line1, line2 } = this.fonts.styles;
     const { fmt } = this;
     const c = TABLE.columns;
-    const s1 = TABLE.line1Size;
-    const s2 = TABLE.line2Size;
-    const line1 = top + 2.5;
-    const line2 = top + 12;
+    const top1 = top + 2.5;
+    const top2 = top + 12;
 
-    page.drawRight(regular, 8, c.numberRight, line1 + 0.4, String(index + 1), RAW_LIGHT);
-    let flagged = this.cell(page, row.name, s1, c.name, line1, c.nameWidth, 0);
-    if (this.cell(page, row.city, s1, c.place, line1, c.placeWidth, 0)) flagged = true;
-    page.draw(regular, s1, c.date, line1, fmt.day(row.confirmedAt), 0, c.dateWidth);
+    page.drawRight(number, c.numberRight, top1 + 0.4, String(index + 1));
+    let flagged = this.cell(page, row.name, line1, c.name, top1, c.nameWidth);
+    if (this.cell(page, row.city, line1, c.place, top1, c.placeWidth)) flagged = true;
+    page.draw(line1, c.date, top1, fmt.day(row.confirmedAt), c.dateWidth);
 
-    const detail = row.organization && row.position ? `${row.organization}, ${row.position}` : (row.organization ?? row.position);
-    if (this.cell(page, detail, s2, c.name, line2, c.nameWidth, RAW_MUTED)) flagged = true;
-    if (row.country) page.draw(regular, s2, c.place, line2, fmt.country(row.country), RAW_MUTED, c.placeWidth);
+    const org = row.organization || null;
+    const position = row.position || null;
+    const detail = org && position ? `${org}, ${position}` : (org ?? position);
+    if (this.cell(page, detail, line2, c.name, top2, c.nameWidth)) flagged = true;
+    if (row.country) page.draw(line2, c.place, top2, fmt.country(row.country), c.placeWidth);
     if (row.revision !== this.input.revision) {
-      page.draw(regular, s2, c.date, line2, fmt.strings.signedRevision(fmt.number(row.revision)), RAW_MUTED, c.dateWidth);
+      page.draw(line2, c.date, top2, fmt.strings.signedRevision(fmt.number(row.revision)), c.dateWidth);
     }
     page.rule(CONTENT_LEFT, CONTENT_RIGHT, top + TABLE.rowHeight, 0.3, 0.82);
     if (flagged) this.flags?.add(row.name);
@@ -427,7 +457,7 @@ class LetterWriter {
   }
 
   private drawLegend(page: RawPage): void {
-    page.draw(this.fonts.regular, 7, CONTENT_LEFT, FOOTER.legendTop, this.fmt.strings.transliterated, RAW_MUTED, CONTENT_WIDTH);
+    page.draw(this.fonts.styles.legend, CONTENT_LEFT, FOOTER.legendTop, this.fmt.strings.transliterated, CONTENT_WIDTH);
   }
 
   /** The signatory table, streamed page by page. */

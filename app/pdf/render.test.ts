@@ -24,8 +24,16 @@ function isFixtureName(v: unknown): v is FixtureName {
   return typeof v === "object" && v !== null && "name" in v && typeof v.name === "string" && "city" in v && "country" in v;
 }
 
+/** The shared fixture of names in many scripts; NAMES_FIXTURE overrides where it lives. */
+function fixturePath(): string {
+  const candidates = [process.env.NAMES_FIXTURE, "tests/fixtures/names.json", "/work/shared/fixtures/names.json"];
+  const found = candidates.find((p): p is string => !!p && fs.existsSync(p));
+  if (!found) throw new Error("names.json fixture not found (set NAMES_FIXTURE)");
+  return found;
+}
+
 function loadNames(): FixtureName[] {
-  const parsed: unknown = JSON.parse(fs.readFileSync("/work/shared/fixtures/names.json", "utf8"));
+  const parsed: unknown = JSON.parse(fs.readFileSync(fixturePath(), "utf8"));
   const list = typeof parsed === "object" && parsed !== null && "names" in parsed ? parsed.names : null;
   if (!Array.isArray(list)) throw new Error("names.json: no names array");
   return list.filter(isFixtureName);
@@ -245,6 +253,37 @@ describe("renderLetter", () => {
     expect(last).toContain(`Page ${result.pages} of ${result.pages}`);
     expect(last).toContain("Signatory Number 700");
     expect(squash(pages.join("\n"))).not.toContain("Signatory Number 701");
+  });
+
+  it("knows Y before page 1 when the body itself runs over several pages", async () => {
+    const longBody = Array.from({ length: 45 }, (_, i) => `## Раздел ${i + 1}\n\nДлинный абзац ${i + 1}: ${"текст письма ".repeat(30)}`).join("\n\n");
+    const count = 80;
+    const { pdf, result } = await render(letter({ lang: "en", bodyMarkdown: longBody, count }), syntheticRows(count));
+    const pages = pagesOf(pdf);
+    expect(pages.length).toBe(result.pages);
+    expect(result.pages).toBeGreaterThan(8);
+    pages.forEach((page, i) => expect(squash(page)).toContain(`Page ${i + 1} of ${result.pages}`));
+    expect(squash(pages[pages.length - 1])).toContain("Signatory Number 80");
+  });
+
+  it("gets the page count right at every boundary of the list", async () => {
+    const short = (count: number) => letter({ lang: "en", bodyMarkdown: "Short.", count });
+    const lastRowOn = (page: string) => Math.max(...[...page.matchAll(/Signatory Number (\d+)/g)].map((m) => Number(m[1])));
+    // Where the pages break: rows on the first page, then rows per full page.
+    const probe = pagesOf((await render(short(200), syntheticRows(200))).pdf);
+    const first = lastRowOn(probe[0]);
+    const perPage = lastRowOn(probe[1]) - first;
+    expect(first).toBeGreaterThan(3);
+    expect(perPage).toBeGreaterThan(20);
+    for (const count of [1, first - 1, first, first + 1, first + perPage - 1, first + perPage, first + perPage + 1]) {
+      const { pdf, result } = await render(short(count), syntheticRows(count));
+      const pages = pagesOf(pdf);
+      expect(pages.length, `count ${count}`).toBe(result.pages);
+      expect(result.pages, `count ${count}`).toBe(1 + Math.ceil(Math.max(0, count - first) / perPage));
+      const last = squash(pages[pages.length - 1]);
+      expect(last, `count ${count}`).toContain(`Page ${result.pages} of ${result.pages}`);
+      expect(lastRowOn(last), `count ${count}`).toBe(count);
+    }
   });
 
   it("uses Russian plural forms in the footer", async () => {

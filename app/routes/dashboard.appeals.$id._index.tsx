@@ -76,7 +76,7 @@ export default function AppealOverview() {
         <Form method="post" className="row-actions">
           <input type="hidden" name="_intent" value="addLanguage" />
           <label htmlFor="f-lang" className="visually-hidden">{t("dash.addLanguage")}</label>
-          <select id="f-lang" name="lang">
+          <select id="f-lang" name="lang" aria-invalid={data?.errors.lang ? true : undefined} aria-describedby={data?.errors.lang ? "f-lang-error" : undefined}>
             {missing.map((c) => (
               <option key={c} value={c}>{NATIVE_NAMES[c]}</option>
             ))}
@@ -84,6 +84,7 @@ export default function AppealOverview() {
           <button type="submit" className="button button-secondary">{t("dash.addLanguage")}</button>
         </Form>
       ) : null}
+      {data?.errors.lang ? <p id="f-lang-error" className="field-error">{errorText(t, data.errors.lang)}</p> : null}
 
       {appeal.status === "draft" ? (
         <section aria-labelledby="publish-h">

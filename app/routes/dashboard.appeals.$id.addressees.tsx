@@ -44,19 +44,21 @@ export async function action({ request, params }: ActionFunctionArgs) {
   }
 }
 
-function AddresseeFields({ languages, original, values, errors, initial }: { languages: string[]; original: string; values: Record<string, string>; errors: Record<string, string>; initial?: { email: string | null; translations: Record<string, AddresseeText> } }) {
+function AddresseeFields({ languages, original, values, errors, initial }: { languages: string[]; original: string; values: Record<string, string>; errors: Record<string, string>; initial?: { id: number; email: string | null; translations: Record<string, AddresseeText> } }) {
   const { t, lang: ui } = useT();
+  // Every addressee has its own form on the page: their fields need ids of their own.
+  const idPrefix = initial ? `a${initial.id}-` : "new-";
   return (
     <>
       {languages.map((lang) => (
         <fieldset key={lang}>
           <legend>{t("dash.inLanguage", { language: languageName(lang, ui) })}</legend>
-          <Field name={`name.${lang}`} label={t("dash.name")} lang={lang} required={lang === original} defaultValue={values[`name.${lang}`] ?? initial?.translations[lang]?.name} error={errors[`name.${lang}`]} maxLength={200} />
-          <Field name={`position.${lang}`} label={t("dash.position")} lang={lang} defaultValue={values[`position.${lang}`] ?? initial?.translations[lang]?.position} error={errors[`position.${lang}`]} maxLength={200} />
-          <Field name={`institution.${lang}`} label={t("dash.institution")} lang={lang} defaultValue={values[`institution.${lang}`] ?? initial?.translations[lang]?.institution} error={errors[`institution.${lang}`]} maxLength={200} />
+          <Field idPrefix={idPrefix} name={`name.${lang}`} label={t("dash.name")} lang={lang} required={lang === original} defaultValue={values[`name.${lang}`] ?? initial?.translations[lang]?.name} error={errors[`name.${lang}`]} maxLength={200} />
+          <Field idPrefix={idPrefix} name={`position.${lang}`} label={t("dash.position")} lang={lang} defaultValue={values[`position.${lang}`] ?? initial?.translations[lang]?.position} error={errors[`position.${lang}`]} maxLength={200} />
+          <Field idPrefix={idPrefix} name={`institution.${lang}`} label={t("dash.institution")} lang={lang} defaultValue={values[`institution.${lang}`] ?? initial?.translations[lang]?.institution} error={errors[`institution.${lang}`]} maxLength={200} />
         </fieldset>
       ))}
-      <Field name="email" type="email" label={t("dash.addresseeEmail")} defaultValue={values.email ?? initial?.email ?? ""} error={errors.email} />
+      <Field idPrefix={idPrefix} name="email" type="email" label={t("dash.addresseeEmail")} defaultValue={values.email ?? initial?.email ?? ""} error={errors.email} />
     </>
   );
 }

@@ -32,11 +32,13 @@ export const longText = (max: number) =>
     .refine((v) => !CONTROL.test(v), { message: "form.controlChars" })
     .refine((v) => v.length <= max, { message: `form.tooLong:${max}` });
 
+const emailFormat = z.email();
+
 export const email = z
   .string({ message: "form.required" })
   .transform((v) => v.trim())
   .refine((v) => v.length > 0, { message: "form.required" })
-  .refine((v) => v.length <= 254 && z.email().safeParse(v).success, { message: "form.invalidEmail" })
+  .refine((v) => v.length <= 254 && emailFormat.safeParse(v).success, { message: "form.invalidEmail" })
   .transform((v) => v.toLowerCase());
 
 export const checkbox = z

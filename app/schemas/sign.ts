@@ -19,8 +19,17 @@ const country = (mode: FieldMode) =>
     .refine((v) => v === "" || isCountryCode(v), { message: "form.invalid" })
     .transform((v) => (v === "" || mode === "off" ? null : v));
 
-/** The sign form, shaped by which fields the appeal asks for. */
+const schemas = new Map<string, ReturnType<typeof buildSignSchema>>();
+
+/** The sign form, shaped by which fields the appeal asks for (built once per shape). */
 export function signSchema(fields: SignerFields) {
+  const key = `${fields.city}|${fields.country}|${fields.organization}|${fields.position}`;
+  let schema = schemas.get(key);
+  if (!schema) schemas.set(key, (schema = buildSignSchema(fields)));
+  return schema;
+}
+
+function buildSignSchema(fields: SignerFields) {
   return z.object({
     name: requiredText(200),
     email,
@@ -39,4 +48,4 @@ export function signSchema(fields: SignerFields) {
   });
 }
 
-export type SignInput = z.output<ReturnType<typeof signSchema>>;
+export type SignInput = z.output<ReturnType<typeof buildSignSchema>>;

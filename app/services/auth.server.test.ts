@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { getDb } from "../../tests/setup/vitest-db";
 import { newOrganization, sessionCookie, uniqueEmail } from "../../tests/fixtures/organizers";
 import { action as loginAction } from "../routes/login";
-import { action as tokenAction, loader as tokenLoader } from "../routes/login.t.$token";
+import { action as tokenAction, loader as tokenLoader } from "../routes/login_.t.$token";
 import { action as logoutAction } from "../routes/logout";
 import { checkLoginToken, consumeLoginToken, LOGIN_TOKEN_MINUTES, requestLoginLink } from "./auth.server";
 import { currentUser } from "./session.server";

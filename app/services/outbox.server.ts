@@ -258,12 +258,15 @@ export function startOutboxWorker(options: OutboxWorkerOptions = {}): OutboxWork
         const result = await processor.processBatch();
         options.onBatch?.(result);
         full = result.claimed >= batchSize || result.kept >= batchSize;
-        errors = 0;
       } catch (error) {
-        errors++;
-        log(`outbox: ${redactAddresses(error instanceof Error ? error.message : String(error))}`);
+        // Logged once per outage (e.g. the database is down), then again on recovery.
+        if (errors++ === 0) log(`outbox: ${redactAddresses(error instanceof Error ? error.message : String(error))}`);
         await sleep(Math.max(idleMs, retryDelayMs(errors, Math.random, { capMs: 10_000 })));
         continue;
+      }
+      if (errors > 0) {
+        log("outbox: recovered");
+        errors = 0;
       }
       if (!full && !stopping) await sleep(idleMs);
     }

@@ -1,5 +1,6 @@
 import type { Migration } from "kysely";
 import * as m20261122T0200 from "./2026-11-22T0200_foundation.js";
+import * as m20261122T0400 from "./2026-11-22T0400_letters.js";
 
 /**
  * Every migration, in order. Listed statically (not read from the folder) so the same code
@@ -7,4 +8,5 @@ import * as m20261122T0200 from "./2026-11-22T0200_foundation.js";
  */
 export const migrations: Record<string, Migration> = {
   "2026-11-22T0200_foundation": m20261122T0200,
+  "2026-11-22T0400_letters": m20261122T0400,
 };

@@ -1,0 +1,257 @@
+import crypto from "node:crypto";
+import { sql } from "kysely";
+import { databaseUrl, getDb } from "../../db/client";
+import { addresseesOf, attachmentsOf } from "../../db/queries/appeals";
+import { claimPendingLetter, insertLetter, letterByCode, lettersOf, newVerificationCode, normaliseCode } from "../../db/queries/letters";
+import { enqueueMail } from "../../db/queries/outbox";
+import { deliveryEmail } from "../../emails/delivery";
+import { isContentLang } from "../i18n";
+import { env } from "../utils/env.server";
+import { AppError } from "../utils/errors";
+import { appealForMember } from "./access.server";
+import { generateLetter, type GenerateResult } from "./letter-generate.server";
+import { pathOf } from "./storage.server";
+
+/** Letters larger than this are delivered as a link instead of an attachment. */
+export const MAX_ATTACHED_LETTER_BYTES = 8 * 1024 * 1024;
+
+export type LetterRequest = { lang: string } | { all: true } | { combined: true };
+
+export class LetterRefused extends Error {
+  constructor(public readonly messageKey: "letters.draft" | "letters.unknownLang" | "letters.noEmailAddressees" | "letters.notReady") {
+    super(messageKey);
+  }
+}
+
+export const letterKey = (code: string) => `letters/${code}.pdf`;
+
+/**
+ * Records letter snapshots to generate (one per language for "all"); the background job makes
+ * the PDFs. Only owners and editors of the appeal's organization; never for a draft.
+ */
+export async function requestLetters(appealId: number, userId: number | null, request: LetterRequest): Promise<number[]> {
+  const db = getDb();
+  const appeal =
+    userId === null ? await db.selectFrom("appeals").selectAll().where("id", "=", appealId).executeTakeFirst() : (await appealForMember(appealId, userId)).appeal;
+  if (!appeal) throw new AppError("not_found");
+  if (appeal.status === "draft" || appeal.current_revision < 1) throw new LetterRefused("letters.draft");
+  const revision = await db
+    .selectFrom("appeal_revisions")
+    .select("content")
+    .where("appeal_id", "=", appeal.id)
+    .where("number", "=", appeal.current_revision)
+    .executeTakeFirstOrThrow();
+  const languages = [appeal.original_language, ...Object.keys(revision.content.versions).filter((l) => l !== appeal.original_language).sort()];
+  const wanted: Array<{ lang: string; kind: "single" | "combined" }> =
+    "all" in request
+      ? languages.map((lang) => ({ lang, kind: "single" }))
+      : "combined" in request
+        ? [{ lang: appeal.original_language, kind: "combined" }]
+        : [{ lang: request.lang, kind: "single" }];
+  for (const w of wanted) if (!isContentLang(w.lang) || !languages.includes(w.lang)) throw new LetterRefused("letters.unknownLang");
+  return db.transaction().execute(async (trx) => {
+    const ids: number[] = [];
+    for (const w of wanted) {
+      ids.push(await insertLetter(trx, { appealId: appeal.id, code: newVerificationCode(crypto.randomBytes), lang: w.lang, kind: w.kind, revision: appeal.current_revision, userId }));
+    }
+    return ids;
+  });
+}
+
+/** Generates a letter now, in this process (the CLI); the app uses the background job instead. */
+export async function generateNow(letterId: number, onProgress?: (fraction: number) => void): Promise<GenerateResult & { code: string; storageKey: string }> {
+  const db = getDb();
+  const letter = await db.selectFrom("letters").select(["id", "code"]).where("id", "=", letterId).executeTakeFirstOrThrow();
+  await db.updateTable("letters").set({ status: "running", started_at: sql`now()` }).where("id", "=", letterId).execute();
+  try {
+    const result = await generateLetter({ databaseUrl: databaseUrl(), letterId, outputPath: pathOf(letterKey(letter.code)), appUrl: env().APP_URL }, onProgress);
+    await markReady(letterId, letter.code, result);
+    return { ...result, code: letter.code, storageKey: letterKey(letter.code) };
+  } catch (error) {
+    await markFailed(letterId, error);
+    throw error;
+  }
+}
+
+export async function markReady(letterId: number, code: string, r: GenerateResult) {
+  await getDb()
+    .updateTable("letters")
+    .set({
+      status: "ready",
+      progress: 100,
+      count: r.count,
+      digest: r.digest,
+      file_sha256: r.fileSha256,
+      storage_key: letterKey(code),
+      pages: r.pages,
+      size: r.size,
+      flagged_names: JSON.stringify(r.flaggedNames.slice(0, 1000)),
+      finished_at: sql`now()`,
+    })
+    .where("id", "=", letterId)
+    .execute();
+}
+
+/** A failed generation leaves no snapshot: no file, no digest; the row says why, for the dashboard. */
+export async function markFailed(letterId: number, error: unknown) {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  const message = code === "ENOSPC" ? "disk_full" : code === "EACCES" ? "not_writable" : "failed";
+  await getDb().updateTable("letters").set({ status: "failed", error: message, digest: "", file_sha256: null, storage_key: null, finished_at: sql`now()` }).where("id", "=", letterId).execute();
+}
+
+export async function setProgress(letterId: number, fraction: number) {
+  await getDb().updateTable("letters").set({ progress: Math.round(fraction * 100) }).where("id", "=", letterId).execute();
+}
+
+export { claimPendingLetter };
+
+export async function requeueInterrupted() {
+  await getDb().updateTable("letters").set({ status: "pending", progress: 0 }).where("status", "=", "running").execute();
+}
+
+export async function lettersPage(appealId: number, userId: number) {
+  const { appeal, role } = await appealForMember(appealId, userId);
+  const db = getDb();
+  const [letters, deliveries, addressees] = await Promise.all([
+    lettersOf(db, appeal.id),
+    db
+      .selectFrom("deliveries as d")
+      .innerJoin("letters as l", "l.id", "d.letter_id")
+      .leftJoin("outbox as o", "o.id", "d.outbox_id")
+      .leftJoin("addressees as a", "a.id", "d.addressee_id")
+      .select(["d.id", "d.created_at", "l.code", "l.lang", "l.digest", "o.status as outcome", "o.last_error", "a.translations"])
+      .where("d.appeal_id", "=", appeal.id)
+      .orderBy("d.created_at", "desc")
+      .execute(),
+    addresseesOf(db, appeal.id),
+  ]);
+  return {
+    appeal,
+    role,
+    // Organizers see who generated a letter only as "a member"; addresses stay out of pages.
+    letters: letters.map(({ createdBy: _createdBy, storage_key: _k, ...l }) => l),
+    deliveries: deliveries.map((d) => ({ ...d, addressee: d.translations?.[appeal.original_language]?.name ?? "", translations: undefined, last_error: d.last_error ? "error" : null })),
+    addresseesWithEmail: addressees.filter((a) => a.email).length,
+  };
+}
+
+/** A ready letter of the appeal, for download by its organizers. */
+export async function letterFile(appealId: number, userId: number, letterId: number) {
+  const { appeal } = await appealForMember(appealId, userId);
+  const row = await getDb()
+    .selectFrom("letters")
+    .select(["id", "code", "lang", "kind", "storage_key", "size", "status"])
+    .where("id", "=", letterId)
+    .where("appeal_id", "=", appeal.id)
+    .executeTakeFirst();
+  if (!row || row.status !== "ready" || !row.storage_key) throw new AppError("not_found");
+  return { ...row, storage_key: row.storage_key, slug: appeal.slug };
+}
+
+export async function zipContents(appealId: number, userId: number, letterIds: number[]) {
+  const { appeal } = await appealForMember(appealId, userId);
+  const db = getDb();
+  if (!letterIds.length) throw new AppError("not_found");
+  const letters = await db
+    .selectFrom("letters")
+    .selectAll()
+    .where("appeal_id", "=", appeal.id)
+    .where("id", "in", letterIds)
+    .where("status", "=", "ready")
+    .orderBy("id")
+    .execute();
+  if (letters.length !== letterIds.length) throw new LetterRefused("letters.notReady");
+  const attachments = await attachmentsOf(db, appeal.id);
+  return { appeal, letters, attachments };
+}
+
+/** What /verify/:code shows: the snapshot's facts, never signatory data. */
+export async function verification(codeInput: string) {
+  const code = normaliseCode(codeInput);
+  if (!code) return null;
+  const row = await letterByCode(getDb(), code);
+  if (!row) return null;
+  const revoked = await getDb()
+    .selectFrom("signatures")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("appeal_id", "=", row.appealId)
+    .where("status", "=", "withdrawn")
+    .where("withdrawn_at", ">", row.created_at)
+    .executeTakeFirstOrThrow();
+  const langs = row.kind === "combined" ? Object.keys(row.content.versions) : [row.lang];
+  return {
+    code: row.code,
+    slug: row.slug,
+    lang: row.lang,
+    kind: row.kind,
+    languages: langs,
+    title: row.content.versions[row.lang]?.title ?? row.content.versions[row.original_language]?.title ?? "",
+    revision: row.revision,
+    count: row.count,
+    generatedAt: new Date(row.created_at).toISOString(),
+    digest: row.digest,
+    fileSha256: row.file_sha256 ?? "",
+    pages: row.pages,
+    withdrawnSince: Number(revoked.n),
+  };
+}
+
+export function sha256(data: Uint8Array) {
+  return crypto.createHash("sha256").update(data).digest("hex");
+}
+
+/** A signed, unguessable download link for addressees when a letter is too large to attach. */
+export function letterDownloadSignature(code: string) {
+  return crypto.createHmac("sha256", env().SESSION_SECRET).update(`letter|${code}`).digest("base64url").slice(0, 32);
+}
+
+export async function letterForSignedDownload(code: string, signature: string) {
+  const expected = letterDownloadSignature(code);
+  if (signature.length !== expected.length || !crypto.timingSafeEqual(Buffer.from(signature), Buffer.from(expected))) return null;
+  const row = await getDb().selectFrom("letters").select(["code", "storage_key", "size", "lang"]).where("code", "=", code).where("status", "=", "ready").executeTakeFirst();
+  return row?.storage_key ? { ...row, storage_key: row.storage_key } : null;
+}
+
+/**
+ * Sends a ready letter to every addressee with a delivery address, through the outbox (PDF
+ * attached, or a link when it is large), records each delivery, and marks the appeal delivered.
+ */
+export async function deliverLetter(appealId: number, userId: number, letterId: number): Promise<number> {
+  const { appeal } = await appealForMember(appealId, userId);
+  const db = getDb();
+  const letter = await db.selectFrom("letters").selectAll().where("id", "=", letterId).where("appeal_id", "=", appeal.id).executeTakeFirst();
+  if (!letter || letter.status !== "ready" || !letter.storage_key) throw new LetterRefused("letters.notReady");
+  const addressees = (await addresseesOf(db, appeal.id)).filter((a) => a.email);
+  if (!addressees.length) throw new LetterRefused("letters.noEmailAddressees");
+  const base = env().APP_URL;
+  const revision = await db.selectFrom("appeal_revisions").select("content").where("appeal_id", "=", appeal.id).where("number", "=", letter.revision).executeTakeFirstOrThrow();
+  const title = revision.content.versions[letter.lang]?.title ?? "";
+  const attach = (letter.size ?? 0) <= MAX_ATTACHED_LETTER_BYTES;
+  const filename = `${appeal.slug}-${letter.lang}-${letter.code}.pdf`;
+  await db.transaction().execute(async (trx) => {
+    for (const a of addressees) {
+      const t = a.translations[letter.lang] ?? a.translations[appeal.original_language];
+      const content = deliveryEmail(letter.lang, {
+        addressee: t?.name ?? "",
+        title,
+        count: letter.count,
+        code: letter.code,
+        verifyUrl: `${base}/verify/${letter.code}`,
+        downloadUrl: attach ? null : `${base}/letters/${letter.code}.pdf?sig=${letterDownloadSignature(letter.code)}`,
+      });
+      const outboxId = await enqueueMail(trx, {
+        kind: "delivery",
+        to: a.email ?? "",
+        ...content,
+        attachments: attach ? [{ filename, storageKey: letter.storage_key ?? "", contentType: "application/pdf" }] : [],
+      });
+      await trx.insertInto("deliveries").values({ appeal_id: appeal.id, letter_id: letter.id, addressee_id: a.id, outbox_id: outboxId, created_by: userId }).execute();
+    }
+    await trx
+      .updateTable("appeals")
+      .set({ status: "delivered", delivered_at: sql`coalesce(delivered_at, now())`, closed_at: sql`coalesce(closed_at, now())`, updated_at: sql`now()` })
+      .where("id", "=", appeal.id)
+      .execute();
+  });
+  return addressees.length;
+}

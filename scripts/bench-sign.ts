@@ -1,0 +1,149 @@
+/**
+ * `npm run bench:sign`: the signing path under load, against the built app (server.ts, as
+ * `npm start` runs it) on a throwaway PostgreSQL with a real local SMTP sink; load from this
+ * machine with autocannon. Prints each figure beside its target and the raw PostgreSQL insert
+ * rate measured in the same run. Not a test: figures vary with the machine.
+ *
+ * BENCH_SECONDS (default 60) sets the length of the sustained sign phase.
+ */
+import { promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import autocannon, { type Result } from "autocannon";
+import pg from "pg";
+import { startApp } from "../tests/setup/app-process.js";
+import { cloneDatabase, createTemplate, startTestCluster } from "../tests/setup/postgres.js";
+import { SmtpSink } from "../tests/setup/smtp-sink.js";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
+const SLUG = "demo-appeal";
+
+function randomIp(i: number) {
+  return `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+}
+
+function run(options: autocannon.Options): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
+  });
+}
+
+function summary(name: string, r: Result, target: { rps?: number; p99?: number }, raw: number) {
+  const rps = r.requests.average;
+  const failed = r["4xx"] + r["5xx"] + r.errors + r.timeouts;
+  const ok = failed === 0;
+  const okRps = target.rps === undefined || rps >= target.rps;
+  const okP99 = target.p99 === undefined || r.latency.p99 <= target.p99;
+  console.log(
+    `${name.padEnd(34)} ${rps.toFixed(0).padStart(6)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  ` +
+      `errors ${failed}  ` +
+      `(target ${target.rps ? `≥${target.rps}/s` : ""}${target.p99 ? ` p99≤${target.p99} ms` : ""}: ${ok && okRps && okP99 ? "met" : "NOT met"})  ` +
+      `ratio to raw insert rate ${(rps / raw).toFixed(2)}`,
+  );
+}
+
+async function rawInsertRate(url: string): Promise<number> {
+  const pool = new pg.Pool({ connectionString: url, max: 16 });
+  await pool.query("CREATE TABLE IF NOT EXISTS bench_raw (id bigint generated always as identity primary key, a text, b text, created_at timestamptz default now())");
+  const until = Date.now() + 5000;
+  let n = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (Date.now() < until) {
+        await pool.query("INSERT INTO bench_raw (a, b) VALUES ($1, $2)", ["name", "x".repeat(40)]);
+        n++;
+      }
+    }),
+  );
+  await pool.query("DROP TABLE bench_raw");
+  await pool.end();
+  return n / 5;
+}
+
+async function main() {
+  const cluster = await startTestCluster();
+  await createTemplate(cluster.serverUrl, "bench_template");
+  const databaseUrl = await cloneDatabase(cluster.serverUrl, "bench_template", `bench_${process.pid}`);
+  const sink = new SmtpSink();
+  await sink.start();
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "appeals-bench-"));
+  const app = await startApp({ DATABASE_URL: databaseUrl, SMTP_URL: sink.url, DATA_DIR: dataDir, SEED_DEMO: "1", LOG_REQUESTS: "0", NODE_ENV: "production", SESSION_SECRET: "bench-secret-bench-secret-bench-secret!!" });
+  const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  try {
+    const raw = await rawInsertRate(databaseUrl);
+    console.log(`raw PostgreSQL insert rate (16 connections, single-row INSERTs): ${raw.toFixed(0)} rows/s\n`);
+
+    // A real form stamp, aged past the minimum time-to-fill.
+    const page = await (await fetch(`${app.url}/appeals/${SLUG}`)).text();
+    const stamp = /name="stamp" value="([^"]+)"/.exec(page)?.[1] ?? "";
+    await new Promise((r) => setTimeout(r, 3200));
+
+    let counter = 0;
+    const signRequest = (prefix: string) => ({
+      method: "POST" as const,
+      path: `/appeals/${SLUG}`,
+      setupRequest: (req: autocannon.Request) => {
+        counter++;
+        const body = new URLSearchParams({
+          name: `Айгерім Сейітқалиева ${counter}`,
+          email: `${prefix}-${counter}@bench.example.org`,
+          city: "Қарағанды",
+          country: "KZ",
+          disclosure: "public",
+          consent: "on",
+          stamp,
+          website: "",
+        }).toString();
+        return { ...req, body, headers: { "content-type": "application/x-www-form-urlencoded", "x-forwarded-for": randomIp(counter), "accept-language": "kk" } };
+      },
+    });
+
+    // 1. Sign POSTs, sustained.
+    const signs = await run({ url: app.url, connections: 32, duration: SECONDS, requests: [signRequest("s")], expectBody: undefined });
+    summary(`sign POST (${SECONDS} s sustained)`, signs, { rps: 1000, p99: 100 }, raw);
+    const signed = Number((await db.query("SELECT count(*) FROM signatures")).rows[0].count);
+    console.log(`  signatures stored: ${signed} (requests ${signs.requests.total}); 303 answers: ${signs["3xx"]}`);
+
+    // 2. Outbox to the SMTP sink: how fast the worker drains what the sign phase queued.
+    const pendingAtStart = Number((await db.query("SELECT count(*) FROM outbox WHERE status = 'pending'")).rows[0].count);
+    const sentBefore = sink.messages.length;
+    const t0 = Date.now();
+    while (Number((await db.query("SELECT count(*) FROM outbox WHERE status = 'pending'")).rows[0].count) > 0 && Date.now() - t0 < 300_000) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const drained = sink.messages.length - sentBefore;
+    const seconds = (Date.now() - t0) / 1000;
+    if (pendingAtStart > 0) {
+      const rate = drained / seconds;
+      console.log(`outbox → SMTP sink: ${drained} e-mails in ${seconds.toFixed(1)} s = ${rate.toFixed(0)} e-mails/s (target ≥1000/s: ${rate >= 1000 ? "met" : "NOT met"}); ratio to raw insert rate ${(rate / raw).toFixed(2)}`);
+    } else {
+      console.log(`outbox → SMTP sink: the worker kept up during the sign phase (${sink.messages.length} e-mails delivered, none pending)`);
+    }
+
+    // 3. Confirmations: POST each confirm link once.
+    const links = sink.messages.map((m) => /\/s\/confirm\/([A-Za-z0-9_-]{43})/.exec(m.text)?.[1]).filter((t): t is string => Boolean(t));
+    let next = 0;
+    const confirms = await run({
+      url: app.url,
+      connections: 32,
+      amount: Math.min(links.length, 30_000),
+      requests: [{ method: "POST", setupRequest: (req: autocannon.Request) => ({ ...req, path: `/s/confirm/${links[next++ % links.length]}` }) }],
+    });
+    summary("confirm POST", confirms, { rps: 1000, p99: 100 }, raw);
+
+    // 4. The appeal page while signing runs at 300/s.
+    const background = run({ url: app.url, connections: 8, overallRate: 300, duration: 20, requests: [signRequest("bg")] });
+    const pages = await run({ url: `${app.url}/appeals/${SLUG}`, connections: 32, duration: 20, headers: { "accept-language": "ru" } });
+    const bg = await background;
+    summary("appeal page GET (signing at 300/s)", pages, { rps: 2000, p99: 50 }, raw);
+    summary("  background sign POST", bg, {}, raw);
+  } finally {
+    await db.end();
+    await app.stop();
+    await sink.stop();
+    await cluster.stop();
+    await fs.rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
