@@ -2,6 +2,7 @@ import { appeals } from "./messages/appeals";
 import { auth } from "./messages/auth";
 import { common } from "./messages/common";
 import { dashboard } from "./messages/dashboard";
+import { letters } from "./messages/letters";
 import { signing } from "./messages/signing";
 import { mailbox } from "./messages/mailbox";
 import { DEFAULT_LANG, type UiLang } from "./languages";
@@ -12,7 +13,7 @@ export * from "./languages";
  * Every UI string, by area. A new area: add a file in ./messages built with defineMessages()
  * and list it here.
  */
-const areas = [common, auth, appeals, dashboard, signing, mailbox] as const;
+const areas = [common, auth, appeals, dashboard, signing, letters, mailbox] as const;
 
 type Area = (typeof areas)[number];
 type KeysOf<A> = A extends { en: infer E } ? keyof E : never;

@@ -6,7 +6,7 @@ import { PublishProblems } from "~/components/publish-problems";
 import { CONTENT_LANGUAGES, NATIVE_NAMES, languageName } from "~/i18n";
 import { useT } from "~/i18n/react";
 import { addLanguageSchema, publishSchema } from "~/schemas/appeal";
-import { closeAppeal, deleteDraft, editorView, publish, publishProblems, saveVersion } from "~/services/appeals.server";
+import { closeAppeal, deleteDraft, editorView, publish, saveVersion } from "~/services/appeals.server";
 import { requireUser } from "~/services/session.server";
 import { actionError, reply } from "~/utils/action-errors.server";
 import { formValues, parseForm } from "~/utils/forms";
@@ -46,11 +46,11 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function AppealOverview() {
-  const { appeal, versions, addressees, revisions } = useEditor();
+  const { appeal, versions, revisions, problems: current } = useEditor();
   const data = useActionData<typeof action>();
   const { t, lang, date } = useT();
   const base = `/dashboard/appeals/${appeal.id}`;
-  const problems = data?.problems.length ? data.problems : publishProblems(appeal.original_language, versions, addressees);
+  const problems = data?.problems.length ? data.problems : current;
   const missing = CONTENT_LANGUAGES.filter((c) => !versions.some((v) => v.lang === c));
   return (
     <>

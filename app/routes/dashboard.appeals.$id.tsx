@@ -17,9 +17,11 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   }
 }
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => {
-  const original = data?.versions.find((v) => v.lang === data.appeal.original_language);
-  return [{ title: original?.title || data?.appeal.slug || "" }];
+export const meta: MetaFunction<typeof loader> = ({ data, matches }) => {
+  // No data on the 403/404 page: keep the root's title for the error, never an empty <title>.
+  if (!data) return matches.find((m) => m.id === "root")?.meta ?? [];
+  const original = data.versions.find((v) => v.lang === data.appeal.original_language);
+  return [{ title: original?.title || data.appeal.slug }];
 };
 
 /** The editor's data, for the tabs below this layout. */
@@ -50,6 +52,7 @@ export default function AppealEditorLayout() {
           <li><NavLink to={`${base}/attachments`}>{t("dash.attachments")}</NavLink></li>
           <li><NavLink to={`${base}/settings`}>{t("dash.settings")}</NavLink></li>
           <li><NavLink to={`${base}/preview`}>{t("dash.preview")}</NavLink></li>
+          {appeal.status !== "draft" ? <li><NavLink to={`${base}/letters`}>{t("letters.title")}</NavLink></li> : null}
           {appeal.status !== "draft" ? <li><a href={`/appeals/${appeal.slug}`}>{t("dash.publicPage")}</a></li> : null}
         </ul>
       </nav>

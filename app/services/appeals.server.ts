@@ -80,7 +80,9 @@ export async function editorView(appealId: number, userId: number) {
     revisionsOf(db, appeal.id),
     db.selectFrom("organizations").select(["id", "name"]).where("id", "=", appeal.organization_id).executeTakeFirstOrThrow(),
   ]);
-  return { appeal, role, versions, addressees, attachments, revisions, organization };
+  // Computed here: the editor's components run in the browser too, where this module is not.
+  const problems = publishProblems(appeal.original_language, versions, addressees);
+  return { appeal, role, versions, addressees, attachments, revisions, organization, problems };
 }
 
 function assertBase(current: number, base: number | undefined) {

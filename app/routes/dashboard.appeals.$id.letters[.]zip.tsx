@@ -1,0 +1,50 @@
+import { PassThrough } from "node:stream";
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { createReadableStreamFromReadable } from "@remix-run/node";
+import { ZipFile } from "yazl";
+import { zipContents } from "~/services/letters.server";
+import { requireUser } from "~/services/session.server";
+import { pathOf } from "~/services/storage.server";
+import { loaderError } from "~/utils/action-errors.server";
+import { env } from "~/utils/env.server";
+
+/** All languages at once: the per-language PDFs, the attachments, and a short manifest. */
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requireUser(request);
+  const ids = (new URL(request.url).searchParams.get("ids") ?? "")
+    .split(",")
+    .map(Number)
+    .filter((n) => Number.isSafeInteger(n) && n > 0)
+    .slice(0, 50);
+  try {
+    const { appeal, letters, attachments } = await zipContents(Number(params.id), user.id, ids);
+    const zip = new ZipFile();
+    const base = env().APP_URL;
+    const manifest = [
+      `Appeal: ${base}/appeals/${appeal.slug}`,
+      `Files: one PDF per language, each verifiable at ${base}/verify/<code>`,
+      "",
+      ...letters.map((l) => [`${appeal.slug}-${l.lang}-${l.code}.pdf`, `  language: ${l.lang}`, `  revision: ${l.revision}`, `  signatories: ${l.count}`, `  generated: ${new Date(l.created_at).toISOString()}`, `  verification code: ${l.code} (${base}/verify/${l.code})`, `  digest (sha-256): ${l.digest}`, `  file sha-256: ${l.file_sha256}`].join("\n")),
+      "",
+      ...(attachments.length ? ["Supporting documents:", ...attachments.map((a) => `  attachments/${a.lang}/${a.filename} (sha-256 ${a.sha256})`)] : []),
+      "",
+    ].join("\n");
+    const mtime = new Date(letters[0]?.created_at ?? Date.now());
+    zip.addBuffer(Buffer.from(manifest, "utf8"), "MANIFEST.txt", { mtime });
+    for (const l of letters) if (l.storage_key) zip.addFile(pathOf(l.storage_key), `${appeal.slug}-${l.lang}-${l.code}.pdf`, { mtime, compress: false });
+    for (const a of attachments) zip.addFile(pathOf(a.storage_key), `attachments/${a.lang}/${a.id}-${a.filename}`, { mtime: new Date(a.created_at), compress: false });
+    zip.end();
+    const out = new PassThrough();
+    zip.outputStream.pipe(out);
+    return new Response(createReadableStreamFromReadable(out), {
+      headers: {
+        "Content-Type": "application/zip",
+        "Content-Disposition": `attachment; filename="${appeal.slug}-letters.zip"`,
+        "Cache-Control": "private, no-store",
+      },
+    });
+  } catch (error) {
+    if (error instanceof Error && error.message === "letters.notReady") throw new Response(null, { status: 409 });
+    return loaderError(error);
+  }
+}

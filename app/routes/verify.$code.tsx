@@ -1,0 +1,97 @@
+import crypto from "node:crypto";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction, UploadHandler } from "@remix-run/node";
+import { json, unstable_parseMultipartFormData } from "@remix-run/node";
+import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { languageName } from "~/i18n";
+import { useT } from "~/i18n/react";
+import { verification } from "~/services/letters.server";
+import { titleMeta } from "~/utils/meta";
+
+export const meta: MetaFunction = ({ matches }) => titleMeta(matches, "verify.title");
+
+export async function loader({ params }: LoaderFunctionArgs) {
+  const info = await verification(params.code ?? "");
+  if (!info) throw json({ message: null }, { status: 404 });
+  return json({ info }, { headers: { "Cache-Control": "public, max-age=60" } });
+}
+
+const MAX_UPLOAD = 512 * 1024 * 1024;
+
+/** Hashes the uploaded PDF as it streams in; nothing is stored. */
+const hashingHandler: UploadHandler = async ({ name, data }) => {
+  if (name !== "file") {
+    for await (const _ of data) void _;
+    return undefined;
+  }
+  const hash = crypto.createHash("sha256");
+  let size = 0;
+  for await (const chunk of data) {
+    size += chunk.byteLength;
+    if (size <= MAX_UPLOAD) hash.update(chunk);
+  }
+  return size === 0 ? "" : size > MAX_UPLOAD ? "too-large" : hash.digest("hex");
+};
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const info = await verification(params.code ?? "");
+  if (!info) throw json({ message: null }, { status: 404 });
+  let digest: FormDataEntryValue | null = null;
+  try {
+    digest = (await unstable_parseMultipartFormData(request, hashingHandler)).get("file");
+  } catch {
+    digest = null;
+  }
+  if (typeof digest !== "string" || digest === "") return json({ result: "noFile" as const }, { status: 400 });
+  return json({ result: digest === info.fileSha256 ? ("match" as const) : ("mismatch" as const) });
+}
+
+export default function Verify() {
+  const { info } = useLoaderData<typeof loader>();
+  const acted = useActionData<typeof action>();
+  const { t, lang, date, number } = useT();
+  return (
+    <div className="narrow">
+      <h1>{t("verify.title")}</h1>
+      <p className="hint">{t("verify.intro")}</p>
+      {acted ? (
+        <p className={acted.result === "match" ? "notice" : "notice-error"} role="alert">
+          {acted.result === "match" ? t("verify.match") : acted.result === "mismatch" ? t("verify.mismatch") : t("verify.noFile")}
+        </p>
+      ) : null}
+      <dl className="facts">
+        <dt>{t("letters.code")}</dt>
+        <dd><code>{info.code}</code></dd>
+        <dt>{t("verify.appeal")}</dt>
+        <dd><a href={`/appeals/${info.slug}`}>{info.title}</a></dd>
+        <dt>{t("verify.language")}</dt>
+        <dd>{info.languages.map((l) => languageName(l, lang)).join(", ")}</dd>
+        <dt>{t("verify.revision")}</dt>
+        <dd>{info.revision}</dd>
+        <dt>{t("verify.count")}</dt>
+        <dd>{number(info.count)}</dd>
+        <dt>{t("verify.generated")}</dt>
+        <dd>{date(info.generatedAt, "datetime")}</dd>
+        <dt>{t("verify.digest")}</dt>
+        <dd><code className="digest">{info.digest}</code></dd>
+        <dt>{t("verify.fileHash")}</dt>
+        <dd><code className="digest">{info.fileSha256}</code></dd>
+      </dl>
+      {info.withdrawnSince > 0 ? <p>{t("verify.withdrawn", { count: number(info.withdrawnSince) })}</p> : null}
+      <Form method="post" encType="multipart/form-data" className="stack">
+        <h2>{t("verify.upload")}</h2>
+        <div>
+          <label htmlFor="f-file">{t("verify.file")}</label>
+          <input id="f-file" type="file" name="file" accept="application/pdf" />
+        </div>
+        <div>
+          <button type="submit">{t("verify.check")}</button>
+        </div>
+      </Form>
+    </div>
+  );
+}
+
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />;
+}

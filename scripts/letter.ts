@@ -1,0 +1,61 @@
+/**
+ * `npm run letter -- --appeal <slug> --lang <code|all> --out <path>`
+ * Generates delivery letters from the command line (large lists, scripts). Each letter is
+ * recorded as a snapshot, exactly like one made from the dashboard, and copied to --out
+ * (a file for one language; a folder for `all`).
+ */
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { generateNow, requestLetters } from "../app/services/letters.server.js";
+import { pathOf } from "../app/services/storage.server.js";
+import { withDatabase } from "./lib/with-database.js";
+
+const usage = "Usage: npm run letter -- --appeal <slug> --lang <code|all|combined> --out <path>";
+let values: { appeal?: string; lang?: string; out?: string };
+try {
+  values = parseArgs({ options: { appeal: { type: "string" }, lang: { type: "string" }, out: { type: "string" } }, strict: true }).values;
+} catch (error) {
+  console.error(`${error instanceof Error ? error.message : String(error)}\n${usage}`);
+  process.exit(2);
+}
+if (!values.appeal || !values.lang || !values.out) {
+  console.error(usage);
+  process.exit(2);
+}
+const { appeal: slug, lang, out } = { appeal: values.appeal, lang: values.lang, out: values.out };
+
+await withDatabase(async ({ db }) => {
+  const appeal = await db.selectFrom("appeals").select(["id"]).where("slug", "=", slug).executeTakeFirst();
+  if (!appeal) throw new Error(`no appeal with slug "${slug}"`);
+  const ids = await requestLetters(appeal.id, null, lang === "all" ? { all: true } : lang === "combined" ? { combined: true } : { lang }).catch((error: unknown) => {
+    const key = error instanceof Error ? error.message : String(error);
+    const messages: Record<string, string> = {
+      "letters.draft": "the appeal is still a draft: publish it first",
+      "letters.unknownLang": `the appeal has no version in "${lang}"`,
+    };
+    throw new Error(messages[key] ?? key);
+  });
+  if (lang === "all") await fs.mkdir(out, { recursive: true });
+  for (const id of ids) {
+    const started = Date.now();
+    let shown = -1;
+    const result = await generateNow(id, (f) => {
+      const pct = Math.floor(f * 100);
+      if (pct >= shown + 10) {
+        shown = pct;
+        process.stderr.write(`\r  ${pct}%`);
+      }
+    });
+    const row = await db.selectFrom("letters").select(["lang", "kind"]).where("id", "=", id).executeTakeFirstOrThrow();
+    const target = lang === "all" ? path.join(out, `${slug}-${row.lang}-${result.code}.pdf`) : out;
+    await fs.mkdir(path.dirname(path.resolve(target)), { recursive: true });
+    await fs.copyFile(pathOf(result.storageKey), target);
+    process.stderr.write("\r");
+    console.log(
+      `${target}: ${row.kind === "combined" ? "all languages" : row.lang}, ${result.count} signatories, ${result.pages} pages, ` +
+        `${(result.size / 1024 / 1024).toFixed(1)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s; verification code ${result.code}` +
+        (result.flaggedNames.length ? `; ${result.flaggedNames.length} names transliterated (marked †)` : ""),
+    );
+  }
+});
