@@ -83,6 +83,7 @@ export interface AppealsTable {
   published_at: NullableTimestamp;
   closed_at: NullableTimestamp;
   delivered_at: NullableTimestamp;
+  retention_done_at: NullableTimestamp;
 }
 
 export interface AppealVersionsTable {
@@ -143,6 +144,8 @@ export interface SignaturesTable {
   created_at: Timestamp;
   confirmed_at: NullableTimestamp;
   withdrawn_at: NullableTimestamp;
+  removed_at: NullableTimestamp;
+  removed_by: number | null;
 }
 
 export interface SignatureTokensTable {
@@ -232,6 +235,16 @@ export interface UpdatesTable {
   content: ColumnType<Record<string, { title: string; body: string }>, string, string>;
   created_by: number | null;
   created_at: Timestamp;
+  recipients: Defaulted<number>;
+}
+
+export interface ExportsTable {
+  id: Generated<number>;
+  appeal_id: number;
+  user_id: number | null;
+  purpose: string;
+  with_emails: boolean;
+  created_at: Timestamp;
 }
 
 export interface Database {
@@ -253,6 +266,7 @@ export interface Database {
   letters: LettersTable;
   deliveries: DeliveriesTable;
   updates: UpdatesTable;
+  exports: ExportsTable;
 }
 
 export type Appeal = Selectable<AppealsTable>;

@@ -7,7 +7,7 @@ const s = {
     en: {
       subject: "Confirm your signature: {title}",
       heading: "One more step: confirm your signature",
-      intro: "Hello {name}, you signed the appeal “{title}”. Your signature counts only once you confirm it. The link works for {days} days.",
+      intro: "Hello {name}, you signed the appeal “{title}”. Your signature counts only once you confirm it. The link works for {days}.",
       button: "Confirm my signature",
       notMe: "It wasn't me",
       withdraw: "Changed your mind later? Withdraw your signature",
@@ -16,7 +16,7 @@ const s = {
     ru: {
       subject: "Подтвердите подпись: {title}",
       heading: "Последний шаг: подтвердите подпись",
-      intro: "Здравствуйте, {name}! Вы подписали обращение «{title}». Подпись засчитывается только после подтверждения. Ссылка действует {days} дней.",
+      intro: "Здравствуйте, {name}! Вы подписали обращение «{title}». Подпись засчитывается только после подтверждения. Ссылка действует {days}.",
       button: "Подтвердить подпись",
       notMe: "Это был не я",
       withdraw: "Передумали позже? Отозвать подпись",
@@ -25,7 +25,7 @@ const s = {
     kk: {
       subject: "Қолтаңбаңызды растаңыз: {title}",
       heading: "Соңғы қадам: қолтаңбаңызды растаңыз",
-      intro: "Сәлеметсіз бе, {name}! Сіз «{title}» үндеуіне қол қойдыңыз. Қолтаңба тек расталғаннан кейін есептеледі. Сілтеме {days} күн жарамды.",
+      intro: "Сәлеметсіз бе, {name}! Сіз «{title}» үндеуіне қол қойдыңыз. Қолтаңба тек расталғаннан кейін есептеледі. Сілтеме {days} жарамды.",
       button: "Қолтаңбамды растау",
       notMe: "Бұл мен емеспін",
       withdraw: "Кейін ойыңыз өзгерді ме? Қолтаңбаны кері алу",
@@ -61,6 +61,18 @@ const s = {
 
 const fill = (t: string, v: Record<string, string | number>) => t.replace(/\{(\w+)\}/g, (_, k: string) => String(v[k] ?? ""));
 
+const DAY_WORDS: Record<MailLang, Partial<Record<Intl.LDMLPluralRule, string>> & { other: string }> = {
+  en: { one: "day", other: "days" },
+  ru: { one: "день", few: "дня", many: "дней", other: "дня" },
+  kk: { other: "күн" },
+};
+
+/** "7 days", "2 дня", "7 күн". */
+function days(lang: MailLang, n: number) {
+  const words = DAY_WORDS[lang];
+  return `${n} ${words[new Intl.PluralRules(lang).select(n)] ?? words.other}`;
+}
+
 export function confirmEmail(lang: MailLang, v: { name: string; title: string; days: number; confirmUrl: string; rejectUrl: string; withdrawUrl: string }): EmailContent {
   const t = s.confirm[lang];
   return renderEmail({
@@ -68,7 +80,7 @@ export function confirmEmail(lang: MailLang, v: { name: string; title: string; d
     subject: fill(t.subject, v),
     heading: t.heading,
     blocks: [
-      { p: fill(t.intro, v) },
+      { p: fill(t.intro, { ...v, days: days(lang, v.days) }) },
       { button: { label: t.button, url: v.confirmUrl } },
       { link: { label: t.notMe, url: v.rejectUrl } },
       { link: { label: t.withdraw, url: v.withdrawUrl } },

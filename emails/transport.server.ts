@@ -95,8 +95,12 @@ function attachmentPart(a: OutgoingMail["attachments"][number]): string {
   ].join(CRLF);
 }
 
+// Boundaries only need to be absent from the content: a random per-process part and a counter.
+const BOUNDARY_SEED = crypto.randomBytes(9).toString("base64url");
+let boundaries = 0;
+
 function multipart(subtype: "alternative" | "mixed", parts: string[]): { type: string; body: string } {
-  const boundary = `=_appeals_${crypto.randomBytes(12).toString("hex")}`;
+  const boundary = `=_${BOUNDARY_SEED}_${(boundaries++).toString(36)}`;
   return {
     type: `multipart/${subtype}; boundary="${boundary}"`,
     body: `${parts.map((p) => `--${boundary}${CRLF}${p}${CRLF}`).join("")}--${boundary}--${CRLF}`,

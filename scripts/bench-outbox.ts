@@ -13,6 +13,7 @@
  */
 import { fork } from "node:child_process";
 import { once } from "node:events";
+import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
@@ -34,6 +35,8 @@ interface SinkReport {
   port?: number;
   received?: number;
   distinct?: number;
+  /** CPU time the sink process has used so far, in ms. */
+  cpuMs?: number;
 }
 
 /** Child-process mode: run an SmtpSink, tell the parent its port, report what arrived. */
@@ -42,7 +45,11 @@ async function runSink() {
   const port = await sink.start();
   const reply = (report: SinkReport) => process.send?.(report);
   process.on("message", (message) => {
-    if (message === "report") reply({ received: sink.messages.length, distinct: new Set(sink.messages.map((m) => m.subject)).size });
+    if (message === "report") {
+      const cpu = process.cpuUsage();
+      const distinct = new Set(sink.messages.map((m) => m.subject)).size;
+      reply({ received: sink.messages.length, distinct, cpuMs: (cpu.user + cpu.system) / 1000 });
+    }
     if (message === "stop") void sink.stop().then(() => process.exit(0));
   });
   reply({ port });
@@ -54,7 +61,7 @@ async function startSinkProcess() {
     const [message]: unknown[] = await once(child, "message");
     if (typeof message !== "object" || message === null) return {};
     const count = (key: keyof SinkReport) => (key in message && typeof Reflect.get(message, key) === "number" ? Number(Reflect.get(message, key)) : undefined);
-    return { port: count("port"), received: count("received"), distinct: count("distinct") };
+    return { port: count("port"), received: count("received"), distinct: count("distinct"), cpuMs: count("cpuMs") };
   };
   const { port } = await next();
   if (!port) throw new Error("the SMTP sink did not start");
@@ -103,8 +110,9 @@ async function sendAll(db: ReturnType<typeof createDb>["db"], sink: Sink): Promi
   let sent = 0;
   let done: () => void = () => undefined;
   const finished = new Promise<void>((resolve) => (done = resolve));
-  const started = performance.now();
+  const sinkBefore = await sink.report();
   const cpuBefore = process.cpuUsage();
+  const started = performance.now();
   const worker = startOutboxWorker({
     db,
     smtpUrl: sink.url,
@@ -120,12 +128,16 @@ async function sendAll(db: ReturnType<typeof createDb>["db"], sink: Sink): Promi
   await finished;
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
-  say(`worker process CPU: ${fmt((cpu.user + cpu.system) / 1000 / MAILS, 3)} ms per e-mail (${fmt(((cpu.user + cpu.system) / 1e6 / seconds) * 100)}% of one core)`);
   await worker.stop();
-  const { received, distinct } = await sink.report();
+  const { received, distinct, cpuMs = 0 } = await sink.report();
   if (received !== MAILS || distinct !== MAILS) {
     throw new Error(`expected ${MAILS} distinct e-mails at the sink, got ${received} (${distinct} distinct)`);
   }
+  const perMail = (ms: number) => `${fmt(ms / MAILS, 2)} ms`;
+  say(
+    `CPU per e-mail: worker ${perMail((cpu.user + cpu.system) / 1000)}, SMTP sink ${perMail(cpuMs - (sinkBefore.cpuMs ?? 0))}` +
+      ` (machine load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores)`,
+  );
   return seconds;
 }
 

@@ -1,6 +1,7 @@
 import { closeDueAppeals } from "../app/services/appeals.server.js";
 import { purgeLoginTokens } from "../app/services/auth.server.js";
 import { foldCounts } from "../app/services/counts.server.js";
+import { applyRetention } from "../app/services/retention.server.js";
 import { purgeUnconfirmed } from "../app/services/signing.server.js";
 
 interface Task {
@@ -14,6 +15,7 @@ const TASKS: Task[] = [
   { name: "close due appeals", everyMs: 30_000, run: closeDueAppeals },
   { name: "purge unconfirmed signatures", everyMs: 10 * 60_000, run: purgeUnconfirmed },
   { name: "purge login tokens", everyMs: 60 * 60_000, run: purgeLoginTokens },
+  { name: "retention", everyMs: 6 * 60 * 60_000, run: () => applyRetention({ dryRun: false }) },
 ];
 
 /**

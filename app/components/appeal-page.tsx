@@ -121,6 +121,35 @@ export function AppealPage({ view, pageUrl, basePath, signForm, signatories }: {
         </section>
       ) : null}
 
+      {view.updates.length ? (
+        <section id="updates" aria-labelledby="updates-h" lang={uiLang} className="updates-list">
+          <h2 id="updates-h">{t("updates.public")}</h2>
+          {view.updates.map((u) => (
+            <article key={u.id} lang={u.lang}>
+              <h3>
+                {u.kind === "response" ? <span className="badge" lang={uiLang}>{t("updates.responseBadge")}</span> : null} {u.title}
+              </h3>
+              <p className="hint" lang={uiLang}>{date(u.date)}</p>
+              {u.body.split(/\n{2,}/).map((p, i) => (
+                <p key={i}>{p}</p>
+              ))}
+            </article>
+          ))}
+        </section>
+      ) : null}
+
+      {view.revocations.length ? (
+        <section aria-labelledby="revocations-h" lang={uiLang}>
+          <h2 id="revocations-h">{t("revocations.title")}</h2>
+          <p>{t("revocations.text", { count: number(view.revocations.reduce((a, r) => a + r.n, 0)) })}</p>
+          <ul>
+            {view.revocations.map((r) => (
+              <li key={r.day}>{date(r.day)}: {number(r.n)}</li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+
       {signForm ? (
         <section id="sign" aria-labelledby="sign-h" className="sign-box" lang={uiLang}>
           <h2 id="sign-h">{t("appeal.signTitle")}</h2>

@@ -78,9 +78,11 @@ export function SiteFooter({ lang }: { lang: UiLang }) {
     <footer className="site-footer">
       <div className="container">
         <p>{t("footer.about")}</p>
-        <p>
-          <Link to="/privacy">{t("footer.privacy")}</Link>
-        </p>
+        <ul className="inline-list">
+          <li><Link to="/privacy">{t("footer.privacy")}</Link></li>
+          <li><Link to="/my-data">{t("mydata.title")}</Link></li>
+          <li><Link to="/verify">{t("verify.title")}</Link></li>
+        </ul>
       </div>
     </footer>
   );

@@ -16,7 +16,8 @@ export function TokenPage({ view, done, kind, count }: { view: TokenView; done: 
     invalid: "confirm.invalid",
     closed: "confirm.closed",
   };
-  const doneKey: MessageKey = kind === "confirm" ? "confirm.done" : kind === "reject" ? "reject.done" : view.state === "delivered" ? "withdraw.done.delivered" : "withdraw.done";
+  const doneKey: MessageKey =
+    kind === "confirm" ? "confirm.done" : view.state === "delivered" ? "withdraw.done.delivered" : kind === "reject" ? "reject.done" : "withdraw.done";
   return (
     <div className="narrow">
       <h1>{title}</h1>

@@ -1,5 +1,6 @@
 import { appeals } from "./messages/appeals";
 import { auth } from "./messages/auth";
+import { campaign } from "./messages/campaign";
 import { common } from "./messages/common";
 import { dashboard } from "./messages/dashboard";
 import { letters } from "./messages/letters";
@@ -13,7 +14,7 @@ export * from "./languages";
  * Every UI string, by area. A new area: add a file in ./messages built with defineMessages()
  * and list it here.
  */
-const areas = [common, auth, appeals, dashboard, signing, letters, mailbox] as const;
+const areas = [common, auth, appeals, dashboard, signing, letters, campaign, mailbox] as const;
 
 type Area = (typeof areas)[number];
 type KeysOf<A> = A extends { en: infer E } ? keyof E : never;

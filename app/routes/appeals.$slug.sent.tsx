@@ -1,18 +1,28 @@
 import type { MetaFunction } from "@remix-run/node";
-import { Link, useParams } from "@remix-run/react";
+import { json } from "@remix-run/node";
+import { Link, useLoaderData, useParams } from "@remix-run/react";
 import { useT } from "~/i18n/react";
+import { env } from "~/utils/env.server";
 import { titleMeta } from "~/utils/meta";
 
 export const meta: MetaFunction = ({ matches }) => [...titleMeta(matches, "sent.title"), { name: "robots", content: "noindex" }];
 
+export function loader() {
+  // The same rounding as the e-mail's "the link works for N days".
+  return json({ days: Math.max(1, Math.round(env().SIGNATURE_TOKEN_TTL_HOURS / 24)) });
+}
+
 /** "Check your e-mail": the same page whatever the address was (no enumeration). */
 export default function Sent() {
-  const { t } = useT();
+  const { t, plural } = useT();
+  const { days } = useLoaderData<typeof loader>();
   const { slug } = useParams();
   return (
     <div className="narrow">
       <h1>{t("sent.title")}</h1>
-      <p className="notice" role="status">{t("sent.text")}</p>
+      <p className="notice" role="status">
+        {t("sent.text")} {plural("sent.linkDays", days)}
+      </p>
       <p className="hint">{t("sent.noMail")}</p>
       <p>
         <Link to={`/appeals/${slug}`}>{t("sent.back")}</Link>

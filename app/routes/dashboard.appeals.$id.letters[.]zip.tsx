@@ -20,19 +20,21 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     const { appeal, letters, attachments } = await zipContents(Number(params.id), user.id, ids);
     const zip = new ZipFile();
     const base = env().APP_URL;
+    // The same names in the manifest and in the archive (the id keeps two same-named files apart).
+    const attachmentPath = (a: (typeof attachments)[number]) => `attachments/${a.lang}/${a.id}-${a.filename}`;
     const manifest = [
       `Appeal: ${base}/appeals/${appeal.slug}`,
       `Files: one PDF per language, each verifiable at ${base}/verify/<code>`,
       "",
       ...letters.map((l) => [`${appeal.slug}-${l.lang}-${l.code}.pdf`, `  language: ${l.lang}`, `  revision: ${l.revision}`, `  signatories: ${l.count}`, `  generated: ${new Date(l.created_at).toISOString()}`, `  verification code: ${l.code} (${base}/verify/${l.code})`, `  digest (sha-256): ${l.digest}`, `  file sha-256: ${l.file_sha256}`].join("\n")),
       "",
-      ...(attachments.length ? ["Supporting documents:", ...attachments.map((a) => `  attachments/${a.lang}/${a.filename} (sha-256 ${a.sha256})`)] : []),
+      ...(attachments.length ? ["Supporting documents:", ...attachments.map((a) => `  ${attachmentPath(a)} (sha-256 ${a.sha256})`)] : []),
       "",
     ].join("\n");
     const mtime = new Date(letters[0]?.created_at ?? Date.now());
     zip.addBuffer(Buffer.from(manifest, "utf8"), "MANIFEST.txt", { mtime });
     for (const l of letters) if (l.storage_key) zip.addFile(pathOf(l.storage_key), `${appeal.slug}-${l.lang}-${l.code}.pdf`, { mtime, compress: false });
-    for (const a of attachments) zip.addFile(pathOf(a.storage_key), `attachments/${a.lang}/${a.id}-${a.filename}`, { mtime: new Date(a.created_at), compress: false });
+    for (const a of attachments) zip.addFile(pathOf(a.storage_key), attachmentPath(a), { mtime: new Date(a.created_at), compress: false });
     zip.end();
     const out = new PassThrough();
     zip.outputStream.pipe(out);

@@ -52,6 +52,8 @@ export default function AppealEditorLayout() {
           <li><NavLink to={`${base}/attachments`}>{t("dash.attachments")}</NavLink></li>
           <li><NavLink to={`${base}/settings`}>{t("dash.settings")}</NavLink></li>
           <li><NavLink to={`${base}/preview`}>{t("dash.preview")}</NavLink></li>
+          {appeal.status !== "draft" ? <li><NavLink to={`${base}/signatures`}>{t("camp.tab")}</NavLink></li> : null}
+          {appeal.status !== "draft" ? <li><NavLink to={`${base}/updates`}>{t("updates.tab")}</NavLink></li> : null}
           {appeal.status !== "draft" ? <li><NavLink to={`${base}/letters`}>{t("letters.title")}</NavLink></li> : null}
           {appeal.status !== "draft" ? <li><a href={`/appeals/${appeal.slug}`}>{t("dash.publicPage")}</a></li> : null}
         </ul>

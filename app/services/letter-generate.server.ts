@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import { createWriteStream, promises as fs } from "node:fs";
 import path from "node:path";
 import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import pg from "pg";
 import Cursor from "pg-cursor";
 import type { RevisionContent } from "../../db/schema";
@@ -82,6 +83,7 @@ export async function generateLetter(job: GenerateJob, onProgress: (fraction: nu
   const client = new pg.Client({ connectionString: job.databaseUrl });
   await client.connect();
   const temp = `${job.outputPath}.${process.pid}.${crypto.randomBytes(4).toString("hex")}.part`;
+  let output: { stream: Transform; written: Promise<void> } | null = null;
   try {
     await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     const letter = (
@@ -162,13 +164,12 @@ export async function generateLetter(job: GenerateJob, onProgress: (fraction: nu
         done(null, chunk);
       },
     });
-    const file = createWriteStream(temp);
-    const written = new Promise<void>((resolve, reject) => {
-      file.on("finish", resolve);
-      file.on("error", reject);
-      hasher.on("error", reject);
-    });
-    hasher.pipe(file);
+    // pipeline, not pipe: a write error (a full disk) destroys the hasher too, which stops the
+    // renderer at its next page instead of leaving it waiting for a 'drain' that never comes.
+    // `flush` fsyncs before close, so a disk that fails late still fails here, before the rename.
+    const written = pipeline(hasher, createWriteStream(temp, { flush: true }));
+    written.catch(() => undefined); // awaited below; an early failure must not go unhandled
+    output = { stream: hasher, written };
     const result =
       letter.kind === "combined"
         ? await renderCombined(parts, hasher)
@@ -179,6 +180,11 @@ export async function generateLetter(job: GenerateJob, onProgress: (fraction: nu
     onProgress(1);
     return { count, pages: result.pages, digest: digest.digest("hex"), fileSha256: fileHash.digest("hex"), size, flaggedNames: result.flaggedNames };
   } catch (error) {
+    // Any failure (the database too): close the file before removing it, so nothing is left open.
+    if (output) {
+      output.stream.destroy();
+      await output.written.catch(() => undefined);
+    }
     await fs.rm(temp, { force: true });
     await client.query("ROLLBACK").catch(() => undefined);
     throw error;

@@ -95,7 +95,7 @@ export async function markReady(letterId: number, code: string, r: GenerateResul
 /** A failed generation leaves no snapshot: no file, no digest; the row says why, for the dashboard. */
 export async function markFailed(letterId: number, error: unknown) {
   const code = (error as NodeJS.ErrnoException | null)?.code;
-  const message = code === "ENOSPC" ? "disk_full" : code === "EACCES" ? "not_writable" : "failed";
+  const message = code === "ENOSPC" || code === "EDQUOT" ? "disk_full" : code === "EACCES" ? "not_writable" : "failed";
   await getDb().updateTable("letters").set({ status: "failed", error: message, digest: "", file_sha256: null, storage_key: null, finished_at: sql`now()` }).where("id", "=", letterId).execute();
 }
 

@@ -6,6 +6,8 @@ import { renderMarkdown } from "../utils/markdown.server";
 import { shortCache } from "../utils/short-cache.server";
 import { publicSigners } from "./signing.server";
 import { effectiveStatus } from "./status";
+import { updatesOf } from "./updates.server";
+import { revocations } from "./campaign.server";
 
 export interface AppealView {
   id: number;
@@ -32,6 +34,8 @@ export interface AppealView {
   showPublicList: boolean;
   acceptsSignatures: boolean;
   preview: boolean;
+  updates: Array<{ id: number; kind: "update" | "response"; lang: string; title: string; body: string; date: string }>;
+  revocations: Array<{ day: string; n: number }>;
 }
 
 export { effectiveStatus };
@@ -52,7 +56,13 @@ async function build(appeal: Appeal, content: RevisionContent, organization: str
   const languages = orderLanguages(Object.keys(content.versions).filter(isContentLang), appeal.original_language);
   const lang = pickLanguage(languages, appeal.original_language, requested, uiLang);
   const version = content.versions[lang] ?? { title: "", summary: "", body: "" };
-  const [attachments, revisions, confirmed] = await Promise.all([attachmentsOf(db, appeal.id), revisionsOf(db, appeal.id), confirmedCount(db, appeal.id)]);
+  const [attachments, revisions, confirmed, updates, revoked] = await Promise.all([
+    attachmentsOf(db, appeal.id),
+    revisionsOf(db, appeal.id),
+    confirmedCount(db, appeal.id),
+    preview ? Promise.resolve([]) : updatesOf(appeal.id),
+    appeal.status === "delivered" ? revocations(appeal.id) : Promise.resolve([]),
+  ]);
   const latest = revisions.at(-1);
   const status = effectiveStatus(appeal);
   return {
@@ -84,6 +94,11 @@ async function build(appeal: Appeal, content: RevisionContent, organization: str
     showPublicList: appeal.show_public_list,
     acceptsSignatures: status === "published" && !preview,
     preview,
+    updates: updates.map((u) => {
+      const l = u.content[lang] ? lang : u.content[appeal.original_language] ? appeal.original_language : (Object.keys(u.content)[0] ?? lang);
+      return { id: u.id, kind: u.kind, lang: l, title: u.content[l]?.title ?? "", body: u.content[l]?.body ?? "", date: new Date(u.created_at).toISOString() };
+    }),
+    revocations: revoked,
   };
 }
 

@@ -66,7 +66,8 @@ function accepting(target: SigningTarget) {
 }
 
 const ttlHours = () => env().SIGNATURE_TOKEN_TTL_HOURS;
-const link = (kind: "confirm" | "reject" | "withdraw", token: string) => `${env().APP_URL}/s/${kind}/${token}`;
+// The pages behind the links open in the signer's language, whatever browser opens them.
+const link = (kind: "confirm" | "reject" | "withdraw", token: string, lang: MailLang) => `${env().APP_URL}/s/${kind}/${token}?lang=${lang}`;
 
 export interface SignContext {
   lang: UiLang;
@@ -97,32 +98,46 @@ export async function sign(slug: string, input: SignInput, ctx: SignContext): Pr
   const mail = confirmEmail(lang, {
     name: input.name,
     title,
-    days: Math.round(ttlHours() / 24),
-    confirmUrl: link("confirm", confirm.token),
-    rejectUrl: link("reject", reject.token),
-    withdrawUrl: link("withdraw", withdraw.token),
+    days: ttlDays(),
+    confirmUrl: link("confirm", confirm.token, lang),
+    rejectUrl: link("reject", reject.token, lang),
+    withdrawUrl: link("withdraw", withdraw.token, lang),
   });
   const ttl = ttlHours();
-  const inserted = await sql<{ id: number }>`
-    WITH s AS (
+  // The cached target may be up to 2 s old: whether the appeal is open, and its current
+  // revision, are read again in the same statement, so closing takes effect at once.
+  const inserted = await sql<{ id: number | null; open: boolean }>`
+    WITH a AS (
+      SELECT id, current_revision FROM appeals
+      WHERE id = ${target.id} AND status = 'published' AND (closes_at IS NULL OR closes_at > now())
+    ), s AS (
       INSERT INTO signatures (appeal_id, revision, lang, name, city, country, organization, position, disclosure, keep_informed, email, email_key, ip_hash)
-      VALUES (${target.id}, ${target.revision}, ${ctx.lang}, ${input.name}, ${input.city}, ${input.country}, ${input.organization}, ${input.position},
-              ${input.disclosure}, ${input.keepInformed}, ${input.email}, ${key}, ${hashedIp})
+      SELECT a.id, a.current_revision, ${ctx.lang}, ${input.name}, ${input.city}, ${input.country}, ${input.organization}, ${input.position},
+             ${input.disclosure}, ${input.keepInformed}, ${input.email}, ${key}, ${hashedIp}
+      FROM a
       ON CONFLICT (appeal_id, email_key) WHERE email_key IS NOT NULL AND status IN ('pending', 'confirmed') DO NOTHING
       RETURNING id
     ), t AS (
       INSERT INTO signature_tokens (token_hash, signature_id, purpose, expires_at)
-      SELECT v.hash, s.id, v.purpose, now() + make_interval(hours => v.hours)
-      FROM s, (VALUES (${confirm.hash}::bytea, 'confirm', ${ttl}::int), (${reject.hash}::bytea, 'reject', ${ttl}::int),
-                      (${withdraw.hash}::bytea, 'withdraw', ${WITHDRAW_TOKEN_DAYS * 24}::int)) AS v(hash, purpose, hours)
+      SELECT v.hash, s.id, v.purpose, now() + v.hours * interval '1 hour'
+      FROM s, (VALUES (${confirm.hash}::bytea, 'confirm', ${ttl}::float8), (${reject.hash}::bytea, 'reject', ${ttl}::float8),
+                      (${withdraw.hash}::bytea, 'withdraw', ${WITHDRAW_TOKEN_DAYS * 24}::float8)) AS v(hash, purpose, hours)
     ), o AS (
       INSERT INTO outbox (kind, to_address, subject, html, text)
       SELECT 'signature_confirm', ${input.email}, ${mail.subject}, ${mail.html}, ${mail.text} FROM s
     )
-    SELECT id FROM s`.execute(getDb());
-  if (inserted.rows.length) return;
+    SELECT (SELECT id FROM s) AS id, EXISTS (SELECT 1 FROM a) AS open`.execute(getDb());
+  const result = inserted.rows[0];
+  if (result?.id) return;
+  if (!result?.open) {
+    targetCache.delete(slug);
+    throw new AppError("closed");
+  }
   await alreadyThere(target, key, input.email, input.name, lang, title);
 }
+
+/** Whole days for the e-mail's "the link works for N days" (at least 1). */
+const ttlDays = () => Math.max(1, Math.round(ttlHours() / 24));
 
 /** The address already has a signature here: resend its confirmation, or say it is already signed. */
 async function alreadyThere(target: SigningTarget, key: string, address: string, name: string, lang: MailLang, title: string) {
@@ -143,7 +158,7 @@ async function alreadyThere(target: SigningTarget, key: string, address: string,
     const withdraw = newToken();
     await insertToken(trx, existing.id, "withdraw", withdraw.hash, WITHDRAW_TOKEN_DAYS * 24);
     if (existing.status === "confirmed") {
-      await enqueueMail(trx, { kind: "signature_already", to: address, ...alreadySignedEmail(lang, { title, withdrawUrl: link("withdraw", withdraw.token) }) });
+      await enqueueMail(trx, { kind: "signature_already", to: address, ...alreadySignedEmail(lang, { title, withdrawUrl: link("withdraw", withdraw.token, lang) }) });
       return;
     }
     const confirm = newToken();
@@ -153,10 +168,10 @@ async function alreadyThere(target: SigningTarget, key: string, address: string,
     const content = confirmEmail(lang, {
       name,
       title,
-      days: Math.round(ttlHours() / 24),
-      confirmUrl: link("confirm", confirm.token),
-      rejectUrl: link("reject", reject.token),
-      withdrawUrl: link("withdraw", withdraw.token),
+      days: ttlDays(),
+      confirmUrl: link("confirm", confirm.token, lang),
+      rejectUrl: link("reject", reject.token, lang),
+      withdrawUrl: link("withdraw", withdraw.token, lang),
     });
     await enqueueMail(trx, { kind: "signature_confirm", to: address, ...content });
   });
@@ -165,7 +180,7 @@ async function alreadyThere(target: SigningTarget, key: string, address: string,
 async function insertToken(db: Parameters<typeof enqueueMail>[0], signatureId: number, purpose: TokenPurpose, hash: Buffer, hours: number) {
   await db
     .insertInto("signature_tokens")
-    .values({ token_hash: hash, signature_id: signatureId, purpose, expires_at: sql<Date>`now() + make_interval(hours => ${hours})` })
+    .values({ token_hash: hash, signature_id: signatureId, purpose, expires_at: sql<Date>`now() + ${hours}::float8 * interval '1 hour'` })
     .execute();
 }
 
@@ -221,7 +236,8 @@ function stateOf(found: Found | null, purpose: TokenPurpose): TokenState {
   if (found.used_at) return "invalid";
   if (found.expired) return "expired";
   if (found.signatureStatus !== "pending" && found.signatureStatus !== "confirmed") return "invalid";
-  if (purpose === "withdraw" && found.appealStatus === "delivered") return "delivered";
+  // A confirmed name is in the delivered letter: withdrawing it (by either link) is recorded, not erased.
+  if (found.appealStatus === "delivered" && found.signatureStatus === "confirmed") return "delivered";
   return "valid";
 }
 
@@ -293,12 +309,26 @@ async function removeByToken(token: string, purpose: "reject" | "withdraw"): Pro
   return { state, ...view };
 }
 
-/** Pending signatures whose confirmation links have expired are deleted, with their addresses. */
+/**
+ * Pending signatures whose confirmation links have all expired are deleted, with their
+ * addresses. (Not by created_at: signing again sends a new link that must keep working.)
+ */
 export async function purgeUnconfirmed(): Promise<number> {
   const r = await getDb()
-    .deleteFrom("signatures")
-    .where("status", "=", "pending")
-    .where(sql<boolean>`created_at < now() - make_interval(hours => ${ttlHours()})`)
+    .deleteFrom("signatures as s")
+    .where("s.status", "=", "pending")
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom("signature_tokens as t")
+            .select("t.signature_id")
+            .whereRef("t.signature_id", "=", "s.id")
+            .where("t.purpose", "=", "confirm")
+            .where("t.used_at", "is", null)
+            .where(sql<boolean>`t.expires_at >= now()`),
+        ),
+      ),
+    )
     .executeTakeFirst();
   // Hashed IPs are only needed while a rate-limit window may still look at them.
   await getDb().updateTable("signatures").set({ ip_hash: null }).where("ip_hash", "is not", null).where(sql<boolean>`created_at < now() - interval '1 day'`).execute();

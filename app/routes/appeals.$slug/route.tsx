@@ -47,15 +47,17 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (!view) throw new Response(null, { status: 404 });
   const formData = await request.formData();
   const values = formValues(formData);
+  // The form shown again keeps the time it was first served: fixing a field quickly is no bot.
+  const stamp = values.stamp ?? null;
   delete values.website;
   delete values.stamp;
-  if (!view.acceptsSignatures) return json({ errors: {}, values, formError: "sign.closed" }, { status: 409 });
+  if (!view.acceptsSignatures) return json({ errors: {}, values, stamp, formError: "sign.closed" }, { status: 409 });
   const form = parseForm(signSchema(view.fields), formData);
-  if (!form.ok) return json({ errors: form.errors, values, formError: null }, { status: 400 });
+  if (!form.ok) return json({ errors: form.errors, values, stamp, formError: null }, { status: 400 });
   try {
     await sign(slug, form.data, { lang: negotiated.lang, ip: context.clientIp ?? "" });
   } catch (error) {
-    if (error instanceof AppError && error.code === "closed") return json({ errors: {}, values, formError: "sign.closed" }, { status: 409 });
+    if (error instanceof AppError && error.code === "closed") return json({ errors: {}, values, stamp, formError: "sign.closed" }, { status: 409 });
     throw error;
   }
   // The same answer whatever happened: new, pending, already signed, or quietly refused.
@@ -88,7 +90,7 @@ export default function AppealRoute() {
   const { t } = useT();
   const basePath = `/appeals/${view.slug}`;
   const signForm = view.acceptsSignatures ? (
-    <SignForm fields={view.fields} stamp={stamp} values={acted?.values ?? {}} errors={acted?.errors ?? {}} />
+    <SignForm fields={view.fields} stamp={acted?.stamp || stamp} values={acted?.values ?? {}} errors={acted?.errors ?? {}} formError={acted?.formError ?? undefined} />
   ) : acted?.formError ? (
     <p className="notice-error" role="alert">{t("sign.closed")}</p>
   ) : null;

@@ -20,7 +20,7 @@ export function SignForm({ fields, stamp, values, errors, formError }: SignFormP
   const hasErrors = Object.keys(errors).length > 0;
   return (
     <Form method="post" className="stack sign-form" noValidate>
-      {formError ? <FormError>{formError}</FormError> : hasErrors ? <FormError>{t("form.fixErrors")}</FormError> : null}
+      {formError ? <FormError>{errorText(t, formError)}</FormError> : hasErrors ? <FormError>{t("form.fixErrors")}</FormError> : null}
       <input type="hidden" name="stamp" value={stamp} />
       <div className="honeypot" aria-hidden="true">
         <label htmlFor="f-website">{t("sign.honeypot")}</label>

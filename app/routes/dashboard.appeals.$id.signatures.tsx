@@ -1,0 +1,170 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { z } from "zod";
+import { BarChart, HBarChart } from "~/components/charts";
+import { Field, FormError, errorText } from "~/components/form";
+import { countryName } from "~/data/countries";
+import type { MessageKey } from "~/i18n";
+import { useT } from "~/i18n/react";
+import { requiredText } from "~/schemas/common";
+import { campaignStats, removeSignature, setHidden } from "~/services/campaign.server";
+import { requireUser } from "~/services/session.server";
+import { actionError, loaderError, reply } from "~/utils/action-errors.server";
+import { formValues, parseForm } from "~/utils/forms";
+
+const removeSchema = z.object({ signatureId: z.coerce.number().int().positive(), reason: requiredText(500) });
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requireUser(request);
+  try {
+    return json(await campaignStats(Number(params.id), user.id), { headers: { "Cache-Control": "no-store" } });
+  } catch (error) {
+    return loaderError(error);
+  }
+}
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const user = await requireUser(request);
+  const id = Number(params.id);
+  const formData = await request.formData();
+  const intent = String(formData.get("_intent") ?? "");
+  try {
+    if (intent === "hide" || intent === "unhide") {
+      await setHidden(id, user.id, Number(formData.get("signatureId")), intent === "hide");
+      return reply({});
+    }
+    if (intent === "remove") {
+      const form = parseForm(removeSchema, formData);
+      if (!form.ok) return reply({ errors: form.errors, values: form.values }, 400);
+      await removeSignature(id, user.id, form.data.signatureId, form.data.reason);
+      return reply({ notice: "removed" });
+    }
+    return reply({ errors: { _form: "form.invalid" } }, 400);
+  } catch (error) {
+    return actionError(error, formValues(formData));
+  }
+}
+
+export default function Signatures() {
+  const { appeal, counts, hourly, daily, countries, cities, recent } = useLoaderData<typeof loader>();
+  const data = useActionData<typeof action>();
+  const { t, lang, number, date } = useT();
+  const [params] = useSearchParams();
+  const exportError = params.get("exportError");
+  const percent = appeal.goal ? Math.min(100, Math.round((counts.confirmed / appeal.goal) * 100)) : null;
+  const hourLabel = (i: number) => (i % 12 === 0 ? new Intl.DateTimeFormat(lang, { day: "numeric", month: "short", hour: "2-digit", timeZone: "UTC" }).format(new Date(hourly[i]!.at)) : null);
+  const dayEvery = Math.max(1, Math.ceil(daily.length / 8));
+  const dayLabel = (i: number) => (i % dayEvery === 0 ? new Intl.DateTimeFormat(lang, { day: "numeric", month: "short", timeZone: "UTC" }).format(new Date(daily[i]!.at)) : null);
+  const countryRows = countries.map((c) => ({ label: c.country ? countryName(c.country, lang) : t("camp.unknownCountry"), n: c.n }));
+  const cityRows = cities.map((c) => ({ label: c.country ? `${c.city}, ${countryName(c.country, lang)}` : c.city, n: c.n }));
+  return (
+    <>
+      {data?.notice === "removed" ? <p className="notice" role="status">{t("camp.removed.done")}</p> : null}
+      {data?.errors._form ? <FormError>{errorText(t, data.errors._form)}</FormError> : null}
+      <dl className="stat-grid">
+        <div><dt>{t("camp.confirmed")}</dt><dd data-testid="stat-confirmed">{number(counts.confirmed)}</dd></div>
+        <div><dt>{t("camp.pending")}</dt><dd data-testid="stat-pending">{number(counts.pending)}</dd></div>
+        <div><dt>{t("camp.withdrawn")}</dt><dd>{number(counts.withdrawn)}</dd></div>
+        <div><dt>{t("camp.removed")}</dt><dd>{number(counts.removed)}</dd></div>
+        {appeal.goal ? <div><dt>{t("camp.goal")}</dt><dd>{number(appeal.goal)} ({percent}%)</dd></div> : null}
+      </dl>
+      {appeal.goal ? (
+        <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={appeal.goal} aria-valuenow={counts.confirmed} aria-label={t("camp.goal")}>
+          <span style={{ width: `${percent}%` }} />
+        </div>
+      ) : null}
+      {counts.confirmed === 0 ? (
+        <p>{t("camp.noData")}</p>
+      ) : (
+        <>
+          <BarChart title={t("camp.perHour")} points={hourly.map((p) => ({ label: date(p.at, "datetime"), n: p.n }))} label={hourLabel} />
+          <BarChart title={t("camp.perDay")} points={daily.map((p) => ({ label: date(p.at, "short"), n: p.n }))} label={dayLabel} />
+          <div className="two-col">
+            <section aria-labelledby="countries-h">
+              <h2 id="countries-h">{t("camp.countries")}</h2>
+              <HBarChart title={t("camp.countries")} rows={countryRows} />
+              <PlaceTable rows={countryRows} />
+            </section>
+            <section aria-labelledby="cities-h">
+              <h2 id="cities-h">{t("camp.cities")}</h2>
+              <HBarChart title={t("camp.cities")} rows={cityRows} />
+              <PlaceTable rows={cityRows} />
+            </section>
+          </div>
+        </>
+      )}
+      <section aria-labelledby="export-h">
+        <h2 id="export-h">{t("export.title")}</h2>
+        <p className="hint">{t("export.hint")}</p>
+        <Form method="get" action={`/dashboard/appeals/${appeal.id}/export.csv`} reloadDocument className="stack" noValidate>
+          {exportError ? <FormError>{errorText(t, exportError)}</FormError> : null}
+          <Field name="purpose" label={t("export.purpose")} required maxLength={500} error={exportError === "export.empty" ? undefined : exportError ?? undefined} />
+          <div><button type="submit">{t("export.submit")}</button></div>
+        </Form>
+      </section>
+      <section aria-labelledby="recent-h">
+        <h2 id="recent-h">{t("camp.recent")}</h2>
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t("camp.name")}</th>
+              <th scope="col">{t("camp.place")}</th>
+              <th scope="col">{t("camp.when")}</th>
+              <th scope="col">{t("camp.disclosure")}</th>
+              <th scope="col">{t("camp.status")}</th>
+              <th scope="col"><span className="visually-hidden">{t("camp.remove")}</span></th>
+            </tr>
+          </thead>
+          <tbody>
+            {recent.map((s) => (
+              <tr key={s.id}>
+                <td>{s.name}{s.hidden ? <span className="badge"> {t("camp.hidden")}</span> : null}</td>
+                <td>{[s.city, s.country ? countryName(s.country, lang) : null].filter(Boolean).join(", ")}</td>
+                <td>{date(s.confirmed_at ?? s.created_at, "datetime")}</td>
+                <td>{t(`camp.disclosure.${s.disclosure}` as MessageKey)}</td>
+                <td>{t(`camp.status.${s.status}` as MessageKey)}</td>
+                <td>
+                  <Form method="post">
+                    <input type="hidden" name="signatureId" value={s.id} />
+                    <button type="submit" name="_intent" value={s.hidden ? "unhide" : "hide"} className="link-button">{s.hidden ? t("camp.unhide") : t("camp.hide")}</button>
+                  </Form>
+                  <details>
+                    <summary>{t("camp.remove")}</summary>
+                    <Form method="post" className="stack">
+                      <input type="hidden" name="signatureId" value={s.id} />
+                      <Field name="reason" label={t("camp.removeReason")} required maxLength={500} error={data?.values.signatureId === String(s.id) ? data?.errors.reason : undefined} defaultValue={data?.values.signatureId === String(s.id) ? data?.values.reason : undefined} />
+                      <div><button type="submit" name="_intent" value="remove" className="button button-danger">{t("camp.remove")}</button></div>
+                    </Form>
+                  </details>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    </>
+  );
+}
+
+function PlaceTable({ rows }: { rows: Array<{ label: string; n: number }> }) {
+  const { t, number } = useT();
+  return (
+    <table className="compact">
+      <thead>
+        <tr>
+          <th scope="col">{t("camp.place")}</th>
+          <th scope="col">{t("camp.count")}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={r.label}>
+            <td>{r.label}</td>
+            <td>{number(r.n)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

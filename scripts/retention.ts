@@ -1,0 +1,18 @@
+/** `npm run retention [-- --dry-run] [-- --days N]`: erase signers' addresses past the retention period. */
+import { parseArgs } from "node:util";
+import { applyRetention } from "../app/services/retention.server.js";
+import { withDatabase } from "./lib/with-database.js";
+
+const { values } = parseArgs({ options: { "dry-run": { type: "boolean", default: false }, days: { type: "string" } }, strict: true });
+const days = values.days === undefined ? undefined : Number(values.days);
+if (days !== undefined && (!Number.isInteger(days) || days < 0)) {
+  console.error("--days must be a whole number of days");
+  process.exit(2);
+}
+await withDatabase(async () => {
+  const dryRun = values["dry-run"] ?? false;
+  const report = await applyRetention({ dryRun, days });
+  const verb = dryRun ? "would remove" : "removed";
+  for (const a of report.appeals) console.log(`${a.slug}: ${verb} ${a.emails} e-mail addresses, ${a.ipHashes} IP hashes, ${a.pending} unconfirmed signatures`);
+  console.log(report.appeals.length ? `total: ${verb} ${report.emails} e-mail addresses, ${report.ipHashes} IP hashes, ${report.pending} unconfirmed signatures` : "nothing to remove");
+});
