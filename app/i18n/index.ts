@@ -6,6 +6,7 @@ import { dashboard } from "./messages/dashboard";
 import { letters } from "./messages/letters";
 import { signing } from "./messages/signing";
 import { mailbox } from "./messages/mailbox";
+import { formatDate, formatNumber, knownLanguageName } from "./format";
 import { DEFAULT_LANG, type UiLang } from "./languages";
 
 export * from "./languages";
@@ -58,12 +59,7 @@ function makeTranslator(lang: UiLang): Translator {
   const fallback = dictionaries[DEFAULT_LANG];
   const t = (key: MessageKey, vars?: Vars) => fill(dict[key] ?? fallback[key] ?? key, vars);
   const rules = new Intl.PluralRules(lang);
-  const numberFormat = new Intl.NumberFormat(lang);
-  const formats = {
-    datetime: new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }),
-    long: new Intl.DateTimeFormat(lang, { dateStyle: "long", timeZone: "UTC" }),
-    short: new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeZone: "UTC" }),
-  };
+  // Numbers and dates come from ./format, not Intl: the server and the browser must agree.
   return {
     lang,
     t,
@@ -71,20 +67,17 @@ function makeTranslator(lang: UiLang): Translator {
       const form = rules.select(count);
       const key = `${base}_${form}`;
       const template = dict[key] ?? dict[`${base}_other`] ?? fallback[`${base}_other`] ?? base;
-      return fill(template, { count: numberFormat.format(count), ...vars });
+      return fill(template, { count: formatNumber(lang, count), ...vars });
     },
-    number: (n) => numberFormat.format(n),
-    date: (d, style = "long") => {
-      const date = typeof d === "string" ? new Date(d) : d;
-      return style === "datetime" ? `${formats.datetime.format(date)} UTC` : formats[style].format(date);
-    },
+    number: (n) => formatNumber(lang, n),
+    date: (d, style = "long") => formatDate(lang, d, style),
   };
 }
 
 /** A language's name in another language ("Russian", "русский", "орыс тілі"), capitalised. */
 export function languageName(code: string, inLang: string): string {
   try {
-    const name = new Intl.DisplayNames([inLang], { type: "language" }).of(code) ?? code;
+    const name = knownLanguageName(code, inLang) ?? new Intl.DisplayNames([inLang], { type: "language" }).of(code) ?? code;
     return name.charAt(0).toLocaleUpperCase(inLang) + name.slice(1);
   } catch {
     return code;
