@@ -9,6 +9,7 @@ import { sql } from "kysely";
 import { getDb } from "../db/client.js";
 import { redactPath } from "../app/utils/redact.js";
 import { negotiateLanguage } from "../app/i18n/negotiate.js";
+import { fastPaths } from "./fast-paths.js";
 import { pageCache } from "./page-cache.js";
 import { plainErrorPage } from "./plain-error-page.js";
 
@@ -89,6 +90,8 @@ export function createHttpApp(options: HttpOptions) {
 
   // Anonymous public pages (home, appeal pages) are rendered at most once per 2 s per language.
   app.use(pageCache({ ttlMs: 2000, path: /^\/(appeals\/[a-z0-9-]+\/?)?$/ }));
+
+  app.use(fastPaths({ build: options.build, mode: options.mode }));
 
   app.all(
     "*",

@@ -1,0 +1,39 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import { Link, useLoaderData } from "@remix-run/react";
+import { useT } from "~/i18n/react";
+import { cachedPublicAppeal } from "~/services/public-appeal.server";
+import { confirmedCountBySlug } from "~/services/signing.server";
+import { env } from "~/utils/env.server";
+import { requestLanguage } from "~/utils/lang.server";
+import { titleMeta } from "~/utils/meta";
+
+export const meta: MetaFunction = ({ matches }) => [...titleMeta(matches, "confirm.title"), { name: "robots", content: "noindex" }];
+
+/** Where a confirmation lands (POST, then redirect here): thanks, the count, and the link to share. */
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const negotiated = requestLanguage(request);
+  const view = await cachedPublicAppeal(params.slug ?? "", negotiated.requested, negotiated.lang);
+  if (!view) throw new Response(null, { status: 404 });
+  const count = (await confirmedCountBySlug(view.slug)) ?? view.confirmed;
+  return json({ slug: view.slug, title: view.title, lang: view.lang, count, shareUrl: `${env().APP_URL}/appeals/${view.slug}` });
+}
+
+export default function Thanks() {
+  const { slug, title, lang, count, shareUrl } = useLoaderData<typeof loader>();
+  const { t, plural } = useT();
+  return (
+    <div className="narrow">
+      <h1>{t("confirm.title")}</h1>
+      <p className="notice" role="status">{t("confirm.done")}</p>
+      <p>{t("confirm.countNow", { count: plural("home.signatures", count) })}</p>
+      <p>
+        {t("confirm.share")} <Link to={`/appeals/${slug}`} lang={lang}>{title}</Link>
+      </p>
+      <p>
+        <label htmlFor="share-url">{t("appeal.shareLink")}</label>
+        <input id="share-url" type="url" readOnly value={shareUrl} />
+      </p>
+    </div>
+  );
+}
