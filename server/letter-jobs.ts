@@ -7,10 +7,18 @@ import { env } from "../app/utils/env.server.js";
 
 type WorkerMessage = { type: "progress"; fraction: number } | { type: "done"; result: GenerateResult } | { type: "error"; code: string | null; message: string };
 
+/**
+ * The worker's entry. A worker thread does not inherit the tsx loader the app runs under (Node 20
+ * applies `--import tsx` to the main thread only: `new Worker("…/letter-worker.ts")` fails with
+ * "Unknown file extension .ts"), so the worker registers tsx itself, then loads the TypeScript.
+ */
+const WORKER_SOURCE = `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))})
+  .then(({ register }) => { register(); return import(${JSON.stringify(new URL("./letter-worker.ts", import.meta.url).href)}); });`;
+
 /** Runs one generation in a worker thread; resolves with its result. */
 export function generateInWorker(job: GenerateJob, onProgress: (fraction: number) => void): Promise<GenerateResult> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL("./letter-worker.ts", import.meta.url), { workerData: job });
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: job });
     let settled = false;
     worker.on("message", (message: WorkerMessage) => {
       if (message.type === "progress") onProgress(message.fraction);

@@ -1,12 +1,14 @@
 import type { ReactNode } from "react";
-import { languageName, NATIVE_NAMES, isContentLang } from "~/i18n";
+import { languageName, NATIVE_NAMES, isContentLang, type Translator } from "~/i18n";
 import { useT } from "~/i18n/react";
 import type { AppealView } from "~/services/public-appeal.server";
 
 type View = Omit<AppealView, never>;
 
-function formatSize(bytes: number) {
-  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`;
+/** "1,5 МБ", "240 KB": the unit and the decimal sign in the reader's language. */
+function formatSize(bytes: number, { t, number }: Pick<Translator, "t" | "number">) {
+  if (bytes >= 1024 * 1024) return t("appeal.sizeMb", { size: number(Math.round((bytes / 1024 / 1024) * 10) / 10) });
+  return t("appeal.sizeKb", { size: number(Math.max(1, Math.round(bytes / 1024))) });
 }
 
 /** The public page of an appeal (also used, with a banner, as the organizers' preview). */
@@ -100,7 +102,7 @@ export function AppealPage({ view, pageUrl, basePath, signForm, signatories }: {
                   {f.filename}
                 </a>{" "}
                 <span className="hint">
-                  ({isContentLang(f.lang) ? NATIVE_NAMES[f.lang] : f.lang}, {f.contentType === "application/pdf" ? "PDF" : f.contentType.replace("image/", "").toUpperCase()}, {formatSize(f.size)})
+                  ({isContentLang(f.lang) ? NATIVE_NAMES[f.lang] : f.lang}, {f.contentType === "application/pdf" ? "PDF" : f.contentType.replace("image/", "").toUpperCase()}, {formatSize(f.size, { t, number })})
                 </span>
               </li>
             ))}

@@ -19,7 +19,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       "Content-Type": file.content_type,
       "Content-Length": String(file.size),
       "Content-Disposition": `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(file.filename)}`,
-      "Cache-Control": "public, max-age=3600",
+      // A draft's document is private: never in a shared cache, where anyone could get it.
+      "Cache-Control": file.status === "draft" ? "private, no-store" : "public, max-age=3600",
     },
   });
 }

@@ -114,7 +114,7 @@ export default function Dashboard() {
           </Form>
         </section>
       ) : null}
-      <Form method="post" action="/logout" className="stack">
+      <Form method="post" action="/logout" className="stack separated">
         <input type="hidden" name="everywhere" value="1" />
         <div>
           <button type="submit" className="button button-secondary">

@@ -51,6 +51,7 @@ export default function AppealOverview() {
   const { t, lang, date } = useT();
   const base = `/dashboard/appeals/${appeal.id}`;
   const problems = data?.problems.length ? data.problems : current;
+  const originalFirst = [...versions].sort((a, b) => Number(b.lang === appeal.original_language) - Number(a.lang === appeal.original_language));
   const missing = CONTENT_LANGUAGES.filter((c) => !versions.some((v) => v.lang === c));
   return (
     <>
@@ -64,7 +65,7 @@ export default function AppealOverview() {
 
       <h2>{t("dash.versions")}</h2>
       <ul>
-        {versions.map((v) => (
+        {originalFirst.map((v) => (
           <li key={v.lang}>
             <Link to={`${base}/text/${v.lang}`}>{languageName(v.lang, lang)}</Link>
             {v.lang === appeal.original_language ? <span className="hint"> ({t("appeal.original")})</span> : null}
@@ -127,7 +128,7 @@ export default function AppealOverview() {
       ) : null}
 
       {appeal.status === "draft" ? (
-        <Form method="post">
+        <Form method="post" className="separated">
           <input type="hidden" name="_intent" value="delete" />
           <button type="submit" className="button button-secondary">{t("dash.deleteDraft")}</button>
         </Form>

@@ -19,9 +19,12 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   }
 }
 
-// While a letter is being made, the page refreshes itself (no JavaScript needed).
-export const meta: MetaFunction<typeof loader> = ({ data }) =>
-  data?.letters.some((l) => l.status === "pending" || l.status === "running") ? [{ httpEquiv: "refresh", content: "2" }] : [];
+// While a letter is being made, the page refreshes itself (no JavaScript needed). A route's meta
+// replaces its parents', so the editor's <title> is carried over (else the tab has no title).
+export const meta: MetaFunction<typeof loader> = ({ data, matches }) => {
+  const parent = matches.find((m) => m.id === "routes/dashboard.appeals.$id")?.meta ?? [];
+  return data?.letters.some((l) => l.status === "pending" || l.status === "running") ? [...parent, { httpEquiv: "refresh", content: "2" }] : parent;
+};
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUser(request);

@@ -48,7 +48,7 @@ export default function Settings() {
         <fieldset>
           <legend>{t("dash.fields")}</legend>
           {FIELDS.map((f) => (
-            <div key={f}>
+            <div key={f} className="field">
               <label htmlFor={`f-${f}`}>{t(`dash.field.${f}`)}</label>
               <select id={`f-${f}`} name={`field_${f}`} defaultValue={values[`field_${f}`] ?? appeal[`field_${f}`]}>
                 <option value="off">{t("field.off")}</option>

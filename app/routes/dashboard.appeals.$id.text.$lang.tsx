@@ -50,7 +50,7 @@ export default function VersionEditor() {
     <>
       <nav aria-label={t("dash.versions")}>
         <ul className="inline-list">
-          {versions.map((v) => (
+          {[...versions].sort((a, b) => Number(b.lang === appeal.original_language) - Number(a.lang === appeal.original_language)).map((v) => (
             <li key={v.lang}>
               <Link to={`${base}/text/${v.lang}`} aria-current={v.lang === lang ? "page" : undefined}>
                 {languageName(v.lang, ui)}
@@ -77,7 +77,7 @@ export default function VersionEditor() {
         </div>
       </Form>
       {lang !== appeal.original_language && version ? (
-        <Form method="post">
+        <Form method="post" className="separated">
           <input type="hidden" name="_intent" value="remove" />
           <button type="submit" className="button button-secondary">{t("dash.removeLanguage")}</button>
         </Form>

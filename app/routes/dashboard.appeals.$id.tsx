@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { NavLink, Outlet, useLoaderData, useRouteLoaderData } from "@remix-run/react";
+import { NavLink, Outlet, useLoaderData, useLocation, useRouteLoaderData } from "@remix-run/react";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { useT } from "~/i18n/react";
 import { editorView } from "~/services/appeals.server";
@@ -35,6 +35,7 @@ export default function AppealEditorLayout() {
   const { appeal, versions } = useLoaderData<typeof loader>();
   const { t } = useT();
   const base = `/dashboard/appeals/${appeal.id}`;
+  const { pathname } = useLocation();
   const original = versions.find((v) => v.lang === appeal.original_language);
   return (
     <>
@@ -47,7 +48,12 @@ export default function AppealEditorLayout() {
       <nav aria-label={t("dash.overview")} className="tabs">
         <ul className="inline-list">
           <li><NavLink end to={base}>{t("dash.overview")}</NavLink></li>
-          <li><NavLink to={`${base}/text/${appeal.original_language}`}>{t("dash.text")}</NavLink></li>
+          <li>
+            {/* Active on the text of any language, not only the original's. */}
+            <NavLink to={`${base}/text/${appeal.original_language}`} className={({ isActive }) => (isActive || pathname.startsWith(`${base}/text/`) ? "active" : undefined)}>
+              {t("dash.text")}
+            </NavLink>
+          </li>
           <li><NavLink to={`${base}/addressees`}>{t("dash.addressees")}</NavLink></li>
           <li><NavLink to={`${base}/attachments`}>{t("dash.attachments")}</NavLink></li>
           <li><NavLink to={`${base}/settings`}>{t("dash.settings")}</NavLink></li>

@@ -20,7 +20,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 export async function action({ request }: ActionFunctionArgs) {
   const form = parseForm(loginSchema, await request.formData());
   if (!form.ok) return json({ sent: false as const, errors: form.errors, values: form.values }, { status: 400 });
-  await requestLoginLink(form.data.email, requestLanguage(request).lang);
+  await requestLoginLink(form.data.email, requestLanguage(request).lang, form.data.next);
   return json({ sent: true as const, errors: {}, values: {} });
 }
 

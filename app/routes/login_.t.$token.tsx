@@ -3,19 +3,22 @@ import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { useT } from "~/i18n/react";
 import { checkLoginToken, consumeLoginToken } from "~/services/auth.server";
-import { startSession } from "~/services/session.server";
+import { safeNext, startSession } from "~/services/session.server";
 import { titleMeta } from "~/utils/meta";
 
-export const meta: MetaFunction = ({ matches }) => [...titleMeta(matches, "login.tokenTitle"), { name: "referrer", content: "no-referrer" }];
+// "same-origin", not "no-referrer": the token never leaves the site either way, but under
+// "no-referrer" the browser sends `Origin: null` with the button's POST (without JavaScript, or
+// before the page is hydrated), which Remix refuses as a cross-site request (a 500).
+export const meta: MetaFunction = ({ matches }) => [...titleMeta(matches, "login.tokenTitle"), { name: "referrer", content: "same-origin" }];
 
 // Opening the link only shows a button: mail scanners that prefetch links consume nothing.
 export async function loader({ params }: LoaderFunctionArgs) {
   return json({ state: await checkLoginToken(params.token ?? "") });
 }
 
-export async function action({ params }: ActionFunctionArgs) {
+export async function action({ request, params }: ActionFunctionArgs) {
   const result = await consumeLoginToken(params.token ?? "");
-  if (result.ok) return startSession(result.userId, result.sessionVersion, "/dashboard");
+  if (result.ok) return startSession(result.userId, result.sessionVersion, safeNext(new URL(request.url).searchParams.get("next")));
   return json({ state: result.reason }, { status: result.reason === "invalid" ? 400 : 410 });
 }
 

@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { json } from "@remix-run/node";
+import { json, redirect } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { TokenPage } from "~/components/token-page";
 import { useT } from "~/i18n/react";
@@ -15,6 +15,8 @@ export async function loader({ params }: LoaderFunctionArgs) {
 export async function action({ params }: ActionFunctionArgs) {
   const view = await confirmSignature(params.token ?? "");
   const done = view.state === "valid" || view.state === "delivered";
+  // The same answer as the fast path (server/fast-paths.ts): the thanks page, with the count and the link to share.
+  if (done && view.slug) return redirect(`/appeals/${view.slug}/thanks`, 303);
   const count = done && view.slug ? await confirmedCountBySlug(view.slug) : null;
   return json({ view, done, count }, { status: done ? 200 : view.state === "already" ? 200 : view.state === "invalid" ? 400 : 410 });
 }

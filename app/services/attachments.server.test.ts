@@ -119,7 +119,7 @@ describe("the upload form", () => {
   function upload(id: number, cookie: string, fields: Record<string, string>, file?: { name: string; data: Buffer; type?: string }) {
     const form = new FormData();
     for (const [k, v] of Object.entries(fields)) form.append(k, v);
-    if (file) form.append("file", new File([file.data], file.name, { type: file.type ?? "application/pdf" }));
+    if (file) form.append("file", new File([new Uint8Array(file.data)], file.name, { type: file.type ?? "application/pdf" }));
     const request = new Request(`http://localhost/dashboard/appeals/${id}/attachments`, { method: "POST", headers: { Cookie: cookie }, body: form });
     return uploadAction({ request, params: { id: String(id) }, context: {} });
   }
@@ -130,7 +130,8 @@ describe("the upload form", () => {
       throw thrown;
     });
     const text = await response.text();
-    return { status: response.status, body: text ? (JSON.parse(text) as { errors: Record<string, string>; values: Record<string, string> }) : null };
+    const body: { errors: Record<string, string>; values: Record<string, string> } | null = text ? JSON.parse(text) : null;
+    return { status: response.status, body };
   }
 
   it("answers a wrong type, a too large file and an unsupported language beside the field, keeping the language chosen", async () => {
@@ -191,6 +192,7 @@ describe("downloads", () => {
     expect((await download(slug, file!.id, await sessionCookie(outsider.userId))).status).toBe(404);
     const mine = await download(slug, file!.id, await sessionCookie(owner.userId));
     expect(mine.status).toBe(200);
+    expect(mine.headers.get("Cache-Control")).toBe("private, no-store");
     expect(Buffer.from(await mine.arrayBuffer())).toEqual(PDF);
 
     await saveVersion(id, owner.userId, "ru", { title: "Документы", summary: "", body: "Текст" });
@@ -199,6 +201,7 @@ describe("downloads", () => {
     const pub = await download(slug, file!.id);
     expect(pub.status).toBe(200);
     expect(pub.headers.get("Content-Type")).toBe("application/pdf");
+    expect(pub.headers.get("Cache-Control")).toMatch(/^public/);
     expect(pub.headers.get("Content-Disposition")).toBe(`attachment; filename="______.pdf"; filename*=UTF-8''${encodeURIComponent("Доклад.pdf")}`);
     expect(Buffer.from(await pub.arrayBuffer())).toEqual(PDF);
 

@@ -7,7 +7,7 @@ import { action as loginAction } from "../routes/login";
 import { action as tokenAction, loader as tokenLoader } from "../routes/login_.t.$token";
 import { action as logoutAction } from "../routes/logout";
 import { checkLoginToken, consumeLoginToken, LOGIN_TOKEN_MINUTES, requestLoginLink } from "./auth.server";
-import { currentUser } from "./session.server";
+import { currentUser, safeNext } from "./session.server";
 
 const APP = "http://localhost:3000";
 
@@ -145,6 +145,27 @@ describe("one-time sign-in links", () => {
     const mails = await getDb().selectFrom("outbox").select(["to_address", "kind"]).where("to_address", "in", [owner.email, stranger]).execute();
     expect(mails).toEqual([{ to_address: owner.email, kind: "login" }]);
     expect(await getDb().selectFrom("users").select("id").where("email", "=", stranger).executeTakeFirst()).toBeUndefined();
+  });
+
+  it("after signing in, the organizer lands where they were going; never on another site", async () => {
+    const destination = "/dashboard/appeals/42?tab=text";
+    await loginAction({ request: post("/login", { email: owner.email, next: destination }), params: {}, context: {} });
+    const mail = await getDb().selectFrom("outbox").select("text").where("to_address", "=", owner.email).orderBy("id", "desc").executeTakeFirstOrThrow();
+    const link = mail.text.match(/http\S+\/login\/t\/\S+/)?.[0] ?? "";
+    expect(new URL(link).searchParams.get("next")).toBe(destination);
+    const token = new URL(link).pathname.split("/").pop() ?? "";
+    const response = await tokenAction({ request: post(`/login/t/${token}${new URL(link).search}`, {}), params: { token }, context: {} });
+    expect(response.headers.get("Location")).toBe(destination);
+
+    for (const evil of ["//evil.example/x", "/\\evil.example", "/\t/evil.example", "https://evil.example", "/%0a/x\n"]) {
+      expect(safeNext(evil)).toBe("/dashboard");
+      await requestLoginLink(owner.email, "en", evil);
+      const t = await mailedToken(owner.email);
+      const signedIn = await tokenAction({ request: post(`/login/t/${t}?next=${encodeURIComponent(evil)}`, {}), params: { token: t }, context: {} });
+      expect(signedIn.headers.get("Location")).toBe("/dashboard");
+    }
+    const plain = await getDb().selectFrom("outbox").select("text").where("to_address", "=", owner.email).orderBy("id", "desc").executeTakeFirstOrThrow();
+    expect(plain.text).not.toContain("next=");
   });
 
   it("the sign-in e-mail is in the language of the form", async () => {

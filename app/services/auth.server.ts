@@ -6,6 +6,7 @@ import { loginEmail } from "../../emails/organizer";
 import type { UiLang } from "../i18n";
 import { env } from "../utils/env.server";
 import { hashesMatch, hashToken, isWellFormedToken, newToken } from "../utils/tokens.server";
+import { safeNext } from "./session.server";
 
 export const LOGIN_TOKEN_MINUTES = 15;
 
@@ -13,7 +14,7 @@ export const LOGIN_TOKEN_MINUTES = 15;
  * Sends a one-time sign-in link if the address belongs to an organizer. The caller answers
  * the same way either way, so the form does not reveal who is an organizer.
  */
-export async function requestLoginLink(email: string, lang: UiLang): Promise<void> {
+export async function requestLoginLink(email: string, lang: UiLang, next = "/dashboard"): Promise<void> {
   const db = getDb();
   const user = await findUserByEmail(db, email);
   if (!user) return;
@@ -23,7 +24,10 @@ export async function requestLoginLink(email: string, lang: UiLang): Promise<voi
       .insertInto("login_tokens")
       .values({ user_id: user.id, token_hash: hash, expires_at: sql<Date>`now() + make_interval(mins => ${LOGIN_TOKEN_MINUTES})` })
       .execute();
-    const content = loginEmail(lang, `${env().APP_URL}/login/t/${token}`);
+    // Where the organizer was going when asked to sign in (a same-site path only).
+    const destination = safeNext(next);
+    const query = destination === "/dashboard" ? "" : `?next=${encodeURIComponent(destination)}`;
+    const content = loginEmail(lang, `${env().APP_URL}/login/t/${token}${query}`);
     await enqueueMail(trx, { kind: "login", to: user.email, ...content });
   });
 }

@@ -13,6 +13,7 @@ import {
   devMailboxEnabled,
   keptMail,
   keptMails,
+  readStoredFile,
   retryDelayMs,
   startOutboxWorker,
   type OutboxWorker,
@@ -268,6 +269,24 @@ describe("outbox worker", () => {
     } finally {
       processor.close();
     }
+  });
+
+  it("fails a mail that cannot be composed (a bad header name) without retrying it", async () => {
+    const [id] = await enqueue([letter(1, { headers: { "Bad Header:": "x" } })]);
+    // A second ahead: the row's next_attempt_at has microseconds, a JS Date only milliseconds.
+    const processor = createOutboxProcessor({ smtpUrl: sink.url, now: () => new Date(Date.now() + 1_000) });
+    try {
+      expect((await processor.processBatch()).failed).toBe(1);
+      const row = await getDb().selectFrom("outbox").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+      expect(row).toMatchObject({ status: "failed", last_error: "invalid header name: Bad Header:" });
+    } finally {
+      processor.close();
+    }
+  });
+
+  it("reads attachments only from the files folder", async () => {
+    await expect(readStoredFile("../outside.txt")).rejects.toThrow("invalid storage key");
+    await expect(readStoredFile("missing/file.pdf")).rejects.toThrow(/ENOENT/);
   });
 
   it("gives a mail up as failed after maxAttempts temporary failures", async () => {

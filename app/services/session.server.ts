@@ -72,8 +72,11 @@ export async function endSession(request: Request) {
   return redirect("/", { headers: { "Set-Cookie": await s.destroySession(session) } });
 }
 
-/** Only same-site relative paths are accepted as a post-login destination. */
+/**
+ * Only same-site relative paths are accepted as a post-login destination. Backslashes and
+ * control characters are refused anywhere: browsers drop or turn them into "/" ("/\t/evil.example").
+ */
 export function safeNext(next: string | null | undefined): string {
-  if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return "/dashboard";
+  if (!next || !next.startsWith("/") || next.startsWith("//") || /[\u0000-\u001f\u007f\\]/.test(next)) return "/dashboard";
   return next;
 }

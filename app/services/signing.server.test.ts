@@ -721,8 +721,10 @@ describe("the confirmation page", () => {
     expect((await signaturesOf(appeal.id))[0]?.status).toBe("pending");
 
     const done = await confirmAction({ ...args(s.confirm), request: new Request(`${APP_URL}/s/confirm/${s.confirm}`, { method: "POST" }) });
-    expect(done.status).toBe(200);
-    expect(await done.json()).toMatchObject({ done: true, count: 1, view: { state: "valid", slug: appeal.slug } });
+    // Confirmed: on to the thanks page (count and share link), as the server's fast path answers.
+    expect(done.status).toBe(303);
+    expect(done.headers.get("Location")).toBe(`/appeals/${appeal.slug}/thanks`);
+    expect(await confirmedCountBySlug(appeal.slug)).toBe(1);
     const again = await confirmAction({ ...args(s.confirm), request: new Request(`${APP_URL}/s/confirm/${s.confirm}`, { method: "POST" }) });
     expect(await again.json()).toMatchObject({ done: false, view: { state: "already" } });
 

@@ -2,7 +2,9 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { json, redirect } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { AppealPage } from "~/components/appeal-page";
+import { countryName, countryOptions } from "~/data/countries";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { translator } from "~/i18n";
 import { useT } from "~/i18n/react";
 import { signSchema } from "~/schemas/sign";
 import { formStamp } from "~/services/abuse.server";
@@ -22,13 +24,28 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   if (!view) throw new Response(null, { status: 404 });
   const url = new URL(request.url);
   const page = Math.min(Math.max(0, Number(url.searchParams.get("page")) || 0), 10_000);
-  const list = view.showPublicList ? await cachedPublicSigners(view.id, page) : null;
+  const signers = view.showPublicList ? await cachedPublicSigners(view.id, page) : null;
+  // Country names and dates are formatted here, not in the browser: a browser without the
+  // language's locale data (Kazakh, often) would render other text than the server did.
+  const { date } = translator(negotiated.lang);
+  const list = signers
+    ? {
+        more: signers.more,
+        signers: signers.signers.map((s) => ({
+          name: s.name,
+          place: [s.city, s.country ? countryName(s.country, negotiated.lang) : null].filter(Boolean).join(", "),
+          date: date(s.at, "short"),
+        })),
+      }
+    : null;
+  const countries = view.acceptsSignatures && view.fields.country !== "off" ? countryOptions(negotiated.lang) : [];
   const base = `${env().APP_URL}/appeals/${view.slug}`;
   return json(
     {
       view,
       list,
       page,
+      countries,
       stamp: formStamp(),
       pageUrl: `${base}?lang=${view.lang}`,
       alternates: view.languages.map((l) => ({ lang: l, href: `${base}?lang=${l}` })),
@@ -85,12 +102,12 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => {
 };
 
 export default function AppealRoute() {
-  const { view, pageUrl, list, page, stamp } = useLoaderData<typeof loader>();
+  const { view, pageUrl, list, page, stamp, countries } = useLoaderData<typeof loader>();
   const acted = useActionData<typeof action>();
   const { t } = useT();
   const basePath = `/appeals/${view.slug}`;
   const signForm = view.acceptsSignatures ? (
-    <SignForm fields={view.fields} stamp={acted?.stamp || stamp} values={acted?.values ?? {}} errors={acted?.errors ?? {}} formError={acted?.formError ?? undefined} />
+    <SignForm fields={view.fields} countries={countries} stamp={acted?.stamp || stamp} values={acted?.values ?? {}} errors={acted?.errors ?? {}} formError={acted?.formError ?? undefined} />
   ) : acted?.formError ? (
     <p className="notice-error" role="alert">{t("sign.closed")}</p>
   ) : null;

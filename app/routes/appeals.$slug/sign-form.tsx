@@ -1,11 +1,12 @@
 import { Form } from "@remix-run/react";
 import { Field, FormError, errorText } from "~/components/form";
-import { countryOptions } from "~/data/countries";
 import { useT } from "~/i18n/react";
 import type { FieldMode } from "../../../db/schema";
 
 export interface SignFormProps {
   fields: { city: FieldMode; country: FieldMode; organization: FieldMode; position: FieldMode };
+  /** Country codes and names in the page's language, sorted (made by the loader). */
+  countries: Array<{ code: string; name: string }>;
   stamp: string;
   values: Record<string, string>;
   errors: Record<string, string>;
@@ -13,8 +14,8 @@ export interface SignFormProps {
 }
 
 /** The sign form: plain HTML that works without JavaScript, in the page's language. */
-export function SignForm({ fields, stamp, values, errors, formError }: SignFormProps) {
-  const { t, lang } = useT();
+export function SignForm({ fields, countries, stamp, values, errors, formError }: SignFormProps) {
+  const { t } = useT();
   const optional = (mode: FieldMode) => (mode === "optional" ? ` ${t("sign.optional")}` : "");
   const disclosure = values.disclosure ?? "public";
   const hasErrors = Object.keys(errors).length > 0;
@@ -40,7 +41,7 @@ export function SignForm({ fields, stamp, values, errors, formError }: SignFormP
           </label>
           <select id="f-country" name="country" defaultValue={values.country ?? ""} required={fields.country === "required"} aria-invalid={errors.country ? true : undefined} aria-describedby={errors.country ? "f-country-error" : undefined} autoComplete="country">
             <option value="">{t("sign.chooseCountry")}</option>
-            {countryOptions(lang).map((c) => (
+            {countries.map((c) => (
               <option key={c.code} value={c.code}>
                 {c.name}
               </option>

@@ -1,10 +1,15 @@
-import { countryName } from "~/data/countries";
 import { useT } from "~/i18n/react";
-import type { PublicSigner } from "~/services/signing.server";
+
+/** A public signer as the page shows it (place and date already in the page's language). */
+export interface ListedSigner {
+  name: string;
+  place: string;
+  date: string;
+}
 
 /** The public list of signatories, as each chose to appear. */
-export function Signatories({ signers, more, nextHref }: { signers: PublicSigner[]; more: boolean; nextHref: string }) {
-  const { t, lang, date } = useT();
+export function Signatories({ signers, more, nextHref }: { signers: ListedSigner[]; more: boolean; nextHref: string }) {
+  const { t } = useT();
   return (
     <section aria-labelledby="signers-h" className="signatories">
       <h2 id="signers-h">{t("list.title")}</h2>
@@ -15,8 +20,8 @@ export function Signatories({ signers, more, nextHref }: { signers: PublicSigner
           {signers.map((s, i) => (
             <li key={i}>
               <span className="signer-name">{s.name}</span>
-              {s.city || s.country ? <span className="hint">, {[s.city, s.country ? countryName(s.country, lang) : null].filter(Boolean).join(", ")}</span> : null}
-              <span className="hint"> · {date(s.at, "short")}</span>
+              {s.place ? <span className="hint">, {s.place}</span> : null}
+              <span className="hint"> · {s.date}</span>
             </li>
           ))}
         </ol>

@@ -1,0 +1,131 @@
+import crypto from "node:crypto";
+import pg from "pg";
+
+/**
+ * Published appeals for browser tests, written straight into the e2e database (the shape
+ * seedDemo and publish() give them: versions, an addressee, revision 1, a counts row), and a
+ * few direct looks at what the app stored.
+ */
+let pool: pg.Pool | undefined;
+
+function db(): pg.Pool {
+  const url = process.env.E2E_DATABASE_URL;
+  if (!url) throw new Error("E2E_DATABASE_URL is not set (run through playwright-global)");
+  pool ??= new pg.Pool({ connectionString: url, max: 2 });
+  return pool;
+}
+
+export async function closeFixtureDb() {
+  await pool?.end();
+  pool = undefined;
+}
+
+export interface VersionText {
+  title: string;
+  summary: string;
+  body: string;
+}
+
+type FieldMode = "off" | "optional" | "required";
+
+export interface FixtureOptions {
+  originalLanguage?: string;
+  versions: Record<string, VersionText>;
+  fields?: { city?: FieldMode; country?: FieldMode; organization?: FieldMode; position?: FieldMode };
+  goal?: number | null;
+}
+
+export interface FixtureAppeal {
+  id: number;
+  slug: string;
+}
+
+/** A new organization with its owner and one published appeal with a unique slug. */
+export async function createPublishedAppeal(options: FixtureOptions): Promise<FixtureAppeal> {
+  const suffix = crypto.randomBytes(4).toString("hex");
+  const slug = `e2e-sign-${suffix}`;
+  const original = options.originalLanguage ?? Object.keys(options.versions)[0] ?? "ru";
+  const fields = { city: "optional", country: "optional", organization: "off", position: "off", ...options.fields };
+  const client = await db().connect();
+  try {
+    await client.query("BEGIN");
+    const org = await client.query<{ id: string }>("INSERT INTO organizations (name) VALUES ($1) RETURNING id", [`Signing NGO ${suffix}`]);
+    const user = await client.query<{ id: string }>("INSERT INTO users (email) VALUES ($1) RETURNING id", [`owner-${suffix}@example.org`]);
+    await client.query("INSERT INTO memberships (organization_id, user_id, role) VALUES ($1, $2, 'owner')", [org.rows[0]!.id, user.rows[0]!.id]);
+    const appeal = await client.query<{ id: string }>(
+      `INSERT INTO appeals (organization_id, slug, original_language, status, goal, field_city, field_country, field_organization, field_position,
+                            current_revision, created_by, published_at)
+       VALUES ($1, $2, $3, 'published', $4, $5, $6, $7, $8, 1, $9, now()) RETURNING id`,
+      [org.rows[0]!.id, slug, original, options.goal ?? null, fields.city, fields.country, fields.organization, fields.position, user.rows[0]!.id],
+    );
+    const id = Number(appeal.rows[0]!.id);
+    for (const [lang, v] of Object.entries(options.versions)) {
+      await client.query("INSERT INTO appeal_versions (appeal_id, lang, title, summary, body) VALUES ($1, $2, $3, $4, $5)", [id, lang, v.title, v.summary, v.body]);
+    }
+    const translations = Object.fromEntries(
+      Object.keys(options.versions).map((lang) => [lang, { name: "Роберта Метсола", position: "President of the European Parliament", institution: "European Parliament" }]),
+    );
+    const addressee = await client.query<{ id: string }>("INSERT INTO addressees (appeal_id, position, email, translations) VALUES ($1, 1, NULL, $2) RETURNING id", [
+      id,
+      JSON.stringify(translations),
+    ]);
+    const content = { versions: options.versions, addressees: [{ id: Number(addressee.rows[0]!.id), email: null, translations }] };
+    await client.query("INSERT INTO appeal_revisions (appeal_id, number, change_note, content, created_by) VALUES ($1, 1, '', $2, $3)", [id, JSON.stringify(content), user.rows[0]!.id]);
+    await client.query("INSERT INTO appeal_counts (appeal_id) VALUES ($1)", [id]);
+    await client.query("COMMIT");
+    return { id, slug };
+  } catch (error) {
+    await client.query("ROLLBACK");
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** Removes what a test created (signatures, tokens and counts go with the appeal). */
+export async function deleteAppeal(appeal: FixtureAppeal) {
+  const org = await db().query<{ organization_id: string; created_by: string }>("SELECT organization_id, created_by FROM appeals WHERE id = $1", [appeal.id]);
+  await db().query("DELETE FROM count_deltas WHERE appeal_id = $1", [appeal.id]);
+  await db().query("DELETE FROM abuse_events WHERE appeal_id = $1", [appeal.id]);
+  await db().query("DELETE FROM appeals WHERE id = $1", [appeal.id]);
+  const row = org.rows[0];
+  if (row) {
+    await db().query("DELETE FROM organizations WHERE id = $1", [row.organization_id]);
+    await db().query("DELETE FROM users WHERE id = $1", [row.created_by]);
+  }
+}
+
+export async function setAppealStatus(appeal: FixtureAppeal, status: "closed" | "delivered") {
+  await db().query(
+    `UPDATE appeals SET status = $2, closed_at = coalesce(closed_at, now()), delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END WHERE id = $1`,
+    [appeal.id, status],
+  );
+}
+
+export interface StoredSignature {
+  status: string;
+  lang: string;
+  revision: number;
+  name: string;
+  city: string | null;
+  disclosure: string;
+  keep_informed: boolean;
+}
+
+/** The signatures stored for an address (by its normalised key, as the app compares). */
+export async function signaturesOf(appeal: FixtureAppeal, email: string): Promise<StoredSignature[]> {
+  const r = await db().query<StoredSignature>(
+    "SELECT status, lang, revision, name, city, disclosure, keep_informed FROM signatures WHERE appeal_id = $1 AND lower(email) = lower($2) ORDER BY id",
+    [appeal.id, email],
+  );
+  return r.rows;
+}
+
+/** Makes every confirmation link of this address expire now. */
+export async function expireConfirmLinks(appeal: FixtureAppeal, email: string) {
+  await db().query(
+    `UPDATE signature_tokens SET expires_at = now() - interval '1 second'
+     WHERE purpose = 'confirm' AND signature_id IN (SELECT id FROM signatures WHERE appeal_id = $1 AND lower(email) = lower($2))`,
+    [appeal.id, email],
+  );
+}
