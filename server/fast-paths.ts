@@ -1,9 +1,8 @@
-import type { ServerBuild } from "@remix-run/node";
-import { createRequestHandler, writeReadableStreamToWritable } from "@remix-run/node";
 import express, { type Request, type Response } from "express";
 import { negotiateLanguage } from "../app/i18n/negotiate.js";
 import { trySign } from "../app/services/sign-form.server.js";
 import { confirmSignature } from "../app/services/signing.server.js";
+import type { RemixServe } from "./remix-handler.js";
 
 /**
  * The two busiest POSTs — signing and confirming — answered without React or route matching
@@ -12,27 +11,13 @@ import { confirmSignature } from "../app/services/signing.server.js";
  * data (`?_data=`) — is handed to the Remix route with the body already read, which renders the
  * page with its messages as usual.
  */
-export function fastPaths(options: { build: ServerBuild | (() => Promise<ServerBuild>); mode: string }) {
-  const remix = createRequestHandler(options.build, options.mode);
+export function fastPaths(options: { serve: RemixServe }) {
   const router = express.Router();
   const parser = express.raw({ type: "application/x-www-form-urlencoded", limit: "64kb" });
   // A JavaScript client's submission (?_data=) goes to Remix untouched, body unread.
   const skipData = (req: Request, _res: Response, next: express.NextFunction) => ("_data" in req.query ? next("route") : next());
 
-  async function handOver(req: Request, res: Response, body: Buffer) {
-    const headers = new Headers();
-    for (const [key, value] of Object.entries(req.headers)) {
-      if (Array.isArray(value)) for (const v of value) headers.append(key, v);
-      else if (value !== undefined) headers.set(key, value);
-    }
-    const url = `${req.protocol}://${req.get("host") ?? "localhost"}${req.originalUrl}`;
-    const request = new Request(url, { method: req.method, headers, body: new Uint8Array(body) });
-    const response = await remix(request, { cspNonce: String(res.locals.cspNonce ?? ""), clientIp: req.ip ?? "" });
-    res.status(response.status);
-    for (const [key, value] of response.headers.entries()) res.append(key, value);
-    if (response.body) await writeReadableStreamToWritable(response.body, res);
-    else res.end();
-  }
+  const handOver = (req: Request, res: Response, body: Buffer) => options.serve(req, res, body);
 
   const plainForm = (req: Request) => Buffer.isBuffer(req.body);
 

@@ -1,6 +1,5 @@
 import crypto from "node:crypto";
 import path from "node:path";
-import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import compression from "compression";
 import express from "express";
@@ -8,16 +7,22 @@ import morgan from "morgan";
 import { sql } from "kysely";
 import { getDb } from "../db/client.js";
 import { redactPath } from "../app/utils/redact.js";
-import { negotiateLanguage } from "../app/i18n/negotiate.js";
+import { env } from "../app/utils/env.server.js";
+import { bodyLimit, clientErrorStatus } from "./body-limit.js";
+import { csrfGuard } from "./csrf.js";
 import { fastPaths } from "./fast-paths.js";
 import { pageCache } from "./page-cache.js";
-import { plainErrorPage } from "./plain-error-page.js";
+import { plainErrorPage, plainLang } from "./plain-error-page.js";
+import { remixMiddleware, remixServe } from "./remix-handler.js";
+import { TOKEN_PATH, tokenGuard } from "./token-guard.js";
 
 export interface HttpOptions {
   build: ServerBuild | (() => Promise<ServerBuild>);
   mode: "production" | "development";
   logRequests: boolean;
   isProduction: boolean;
+  /** The public origin forms may come from (default: APP_URL). */
+  appUrl?: string;
 }
 
 /** Answers 200 when a trivial query succeeds within 2 s, 503 otherwise; never throws. */
@@ -51,8 +56,7 @@ export function createHttpApp(options: HttpOptions) {
       decodeURIComponent(req.path);
       next();
     } catch {
-      const { lang } = negotiateLanguage(new URL("http://x/"), req.headers.cookie ?? null, req.headers["accept-language"] ?? null);
-      res.status(400).type("html").send(plainErrorPage(lang, 400));
+      res.status(400).type("html").send(plainErrorPage(plainLang(req), 400));
     }
   });
 
@@ -65,7 +69,7 @@ export function createHttpApp(options: HttpOptions) {
   app.use("/build", express.static(path.resolve("public/build"), { immutable: true, maxAge: "1y" }));
   app.use(express.static(path.resolve("public"), { maxAge: "1h" }));
 
-  app.use((_req, res, next) => {
+  app.use((req, res, next) => {
     const nonce = crypto.randomBytes(16).toString("base64");
     res.locals.cspNonce = nonce;
     res.setHeader(
@@ -84,30 +88,39 @@ export function createHttpApp(options: HttpOptions) {
       ].join("; "),
     );
     res.setHeader("X-Content-Type-Options", "nosniff");
-    res.setHeader("Referrer-Policy", "same-origin");
+    // A page whose address holds a token sends no Referer at all (its links and its form).
+    res.setHeader("Referrer-Policy", TOKEN_PATH.test(req.path) ? "no-referrer" : "same-origin");
+    // Browsers take this only over HTTPS, which production is behind.
+    if (options.isProduction) res.setHeader("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
     next();
   });
+
+  // Every state-changing request: from this site only (server/csrf.ts), within its size limit.
+  app.use(csrfGuard({ appUrl: options.appUrl ?? env().APP_URL }));
+  app.use(bodyLimit());
+  // Link pages (confirm, reject, withdraw, unsubscribe, sign-in): guessing is rate-limited per IP.
+  app.use(tokenGuard());
 
   // Anonymous public pages (home, appeal pages) are rendered at most once per 2 s per language.
   app.use(pageCache({ ttlMs: 2000, path: /^\/(appeals\/[a-z0-9-]+\/?)?$/ }));
 
-  app.use(fastPaths({ build: options.build, mode: options.mode }));
+  const serve = remixServe({ build: options.build, mode: options.mode });
+  app.use(fastPaths({ serve }));
 
-  app.all(
-    "*",
-    createRequestHandler({
-      build: options.build,
-      mode: options.mode,
-      getLoadContext: (req, res) => ({ cspNonce: String(res.locals.cspNonce ?? ""), clientIp: req.ip ?? "" }),
-    }),
-  );
+  app.all("*", remixMiddleware(serve));
 
   // Last resort: an exception outside Remix. Never a stack trace to the client.
   app.use((error: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    console.error(`error on ${req.method} ${redactPath(req.originalUrl)}:`, error instanceof Error ? error.message : error);
+    // A body that could not be read (too large, aborted, badly encoded) is the client's error.
+    const status = clientErrorStatus(error);
+    if (!status) console.error(`error on ${req.method} ${redactPath(req.originalUrl)}:`, error instanceof Error ? error.message : error);
     if (res.headersSent) return;
-    const { lang } = negotiateLanguage(new URL("http://x/"), req.headers.cookie ?? null, req.headers["accept-language"] ?? null);
-    res.status(500).type("html").send(plainErrorPage(lang, 500));
+    if (status) {
+      if (status === 413) res.set("Connection", "close");
+      res.status(status).set("Cache-Control", "no-store").type("html").send(plainErrorPage(plainLang(req), status));
+      return;
+    }
+    res.status(500).type("html").send(plainErrorPage(plainLang(req), 500));
   });
   return app;
 }

@@ -17,9 +17,11 @@ interface Entry {
  * still gets its own CSP nonce (the cached HTML holds a placeholder). Signed-in organizers,
  * POSTs and anything with a cookie other than the language are never cached.
  */
-export function pageCache(options: { ttlMs: number; maxEntries?: number; path: RegExp }) {
+export function pageCache(options: { ttlMs: number; staleMs?: number; maxEntries?: number; path: RegExp }) {
   const entries = new Map<string, Entry>();
   const max = options.maxEntries ?? 1000;
+  const staleMs = options.staleMs ?? options.ttlMs * 3;
+  const refreshing = new Set<string>();
   return (req: Request, res: Response, next: NextFunction) => {
     if (req.method !== "GET" || !options.path.test(req.path)) return next();
     const cookies = req.headers.cookie ?? "";
@@ -30,7 +32,11 @@ export function pageCache(options: { ttlMs: number; maxEntries?: number; path: R
     const key = `${lang}|${req.originalUrl}`;
     const nonce = String(res.locals.cspNonce ?? "");
     const hit = entries.get(key);
-    if (hit && Date.now() - hit.at < options.ttlMs) {
+    const age = hit ? Date.now() - hit.at : Infinity;
+    // Fresh: serve it. Expired but one request is already rendering the next copy: serve the
+    // old one meanwhile (for at most `staleMs`), so that a busy page is rendered by one request
+    // at a time instead of by every request that arrives during the render.
+    if (hit && (age < options.ttlMs || (refreshing.has(key) && age < staleMs))) {
       res.status(hit.status);
       for (const [name, value] of hit.headers) res.setHeader(name, value);
       res.setHeader("X-Page-Cache", "hit");
@@ -38,6 +44,8 @@ export function pageCache(options: { ttlMs: number; maxEntries?: number; path: R
       return;
     }
     // Miss: let Remix render, and keep a copy of the HTML as it goes out.
+    refreshing.add(key);
+    res.once("close", () => refreshing.delete(key));
     const chunks: Buffer[] = [];
     const write = res.write.bind(res) as (...args: unknown[]) => boolean;
     const end = res.end.bind(res) as (...args: unknown[]) => Response;

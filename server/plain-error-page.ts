@@ -1,11 +1,31 @@
-import { translator, type UiLang } from "../app/i18n/index.js";
+import type { Request } from "express";
+import { translator, type MessageKey, type UiLang } from "../app/i18n/index.js";
+import { negotiateLanguage } from "../app/i18n/negotiate.js";
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** The error page for failures outside Remix (undecodable URLs, crashes before routing). */
-export function plainErrorPage(lang: UiLang, status: 400 | 500): string {
+/** What a page answered outside Remix is about: its status, or "csrf" for a cross-site form (a 403). */
+export type PlainError = 400 | 413 | 415 | 429 | 500 | "csrf";
+
+const KEYS: Record<PlainError, [MessageKey, MessageKey]> = {
+  400: ["error.400.title", "error.400.text"],
+  413: ["error.413.title", "error.413.text"],
+  415: ["error.415.title", "error.415.text"],
+  429: ["error.429.title", "error.429.text"],
+  500: ["error.500.title", "error.500.text"],
+  csrf: ["error.csrf.title", "error.csrf.text"],
+};
+
+/** The error page for answers outside Remix (undecodable URLs, refused requests, crashes before routing). */
+export function plainErrorPage(lang: UiLang, kind: PlainError): string {
   const { t } = translator(lang);
-  const title = status === 400 ? t("error.400.title") : t("error.500.title");
-  const text = status === 400 ? t("error.400.text") : t("error.500.text");
+  const [titleKey, textKey] = KEYS[kind];
+  const title = t(titleKey);
+  const text = t(textKey);
   return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escape(title)} · ${escape(t("app.name"))}</title><link rel="stylesheet" href="/app.css"></head><body><main id="main" class="container error-page"><h1>${escape(title)}</h1><p>${escape(text)}</p><p><a href="/">${escape(t("error.back"))}</a></p></main></body></html>`;
+}
+
+/** The reader's language for a page answered outside Remix (cookie, then Accept-Language; ?lang= is not read). */
+export function plainLang(req: Request): UiLang {
+  return negotiateLanguage(new URL("http://x/"), req.headers.cookie ?? null, req.headers["accept-language"] ?? null).lang;
 }

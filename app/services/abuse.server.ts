@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import { RateLimiterMemory } from "rate-limiter-flexible";
 import { getDb } from "../../db/client";
 import { env } from "../utils/env.server";
+import { hashToken, isWellFormedToken } from "../utils/tokens.server";
 import { emailDomain } from "./email-key";
 
 /**
@@ -11,7 +12,7 @@ import { emailDomain } from "./email-key";
  */
 export type AbuseKind = "honeypot" | "too_fast" | "bad_stamp" | "ip_rate" | "address_rate" | "blocked_domain" | "not_allowed_domain";
 
-const limiters = { ip: null as RateLimiterMemory | null, address: null as RateLimiterMemory | null };
+const limiters = { ip: null as RateLimiterMemory | null, address: null as RateLimiterMemory | null, tokens: null as RateLimiterMemory | null };
 
 function ipLimiter() {
   limiters.ip ??= new RateLimiterMemory({ points: env().SIGN_LIMIT_PER_IP, duration: 600 });
@@ -26,6 +27,54 @@ function addressLimiter() {
 export function resetLimits() {
   limiters.ip = null;
   limiters.address = null;
+  limiters.tokens = null;
+}
+
+/**
+ * Guessing links: at most TOKEN_GUESSES_PER_IP links that do not exist (confirm, reject,
+ * withdraw, unsubscribe, sign-in) per client IP in TOKEN_GUESS_WINDOW_S; past that, every link
+ * page answers 429 to that IP until the window ends. Tokens are 256-bit, so this is not what
+ * keeps them unguessable; it keeps a scanner from hammering the database and the log. A person
+ * mistyping a link, or a household behind one address, stays far below it.
+ */
+export const TOKEN_GUESSES_PER_IP = 30;
+export const TOKEN_GUESS_WINDOW_S = 15 * 60;
+
+function tokenLimiter() {
+  limiters.tokens ??= new RateLimiterMemory({ points: TOKEN_GUESSES_PER_IP, duration: TOKEN_GUESS_WINDOW_S });
+  return limiters.tokens;
+}
+
+/** Seconds this client must wait before opening another link (0: it may). */
+export async function tokenGuessWait(ipKey: string): Promise<number> {
+  const state = await tokenLimiter().get(ipKey);
+  if (!state || state.consumedPoints < TOKEN_GUESSES_PER_IP) return 0;
+  return Math.max(1, Math.ceil(state.msBeforeNext / 1000));
+}
+
+/** Counts one link that did not exist against this client. */
+export async function recordTokenGuess(ipKey: string): Promise<void> {
+  await tokenLimiter()
+    .consume(ipKey)
+    .catch(() => undefined); // already over the limit: it stays blocked
+}
+
+export type TokenKind = "confirm" | "reject" | "withdraw" | "unsubscribe" | "login";
+
+/**
+ * Whether a token was ever issued (used or expired ones included: those are not guesses).
+ * Looked up by its SHA-256, like every token lookup: the database never sees the token, and
+ * how long the lookup takes says nothing about how close a guess was.
+ */
+export async function isIssuedToken(kind: TokenKind, token: string): Promise<boolean> {
+  if (!isWellFormedToken(token)) return false;
+  const hash = hashToken(token);
+  const db = getDb();
+  const row =
+    kind === "login"
+      ? await db.selectFrom("login_tokens").select("id").where("token_hash", "=", hash).executeTakeFirst()
+      : await db.selectFrom("signature_tokens").select("signature_id").where("token_hash", "=", hash).where("purpose", "=", kind).executeTakeFirst();
+  return row !== undefined;
 }
 
 /** A keyed hash of the client IP (the key rotates daily); the address itself is never stored. */

@@ -16,6 +16,7 @@ export async function campaignStats(appealId: number, userId: number) {
   const { appeal } = await appealForMember(appealId, userId);
   const db = getDb();
   const id = appeal.id;
+  // Hours and days are UTC ones (the chart says so), whatever the session's time zone is.
   const [counts, hourly, daily, countries, cities, recent] = await Promise.all([
     db
       .selectFrom("signatures")
@@ -28,11 +29,11 @@ export async function campaignStats(appealId: number, userId: number) {
       .where("appeal_id", "=", id)
       .executeTakeFirstOrThrow(),
     sql<{ at: Date; n: number }>`
-      SELECT date_trunc('hour', confirmed_at) AS at, count(*)::int AS n FROM signatures
+      SELECT date_trunc('hour', confirmed_at, 'UTC') AS at, count(*)::int AS n FROM signatures
       WHERE appeal_id = ${id} AND status = 'confirmed' AND confirmed_at > now() - interval '72 hours'
       GROUP BY 1 ORDER BY 1`.execute(db),
     sql<{ at: Date; n: number }>`
-      SELECT date_trunc('day', confirmed_at) AS at, count(*)::int AS n FROM signatures
+      SELECT date_trunc('day', confirmed_at, 'UTC') AS at, count(*)::int AS n FROM signatures
       WHERE appeal_id = ${id} AND status = 'confirmed' GROUP BY 1 ORDER BY 1`.execute(db),
     sql<{ country: string | null; n: number }>`
       SELECT country, count(*)::int AS n FROM signatures WHERE appeal_id = ${id} AND status = 'confirmed'

@@ -58,7 +58,7 @@ export async function exportCsv(appealId: number, userId: number, purpose: strin
         const rows = await cursor.read(2000);
         if (!rows.length) break;
         for (const r of rows) {
-          const ok = csv.write([neutralise(r.name), neutralise(r.city), r.country ?? "", neutralise(r.organization), neutralise(r.position), r.disclosure, r.revision, r.confirmed_at.toISOString(), r.email ?? ""]);
+          const ok = csv.write([neutralise(r.name), neutralise(r.city), r.country ?? "", neutralise(r.organization), neutralise(r.position), r.disclosure, r.revision, r.confirmed_at.toISOString(), neutralise(r.email)]);
           if (!ok) await new Promise((resolve) => csv.once("drain", resolve));
         }
       }

@@ -1,0 +1,52 @@
+import type { NextFunction, Request, Response } from "express";
+import { ipHash, isIssuedToken, recordTokenGuess, tokenGuessWait, type TokenKind } from "../app/services/abuse.server.js";
+import { plainErrorPage, plainLang } from "./plain-error-page.js";
+
+/** The pages opened from links in e-mails, each carrying a token. */
+export const TOKEN_PATH = /^\/(?:s\/(confirm|reject|withdraw|unsubscribe)|login\/t)\/([^/]*)\/?$/;
+
+function kindOf(match: RegExpExecArray): TokenKind {
+  const kind = match[1];
+  return kind === "confirm" || kind === "reject" || kind === "withdraw" || kind === "unsubscribe" ? kind : "login";
+}
+
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/**
+ * Rate-limits guessing of link tokens per client IP (app/services/abuse.server.ts). A client
+ * over the limit gets 429 on every link page. A link is counted as a guess when its token was
+ * never issued; that is looked up after the answer has been sent — so it adds nothing to the
+ * answer's time — and not at all for a redirect (a link that worked: the busy confirm path).
+ */
+export function tokenGuard() {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const match = TOKEN_PATH.exec(req.path);
+    if (!match) return next();
+    const key = `link|${ipHash(req.ip ?? "")}`;
+    try {
+      const wait = await tokenGuessWait(key);
+      if (wait > 0) {
+        res.status(429).set({ "Retry-After": String(wait), "Cache-Control": "no-store" }).type("html").send(plainErrorPage(plainLang(req), 429));
+        return;
+      }
+    } catch (error) {
+      return next(error);
+    }
+    const kind = kindOf(match);
+    const token = decoded(match[2] ?? "");
+    res.on("finish", () => {
+      if (res.statusCode >= 300 && res.statusCode < 400) return;
+      if (res.statusCode >= 500 || res.statusCode === 429) return;
+      isIssuedToken(kind, token)
+        .then((issued) => (issued ? undefined : recordTokenGuess(key)))
+        .catch(() => undefined); // the database is away: the page already said so
+    });
+    next();
+  };
+}
