@@ -65,10 +65,16 @@ async function main() {
     process.exit(1);
   }
 
-  const { prepareData } = await import("./server/prepare-data.js");
-  await prepareData(database.db, config, log);
-
-  buildIfNeeded(log);
+  try {
+    const { prepareData } = await import("./server/prepare-data.js");
+    await prepareData(database.db, config, log);
+    buildIfNeeded(log);
+  } catch (error) {
+    // Never leave the embedded PostgreSQL running behind a failed start.
+    console.error(`Could not start: ${error instanceof Error ? error.message : String(error)}`);
+    await database.close();
+    process.exit(1);
+  }
   const dev = process.env.APPEALS_DEV === "1";
   // In development (`npm run dev`) the newest build is loaded when it changes.
   let loaded: { mtime: number; build: Promise<ServerBuild> } | undefined;
