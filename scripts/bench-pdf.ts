@@ -32,6 +32,7 @@ import { parseEnv, setEnv } from "../app/utils/env.server.js";
 import { closeDb, getDb, setDatabaseUrl } from "../db/client.js";
 import { startApp } from "../tests/setup/app-process.js";
 import { createTemplate, dbUrl, dropDatabase, startTestCluster } from "../tests/setup/postgres.js";
+import { recordFigure } from "./lib/bench-results.js";
 
 const MAX = Number(process.env.BENCH_MAX ?? 1_000_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -139,6 +140,8 @@ async function main() {
       const target = TARGETS[size]!;
       const timeOk = run.wallSeconds <= target.seconds;
       const rssOk = target.rssMb === null || run.peakRssMb <= target.rssMb;
+      recordFigure({ figure: `letter of ${fmt(size)} signatories: whole process`, unit: "s", direction: "≤", target: target.seconds, measured: Math.round(run.wallSeconds * 100) / 100 });
+      if (target.rssMb !== null) recordFigure({ figure: `letter of ${fmt(size)} signatories: peak RSS`, unit: "MB", direction: "≤", target: target.rssMb, measured: Math.round(run.peakRssMb) });
       if (!timeOk) failures.push(`${fmt(size)} rows: ${fmt(run.wallSeconds, 2)} s > ${target.seconds} s`);
       if (!rssOk) failures.push(`${fmt(size)} rows: ${fmt(run.peakRssMb)} MB > ${target.rssMb} MB`);
       say(
@@ -186,6 +189,7 @@ async function main() {
       const total = (rounds: autocannon.Result[]) => rounds.reduce((n, r) => n + r.requests.total, 0);
       const errors = (rounds: autocannon.Result[]) => rounds.reduce((n, r) => n + r.non2xx + r.errors, 0);
       const ok = worst(steadyRounds) <= P99_TARGET_MS;
+      recordFigure({ figure: `public page p99 at ${RATE} req/s while a ${fmt(row.count)}-row letter is generated`, unit: "ms", direction: "≤", target: P99_TARGET_MS, measured: worst(steadyRounds) });
       if (!ok) failures.push(`public page p99 ${worst(steadyRounds)} ms > ${P99_TARGET_MS} ms at ${RATE} req/s while generating`);
       say(
         `public page during generation, ${RATE} req/s: p99 per round ${steadyRounds.map((r) => r.latency.p99).join(" / ")} ms; ` +

@@ -14,6 +14,7 @@ import pg from "pg";
 import { startApp } from "../tests/setup/app-process.js";
 import { cloneDatabase, createTemplate, startTestCluster } from "../tests/setup/postgres.js";
 import { SmtpSink } from "../tests/setup/smtp-sink.js";
+import { recordFigure } from "./lib/bench-results.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const SLUG = "demo-appeal";
@@ -30,6 +31,9 @@ function run(options: autocannon.Options): Promise<Result> {
 
 function summary(name: string, r: Result, target: { rps?: number; p99?: number }, raw: number) {
   const rps = r.requests.average;
+  if (target.rps !== undefined) recordFigure({ figure: `${name.trim()}: throughput`, unit: "req/s", direction: "≥", target: target.rps, measured: Math.round(rps), rawInsertRate: raw });
+  if (target.p99 !== undefined) recordFigure({ figure: `${name.trim()}: p99 latency`, unit: "ms", direction: "≤", target: target.p99, measured: r.latency.p99 });
+  if (target.rps !== undefined) recordFigure({ figure: `${name.trim()}: errors`, unit: "", direction: "≤", target: 0, measured: r["4xx"] + r["5xx"] + r.errors + r.timeouts });
   const failed = r["4xx"] + r["5xx"] + r.errors + r.timeouts;
   const ok = failed === 0;
   const okRps = target.rps === undefined || rps >= target.rps;
@@ -115,6 +119,7 @@ async function main() {
     const seconds = (Date.now() - t0) / 1000;
     if (pendingAtStart > 0) {
       const rate = drained / seconds;
+      recordFigure({ figure: "outbox → SMTP sink, draining the sign phase's backlog", unit: "e-mails/s", direction: "≥", target: 1000, measured: Math.round(rate), rawInsertRate: raw });
       console.log(`outbox → SMTP sink: ${drained} e-mails in ${seconds.toFixed(1)} s = ${rate.toFixed(0)} e-mails/s (target ≥1000/s: ${rate >= 1000 ? "met" : "NOT met"}); ratio to raw insert rate ${(rate / raw).toFixed(2)}`);
     } else {
       console.log(`outbox → SMTP sink: the worker kept up during the sign phase (${sink.messages.length} e-mails delivered, none pending)`);

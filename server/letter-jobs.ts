@@ -1,6 +1,6 @@
 import { Worker } from "node:worker_threads";
 import { databaseUrl, getDb } from "../db/client.js";
-import { claimPendingLetter, letterKey, markFailed, markReady, requeueInterrupted, setProgress } from "../app/services/letters.server.js";
+import { claimPendingLetter, holdLetterLock, letterKey, markFailed, markReady, requeueInterrupted, setProgress } from "../app/services/letters.server.js";
 import { pathOf } from "../app/services/storage.server.js";
 import type { GenerateJob, GenerateResult } from "../app/services/letter-generate.server.js";
 import { env } from "../app/utils/env.server.js";
@@ -51,7 +51,7 @@ export function startLetterJobs(log: (line: string) => void): () => Promise<void
     if (stopped || current) return;
     const claimed = await claimPendingLetter(getDb()).catch(() => undefined);
     if (!claimed) return;
-    current = (async () => {
+    current = holdLetterLock(claimed.id, async () => {
       let lastWrite = 0;
       try {
         const result = await generateInWorker(
@@ -66,16 +66,23 @@ export function startLetterJobs(log: (line: string) => void): () => Promise<void
       } catch (error) {
         log(`letter ${claimed.code} failed: ${error instanceof Error ? error.message : String(error)}`);
         await markFailed(claimed.id, error).catch(() => undefined);
-      } finally {
-        current = null;
       }
-    })();
+    })
+      .catch((error: unknown) => log(`letter ${claimed.code}: ${error instanceof Error ? error.message : String(error)}`))
+      .finally(() => {
+        current = null;
+      });
   };
-  void requeueInterrupted().catch(() => undefined);
+  // At start and then every minute: letters left `running` by a process that died go back to
+  // the queue (see requeueInterrupted), so a surviving process finishes them.
+  const requeue = () => void requeueInterrupted().catch(() => undefined);
+  requeue();
+  const requeueTimer = setInterval(requeue, 60_000);
   const timer = setInterval(() => void tick(), 500);
   return async () => {
     stopped = true;
     clearInterval(timer);
+    clearInterval(requeueTimer);
     await current;
   };
 }

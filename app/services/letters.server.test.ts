@@ -23,11 +23,14 @@ import { generateLetter } from "./letter-generate.server";
 import {
   deliverLetter,
   generateNow,
+  holdLetterLock,
   LetterRefused,
   letterFile,
   lettersPage,
+  markReady,
   MAX_ATTACHED_LETTER_BYTES,
   requestLetters,
+  requeueInterrupted,
   verification,
   zipContents,
 } from "./letters.server";
@@ -941,4 +944,42 @@ describe("the letter CLI", () => {
     expect(filesFor(rows[0]!.code)).toEqual([]);
     expect(fs.existsSync(out)).toBe(false);
   }, 120_000);
+});
+
+describe("letter jobs in several processes", () => {
+  it("puts back a letter left 'running' by a dead process, never one another process is generating", async () => {
+    const { owner, id: appealId } = await publishedAppeal();
+    const [id] = await requestLetters(appealId, owner.userId, { lang: "ru" });
+    await getDb().updateTable("letters").set({ status: "running", started_at: sql<Date>`now() - interval '1 minute'` }).where("id", "=", id!).execute();
+
+    // Another process generating it holds the letter's lock: left alone.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const holder = holdLetterLock(id!, () => held);
+    await new Promise((r) => setTimeout(r, 100));
+    await requeueInterrupted();
+    expect((await letterRow(id!)).status).toBe("running");
+
+    // That process dies (its lock goes with its connection): the letter is queued again.
+    release();
+    await holder;
+    await requeueInterrupted();
+    expect((await letterRow(id!)).status).toBe("pending");
+  });
+
+  it("the CLI does not generate a letter an app process has already claimed; it waits for that result", async () => {
+    const { owner, id: appealId } = await publishedAppeal();
+    const [id] = await requestLetters(appealId, owner.userId, { lang: "ru" });
+    // The app's job claims it first (as claimPendingLetter does) and generates it under the lock.
+    await getDb().updateTable("letters").set({ status: "running", started_at: sql<Date>`now()` }).where("id", "=", id!).execute();
+    const app = holdLetterLock(id!, async () => {
+      await new Promise((r) => setTimeout(r, 300));
+      const code = (await letterRow(id!)).code;
+      await markReady(id!, code, { count: 0, pages: 1, digest: "d".repeat(64), fileSha256: "f".repeat(64), size: 1234, flaggedNames: [] });
+    });
+    const cli = await generateNow(id!);
+    await app;
+    expect(cli).toMatchObject({ count: 0, pages: 1, digest: "d".repeat(64), size: 1234 });
+    expect((await letterRow(id!)).status).toBe("ready");
+  });
 });
