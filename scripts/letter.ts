@@ -42,7 +42,7 @@ await withDatabase(async ({ db }) => {
     let shown = -1;
     const result = await generateNow(id, (f) => {
       const pct = Math.floor(f * 100);
-      if (pct >= shown + 10) {
+      if (process.stderr.isTTY && pct >= shown + 10) {
         shown = pct;
         process.stderr.write(`\r  ${pct}%`);
       }
@@ -51,7 +51,7 @@ await withDatabase(async ({ db }) => {
     const target = lang === "all" ? path.join(out, `${slug}-${row.lang}-${result.code}.pdf`) : out;
     await fs.mkdir(path.dirname(path.resolve(target)), { recursive: true });
     await fs.copyFile(pathOf(result.storageKey), target);
-    process.stderr.write("\r");
+    if (process.stderr.isTTY) process.stderr.write("\r\x1b[K");
     console.log(
       `${target}: ${row.kind === "combined" ? "all languages" : row.lang}, ${result.count} signatories, ${result.pages} pages, ` +
         `${(result.size / 1024 / 1024).toFixed(1)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s; verification code ${result.code}` +
