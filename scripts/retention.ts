@@ -13,6 +13,6 @@ await withDatabase(async () => {
   const dryRun = values["dry-run"] ?? false;
   const report = await applyRetention({ dryRun, days });
   const verb = dryRun ? "would remove" : "removed";
-  for (const a of report.appeals) console.log(`${a.slug}: ${verb} ${a.emails} e-mail addresses, ${a.ipHashes} IP hashes, ${a.pending} unconfirmed signatures`);
-  console.log(report.appeals.length ? `total: ${verb} ${report.emails} e-mail addresses, ${report.ipHashes} IP hashes, ${report.pending} unconfirmed signatures` : "nothing to remove");
+  for (const a of report.appeals) console.log(`${a.slug}: ${verb} ${a.emails} e-mail addresses, ${a.ipHashes} IP hashes, ${a.pending} unconfirmed signatures, ${a.mails} sent e-mails`);
+  console.log(report.appeals.length ? `total: ${verb} ${report.emails} e-mail addresses, ${report.ipHashes} IP hashes, ${report.pending} unconfirmed signatures, ${report.mails} sent e-mails` : "nothing to remove");
 });

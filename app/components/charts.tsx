@@ -1,3 +1,5 @@
+import { useId } from "react";
+
 /**
  * Server-rendered SVG charts (no script, no other host). Each chart has a title and a
  * description for screen readers, and the numbers are also given as a table beside it.
@@ -11,7 +13,9 @@ export function BarChart({ title, points, label, height = 160 }: { title: string
   const barWidth = Math.max(1, step * 0.8);
   const plotHeight = height - padBottom - 8;
   const ticks = [0, Math.ceil(max / 2), max];
-  const id = title.replace(/\W+/g, "-").slice(0, 40);
+  // Not derived from the title: a Russian or Kazakh title has no \w characters, and every
+  // chart would get the same id (and screen readers the first chart's name).
+  const id = useId();
   return (
     <figure className="chart">
       <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-labelledby={`${id}-t`} width="100%" preserveAspectRatio="xMidYMid meet">
@@ -44,24 +48,29 @@ export function BarChart({ title, points, label, height = 160 }: { title: string
   );
 }
 
-/** Horizontal bars with their labels, for places. */
+/**
+ * Horizontal bars with their labels, for places. Drawn for a half-width column (two sit side
+ * by side), so that its 12-unit text shows at about 12 px instead of shrinking to half that.
+ */
 export function HBarChart({ title, rows }: { title: string; rows: Array<{ label: string; n: number }> }) {
-  const width = 640;
+  const width = 380;
   const rowHeight = 24;
-  const labelWidth = 200;
+  const labelWidth = 170;
   const max = Math.max(1, ...rows.map((r) => r.n));
   const height = rows.length * rowHeight + 8;
-  const id = title.replace(/\W+/g, "-").slice(0, 40);
+  // Not derived from the title: a Russian or Kazakh title has no \w characters, and every
+  // chart would get the same id (and screen readers the first chart's name).
+  const id = useId();
   return (
     <figure className="chart">
       <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-labelledby={`${id}-t`} width="100%">
         <title id={`${id}-t`}>{title}</title>
         {rows.map((r, i) => {
-          const w = ((width - labelWidth - 60) * r.n) / max;
+          const w = ((width - labelWidth - 44) * r.n) / max;
           const y = 4 + i * rowHeight;
           return (
             <g key={i}>
-              <text x={labelWidth - 8} y={y + 15} textAnchor="end" fontSize="12" fill="#1b1f24">{r.label.length > 28 ? `${r.label.slice(0, 27)}…` : r.label}</text>
+              <text x={labelWidth - 8} y={y + 15} textAnchor="end" fontSize="12" fill="#1b1f24">{r.label.length > 26 ? `${r.label.slice(0, 25)}…` : r.label}</text>
               <rect x={labelWidth} y={y + 3} width={Math.max(1, w)} height={rowHeight - 8} fill="#1e6b3a" />
               <text x={labelWidth + w + 6} y={y + 15} fontSize="12" fill="#1b1f24">{r.n}</text>
             </g>

@@ -11,14 +11,32 @@ import { requiredText } from "~/schemas/common";
 import { campaignStats, removeSignature, setHidden } from "~/services/campaign.server";
 import { requireUser } from "~/services/session.server";
 import { actionError, loaderError, reply } from "~/utils/action-errors.server";
-import { formValues, parseForm } from "~/utils/forms";
+import { requestLanguage } from "~/utils/lang.server";
+import { formValues, idOf, parseForm } from "~/utils/forms";
 
 const removeSchema = z.object({ signatureId: z.coerce.number().int().positive(), reason: requiredText(500) });
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   try {
-    return json(await campaignStats(Number(params.id), user.id), { headers: { "Cache-Control": "no-store" } });
+    const stats = await campaignStats(Number(params.id), user.id);
+    // Country names and the charts' day labels come from the server's ICU: browsers lack some
+    // of its data (Debian's Chromium has no Kazakh), and the page must hydrate as rendered.
+    const { lang } = requestLanguage(request);
+    const country = (code: string | null) => (code ? countryName(code, lang) : null);
+    const dayMonth = new Intl.DateTimeFormat(lang, { day: "numeric", month: "short", timeZone: "UTC" });
+    const dayEvery = Math.max(1, Math.ceil(stats.daily.length / 8));
+    return json(
+      {
+        ...stats,
+        hourly: stats.hourly.map((p, i) => ({ ...p, tick: i % 12 === 0 ? `${dayMonth.format(new Date(p.at))} ${p.at.slice(11, 16)}` : null })),
+        daily: stats.daily.map((p, i) => ({ ...p, tick: i % dayEvery === 0 ? dayMonth.format(new Date(p.at)) : null })),
+        countries: stats.countries.map((c) => ({ ...c, label: country(c.country) })),
+        cities: stats.cities.map((c) => ({ ...c, label: [c.city, country(c.country)].filter(Boolean).join(", ") })),
+        recent: stats.recent.map((r) => ({ ...r, place: [r.city, country(r.country)].filter(Boolean).join(", ") })),
+      },
+      { headers: { "Cache-Control": "no-store" } },
+    );
   } catch (error) {
     return loaderError(error);
   }
@@ -31,7 +49,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const intent = String(formData.get("_intent") ?? "");
   try {
     if (intent === "hide" || intent === "unhide") {
-      await setHidden(id, user.id, Number(formData.get("signatureId")), intent === "hide");
+      await setHidden(id, user.id, idOf(formData.get("signatureId")), intent === "hide");
       return reply({});
     }
     if (intent === "remove") {
@@ -49,15 +67,14 @@ export async function action({ request, params }: ActionFunctionArgs) {
 export default function Signatures() {
   const { appeal, counts, hourly, daily, countries, cities, recent } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>();
-  const { t, lang, number, date } = useT();
+  const { t, number, date } = useT();
   const [params] = useSearchParams();
   const exportError = params.get("exportError");
   const percent = appeal.goal ? Math.min(100, Math.round((counts.confirmed / appeal.goal) * 100)) : null;
-  const hourLabel = (i: number) => (i % 12 === 0 ? new Intl.DateTimeFormat(lang, { day: "numeric", month: "short", hour: "2-digit", timeZone: "UTC" }).format(new Date(hourly[i]!.at)) : null);
-  const dayEvery = Math.max(1, Math.ceil(daily.length / 8));
-  const dayLabel = (i: number) => (i % dayEvery === 0 ? new Intl.DateTimeFormat(lang, { day: "numeric", month: "short", timeZone: "UTC" }).format(new Date(daily[i]!.at)) : null);
-  const countryRows = countries.map((c) => ({ label: c.country ? countryName(c.country, lang) : t("camp.unknownCountry"), n: c.n }));
-  const cityRows = cities.map((c) => ({ label: c.country ? `${c.city}, ${countryName(c.country, lang)}` : c.city, n: c.n }));
+  const hourLabel = (i: number) => hourly[i]?.tick ?? null;
+  const dayLabel = (i: number) => daily[i]?.tick ?? null;
+  const countryRows = countries.map((c) => ({ label: c.label ?? t("camp.unknownCountry"), n: c.n }));
+  const cityRows = cities.map((c) => ({ label: c.label, n: c.n }));
   return (
     <>
       {data?.notice === "removed" ? <p className="notice" role="status">{t("camp.removed.done")}</p> : null}
@@ -120,7 +137,7 @@ export default function Signatures() {
             {recent.map((s) => (
               <tr key={s.id}>
                 <td>{s.name}{s.hidden ? <span className="badge"> {t("camp.hidden")}</span> : null}</td>
-                <td>{[s.city, s.country ? countryName(s.country, lang) : null].filter(Boolean).join(", ")}</td>
+                <td>{s.place}</td>
                 <td>{date(s.confirmed_at ?? s.created_at, "datetime")}</td>
                 <td>{t(`camp.disclosure.${s.disclosure}` as MessageKey)}</td>
                 <td>{t(`camp.status.${s.status}` as MessageKey)}</td>
@@ -133,7 +150,7 @@ export default function Signatures() {
                     <summary>{t("camp.remove")}</summary>
                     <Form method="post" className="stack">
                       <input type="hidden" name="signatureId" value={s.id} />
-                      <Field name="reason" label={t("camp.removeReason")} required maxLength={500} error={data?.values.signatureId === String(s.id) ? data?.errors.reason : undefined} defaultValue={data?.values.signatureId === String(s.id) ? data?.values.reason : undefined} />
+                      <Field name="reason" idPrefix={`s${s.id}-`} label={t("camp.removeReason")} required maxLength={500} error={data?.values.signatureId === String(s.id) ? data?.errors.reason : undefined} defaultValue={data?.values.signatureId === String(s.id) ? data?.values.reason : undefined} />
                       <div><button type="submit" name="_intent" value="remove" className="button button-danger">{t("camp.remove")}</button></div>
                     </Form>
                   </details>

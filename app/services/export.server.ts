@@ -35,8 +35,10 @@ export async function exportCsv(appealId: number, userId: number, purpose: strin
   await db.insertInto("exports").values({ appeal_id: appeal.id, user_id: userId, purpose, with_emails: true }).execute();
 
   const client = new pg.Client({ connectionString: databaseUrl() });
-  await client.connect();
   const out = new PassThrough();
+  // A connection lost mid-export fails the download; unhandled, it would stop the process.
+  client.on("error", (error) => out.destroy(error));
+  await client.connect();
   const csv = stringify({ header: true, columns: HEADER, bom: true });
   csv.pipe(out);
   const cursor = client.query(
@@ -58,8 +60,11 @@ export async function exportCsv(appealId: number, userId: number, purpose: strin
         const rows = await cursor.read(2000);
         if (!rows.length) break;
         for (const r of rows) {
+          // The download was abandoned: stop here, or the wait for 'drain' below never ends
+          // and the connection stays open for good.
+          if (closed) break;
           const ok = csv.write([neutralise(r.name), neutralise(r.city), r.country ?? "", neutralise(r.organization), neutralise(r.position), r.disclosure, r.revision, r.confirmed_at.toISOString(), neutralise(r.email)]);
-          if (!ok) await new Promise((resolve) => csv.once("drain", resolve));
+          if (!ok && !closed) await new Promise((resolve) => csv.once("drain", resolve));
         }
       }
       csv.end();
