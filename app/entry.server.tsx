@@ -5,6 +5,7 @@ import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { NonceContext } from "./components/nonce";
+import { isDatabaseUnavailable } from "./utils/errors";
 
 const ABORT_DELAY = 5_000;
 
@@ -47,7 +48,13 @@ export default function handleRequest(
   });
 }
 
-export function handleError(error: unknown, { request }: { request: Request }) {
+export function handleError(error: unknown, { request, context }: { request: Request; context: AppLoadContext }) {
+  if (isDatabaseUnavailable(error)) {
+    // The server (server/remix-handler.ts) answers 503 with Retry-After instead of the 500 page.
+    context.databaseUnavailable = true;
+    console.error(`route error: the database is unavailable (${error instanceof Error ? error.message : String(error)})`);
+    return;
+  }
   if (request.signal.aborted) return;
   // Paths are redacted by the HTTP log; here only the error itself is printed.
   console.error("route error:", error instanceof Error ? (error.stack ?? error.message) : error);

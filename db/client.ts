@@ -23,6 +23,11 @@ export function createDb(url: string, options: { max?: number } = {}): DbHandle 
   // A dropped connection (database restarted) must not crash the process: the pool
   // discards the client and the next query opens a new one.
   pool.on("error", () => undefined);
+  // The pool listens for errors only on idle clients. A connection that breaks while checked
+  // out (between two statements of a transaction, when PostgreSQL shuts down) would emit an
+  // 'error' nobody listens to, and that crashes the process. With this listener the next
+  // statement fails instead (the request gets a 503) and the pool drops the client on release.
+  pool.on("connect", (client) => client.on("error", () => undefined));
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool, url };
 }
 

@@ -25,6 +25,9 @@ export const BODY_RULES: BodyRule[] = [
 ];
 export const DEFAULT_BODY_LIMIT = 64 * KB;
 
+/** The read-only JSON API answers any body (its POST is a no-op for CORS clients): not a form. */
+const FREE_BODY = /^\/api\//;
+
 /** Bodies up to this size are read here when they come without a length (chunked). */
 const BUFFER_AT_MOST = 16 * MB;
 
@@ -33,11 +36,11 @@ function limitFor(path: string, rules: BodyRule[], fallback: number): number {
 }
 
 /**
- * A declared Content-Length over the limit is answered 413 at once (the connection is closed,
- * the body never read). A chunked body is read here, up to the limit, and handed on as bytes
- * (`req.body`); past the limit it is a 413 too. Node itself stops a body at its declared length.
+ * A declared Content-Length over the limit is answered 413 at once, before the body is read.
+ * A chunked body is read here, up to the limit, and handed on as bytes (`req.body`); past the
+ * limit it is a 413 too. Node itself stops a body at its declared length.
  * A compressed request body (Content-Encoding) is refused with 415: no browser sends one, and it
- * would defeat the limit.
+ * would defeat the limit. So is a body that is not a form (pages only take forms).
  */
 export function bodyLimit(rules: BodyRule[] = BODY_RULES, fallback = DEFAULT_BODY_LIMIT) {
   const readers = new Map<number, express.RequestHandler>();
@@ -61,13 +64,28 @@ export function bodyLimit(rules: BodyRule[] = BODY_RULES, fallback = DEFAULT_BOD
     }
     const encoding = String(req.headers["content-encoding"] ?? "identity").toLowerCase();
     if (encoding !== "identity" && encoding !== "") return refuse(req, res, 415);
+    if (!FREE_BODY.test(req.path)) {
+      const hasBody = (declared !== undefined && declared !== "0") || req.headers["transfer-encoding"] !== undefined;
+      const type = String(req.headers["content-type"] ?? "").toLowerCase();
+      // Pages take forms: a POST without a body is an empty form (a button), anything else
+      // (JSON, text/plain, raw bytes) is refused here rather than failing in the route.
+      if (!hasBody) req.headers["content-type"] = "application/x-www-form-urlencoded";
+      else if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)\s*(;|$)/.test(type)) return refuse(req, res, 415);
+    }
     if (declared === undefined && req.headers["transfer-encoding"] !== undefined && limit <= BUFFER_AT_MOST) return reader(limit)(req, res, next);
     next();
   };
 }
 
+/**
+ * The refusal is sent at once. A body of reasonable size is then read and dropped (Node does it
+ * once the answer is sent), so that a browser still uploading gets to show the page; past
+ * DRAIN_AT_MOST the connection is closed instead.
+ */
+const DRAIN_AT_MOST = 64 * MB;
+
 function refuse(req: Request, res: Response, status: 413 | 415) {
-  res.set("Connection", "close");
+  if (!(Number(req.headers["content-length"] ?? 0) <= DRAIN_AT_MOST)) res.set("Connection", "close");
   res.status(status).set("Cache-Control", "no-store").type("html").send(plainErrorPage(plainLang(req), status));
 }
 

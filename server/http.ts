@@ -8,11 +8,12 @@ import { sql } from "kysely";
 import { getDb } from "../db/client.js";
 import { redactPath } from "../app/utils/redact.js";
 import { env } from "../app/utils/env.server.js";
+import { isDatabaseUnavailable } from "../app/utils/errors.js";
 import { bodyLimit, clientErrorStatus } from "./body-limit.js";
 import { csrfGuard } from "./csrf.js";
 import { fastPaths } from "./fast-paths.js";
 import { pageCache } from "./page-cache.js";
-import { plainErrorPage, plainLang } from "./plain-error-page.js";
+import { plainErrorPage, plainLang, sendUnavailable } from "./plain-error-page.js";
 import { remixMiddleware, remixServe } from "./remix-handler.js";
 import { TOKEN_PATH, tokenGuard } from "./token-guard.js";
 
@@ -113,6 +114,12 @@ export function createHttpApp(options: HttpOptions) {
   app.use((error: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
     // A body that could not be read (too large, aborted, badly encoded) is the client's error.
     const status = clientErrorStatus(error);
+    // The database is unreachable for a moment (e.g. a fast path's query): 503, retry later.
+    if (!status && isDatabaseUnavailable(error)) {
+      console.error(`database unavailable on ${req.method} ${redactPath(req.originalUrl)}: ${error instanceof Error ? error.message : String(error)}`);
+      if (!res.headersSent) sendUnavailable(req, res);
+      return;
+    }
     if (!status) console.error(`error on ${req.method} ${redactPath(req.originalUrl)}:`, error instanceof Error ? error.message : error);
     if (res.headersSent) return;
     if (status) {

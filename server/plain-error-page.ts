@@ -1,11 +1,12 @@
-import type { Request } from "express";
+import type { Request, Response } from "express";
+import { RETRY_AFTER_SECONDS } from "../app/utils/errors.js";
 import { translator, type MessageKey, type UiLang } from "../app/i18n/index.js";
 import { negotiateLanguage } from "../app/i18n/negotiate.js";
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** What a page answered outside Remix is about: its status, or "csrf" for a cross-site form (a 403). */
-export type PlainError = 400 | 413 | 415 | 429 | 500 | "csrf";
+export type PlainError = 400 | 413 | 415 | 429 | 500 | 503 | "csrf";
 
 const KEYS: Record<PlainError, [MessageKey, MessageKey]> = {
   400: ["error.400.title", "error.400.text"],
@@ -13,6 +14,7 @@ const KEYS: Record<PlainError, [MessageKey, MessageKey]> = {
   415: ["error.415.title", "error.415.text"],
   429: ["error.429.title", "error.429.text"],
   500: ["error.500.title", "error.500.text"],
+  503: ["error.503.title", "error.503.text"],
   csrf: ["error.csrf.title", "error.csrf.text"],
 };
 
@@ -28,4 +30,23 @@ export function plainErrorPage(lang: UiLang, kind: PlainError): string {
 /** The reader's language for a page answered outside Remix (cookie, then Accept-Language; ?lang= is not read). */
 export function plainLang(req: Request): UiLang {
   return negotiateLanguage(new URL("http://x/"), req.headers.cookie ?? null, req.headers["accept-language"] ?? null).lang;
+}
+
+/**
+ * The answer when the database cannot be reached (isDatabaseUnavailable): 503 with Retry-After,
+ * never cached, in the reader's language (here ?lang= is read too: the URL was decoded fine).
+ */
+export function sendUnavailable(req: Request, res: Response): void {
+  let url = new URL("http://x/");
+  try {
+    url = new URL(req.originalUrl, url);
+  } catch {
+    /* the cookie and Accept-Language decide */
+  }
+  const lang = negotiateLanguage(url, req.headers.cookie ?? null, req.headers["accept-language"] ?? null).lang;
+  res
+    .status(503)
+    .set({ "Retry-After": String(RETRY_AFTER_SECONDS), "Cache-Control": "no-store" })
+    .type("html")
+    .send(plainErrorPage(lang, 503));
 }

@@ -2,7 +2,7 @@ import type { AppLoadContext, ServerBuild } from "@remix-run/node";
 import { createReadableStreamFromReadable, createRequestHandler, writeReadableStreamToWritable } from "@remix-run/node";
 import { Transform } from "node:stream";
 import type { NextFunction, Request, Response } from "express";
-import { plainErrorPage, plainLang } from "./plain-error-page.js";
+import { plainErrorPage, plainLang, sendUnavailable } from "./plain-error-page.js";
 
 export type RemixServe = (req: Request, res: Response, body?: Buffer) => Promise<void>;
 
@@ -44,6 +44,13 @@ export function remixServe(options: { build: ServerBuild | (() => Promise<Server
     res.on("close", () => finished || controller.abort());
     const context: AppLoadContext = { cspNonce: String(res.locals.cspNonce ?? ""), clientIp: req.ip ?? "" };
     const response = await handle(new globalThis.Request(url.href, init), context);
+    // A loader or action failed because the database is unreachable (marked by handleError in
+    // app/entry.server.tsx): a 503 to retry, not Remix's 500 page.
+    if (context.databaseUnavailable && response.status >= 500) {
+      await response.body?.cancel().catch(() => undefined);
+      sendUnavailable(req, res);
+      return;
+    }
     res.statusMessage = response.statusText;
     res.status(response.status);
     for (const [key, value] of response.headers.entries()) res.append(key, value);

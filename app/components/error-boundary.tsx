@@ -4,7 +4,7 @@ import { translator, UI_LANGUAGES, NATIVE_NAMES } from "~/i18n";
 import { SiteFooter, SiteHeader } from "./layout";
 
 /**
- * The one error page: 400, 403, 404 and 500 in the user's language, never a stack trace.
+ * The one error page: 400, 403, 404, 500 and 503 in the user's language, never a stack trace.
  * `withChrome` adds the header and footer (used by the root, whose layout did not render).
  */
 export function GeneralErrorBoundary({ withChrome = false }: { withChrome?: boolean }) {
@@ -29,6 +29,9 @@ export function GeneralErrorBoundary({ withChrome = false }: { withChrome?: bool
   } else if (status === 404) {
     title = t("error.404.title");
     text = message ?? t("error.404.text");
+  } else if (status === 503) {
+    title = t("error.503.title");
+    text = t("error.503.text");
   } else if (status < 500 && message) {
     title = t("error.title");
     text = message;

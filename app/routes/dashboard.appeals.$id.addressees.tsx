@@ -7,7 +7,7 @@ import { addresseeSchema } from "~/schemas/appeal";
 import { addAddressee, editAddressee, editorView, removeAddressee, reorderAddressee } from "~/services/appeals.server";
 import { requireUser } from "~/services/session.server";
 import { actionError, reply } from "~/utils/action-errors.server";
-import { formValues, parseForm } from "~/utils/forms";
+import { formValues, idOf, parseForm } from "~/utils/forms";
 import type { AddresseeText } from "../../db/schema";
 import { useEditor } from "./dashboard.appeals.$id";
 
@@ -16,7 +16,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const id = Number(params.id);
   const formData = await request.formData();
   const intent = String(formData.get("_intent") ?? "");
-  const addresseeId = Number(formData.get("addresseeId"));
+  const addresseeId = idOf(formData.get("addresseeId"));
   try {
     if (intent === "remove") {
       await removeAddressee(id, user.id, addresseeId);

@@ -8,7 +8,7 @@ import { attachmentFieldsSchema } from "~/schemas/appeal";
 import { AttachmentRejected, MAX_ATTACHMENT_BYTES, addAttachment, deleteAttachment } from "~/services/attachments.server";
 import { requireUser } from "~/services/session.server";
 import { actionError, reply } from "~/utils/action-errors.server";
-import { formValues, parseForm } from "~/utils/forms";
+import { formValues, idOf, parseForm } from "~/utils/forms";
 import { useEditor } from "./dashboard.appeals.$id";
 
 const TOO_LARGE = "application/x-appeals-too-large";
@@ -40,7 +40,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   }
   try {
     if (formData.get("_intent") === "remove") {
-      await deleteAttachment(id, user.id, Number(formData.get("attachmentId")));
+      await deleteAttachment(id, user.id, idOf(formData.get("attachmentId")));
       return reply({});
     }
     const form = parseForm(attachmentFieldsSchema, formData);

@@ -4,11 +4,12 @@ import { letterFile } from "~/services/letters.server";
 import { requireUser } from "~/services/session.server";
 import { readFileStream } from "~/services/storage.server";
 import { loaderError } from "~/utils/action-errors.server";
+import { idOf } from "~/utils/forms";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   try {
-    const file = await letterFile(Number(params.id), user.id, Number(params.letterId));
+    const file = await letterFile(Number(params.id), user.id, idOf(params.letterId));
     const name = `${file.slug}-${file.kind === "combined" ? "all" : file.lang}-${file.code}.pdf`;
     return new Response(createReadableStreamFromReadable(readFileStream(file.storage_key)), {
       headers: {

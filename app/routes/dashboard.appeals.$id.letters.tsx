@@ -7,7 +7,7 @@ import { useT } from "~/i18n/react";
 import { deliverLetter, lettersPage, requestLetters } from "~/services/letters.server";
 import { requireUser } from "~/services/session.server";
 import { actionError, loaderError, reply } from "~/utils/action-errors.server";
-import { formValues } from "~/utils/forms";
+import { formValues, idOf } from "~/utils/forms";
 import { useEditor } from "./dashboard.appeals.$id";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
@@ -33,7 +33,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const intent = String(formData.get("_intent") ?? "");
   try {
     if (intent === "deliver") {
-      const count = await deliverLetter(id, user.id, Number(formData.get("letterId")));
+      const count = await deliverLetter(id, user.id, idOf(formData.get("letterId")));
       return reply({ notice: String(count) });
     }
     const lang = String(formData.get("lang") ?? "");

@@ -7,7 +7,7 @@ import { inviteSchema } from "~/schemas/appeal";
 import { inviteMember, organizationPage, removeMember } from "~/services/organizations.server";
 import { requireUser } from "~/services/session.server";
 import { reply, actionError, loaderError } from "~/utils/action-errors.server";
-import { formValues, parseForm } from "~/utils/forms";
+import { formValues, idOf, parseForm } from "~/utils/forms";
 import { requestLanguage } from "~/utils/lang.server";
 import { titleMeta } from "~/utils/meta";
 
@@ -16,7 +16,7 @@ export const meta: MetaFunction = ({ matches }) => titleMeta(matches, "dash.memb
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   try {
-    return json({ ...(await organizationPage(Number(params.orgId), user.id)), me: user.id });
+    return json({ ...(await organizationPage(idOf(params.orgId), user.id)), me: user.id });
   } catch (error) {
     return loaderError(error);
   }
@@ -25,10 +25,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUser(request);
   const formData = await request.formData();
-  const orgId = Number(params.orgId);
+  const orgId = idOf(params.orgId);
   try {
     if (formData.get("_intent") === "remove") {
-      await removeMember(orgId, user.id, Number(formData.get("userId")));
+      await removeMember(orgId, user.id, idOf(formData.get("userId")));
       return reply({});
     }
     const form = parseForm(inviteSchema, formData);

@@ -120,14 +120,18 @@ async function forEachLimited<T>(items: T[], limit: number, task: (item: T) => P
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }
 
-/** Retries a bookkeeping write a few times: losing "sent" would mean sending the mail again. */
+/**
+ * Retries a bookkeeping write: losing "sent" would mean sending the mail again when its lease
+ * ends. Up to about a minute (200 ms doubling, at most 5 s apart), so that a database restart
+ * during a batch costs no duplicate; the batch simply waits for the database to come back.
+ */
 async function persist(write: () => Promise<void>): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await write();
     } catch (error) {
-      if (attempt >= 5) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+      if (attempt >= 16) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** attempt)));
     }
   }
 }

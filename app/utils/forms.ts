@@ -36,3 +36,14 @@ export function parseForm<S extends z.ZodType>(schema: S, formData: FormData): F
   }
   return { ok: false, errors, values: formValues(formData) };
 }
+
+/**
+ * A record id from a form field or a URL segment: a positive whole number, else 0, which
+ * matches no row (so the service answers "not found"). `Number()` alone lets NaN, 1e30 or
+ * -1 through to SQL, where they are errors (500s) instead of a 404.
+ */
+export function idOf(value: FormDataEntryValue | string | null | undefined): number {
+  if (typeof value !== "string" || !/^\d{1,15}$/.test(value)) return 0;
+  const n = Number(value);
+  return Number.isSafeInteger(n) && n > 0 ? n : 0;
+}
