@@ -81,6 +81,9 @@ function digestRow(hash: crypto.Hash, r: LetterSignatory) {
 
 export async function generateLetter(job: GenerateJob, onProgress: (fraction: number) => void = () => undefined): Promise<GenerateResult> {
   const client = new pg.Client({ connectionString: job.databaseUrl });
+  // A connection lost mid-letter (PostgreSQL restarted) fails the query in flight, which fails
+  // the letter cleanly; unlistened, the client's 'error' event would end the whole process.
+  client.on("error", () => undefined);
   await client.connect();
   const temp = `${job.outputPath}.${process.pid}.${crypto.randomBytes(4).toString("hex")}.part`;
   let output: { stream: Transform; written: Promise<void> } | null = null;
