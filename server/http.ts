@@ -51,14 +51,22 @@ export function createHttpApp(options: HttpOptions) {
     app.use(morgan(":method :safe-url :status :res[content-length] - :response-time ms"));
   }
 
-  // A URL that cannot be decoded never reaches the router (it would be a 500 there).
+  // A URL that cannot be decoded never reaches the router (it would be a 500 there), nor one
+  // whose decoded path the router would read as another host: "//\t../x" makes React Router's
+  // `new URL(path, base)` throw. No route of ours has a backslash or a control character.
   app.use((req, res, next) => {
+    let decoded: string;
     try {
-      decodeURIComponent(req.path);
-      next();
+      decoded = decodeURIComponent(req.path);
     } catch {
       res.status(400).type("html").send(plainErrorPage(plainLang(req), 400));
+      return;
     }
+    if (/[\u0000-\u001f\u007f\\]/.test(decoded) || !URL.canParse(decoded, "http://localhost")) {
+      res.status(400).type("html").send(plainErrorPage(plainLang(req), 400));
+      return;
+    }
+    next();
   });
 
   app.get("/healthz", async (_req, res) => {

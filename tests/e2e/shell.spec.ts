@@ -51,6 +51,12 @@ test.describe("layout shell", () => {
     expect(malformed.status()).toBe(400);
     expect(await malformed.text()).toContain("Сұрауды түсіну мүмкін болмады");
 
+    // A path the router would read as another host, or with control characters (found by the fuzz test).
+    for (const path of ["//%5C%09..%2F..%2Fetc%2Fpasswd", "/%00", "/appeals/%0d%0aX"]) {
+      const odd = await request.get(`${new URL(page.url()).origin}${path}`, { headers: { "Accept-Language": "ru" } });
+      expect(odd.status(), path).toBe(400);
+    }
+
     const brokenCookie = await request.get("/", { headers: { Cookie: "lang=%%%zz; __session=garbage" } });
     expect(brokenCookie.status()).toBe(200);
   });
