@@ -13,9 +13,11 @@ import { seedWorld, signForm, startHarness, tokenIn, type Harness, type World } 
  * built to be refused must write no row; rows written overall cannot outnumber accepted
  * answers; and the app is healthy, and still signs, afterwards.
  *
- * Reproduce a failure with FUZZ_SEED=<seed printed on failure>.
+ * Reproduce a failure with FUZZ_SEED=<seed printed on failure>; FUZZ_SEED=random explores new inputs.
  */
-const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2_147_483_647);
+// A fixed seed by default, so that `npm test` (and CI) gives the same verdict for the same code;
+// FUZZ_SEED=random explores new inputs (the seed is printed, to replay a failure).
+const SEED = process.env.FUZZ_SEED === "random" ? Date.now() % 2_147_483_647 : Number(process.env.FUZZ_SEED ?? 20261125);
 const CONCURRENCY = 6;
 
 const TABLES = ["signatures", "signature_tokens", "abuse_events", "appeals", "appeal_versions", "addressees", "attachments", "login_tokens", "outbox", "users", "memberships", "letters", "updates"] as const;
