@@ -48,8 +48,11 @@ export class SmtpSink {
     this.server = this.create();
   }
 
+  /** Connection errors seen (a client killed mid-session resets its socket): kept, never thrown. */
+  readonly connectionErrors: Error[] = [];
+
   private create() {
-    return new SMTPServer({
+    const server = new SMTPServer({
       authOptional: true,
       disabledCommands: ["STARTTLS"],
       logger: false,
@@ -72,12 +75,18 @@ export class SmtpSink {
           .catch((error: Error) => callback(error));
       },
     });
+    server.on("error", (error: Error) => this.connectionErrors.push(error));
+    return server;
   }
 
   async start(port = 0): Promise<number> {
     await new Promise<void>((resolve, reject) => {
-      this.server.once("error", reject);
-      this.server.listen(port, "127.0.0.1", () => resolve());
+      const server = (this.server as unknown as { server: import("node:net").Server }).server;
+      server.once("error", reject);
+      this.server.listen(port, "127.0.0.1", () => {
+        server.off("error", reject);
+        resolve();
+      });
     });
     const address = (this.server as unknown as { server: { address(): AddressInfo } }).server.address();
     this.port = address.port;
