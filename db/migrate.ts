@@ -1,4 +1,3 @@
-import { pathToFileURL } from "node:url";
 import { Migrator, type Kysely } from "kysely";
 import { migrations } from "./migrations/index.js";
 
@@ -12,13 +11,4 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
     throw new Error(`Migration ${failed?.migrationName ?? ""} failed: ${reason}`);
   }
   return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
-}
-
-// `npm run db:migrate`: against DATABASE_URL, or the embedded cluster when it is unset.
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const { withDatabase } = await import("../scripts/lib/with-database.js");
-  await withDatabase(async () => {
-    // openDatabase() has migrated already; report the state.
-    console.log("Database is up to date");
-  });
 }

@@ -6,24 +6,16 @@
  */
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { generateNow, requestLetters } from "../app/services/letters.server.js";
 import { pathOf } from "../app/services/storage.server.js";
+import { cliOptions, fail } from "./lib/cli.js";
 import { withDatabase } from "./lib/with-database.js";
 
 const usage = "Usage: npm run letter -- --appeal <slug> --lang <code|all|combined> --out <path>";
-let values: { appeal?: string; lang?: string; out?: string };
-try {
-  values = parseArgs({ options: { appeal: { type: "string" }, lang: { type: "string" }, out: { type: "string" } }, strict: true }).values;
-} catch (error) {
-  console.error(`${error instanceof Error ? error.message : String(error)}\n${usage}`);
-  process.exit(2);
-}
-if (!values.appeal || !values.lang || !values.out) {
-  console.error(usage);
-  process.exit(2);
-}
-const { appeal: slug, lang, out } = { appeal: values.appeal, lang: values.lang, out: values.out };
+const values = cliOptions({ appeal: { type: "string" }, lang: { type: "string" }, out: { type: "string" } }, usage);
+const missing = (["appeal", "lang", "out"] as const).filter((key) => !values[key]).map((key) => `--${key}`);
+if (missing.length) fail(`missing ${missing.join(", ")}`, usage);
+const { appeal: slug = "", lang = "", out = "" } = values;
 
 await withDatabase(async ({ db }) => {
   const appeal = await db.selectFrom("appeals").select(["id"]).where("slug", "=", slug).executeTakeFirst();

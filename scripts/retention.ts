@@ -1,14 +1,13 @@
 /** `npm run retention [-- --dry-run] [-- --days N]`: erase signers' addresses past the retention period. */
-import { parseArgs } from "node:util";
 import { applyRetention } from "../app/services/retention.server.js";
+import { cliOptions, fail } from "./lib/cli.js";
 import { withDatabase } from "./lib/with-database.js";
 
-const { values } = parseArgs({ options: { "dry-run": { type: "boolean", default: false }, days: { type: "string" } }, strict: true });
+const usage = "Usage: npm run retention -- [--dry-run] [--days N]";
+
+const values = cliOptions({ "dry-run": { type: "boolean", default: false }, days: { type: "string" } }, usage);
 const days = values.days === undefined ? undefined : Number(values.days);
-if (days !== undefined && (!Number.isInteger(days) || days < 0)) {
-  console.error("--days must be a whole number of days");
-  process.exit(2);
-}
+if (days !== undefined && (!/^\d+$/.test(values.days ?? "") || !Number.isSafeInteger(days))) fail("--days must be a whole number of days", usage);
 await withDatabase(async () => {
   const dryRun = values["dry-run"] ?? false;
   const report = await applyRetention({ dryRun, days });

@@ -5,7 +5,10 @@
  */
 import { env } from "../app/utils/env.server.js";
 import { startOutboxWorker } from "../app/services/outbox.server.js";
+import { cliOptions } from "./lib/cli.js";
 import { withDatabase } from "./lib/with-database.js";
+
+cliOptions({}, "Usage: npm run worker");
 
 const log = (line: string) => console.log(`[worker] ${line}`);
 
@@ -13,10 +16,10 @@ await withDatabase(async ({ db }) => {
   const config = env();
   const worker = startOutboxWorker({ db, smtpUrl: config.SMTP_URL ?? null, from: config.MAIL_FROM, log });
   log(config.SMTP_URL ? "sending the outbox" : "SMTP_URL is not set: keeping e-mails for /dev/mailbox");
+  // The same signal often arrives twice (to the process group from a terminal or systemd, and
+  // relayed by npm/tsx): the first one starts the stop, the later ones must not kill it midway.
   const signal = await new Promise<string>((resolve) => {
-    process.once("SIGTERM", () => resolve("SIGTERM"));
-    process.once("SIGINT", () => resolve("SIGINT"));
-    process.once("SIGHUP", () => resolve("SIGHUP"));
+    for (const name of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(name, () => resolve(name));
   });
   log(`${signal}: finishing the current batch`);
   await worker.stop();
