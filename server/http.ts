@@ -12,6 +12,7 @@ import { isDatabaseUnavailable } from "../app/utils/errors.js";
 import { bodyLimit, clientErrorStatus } from "./body-limit.js";
 import { csrfGuard } from "./csrf.js";
 import { fastPaths } from "./fast-paths.js";
+import { methodGuard } from "./methods.js";
 import { pageCache } from "./page-cache.js";
 import { plainErrorPage, plainLang, sendUnavailable } from "./plain-error-page.js";
 import { remixMiddleware, remixServe } from "./remix-handler.js";
@@ -103,6 +104,9 @@ export function createHttpApp(options: HttpOptions) {
     if (options.isProduction) res.setHeader("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
     next();
   });
+
+  // Each address answers only the methods it has (server/methods.ts): OPTIONS, 405 with Allow.
+  app.use(methodGuard({ build: options.build }));
 
   // Every state-changing request: from this site only (server/csrf.ts), within its size limit.
   app.use(csrfGuard({ appUrl: options.appUrl ?? env().APP_URL }));
