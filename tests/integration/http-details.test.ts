@@ -1,0 +1,50 @@
+import { readdirSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import "../setup/vitest-db";
+import { newOrganization } from "../fixtures/organizers";
+import { publishedAppeal, startHarness, type Harness } from "./support/harness";
+
+/**
+ * What tools we did not write look at (curl, crawlers, link previews, Lighthouse): the headers
+ * on every kind of answer, robots.txt and favicon.ico, caching of public pages, the link
+ * preview tags, and a <title> on every error page — against the built app as `npm start` runs it.
+ */
+describe("HTTP details", () => {
+  let h: Harness;
+  let appeal: { id: number; slug: string };
+
+  beforeAll(async () => {
+    h = await startHarness();
+    const owner = await newOrganization("Details NGO");
+    appeal = await publishedAppeal(owner);
+  }, 120_000);
+
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  describe("headers on every kind of answer", () => {
+    const asset = () => `/build/${readdirSync(path.resolve("public/build")).find((f) => /^entry\.client-.*\.js$/.test(f))}`;
+    const answers: Array<[string, () => string, RequestInit?]> = [
+      ["a page", () => `/appeals/${appeal.slug}`],
+      ["a page from the page cache", () => `/appeals/${appeal.slug}`],
+      ["a static file", () => "/app.css"],
+      ["a build asset", asset],
+      ["the health check", () => "/healthz"],
+      ["a 404", () => "/no/such/page"],
+      ["a 405", () => "/", { method: "PUT" }],
+      ["a 400 for an undecodable address", () => "/%E0%A4%A"],
+      ["a form refused by its route", () => `/appeals/${appeal.slug}`, { method: "POST", body: "", headers: { "Content-Type": "application/x-www-form-urlencoded" } }],
+    ];
+
+    it.each(answers)("%s: nosniff, Permissions-Policy denying what the app never uses, COOP same-origin", async (_label, url, init) => {
+      const res = await fetch(`${h.url}${url()}`, { redirect: "manual", ...init });
+      await res.arrayBuffer();
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(res.headers.get("cross-origin-opener-policy")).toBe("same-origin");
+      const policy = res.headers.get("permissions-policy") ?? "";
+      for (const feature of ["camera", "microphone", "geolocation", "browsing-topics", "payment", "usb"]) expect(policy).toMatch(new RegExp(`(^|, )${feature}=\\(\\)(,|$)`));
+    });
+  });
+});
