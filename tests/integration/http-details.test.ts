@@ -2,7 +2,7 @@ import { readdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import "../setup/vitest-db";
-import { newOrganization } from "../fixtures/organizers";
+import { newOrganization, sessionCookie } from "../fixtures/organizers";
 import { publishedAppeal, startHarness, type Harness } from "./support/harness";
 
 /**
@@ -13,11 +13,13 @@ import { publishedAppeal, startHarness, type Harness } from "./support/harness";
 describe("HTTP details", () => {
   let h: Harness;
   let appeal: { id: number; slug: string };
+  let cookie: string;
 
   beforeAll(async () => {
     h = await startHarness();
     const owner = await newOrganization("Details NGO");
     appeal = await publishedAppeal(owner);
+    cookie = await sessionCookie(owner.userId);
   }, 120_000);
 
   afterAll(async () => {
@@ -45,6 +47,28 @@ describe("HTTP details", () => {
       expect(res.headers.get("cross-origin-opener-policy")).toBe("same-origin");
       const policy = res.headers.get("permissions-policy") ?? "";
       for (const feature of ["camera", "microphone", "geolocation", "browsing-topics", "payment", "usb"]) expect(policy).toMatch(new RegExp(`(^|, )${feature}=\\(\\)(,|$)`));
+    });
+  });
+
+  describe("caching of public pages", () => {
+    it("the home page and an appeal page: max-age=5, stale-while-revalidate, for anonymous readers", async () => {
+      for (const url of ["/", `/appeals/${appeal.slug}`]) {
+        const res = await fetch(`${h.url}${url}`);
+        await res.arrayBuffer();
+        expect(res.status, url).toBe(200);
+        expect(res.headers.get("cache-control"), url).toMatch(/^public, max-age=5, stale-while-revalidate=\d+$/);
+        expect(res.headers.get("vary"), url).toMatch(/Cookie/);
+      }
+    });
+
+    it("a signed-in organizer's copy of the same pages is private and not stored", async () => {
+      for (const url of ["/", `/appeals/${appeal.slug}`, "/privacy"]) {
+        const res = await fetch(`${h.url}${url}`, { headers: { Cookie: cookie } });
+        const html = await res.text();
+        expect(res.status, url).toBe(200);
+        expect(html, url).toContain('href="/dashboard"');
+        expect(res.headers.get("cache-control"), url).toBe("private, no-store");
+      }
     });
   });
 });
