@@ -71,4 +71,27 @@ describe("HTTP details", () => {
       }
     });
   });
+
+  describe("error pages have a title", () => {
+    const pages: Array<[string, () => string, number, boolean?]> = [
+      ["an unknown appeal", () => "/appeals/no-such-appeal", 404],
+      ["an unknown appeal's thanks page", () => "/appeals/no-such-appeal/thanks", 404],
+      ["an unknown letter code", () => "/verify/ZZZZ-ZZZZ-ZZZZ", 404],
+      ["an unknown address", () => "/no/such/page", 404],
+      ["an unknown appeal in the dashboard", () => "/dashboard/appeals/999999999", 404, true],
+      ["an unknown language", () => "/?lang=xx", 400],
+    ];
+
+    it.each(pages)("%s", async (_label, url, status, signedIn) => {
+      for (const lang of ["en", "ru", "kk"]) {
+        const res = await fetch(`${h.url}${url()}`, { headers: { "Accept-Language": lang, ...(signedIn ? { Cookie: cookie } : {}) } });
+        const html = await res.text();
+        expect(res.status, url()).toBe(status);
+        const title = /<title>([^<]*)<\/title>/.exec(html)?.[1] ?? "";
+        expect(title, `${url()} (${lang})`).toMatch(/\S/);
+        expect(title).not.toMatch(/undefined|null/);
+        if (lang !== "en") expect(title, `${url()} (${lang})`).toMatch(/[\u0400-\u04ff]/);
+      }
+    });
+  });
 });

@@ -14,6 +14,7 @@ import { env } from "~/utils/env.server";
 import { AppError } from "~/utils/errors";
 import { formValues, parseForm } from "~/utils/forms";
 import { publicPageHeaders } from "~/utils/headers";
+import { errorTitleMeta } from "~/utils/meta";
 import { requestLanguage } from "~/utils/lang.server";
 import { Signatories } from "./signatories";
 import { SignForm } from "./sign-form";
@@ -81,8 +82,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   return redirect(`/appeals/${slug}/sent`, 303);
 }
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => {
-  if (!data) return [];
+export const meta: MetaFunction<typeof loader> = ({ data, matches, error }) => {
+  if (!data) return errorTitleMeta(matches, error);
   const { view, pageUrl } = data;
   return [
     { title: view.title },
