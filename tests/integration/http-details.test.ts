@@ -3,7 +3,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import "../setup/vitest-db";
 import { newOrganization, sessionCookie } from "../fixtures/organizers";
-import { publishedAppeal, startHarness, type Harness } from "./support/harness";
+import { addAddressee, createAppeal, publish, saveVersion } from "../../app/services/appeals.server";
+import { publishedAppeal, startHarness, unique, type Harness } from "./support/harness";
 
 /**
  * What tools we did not write look at (curl, crawlers, link previews, Lighthouse): the headers
@@ -14,12 +15,21 @@ describe("HTTP details", () => {
   let h: Harness;
   let appeal: { id: number; slug: string };
   let cookie: string;
+  /** Written in Russian, translated into English and Kazakh. */
+  let trilingual: string;
 
   beforeAll(async () => {
     h = await startHarness();
     const owner = await newOrganization("Details NGO");
     appeal = await publishedAppeal(owner);
     cookie = await sessionCookie(owner.userId);
+    trilingual = unique("tri");
+    const id = await createAppeal(owner.userId, { organizationId: owner.organizationId, slug: trilingual, originalLanguage: "ru", title: "Открытое письмо" });
+    await saveVersion(id, owner.userId, "ru", { title: "Открытое письмо", summary: "Мы просим о чистом воздухе.", body: "Уважаемый министр!" });
+    await saveVersion(id, owner.userId, "en", { title: "An open letter", summary: "We ask for clean air.", body: "Dear Minister," });
+    await saveVersion(id, owner.userId, "kk", { title: "Ашық хат", summary: "Біз таза ауа сұраймыз.", body: "Құрметті министр!" });
+    await addAddressee(id, owner.userId, null, { ru: { name: "Министр", position: "Министр", institution: "Министерство" } });
+    await publish(id, owner.userId, {});
   }, 120_000);
 
   afterAll(async () => {
@@ -92,6 +102,26 @@ describe("HTTP details", () => {
         expect(title).not.toMatch(/undefined|null/);
         if (lang !== "en") expect(title, `${url()} (${lang})`).toMatch(/[\u0400-\u04ff]/);
       }
+    });
+  });
+
+  describe("link previews (Open Graph)", () => {
+    const metas = (html: string, property: string) => [...html.matchAll(/<meta\b[^>]*>/g)].map((m) => m[0]).filter((tag) => tag.includes(`property="${property}"`)).map((tag) => /content="([^"]*)"/.exec(tag)?.[1]);
+
+    it("og:locale is language_TERRITORY, with the appeal's other languages as og:locale:alternate", async () => {
+      const cases: Array<[string, string, string[]]> = [
+        ["kk", "kk_KZ", ["en_US", "ru_RU"]],
+        ["ru", "ru_RU", ["en_US", "kk_KZ"]],
+        ["en", "en_US", ["kk_KZ", "ru_RU"]],
+      ];
+      for (const [lang, locale, alternates] of cases) {
+        const html = await (await fetch(`${h.url}/appeals/${trilingual}?lang=${lang}`)).text();
+        expect(metas(html, "og:locale"), lang).toEqual([locale]);
+        expect(metas(html, "og:locale:alternate").sort(), lang).toEqual(alternates);
+      }
+      const single = await (await fetch(`${h.url}/appeals/${appeal.slug}`)).text();
+      expect(metas(single, "og:locale")).toEqual(["en_US"]);
+      expect(metas(single, "og:locale:alternate")).toEqual([]);
     });
   });
 });

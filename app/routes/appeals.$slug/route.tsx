@@ -4,7 +4,7 @@ import { useActionData, useLoaderData } from "@remix-run/react";
 import { AppealPage } from "~/components/appeal-page";
 import { countryName, countryOptions } from "~/data/countries";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
-import { translator } from "~/i18n";
+import { isContentLang, OG_LOCALES, translator } from "~/i18n";
 import { useT } from "~/i18n/react";
 import { signSchema } from "~/schemas/sign";
 import { formStamp } from "~/services/abuse.server";
@@ -94,7 +94,7 @@ export const meta: MetaFunction<typeof loader> = ({ data, matches, error }) => {
     { property: "og:title", content: view.title },
     { property: "og:description", content: view.summary },
     { property: "og:url", content: pageUrl },
-    { property: "og:locale", content: view.lang },
+    ...[view.lang, ...view.languages.filter((l) => l !== view.lang)].filter(isContentLang).map((l, i) => ({ property: i === 0 ? "og:locale" : "og:locale:alternate", content: OG_LOCALES[l] })),
     { property: "og:site_name", content: view.organization },
     { name: "twitter:card", content: "summary" },
     { name: "twitter:title", content: view.title },
