@@ -124,4 +124,29 @@ describe("HTTP details", () => {
       expect(metas(single, "og:locale:alternate")).toEqual([]);
     });
   });
+
+  describe("robots.txt", () => {
+    /** Whether a crawler may fetch `path` (RFC 9309: the longest matching rule wins, Allow on a tie). */
+    function allowed(robots: string, path: string): boolean {
+      const rules = robots
+        .split("\n")
+        .map((line) => line.replace(/#.*/, "").trim())
+        .map((line) => /^(allow|disallow):\s*(\S*)$/i.exec(line))
+        .filter((m): m is RegExpExecArray => m !== null && m[2] !== "")
+        .map((m) => ({ allow: m[1]?.toLowerCase() === "allow", prefix: m[2] ?? "" }))
+        .filter((r) => path.startsWith(r.prefix))
+        .sort((a, b) => b.prefix.length - a.prefix.length || Number(b.allow) - Number(a.allow));
+      return rules[0]?.allow ?? true;
+    }
+
+    it("allows the public pages and keeps crawlers out of the dashboard, personal links, sign-in, my data and developer tools", async () => {
+      const res = await fetch(`${h.url}/robots.txt`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toMatch(/^text\/plain/);
+      const robots = await res.text();
+      expect(robots).toMatch(/^User-agent: \*$/m);
+      for (const path of ["/", `/appeals/${appeal.slug}`, "/privacy", "/verify", "/api/appeals/x"]) expect(allowed(robots, path), path).toBe(true);
+      for (const path of ["/dashboard", "/dashboard/appeals/1", "/s/confirm/abc", "/s/unsubscribe/abc", "/login", "/login/t/abc", "/my-data", "/dev/mailbox", "/letters/ABC.pdf"]) expect(allowed(robots, path), path).toBe(false);
+    });
+  });
 });
