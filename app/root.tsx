@@ -12,6 +12,7 @@ import { langCookie, requestLanguage } from "./utils/lang.server";
 
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: "/app.css" },
+  { rel: "icon", href: "/favicon.ico", sizes: "16x16 32x32 48x48" },
   { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
 ];
 

@@ -125,6 +125,17 @@ describe("HTTP details", () => {
     });
   });
 
+  it("favicon.ico is served: an icon file with 16, 32 and 48 px images", async () => {
+    const res = await fetch(`${h.url}/favicon.ico`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^image\/(x-icon|vnd\.microsoft\.icon)$/);
+    const ico = Buffer.from(await res.arrayBuffer());
+    expect([ico.readUInt16LE(0), ico.readUInt16LE(2), ico.readUInt16LE(4)]).toEqual([0, 1, 3]);
+    expect([0, 1, 2].map((n) => ico.readUInt8(6 + 16 * n))).toEqual([16, 32, 48]);
+    const html = await (await fetch(`${h.url}/`)).text();
+    expect(html).toMatch(/<link rel="icon" href="\/favicon.ico"/);
+  });
+
   describe("robots.txt", () => {
     /** Whether a crawler may fetch `path` (RFC 9309: the longest matching rule wins, Allow on a tie). */
     function allowed(robots: string, path: string): boolean {
