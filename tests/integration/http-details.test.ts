@@ -108,6 +108,27 @@ describe("HTTP details", () => {
   describe("link previews (Open Graph)", () => {
     const metas = (html: string, property: string) => [...html.matchAll(/<meta\b[^>]*>/g)].map((m) => m[0]).filter((tag) => tag.includes(`property="${property}"`)).map((tag) => /content="([^"]*)"/.exec(tag)?.[1]);
 
+    it("og:image: an absolute URL of a 1200 × 630 PNG that the app serves, with its size and a translated alt", async () => {
+      for (const [lang, alt] of [
+        ["en", /envelope/],
+        ["ru", /конверт/],
+        ["kk", /конверт/],
+      ] as const) {
+        const html = await (await fetch(`${h.url}/appeals/${trilingual}`, { headers: { "Accept-Language": lang } })).text();
+        const [image] = metas(html, "og:image");
+        expect(image, lang).toBe(`${h.url}/og.png`);
+        expect(metas(html, "og:image:width")).toEqual(["1200"]);
+        expect(metas(html, "og:image:height")).toEqual(["630"]);
+        expect(metas(html, "og:image:type")).toEqual(["image/png"]);
+        expect(metas(html, "og:image:alt")[0], lang).toMatch(alt);
+        const res = await fetch(image ?? "");
+        expect(res.status).toBe(200);
+        expect(res.headers.get("content-type")).toBe("image/png");
+        const png = Buffer.from(await res.arrayBuffer());
+        expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([1200, 630]);
+      }
+    });
+
     it("og:locale is language_TERRITORY, with the appeal's other languages as og:locale:alternate", async () => {
       const cases: Array<[string, string, string[]]> = [
         ["kk", "kk_KZ", ["en_US", "ru_RU"]],

@@ -14,7 +14,7 @@ import { env } from "~/utils/env.server";
 import { AppError } from "~/utils/errors";
 import { formValues, parseForm } from "~/utils/forms";
 import { publicPageHeaders } from "~/utils/headers";
-import { errorTitleMeta } from "~/utils/meta";
+import { errorTitleMeta, metaLang } from "~/utils/meta";
 import { requestLanguage } from "~/utils/lang.server";
 import { Signatories } from "./signatories";
 import { SignForm } from "./sign-form";
@@ -49,6 +49,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       countries,
       stamp: formStamp(),
       pageUrl: `${base}?lang=${view.lang}`,
+      // The same image for every appeal for now (public/og.png, scripts/make-images.ts).
+      shareImage: `${env().APP_URL}/og.png`,
       alternates: view.languages.map((l) => ({ lang: l, href: `${base}?lang=${l}` })),
     },
     // Counts are folded every 2 s; a few seconds of caching costs nothing in accuracy.
@@ -84,7 +86,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 
 export const meta: MetaFunction<typeof loader> = ({ data, matches, error }) => {
   if (!data) return errorTitleMeta(matches, error);
-  const { view, pageUrl } = data;
+  const { view, pageUrl, shareImage } = data;
+  const { t } = translator(metaLang(matches));
   return [
     { title: view.title },
     { name: "description", content: view.summary },
@@ -96,7 +99,12 @@ export const meta: MetaFunction<typeof loader> = ({ data, matches, error }) => {
     { property: "og:url", content: pageUrl },
     ...[view.lang, ...view.languages.filter((l) => l !== view.lang)].filter(isContentLang).map((l, i) => ({ property: i === 0 ? "og:locale" : "og:locale:alternate", content: OG_LOCALES[l] })),
     { property: "og:site_name", content: view.organization },
-    { name: "twitter:card", content: "summary" },
+    { property: "og:image", content: shareImage },
+    { property: "og:image:type", content: "image/png" },
+    { property: "og:image:width", content: "1200" },
+    { property: "og:image:height", content: "630" },
+    { property: "og:image:alt", content: t("app.shareImageAlt") },
+    { name: "twitter:card", content: "summary_large_image" },
     { name: "twitter:title", content: view.title },
     { name: "twitter:description", content: view.summary },
   ];
