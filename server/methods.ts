@@ -32,10 +32,16 @@ type Node =
   | { id: string; path?: string; index: true; children?: undefined; route: ManifestRoute }
   | { id: string; path?: string; index?: false; caseSensitive?: boolean; children: Node[]; route: ManifestRoute };
 
+type Matches = ReturnType<typeof matchRoutes<Node>>;
+
 interface Table {
   routes: Node[];
   byId: Map<string, ManifestRoute>;
+  /** matchRoutes ranks every route on each call (~0.1 ms): its answers, by path, kept. */
+  matched: Map<string, Matches>;
 }
+
+const MATCHES_KEPT = 5000;
 
 /** Remix's route tree (as @remix-run/server-runtime builds it from the manifest), for matching. */
 function tableOf(build: ServerBuild): Table {
@@ -44,7 +50,7 @@ function tableOf(build: ServerBuild): Table {
     all
       .filter((r) => (r.parentId ?? "") === (parentId ?? ""))
       .map((r) => (r.index ? { id: r.id, path: r.path, index: true as const, route: r } : { id: r.id, path: r.path, caseSensitive: r.caseSensitive, children: children(r.id), route: r }));
-  return { routes: children(undefined), byId: new Map(all.map((r) => [r.id, r])) };
+  return { routes: children(undefined), byId: new Map(all.map((r) => [r.id, r])), matched: new Map() };
 }
 
 const tables = new WeakMap<ServerBuild, Table>();
@@ -61,8 +67,13 @@ const readable = (route: ManifestRoute) => Boolean(route.module.loader || route.
 
 /** The methods a Remix route answers at this URL, or null when no route matches. */
 export function remixMethods(build: ServerBuild, url: URL): { methods: Method[]; target: ManifestRoute } | null {
-  const { routes, byId } = table(build);
-  const matches = matchRoutes(routes, url.pathname);
+  const { routes, byId, matched } = table(build);
+  let matches = matched.get(url.pathname);
+  if (matches === undefined) {
+    matches = matchRoutes(routes, url.pathname);
+    if (matched.size >= MATCHES_KEPT) matched.clear();
+    matched.set(url.pathname, matches);
+  }
   const leaf = matches?.[matches.length - 1]?.route;
   if (!matches || !leaf) return null;
   let reader = leaf.route;
