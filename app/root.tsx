@@ -12,6 +12,7 @@ import { langCookie, requestLanguage } from "./utils/lang.server";
 
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: "/app.css" },
+  { rel: "icon", href: "/favicon.ico", sizes: "16x16 32x32 48x48" },
   { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
 ];
 
@@ -34,6 +35,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const headers = new Headers({ Vary: "Cookie, Accept-Language" });
   if (negotiated.remember) headers.append("Set-Cookie", langCookie(negotiated.remember));
   const user = await currentUser(request);
+  // A signed-in organizer's pages are theirs: never kept by a shared cache (utils/headers.ts keeps this).
+  if (user) headers.set("Cache-Control", "private, no-store");
   return json({ lang: negotiated.lang, signedIn: Boolean(user) }, { headers });
 }
 

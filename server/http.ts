@@ -12,10 +12,33 @@ import { isDatabaseUnavailable } from "../app/utils/errors.js";
 import { bodyLimit, clientErrorStatus } from "./body-limit.js";
 import { csrfGuard } from "./csrf.js";
 import { fastPaths } from "./fast-paths.js";
+import { methodGuard } from "./methods.js";
 import { pageCache } from "./page-cache.js";
 import { plainErrorPage, plainLang, sendUnavailable } from "./plain-error-page.js";
 import { remixMiddleware, remixServe } from "./remix-handler.js";
 import { TOKEN_PATH, tokenGuard } from "./token-guard.js";
+
+/** Browser features the app never uses, refused for the page and anything it embeds. */
+export const PERMISSIONS_POLICY = [
+  "accelerometer",
+  "browsing-topics",
+  "camera",
+  "display-capture",
+  "geolocation",
+  "gyroscope",
+  "hid",
+  "idle-detection",
+  "magnetometer",
+  "microphone",
+  "midi",
+  "payment",
+  "screen-wake-lock",
+  "serial",
+  "usb",
+  "xr-spatial-tracking",
+]
+  .map((feature) => `${feature}=()`)
+  .join(", ");
 
 export interface HttpOptions {
   build: ServerBuild | (() => Promise<ServerBuild>);
@@ -51,33 +74,7 @@ export function createHttpApp(options: HttpOptions) {
     app.use(morgan(":method :safe-url :status :res[content-length] - :response-time ms"));
   }
 
-  // A URL that cannot be decoded never reaches the router (it would be a 500 there), nor one
-  // whose decoded path the router would read as another host: "//\t../x" makes React Router's
-  // `new URL(path, base)` throw. No route of ours has a backslash or a control character.
-  app.use((req, res, next) => {
-    let decoded: string;
-    try {
-      decoded = decodeURIComponent(req.path);
-    } catch {
-      res.status(400).type("html").send(plainErrorPage(plainLang(req), 400));
-      return;
-    }
-    if (/[\u0000-\u001f\u007f\\]/.test(decoded) || !URL.canParse(decoded, "http://localhost")) {
-      res.status(400).type("html").send(plainErrorPage(plainLang(req), 400));
-      return;
-    }
-    next();
-  });
-
-  app.get("/healthz", async (_req, res) => {
-    const up = await checkDatabase();
-    res.status(up ? 200 : 503).set("Cache-Control", "no-store").json({ ok: up, db: up ? "up" : "down" });
-  });
-
-  // Fingerprinted build assets are immutable; everything else in public/ for an hour.
-  app.use("/build", express.static(path.resolve("public/build"), { immutable: true, maxAge: "1y" }));
-  app.use(express.static(path.resolve("public"), { maxAge: "1h" }));
-
+  // Security headers on every answer: pages, static files, /healthz, refusals (before all of them).
   app.use((req, res, next) => {
     const nonce = crypto.randomBytes(16).toString("base64");
     res.locals.cspNonce = nonce;
@@ -97,12 +94,46 @@ export function createHttpApp(options: HttpOptions) {
       ].join("; "),
     );
     res.setHeader("X-Content-Type-Options", "nosniff");
+    // The app uses none of these; nothing embedded in a page may ask for them either.
+    res.setHeader("Permissions-Policy", PERMISSIONS_POLICY);
+    // Another site that opens a page of ours in a window gets no handle on it (and we none on it).
+    res.setHeader("Cross-Origin-Opener-Policy", "same-origin");
     // A page whose address holds a token sends no Referer at all (its links and its form).
     res.setHeader("Referrer-Policy", TOKEN_PATH.test(req.path) ? "no-referrer" : "same-origin");
     // Browsers take this only over HTTPS, which production is behind.
     if (options.isProduction) res.setHeader("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
     next();
   });
+
+  // A URL that cannot be decoded never reaches the router (it would be a 500 there), nor one
+  // whose decoded path the router would read as another host: "//\t../x" makes React Router's
+  // `new URL(path, base)` throw. No route of ours has a backslash or a control character.
+  app.use((req, res, next) => {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(req.path);
+    } catch {
+      res.status(400).type("html").send(plainErrorPage(plainLang(req), 400));
+      return;
+    }
+    if (/[\u0000-\u001f\u007f\\]/.test(decoded) || !URL.canParse(decoded, "http://localhost")) {
+      res.status(400).type("html").send(plainErrorPage(plainLang(req), 400));
+      return;
+    }
+    next();
+  });
+
+  // Each address answers only the methods it has (server/methods.ts): OPTIONS, 405 with Allow.
+  app.use(methodGuard({ build: options.build }));
+
+  app.get("/healthz", async (_req, res) => {
+    const up = await checkDatabase();
+    res.status(up ? 200 : 503).set("Cache-Control", "no-store").json({ ok: up, db: up ? "up" : "down" });
+  });
+
+  // Fingerprinted build assets are immutable; everything else in public/ for an hour.
+  app.use("/build", express.static(path.resolve("public/build"), { immutable: true, maxAge: "1y" }));
+  app.use(express.static(path.resolve("public"), { maxAge: "1h" }));
 
   // Every state-changing request: from this site only (server/csrf.ts), within its size limit.
   app.use(csrfGuard({ appUrl: options.appUrl ?? env().APP_URL }));

@@ -6,10 +6,11 @@ import { negotiateLanguage } from "../app/i18n/negotiate.js";
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** What a page answered outside Remix is about: its status, or "csrf" for a cross-site form (a 403). */
-export type PlainError = 400 | 413 | 415 | 429 | 500 | 503 | "csrf";
+export type PlainError = 400 | 405 | 413 | 415 | 429 | 500 | 503 | "csrf";
 
 const KEYS: Record<PlainError, [MessageKey, MessageKey]> = {
   400: ["error.400.title", "error.400.text"],
+  405: ["error.405.title", "error.405.text"],
   413: ["error.413.title", "error.413.text"],
   415: ["error.415.title", "error.415.text"],
   429: ["error.429.title", "error.429.text"],

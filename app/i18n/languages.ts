@@ -30,3 +30,21 @@ export const NATIVE_NAMES: Record<ContentLang, string> = {
   uz: "Oʻzbekcha",
   tg: "Тоҷикӣ",
 };
+
+/**
+ * Each language as a `language_TERRITORY` locale, the form Open Graph's og:locale takes
+ * (link previews ignore a bare "ru"). The territory is where the language is chiefly read.
+ */
+export const OG_LOCALES: Record<ContentLang, string> = {
+  en: "en_US",
+  ru: "ru_RU",
+  kk: "kk_KZ",
+  uk: "uk_UA",
+  pl: "pl_PL",
+  de: "de_DE",
+  fr: "fr_FR",
+  es: "es_ES",
+  ky: "ky_KG",
+  uz: "uz_UZ",
+  tg: "tg_TJ",
+};

@@ -1,17 +1,14 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { apiAppeal } from "~/services/public-appeal.server";
+import { READ_ONLY_CORS } from "~/utils/cors";
 
-const CORS = { "Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, OPTIONS", "Access-Control-Allow-Headers": "Content-Type" };
+/** Read only: GET and HEAD here; OPTIONS and every other method are answered by server/methods.ts. */
+export const handle = { cors: READ_ONLY_CORS };
 
 /** Read-only JSON for embeds and integrations; CORS is open for reading. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  if (request.method === "OPTIONS") return new Response(null, { status: 204, headers: CORS });
+export async function loader({ params }: LoaderFunctionArgs) {
   const body = await apiAppeal(params.slug ?? "");
-  if (!body) return json({ error: "not_found" }, { status: 404, headers: CORS });
-  return json(body, { headers: { ...CORS, "Cache-Control": "public, max-age=5, stale-while-revalidate=30" } });
-}
-
-export async function action() {
-  return new Response(null, { status: 204, headers: CORS });
+  if (!body) return json({ error: "not_found" }, { status: 404, headers: READ_ONLY_CORS });
+  return json(body, { headers: { ...READ_ONLY_CORS, "Cache-Control": "public, max-age=5, stale-while-revalidate=30" } });
 }

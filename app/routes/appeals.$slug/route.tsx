@@ -4,7 +4,7 @@ import { useActionData, useLoaderData } from "@remix-run/react";
 import { AppealPage } from "~/components/appeal-page";
 import { countryName, countryOptions } from "~/data/countries";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
-import { translator } from "~/i18n";
+import { isContentLang, OG_LOCALES, translator } from "~/i18n";
 import { useT } from "~/i18n/react";
 import { signSchema } from "~/schemas/sign";
 import { formStamp } from "~/services/abuse.server";
@@ -14,6 +14,7 @@ import { env } from "~/utils/env.server";
 import { AppError } from "~/utils/errors";
 import { formValues, parseForm } from "~/utils/forms";
 import { publicPageHeaders } from "~/utils/headers";
+import { errorTitleMeta, metaLang } from "~/utils/meta";
 import { requestLanguage } from "~/utils/lang.server";
 import { Signatories } from "./signatories";
 import { SignForm } from "./sign-form";
@@ -48,6 +49,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       countries,
       stamp: formStamp(),
       pageUrl: `${base}?lang=${view.lang}`,
+      // The same image for every appeal for now (public/og.png, scripts/make-images.ts).
+      shareImage: `${env().APP_URL}/og.png`,
       alternates: view.languages.map((l) => ({ lang: l, href: `${base}?lang=${l}` })),
     },
     // Counts are folded every 2 s; a few seconds of caching costs nothing in accuracy.
@@ -81,9 +84,10 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   return redirect(`/appeals/${slug}/sent`, 303);
 }
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => {
-  if (!data) return [];
-  const { view, pageUrl } = data;
+export const meta: MetaFunction<typeof loader> = ({ data, matches, error }) => {
+  if (!data) return errorTitleMeta(matches, error);
+  const { view, pageUrl, shareImage } = data;
+  const { t } = translator(metaLang(matches));
   return [
     { title: view.title },
     { name: "description", content: view.summary },
@@ -93,9 +97,14 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => {
     { property: "og:title", content: view.title },
     { property: "og:description", content: view.summary },
     { property: "og:url", content: pageUrl },
-    { property: "og:locale", content: view.lang },
+    ...[view.lang, ...view.languages.filter((l) => l !== view.lang)].filter(isContentLang).map((l, i) => ({ property: i === 0 ? "og:locale" : "og:locale:alternate", content: OG_LOCALES[l] })),
     { property: "og:site_name", content: view.organization },
-    { name: "twitter:card", content: "summary" },
+    { property: "og:image", content: shareImage },
+    { property: "og:image:type", content: "image/png" },
+    { property: "og:image:width", content: "1200" },
+    { property: "og:image:height", content: "630" },
+    { property: "og:image:alt", content: t("app.shareImageAlt") },
+    { name: "twitter:card", content: "summary_large_image" },
     { name: "twitter:title", content: view.title },
     { name: "twitter:description", content: view.summary },
   ];

@@ -1,0 +1,184 @@
+import { readdirSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import "../setup/vitest-db";
+import { newOrganization, sessionCookie } from "../fixtures/organizers";
+import { addAddressee, createAppeal, publish, saveVersion } from "../../app/services/appeals.server";
+import { publishedAppeal, startHarness, unique, type Harness } from "./support/harness";
+
+/**
+ * What tools we did not write look at (curl, crawlers, link previews, Lighthouse): the headers
+ * on every kind of answer, robots.txt and favicon.ico, caching of public pages, the link
+ * preview tags, and a <title> on every error page — against the built app as `npm start` runs it.
+ */
+describe("HTTP details", () => {
+  let h: Harness;
+  let appeal: { id: number; slug: string };
+  let cookie: string;
+  /** Written in Russian, translated into English and Kazakh. */
+  let trilingual: string;
+
+  beforeAll(async () => {
+    h = await startHarness();
+    const owner = await newOrganization("Details NGO");
+    appeal = await publishedAppeal(owner);
+    cookie = await sessionCookie(owner.userId);
+    trilingual = unique("tri");
+    const id = await createAppeal(owner.userId, { organizationId: owner.organizationId, slug: trilingual, originalLanguage: "ru", title: "Открытое письмо" });
+    await saveVersion(id, owner.userId, "ru", { title: "Открытое письмо", summary: "Мы просим о чистом воздухе.", body: "Уважаемый министр!" });
+    await saveVersion(id, owner.userId, "en", { title: "An open letter", summary: "We ask for clean air.", body: "Dear Minister," });
+    await saveVersion(id, owner.userId, "kk", { title: "Ашық хат", summary: "Біз таза ауа сұраймыз.", body: "Құрметті министр!" });
+    await addAddressee(id, owner.userId, null, { ru: { name: "Министр", position: "Министр", institution: "Министерство" } });
+    await publish(id, owner.userId, {});
+  }, 120_000);
+
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  describe("headers on every kind of answer", () => {
+    const asset = () => `/build/${readdirSync(path.resolve("public/build")).find((f) => /^entry\.client-.*\.js$/.test(f))}`;
+    const answers: Array<[string, () => string, RequestInit?]> = [
+      ["a page", () => `/appeals/${appeal.slug}`],
+      ["a page from the page cache", () => `/appeals/${appeal.slug}`],
+      ["a static file", () => "/app.css"],
+      ["a build asset", asset],
+      ["the health check", () => "/healthz"],
+      ["a 404", () => "/no/such/page"],
+      ["a 405", () => "/", { method: "PUT" }],
+      ["a 400 for an undecodable address", () => "/%E0%A4%A"],
+      ["a form refused by its route", () => `/appeals/${appeal.slug}`, { method: "POST", body: "", headers: { "Content-Type": "application/x-www-form-urlencoded" } }],
+    ];
+
+    it.each(answers)("%s: nosniff, Permissions-Policy denying what the app never uses, COOP same-origin", async (_label, url, init) => {
+      const res = await fetch(`${h.url}${url()}`, { redirect: "manual", ...init });
+      await res.arrayBuffer();
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(res.headers.get("cross-origin-opener-policy")).toBe("same-origin");
+      const policy = res.headers.get("permissions-policy") ?? "";
+      for (const feature of ["camera", "microphone", "geolocation", "browsing-topics", "payment", "usb"]) expect(policy).toMatch(new RegExp(`(^|, )${feature}=\\(\\)(,|$)`));
+    });
+  });
+
+  describe("caching of public pages", () => {
+    it("the home page and an appeal page: max-age=5, stale-while-revalidate, for anonymous readers", async () => {
+      for (const url of ["/", `/appeals/${appeal.slug}`]) {
+        const res = await fetch(`${h.url}${url}`);
+        await res.arrayBuffer();
+        expect(res.status, url).toBe(200);
+        expect(res.headers.get("cache-control"), url).toMatch(/^public, max-age=5, stale-while-revalidate=\d+$/);
+        expect(res.headers.get("vary"), url).toMatch(/Cookie/);
+      }
+    });
+
+    it("a signed-in organizer's copy of the same pages is private and not stored", async () => {
+      for (const url of ["/", `/appeals/${appeal.slug}`, "/privacy"]) {
+        const res = await fetch(`${h.url}${url}`, { headers: { Cookie: cookie } });
+        const html = await res.text();
+        expect(res.status, url).toBe(200);
+        expect(html, url).toContain('href="/dashboard"');
+        expect(res.headers.get("cache-control"), url).toBe("private, no-store");
+      }
+    });
+  });
+
+  describe("error pages have a title", () => {
+    const pages: Array<[string, () => string, number, boolean?]> = [
+      ["an unknown appeal", () => "/appeals/no-such-appeal", 404],
+      ["an unknown appeal's thanks page", () => "/appeals/no-such-appeal/thanks", 404],
+      ["an unknown letter code", () => "/verify/ZZZZ-ZZZZ-ZZZZ", 404],
+      ["an unknown address", () => "/no/such/page", 404],
+      ["an unknown appeal in the dashboard", () => "/dashboard/appeals/999999999", 404, true],
+      ["an unknown language", () => "/?lang=xx", 400],
+    ];
+
+    it.each(pages)("%s", async (_label, url, status, signedIn) => {
+      for (const lang of ["en", "ru", "kk"]) {
+        const res = await fetch(`${h.url}${url()}`, { headers: { "Accept-Language": lang, ...(signedIn ? { Cookie: cookie } : {}) } });
+        const html = await res.text();
+        expect(res.status, url()).toBe(status);
+        const title = /<title>([^<]*)<\/title>/.exec(html)?.[1] ?? "";
+        expect(title, `${url()} (${lang})`).toMatch(/\S/);
+        expect(title).not.toMatch(/undefined|null/);
+        if (lang !== "en") expect(title, `${url()} (${lang})`).toMatch(/[\u0400-\u04ff]/);
+      }
+    });
+  });
+
+  describe("link previews (Open Graph)", () => {
+    const metas = (html: string, property: string) => [...html.matchAll(/<meta\b[^>]*>/g)].map((m) => m[0]).filter((tag) => tag.includes(`property="${property}"`)).map((tag) => /content="([^"]*)"/.exec(tag)?.[1]);
+
+    it("og:image: an absolute URL of a 1200 × 630 PNG that the app serves, with its size and a translated alt", async () => {
+      for (const [lang, alt] of [
+        ["en", /envelope/],
+        ["ru", /конверт/],
+        ["kk", /конверт/],
+      ] as const) {
+        const html = await (await fetch(`${h.url}/appeals/${trilingual}`, { headers: { "Accept-Language": lang } })).text();
+        const [image] = metas(html, "og:image");
+        expect(image, lang).toBe(`${h.url}/og.png`);
+        expect(metas(html, "og:image:width")).toEqual(["1200"]);
+        expect(metas(html, "og:image:height")).toEqual(["630"]);
+        expect(metas(html, "og:image:type")).toEqual(["image/png"]);
+        expect(metas(html, "og:image:alt")[0], lang).toMatch(alt);
+        const res = await fetch(image ?? "");
+        expect(res.status).toBe(200);
+        expect(res.headers.get("content-type")).toBe("image/png");
+        const png = Buffer.from(await res.arrayBuffer());
+        expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([1200, 630]);
+      }
+    });
+
+    it("og:locale is language_TERRITORY, with the appeal's other languages as og:locale:alternate", async () => {
+      const cases: Array<[string, string, string[]]> = [
+        ["kk", "kk_KZ", ["en_US", "ru_RU"]],
+        ["ru", "ru_RU", ["en_US", "kk_KZ"]],
+        ["en", "en_US", ["kk_KZ", "ru_RU"]],
+      ];
+      for (const [lang, locale, alternates] of cases) {
+        const html = await (await fetch(`${h.url}/appeals/${trilingual}?lang=${lang}`)).text();
+        expect(metas(html, "og:locale"), lang).toEqual([locale]);
+        expect(metas(html, "og:locale:alternate").sort(), lang).toEqual(alternates);
+      }
+      const single = await (await fetch(`${h.url}/appeals/${appeal.slug}`)).text();
+      expect(metas(single, "og:locale")).toEqual(["en_US"]);
+      expect(metas(single, "og:locale:alternate")).toEqual([]);
+    });
+  });
+
+  it("favicon.ico is served: an icon file with 16, 32 and 48 px images", async () => {
+    const res = await fetch(`${h.url}/favicon.ico`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^image\/(x-icon|vnd\.microsoft\.icon)$/);
+    const ico = Buffer.from(await res.arrayBuffer());
+    expect([ico.readUInt16LE(0), ico.readUInt16LE(2), ico.readUInt16LE(4)]).toEqual([0, 1, 3]);
+    expect([0, 1, 2].map((n) => ico.readUInt8(6 + 16 * n))).toEqual([16, 32, 48]);
+    const html = await (await fetch(`${h.url}/`)).text();
+    expect(html).toMatch(/<link rel="icon" href="\/favicon.ico"/);
+  });
+
+  describe("robots.txt", () => {
+    /** Whether a crawler may fetch `path` (RFC 9309: the longest matching rule wins, Allow on a tie). */
+    function allowed(robots: string, path: string): boolean {
+      const rules = robots
+        .split("\n")
+        .map((line) => line.replace(/#.*/, "").trim())
+        .map((line) => /^(allow|disallow):\s*(\S*)$/i.exec(line))
+        .filter((m): m is RegExpExecArray => m !== null && m[2] !== "")
+        .map((m) => ({ allow: m[1]?.toLowerCase() === "allow", prefix: m[2] ?? "" }))
+        .filter((r) => path.startsWith(r.prefix))
+        .sort((a, b) => b.prefix.length - a.prefix.length || Number(b.allow) - Number(a.allow));
+      return rules[0]?.allow ?? true;
+    }
+
+    it("allows the public pages and keeps crawlers out of the dashboard, personal links, sign-in, my data and developer tools", async () => {
+      const res = await fetch(`${h.url}/robots.txt`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toMatch(/^text\/plain/);
+      const robots = await res.text();
+      expect(robots).toMatch(/^User-agent: \*$/m);
+      for (const path of ["/", `/appeals/${appeal.slug}`, "/privacy", "/verify", "/api/appeals/x"]) expect(allowed(robots, path), path).toBe(true);
+      for (const path of ["/dashboard", "/dashboard/appeals/1", "/s/confirm/abc", "/s/unsubscribe/abc", "/login", "/login/t/abc", "/my-data", "/dev/mailbox", "/letters/ABC.pdf"]) expect(allowed(robots, path), path).toBe(false);
+    });
+  });
+});
