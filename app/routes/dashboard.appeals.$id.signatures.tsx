@@ -1,20 +1,17 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
-import { z } from "zod";
 import { BarChart, HBarChart } from "~/components/charts";
 import { Field, FormError, errorText } from "~/components/form";
 import { countryName } from "~/data/countries";
 import type { MessageKey } from "~/i18n";
 import { useT } from "~/i18n/react";
-import { requiredText } from "~/schemas/common";
+import { removeSignatureSchema } from "~/schemas/signatures";
 import { campaignStats, removeSignature, setHidden } from "~/services/campaign.server";
 import { requireUser } from "~/services/session.server";
 import { actionError, loaderError, reply } from "~/utils/action-errors.server";
 import { requestLanguage } from "~/utils/lang.server";
 import { formValues, idOf, parseForm } from "~/utils/forms";
-
-const removeSchema = z.object({ signatureId: z.coerce.number().int().positive(), reason: requiredText(500) });
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
@@ -53,7 +50,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
       return reply({});
     }
     if (intent === "remove") {
-      const form = parseForm(removeSchema, formData);
+      const form = parseForm(removeSignatureSchema, formData);
       if (!form.ok) return reply({ errors: form.errors, values: form.values }, 400);
       await removeSignature(id, user.id, form.data.signatureId, form.data.reason);
       return reply({ notice: "removed" });
