@@ -3,6 +3,7 @@ import { json } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { BarChart, HBarChart } from "~/components/charts";
 import { Field, FormError, errorText } from "~/components/form";
+import { ScrollTable } from "~/components/scroll-table";
 import { countryName } from "~/data/countries";
 import type { MessageKey } from "~/i18n";
 import { useT } from "~/i18n/react";
@@ -98,12 +99,12 @@ export default function Signatures() {
             <section aria-labelledby="countries-h">
               <h2 id="countries-h">{t("camp.countries")}</h2>
               <HBarChart title={t("camp.countries")} rows={countryRows} />
-              <PlaceTable rows={countryRows} />
+              <PlaceTable rows={countryRows} labelledBy="countries-h" />
             </section>
             <section aria-labelledby="cities-h">
               <h2 id="cities-h">{t("camp.cities")}</h2>
               <HBarChart title={t("camp.cities")} rows={cityRows} />
-              <PlaceTable rows={cityRows} />
+              <PlaceTable rows={cityRows} labelledBy="cities-h" />
             </section>
           </div>
         </>
@@ -119,7 +120,7 @@ export default function Signatures() {
       </section>
       <section aria-labelledby="recent-h">
         <h2 id="recent-h">{t("camp.recent")}</h2>
-        <table>
+        <ScrollTable labelledBy="recent-h" wide>
           <thead>
             <tr>
               <th scope="col">{t("camp.name")}</th>
@@ -155,16 +156,16 @@ export default function Signatures() {
               </tr>
             ))}
           </tbody>
-        </table>
+        </ScrollTable>
       </section>
     </>
   );
 }
 
-function PlaceTable({ rows }: { rows: Array<{ label: string; n: number }> }) {
+function PlaceTable({ rows, labelledBy }: { rows: Array<{ label: string; n: number }>; labelledBy: string }) {
   const { t, number } = useT();
   return (
-    <table className="compact">
+    <ScrollTable labelledBy={labelledBy} className="compact">
       <thead>
         <tr>
           <th scope="col">{t("camp.place")}</th>
@@ -179,6 +180,6 @@ function PlaceTable({ rows }: { rows: Array<{ label: string; n: number }> }) {
           </tr>
         ))}
       </tbody>
-    </table>
+    </ScrollTable>
   );
 }
