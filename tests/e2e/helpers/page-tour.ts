@@ -213,6 +213,7 @@ export async function buildTour(browser: Browser): Promise<Tour> {
       { name: "dashboard: updates", url: `${base}/updates` },
       { name: "dashboard: preview", url: `${base}/preview` },
       { name: "dashboard: organization", url: `/dashboard/orgs/${orgId}` },
+      { name: "dashboard: unknown appeal", url: "/dashboard/appeals/999999999" },
     ];
     return { appeal, publicPages, dashboardPages, signedIn, cleanup };
   } catch (error) {
