@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { Field, FormError, errorText } from "~/components/form";
+import { ScrollTable } from "~/components/scroll-table";
 import { CONTENT_LANGUAGES, NATIVE_NAMES } from "~/i18n";
 import { useT } from "~/i18n/react";
 import { newAppealSchema } from "~/schemas/appeal";
@@ -53,11 +54,11 @@ export default function Dashboard() {
           ))}
         </ul>
       )}
-      <h2>{t("dash.appeals")}</h2>
+      <h2 id="appeals-h">{t("dash.appeals")}</h2>
       {appeals.length === 0 ? (
         <p>{t("dash.noAppeals")}</p>
       ) : (
-        <table>
+        <ScrollTable labelledBy="appeals-h">
           <thead>
             <tr>
               <th scope="col">{t("dash.titleField")}</th>
@@ -78,7 +79,7 @@ export default function Dashboard() {
               </tr>
             ))}
           </tbody>
-        </table>
+        </ScrollTable>
       )}
       {organizations.length ? (
         <section aria-labelledby="new-h">

@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { json } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { FormError, errorText } from "~/components/form";
+import { ScrollTable } from "~/components/scroll-table";
 import { isContentLang, languageName, type MessageKey } from "~/i18n";
 import { useT } from "~/i18n/react";
 import { deliverLetter, lettersPage, requestLetters } from "~/services/letters.server";
@@ -62,7 +63,7 @@ export default function Letters() {
   const latestBatch = ready.filter((l) => Math.abs(new Date(l.created_at).getTime() - new Date(ready[0]?.created_at ?? 0).getTime()) < 2000);
   return (
     <>
-      <h2>{t("letters.title")}</h2>
+      <h2 id="letters-h">{t("letters.title")}</h2>
       <p className="hint">{t("letters.intro")}</p>
       {data?.errors._form ? <FormError>{errorText(t, data.errors._form)}</FormError> : null}
       {data?.notice ? <p className="notice" role="status">{t("letters.delivered", { count: data.notice })}</p> : null}
@@ -88,7 +89,7 @@ export default function Letters() {
       {letters.length === 0 ? (
         <p>{t("letters.none")}</p>
       ) : (
-        <table>
+        <ScrollTable labelledBy="letters-h" wide>
           <thead>
             <tr>
               <th scope="col">{t("letters.code")}</th>
@@ -129,7 +130,7 @@ export default function Letters() {
               </tr>
             ))}
           </tbody>
-        </table>
+        </ScrollTable>
       )}
       {latestBatch.length > 1 ? (
         <p>
@@ -139,7 +140,7 @@ export default function Letters() {
       {deliveries.length ? (
         <section aria-labelledby="deliveries-h">
           <h3 id="deliveries-h">{t("letters.deliveries")}</h3>
-          <table>
+          <ScrollTable labelledBy="deliveries-h" wide>
             <thead>
               <tr>
                 <th scope="col">{t("letters.addressee")}</th>
@@ -160,7 +161,7 @@ export default function Letters() {
                 </tr>
               ))}
             </tbody>
-          </table>
+          </ScrollTable>
         </section>
       ) : null}
     </>

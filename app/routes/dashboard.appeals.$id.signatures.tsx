@@ -1,20 +1,18 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
-import { z } from "zod";
 import { BarChart, HBarChart } from "~/components/charts";
 import { Field, FormError, errorText } from "~/components/form";
+import { ScrollTable } from "~/components/scroll-table";
 import { countryName } from "~/data/countries";
 import type { MessageKey } from "~/i18n";
 import { useT } from "~/i18n/react";
-import { requiredText } from "~/schemas/common";
+import { removeSignatureSchema } from "~/schemas/signatures";
 import { campaignStats, removeSignature, setHidden } from "~/services/campaign.server";
 import { requireUser } from "~/services/session.server";
 import { actionError, loaderError, reply } from "~/utils/action-errors.server";
 import { requestLanguage } from "~/utils/lang.server";
 import { formValues, idOf, parseForm } from "~/utils/forms";
-
-const removeSchema = z.object({ signatureId: z.coerce.number().int().positive(), reason: requiredText(500) });
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
@@ -53,7 +51,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
       return reply({});
     }
     if (intent === "remove") {
-      const form = parseForm(removeSchema, formData);
+      const form = parseForm(removeSignatureSchema, formData);
       if (!form.ok) return reply({ errors: form.errors, values: form.values }, 400);
       await removeSignature(id, user.id, form.data.signatureId, form.data.reason);
       return reply({ notice: "removed" });
@@ -101,12 +99,12 @@ export default function Signatures() {
             <section aria-labelledby="countries-h">
               <h2 id="countries-h">{t("camp.countries")}</h2>
               <HBarChart title={t("camp.countries")} rows={countryRows} />
-              <PlaceTable rows={countryRows} />
+              <PlaceTable rows={countryRows} labelledBy="countries-h" />
             </section>
             <section aria-labelledby="cities-h">
               <h2 id="cities-h">{t("camp.cities")}</h2>
               <HBarChart title={t("camp.cities")} rows={cityRows} />
-              <PlaceTable rows={cityRows} />
+              <PlaceTable rows={cityRows} labelledBy="cities-h" />
             </section>
           </div>
         </>
@@ -122,7 +120,7 @@ export default function Signatures() {
       </section>
       <section aria-labelledby="recent-h">
         <h2 id="recent-h">{t("camp.recent")}</h2>
-        <table>
+        <ScrollTable labelledBy="recent-h" wide>
           <thead>
             <tr>
               <th scope="col">{t("camp.name")}</th>
@@ -158,16 +156,16 @@ export default function Signatures() {
               </tr>
             ))}
           </tbody>
-        </table>
+        </ScrollTable>
       </section>
     </>
   );
 }
 
-function PlaceTable({ rows }: { rows: Array<{ label: string; n: number }> }) {
+function PlaceTable({ rows, labelledBy }: { rows: Array<{ label: string; n: number }>; labelledBy: string }) {
   const { t, number } = useT();
   return (
-    <table className="compact">
+    <ScrollTable labelledBy={labelledBy} className="compact">
       <thead>
         <tr>
           <th scope="col">{t("camp.place")}</th>
@@ -182,6 +180,6 @@ function PlaceTable({ rows }: { rows: Array<{ label: string; n: number }> }) {
           </tr>
         ))}
       </tbody>
-    </table>
+    </ScrollTable>
   );
 }

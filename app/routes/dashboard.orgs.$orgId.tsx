@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { json } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { Field, FormError, errorText } from "~/components/form";
+import { ScrollTable } from "~/components/scroll-table";
 import { useT } from "~/i18n/react";
 import { inviteSchema } from "~/schemas/appeal";
 import { inviteMember, organizationPage, removeMember } from "~/services/organizations.server";
@@ -48,8 +49,8 @@ export default function Organization() {
   return (
     <>
       <h1>{organization.name}</h1>
-      <h2>{t("dash.members")}</h2>
-      <table>
+      <h2 id="members-h">{t("dash.members")}</h2>
+      <ScrollTable labelledBy="members-h">
         <tbody>
           {members.map((m) => (
             <tr key={m.id}>
@@ -69,7 +70,7 @@ export default function Organization() {
             </tr>
           ))}
         </tbody>
-      </table>
+      </ScrollTable>
       {role === "owner" ? (
         <section aria-labelledby="invite-h">
           <h2 id="invite-h">{t("dash.invite")}</h2>

@@ -1,10 +1,9 @@
 import type { ActionFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, useActionData } from "@remix-run/react";
-import { z } from "zod";
 import { Field, FormError } from "~/components/form";
 import { useT } from "~/i18n/react";
-import { email } from "~/schemas/common";
+import { myDataSchema } from "~/schemas/auth";
 import { requestMyData } from "~/services/my-data.server";
 import { parseForm } from "~/utils/forms";
 import { requestLanguage } from "~/utils/lang.server";
@@ -12,10 +11,8 @@ import { titleMeta } from "~/utils/meta";
 
 export const meta: MetaFunction = ({ matches }) => titleMeta(matches, "mydata.title");
 
-const schema = z.object({ email });
-
 export async function action({ request }: ActionFunctionArgs) {
-  const form = parseForm(schema, await request.formData());
+  const form = parseForm(myDataSchema, await request.formData());
   if (!form.ok) return json({ sent: false, errors: form.errors, values: form.values }, { status: 400 });
   await requestMyData(form.data.email, requestLanguage(request).lang);
   return json({ sent: true, errors: {}, values: {} });

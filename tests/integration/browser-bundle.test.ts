@@ -1,0 +1,109 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { buildIfNeeded } from "../../server/build-if-needed.js";
+
+/**
+ * What a visitor's browser downloads. Reads the production build (`remix build`, which
+ * `npm test` runs first; built here when missing or stale) and follows every JavaScript file a
+ * public page loads: the client entry, the root route, the page's route and their static
+ * imports. Public pages carry no zod (455 KB raw, and its `new Function` probe breaks the CSP)
+ * and stay under a budget.
+ *
+ * Budget, from measurement (production build, raw bytes): the appeal page loaded 882 KB with
+ * zod and 437 KB without it (118 KB gzipped). The floor of every page is 423 KB: React, React DOM
+ * and Remix (265 KB) and the UI strings of all three languages (162 KB, Cyrillic written as \u
+ * escapes). 500 KB leaves room for more strings and features, not for another library of zod's
+ * size.
+ */
+const BUDGET_BYTES = 500 * 1024;
+const PUBLIC_BUILD = path.resolve("public/build");
+
+interface ManifestRoute {
+  id: string;
+  parentId?: string;
+  module: string;
+  imports?: string[];
+}
+interface Manifest {
+  entry: { module: string; imports?: string[] };
+  routes: Record<string, ManifestRoute>;
+}
+
+function readManifest(): Manifest {
+  const file = readdirSync(PUBLIC_BUILD).find((f) => /^manifest-[0-9A-Z]+\.js$/.test(f));
+  if (!file) throw new Error(`no manifest in ${PUBLIC_BUILD}: run \`remix build\``);
+  const source = readFileSync(path.join(PUBLIC_BUILD, file), "utf8");
+  const json = source.replace(/^window\.__remixManifest=/, "").replace(/;\s*$/, "");
+  return JSON.parse(json) as Manifest;
+}
+
+const onDisk = (url: string) => path.join(PUBLIC_BUILD, url.replace(/^\/build\//, ""));
+
+/** Every file loaded to show this route: its chain of parents, the entry and all static imports. */
+function filesOf(manifest: Manifest, routeId: string): Set<string> {
+  const start: string[] = [manifest.entry.module, ...(manifest.entry.imports ?? [])];
+  for (let route: ManifestRoute | undefined = manifest.routes[routeId]; route; route = route.parentId ? manifest.routes[route.parentId] : undefined) {
+    start.push(route.module, ...(route.imports ?? []));
+  }
+  const seen = new Set<string>();
+  const queue = [...start];
+  while (queue.length) {
+    const url = queue.pop()!;
+    if (seen.has(url)) continue;
+    seen.add(url);
+    const code = readFileSync(onDisk(url), "utf8");
+    for (const m of code.matchAll(/(?:from|import)\s*["'](\/build\/[^"']+\.js)["']/g)) queue.push(m[1]!);
+  }
+  return seen;
+}
+
+/** zod's own class names survive minification (it names its classes with strings). */
+const ZOD_MARKERS = ["ZodObject", "$ZodType", "ZodError"];
+
+/** The public pages: everything but the organizers' dashboard, the dev mailbox and resource routes. */
+function publicRoutes(manifest: Manifest): string[] {
+  return Object.values(manifest.routes)
+    .filter((r) => r.id !== "root" && !/^routes\/(dashboard|dev\.)/.test(r.id))
+    .map((r) => r.id);
+}
+
+describe("the JavaScript of public pages", () => {
+  let manifest: Manifest;
+
+  beforeAll(() => {
+    buildIfNeeded(() => undefined);
+    manifest = readManifest();
+  }, 180_000);
+
+  it("the appeal page loads no zod and stays under the budget", () => {
+    const files = [...filesOf(manifest, "routes/appeals.$slug")];
+    const bytes = files.reduce((sum, f) => sum + statSync(onDisk(f)).size, 0);
+    const withZod = files.filter((f) => ZOD_MARKERS.some((m) => readFileSync(onDisk(f), "utf8").includes(m)));
+    expect(withZod, "files with zod in them").toEqual([]);
+    expect(bytes, `${files.length} files, ${(bytes / 1024).toFixed(0)} KB`).toBeLessThanOrEqual(BUDGET_BYTES);
+  });
+
+  it("no public page loads zod or goes over the budget", () => {
+    const routes = publicRoutes(manifest);
+    expect(routes).toContain("routes/login");
+    expect(routes).toContain("routes/my-data");
+    const problems: string[] = [];
+    for (const id of routes) {
+      const files = [...filesOf(manifest, id)];
+      const bytes = files.reduce((sum, f) => sum + statSync(onDisk(f)).size, 0);
+      if (bytes > BUDGET_BYTES) problems.push(`${id}: ${(bytes / 1024).toFixed(0)} KB`);
+      const zod = files.filter((f) => ZOD_MARKERS.some((m) => readFileSync(onDisk(f), "utf8").includes(m)));
+      if (zod.length) problems.push(`${id}: zod in ${zod.join(", ")}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("no page, the dashboard included, constructs zod schemas in the browser", () => {
+    // zod 4 probes `new Function` when it builds an object schema, a CSP violation in the console.
+    const withZod = Object.keys(manifest.routes).filter((id) =>
+      [...filesOf(manifest, id)].some((f) => ZOD_MARKERS.some((m) => readFileSync(onDisk(f), "utf8").includes(m))),
+    );
+    expect(withZod).toEqual([]);
+  });
+});
