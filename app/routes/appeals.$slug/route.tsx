@@ -81,8 +81,9 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   return redirect(`/appeals/${slug}/sent`, 303);
 }
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => {
-  if (!data) return [];
+export const meta: MetaFunction<typeof loader> = ({ data, matches }) => {
+  // No data on the 404 page: keep the root's title for the error, never an empty <title>.
+  if (!data) return matches.find((m) => m.id === "root")?.meta ?? [];
   const { view, pageUrl } = data;
   return [
     { title: view.title },
