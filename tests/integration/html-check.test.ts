@@ -1,4 +1,3 @@
-import { spawn, spawnSync } from "node:child_process";
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -10,6 +9,7 @@ import { publishUpdate } from "../../app/services/updates.server";
 import { getDb } from "../../db/client";
 import { addSigners, fixtureNames, publishedAppeal } from "../fixtures/campaign";
 import { sessionCookie } from "../fixtures/organizers";
+import { requireJava, validate } from "./support/vnu";
 import { PDF, seedWorld, signForm, startHarness, tokenIn, unique, type Harness, type World } from "./support/harness";
 
 /**
@@ -18,7 +18,6 @@ import { PDF, seedWorld, signForm, startHarness, tokenIn, unique, type Harness, 
  * 0 errors. The data holds a signature for every script of tests/fixtures/names.json. Every
  * response is also held to: no NUL byte, no U+FFFD (none is in the data).
  */
-const VNU = path.resolve("node_modules/vnu-jar/build/dist/vnu.jar");
 const LANGS = ["en", "ru", "kk"] as const;
 
 interface Page {
@@ -26,37 +25,6 @@ interface Page {
   lang: string;
   status: number;
   file: string;
-}
-
-function requireJava() {
-  const probe = spawnSync("java", ["-version"], { encoding: "utf8" });
-  if (probe.error || probe.status !== 0) {
-    throw new Error(
-      "The HTML check needs Java to run the Nu Html Checker (node_modules/vnu-jar): install Debian's default-jre-headless " +
-        "(`apt-get install -y default-jre-headless`; .ci/run does this where it is missing).",
-    );
-  }
-}
-
-/** Runs vnu once over every file; returns its messages (errors only). */
-function validate(files: string[]): Promise<Array<{ url: string; message: string; lastLine?: number; extract?: string }>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("java", ["-Xss4m", "-jar", VNU, "--format", "json", "--errors-only", ...files], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-    child.on("error", reject);
-    child.on("close", () => {
-      try {
-        const parsed: unknown = JSON.parse(out);
-        const messages = typeof parsed === "object" && parsed !== null && "messages" in parsed && Array.isArray(parsed.messages) ? parsed.messages : null;
-        if (!messages) throw new Error("no messages");
-        resolve(messages);
-      } catch {
-        reject(new Error(`vnu did not answer JSON:\n${out.slice(0, 2000)}`));
-      }
-    });
-  });
 }
 
 describe("HTML check (Nu Html Checker), every page in en, ru and kk", () => {
