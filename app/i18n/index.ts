@@ -6,6 +6,7 @@ import { dashboard } from "./messages/dashboard";
 import { letters } from "./messages/letters";
 import { signing } from "./messages/signing";
 import { mailbox } from "./messages/mailbox";
+import { textCheck } from "./messages/text-check";
 import { formatDate, formatNumber, knownLanguageName } from "./format";
 import { DEFAULT_LANG, type UiLang } from "./languages";
 
@@ -15,7 +16,7 @@ export * from "./languages";
  * Every UI string, by area. A new area: add a file in ./messages built with defineMessages()
  * and list it here.
  */
-const areas = [common, auth, appeals, dashboard, signing, letters, campaign, mailbox] as const;
+const areas = [common, auth, appeals, dashboard, signing, letters, campaign, mailbox, textCheck] as const;
 
 type Area = (typeof areas)[number];
 type KeysOf<A> = A extends { en: infer E } ? keyof E : never;

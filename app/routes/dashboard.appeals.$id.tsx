@@ -2,16 +2,19 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { NavLink, Outlet, useLoaderData, useLocation, useRouteLoaderData } from "@remix-run/react";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
+import { ReplacementNotice } from "~/components/replacement-notice";
 import { useT } from "~/i18n/react";
 import { editorView } from "~/services/appeals.server";
 import { requireUser } from "~/services/session.server";
+import { findReplacementCharacters } from "~/services/text-check.server";
 import { loaderError } from "~/utils/action-errors.server";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   try {
     const view = await editorView(Number(params.id), user.id);
-    return json(view, { headers: { "Cache-Control": "no-store" } });
+    const lostCharacters = await findReplacementCharacters({ appealId: view.appeal.id });
+    return json({ ...view, lostCharacters }, { headers: { "Cache-Control": "no-store" } });
   } catch (error) {
     return loaderError(error);
   }
@@ -32,7 +35,7 @@ export function useEditor() {
 }
 
 export default function AppealEditorLayout() {
-  const { appeal, versions } = useLoaderData<typeof loader>();
+  const { appeal, versions, lostCharacters } = useLoaderData<typeof loader>();
   const { t } = useT();
   const base = `/dashboard/appeals/${appeal.id}`;
   const { pathname } = useLocation();
@@ -64,6 +67,7 @@ export default function AppealEditorLayout() {
           {appeal.status !== "draft" ? <li><a href={`/appeals/${appeal.slug}`}>{t("dash.publicPage")}</a></li> : null}
         </ul>
       </nav>
+      <ReplacementNotice findings={lostCharacters} />
       <Outlet />
     </>
   );

@@ -1,0 +1,178 @@
+import { promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import "../setup/vitest-db";
+import { addAttachment } from "../../app/services/attachments.server";
+import { DEMO_ORGANIZER, DEMO_SLUG, seedDemo } from "../../app/services/demo-data.server";
+import { publishUpdate } from "../../app/services/updates.server";
+import { getDb } from "../../db/client";
+import { addSigners, fixtureNames, publishedAppeal } from "../fixtures/campaign";
+import { sessionCookie } from "../fixtures/organizers";
+import { requireJava, validate } from "./support/vnu";
+import { PDF, seedWorld, signForm, startHarness, tokenIn, unique, type Harness, type World } from "./support/harness";
+
+/**
+ * Every page, as the built app serves it, in en, ru and kk, validated by the W3C Nu Html Checker
+ * (the vnu-jar package; it needs Java: Debian's default-jre-headless, which .ci/run installs):
+ * 0 errors. The data holds a signature for every script of tests/fixtures/names.json. Every
+ * response is also held to: no NUL byte, no U+FFFD (none is in the data).
+ */
+const LANGS = ["en", "ru", "kk"] as const;
+
+interface Page {
+  url: string;
+  lang: string;
+  status: number;
+  file: string;
+}
+
+describe("HTML check (Nu Html Checker), every page in en, ru and kk", () => {
+  let h: Harness;
+  let dir = "";
+  let world: World;
+  const pages: Page[] = [];
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    requireJava();
+    h = await startHarness();
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), "appeals-html-"));
+    world = await seedWorld(h);
+  }, 180_000);
+
+  afterAll(async () => {
+    await h?.stop();
+    if (dir) await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  /** Fetches a page in a language (the lang cookie), keeps it for vnu, checks its bytes. */
+  const page = async (url: string, status: number | number[], cookie = "", langs: readonly string[] = LANGS, form?: string) => {
+    for (const lang of langs) {
+      const res = await fetch(`${h.url}${url}`, {
+        method: form === undefined ? "GET" : "POST",
+        headers: { Cookie: [`lang=${lang}`, cookie].filter(Boolean).join("; "), ...(form === undefined ? {} : { "Content-Type": "application/x-www-form-urlencoded" }) },
+        body: form,
+        redirect: "manual",
+      });
+      const body = Buffer.from(await res.arrayBuffer());
+      const where = `${form === undefined ? "" : "POST "}${url} (${lang})`;
+      if (![status].flat().includes(res.status)) problems.push(`${where}: status ${res.status}, expected ${status}`);
+      if (!(res.headers.get("content-type") ?? "").startsWith("text/html")) problems.push(`${where}: not HTML (${res.headers.get("content-type")})`);
+      if (body.includes(0)) problems.push(`${where}: a NUL byte at ${body.indexOf(0)}`);
+      if (body.includes(Buffer.from("\uFFFD"))) problems.push(`${where}: U+FFFD at ${body.indexOf(Buffer.from("\uFFFD"))}`);
+      const file = path.join(dir, `${String(pages.length).padStart(3, "0")}.html`);
+      await fs.writeFile(file, body);
+      pages.push({ url: `${form === undefined ? "" : "POST "}${url}`, lang, status: res.status, file });
+    }
+  };
+
+  it("every page validates with 0 errors and holds no NUL byte and no U+FFFD", async () => {
+    const { owner, otherEditor, published, draft, signer, letter } = world;
+
+    // A campaign in ru (original), en and kk, signed by every name of names.json, with an update.
+    const campaign = await publishedAppeal({ organization: "Коалиция «Гражданские свободы» — Қазақстан" });
+    const names = fixtureNames();
+    await addSigners(
+      campaign.id,
+      names.map((n, i) => ({
+        name: n.name,
+        city: n.city,
+        country: n.country.length === 2 && n.country !== "XX" ? n.country : null,
+        organization: `${n.city} — ${n.name.split(" ")[0]}`,
+        disclosure: i % 5 === 4 ? "initials" : "public",
+        lang: LANGS[i % 3],
+      })),
+    );
+    await getDb().updateTable("appeals").set({ field_organization: "optional", field_position: "optional", goal: 100 }).where("id", "=", campaign.id).execute();
+    await publishUpdate(campaign.id, campaign.owner.userId, {
+      kind: "update",
+      content: { ru: { title: "Письмо отправлено", body: "Спасибо всем, кто подписал." }, kk: { title: "Хат жіберілді", body: "Қол қойғандардың бәріне рахмет." }, en: { title: "The letter is sent", body: "Thank you all." } },
+    });
+    await addAttachment(campaign.id, campaign.owner.userId, { lang: "ru", filename: "доклад-2026.pdf", data: PDF });
+    const campaignCookie = await sessionCookie(campaign.owner.userId);
+
+    // The demo appeal (long ru/kk/en texts, two addressees).
+    await seedDemo();
+    const demo = await getDb().selectFrom("appeals").select("id").where("slug", "=", DEMO_SLUG).executeTakeFirstOrThrow();
+    const organizer = await getDb().selectFrom("users").select("id").where("email", "=", DEMO_ORGANIZER).executeTakeFirstOrThrow();
+    const demoCookie = await sessionCookie(organizer.id);
+
+    // Public pages.
+    await page("/", 200);
+    for (const slug of [published.slug, campaign.slug, DEMO_SLUG]) {
+      await page(`/appeals/${slug}`, 200);
+      await page(`/appeals/${slug}/thanks`, 200);
+      await page(`/appeals/${slug}/sent`, 200);
+    }
+    await page("/login", 200);
+    await page("/my-data", 200);
+    await page("/privacy", 200);
+    await page("/verify", 200);
+    await page(`/verify/${letter.code}`, 200);
+
+    // Token pages, valid: a new signature through the app gives fresh confirm and reject links.
+    const email = `${unique("html-signer")}@example.org`;
+    const signed = await fetch(`${h.url}/appeals/${campaign.slug}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: signForm({ name: "Ғалым Өтегенұлы", email, extra: { city: "Өскемен", country: "KZ" } }),
+      redirect: "manual",
+    });
+    expect(signed.status).toBe(303);
+    const mail = await h.sink.waitFor((m) => m.to.includes(email) && m.text.includes("/s/confirm/"));
+    const fresh = { confirm: tokenIn(mail.text, "confirm"), reject: tokenIn(mail.text, "reject") };
+    await page(`/s/confirm/${fresh.confirm}`, 200);
+    await page(`/s/reject/${fresh.reject}`, 200);
+    await page(`/s/withdraw/${signer.withdraw}`, 200);
+    await page(`/s/unsubscribe/${signer.unsubscribe}`, 200);
+    await page(`/login/t/${world.loginToken}`, 200);
+
+    // Spent: each link used once, then opened again (a page saying so: 200, or 410 Gone).
+    const post = async (url: string) => expect((await fetch(`${h.url}${url}`, { method: "POST", redirect: "manual" })).status, url).toBeLessThan(400);
+    await page(`/s/unsubscribe/${signer.unsubscribe}`, 200, "", LANGS, ""); // the answer, in each language: repeating it is harmless
+    await post(`/s/confirm/${fresh.confirm}`);
+    await post(`/s/withdraw/${signer.withdraw}`);
+    await post(`/login/t/${world.loginToken}`);
+    await page(`/s/confirm/${signer.confirm}`, [200, 410]);
+    await page(`/s/confirm/${fresh.confirm}`, [200, 410]);
+    await page(`/s/reject/${fresh.reject}`, [200, 410]);
+    await page(`/s/withdraw/${signer.withdraw}`, [200, 410]);
+    await page(`/s/unsubscribe/${signer.unsubscribe}`, [200, 410]);
+    await page(`/login/t/${world.loginToken}`, [200, 410]);
+
+    // Forms answered with their errors.
+    await page(`/appeals/${campaign.slug}`, 400, "", LANGS, signForm({ name: "", email: "not-an-address" }));
+    await page("/login", 400, "", LANGS, "email=not-an-address");
+    await page(`/dashboard/appeals/${draft.id}/text/en`, 400, owner.cookie, LANGS, new URLSearchParams({ title: "Ә".repeat(301), summary: "Қысқаша", body: "Мәтін" }).toString());
+
+    // Error pages.
+    await page("/no-such-page", 404);
+    await page("/appeals/no-such-appeal", 404);
+    await page("/appeals/no-such-appeal/thanks", 404);
+    await page("/verify/NOSUCHCODE", 404);
+    await page("/dashboard/appeals/999999", 404, owner.cookie);
+    await page("/dashboard/orgs/999999", 403, owner.cookie);
+    await page("/?lang=xx", 400, "", ["en"]);
+    await page(`/dashboard/appeals/${published.id}`, 403, otherEditor.cookie);
+
+    // The dashboard: the list, the organization, every tab of a published appeal, a draft, the demo.
+    await page("/dashboard", 200, campaignCookie);
+    await page(`/dashboard/orgs/${owner.organizationId}`, 200, owner.cookie);
+    await page(`/dashboard/orgs/${campaign.owner.organizationId}`, 200, campaignCookie);
+    const tabs = ["", "/text/ru", "/text/en", "/text/kk", "/addressees", "/attachments", "/settings", "/preview", "/signatures", "/updates", "/letters"];
+    for (const tab of tabs) await page(`/dashboard/appeals/${campaign.id}${tab}`, 200, campaignCookie);
+    for (const tab of ["", "/letters", "/signatures"]) await page(`/dashboard/appeals/${published.id}${tab}`, 200, owner.cookie);
+    for (const tab of ["", "/text/en", "/addressees", "/attachments", "/settings", "/preview"]) await page(`/dashboard/appeals/${draft.id}${tab}`, 200, owner.cookie);
+    for (const tab of ["", "/text/ru", "/text/kk", "/addressees", "/preview"]) await page(`/dashboard/appeals/${demo.id}${tab}`, 200, demoCookie);
+
+    const messages = await validate(pages.map((p) => p.file));
+    const byFile = new Map(pages.map((p) => [path.basename(p.file), p]));
+    for (const m of messages) {
+      const p = byFile.get(path.basename(m.url.replace(/^file:/, "")));
+      problems.push(`${p ? `${p.url} (${p.lang})` : m.url}: line ${m.lastLine ?? "?"}: ${m.message}${m.extract ? `\n    ${m.extract.replace(/\n/g, "↵")}` : ""}`);
+    }
+    expect(problems, `${problems.length} problem(s) in ${pages.length} pages:\n${problems.join("\n")}`).toEqual([]);
+    expect(pages.length).toBeGreaterThan(150);
+  }, 300_000);
+});
