@@ -7,16 +7,11 @@
  * cannot be corrected (a sent update, a closed or delivered appeal: listed, marked "cannot be
  * corrected"), so a check does not stay red for ever; 2 for a bad argument.
  */
-import { parseArgs } from "node:util";
 import { findReplacementCharacters, type ReplacementFinding } from "../app/services/text-check.server.js";
+import { cliOptions } from "./lib/cli.js";
 import { withDatabase } from "./lib/with-database.js";
 
-try {
-  parseArgs({ options: {}, strict: true });
-} catch (error) {
-  console.error(`${error instanceof Error ? error.message : String(error)} (usage: npm run text:check)`);
-  process.exit(2);
-}
+cliOptions({}, "Usage: npm run text:check");
 
 const where = (f: ReplacementFinding) =>
   f.source === "text"

@@ -18,6 +18,7 @@ const ELSEWHERE: Record<string, string> = {
   "npm test": "CI (.ci/run) runs it",
   "npm start": "tests/integration/embedded-start.test.ts runs server.ts exactly as npm start does",
   "npm audit": "cannot run here (the registry answers 405); documented as such",
+  "npm run text:check": "scripts/text-check.test.ts runs it against a test database (clean, found, not correctable, bad argument)",
   "npm run test:faults": "the same file, tests/integration/faults.test.ts, runs inside npm test",
   "npm run dev": "a developer's watch mode; tests/integration/readme-commands.test.ts starts it (see 'npm run dev' below)",
   "npm run bench": "figures, not checks: run by hand (README, Benchmarks)",
