@@ -507,19 +507,22 @@ describe("the letter in each language", () => {
     expect(pdfPages(pathOf((await generate(empty.id, empty.owner.userId, "en")).storageKey))[0]).toContain("No signatures have been confirmed yet.");
   });
 
-  it("combines the original and its translations in one PDF, each part numbered on its own", async () => {
+  it("combines the original and its translations in one PDF, numbered across the whole document", async () => {
     const [id] = await requestLetters(main.id, main.owner.userId, { combined: true });
     const letter = await generateNow(id!);
     const pages = pdfPages(pathOf(letter.storageKey));
     const { ru, en, kk } = { ru: generated.ru!.pages, en: generated.en!.pages, kk: generated.kk!.pages };
-    expect(letter.pages).toBe(ru + en + kk);
-    expect(pages).toHaveLength(ru + en + kk);
+    const total = ru + en + kk;
+    expect(letter.pages).toBe(total);
+    expect(pages).toHaveLength(total);
     expect(pages[0]).toContain(RU.title);
-    expect(pages[ru - 1]).toContain(`Страница ${ru} из ${ru}`);
+    expect(pages[0]).toContain(`Страница 1 из ${total}`);
+    expect(pages[ru - 1]).toContain(`Страница ${ru} из ${total}`);
     expect(pages[ru]).toContain(EN.title);
-    expect(pages[ru]).toContain(`Page 1 of ${en}`);
+    expect(pages[ru]).toContain(`Page ${ru + 1} of ${total}`);
     expect(pages[ru + en]).toContain(KK.title);
-    expect(pages[ru + en + kk - 1]).toContain(`${kk} беттің ${kk}-беті`);
+    expect(pages[ru + en]).toContain(`${total} беттің ${ru + en + 1}-беті`);
+    expect(pages[total - 1]).toContain(`${total} беттің ${total}-беті`);
     for (const p of pages) expect(p).toContain(letter.code);
     const facts = await verification(letter.code);
     expect(facts?.kind).toBe("combined");
@@ -713,6 +716,28 @@ describe("downloads", () => {
     await getDb().deleteFrom("letters").where("id", "=", pending!).execute();
     const outsider = await sessionCookie((await newOrganization()).userId);
     expect((await settle(zipLoader({ request: new Request(url, { headers: { Cookie: outsider } }), params: { id: String(main.id) }, context: {} }))).status).toBe(403);
+  });
+
+  it("labels the combined letter as all languages, never as the original's, in the ZIP, its manifest and the download", async () => {
+    const [id] = await requestLetters(main.id, main.owner.userId, { combined: true });
+    const combined = await generateNow(id!);
+    const cookie = await sessionCookie(main.owner.userId);
+    const ids = [generated.ru!.id, id!];
+    const response = await zipLoader({ request: new Request(`http://localhost/dashboard/appeals/${main.id}/letters.zip?ids=${ids.join(",")}`, { headers: { Cookie: cookie } }), params: { id: String(main.id) }, context: {} });
+    expect(response.status).toBe(200);
+    const zip = path.join(tmp, "combined.zip");
+    fs.writeFileSync(zip, await responseBytes(response));
+    const entries = execFileSync("zipinfo", ["-1", zip], { encoding: "utf8" }).trim().split("\n");
+    const name = `${main.slug}-combined-${combined.code}.pdf`;
+    expect(entries).toContain(name);
+    expect(entries).not.toContain(`${main.slug}-ru-${combined.code}.pdf`);
+    expect(sha256(execFileSync("unzip", ["-p", zip, name]))).toBe(combined.fileSha256);
+    const manifest = execFileSync("unzip", ["-p", zip, "MANIFEST.txt"], { encoding: "utf8" });
+    const block = manifest.slice(manifest.indexOf(name)).split("\n\n")[0]!.split(/\n(?=\S)/)[0]!;
+    expect(block).toContain("language: combined, all languages (ru, en, kk)");
+    expect(manifest).toContain(`${main.slug}-ru-${generated.ru!.code}.pdf\n  language: ru\n`);
+    const download = await downloadLoader({ request: new Request(`http://localhost/dashboard/appeals/${main.id}/letters/${id}.pdf`, { headers: { Cookie: cookie } }), params: { id: String(main.id), letterId: String(id) }, context: {} });
+    expect(download.headers.get("Content-Disposition")).toBe(`attachment; filename="${name}"`);
   });
 
   it("shows organizers the letters without storage keys or who generated them", async () => {

@@ -25,6 +25,19 @@ export class LetterRefused extends Error {
 
 export const letterKey = (code: string) => `letters/${code}.pdf`;
 
+/** The languages of an appeal's letters: the original first, then the translations (a combined letter's parts). */
+export function letterLanguages(original: string, versions: Record<string, unknown>): string[] {
+  return [original, ...Object.keys(versions).filter((l) => l !== original).sort()];
+}
+
+/**
+ * The file name of a letter wherever it leaves the app (download, ZIP, e-mail attachment): a
+ * combined letter is "combined" (all languages), never its first part's language.
+ */
+export function letterFileName(slug: string, letter: { kind: "single" | "combined"; lang: string; code: string }): string {
+  return `${slug}-${letter.kind === "combined" ? "combined" : letter.lang}-${letter.code}.pdf`;
+}
+
 /**
  * Records letter snapshots to generate (one per language for "all"); the background job makes
  * the PDFs. Only owners and editors of the appeal's organization; never for a draft.
@@ -41,7 +54,7 @@ export async function requestLetters(appealId: number, userId: number | null, re
     .where("appeal_id", "=", appeal.id)
     .where("number", "=", appeal.current_revision)
     .executeTakeFirstOrThrow();
-  const languages = [appeal.original_language, ...Object.keys(revision.content.versions).filter((l) => l !== appeal.original_language).sort()];
+  const languages = letterLanguages(appeal.original_language, revision.content.versions);
   const wanted: Array<{ lang: string; kind: "single" | "combined" }> =
     "all" in request
       ? languages.map((lang) => ({ lang, kind: "single" }))
@@ -220,7 +233,16 @@ export async function zipContents(appealId: number, userId: number, letterIds: n
     .execute();
   if (letters.length !== letterIds.length) throw new LetterRefused("letters.notReady");
   const attachments = await attachmentsOf(db, appeal.id);
-  return { appeal, letters, attachments };
+  // A combined letter's parts are the versions of its revision.
+  const revisions = [...new Set(letters.filter((l) => l.kind === "combined").map((l) => l.revision))];
+  const contents = revisions.length
+    ? await db.selectFrom("appeal_revisions").select(["number", "content"]).where("appeal_id", "=", appeal.id).where("number", "in", revisions).execute()
+    : [];
+  const partsOf = (l: (typeof letters)[number]) => {
+    const versions = contents.find((c) => c.number === l.revision)?.content.versions ?? {};
+    return l.kind === "combined" ? letterLanguages(appeal.original_language, versions) : [l.lang];
+  };
+  return { appeal, letters: letters.map((l) => ({ ...l, languages: partsOf(l) })), attachments };
 }
 
 /** What /verify/:code shows: the snapshot's facts, never signatory data. */
@@ -285,7 +307,7 @@ export async function deliverLetter(appealId: number, userId: number, letterId: 
   const revision = await db.selectFrom("appeal_revisions").select("content").where("appeal_id", "=", appeal.id).where("number", "=", letter.revision).executeTakeFirstOrThrow();
   const title = revision.content.versions[letter.lang]?.title ?? "";
   const attach = (letter.size ?? 0) <= MAX_ATTACHED_LETTER_BYTES;
-  const filename = `${appeal.slug}-${letter.lang}-${letter.code}.pdf`;
+  const filename = letterFileName(appeal.slug, letter);
   await db.transaction().execute(async (trx) => {
     for (const a of addressees) {
       const t = a.translations[letter.lang] ?? a.translations[appeal.original_language];
