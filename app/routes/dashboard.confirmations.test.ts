@@ -5,11 +5,12 @@ import { getDb } from "../../tests/setup/vitest-db";
 import { addAddressee, createAppeal, publish, saveVersion } from "../services/appeals.server";
 import { signIntent } from "../utils/intent.server";
 import { action as overviewAction } from "./dashboard.appeals.$id._index";
+import { action as addresseesAction } from "./dashboard.appeals.$id.addressees";
 
 /**
  * The dashboard's irreversible steps ask first, without JavaScript: the first POST changes
  * nothing and answers with a confirmation carrying a signed, short-lived intent; only the second
- * POST, with that intent, acts.
+ * POST, with that intent, acts. And an addressee's letter language is chosen on their form.
  */
 const slugOf = (prefix: string) => `${prefix}-${crypto.randomBytes(3).toString("hex")}`;
 
@@ -91,5 +92,30 @@ describe("deleting a draft", () => {
     const stranger = await sessionCookie((await newOrganization()).userId);
     const result = await settle(overviewAction({ request: post(`/dashboard/appeals/${id}?index`, stranger, { _intent: "delete" }), params: { id: String(id) }, context: {} }));
     expect(result.status).toBe(403);
+  });
+});
+
+describe("an addressee's letter language", () => {
+  it("defaults to the original's, is chosen among the appeal's languages, and is validated", async () => {
+    const { owner, cookie, id } = await appeal(false);
+    const send = (fields: Record<string, string>) => settle(addresseesAction({ request: post(`/dashboard/appeals/${id}/addressees`, cookie, fields), params: { id: String(id) }, context: {} }));
+    const rows = () => getDb().selectFrom("addressees").select(["id", "letter_language"]).where("appeal_id", "=", id).orderBy("id").execute();
+    expect((await rows()).map((r) => r.letter_language)).toEqual(["ru"]);
+
+    expect((await send({ _intent: "add", "name.ru": "Председатель", "name.en": "President", email: "ep@parliament.example", letterLanguage: "en" })).status).toBe(200);
+    const [, added] = await rows();
+    expect(added!.letter_language).toBe("en");
+
+    const bad = await send({ _intent: "edit", addresseeId: String(added!.id), "name.ru": "Председатель", letterLanguage: "kk" });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ errors: { letterLanguage: "letters.unknownLang" } });
+    expect((await rows())[1]!.letter_language).toBe("en");
+
+    expect((await send({ _intent: "edit", addresseeId: String(added!.id), "name.ru": "Председатель", letterLanguage: "ru" })).status).toBe(200);
+    expect((await rows())[1]!.letter_language).toBe("ru");
+    // Without the field (an old form): the original's.
+    expect((await send({ _intent: "add", "name.ru": "Ещё один" })).status).toBe(200);
+    expect((await rows())[2]!.letter_language).toBe("ru");
+    expect(owner.userId).toBeGreaterThan(0);
   });
 });
