@@ -362,8 +362,9 @@ describe("renderLetter", () => {
 
 /** The /Lang of the marked content on each page (qpdf's QDF form: content streams uncompressed). */
 function pageLanguages(pdf: Buffer): string[][] {
-  const qdf = `${save(pdf)}.qdf`;
-  execFileSync("qpdf", ["--qdf", "--object-streams=disable", path.join(tmp, `letter-${fileNo}.pdf`), qdf]);
+  const file = save(pdf);
+  const qdf = `${file}.qdf`;
+  execFileSync("qpdf", ["--qdf", "--object-streams=disable", file, qdf]);
   const text = fs.readFileSync(qdf, "latin1");
   return text
     .split(/^%% Contents for page \d+$/m)

@@ -254,6 +254,15 @@ test.describe("letters: generate, download, verify, deliver", () => {
     await expect(page.getByRole("region", { name: "Deliveries" })).toContainText("Роберта Метсола");
     await expect(page.locator("body")).not.toContainText(addressee);
     await expectAccessible(page);
+
+    // Sending again is its own step, which says when the letter went before.
+    await page.getByRole("region", { name: "Deliveries" }).getByRole("button", { name: "Send again…" }).click();
+    const resend = page.getByRole("region", { name: "Send this letter again?" });
+    await expect(resend).toContainText(`Letter ${sentCode} (Russian) was already sent to Роберта Метсола on `);
+    await expectAccessible(page);
+    await resend.getByRole("button", { name: "Yes, send it again" }).click();
+    await expect(page.getByRole("status")).toHaveText("Sent again.");
+    await expect.poll(async () => (await mailbox.all()).filter(mailbox.to(addressee)).length, { timeout: 30_000 }).toBe(2);
     await page.goto(base);
     await expect(page.getByRole("heading", { level: 1 })).toContainText("Delivered");
 
