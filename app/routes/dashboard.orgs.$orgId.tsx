@@ -76,24 +76,6 @@ export default function Organization() {
           ))}
         </tbody>
       </table>
-      <section aria-labelledby="contact-h">
-        <h2 id="contact-h">{t("delivery.contact")}</h2>
-        <p className="hint">{t("delivery.contactHint")}</p>
-        {data?.notice === "contact" ? <p className="notice" role="status">{t("delivery.contactSaved")}</p> : null}
-        {role === "owner" ? (
-          <Form method="post" className="stack" noValidate>
-            <input type="hidden" name="_intent" value="contact" />
-            <Field name="contactEmail" type="email" label={t("delivery.contact")} required defaultValue={data?.values._for === "contact" ? data.values.contactEmail : organization.contact_email} error={data?.values._for === "contact" ? errors.contactEmail : undefined} />
-            <div>
-              <button type="submit">{t("form.save")}</button>
-            </div>
-          </Form>
-        ) : organization.contact_email ? (
-          <p>{organization.contact_email}</p>
-        ) : (
-          <p>{t("delivery.contactNone")}</p>
-        )}
-      </section>
       {role === "owner" ? (
         <section aria-labelledby="invite-h">
           <h2 id="invite-h">{t("dash.invite")}</h2>
@@ -114,6 +96,24 @@ export default function Organization() {
           </Form>
         </section>
       ) : null}
+      <section aria-labelledby="contact-h">
+        <h2 id="contact-h">{t("delivery.contact")}</h2>
+        <p className="hint">{t("delivery.contactHint")}</p>
+        {data?.notice === "contact" ? <p className="notice" role="status">{t("delivery.contactSaved")}</p> : null}
+        {role === "owner" ? (
+          <Form method="post" className="stack" noValidate>
+            <input type="hidden" name="_intent" value="contact" />
+            <Field name="contactEmail" type="email" label={t("delivery.contact")} required defaultValue={data?.values._for === "contact" ? data.values.contactEmail : organization.contact_email} error={data?.values._for === "contact" ? errors.contactEmail : undefined} />
+            <div>
+              <button type="submit">{t("form.save")}</button>
+            </div>
+          </Form>
+        ) : organization.contact_email ? (
+          <p>{organization.contact_email}</p>
+        ) : (
+          <p>{t("delivery.contactNone")}</p>
+        )}
+      </section>
     </>
   );
 }
