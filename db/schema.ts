@@ -36,6 +36,8 @@ export interface OutboxAttachment {
 export interface OrganizationsTable {
   id: Generated<number>;
   name: string;
+  /** Where addressees' replies to delivery e-mails go (Reply-To); required before delivering. */
+  contact_email: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Timestamp;
 }
 
@@ -100,6 +102,8 @@ export interface AddresseesTable {
   position: number;
   email: string | null;
   translations: ColumnType<Record<string, AddresseeText>, string | undefined, string>;
+  /** The language of the letter this addressee receives; null (rows written by hand): the original's. */
+  letter_language: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface AppealRevisionsTable {

@@ -3,6 +3,7 @@ import { auth } from "./messages/auth";
 import { campaign } from "./messages/campaign";
 import { common } from "./messages/common";
 import { dashboard } from "./messages/dashboard";
+import { delivery } from "./messages/delivery";
 import { letters } from "./messages/letters";
 import { signing } from "./messages/signing";
 import { mailbox } from "./messages/mailbox";
@@ -16,7 +17,7 @@ export * from "./languages";
  * Every UI string, by area. A new area: add a file in ./messages built with defineMessages()
  * and list it here.
  */
-const areas = [common, auth, appeals, dashboard, signing, letters, campaign, mailbox, textCheck] as const;
+const areas = [common, auth, appeals, dashboard, signing, letters, campaign, mailbox, textCheck, delivery] as const;
 
 type Area = (typeof areas)[number];
 type KeysOf<A> = A extends { en: infer E } ? keyof E : never;

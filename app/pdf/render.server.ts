@@ -263,6 +263,8 @@ interface FrontMatterEnd {
 /** Draws one letter (one language) into a document. */
 class LetterWriter {
   pageNo = 0;
+  /** Pages of the document before this part (0 but in a combined letter's later parts). */
+  private readonly pageOffset: number;
   private readonly fmt: LetterFormat;
   private readonly footer: { countText: string; codeText: string; appealUrl: string; verifyUrl: string };
 
@@ -271,10 +273,14 @@ class LetterWriter {
     private readonly fonts: DocFonts,
     private readonly input: LetterInput,
     private readonly printable: PrintableText,
-    /** null in the dry run: no footers, nothing counts. */
-    private readonly totalPages: number | null,
+    /**
+     * The document's page count and this part's first page (1-based), printed as "page X of Y":
+     * a combined letter is numbered across all its parts. null in the dry run: no footers.
+     */
+    private readonly numbering: { total: number; first: number } | null,
     private readonly flags: Flags | null,
   ) {
+    this.pageOffset = numbering ? numbering.first - 1 : 0;
     this.fmt = new LetterFormat(input.lang);
     this.footer = {
       countText: this.fmt.signatories(input.count),
@@ -288,11 +294,17 @@ class LetterWriter {
     return this.printable.clean(text, trim).text;
   }
 
-  /** pdfkit 'pageAdded': count the page, bound the caches, draw the footer. */
+  /**
+   * pdfkit 'pageAdded': count the page, bound the caches, draw the footer, and open the page's
+   * marked content in the part's language (`/Span <</Lang (en)>> BDC`, PDF 1.4 §10.8.1): the
+   * catalog's /Lang is the document's, so each part of a combined letter says its own. pdfkit
+   * closes it at the end of the page (endPageMarkings) and the footer sits inside it too.
+   */
   onPageAdded(): void {
     this.pageNo++;
     clearLayoutCaches(this.doc);
-    if (this.totalPages !== null) this.drawFooter();
+    this.doc.markContent("Span", { lang: this.input.lang });
+    if (this.numbering !== null) this.drawFooter();
   }
 
   private drawFooter(): void {
@@ -303,7 +315,7 @@ class LetterWriter {
     page.rule(CONTENT_LEFT, CONTENT_RIGHT, FOOTER.ruleY, 0.5, 0.55);
 
     // Right column first (page number, count); the addresses on the left get the rest.
-    const pageText = fmt.strings.page(fmt.number(this.pageNo), fmt.number(this.totalPages ?? 0));
+    const pageText = fmt.strings.page(fmt.number(this.pageOffset + this.pageNo), fmt.number(this.numbering?.total ?? 0));
     const pageNo = page.drawRight(footerBold, CONTENT_RIGHT, FOOTER.line1Top, pageText, FOOTER.rightWidth);
     const count = page.drawRight(footer, CONTENT_RIGHT, FOOTER.line2Top, this.footer.countText, FOOTER.rightWidth);
 
@@ -566,10 +578,11 @@ async function renderParts(parts: LetterPart[], out: NodeJS.WritableStream, outl
   // Let the stream start flowing so pdfkit's pushes reach the sink synchronously.
   await new Promise<void>((resolve) => setImmediate(resolve));
 
+  const total = plans.reduce((sum, p) => sum + p.total, 0);
   let pages = 0;
   for (const [i, part] of parts.entries()) {
     const plan = plans[i];
-    const writer = new LetterWriter(doc, fonts, part.input, printable, plan.total, flags);
+    const writer = new LetterWriter(doc, fonts, part.input, printable, { total, first: pages + 1 }, flags);
     current = writer;
     const label = outline ? `${NATIVE_NAMES[letterLanguage(part.input.lang)]} — ${printable.clean(part.input.title).text}` : null;
     const front = writer.drawFrontMatter(label);
@@ -601,9 +614,9 @@ export function renderLetter(
 
 /**
  * One PDF with several letters: pass the original first, then translations. Each part starts on
- * a new page and is numbered on its own ("page X of Y" counts that part's pages), so every part
- * reads exactly like the single-language letter and can be printed and sent separately; each
- * part gets a bookmark. `rows` is called once per part. CreationDate comes from the first part,
+ * a new page, in its own language (marked content /Lang, its own words and formats); pages are
+ * numbered across the whole document ("page X of Y" counts every part's pages, as a reader of
+ * the one file expects); each part gets a bookmark. `rows` is called once per part. CreationDate comes from the first part,
  * the file ID from all parts' snapshot ids.
  */
 export function renderCombined(parts: LetterPart[], out: NodeJS.WritableStream): Promise<RenderResult> {

@@ -360,28 +360,50 @@ describe("renderLetter", () => {
   });
 });
 
+/** The /Lang of the marked content on each page (qpdf's QDF form: content streams uncompressed). */
+function pageLanguages(pdf: Buffer): string[][] {
+  const file = save(pdf);
+  const qdf = `${file}.qdf`;
+  execFileSync("qpdf", ["--qdf", "--object-streams=disable", file, qdf]);
+  const text = fs.readFileSync(qdf, "latin1");
+  return text
+    .split(/^%% Contents for page \d+$/m)
+    .slice(1)
+    .map((chunk) => [...new Set([...chunk.split(/^endstream$/m)[0]!.matchAll(/\/Span <<\s*\/Lang \(([\w-]+)\)\s*>> BDC/g)].map((m) => m[1]!))]);
+}
+
 describe("renderCombined", () => {
-  it("puts the original and its translations in one PDF, each numbered on its own", async () => {
+  it("puts the original and its translations in one PDF, numbered across the whole document, each part in its own language", async () => {
+    const parts = ["ru", "en", "kk"] as const;
+    const sizes: number[] = [];
+    for (const lang of parts) sizes.push((await render(letter({ lang }), fixtureRows())).result.pages);
     const out = collector();
     const result = await renderCombined(
-      [
-        { input: letter(), rows: fixtureRows },
-        { input: letter({ lang: "en" }), rows: fixtureRows },
-        { input: letter({ lang: "kk" }), rows: fixtureRows },
-      ],
+      parts.map((lang) => ({ input: letter({ lang }), rows: fixtureRows })),
       out.stream,
     );
+    const total = sizes.reduce((a, b) => a + b, 0);
+    expect(result.pages).toBe(total);
     const pages = pagesOf(out.bytes());
-    expect(pages.length).toBe(result.pages);
+    expect(pages.length).toBe(total);
     const text = squash(pages.join("\n"));
     expect(text).toContain("Редакция текста 2");
     expect(text).toContain("Translation from Russian; the Russian text is authoritative.");
     expect(text).toContain("Аударма. Түпнұсқа тілі: орыс тілі");
-    expect(squash(pages[0])).toMatch(/Страница 1 из \d+/);
-    expect(text).toMatch(/Page 1 of \d+/);
-    expect(text).toMatch(/\d+ беттің 1-беті/);
+    // "Page X of Y" runs from 1 to the document's page count, in each part's words.
+    const pageLine = { ru: (x: number) => `Страница ${x} из ${total}`, en: (x: number) => `Page ${x} of ${total}`, kk: (x: number) => `${total} беттің ${x}-беті` };
+    const langOfPage = parts.flatMap((lang, i) => Array.from({ length: sizes[i]! }, () => lang));
+    pages.forEach((page, i) => expect(squash(page)).toContain(pageLine[langOfPage[i]!](i + 1)));
+    expect(text).not.toMatch(/Page 1 of|беттің 1-беті/);
+    // Every page's content is marked with its part's language, and only that one.
+    expect(pageLanguages(out.bytes())).toEqual(langOfPage.map((l) => [l]));
     // Flagged names are reported once, however many parts show them.
     expect(result.flaggedNames).toEqual(["محمد الأحمد", "王小明"]);
     expect(result.flaggedTotal).toBe(6);
+  });
+
+  it("marks a single letter's pages with its language", async () => {
+    const { pdf, result } = await render(letter({ lang: "kk" }), fixtureRows());
+    expect(pageLanguages(pdf)).toEqual(Array.from({ length: result.pages }, () => ["kk"]));
   });
 });

@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { redirect } from "@remix-run/node";
+import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData } from "@remix-run/react";
 import { Field, FormError, errorText } from "~/components/form";
 import { PublishProblems } from "~/components/publish-problems";
@@ -10,7 +10,10 @@ import { closeAppeal, deleteDraft, editorView, publish, saveVersion } from "~/se
 import { requireUser } from "~/services/session.server";
 import { actionError, reply } from "~/utils/action-errors.server";
 import { formValues, parseForm } from "~/utils/forms";
+import { readIntent, signIntent } from "~/utils/intent.server";
 import { useEditor } from "./dashboard.appeals.$id";
+
+const emptyReply = { ok: true, errors: {} as Record<string, string>, values: {} as Record<string, string>, problems: [], stale: null, notice: null };
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUser(request);
@@ -24,11 +27,19 @@ export async function action({ request, params }: ActionFunctionArgs) {
       const revision = await publish(id, user.id, form.data);
       return reply({ notice: String(revision) });
     }
-    if (intent === "close") {
+    // Closing and deleting cannot be undone: the first POST answers with a confirmation (and a
+    // signed, short-lived intent), the second carries it back. No JavaScript needed.
+    if (intent === "close" || intent === "delete") {
+      await editorView(id, user.id); // 403/404 before anything is signed
+      return json({ ...emptyReply, confirm: intent, token: signIntent({ action: intent, appealId: id, userId: user.id, data: [] }) });
+    }
+    if (intent === "closeConfirmed") {
+      if (!readIntent(formData.get("token"), { action: "close", appealId: id, userId: user.id })) return reply({ errors: { _form: "delivery.expired" } }, 409);
       await closeAppeal(id, user.id);
       return reply({});
     }
-    if (intent === "delete") {
+    if (intent === "deleteConfirmed") {
+      if (!readIntent(formData.get("token"), { action: "delete", appealId: id, userId: user.id })) return reply({ errors: { _form: "delivery.expired" } }, 409);
       await deleteDraft(id, user.id);
       return redirect("/dashboard");
     }
@@ -51,6 +62,7 @@ export default function AppealOverview() {
   const { t, lang, date } = useT();
   const base = `/dashboard/appeals/${appeal.id}`;
   const problems = data?.problems.length ? data.problems : current;
+  const confirm = data && "confirm" in data && "token" in data && typeof data.token === "string" ? { confirm: data.confirm, token: data.token } : null;
   const originalFirst = [...versions].sort((a, b) => Number(b.lang === appeal.original_language) - Number(a.lang === appeal.original_language));
   const missing = CONTENT_LANGUAGES.filter((c) => !versions.some((v) => v.lang === c));
   return (
@@ -119,18 +131,44 @@ export default function AppealOverview() {
             </ul>
           ) : null}
           <h2>{t("dash.close")}</h2>
-          <Form method="post">
-            <input type="hidden" name="_intent" value="close" />
-            <p className="hint">{t("dash.closeConfirm")}</p>
-            <button type="submit" className="button button-danger">{t("dash.close")}</button>
-          </Form>
+          {confirm?.confirm === "close" ? (
+            <section aria-labelledby="close-confirm-h" className="confirm-box">
+              <h3 id="close-confirm-h">{t("delivery.closeTitle")}</h3>
+              <p>{t("delivery.closeText")}</p>
+              <div className="row-actions">
+                <Form method="post">
+                  <input type="hidden" name="token" value={confirm.token} />
+                  <button type="submit" name="_intent" value="closeConfirmed" className="button button-danger">{t("delivery.closeConfirm")}</button>
+                </Form>
+                <a href={base}>{t("delivery.cancel")}</a>
+              </div>
+            </section>
+          ) : (
+            <Form method="post">
+              <input type="hidden" name="_intent" value="close" />
+              <p className="hint">{t("dash.closeConfirm")}</p>
+              <button type="submit" className="button button-danger">{t("dash.close")}…</button>
+            </Form>
+          )}
         </section>
       ) : null}
 
-      {appeal.status === "draft" ? (
+      {appeal.status === "draft" && confirm?.confirm === "delete" ? (
+        <section aria-labelledby="delete-confirm-h" className="confirm-box separated">
+          <h2 id="delete-confirm-h">{t("delivery.deleteTitle")}</h2>
+          <p>{t("delivery.deleteText")}</p>
+          <div className="row-actions">
+            <Form method="post">
+              <input type="hidden" name="token" value={confirm.token} />
+              <button type="submit" name="_intent" value="deleteConfirmed" className="button button-danger">{t("delivery.deleteConfirm")}</button>
+            </Form>
+            <a href={base}>{t("delivery.cancel")}</a>
+          </div>
+        </section>
+      ) : appeal.status === "draft" ? (
         <Form method="post" className="separated">
           <input type="hidden" name="_intent" value="delete" />
-          <button type="submit" className="button button-secondary">{t("dash.deleteDraft")}</button>
+          <button type="submit" className="button button-secondary">{t("dash.deleteDraft")}…</button>
         </Form>
       ) : null}
     </>

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { Form, useActionData } from "@remix-run/react";
-import { Field, FormError } from "~/components/form";
+import { Field, FormError, errorText } from "~/components/form";
 import { languageName } from "~/i18n";
 import { useT } from "~/i18n/react";
 import { addresseeSchema } from "~/schemas/appeal";
@@ -36,18 +36,21 @@ export async function action({ request, params }: ActionFunctionArgs) {
       translations[lang] = { name: data[`name.${lang}`] ?? "", position: data[`position.${lang}`] ?? "", institution: data[`institution.${lang}`] ?? "" };
     }
     const email = data.email ?? null;
-    if (intent === "edit") await editAddressee(id, user.id, addresseeId, email, translations);
-    else await addAddressee(id, user.id, email, translations);
+    const letterLanguage = data.letterLanguage ?? appeal.original_language;
+    if (intent === "edit") await editAddressee(id, user.id, addresseeId, email, translations, letterLanguage);
+    else await addAddressee(id, user.id, email, translations, letterLanguage);
     return reply({ notice: "saved" });
   } catch (error) {
     return actionError(error, formValues(formData));
   }
 }
 
-function AddresseeFields({ languages, original, values, errors, initial }: { languages: string[]; original: string; values: Record<string, string>; errors: Record<string, string>; initial?: { id: number; email: string | null; translations: Record<string, AddresseeText> } }) {
+function AddresseeFields({ languages, original, values, errors, initial }: { languages: string[]; original: string; values: Record<string, string>; errors: Record<string, string>; initial?: { id: number; email: string | null; translations: Record<string, AddresseeText>; letter_language: string | null } }) {
   const { t, lang: ui } = useT();
   // Every addressee has its own form on the page: their fields need ids of their own.
   const idPrefix = initial ? `a${initial.id}-` : "new-";
+  const letterLanguageId = `f-${idPrefix}letterLanguage`;
+  const letterLanguageError = errorText(t, errors.letterLanguage);
   return (
     <>
       {languages.map((lang) => (
@@ -59,6 +62,21 @@ function AddresseeFields({ languages, original, values, errors, initial }: { lan
         </fieldset>
       ))}
       <Field idPrefix={idPrefix} name="email" type="email" label={t("dash.addresseeEmail")} defaultValue={values.email ?? initial?.email ?? ""} error={errors.email} />
+      <div className="field">
+        <label htmlFor={letterLanguageId}>{t("delivery.letterLanguage")}</label>
+        <select
+          id={letterLanguageId}
+          name="letterLanguage"
+          defaultValue={values.letterLanguage ?? (initial?.letter_language && languages.includes(initial.letter_language) ? initial.letter_language : original)}
+          aria-invalid={letterLanguageError ? true : undefined}
+          aria-describedby={letterLanguageError ? `${letterLanguageId}-error` : undefined}
+        >
+          {languages.map((lang) => (
+            <option key={lang} value={lang}>{languageName(lang, ui)}</option>
+          ))}
+        </select>
+        {letterLanguageError ? <p id={`${letterLanguageId}-error`} className="field-error">{letterLanguageError}</p> : null}
+      </div>
     </>
   );
 }
@@ -66,7 +84,7 @@ function AddresseeFields({ languages, original, values, errors, initial }: { lan
 export default function Addressees() {
   const { appeal, versions, addressees } = useEditor();
   const data = useActionData<typeof action>();
-  const { t } = useT();
+  const { t, lang: ui } = useT();
   const languages = [appeal.original_language, ...versions.map((v) => v.lang).filter((l) => l !== appeal.original_language)];
   const errors = data?.errors ?? {};
   const values = data?.values ?? {};
@@ -83,6 +101,7 @@ export default function Addressees() {
                 <strong>{a.translations[appeal.original_language]?.name}</strong>
                 {a.translations[appeal.original_language]?.position ? `, ${a.translations[appeal.original_language]?.position}` : ""}
                 {a.translations[appeal.original_language]?.institution ? `, ${a.translations[appeal.original_language]?.institution}` : ""}
+                {a.email ? <span className="hint"> · {t("delivery.letterIn", { language: languageName(a.letter_language && languages.includes(a.letter_language) ? a.letter_language : appeal.original_language, ui) })}</span> : null}
               </summary>
               <Form method="post" className="stack" noValidate>
                 <input type="hidden" name="_intent" value="edit" />

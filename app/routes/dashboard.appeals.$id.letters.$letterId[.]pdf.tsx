@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { createReadableStreamFromReadable } from "@remix-run/node";
-import { letterFile } from "~/services/letters.server";
+import { letterFile, letterFileName } from "~/services/letters.server";
 import { requireUser } from "~/services/session.server";
 import { readFileStream } from "~/services/storage.server";
 import { loaderError } from "~/utils/action-errors.server";
@@ -10,7 +10,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   try {
     const file = await letterFile(Number(params.id), user.id, idOf(params.letterId));
-    const name = `${file.slug}-${file.kind === "combined" ? "all" : file.lang}-${file.code}.pdf`;
+    const name = letterFileName(file.slug, file);
     return new Response(createReadableStreamFromReadable(readFileStream(file.storage_key)), {
       headers: {
         "Content-Type": "application/pdf",

@@ -5,7 +5,8 @@ import { FormError, errorText } from "~/components/form";
 import { ScrollTable } from "~/components/scroll-table";
 import { isContentLang, languageName, type MessageKey } from "~/i18n";
 import { useT } from "~/i18n/react";
-import { deliverLetter, lettersPage, requestLetters } from "~/services/letters.server";
+import { deliver, resend, reviewDelivery, reviewResend } from "~/services/delivery.server";
+import { lettersPage, requestLetters } from "~/services/letters.server";
 import { requireUser } from "~/services/session.server";
 import { actionError, loaderError, reply } from "~/utils/action-errors.server";
 import { formValues, idOf } from "~/utils/forms";
@@ -27,16 +28,29 @@ export const meta: MetaFunction<typeof loader> = ({ data, matches }) => {
   return data?.letters.some((l) => l.status === "pending" || l.status === "running") ? [...parent, { httpEquiv: "refresh", content: "2" }] : parent;
 };
 
+type Review = Awaited<ReturnType<typeof reviewDelivery>>;
+type ResendReview = Awaited<ReturnType<typeof reviewResend>>;
+
+/**
+ * Sending is two POSTs, both plain forms (no JavaScript needed): "review" answers with what would
+ * happen and a signed, short-lived intent; "deliver" (or "resend") carries that intent back and
+ * does exactly that. See app/services/delivery.server.ts.
+ */
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUser(request);
   const id = Number(params.id);
   const formData = await request.formData();
   const intent = String(formData.get("_intent") ?? "");
+  const answer = (part: { review?: Review; resendReview?: ResendReview; sent?: number; repeated?: boolean; resent?: boolean }) =>
+    json({ ok: true, errors: {} as Record<string, string>, notice: null, review: null, resendReview: null, sent: null, repeated: false, resent: null, ...part });
   try {
+    if (intent === "review") return answer({ review: await reviewDelivery(id, user.id) });
     if (intent === "deliver") {
-      const count = await deliverLetter(id, user.id, idOf(formData.get("letterId")));
-      return reply({ notice: String(count) });
+      const { sent, skipped } = await deliver(id, user.id, formData.get("token"));
+      return answer({ sent, repeated: sent === 0 && skipped > 0 });
     }
+    if (intent === "resendReview") return answer({ resendReview: await reviewResend(id, user.id, idOf(formData.get("deliveryId"))) });
+    if (intent === "resend") return answer({ resent: (await resend(id, user.id, formData.get("token"))).sent > 0 });
     const lang = String(formData.get("lang") ?? "");
     if (intent === "all") await requestLetters(id, user.id, { all: true });
     else if (intent === "combined") await requestLetters(id, user.id, { combined: true });
@@ -53,10 +67,14 @@ function statusText(t: (k: MessageKey, v?: Record<string, string | number>) => s
 }
 
 export default function Letters() {
-  const { letters, deliveries, addresseesWithEmail, appeal } = useLoaderData<typeof loader>();
+  const { letters, deliveries, appeal } = useLoaderData<typeof loader>();
   const { versions } = useEditor();
   const data = useActionData<typeof action>();
-  const { t, lang: ui, date, number } = useT();
+  const { t, lang: ui, date, number, plural } = useT();
+  const review = data && "review" in data ? data.review : null;
+  const resendReview = data && "resendReview" in data ? data.resendReview : null;
+  const outcome = data && "sent" in data ? data : null;
+  const langName = (l: string) => (isContentLang(l) ? languageName(l, ui) : l);
   const base = `/dashboard/appeals/${appeal.id}/letters`;
   // The newest "all languages" batch: consecutive single letters created together.
   const ready = letters.filter((l) => l.status === "ready" && l.kind === "single");
@@ -66,7 +84,77 @@ export default function Letters() {
       <h2 id="letters-h">{t("letters.title")}</h2>
       <p className="hint">{t("letters.intro")}</p>
       {data?.errors._form ? <FormError>{errorText(t, data.errors._form)}</FormError> : null}
-      {data?.notice ? <p className="notice" role="status">{t("letters.delivered", { count: data.notice })}</p> : null}
+      {outcome?.sent ? <p className="notice" role="status">{plural("delivery.sent", outcome.sent)}</p> : null}
+      {outcome?.repeated ? <p className="notice" role="status">{t("delivery.repeated")}</p> : null}
+      {outcome?.resent !== null && outcome?.resent !== undefined ? <p className="notice" role="status">{t(outcome.resent ? "delivery.resent" : "delivery.resentAlready")}</p> : null}
+      {review ? (
+        <section aria-labelledby="delivery-confirm-h" className="confirm-box">
+          <h3 id="delivery-confirm-h">{t("delivery.confirmTitle")}</h3>
+          <p><strong>{t(review.closes ? "delivery.closes" : "delivery.alreadyClosed")}</strong></p>
+          {review.contact ? <p>{t("delivery.replyTo", { organization: review.organization, contact: review.contact })}</p> : null}
+          {review.rows.length ? (
+            <>
+              <p>{t("delivery.willSend")}</p>
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">{t("letters.addressee")}</th>
+                    <th scope="col">{t("delivery.colLanguage")}</th>
+                    <th scope="col">{t("delivery.colLetter")}</th>
+                    <th scope="col">{t("delivery.colWhat")}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {review.rows.map((r) => (
+                    <tr key={r.addresseeId}>
+                      <td>{r.addressee}</td>
+                      <td>{langName(r.lang)}</td>
+                      <td>{r.letter ? <code>{r.letter.code}</code> : "—"}</td>
+                      <td>
+                        {!r.letter
+                          ? t("delivery.noLetter", { revision: appeal.current_revision })
+                          : r.sentAt
+                            ? t("delivery.sentBefore", { date: date(r.sentAt, "datetime") })
+                            : t("delivery.willSendRow")}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </>
+          ) : null}
+          {review.problems.map((p) => (
+            <p key={p} className={p === "delivery.nothingToSend" ? "notice" : "form-error"}>
+              {t(p)}
+              {p === "delivery.noContact" ? <> <a href={`/dashboard/orgs/${appeal.organization_id}`}>{t("delivery.contact")}</a></> : null}
+            </p>
+          ))}
+          <div className="row-actions">
+            {review.token ? (
+              <Form method="post">
+                <input type="hidden" name="token" value={review.token} />
+                <button type="submit" name="_intent" value="deliver" className={review.closes ? "button-danger" : undefined}>
+                  {plural("delivery.confirm", review.count)}
+                </button>
+              </Form>
+            ) : null}
+            <a href={base}>{t("delivery.cancel")}</a>
+          </div>
+        </section>
+      ) : null}
+      {resendReview ? (
+        <section aria-labelledby="resend-confirm-h" className="confirm-box">
+          <h3 id="resend-confirm-h">{t("delivery.resendTitle")}</h3>
+          <p>{t("delivery.resendText", { code: resendReview.code, language: langName(resendReview.lang), addressee: resendReview.addressee, date: date(resendReview.sentAt, "datetime") })}</p>
+          <div className="row-actions">
+            <Form method="post">
+              <input type="hidden" name="token" value={resendReview.token} />
+              <button type="submit" name="_intent" value="resend">{t("delivery.resendConfirm")}</button>
+            </Form>
+            <a href={base}>{t("delivery.cancel")}</a>
+          </div>
+        </section>
+      ) : null}
       {appeal.status !== "draft" ? (
         <div className="stack">
           <Form method="post" className="row-actions">
@@ -115,14 +203,6 @@ export default function Letters() {
                       {" · "}
                       <a href={`${base}/${l.id}.pdf`} download>{t("letters.download")}</a>
                       {l.flagged_names.length ? <p className="hint">{t("letters.flagged", { count: l.flagged_names.length })}</p> : null}
-                      {addresseesWithEmail > 0 ? (
-                        <Form method="post">
-                          <input type="hidden" name="letterId" value={l.id} />
-                          <button type="submit" name="_intent" value="deliver" className="link-button" title={t("letters.deliverHint", { count: addresseesWithEmail })}>
-                            {t("letters.deliver")}
-                          </button>
-                        </Form>
-                      ) : null}
                     </>
                   ) : null}
                   {l.status === "failed" ? <p className="field-error">{t(`letters.error.${l.error ?? "failed"}` as MessageKey)}</p> : null}
@@ -137,6 +217,15 @@ export default function Letters() {
           <a className="button button-secondary" href={`${base}.zip?ids=${latestBatch.map((l) => l.id).join(",")}`}>{t("letters.downloadZip")}</a>
         </p>
       ) : null}
+      {appeal.status !== "draft" ? (
+        <section aria-labelledby="deliver-h">
+          <h3 id="deliver-h">{t("delivery.title")}</h3>
+          <p className="hint">{t("delivery.intro")}</p>
+          <Form method="post">
+            <button type="submit" name="_intent" value="review">{t("delivery.review")}</button>
+          </Form>
+        </section>
+      ) : null}
       {deliveries.length ? (
         <section aria-labelledby="deliveries-h">
           <h3 id="deliveries-h">{t("letters.deliveries")}</h3>
@@ -148,6 +237,7 @@ export default function Letters() {
                 <th scope="col">{t("letters.created")}</th>
                 <th scope="col">{t("letters.outcome")}</th>
                 <th scope="col">{t("letters.digest")}</th>
+                <th scope="col"><span className="visually-hidden">{t("delivery.resend")}</span></th>
               </tr>
             </thead>
             <tbody>
@@ -158,6 +248,14 @@ export default function Letters() {
                   <td>{date(d.created_at, "datetime")}</td>
                   <td>{t(`letters.outcome.${d.outcome ?? "pending"}` as MessageKey)}</td>
                   <td><code className="digest">{d.digest.slice(0, 16)}…</code></td>
+                  <td>
+                    {d.canResend ? (
+                      <Form method="post">
+                        <input type="hidden" name="deliveryId" value={d.id} />
+                        <button type="submit" name="_intent" value="resendReview" className="link-button">{t("delivery.resend")}</button>
+                      </Form>
+                    ) : null}
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -2,7 +2,7 @@ import { PassThrough } from "node:stream";
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { createReadableStreamFromReadable } from "@remix-run/node";
 import { ZipFile } from "yazl";
-import { zipContents } from "~/services/letters.server";
+import { letterFileName, zipContents } from "~/services/letters.server";
 import { requireUser } from "~/services/session.server";
 import { pathOf } from "~/services/storage.server";
 import { loaderError } from "~/utils/action-errors.server";
@@ -24,16 +24,16 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     const attachmentPath = (a: (typeof attachments)[number]) => `attachments/${a.lang}/${a.id}-${a.filename}`;
     const manifest = [
       `Appeal: ${base}/appeals/${appeal.slug}`,
-      `Files: one PDF per language, each verifiable at ${base}/verify/<code>`,
+      `Files: one PDF per language (a combined one holds all languages), each verifiable at ${base}/verify/<code>`,
       "",
-      ...letters.map((l) => [`${appeal.slug}-${l.lang}-${l.code}.pdf`, `  language: ${l.lang}`, `  revision: ${l.revision}`, `  signatories: ${l.count}`, `  generated: ${new Date(l.created_at).toISOString()}`, `  verification code: ${l.code} (${base}/verify/${l.code})`, `  digest (sha-256): ${l.digest}`, `  file sha-256: ${l.file_sha256}`].join("\n")),
+      ...letters.map((l) => [letterFileName(appeal.slug, l), `  language: ${l.kind === "combined" ? `combined, all languages (${l.languages.join(", ")})` : l.lang}`, `  revision: ${l.revision}`, `  signatories: ${l.count}`, `  generated: ${new Date(l.created_at).toISOString()}`, `  verification code: ${l.code} (${base}/verify/${l.code})`, `  digest (sha-256): ${l.digest}`, `  file sha-256: ${l.file_sha256}`].join("\n")),
       "",
       ...(attachments.length ? ["Supporting documents:", ...attachments.map((a) => `  ${attachmentPath(a)} (sha-256 ${a.sha256})`)] : []),
       "",
     ].join("\n");
     const mtime = new Date(letters[0]?.created_at ?? Date.now());
     zip.addBuffer(Buffer.from(manifest, "utf8"), "MANIFEST.txt", { mtime });
-    for (const l of letters) if (l.storage_key) zip.addFile(pathOf(l.storage_key), `${appeal.slug}-${l.lang}-${l.code}.pdf`, { mtime, compress: false });
+    for (const l of letters) if (l.storage_key) zip.addFile(pathOf(l.storage_key), letterFileName(appeal.slug, l), { mtime, compress: false });
     for (const a of attachments) zip.addFile(pathOf(a.storage_key), attachmentPath(a), { mtime: new Date(a.created_at), compress: false });
     zip.end();
     const out = new PassThrough();

@@ -4,8 +4,8 @@ import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { Field, FormError, errorText } from "~/components/form";
 import { ScrollTable } from "~/components/scroll-table";
 import { useT } from "~/i18n/react";
-import { inviteSchema } from "~/schemas/appeal";
-import { inviteMember, organizationPage, removeMember } from "~/services/organizations.server";
+import { contactSchema, inviteSchema } from "~/schemas/appeal";
+import { inviteMember, organizationPage, removeMember, setContactEmail } from "~/services/organizations.server";
 import { requireUser } from "~/services/session.server";
 import { reply, actionError, loaderError } from "~/utils/action-errors.server";
 import { formValues, idOf, parseForm } from "~/utils/forms";
@@ -31,6 +31,12 @@ export async function action({ request, params }: ActionFunctionArgs) {
     if (formData.get("_intent") === "remove") {
       await removeMember(orgId, user.id, idOf(formData.get("userId")));
       return reply({});
+    }
+    if (formData.get("_intent") === "contact") {
+      const contact = parseForm(contactSchema, formData);
+      if (!contact.ok) return reply({ errors: contact.errors, values: { ...contact.values, _for: "contact" } }, 400);
+      await setContactEmail(orgId, user.id, contact.data.contactEmail);
+      return reply({ notice: "contact" });
     }
     const form = parseForm(inviteSchema, formData);
     if (!form.ok) return reply({ errors: form.errors, values: form.values }, 400);
@@ -74,10 +80,10 @@ export default function Organization() {
       {role === "owner" ? (
         <section aria-labelledby="invite-h">
           <h2 id="invite-h">{t("dash.invite")}</h2>
-          {data?.ok ? <p className="notice" role="status">{t("dash.invited")}</p> : null}
+          {data?.ok && data.notice !== "contact" ? <p className="notice" role="status">{t("dash.invited")}</p> : null}
           <Form method="post" className="stack" noValidate>
             {errors._form ? <FormError>{errorText(t, errors._form)}</FormError> : null}
-            <Field name="email" type="email" label={t("dash.inviteEmail")} required defaultValue={data?.values.email} error={errors.email} />
+            <Field name="email" type="email" label={t("dash.inviteEmail")} required defaultValue={data?.values.email} error={data?.values._for === "contact" ? undefined : errors.email} />
             <div>
               <label htmlFor="f-role">{t("dash.inviteRole")}</label>
               <select id="f-role" name="role" defaultValue={data?.values.role ?? "editor"}>
@@ -91,6 +97,24 @@ export default function Organization() {
           </Form>
         </section>
       ) : null}
+      <section aria-labelledby="contact-h">
+        <h2 id="contact-h">{t("delivery.contact")}</h2>
+        <p className="hint">{t("delivery.contactHint")}</p>
+        {data?.notice === "contact" ? <p className="notice" role="status">{t("delivery.contactSaved")}</p> : null}
+        {role === "owner" ? (
+          <Form method="post" className="stack" noValidate>
+            <input type="hidden" name="_intent" value="contact" />
+            <Field name="contactEmail" type="email" label={t("delivery.contact")} required defaultValue={data?.values._for === "contact" ? data.values.contactEmail : organization.contact_email} error={data?.values._for === "contact" ? errors.contactEmail : undefined} />
+            <div>
+              <button type="submit">{t("form.save")}</button>
+            </div>
+          </Form>
+        ) : organization.contact_email ? (
+          <p>{organization.contact_email}</p>
+        ) : (
+          <p>{t("delivery.contactNone")}</p>
+        )}
+      </section>
     </>
   );
 }

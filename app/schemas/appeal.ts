@@ -36,9 +36,19 @@ const optionalEmail = z
   .refine((v) => v === "" || email.safeParse(v).success, { message: "form.invalidEmail" })
   .transform((v) => (v === "" ? null : v.toLowerCase()));
 
-/** Addressee fields come as name.<lang>, position.<lang>, institution.<lang> for each version's language. */
+/**
+ * Addressee fields come as name.<lang>, position.<lang>, institution.<lang> for each version's
+ * language, and letterLanguage: which version's letter they receive (absent: the original's).
+ */
 export function addresseeSchema(languages: string[], original: string) {
-  const shape: Record<string, z.ZodType> = { email: optionalEmail };
+  const shape: Record<string, z.ZodType> = {
+    email: optionalEmail,
+    letterLanguage: z
+      .string()
+      .optional()
+      .transform((v) => v ?? original)
+      .refine((v) => languages.includes(v), { message: "letters.unknownLang" }),
+  };
   for (const lang of languages) {
     shape[`name.${lang}`] = lang === original ? requiredText(200) : optionalText(200).transform((v) => v ?? "");
     shape[`position.${lang}`] = optionalText(200).transform((v) => v ?? "");
@@ -73,6 +83,9 @@ export const publishSchema = z.object({
   changeNote: optionalText(500).transform((v) => v ?? ""),
   baseRevision: z.coerce.number().int().min(0).optional(),
 });
+
+/** The organization's contact address for replies to its delivery e-mails. */
+export const contactSchema = z.object({ contactEmail: email });
 
 export const inviteSchema = z.object({
   email,

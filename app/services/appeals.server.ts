@@ -157,15 +157,16 @@ export async function saveSettings(appealId: number, userId: number, input: Sett
     .execute();
 }
 
-export async function addAddressee(appealId: number, userId: number, email: string | null, translations: Record<string, AddresseeText>) {
+/** `letterLanguage`: the language of the letter this addressee receives (default: the original's). */
+export async function addAddressee(appealId: number, userId: number, email: string | null, translations: Record<string, AddresseeText>, letterLanguage?: string) {
   const { appeal } = await appealForMember(appealId, userId);
-  await insertAddressee(getDb(), appeal.id, email, translations);
+  await insertAddressee(getDb(), appeal.id, email, translations, letterLanguage ?? appeal.original_language);
   await touch(appeal.id);
 }
 
-export async function editAddressee(appealId: number, userId: number, id: number, email: string | null, translations: Record<string, AddresseeText>) {
+export async function editAddressee(appealId: number, userId: number, id: number, email: string | null, translations: Record<string, AddresseeText>, letterLanguage?: string) {
   const { appeal } = await appealForMember(appealId, userId);
-  if (!(await updateAddressee(getDb(), appeal.id, id, email, translations))) throw new AppError("not_found");
+  if (!(await updateAddressee(getDb(), appeal.id, id, email, translations, letterLanguage))) throw new AppError("not_found");
   await touch(appeal.id);
 }
 

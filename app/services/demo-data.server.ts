@@ -81,6 +81,8 @@ export async function seedDemo(): Promise<boolean> {
   if (await findAppealBySlug(db, DEMO_SLUG)) return false;
   const { appealId, userId } = await db.transaction().execute(async (trx) => {
     const organizationId = await createOrganization(trx, "Coalition for Civic Freedoms (demo)");
+    // Replies to its delivery e-mails go to the demo organizer.
+    await trx.updateTable("organizations").set({ contact_email: DEMO_ORGANIZER }).where("id", "=", organizationId).execute();
     const userId = await upsertUser(trx, DEMO_ORGANIZER);
     await setMembership(trx, organizationId, userId, "owner");
     const row = await trx
@@ -95,12 +97,12 @@ export async function seedDemo(): Promise<boolean> {
       ru: { name: "Роберта Метсола", position: "Председателю Европейского парламента", institution: "Европейский парламент" },
       en: { name: "Roberta Metsola", position: "President of the European Parliament", institution: "European Parliament" },
       kk: { name: "Роберта Метсола", position: "Еуропалық парламенттің Төрағасына", institution: "Еуропалық парламент" },
-    });
+    }, "en");
     await insertAddressee(trx, row.id, null, {
       ru: { name: "Фолькер Тюрк", position: "Верховному комиссару ООН по правам человека", institution: "Управление ООН по правам человека" },
       en: { name: "Volker Türk", position: "UN High Commissioner for Human Rights", institution: "Office of the UN High Commissioner for Human Rights" },
       kk: { name: "Фолькер Тюрк", position: "БҰҰ-ның Адам құқықтары жөніндегі Жоғарғы комиссарына", institution: "БҰҰ Адам құқықтары жөніндегі басқармасы" },
-    });
+    }, "en");
     return { appealId: row.id, userId };
   });
   await publish(appealId, userId);

@@ -17,11 +17,15 @@ import { loader as signedLoader } from "../routes/letters.$code[.]pdf";
 import { action as verifyAction, loader as verifyLoader } from "../routes/verify.$code";
 import { env, parseEnv, setEnv } from "../utils/env.server";
 import { AppError } from "../utils/errors";
-import { addAddressee, createAppeal, publish, saveVersion } from "./appeals.server";
+import { addAddressee, createAppeal, editAddressee, publish, saveVersion } from "./appeals.server";
 import { addAttachment } from "./attachments.server";
 import { generateLetter } from "./letter-generate.server";
+import { composeMessage } from "../../emails/transport.server";
+import { action as orgAction } from "../routes/dashboard.orgs.$orgId";
+import { signIntent } from "../utils/intent.server";
+import { deliver, MAX_MAIL_ATTACHMENT_BYTES, resend, reviewDelivery, reviewResend } from "./delivery.server";
+import { setContactEmail } from "./organizations.server";
 import {
-  deliverLetter,
   generateNow,
   holdLetterLock,
   LetterRefused,
@@ -507,19 +511,22 @@ describe("the letter in each language", () => {
     expect(pdfPages(pathOf((await generate(empty.id, empty.owner.userId, "en")).storageKey))[0]).toContain("No signatures have been confirmed yet.");
   });
 
-  it("combines the original and its translations in one PDF, each part numbered on its own", async () => {
+  it("combines the original and its translations in one PDF, numbered across the whole document", async () => {
     const [id] = await requestLetters(main.id, main.owner.userId, { combined: true });
     const letter = await generateNow(id!);
     const pages = pdfPages(pathOf(letter.storageKey));
     const { ru, en, kk } = { ru: generated.ru!.pages, en: generated.en!.pages, kk: generated.kk!.pages };
-    expect(letter.pages).toBe(ru + en + kk);
-    expect(pages).toHaveLength(ru + en + kk);
+    const total = ru + en + kk;
+    expect(letter.pages).toBe(total);
+    expect(pages).toHaveLength(total);
     expect(pages[0]).toContain(RU.title);
-    expect(pages[ru - 1]).toContain(`Страница ${ru} из ${ru}`);
+    expect(pages[0]).toContain(`Страница 1 из ${total}`);
+    expect(pages[ru - 1]).toContain(`Страница ${ru} из ${total}`);
     expect(pages[ru]).toContain(EN.title);
-    expect(pages[ru]).toContain(`Page 1 of ${en}`);
+    expect(pages[ru]).toContain(`Page ${ru + 1} of ${total}`);
     expect(pages[ru + en]).toContain(KK.title);
-    expect(pages[ru + en + kk - 1]).toContain(`${kk} беттің ${kk}-беті`);
+    expect(pages[ru + en]).toContain(`${total} беттің ${ru + en + 1}-беті`);
+    expect(pages[total - 1]).toContain(`${total} беттің ${total}-беті`);
     for (const p of pages) expect(p).toContain(letter.code);
     const facts = await verification(letter.code);
     expect(facts?.kind).toBe("combined");
@@ -715,6 +722,28 @@ describe("downloads", () => {
     expect((await settle(zipLoader({ request: new Request(url, { headers: { Cookie: outsider } }), params: { id: String(main.id) }, context: {} }))).status).toBe(403);
   });
 
+  it("labels the combined letter as all languages, never as the original's, in the ZIP, its manifest and the download", async () => {
+    const [id] = await requestLetters(main.id, main.owner.userId, { combined: true });
+    const combined = await generateNow(id!);
+    const cookie = await sessionCookie(main.owner.userId);
+    const ids = [generated.ru!.id, id!];
+    const response = await zipLoader({ request: new Request(`http://localhost/dashboard/appeals/${main.id}/letters.zip?ids=${ids.join(",")}`, { headers: { Cookie: cookie } }), params: { id: String(main.id) }, context: {} });
+    expect(response.status).toBe(200);
+    const zip = path.join(tmp, "combined.zip");
+    fs.writeFileSync(zip, await responseBytes(response));
+    const entries = execFileSync("zipinfo", ["-1", zip], { encoding: "utf8" }).trim().split("\n");
+    const name = `${main.slug}-combined-${combined.code}.pdf`;
+    expect(entries).toContain(name);
+    expect(entries).not.toContain(`${main.slug}-ru-${combined.code}.pdf`);
+    expect(sha256(execFileSync("unzip", ["-p", zip, name]))).toBe(combined.fileSha256);
+    const manifest = execFileSync("unzip", ["-p", zip, "MANIFEST.txt"], { encoding: "utf8" });
+    const block = manifest.slice(manifest.indexOf(name)).split("\n\n")[0]!.split(/\n(?=\S)/)[0]!;
+    expect(block).toContain("language: combined, all languages (ru, en, kk)");
+    expect(manifest).toContain(`${main.slug}-ru-${generated.ru!.code}.pdf\n  language: ru\n`);
+    const download = await downloadLoader({ request: new Request(`http://localhost/dashboard/appeals/${main.id}/letters/${id}.pdf`, { headers: { Cookie: cookie } }), params: { id: String(main.id), letterId: String(id) }, context: {} });
+    expect(download.headers.get("Content-Disposition")).toBe(`attachment; filename="${name}"`);
+  });
+
   it("shows organizers the letters without storage keys or who generated them", async () => {
     const page = await lettersPage(main.id, main.owner.userId);
     expect(page.letters.map((l) => l.code)).toEqual(expect.arrayContaining(["ru", "en", "kk"].map((l) => generated[l]!.code)));
@@ -725,33 +754,56 @@ describe("downloads", () => {
   });
 });
 
+/** The organizer's two steps, as the dashboard makes them: review (what would happen), then confirm. */
+async function reviewAndDeliver(appealId: number, userId: number) {
+  const review = await reviewDelivery(appealId, userId);
+  return { review, result: await deliver(appealId, userId, review.token) };
+}
+
+const deliveryMails = (appealId: number) =>
+  getDb()
+    .selectFrom("deliveries as d")
+    .innerJoin("outbox as o", "o.id", "d.outbox_id")
+    .innerJoin("addressees as a", "a.id", "d.addressee_id")
+    .innerJoin("letters as l", "l.id", "d.letter_id")
+    .select(["d.id", "d.letter_id", "d.created_by", "a.email", "l.lang", "o.kind", "o.to_address", "o.subject", "o.text", "o.html", "o.headers", "o.attachments", "o.status"])
+    .where("d.appeal_id", "=", appealId)
+    .orderBy("d.id")
+    .execute();
+
+const appealStatus = async (id: number) => (await getDb().selectFrom("appeals").select(["status", "delivered_at", "closed_at"]).where("id", "=", id).executeTakeFirstOrThrow());
+
+/** A published appeal whose organization has a contact address and whose addressees get `letterLanguage`. */
+async function deliverableAppeal(letterLanguage = "en") {
+  const appeal = await publishedAppeal();
+  await setContactEmail(appeal.owner.organizationId, appeal.owner.userId, "contact@coalition.example");
+  await getDb().updateTable("addressees").set({ letter_language: letterLanguage }).where("appeal_id", "=", appeal.id).execute();
+  return appeal;
+}
+
 describe("delivery by e-mail", () => {
   it("queues one e-mail per addressee with an address, the PDF attached, records each delivery and marks the appeal delivered", async () => {
-    const appeal = await publishedAppeal();
+    const appeal = await deliverableAppeal("en");
     await signFixture(appeal.id, 1);
     const letter = await generate(appeal.id, appeal.owner.userId, "en");
     const outsider = await newOrganization();
-    expect(await thrownStatus(deliverLetter(appeal.id, outsider.userId, letter.id))).toBe("AppError:forbidden");
+    expect(await thrownStatus(reviewDelivery(appeal.id, outsider.userId))).toBe("AppError:forbidden");
+    expect(await thrownStatus(deliver(appeal.id, outsider.userId, "x.y"))).toBe("AppError:forbidden");
 
-    expect(await deliverLetter(appeal.id, appeal.owner.userId, letter.id)).toBe(2);
-    const deliveries = await getDb()
-      .selectFrom("deliveries as d")
-      .innerJoin("outbox as o", "o.id", "d.outbox_id")
-      .innerJoin("addressees as a", "a.id", "d.addressee_id")
-      .select(["d.letter_id", "d.created_by", "a.email", "o.kind", "o.to_address", "o.subject", "o.text", "o.html", "o.attachments", "o.status"])
-      .where("d.appeal_id", "=", appeal.id)
-      .orderBy("d.id")
-      .execute();
+    const { review, result } = await reviewAndDeliver(appeal.id, appeal.owner.userId);
+    expect(review).toMatchObject({ closes: true, count: 2, problems: [], contact: "contact@coalition.example", organization: ORGANIZATION });
+    expect(result).toEqual({ sent: 2, skipped: 0 });
+    const deliveries = await deliveryMails(appeal.id);
     expect(deliveries.map((d) => d.to_address)).toEqual(["president@parliament.example", "commissioner@ohchr.example"]);
     for (const d of deliveries) {
       expect(d).toMatchObject({ letter_id: letter.id, created_by: appeal.owner.userId, kind: "delivery", status: "pending", to_address: d.email });
-      expect(d.subject).toBe(`Open letter: ${EN.title}`);
+      expect(d.subject).toBe(`Open letter from ${ORGANIZATION}: ${EN.title}`);
       expect(d.text).toContain(`signed by ${NAMES.length} people`);
       expect(d.text).toContain(`http://localhost:3000/verify/${letter.code}`);
       expect(d.attachments).toEqual([{ filename: `${appeal.slug}-en-${letter.code}.pdf`, storageKey: letter.storageKey, contentType: "application/pdf" }]);
     }
     expect(deliveries[0]!.text).toContain("Dear Roberta Metsola,");
-    const after = await getDb().selectFrom("appeals").select(["status", "delivered_at"]).where("id", "=", appeal.id).executeTakeFirstOrThrow();
+    const after = await appealStatus(appeal.id);
     expect(after.status).toBe("delivered");
     expect(after.delivered_at).toBeInstanceOf(Date);
     const page = await lettersPage(appeal.id, appeal.owner.userId);
@@ -762,17 +814,194 @@ describe("delivery by e-mail", () => {
     expect(JSON.stringify(page)).not.toContain("parliament.example");
   });
 
-  it("refuses a letter that is not ready and an appeal without any delivery address", async () => {
-    const appeal = await publishedAppeal();
-    const [pending] = await requestLetters(appeal.id, appeal.owner.userId, { lang: "ru" });
-    expect(await thrownStatus(deliverLetter(appeal.id, appeal.owner.userId, pending!))).toBe("letters.notReady");
-    await getDb().updateTable("addressees").set({ email: null }).where("appeal_id", "=", appeal.id).execute();
-    await generateNow(pending!);
-    expect(await thrownStatus(deliverLetter(appeal.id, appeal.owner.userId, pending!))).toBe("letters.noEmailAddressees");
+  it("sends each addressee the letter in the language chosen for them: English to the Parliament, Kazakh to the other", async () => {
+    const appeal = await deliverableAppeal("ru");
+    const [parliament, commissioner] = await getDb().selectFrom("addressees").select(["id", "email"]).where("appeal_id", "=", appeal.id).where("email", "is not", null).orderBy("position").execute();
+    await editAddressee(appeal.id, appeal.owner.userId, parliament!.id, parliament!.email, ADDRESSEES[0]!.translations, "en");
+    await editAddressee(appeal.id, appeal.owner.userId, commissioner!.id, commissioner!.email, ADDRESSEES[1]!.translations, "kk");
+    await signFixture(appeal.id, 1);
+    const en = await generate(appeal.id, appeal.owner.userId, "en");
+    // The Kazakh letter is missing: the review says so, and nothing can be confirmed.
+    const missing = await reviewDelivery(appeal.id, appeal.owner.userId);
+    expect(missing.token).toBeNull();
+    expect(missing.missing).toEqual(["kk"]);
+    expect(missing.problems).toContain("delivery.missingLetter");
+    expect(missing.rows.map((r) => [r.addressee, r.lang, r.letter?.code ?? null])).toEqual([
+      ["Роберта Метсола", "en", en.code],
+      ["Фолькер Тюрк", "kk", null],
+    ]);
+    const kk = await generate(appeal.id, appeal.owner.userId, "kk");
+    expect((await reviewAndDeliver(appeal.id, appeal.owner.userId)).result).toEqual({ sent: 2, skipped: 0 });
+    const mails = await deliveryMails(appeal.id);
+    expect(mails.map((m) => [m.to_address, m.lang, m.letter_id])).toEqual([
+      ["president@parliament.example", "en", en.id],
+      ["commissioner@ohchr.example", "kk", kk.id],
+    ]);
+    expect(mails[0]!.subject).toBe(`Open letter from ${ORGANIZATION}: ${EN.title}`);
+    expect(mails[1]!.subject).toBe(`Ашық хат: ${KK.title} — ${ORGANIZATION}`);
+    expect(mails[1]!.text).toContain("Құрметті Фолькер Тюрк!");
+    expect(mails[1]!.attachments).toEqual([{ filename: `${appeal.slug}-kk-${kk.code}.pdf`, storageKey: kk.storageKey, contentType: "application/pdf" }]);
   });
 
-  it(`sends a signed link instead of the PDF when the letter is larger than ${MAX_ATTACHED_LETTER_BYTES / 1024 / 1024} MB`, async () => {
+  it("names the organization, is answered at its contact address (Reply-To) and says it was sent automatically", async () => {
+    const appeal = await deliverableAppeal("ru");
+    const letter = await generate(appeal.id, appeal.owner.userId, "ru");
+    await reviewAndDeliver(appeal.id, appeal.owner.userId);
+    const [mail] = await deliveryMails(appeal.id);
+    expect(mail!.headers).toEqual({ "Reply-To": "contact@coalition.example", "Auto-Submitted": "auto-generated" });
+    expect(mail!.subject).toBe(`Открытое письмо: ${RU.title} — ${ORGANIZATION}`);
+    expect(mail!.text).toContain(`${ORGANIZATION} направляет вам открытое письмо «${RU.title}»`);
+    expect(mail!.text).toContain(`ответ получат организаторы — ${ORGANIZATION} (contact@coalition.example)`);
+    expect(mail!.text).toContain(`от имени организаторов письма: ${ORGANIZATION}.`);
+    expect(mail!.text).toContain("Во вложении: письмо со списком подписавших (PDF).");
+    expect(mail!.html).toContain("contact@coalition.example");
+    // The message as SMTP carries it.
+    const raw = composeMessage({ to: mail!.to_address, subject: mail!.subject, html: mail!.html, text: mail!.text, headers: mail!.headers, attachments: [] }, "Appeals <no-reply@appeals.example>").raw.toString();
+    expect(raw).toMatch(/^Reply-To: contact@coalition\.example\r$/m);
+    expect(raw).toMatch(/^Auto-Submitted: auto-generated\r$/m);
+    expect(letter.count).toBe(0);
+  });
+
+  it("cannot send without the organization's contact address; owners set it, validated", async () => {
     const appeal = await publishedAppeal();
+    await generate(appeal.id, appeal.owner.userId, "ru");
+    const review = await reviewDelivery(appeal.id, appeal.owner.userId);
+    expect(review.problems).toEqual(["delivery.noContact"]);
+    expect(review.token).toBeNull();
+    expect(review.rows).toHaveLength(2);
+    // A confirmation signed before the address was removed does not send without it either.
+    await setContactEmail(appeal.owner.organizationId, appeal.owner.userId, "contact@coalition.example");
+    const token = (await reviewDelivery(appeal.id, appeal.owner.userId)).token;
+    await getDb().updateTable("organizations").set({ contact_email: null }).where("id", "=", appeal.owner.organizationId).execute();
+    expect(await thrownStatus(deliver(appeal.id, appeal.owner.userId, token))).toBe("AppError:bad_request");
+    expect(await deliveryMails(appeal.id)).toEqual([]);
+    expect((await appealStatus(appeal.id)).status).toBe("published");
+
+    const cookie = await sessionCookie(appeal.owner.userId);
+    const postOrg = (fields: Record<string, string>, c = cookie) =>
+      settle(orgAction({ request: new Request(`http://localhost/dashboard/orgs/${appeal.owner.organizationId}`, { method: "POST", headers: { Cookie: c, "Content-Type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(fields).toString() }), params: { orgId: String(appeal.owner.organizationId) }, context: {} }));
+    const bad = await postOrg({ _intent: "contact", contactEmail: "not an address" });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ errors: { contactEmail: "form.invalidEmail" }, values: { contactEmail: "not an address" } });
+    const good = await postOrg({ _intent: "contact", contactEmail: "  Press@Coalition.Example " });
+    expect(good.status).toBe(200);
+    expect((await getDb().selectFrom("organizations").select("contact_email").where("id", "=", appeal.owner.organizationId).executeTakeFirstOrThrow()).contact_email).toBe("press@coalition.example");
+    const editor = await newOrganization();
+    await getDb().insertInto("memberships").values({ organization_id: appeal.owner.organizationId, user_id: editor.userId, role: "editor" }).execute();
+    expect((await postOrg({ _intent: "contact", contactEmail: "x@y.example" }, await sessionCookie(editor.userId))).status).toBe(403);
+  });
+
+  it("sends nothing on a repeated confirmation (a double click); a re-send is its own confirmed step that says when it was sent before", async () => {
+    const appeal = await deliverableAppeal("ru");
+    const letter = await generate(appeal.id, appeal.owner.userId, "ru");
+    const review = await reviewDelivery(appeal.id, appeal.owner.userId);
+    // Two clicks at once, and a third later: two e-mails in all.
+    const [a, b] = await Promise.all([deliver(appeal.id, appeal.owner.userId, review.token), deliver(appeal.id, appeal.owner.userId, review.token)]);
+    expect([a, b].sort((x, y) => y.sent - x.sent)).toEqual([{ sent: 2, skipped: 0 }, { sent: 0, skipped: 2 }]);
+    expect(await deliver(appeal.id, appeal.owner.userId, review.token)).toEqual({ sent: 0, skipped: 2 });
+    expect(await deliveryMails(appeal.id)).toHaveLength(2);
+    // A new review: nothing left to send, and each row says when it went.
+    const again = await reviewDelivery(appeal.id, appeal.owner.userId);
+    expect(again.problems).toEqual(["delivery.nothingToSend"]);
+    expect(again.token).toBeNull();
+    expect(again.closes).toBe(false);
+    for (const r of again.rows) expect(r.sentAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+
+    const page = await lettersPage(appeal.id, appeal.owner.userId);
+    const first = page.deliveries.find((d) => d.addressee === "Роберта Метсола")!;
+    expect(first.canResend).toBe(true);
+    const resendReview = await reviewResend(appeal.id, appeal.owner.userId, first.id);
+    expect(resendReview).toMatchObject({ addressee: "Роберта Метсола", code: letter.code, lang: "ru" });
+    expect(resendReview.sentAt).toBe(again.rows[0]!.sentAt);
+    expect(await resend(appeal.id, appeal.owner.userId, resendReview.token)).toEqual({ sent: 1 });
+    expect(await resend(appeal.id, appeal.owner.userId, resendReview.token)).toEqual({ sent: 0 });
+    const mails = await deliveryMails(appeal.id);
+    expect(mails.map((m) => m.to_address)).toEqual(["president@parliament.example", "commissioner@ohchr.example", "president@parliament.example"]);
+    // Only the newest delivery of a pair offers "send again".
+    const after = await lettersPage(appeal.id, appeal.owner.userId);
+    expect(after.deliveries.filter((d) => d.addressee === "Роберта Метсола").map((d) => d.canResend)).toEqual([true, false]);
+  });
+
+  it("refuses a letter that is not ready and an appeal without any delivery address", async () => {
+    const appeal = await deliverableAppeal("ru");
+    const [pending] = await requestLetters(appeal.id, appeal.owner.userId, { lang: "ru" });
+    const notReady = await reviewDelivery(appeal.id, appeal.owner.userId);
+    expect(notReady.problems).toEqual(["delivery.missingLetter"]);
+    expect(notReady.token).toBeNull();
+    await generateNow(pending!);
+    await getDb().updateTable("addressees").set({ email: null }).where("appeal_id", "=", appeal.id).execute();
+    const none = await reviewDelivery(appeal.id, appeal.owner.userId);
+    expect(none.problems).toEqual(["letters.noEmailAddressees"]);
+    expect(none.token).toBeNull();
+    const draftOwner = await newOrganization();
+    const draft = await createAppeal(draftOwner.userId, { organizationId: draftOwner.organizationId, slug: slugOf("draft"), originalLanguage: "ru", title: "Черновик" });
+    expect(await thrownStatus(reviewDelivery(draft, draftOwner.userId))).toBe("AppError:bad_request");
+  });
+
+  it("acts only on a genuine, fresh confirmation of this user and appeal", async () => {
+    const appeal = await deliverableAppeal("ru");
+    await generate(appeal.id, appeal.owner.userId, "ru");
+    const other = await deliverableAppeal("ru");
+    await generate(other.id, other.owner.userId, "ru");
+    const token = (await reviewDelivery(appeal.id, appeal.owner.userId)).token ?? "";
+    const pairs = [[0, 0]];
+    const forged = `${token.split(".")[0]}.${"A".repeat(43)}`;
+    const stale = signIntent({ action: "deliver", appealId: appeal.id, userId: appeal.owner.userId, data: pairs }, Date.now() - 11 * 60_000);
+    const close = signIntent({ action: "close", appealId: appeal.id, userId: appeal.owner.userId, data: [] });
+    for (const t of [null, "", "garbage", forged, stale, close]) expect(await thrownStatus(deliver(appeal.id, appeal.owner.userId, t))).toBe("AppError:conflict");
+    expect(await thrownStatus(deliver(other.id, other.owner.userId, token))).toBe("AppError:conflict");
+    expect(await deliveryMails(appeal.id)).toEqual([]);
+    expect((await appealStatus(appeal.id)).status).toBe("published");
+  });
+
+  it("the letters form closes nothing on the first click: it answers with the plan and a confirm button; the second POST sends", async () => {
+    const appeal = await deliverableAppeal("ru");
+    const letter = await generate(appeal.id, appeal.owner.userId, "ru");
+    const cookie = await sessionCookie(appeal.owner.userId);
+    const post = (fields: Record<string, string>) =>
+      settle(lettersAction({ request: new Request(`http://localhost/dashboard/appeals/${appeal.id}/letters`, { method: "POST", headers: { Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(fields).toString() }), params: { id: String(appeal.id) }, context: {} }));
+    // The old one-click form (a letter id, no confirmation): nothing sent, nothing closed.
+    const oneClick = await post({ _intent: "deliver", letterId: String(letter.id) });
+    expect(oneClick.status).toBe(409);
+    expect(await oneClick.json()).toMatchObject({ errors: { _form: "delivery.expired" } });
+    const review = await post({ _intent: "review" });
+    expect(review.status).toBe(200);
+    const body = (await review.json()) as { review: { closes: boolean; token: string; rows: Array<{ addressee: string; lang: string }> } };
+    expect(body.review.closes).toBe(true);
+    expect(body.review.rows.map((r) => [r.addressee, r.lang])).toEqual([["Роберта Метсола", "ru"], ["Фолькер Тюрк", "ru"]]);
+    expect(JSON.stringify(body)).not.toContain("parliament.example");
+    expect((await appealStatus(appeal.id)).status).toBe("published");
+    expect(await deliveryMails(appeal.id)).toEqual([]);
+    const sent = await post({ _intent: "deliver", token: body.review.token });
+    expect(await sent.json()).toMatchObject({ sent: 2, repeated: false });
+    expect((await appealStatus(appeal.id)).status).toBe("delivered");
+    const twice = await post({ _intent: "deliver", token: body.review.token });
+    expect(await twice.json()).toMatchObject({ sent: 0, repeated: true });
+    expect(await deliveryMails(appeal.id)).toHaveLength(2);
+  });
+
+  it("attaches the supporting documents in the letter's language while they fit, and links the rest", async () => {
+    const appeal = await deliverableAppeal("ru");
+    const big = Buffer.concat([Buffer.from("%PDF-1.4\n"), Buffer.alloc(7 * 1024 * 1024, 0x20), Buffer.from("\n%%EOF\n")]);
+    await addAttachment(appeal.id, appeal.owner.userId, { lang: "ru", filename: "Доклад.pdf", data: ATTACHMENT });
+    await addAttachment(appeal.id, appeal.owner.userId, { lang: "ru", filename: "Приложение-1.pdf", data: big });
+    await addAttachment(appeal.id, appeal.owner.userId, { lang: "ru", filename: "Приложение-2.pdf", data: big });
+    await addAttachment(appeal.id, appeal.owner.userId, { lang: "en", filename: "Report.pdf", data: ATTACHMENT });
+    const letter = await generate(appeal.id, appeal.owner.userId, "ru");
+    await reviewAndDeliver(appeal.id, appeal.owner.userId);
+    const [mail] = await deliveryMails(appeal.id);
+    const docs = await getDb().selectFrom("attachments").select(["id", "filename", "storage_key"]).where("appeal_id", "=", appeal.id).orderBy("id").execute();
+    expect(mail!.attachments.map((a) => a.filename)).toEqual([`${appeal.slug}-ru-${letter.code}.pdf`, "Доклад.pdf", "Приложение-1.pdf"]);
+    expect(mail!.attachments[1]!.storageKey).toBe(docs[0]!.storage_key);
+    const total = (letter.size ?? 0) + ATTACHMENT.length + big.length;
+    expect(total).toBeLessThanOrEqual(MAX_MAIL_ATTACHMENT_BYTES);
+    expect(mail!.text).toContain("сопроводительные документы: Доклад.pdf, Приложение-1.pdf.");
+    expect(mail!.text).toContain(`Приложение-2.pdf: http://localhost:3000/appeals/${appeal.slug}/attachments/${docs[2]!.id}`);
+    expect(mail!.text).not.toContain("Report.pdf");
+  }, 60_000);
+
+  it(`sends a signed link instead of the PDF when the letter is larger than ${MAX_ATTACHED_LETTER_BYTES / 1024 / 1024} MB`, async () => {
+    const appeal = await deliverableAppeal("ru");
     await signMany(appeal.id, 160_000);
     const letter = await generate(appeal.id, appeal.owner.userId, "ru");
     expect(letter.count).toBe(160_000);
@@ -783,7 +1012,7 @@ describe("delivery by e-mail", () => {
     expect(flat(last ?? "")).toContain("160 000 подписантов");
     expect(last).toMatch(/^\s*160000\s{2,}/m);
 
-    expect(await deliverLetter(appeal.id, appeal.owner.userId, letter.id)).toBe(2);
+    expect((await reviewAndDeliver(appeal.id, appeal.owner.userId)).result.sent).toBe(2);
     const mails = await getDb().selectFrom("deliveries as d").innerJoin("outbox as o", "o.id", "d.outbox_id").select(["o.text", "o.attachments"]).where("d.letter_id", "=", letter.id).execute();
     expect(mails).toHaveLength(2);
     const link = /http:\/\/localhost:3000\/letters\/[A-Z0-9-]+\.pdf\?sig=[\w-]+/.exec(mails[0]!.text)?.[0] ?? "";

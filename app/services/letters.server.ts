@@ -3,8 +3,6 @@ import { sql } from "kysely";
 import { databaseUrl, getDb } from "../../db/client";
 import { addresseesOf, attachmentsOf } from "../../db/queries/appeals";
 import { claimPendingLetter, insertLetter, letterByCode, lettersOf, newVerificationCode, normaliseCode } from "../../db/queries/letters";
-import { enqueueMail } from "../../db/queries/outbox";
-import { deliveryEmail } from "../../emails/delivery";
 import { isContentLang } from "../i18n";
 import { env } from "../utils/env.server";
 import { AppError } from "../utils/errors";
@@ -25,6 +23,19 @@ export class LetterRefused extends Error {
 
 export const letterKey = (code: string) => `letters/${code}.pdf`;
 
+/** The languages of an appeal's letters: the original first, then the translations (a combined letter's parts). */
+export function letterLanguages(original: string, versions: Record<string, unknown>): string[] {
+  return [original, ...Object.keys(versions).filter((l) => l !== original).sort()];
+}
+
+/**
+ * The file name of a letter wherever it leaves the app (download, ZIP, e-mail attachment): a
+ * combined letter is "combined" (all languages), never its first part's language.
+ */
+export function letterFileName(slug: string, letter: { kind: "single" | "combined"; lang: string; code: string }): string {
+  return `${slug}-${letter.kind === "combined" ? "combined" : letter.lang}-${letter.code}.pdf`;
+}
+
 /**
  * Records letter snapshots to generate (one per language for "all"); the background job makes
  * the PDFs. Only owners and editors of the appeal's organization; never for a draft.
@@ -41,7 +52,7 @@ export async function requestLetters(appealId: number, userId: number | null, re
     .where("appeal_id", "=", appeal.id)
     .where("number", "=", appeal.current_revision)
     .executeTakeFirstOrThrow();
-  const languages = [appeal.original_language, ...Object.keys(revision.content.versions).filter((l) => l !== appeal.original_language).sort()];
+  const languages = letterLanguages(appeal.original_language, revision.content.versions);
   const wanted: Array<{ lang: string; kind: "single" | "combined" }> =
     "all" in request
       ? languages.map((lang) => ({ lang, kind: "single" }))
@@ -177,7 +188,7 @@ export async function lettersPage(appealId: number, userId: number) {
       .innerJoin("letters as l", "l.id", "d.letter_id")
       .leftJoin("outbox as o", "o.id", "d.outbox_id")
       .leftJoin("addressees as a", "a.id", "d.addressee_id")
-      .select(["d.id", "d.created_at", "l.code", "l.lang", "l.digest", "o.status as outcome", "o.last_error", "a.translations"])
+      .select(["d.id", "d.addressee_id", "d.letter_id", "d.created_at", "l.code", "l.lang", "l.digest", "o.status as outcome", "o.last_error", "a.translations", "a.email"])
       .where("d.appeal_id", "=", appeal.id)
       .orderBy("d.created_at", "desc")
       .execute(),
@@ -188,7 +199,14 @@ export async function lettersPage(appealId: number, userId: number) {
     role,
     // Organizers see who generated a letter only as "a member"; addresses stay out of pages.
     letters: letters.map(({ createdBy: _createdBy, storage_key: _k, ...l }) => l),
-    deliveries: deliveries.map((d) => ({ ...d, addressee: d.translations?.[appeal.original_language]?.name ?? "", translations: undefined, last_error: d.last_error ? "error" : null })),
+    // The newest delivery of each (addressee, letter) pair offers "send again" (if the addressee still has an address).
+    deliveries: deliveries.map(({ email, ...d }, i) => ({
+      ...d,
+      addressee: d.translations?.[appeal.original_language]?.name ?? "",
+      translations: undefined,
+      last_error: d.last_error ? "error" : null,
+      canResend: !!email && d.addressee_id !== null && deliveries.findIndex((e) => e.addressee_id === d.addressee_id && e.letter_id === d.letter_id) === i,
+    })),
     addresseesWithEmail: addressees.filter((a) => a.email).length,
   };
 }
@@ -220,7 +238,16 @@ export async function zipContents(appealId: number, userId: number, letterIds: n
     .execute();
   if (letters.length !== letterIds.length) throw new LetterRefused("letters.notReady");
   const attachments = await attachmentsOf(db, appeal.id);
-  return { appeal, letters, attachments };
+  // A combined letter's parts are the versions of its revision.
+  const revisions = [...new Set(letters.filter((l) => l.kind === "combined").map((l) => l.revision))];
+  const contents = revisions.length
+    ? await db.selectFrom("appeal_revisions").select(["number", "content"]).where("appeal_id", "=", appeal.id).where("number", "in", revisions).execute()
+    : [];
+  const partsOf = (l: (typeof letters)[number]) => {
+    const versions = contents.find((c) => c.number === l.revision)?.content.versions ?? {};
+    return l.kind === "combined" ? letterLanguages(appeal.original_language, versions) : [l.lang];
+  };
+  return { appeal, letters: letters.map((l) => ({ ...l, languages: partsOf(l) })), attachments };
 }
 
 /** What /verify/:code shows: the snapshot's facts, never signatory data. */
@@ -268,48 +295,4 @@ export async function letterForSignedDownload(code: string, signature: string) {
   if (signature.length !== expected.length || !crypto.timingSafeEqual(Buffer.from(signature), Buffer.from(expected))) return null;
   const row = await getDb().selectFrom("letters").select(["code", "storage_key", "size", "lang"]).where("code", "=", code).where("status", "=", "ready").executeTakeFirst();
   return row?.storage_key ? { ...row, storage_key: row.storage_key } : null;
-}
-
-/**
- * Sends a ready letter to every addressee with a delivery address, through the outbox (PDF
- * attached, or a link when it is large), records each delivery, and marks the appeal delivered.
- */
-export async function deliverLetter(appealId: number, userId: number, letterId: number): Promise<number> {
-  const { appeal } = await appealForMember(appealId, userId);
-  const db = getDb();
-  const letter = await db.selectFrom("letters").selectAll().where("id", "=", letterId).where("appeal_id", "=", appeal.id).executeTakeFirst();
-  if (!letter || letter.status !== "ready" || !letter.storage_key) throw new LetterRefused("letters.notReady");
-  const addressees = (await addresseesOf(db, appeal.id)).filter((a) => a.email);
-  if (!addressees.length) throw new LetterRefused("letters.noEmailAddressees");
-  const base = env().APP_URL;
-  const revision = await db.selectFrom("appeal_revisions").select("content").where("appeal_id", "=", appeal.id).where("number", "=", letter.revision).executeTakeFirstOrThrow();
-  const title = revision.content.versions[letter.lang]?.title ?? "";
-  const attach = (letter.size ?? 0) <= MAX_ATTACHED_LETTER_BYTES;
-  const filename = `${appeal.slug}-${letter.lang}-${letter.code}.pdf`;
-  await db.transaction().execute(async (trx) => {
-    for (const a of addressees) {
-      const t = a.translations[letter.lang] ?? a.translations[appeal.original_language];
-      const content = deliveryEmail(letter.lang, {
-        addressee: t?.name ?? "",
-        title,
-        count: letter.count,
-        code: letter.code,
-        verifyUrl: `${base}/verify/${letter.code}`,
-        downloadUrl: attach ? null : `${base}/letters/${letter.code}.pdf?sig=${letterDownloadSignature(letter.code)}`,
-      });
-      const outboxId = await enqueueMail(trx, {
-        kind: "delivery",
-        to: a.email ?? "",
-        ...content,
-        attachments: attach ? [{ filename, storageKey: letter.storage_key ?? "", contentType: "application/pdf" }] : [],
-      });
-      await trx.insertInto("deliveries").values({ appeal_id: appeal.id, letter_id: letter.id, addressee_id: a.id, outbox_id: outboxId, created_by: userId }).execute();
-    }
-    await trx
-      .updateTable("appeals")
-      .set({ status: "delivered", delivered_at: sql`coalesce(delivered_at, now())`, closed_at: sql`coalesce(closed_at, now())`, updated_at: sql`now()` })
-      .where("id", "=", appeal.id)
-      .execute();
-  });
-  return addressees.length;
 }

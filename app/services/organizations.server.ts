@@ -24,7 +24,7 @@ export async function createOrganizationWithOwner(name: string, ownerEmail: stri
 export async function organizationPage(organizationId: number, userId: number) {
   const role = await requireRole(organizationId, userId, "member");
   const db = getDb();
-  const organization = await db.selectFrom("organizations").select(["id", "name"]).where("id", "=", organizationId).executeTakeFirst();
+  const organization = await db.selectFrom("organizations").select(["id", "name", "contact_email"]).where("id", "=", organizationId).executeTakeFirst();
   if (!organization) throw new AppError("not_found");
   // Addresses of members are shown to the organization's owners only.
   const members = (await membersOf(db, organizationId)).map((m) => ({ id: m.id, role: m.role, email: role === "owner" ? m.email : null, name: m.name }));
@@ -66,4 +66,13 @@ export async function removeMember(organizationId: number, ownerId: number, memb
     if (role === "owner" && (await countOwners(trx, organizationId)) <= 1) throw new AppError("conflict", "dash.lastOwner");
     await removeMembership(trx, organizationId, memberId);
   });
+}
+
+/**
+ * The organization's contact address: the Reply-To of its delivery e-mails, so an institution can
+ * answer the organizers. Owners set it; letters cannot be sent without it.
+ */
+export async function setContactEmail(organizationId: number, ownerId: number, email: string) {
+  await requireRole(organizationId, ownerId, "owner");
+  await getDb().updateTable("organizations").set({ contact_email: email }).where("id", "=", organizationId).execute();
 }

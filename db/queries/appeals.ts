@@ -37,13 +37,14 @@ export async function addresseesOf(db: Db, appealId: number) {
   return db.selectFrom("addressees").selectAll().where("appeal_id", "=", appealId).orderBy("position").orderBy("id").execute();
 }
 
-export async function insertAddressee(db: Db, appealId: number, email: string | null, translations: Record<string, AddresseeText>) {
+export async function insertAddressee(db: Db, appealId: number, email: string | null, translations: Record<string, AddresseeText>, letterLanguage: string | null = null) {
   const row = await db
     .insertInto("addressees")
     .values({
       appeal_id: appealId,
       email,
       translations: JSON.stringify(translations),
+      letter_language: letterLanguage,
       position: sql<number>`coalesce((select max(position) + 1 from addressees where appeal_id = ${appealId}), 1)`,
     })
     .returning("id")
@@ -51,10 +52,10 @@ export async function insertAddressee(db: Db, appealId: number, email: string | 
   return row.id;
 }
 
-export async function updateAddressee(db: Db, appealId: number, id: number, email: string | null, translations: Record<string, AddresseeText>) {
+export async function updateAddressee(db: Db, appealId: number, id: number, email: string | null, translations: Record<string, AddresseeText>, letterLanguage?: string) {
   const r = await db
     .updateTable("addressees")
-    .set({ email, translations: JSON.stringify(translations) })
+    .set({ email, translations: JSON.stringify(translations), ...(letterLanguage ? { letter_language: letterLanguage } : {}) })
     .where("id", "=", id)
     .where("appeal_id", "=", appealId)
     .executeTakeFirst();

@@ -371,7 +371,11 @@ test.describe("appeals: organizers draft and publish, visitors read", () => {
 
     // Closing by hand: no more signatures, the final count is shown.
     await page.goto(base);
-    await page.getByRole("button", { name: "Close signing" }).click();
+    await page.getByRole("button", { name: "Close signing…" }).click();
+    // It asks first (no JavaScript needed); nothing is closed yet.
+    await expect(page.getByRole("region", { name: "Close signing?" })).toContainText("no more signatures are collected");
+    await expect(page.getByRole("heading", { level: 1 })).toContainText("Open for signatures");
+    await page.getByRole("button", { name: "Yes, close signing" }).click();
     await expect(page.getByRole("heading", { level: 1 })).toContainText("Closed");
     await expectPublic(later, `/appeals/${slug}?lang=en`, async () => {
       await expect(later.getByText("This appeal is closed and no longer accepts signatures. Final count: 0.")).toBeVisible({ timeout: 1000 });

@@ -201,22 +201,68 @@ test.describe("letters: generate, download, verify, deliver", () => {
     expect(await pdfText(path.join(dir, "en.pdf"))).toContain("Translation from Russian; the Russian text is authoritative.");
     expect((await run("unzip", ["-p", zip, "MANIFEST.txt"])).stdout).toContain(entries[1]!);
 
-    // Delivery: the first letter goes to the addressee with the PDF attached; the appeal is delivered.
-    await page.getByRole("row").filter({ hasText: code }).getByRole("button", { name: "Send to the addressees" }).click();
-    await expect(page.getByRole("status")).toHaveText("Queued for 1 addressees.");
+    // Delivery sends each addressee the newest ready letter in their language: here the Russian one of the ZIP's batch.
+    const sentCode = /-ru-([0-9A-Z-]{14})\.pdf$/.exec(entries[2]!)?.[1] ?? "";
+    const sentBytes = (await run("unzip", ["-p", zip, entries[2]!], { encoding: "buffer", maxBuffer: 64 * 1024 * 1024 })).stdout;
+
+    // Delivery asks first, without JavaScript; it needs the organization's contact address.
+    await page.goto(`${base}/letters`);
+    await page.getByRole("button", { name: "Review and send…" }).click();
+    const confirmation = page.getByRole("region", { name: "Check before sending" });
+    await expect(confirmation).toContainText("Add the organization's contact address for replies first");
+    await expect(confirmation.getByRole("button", { name: /^Yes, send/ })).toHaveCount(0);
+    await confirmation.getByRole("link", { name: "Contact address for replies" }).click();
+    await page.getByRole("textbox", { name: "Contact address for replies" }).fill("not an address");
+    await page.getByRole("region", { name: "Contact address for replies" }).getByRole("button", { name: "Save" }).click();
+    await expect(page.getByRole("region", { name: "Contact address for replies" })).toContainText("Enter a valid e-mail address");
+    await page.getByRole("textbox", { name: "Contact address for replies" }).fill("press@coalition.example");
+    await page.getByRole("region", { name: "Contact address for replies" }).getByRole("button", { name: "Save" }).click();
+    await expect(page.getByRole("status")).toHaveText("Contact address saved.");
+
+    // The confirmation says what happens — the appeal closes, which letter goes to whom — and nothing has happened yet.
+    await page.goto(`${base}/letters`);
+    await page.getByRole("button", { name: "Review and send…" }).click();
+    await expect(confirmation).toContainText("Sending closes the appeal: the sign form disappears and no more signatures are collected.");
+    await expect(confirmation).toContainText("replies go to press@coalition.example");
+    await expect(confirmation.getByRole("row").filter({ hasText: "Роберта Метсола" })).toContainText(`Russian${sentCode}Sent now`);
+    await expectAccessible(page);
+    await page.goto(base);
+    await expect(page.getByRole("heading", { level: 1 })).toContainText("Open for signatures");
+    await page.goto(`${base}/letters`);
+    await page.getByRole("button", { name: "Review and send…" }).click();
+    const token = (await confirmation.locator("input[name=token]").inputValue()) ?? "";
+    await confirmation.getByRole("button", { name: "Yes, send 1 e-mail" }).click();
+    await expect(page.getByRole("status")).toHaveText("1 e-mail queued.");
+    // The same confirmation sent again (a double click, the back button) sends nothing more.
+    const again = await page.request.post(`${base}/letters`, { form: { _intent: "deliver", token } });
+    expect(again.status()).toBe(200);
+    expect(await again.text()).toContain("These letters had already been sent: nothing was sent again.");
+
+    // The letter goes to the addressee with the PDF attached, naming the organization, answered at its address.
     const mail = await mailbox.waitFor(mailbox.to(addressee), 30_000);
-    expect(mail.subject).toBe("Открытое письмо: Освободите журналистов");
-    expect(mail.text).toContain(`/verify/${code}`);
+    expect(mail.subject).toBe("Открытое письмо: Освободите журналистов — Коалиция «Свобода слова»");
+    expect(mail.text).toContain(`/verify/${sentCode}`);
+    expect(mail.headers["reply-to"]).toBe("press@coalition.example");
+    expect(mail.headers["auto-submitted"]).toBe("auto-generated");
     expect(mail.attachments).toHaveLength(1);
-    expect(mail.attachments[0]!.filename).toBe(`${slug}-ru-${code}.pdf`);
-    expect(sha256(Buffer.from(mail.attachments[0]!.content, "base64"))).toBe(sha256(bytes));
+    expect(mail.attachments[0]!.filename).toBe(`${slug}-ru-${sentCode}.pdf`);
+    expect(sha256(Buffer.from(mail.attachments[0]!.content, "base64"))).toBe(sha256(sentBytes));
     await expect(async () => {
       await page.goto(`${base}/letters`);
-      await expect(page.getByRole("region", { name: "Deliveries" }).getByRole("row").filter({ hasText: code })).toContainText("Sent", { timeout: 1000 });
+      await expect(page.getByRole("region", { name: "Deliveries" }).getByRole("row").filter({ hasText: sentCode })).toContainText("Sent", { timeout: 1000 });
     }).toPass({ timeout: 30_000 });
     await expect(page.getByRole("region", { name: "Deliveries" })).toContainText("Роберта Метсола");
     await expect(page.locator("body")).not.toContainText(addressee);
     await expectAccessible(page);
+
+    // Sending again is its own step, which says when the letter went before.
+    await page.getByRole("region", { name: "Deliveries" }).getByRole("button", { name: "Send again…" }).click();
+    const resend = page.getByRole("region", { name: "Send this letter again?" });
+    await expect(resend).toContainText(`Letter ${sentCode} (Russian) was already sent to Роберта Метсола on `);
+    await expectAccessible(page);
+    await resend.getByRole("button", { name: "Yes, send it again" }).click();
+    await expect(page.getByRole("status")).toHaveText("Sent again.");
+    await expect.poll(async () => (await mailbox.all()).filter(mailbox.to(addressee)).length, { timeout: 30_000 }).toBe(2);
     await page.goto(base);
     await expect(page.getByRole("heading", { level: 1 })).toContainText("Delivered");
 
