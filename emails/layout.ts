@@ -29,7 +29,7 @@ export function renderEmail(options: { lang: string; subject: string; heading: s
       if (b.button)
         return `<p style="margin:24px 0"><a href="${escapeHtml(b.button.url)}" style="background:#1d4e89;color:#ffffff;padding:12px 20px;border-radius:6px;text-decoration:none;font-weight:bold;display:inline-block">${escapeHtml(b.button.label)}</a></p>`;
       if (b.link)
-        return `<p style="margin:0 0 12px;font-size:14px;color:#505a66">${escapeHtml(b.link.label)}: <a href="${escapeHtml(b.link.url)}" style="color:#1d4e89">${escapeHtml(b.link.url)}</a></p>`;
+        return `<p style="margin:0 0 12px;font-size:14px;color:#505a66"><a href="${escapeHtml(b.link.url)}" style="color:#1d4e89">${escapeHtml(b.link.label)}</a></p>`;
       return "";
     })
     .join("\n");

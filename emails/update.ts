@@ -4,7 +4,7 @@ import { renderEmail, type EmailContent } from "./layout.js";
 export const UNSUBSCRIBE_PLACEHOLDER = "__UNSUBSCRIBE_URL__";
 
 const strings = {
-  en: { update: "Update on the appeal “{title}”", response: "A response to the appeal “{title}”", read: "Read it on the appeal's page", unsubscribe: "Stop these e-mails (one click)", why: "You receive this because you asked to be kept informed when you signed." },
+  en: { update: "Update on the appeal “{title}”", response: "A response to the appeal “{title}”", read: "Read it on the appeal's page", unsubscribe: "Unsubscribe from updates on this appeal (one click)", why: "You receive this because you asked to be kept informed when you signed." },
   ru: { update: "Новости обращения «{title}»", response: "Ответ на обращение «{title}»", read: "Читать на странице обращения", unsubscribe: "Отписаться от этих писем (в один клик)", why: "Вы получили это письмо, потому что при подписании попросили сообщать новости." },
   kk: { update: "«{title}» үндеуі туралы жаңалық", response: "«{title}» үндеуіне жауап", read: "Үндеу бетінде оқу", unsubscribe: "Бұл хаттардан бас тарту (бір басу)", why: "Бұл хатты алдыңыз, себебі қол қойғанда жаңалықтарды хабарлауды сұрадыңыз." },
 } as const;

@@ -126,7 +126,7 @@ describe("updates to signers", () => {
     expect(ru.text).toContain("Отписаться от этих писем");
     expect(en.subject).toBe("Update on the appeal “Free the journalists”");
     expect(en.text).toContain(CONTENT.en.title);
-    expect(en.text).toContain("Stop these e-mails");
+    expect(en.text).toContain("Unsubscribe from updates on this appeal");
     expect(kk.subject).toBe("«Журналистерді босатыңыз» үндеуі туралы жаңалық");
     expect(kk.text).toContain(CONTENT.kk.title);
     expect(kk.text).toContain("Бұл хаттардан бас тарту");
