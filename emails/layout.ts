@@ -19,7 +19,8 @@ export interface EmailBlock {
 
 /**
  * The shared frame of our e-mails: simple, readable HTML (inline styles only, no images,
- * nothing fetched from other hosts) and the same content as plain text.
+ * nothing fetched from other hosts) and the same content as plain text. Long words — links pasted
+ * into an update, addresses, long names — wrap anywhere, so a phone never scrolls sideways.
  */
 export function renderEmail(options: { lang: string; subject: string; heading: string; blocks: EmailBlock[]; footer: string }): EmailContent {
   const { lang, subject, heading, blocks, footer } = options;
@@ -36,7 +37,7 @@ export function renderEmail(options: { lang: string; subject: string; heading: s
   const html = `<!doctype html>
 <html lang="${escapeHtml(lang)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(subject)}</title></head>
 <body style="margin:0;padding:0;background:#f3f6f9;font-family:Arial,'DejaVu Sans',sans-serif;color:#1b1f24;line-height:1.5">
-<div style="max-width:560px;margin:0 auto;padding:24px;background:#ffffff">
+<div style="max-width:560px;margin:0 auto;padding:24px;background:#ffffff;overflow-wrap:anywhere;word-break:break-word">
 <h1 style="font-size:20px;margin:0 0 16px">${escapeHtml(heading)}</h1>
 ${htmlBlocks}
 <hr style="border:none;border-top:1px solid #d5dbe1;margin:24px 0">
