@@ -1,3 +1,4 @@
+import { pluralIn, type PluralTable } from "../app/i18n/plural";
 import { renderEmail, type EmailContent } from "./layout.js";
 
 export type MailLang = "en" | "ru" | "kk";
@@ -61,16 +62,15 @@ const s = {
 
 const fill = (t: string, v: Record<string, string | number>) => t.replace(/\{(\w+)\}/g, (_, k: string) => String(v[k] ?? ""));
 
-const DAY_WORDS: Record<MailLang, Partial<Record<Intl.LDMLPluralRule, string>> & { other: string }> = {
+const DAY_WORDS: PluralTable<MailLang> = {
   en: { one: "day", other: "days" },
   ru: { one: "день", few: "дня", many: "дней", other: "дня" },
-  kk: { other: "күн" },
+  kk: { one: "күн", other: "күн" },
 };
 
 /** "7 days", "2 дня", "7 күн". */
 function days(lang: MailLang, n: number) {
-  const words = DAY_WORDS[lang];
-  return `${n} ${words[new Intl.PluralRules(lang).select(n)] ?? words.other}`;
+  return `${n} ${pluralIn(DAY_WORDS, lang, n)}`;
 }
 
 export function confirmEmail(lang: MailLang, v: { name: string; title: string; days: number; confirmUrl: string; rejectUrl: string; withdrawUrl: string }): EmailContent {

@@ -55,7 +55,7 @@ export default function Letters() {
   const { letters, deliveries, addresseesWithEmail, appeal } = useLoaderData<typeof loader>();
   const { versions } = useEditor();
   const data = useActionData<typeof action>();
-  const { t, lang: ui, date, number } = useT();
+  const { t, plural, lang: ui, date, number } = useT();
   const base = `/dashboard/appeals/${appeal.id}/letters`;
   // The newest "all languages" batch: consecutive single letters created together.
   const ready = letters.filter((l) => l.status === "ready" && l.kind === "single");
@@ -65,7 +65,7 @@ export default function Letters() {
       <h2>{t("letters.title")}</h2>
       <p className="hint">{t("letters.intro")}</p>
       {data?.errors._form ? <FormError>{errorText(t, data.errors._form)}</FormError> : null}
-      {data?.notice ? <p className="notice" role="status">{t("letters.delivered", { count: data.notice })}</p> : null}
+      {data?.notice ? <p className="notice" role="status">{plural("letters.delivered", Number(data.notice))}</p> : null}
       {appeal.status !== "draft" ? (
         <div className="stack">
           <Form method="post" className="row-actions">
@@ -113,11 +113,11 @@ export default function Letters() {
                     <>
                       {" · "}
                       <a href={`${base}/${l.id}.pdf`} download>{t("letters.download")}</a>
-                      {l.flagged_names.length ? <p className="hint">{t("letters.flagged", { count: l.flagged_names.length })}</p> : null}
+                      {l.flagged_names.length ? <p className="hint">{plural("letters.flagged", l.flagged_names.length)}</p> : null}
                       {addresseesWithEmail > 0 ? (
                         <Form method="post">
                           <input type="hidden" name="letterId" value={l.id} />
-                          <button type="submit" name="_intent" value="deliver" className="link-button" title={t("letters.deliverHint", { count: addresseesWithEmail })}>
+                          <button type="submit" name="_intent" value="deliver" className="link-button" title={plural("letters.deliverHint", addresseesWithEmail)}>
                             {t("letters.deliver")}
                           </button>
                         </Form>

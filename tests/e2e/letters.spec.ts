@@ -203,7 +203,7 @@ test.describe("letters: generate, download, verify, deliver", () => {
 
     // Delivery: the first letter goes to the addressee with the PDF attached; the appeal is delivered.
     await page.getByRole("row").filter({ hasText: code }).getByRole("button", { name: "Send to the addressees" }).click();
-    await expect(page.getByRole("status")).toHaveText("Queued for 1 addressees.");
+    await expect(page.getByRole("status")).toHaveText("Queued for 1 addressee.");
     const mail = await mailbox.waitFor(mailbox.to(addressee), 30_000);
     expect(mail.subject).toBe("Открытое письмо: Освободите журналистов");
     expect(mail.text).toContain(`/verify/${code}`);
