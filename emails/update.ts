@@ -9,16 +9,22 @@ const strings = {
   kk: { update: "«{title}» үндеуі туралы жаңалық", response: "«{title}» үндеуіне жауап", read: "Үндеу бетінде оқу", unsubscribe: "Бұл хаттардан бас тарту (бір басу)", why: "Бұл хатты алдыңыз, себебі қол қойғанда жаңалықтарды хабарлауды сұрадыңыз." },
 } as const;
 
-/** An update e-mail in one language; the unsubscribe URL is a placeholder replaced per recipient. */
+/** The interface language an update in `lang` is written in (its words, its unsubscribe page). */
+export const updateMailLang = (lang: string): "en" | "ru" | "kk" => (lang === "ru" || lang === "kk" ? lang : "en");
+
+/**
+ * An update e-mail in one language; the unsubscribe URL is a placeholder replaced per recipient
+ * (the link opens the unsubscribe page in the same language).
+ */
 export function updateEmail(lang: string, v: { kind: "update" | "response"; appealTitle: string; title: string; body: string; pageUrl: string }): EmailContent {
-  const key = lang === "ru" || lang === "kk" ? lang : "en";
+  const key = updateMailLang(lang);
   const s = strings[key];
   const subject = s[v.kind].replace("{title}", v.appealTitle);
   const content = renderEmail({
     lang: key,
     subject,
     heading: v.title,
-    blocks: [...v.body.split(/\n{2,}/).map((p) => ({ p })), { link: { label: s.read, url: v.pageUrl } }, { link: { label: s.unsubscribe, url: UNSUBSCRIBE_PLACEHOLDER } }, { p: s.why }],
+    blocks: [...v.body.split(/\n{2,}/).map((p) => ({ p })), { link: { label: s.read, url: v.pageUrl } }, { link: { label: s.unsubscribe, url: `${UNSUBSCRIBE_PLACEHOLDER}?lang=${key}` } }, { p: s.why }],
     footer: subject,
   });
   return content;
