@@ -12,7 +12,7 @@ const s = {
       button: "Confirm my signature",
       notMe: "It wasn't me",
       withdraw: "Changed your mind later? Withdraw your signature",
-      why: "You receive this e-mail because this address was entered on the appeal's page. Your address is never shown or handed over.",
+      why: "You receive this e-mail because this address was entered on the appeal's page. Your address is never shown publicly; the organizers receive it only if you asked to be kept informed.",
     },
     ru: {
       subject: "Подтвердите подпись: {title}",
@@ -21,7 +21,7 @@ const s = {
       button: "Подтвердить подпись",
       notMe: "Это был не я",
       withdraw: "Передумали позже? Отозвать подпись",
-      why: "Вы получили это письмо, потому что этот адрес был указан на странице обращения. Ваш адрес никогда не показывается и никому не передаётся.",
+      why: "Вы получили это письмо, потому что этот адрес был указан на странице обращения. Ваш адрес никогда не показывается публично; организаторы получат его, только если вы попросили сообщать новости.",
     },
     kk: {
       subject: "Қолтаңбаңызды растаңыз: {title}",
@@ -30,7 +30,7 @@ const s = {
       button: "Қолтаңбамды растау",
       notMe: "Бұл мен емеспін",
       withdraw: "Кейін ойыңыз өзгерді ме? Қолтаңбаны кері алу",
-      why: "Бұл хатты алдыңыз, себебі осы мекенжай үндеу бетінде енгізілді. Мекенжайыңыз ешқашан көрсетілмейді және ешкімге берілмейді.",
+      why: "Бұл хатты алдыңыз, себебі осы мекенжай үндеу бетінде енгізілді. Мекенжайыңыз ешқашан жария көрсетілмейді; ұйымдастырушылар оны сіз жаңалықтарды хабарлауды сұрасаңыз ғана алады.",
     },
   },
   already: {

@@ -64,6 +64,7 @@ export const letters = defineMessages({
     "verify.lookup": "Enter a verification code",
     "verify.go": "Look up",
     "verify.notFound": "No letter has this verification code.",
+    "verify.badCode": "This is not a valid verification code: a code has 12 letters and digits, like 7K3Q-9XWD-M2PA.",
   },
   ru: {
     "letters.title": "Письма и доставка",
@@ -136,6 +137,7 @@ export const letters = defineMessages({
     "verify.lookup": "Введите код проверки",
     "verify.go": "Найти",
     "verify.notFound": "Письма с таким кодом проверки нет.",
+    "verify.badCode": "Это не код проверки: код состоит из 12 букв и цифр, например 7K3Q-9XWD-M2PA.",
   },
   kk: {
     "letters.title": "Хаттар және жеткізу",
@@ -200,5 +202,6 @@ export const letters = defineMessages({
     "verify.lookup": "Тексеру кодын енгізіңіз",
     "verify.go": "Іздеу",
     "verify.notFound": "Мұндай тексеру коды бар хат жоқ.",
+    "verify.badCode": "Бұл тексеру коды емес: код 12 әріп пен цифрдан тұрады, мысалы 7K3Q-9XWD-M2PA.",
   },
 });
