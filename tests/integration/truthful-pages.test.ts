@@ -90,6 +90,8 @@ describe("pages that tell the truth", () => {
     const before = await page(path);
     expect(before.html).toContain('lang="kk"');
     expect(before.html).toContain("Бұл үндеу туралы жаңалықтарды енді алмау үшін батырманы басыңыз.");
+    // Without JavaScript the button posts back to the same URL, language included.
+    expect(before.html).toContain(`action="${path.replace(/&/g, "&amp;")}"`);
     expect((await post(path, "")).status).toBe(200);
     const after = await page(path);
     expect(after.html).toContain('lang="kk"');
