@@ -1,10 +1,11 @@
+import { pluralIn, type PluralTable } from "../app/i18n/plural";
 import { renderEmail, type EmailBlock, type EmailContent } from "./layout.js";
 
 const strings = {
   en: {
     subject: "Open letter from {organization}: {title}",
     greeting: "Dear {addressee},",
-    intro: "{organization} sends you the open letter “{title}”, signed by {count} people.",
+    intro: "{organization} sends you the open letter “{title}”, signed by {count} {people}.",
     attached: "Attached: the letter with the list of its signatories (PDF).",
     attachedWithDocuments: "Attached: the letter with the list of its signatories (PDF), and its supporting documents: {documents}.",
     documentsAttached: "Attached: its supporting documents: {documents}.",
@@ -17,7 +18,7 @@ const strings = {
   ru: {
     subject: "Открытое письмо: {title} — {organization}",
     greeting: "Уважаемый(ая) {addressee}!",
-    intro: "{organization} направляет вам открытое письмо «{title}», подписанное {count} людьми.",
+    intro: "{organization} направляет вам открытое письмо «{title}», подписанное {count} {people}.",
     attached: "Во вложении: письмо со списком подписавших (PDF).",
     attachedWithDocuments: "Во вложении: письмо со списком подписавших (PDF) и сопроводительные документы: {documents}.",
     documentsAttached: "Во вложении — сопроводительные документы: {documents}.",
@@ -30,7 +31,7 @@ const strings = {
   kk: {
     subject: "Ашық хат: {title} — {organization}",
     greeting: "Құрметті {addressee}!",
-    intro: "{organization} сізге {count} адам қол қойған «{title}» ашық хатын жолдайды.",
+    intro: "{organization} сізге {count} {people} қол қойған «{title}» ашық хатын жолдайды.",
     attached: "Тіркемеде: қол қойғандар тізімі бар хат (PDF).",
     attachedWithDocuments: "Тіркемеде: қол қойғандар тізімі бар хат (PDF) және қосымша құжаттар: {documents}.",
     documentsAttached: "Тіркемеде — қосымша құжаттар: {documents}.",
@@ -41,6 +42,12 @@ const strings = {
     footer: "Хат ұйымдастырушылары атынан «Үндеулер» арқылы автоматты түрде жіберілді: {organization}.",
   },
 } as const;
+
+const PEOPLE: PluralTable<keyof typeof strings> = {
+  en: { one: "person", other: "people" },
+  ru: { one: "человеком", few: "людьми", many: "людьми", other: "людьми" },
+  kk: { one: "адам", other: "адам" },
+};
 
 const fill = (t: string, v: Record<string, string | number>) => t.replace(/\{(\w+)\}/g, (_, k: string) => String(v[k] ?? ""));
 
@@ -78,6 +85,7 @@ export function deliveryEmail(lang: string, v: DeliveryEmailValues): EmailConten
     code: v.code,
     count: new Intl.NumberFormat(key).format(v.count),
     documents: v.documents.join(", "),
+    people: pluralIn(PEOPLE, key, v.count),
   };
   const blocks: EmailBlock[] = [{ p: fill(s.intro, vars) }];
   if (v.downloadUrl) blocks.push({ button: { label: s.link, url: v.downloadUrl } });

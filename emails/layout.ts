@@ -19,7 +19,8 @@ export interface EmailBlock {
 
 /**
  * The shared frame of our e-mails: simple, readable HTML (inline styles only, no images,
- * nothing fetched from other hosts) and the same content as plain text.
+ * nothing fetched from other hosts) and the same content as plain text. Long words — links pasted
+ * into an update, addresses, long names — wrap anywhere, so a phone never scrolls sideways.
  */
 export function renderEmail(options: { lang: string; subject: string; heading: string; blocks: EmailBlock[]; footer: string }): EmailContent {
   const { lang, subject, heading, blocks, footer } = options;
@@ -29,14 +30,14 @@ export function renderEmail(options: { lang: string; subject: string; heading: s
       if (b.button)
         return `<p style="margin:24px 0"><a href="${escapeHtml(b.button.url)}" style="background:#1d4e89;color:#ffffff;padding:12px 20px;border-radius:6px;text-decoration:none;font-weight:bold;display:inline-block">${escapeHtml(b.button.label)}</a></p>`;
       if (b.link)
-        return `<p style="margin:0 0 12px;font-size:14px;color:#505a66">${escapeHtml(b.link.label)}: <a href="${escapeHtml(b.link.url)}" style="color:#1d4e89">${escapeHtml(b.link.url)}</a></p>`;
+        return `<p style="margin:0 0 12px;font-size:14px;color:#505a66"><a href="${escapeHtml(b.link.url)}" style="color:#1d4e89">${escapeHtml(b.link.label)}</a></p>`;
       return "";
     })
     .join("\n");
   const html = `<!doctype html>
 <html lang="${escapeHtml(lang)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(subject)}</title></head>
 <body style="margin:0;padding:0;background:#f3f6f9;font-family:Arial,'DejaVu Sans',sans-serif;color:#1b1f24;line-height:1.5">
-<div style="max-width:560px;margin:0 auto;padding:24px;background:#ffffff">
+<div style="max-width:560px;margin:0 auto;padding:24px;background:#ffffff;overflow-wrap:anywhere;word-break:break-word">
 <h1 style="font-size:20px;margin:0 0 16px">${escapeHtml(heading)}</h1>
 ${htmlBlocks}
 <hr style="border:none;border-top:1px solid #d5dbe1;margin:24px 0">

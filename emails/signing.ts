@@ -1,3 +1,4 @@
+import { pluralIn, type PluralTable } from "../app/i18n/plural";
 import { renderEmail, type EmailContent } from "./layout.js";
 
 export type MailLang = "en" | "ru" | "kk";
@@ -11,7 +12,7 @@ const s = {
       button: "Confirm my signature",
       notMe: "It wasn't me",
       withdraw: "Changed your mind later? Withdraw your signature",
-      why: "You receive this e-mail because this address was entered on the appeal's page. Your address is never shown or handed over.",
+      why: "You receive this e-mail because this address was entered on the appeal's page. Your address is never shown publicly; the organizers receive it only if you asked to be kept informed.",
     },
     ru: {
       subject: "Подтвердите подпись: {title}",
@@ -20,7 +21,7 @@ const s = {
       button: "Подтвердить подпись",
       notMe: "Это был не я",
       withdraw: "Передумали позже? Отозвать подпись",
-      why: "Вы получили это письмо, потому что этот адрес был указан на странице обращения. Ваш адрес никогда не показывается и никому не передаётся.",
+      why: "Вы получили это письмо, потому что этот адрес был указан на странице обращения. Ваш адрес никогда не показывается публично; организаторы получат его, только если вы попросили сообщать новости.",
     },
     kk: {
       subject: "Қолтаңбаңызды растаңыз: {title}",
@@ -29,7 +30,7 @@ const s = {
       button: "Қолтаңбамды растау",
       notMe: "Бұл мен емеспін",
       withdraw: "Кейін ойыңыз өзгерді ме? Қолтаңбаны кері алу",
-      why: "Бұл хатты алдыңыз, себебі осы мекенжай үндеу бетінде енгізілді. Мекенжайыңыз ешқашан көрсетілмейді және ешкімге берілмейді.",
+      why: "Бұл хатты алдыңыз, себебі осы мекенжай үндеу бетінде енгізілді. Мекенжайыңыз ешқашан жария көрсетілмейді; ұйымдастырушылар оны сіз жаңалықтарды хабарлауды сұрасаңыз ғана алады.",
     },
   },
   already: {
@@ -61,16 +62,15 @@ const s = {
 
 const fill = (t: string, v: Record<string, string | number>) => t.replace(/\{(\w+)\}/g, (_, k: string) => String(v[k] ?? ""));
 
-const DAY_WORDS: Record<MailLang, Partial<Record<Intl.LDMLPluralRule, string>> & { other: string }> = {
+const DAY_WORDS: PluralTable<MailLang> = {
   en: { one: "day", other: "days" },
   ru: { one: "день", few: "дня", many: "дней", other: "дня" },
-  kk: { other: "күн" },
+  kk: { one: "күн", other: "күн" },
 };
 
 /** "7 days", "2 дня", "7 күн". */
 function days(lang: MailLang, n: number) {
-  const words = DAY_WORDS[lang];
-  return `${n} ${words[new Intl.PluralRules(lang).select(n)] ?? words.other}`;
+  return `${n} ${pluralIn(DAY_WORDS, lang, n)}`;
 }
 
 export function confirmEmail(lang: MailLang, v: { name: string; title: string; days: number; confirmUrl: string; rejectUrl: string; withdrawUrl: string }): EmailContent {

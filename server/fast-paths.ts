@@ -1,5 +1,6 @@
 import express, { type Request, type Response } from "express";
 import { negotiateLanguage } from "../app/i18n/negotiate.js";
+import { confirmedRedirect } from "../app/services/confirmed-flash.server.js";
 import { trySign } from "../app/services/sign-form.server.js";
 import { confirmSignature } from "../app/services/signing.server.js";
 import type { RemixServe } from "./remix-handler.js";
@@ -42,7 +43,12 @@ export function fastPaths(options: { serve: RemixServe }) {
     try {
       const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const view = await confirmSignature(req.params.token ?? "");
-      if (view.state === "valid" && view.slug) return res.redirect(303, `/appeals/${view.slug}/thanks`);
+      if (view.state === "valid" && view.slug) {
+        // The same answer as the Remix action: the thanks page, told (by a signed cookie) that this browser confirmed.
+        const { location, cookie } = confirmedRedirect(view.slug);
+        res.setHeader("Set-Cookie", cookie);
+        return res.redirect(303, location);
+      }
       // Not confirmed now (already, expired, invalid, closed): Remix renders the explanation.
       await handOver(req, res, body);
     } catch (error) {

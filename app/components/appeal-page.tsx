@@ -82,7 +82,7 @@ export function AppealPage({ view, pageUrl, basePath, signForm, signatories }: {
             <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={view.goal} aria-valuenow={view.confirmed} aria-label={t("appeal.goal", { goal: number(view.goal) })}>
               <span style={{ width: `${percent}%` }} />
             </div>
-            <p className="hint">{t("appeal.progress", { count: number(view.confirmed), goal: number(view.goal) })}</p>
+            <p className="hint">{plural("appeal.progress", view.goal, { count: number(view.confirmed), goal: number(view.goal) })}</p>
           </>
         ) : null}
         {view.status === "published" && view.closesAt ? <p className="hint">{t("appeal.closesOn", { date: date(view.closesAt) })}</p> : null}
@@ -143,7 +143,7 @@ export function AppealPage({ view, pageUrl, basePath, signForm, signatories }: {
       {view.revocations.length ? (
         <section aria-labelledby="revocations-h" lang={uiLang}>
           <h2 id="revocations-h">{t("revocations.title")}</h2>
-          <p>{t("revocations.text", { count: number(view.revocations.reduce((a, r) => a + r.n, 0)) })}</p>
+          <p>{plural("revocations.text", view.revocations.reduce((a, r) => a + r.n, 0))}</p>
           <ul>
             {view.revocations.map((r) => (
               <li key={r.day}>{date(r.day)}: {number(r.n)}</li>

@@ -10,6 +10,7 @@ import { mailbox } from "./messages/mailbox";
 import { textCheck } from "./messages/text-check";
 import { formatDate, formatNumber, knownLanguageName } from "./format";
 import { DEFAULT_LANG, type UiLang } from "./languages";
+import { pluralCategory } from "./plural";
 
 export * from "./languages";
 
@@ -60,13 +61,12 @@ function makeTranslator(lang: UiLang): Translator {
   const dict = dictionaries[lang];
   const fallback = dictionaries[DEFAULT_LANG];
   const t = (key: MessageKey, vars?: Vars) => fill(dict[key] ?? fallback[key] ?? key, vars);
-  const rules = new Intl.PluralRules(lang);
   // Numbers and dates come from ./format, not Intl: the server and the browser must agree.
   return {
     lang,
     t,
     plural: (base, count, vars) => {
-      const form = rules.select(count);
+      const form = pluralCategory(lang, count);
       const key = `${base}_${form}`;
       const template = dict[key] ?? dict[`${base}_other`] ?? fallback[`${base}_other`] ?? base;
       return fill(template, { count: formatNumber(lang, count), ...vars });

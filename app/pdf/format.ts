@@ -1,4 +1,5 @@
-import { letterLanguage, letterStrings, pluralize, type LetterStrings } from "./strings";
+import { pluralIn } from "../i18n/plural";
+import { letterLanguage, letterStrings, SIGNATORIES, type LetterStrings } from "./strings";
 
 /**
  * Language-dependent formatting for one letter: numbers, plural counts, dates, country and
@@ -8,11 +9,16 @@ import { letterLanguage, letterStrings, pluralize, type LetterStrings } from "./
  * The two per-row lookups (date, country) are memoised in maps bounded by a size cap, so a
  * million rows cost a handful of Intl calls, and memory stays flat.
  */
+/**
+ * Where a letter language's dates follow a regional form: English letters go to European
+ * institutions, so they read "3 December 2026" and "03/12/2026" (en-GB), not the US forms.
+ */
+const DATE_LOCALES: Readonly<Record<string, string>> = { en: "en-GB" };
+
 export class LetterFormat {
   readonly lang: string;
   readonly strings: LetterStrings;
   private readonly numbers: Intl.NumberFormat;
-  private readonly plural: Intl.PluralRules;
   private readonly longDate: Intl.DateTimeFormat;
   private readonly shortDate: Intl.DateTimeFormat;
   private readonly regions: Intl.DisplayNames;
@@ -24,9 +30,9 @@ export class LetterFormat {
     this.lang = letterLanguage(lang);
     this.strings = letterStrings(lang);
     this.numbers = new Intl.NumberFormat(this.lang);
-    this.plural = new Intl.PluralRules(this.lang);
-    this.longDate = new Intl.DateTimeFormat(this.lang, { dateStyle: "long", timeZone: "UTC" });
-    this.shortDate = new Intl.DateTimeFormat(this.lang, { year: "numeric", month: "2-digit", day: "2-digit", timeZone: "UTC" });
+    const dateLocale = DATE_LOCALES[this.lang] ?? this.lang;
+    this.longDate = new Intl.DateTimeFormat(dateLocale, { dateStyle: "long", timeZone: "UTC" });
+    this.shortDate = new Intl.DateTimeFormat(dateLocale, { year: "numeric", month: "2-digit", day: "2-digit", timeZone: "UTC" });
     this.regions = new Intl.DisplayNames(this.lang, { type: "region", fallback: "code" });
     this.languages = new Intl.DisplayNames(this.lang, { type: "language", fallback: "code" });
   }
@@ -37,7 +43,7 @@ export class LetterFormat {
 
   /** "1 234 signatories" with the right plural form. */
   signatories(n: number): string {
-    return pluralize(this.strings.signatories, this.plural, n, this.number(n));
+    return pluralIn(SIGNATORIES, letterLanguage(this.lang), n)(this.number(n));
   }
 
   /** The letter's date line, e.g. "5 марта 2025 г.". */

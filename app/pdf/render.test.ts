@@ -210,7 +210,9 @@ describe("renderLetter", () => {
     const text = squash(pages.join("\n"));
     expect(text).toContain("Translation from Russian; the Russian text is authoritative.");
     expect(text).toContain("Text revision 2");
-    expect(text).toContain("March 5, 2025");
+    // A European institution reads "5 March 2025", not the US "March 5, 2025".
+    expect(text).toContain("5 March 2025");
+    expect(text).not.toContain("March 5, 2025");
     expect(text).toContain("To:");
     expect(text).toContain("Signatories");
     expect(text).toContain("19 signatories");

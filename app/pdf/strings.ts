@@ -1,13 +1,14 @@
 import { isContentLang, type ContentLang } from "../i18n/languages";
+import type { PluralTable } from "../i18n/plural";
 
 /**
  * Every word the delivery letter prints around the organizer's own text, per letter language.
  *
  * Values are functions where something is filled in, so a translation can put the value where
  * its grammar wants it (Kazakh "17 беттің 3-беті" puts the total first). Numbers and dates arrive
- * already formatted for the language. Plural forms follow `Intl.PluralRules` categories; `other`
- * is required, a language adds the categories its grammar needs (Russian: one / few / many).
- * Kazakh, Kyrgyz, Uzbek and Tajik nouns do not change after a numeral, so they only need `other`.
+ * already formatted for the language. Plural forms (SIGNATORIES) name every `Intl.PluralRules`
+ * category of their language (../i18n/plural), or the compiler refuses them; Kazakh, Kyrgyz,
+ * Uzbek and Tajik nouns do not change after a numeral, so their forms are the same.
  *
  * en, ru and kk are the languages of the interface and must be right; the others were written
  * with care but deserve a native speaker's read before a letter goes to a ministry.
@@ -43,15 +44,10 @@ export interface LetterStrings {
   page: (x: string, y: string) => string;
   /** Footer: the code a reader types at the verification address. */
   verificationCode: (code: string) => string;
-  /** "{n} signatories", by plural category. */
-  signatories: PluralForms;
   /** Legend for the † mark after a name printed in Latin transliteration. */
   transliterated: string;
 }
 
-export type PluralForms = Partial<Record<Intl.LDMLPluralRule, (n: string) => string>> & {
-  other: (n: string) => string;
-};
 
 export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
   en: {
@@ -74,7 +70,6 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
     noSignatures: "No signatures have been confirmed yet.",
     page: (x, y) => `Page ${x} of ${y}`,
     verificationCode: (c) => `Verification code ${c}`,
-    signatories: { one: (n) => `${n} signatory`, other: (n) => `${n} signatories` },
     transliterated:
       "† The name is written in a script this letter cannot print; it is shown transliterated into Latin letters.",
   },
@@ -98,12 +93,6 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
     noSignatures: "Подтверждённых подписей пока нет.",
     page: (x, y) => `Страница ${x} из ${y}`,
     verificationCode: (c) => `Код проверки ${c}`,
-    signatories: {
-      one: (n) => `${n} подписант`,
-      few: (n) => `${n} подписанта`,
-      many: (n) => `${n} подписантов`,
-      other: (n) => `${n} подписанта`,
-    },
     transliterated: "† Имя записано письменностью, которую это письмо не может напечатать; оно приведено латиницей.",
   },
   kk: {
@@ -126,7 +115,6 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
     noSignatures: "Әзірге расталған қолдар жоқ.",
     page: (x, y) => `${y} беттің ${x}-беті`,
     verificationCode: (c) => `Тексеру коды ${c}`,
-    signatories: { other: (n) => `${n} қол қоюшы` },
     transliterated: "† Есім бұл хат басып шығара алмайтын жазумен жазылған; ол латын әріптерімен берілген.",
   },
   uk: {
@@ -149,12 +137,6 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
     noSignatures: "Підтверджених підписів поки немає.",
     page: (x, y) => `Сторінка ${x} з ${y}`,
     verificationCode: (c) => `Код перевірки ${c}`,
-    signatories: {
-      one: (n) => `${n} підписант`,
-      few: (n) => `${n} підписанти`,
-      many: (n) => `${n} підписантів`,
-      other: (n) => `${n} підписанта`,
-    },
     transliterated: "† Ім’я записане письмом, яке цей лист не може надрукувати; його наведено латиницею.",
   },
   pl: {
@@ -177,12 +159,6 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
     noSignatures: "Nie ma jeszcze potwierdzonych podpisów.",
     page: (x, y) => `Strona ${x} z ${y}`,
     verificationCode: (c) => `Kod weryfikacyjny ${c}`,
-    signatories: {
-      one: (n) => `${n} sygnatariusz`,
-      few: (n) => `${n} sygnatariusze`,
-      many: (n) => `${n} sygnatariuszy`,
-      other: (n) => `${n} sygnatariusza`,
-    },
     transliterated: "† Imię zapisane pismem, którego ten list nie może wydrukować; podano je alfabetem łacińskim.",
   },
   de: {
@@ -205,7 +181,6 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
     noSignatures: "Es liegen noch keine bestätigten Unterschriften vor.",
     page: (x, y) => `Seite ${x} von ${y}`,
     verificationCode: (c) => `Prüfcode ${c}`,
-    signatories: { one: (n) => `${n} unterzeichnende Person`, other: (n) => `${n} unterzeichnende Personen` },
     transliterated:
       "† Der Name ist in einer Schrift geschrieben, die dieser Brief nicht drucken kann; er steht in lateinischer Umschrift.",
   },
@@ -229,7 +204,6 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
     noSignatures: "Aucune signature n’a encore été confirmée.",
     page: (x, y) => `Page ${x} sur ${y}`,
     verificationCode: (c) => `Code de vérification ${c}`,
-    signatories: { one: (n) => `${n} signataire`, other: (n) => `${n} signataires` },
     transliterated:
       "† Ce nom est écrit dans une écriture que cette lettre ne peut pas imprimer ; il est translittéré en caractères latins.",
   },
@@ -253,7 +227,6 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
     noSignatures: "Todavía no hay firmas confirmadas.",
     page: (x, y) => `Página ${x} de ${y}`,
     verificationCode: (c) => `Código de verificación ${c}`,
-    signatories: { one: (n) => `${n} firmante`, other: (n) => `${n} firmantes` },
     transliterated:
       "† El nombre está escrito en un alfabeto que esta carta no puede imprimir; se muestra transliterado al alfabeto latino.",
   },
@@ -277,7 +250,6 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
     noSignatures: "Азырынча ырасталган колдор жок.",
     page: (x, y) => `${y} беттин ${x}-бети`,
     verificationCode: (c) => `Текшерүү коду ${c}`,
-    signatories: { other: (n) => `${n} кол коюучу` },
     transliterated: "† Ысым бул кат басып чыгара албаган жазуу менен жазылган; ал латын тамгалары менен берилди.",
   },
   uz: {
@@ -300,7 +272,6 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
     noSignatures: "Hozircha tasdiqlangan imzolar yoʻq.",
     page: (x, y) => `${y} sahifadan ${x}-sahifa`,
     verificationCode: (c) => `Tekshirish kodi ${c}`,
-    signatories: { other: (n) => `${n} imzolovchi` },
     transliterated: "† Ism ushbu xat chop eta olmaydigan yozuvda yozilgan; u lotin harflarida berilgan.",
   },
   tg: {
@@ -323,7 +294,6 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
     noSignatures: "Ҳоло имзоҳои тасдиқшуда нестанд.",
     page: (x, y) => `Саҳифаи ${x} аз ${y}`,
     verificationCode: (c) => `Рамзи санҷиш ${c}`,
-    signatories: { other: (n) => `${n} имзокунанда` },
     transliterated: "† Ном бо хате навишта шудааст, ки ин нома чоп карда наметавонад; он бо ҳарфҳои лотинӣ оварда шудааст.",
   },
 };
@@ -339,8 +309,17 @@ export function letterStrings(lang: string): LetterStrings {
   return LETTER_STRINGS[letterLanguage(lang)];
 }
 
-/** Picks the plural form for `n` (already counted) and fills in the formatted number. */
-export function pluralize(forms: PluralForms, rules: Intl.PluralRules, n: number, formatted: string): string {
-  const form = forms[rules.select(n)] ?? forms.other;
-  return form(formatted);
-}
+/** "{n} signatories" in each letter language, one form per plural category (./i18n/plural). */
+export const SIGNATORIES: PluralTable<ContentLang, (n: string) => string> = {
+  en: { one: (n) => `${n} signatory`, other: (n) => `${n} signatories` },
+  ru: { one: (n) => `${n} подписант`, few: (n) => `${n} подписанта`, many: (n) => `${n} подписантов`, other: (n) => `${n} подписанта` },
+  kk: { one: (n) => `${n} қол қоюшы`, other: (n) => `${n} қол қоюшы` },
+  uk: { one: (n) => `${n} підписант`, few: (n) => `${n} підписанти`, many: (n) => `${n} підписантів`, other: (n) => `${n} підписанта` },
+  pl: { one: (n) => `${n} sygnatariusz`, few: (n) => `${n} sygnatariusze`, many: (n) => `${n} sygnatariuszy`, other: (n) => `${n} sygnatariusza` },
+  de: { one: (n) => `${n} unterzeichnende Person`, other: (n) => `${n} unterzeichnende Personen` },
+  fr: { one: (n) => `${n} signataire`, many: (n) => `${n} de signataires`, other: (n) => `${n} signataires` },
+  es: { one: (n) => `${n} firmante`, many: (n) => `${n} de firmantes`, other: (n) => `${n} firmantes` },
+  ky: { one: (n) => `${n} кол коюучу`, other: (n) => `${n} кол коюучу` },
+  uz: { one: (n) => `${n} imzolovchi`, other: (n) => `${n} imzolovchi` },
+  tg: { one: (n) => `${n} имзокунанда`, other: (n) => `${n} имзокунанда` },
+};

@@ -2,30 +2,39 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { useT } from "~/i18n/react";
+import { justConfirmed } from "~/services/confirmed-flash.server";
 import { cachedPublicAppeal } from "~/services/public-appeal.server";
 import { confirmedCountBySlug } from "~/services/signing.server";
 import { env } from "~/utils/env.server";
 import { requestLanguage } from "~/utils/lang.server";
 import { titleMeta } from "~/utils/meta";
 
-export const meta: MetaFunction = ({ matches }) => [...titleMeta(matches, "confirm.title"), { name: "robots", content: "noindex" }];
+export const meta: MetaFunction<typeof loader> = ({ matches, data }) => [...titleMeta(matches, data?.confirmed ? "confirm.title" : "thanks.title"), { name: "robots", content: "noindex" }];
 
-/** Where a confirmation lands (POST, then redirect here): thanks, the count, and the link to share. */
+/**
+ * Where a confirmation lands (POST, then redirect here): thanks, the count, and the link to share.
+ * It says "your signature is confirmed" only to the browser that has just confirmed (a signed
+ * cookie set by the confirmation, see confirmed-flash.server.ts); anyone else reads how signing works.
+ */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const negotiated = requestLanguage(request);
   const view = await cachedPublicAppeal(params.slug ?? "", negotiated.requested, negotiated.lang);
   if (!view) throw new Response(null, { status: 404 });
   const count = (await confirmedCountBySlug(view.slug)) ?? view.confirmed;
-  return json({ slug: view.slug, title: view.title, lang: view.lang, count, shareUrl: `${env().APP_URL}/appeals/${view.slug}` });
+  const confirmed = justConfirmed(request.headers.get("Cookie"), view.slug);
+  return json(
+    { slug: view.slug, title: view.title, lang: view.lang, count, confirmed, shareUrl: `${env().APP_URL}/appeals/${view.slug}` },
+    { headers: { "Cache-Control": "private, no-store" } },
+  );
 }
 
 export default function Thanks() {
-  const { slug, title, lang, count, shareUrl } = useLoaderData<typeof loader>();
+  const { slug, title, lang, count, confirmed, shareUrl } = useLoaderData<typeof loader>();
   const { t, plural } = useT();
   return (
     <div className="narrow">
-      <h1>{t("confirm.title")}</h1>
-      <p className="notice" role="status">{t("confirm.done")}</p>
+      <h1>{t(confirmed ? "confirm.title" : "thanks.title")}</h1>
+      {confirmed ? <p className="notice" role="status">{t("confirm.done")}</p> : <p>{t("thanks.neutral")}</p>}
       <p>{t("confirm.countNow", { count: plural("home.signatures", count) })}</p>
       <p>
         {t("confirm.share")} <Link to={`/appeals/${slug}`} lang={lang}>{title}</Link>

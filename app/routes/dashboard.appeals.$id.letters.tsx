@@ -202,7 +202,7 @@ export default function Letters() {
                     <>
                       {" · "}
                       <a href={`${base}/${l.id}.pdf`} download>{t("letters.download")}</a>
-                      {l.flagged_names.length ? <p className="hint">{t("letters.flagged", { count: l.flagged_names.length })}</p> : null}
+                      {l.flagged_names.length ? <p className="hint">{plural("letters.flagged", l.flagged_names.length)}</p> : null}
                     </>
                   ) : null}
                   {l.status === "failed" ? <p className="field-error">{t(`letters.error.${l.error ?? "failed"}` as MessageKey)}</p> : null}

@@ -66,7 +66,7 @@ export default function Updates() {
   const { updates } = useLoaderData<typeof loader>();
   const { versions, appeal } = useEditor();
   const data = useActionData<typeof action>();
-  const { t, lang, date } = useT();
+  const { t, plural, lang, date } = useT();
   const values = data?.values ?? {};
   const errors = data?.errors ?? {};
   const langs = [appeal.original_language, ...versions.map((v) => v.lang).filter((l) => l !== appeal.original_language)];
@@ -74,7 +74,7 @@ export default function Updates() {
     <>
       <h2>{t("updates.title")}</h2>
       <p className="hint">{t("updates.hint")}</p>
-      {data?.notice ? <p className="notice" role="status">{t("updates.sent", { count: data.notice })}</p> : null}
+      {data?.notice ? <p className="notice" role="status">{plural("updates.sent", Number(data.notice))}</p> : null}
       {errors._form ? <FormError>{errorText(t, errors._form)}</FormError> : Object.keys(errors).length ? <FormError>{t("form.fixErrors")}</FormError> : null}
       <Form method="post" className="stack" noValidate>
         <fieldset>

@@ -49,7 +49,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 export default function Verify() {
   const { info } = useLoaderData<typeof loader>();
   const acted = useActionData<typeof action>();
-  const { t, lang, date, number } = useT();
+  const { t, plural, lang, date, number } = useT();
   return (
     <div className="narrow">
       <h1>{t("verify.title")}</h1>
@@ -77,7 +77,7 @@ export default function Verify() {
         <dt>{t("verify.fileHash")}</dt>
         <dd><code className="digest">{info.fileSha256}</code></dd>
       </dl>
-      {info.withdrawnSince > 0 ? <p>{t("verify.withdrawn", { count: number(info.withdrawnSince) })}</p> : null}
+      {info.withdrawnSince > 0 ? <p>{plural("verify.withdrawn", info.withdrawnSince)}</p> : null}
       <Form method="post" encType="multipart/form-data" className="stack">
         <h2>{t("verify.upload")}</h2>
         <div>

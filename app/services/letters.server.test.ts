@@ -400,7 +400,8 @@ describe("the letter in each language", () => {
     expect(ru).not.toMatch(/\*\*|##|_работу_/);
 
     expect(en).toContain(ORGANIZATION);
-    expect(en).toMatch(new RegExp(`(January|February|March|April|May|June|July|August|September|October|November|December) \\d{1,2}, ${year}`));
+    // Dated the European way for a European institution: "3 December 2026", not "December 3, 2026".
+    expect(en).toMatch(new RegExp(`\\b\\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|December) ${year}`));
     expect(en).toContain("To:");
     for (const a of ADDRESSEES) expect(en).toContain(a.translations.en.name);
     expect(en).toContain("President of the European Parliament");
@@ -445,7 +446,7 @@ describe("the letter in each language", () => {
         } else {
           expect(row, n.name).toMatch(/^[\x20-\x7e]+ †/); // transliterated and marked
         }
-        const date = { ru: `${String(1 + i).padStart(2, "0")}.02.2025`, en: `02/${String(1 + i).padStart(2, "0")}/2025`, kk: `${String(1 + i).padStart(2, "0")}.02.2025` }[lang];
+        const date = { ru: `${String(1 + i).padStart(2, "0")}.02.2025`, en: `${String(1 + i).padStart(2, "0")}/02/2025`, kk: `${String(1 + i).padStart(2, "0")}.02.2025` }[lang];
         expect(row, n.name).toContain(date);
       });
       expect(all).not.toMatch(new RegExp(`^\\s*${NAMES.length + 1}\\s{2,}`, "m"));

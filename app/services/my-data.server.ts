@@ -39,8 +39,8 @@ export async function requestMyData(address: string, lang: UiLang): Promise<void
       disclosure: r.disclosure,
       keepInformed: r.keep_informed,
       status: r.status,
-      signedAt: new Date(r.created_at).toISOString(),
-      confirmedAt: r.confirmed_at ? new Date(r.confirmed_at).toISOString() : null,
+      signedAt: r.created_at,
+      confirmedAt: r.confirmed_at,
     })),
   );
   await enqueueMail(db, { kind: "my_data", to: address, ...content });

@@ -79,12 +79,12 @@ async function signers(appealId: number) {
 function unsubscribeUrl(mail: ReceivedMail): string {
   // A long header may be folded over lines: the URL itself has no spaces.
   const header = (mail.headers["list-unsubscribe"] ?? "").replace(/\s+/g, "");
-  const match = /^<(https:\/\/appeals\.example\/s\/unsubscribe\/([A-Za-z0-9_-]{43}))>$/.exec(header);
+  const match = /^<(https:\/\/appeals\.example\/s\/unsubscribe\/([A-Za-z0-9_-]{43})\?lang=(en|ru|kk))>$/.exec(header);
   if (!match?.[1]) throw new Error(`no List-Unsubscribe URL in: ${header}`);
   return match[1];
 }
 
-const tokenOf = (url: string) => url.split("/").pop() ?? "";
+const tokenOf = (url: string) => new URL(url).pathname.split("/").pop() ?? "";
 
 async function rowCounts(appealId: number) {
   const updates = await getDb().selectFrom("updates").select("id").where("appeal_id", "=", appealId).execute();
@@ -126,12 +126,14 @@ describe("updates to signers", () => {
     expect(ru.text).toContain("Отписаться от этих писем");
     expect(en.subject).toBe("Update on the appeal “Free the journalists”");
     expect(en.text).toContain(CONTENT.en.title);
-    expect(en.text).toContain("Stop these e-mails");
+    expect(en.text).toContain("Unsubscribe from updates on this appeal");
     expect(kk.subject).toBe("«Журналистерді босатыңыз» үндеуі туралы жаңалық");
     expect(kk.text).toContain(CONTENT.kk.title);
     expect(kk.text).toContain("Бұл хаттардан бас тарту");
     expect(en.text).not.toContain(CONTENT.ru.title);
     expect(kk.html).toContain(`lang="kk"`);
+    // Each unsubscribe link opens its page in the signer's language.
+    expect([ru, en, kk].map((m) => new URL(unsubscribeUrl(m)).searchParams.get("lang"))).toEqual(["ru", "en", "kk"]);
 
     // Each recipient has an unsubscribe link of their own, in the headers (RFC 8058) and the text.
     const urls = [ru, en, kk].map((m) => {
@@ -165,6 +167,9 @@ describe("updates to signers", () => {
     expect((await getDb().selectFrom("signatures").select("keep_informed").where("email", "=", who.ru).executeTakeFirstOrThrow()).keep_informed).toBe(false);
     // Repeating it is harmless; a made-up token is not accepted.
     expect(await unsubscribe(token)).toBe("done");
+    // Opening the spent link again says so, instead of offering the button once more.
+    const reopened = await unsubscribeLoader({ request: new Request(urls[0]!), params: { token }, context: {} });
+    expect(await reopened.json()).toEqual({ state: "done" });
     expect(await unsubscribe("A".repeat(43))).toBe("invalid");
     expect(await checkUnsubscribe("not-a-token")).toBe("invalid");
     const forged = await unsubscribeAction({ request: new Request(`${APP_URL}/s/unsubscribe/${"B".repeat(43)}`, { method: "POST" }), params: { token: "B".repeat(43) }, context: {} });
@@ -177,10 +182,18 @@ describe("updates to signers", () => {
     await deliverOutbox();
     expect(sink.to(who.ru)).toEqual([]);
     expect(sink.messages.map((m) => m.to[0]).sort()).toEqual([who.en, who.kk].sort());
-    // Only a Russian text: everyone reads it, around their own language's words.
-    expect(sink.to(who.en)[0]!.subject).toBe("A response to the appeal “Освободите журналистов”");
-    expect(sink.to(who.en)[0]!.text).toContain("Нам ответили.");
-    expect(sink.to(who.kk)[0]!.subject).toBe("«Освободите журналистов» үндеуіне жауап");
+    // Only a Russian text: everyone reads it, around their own language's words — and the appeal's
+    // title and page in their own language, since the appeal has those versions.
+    const enMail = sink.to(who.en)[0]!;
+    const kkMail = sink.to(who.kk)[0]!;
+    expect(enMail.subject).toBe("A response to the appeal “Free the journalists”");
+    expect(enMail.text).toContain("Нам ответили.");
+    expect(enMail.text).toContain(`${APP_URL}/appeals/${appeal.slug}?lang=en#updates`);
+    expect(kkMail.subject).toBe("«Журналистерді босатыңыз» үндеуіне жауап");
+    expect(kkMail.text).toContain("Нам ответили.");
+    expect(kkMail.text).toContain(`${APP_URL}/appeals/${appeal.slug}?lang=kk#updates`);
+    expect(kkMail.text).not.toContain("?lang=ru");
+    expect(kkMail.text).not.toContain("Освободите журналистов");
   });
 
   it("at most one a day: a second update the same day is refused and nothing is sent or recorded", async () => {

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { getDb } from "../../db/client";
-import { UNSUBSCRIBE_PLACEHOLDER, updateEmail } from "../../emails/update";
+import { UNSUBSCRIBE_PLACEHOLDER, updateEmail, updateMailLang } from "../../emails/update";
 import { env } from "../utils/env.server";
 import { AppError } from "../utils/errors";
 import { hashToken, isWellFormedToken } from "../utils/tokens.server";
@@ -20,7 +20,9 @@ export interface UpdateInput {
 /**
  * Publishes an update (or an addressee's response) on the appeal page and queues it, in the
  * same transaction, for every signer who asked to be kept informed — in the signer's language
- * (falling back to the original), each with a one-click unsubscribe link. At most one per day.
+ * (falling back to the original): the update's text, the appeal's title and the link to its page
+ * each in the signer's language where that version exists, each mail with a one-click
+ * unsubscribe link in the same language. At most one per day.
  * The fan-out happens inside PostgreSQL (INSERT … SELECT), so a million recipients is one statement.
  */
 export async function publishUpdate(appealId: number, userId: number, input: UpdateInput): Promise<number> {
@@ -43,20 +45,22 @@ export async function publishUpdate(appealId: number, userId: number, input: Upd
       .returning("id")
       .executeTakeFirstOrThrow();
     // Mail per language: [signer language, subject, html, text].
-    const mails = ["en", "ru", "kk", ...langs].filter((l, i, all) => all.indexOf(l) === i).map((signerLang) => {
-      const lang = input.content[signerLang]?.title ? signerLang : fallback;
-      const text = input.content[lang]!;
+    const versions = revision.content.versions;
+    const mails = ["en", "ru", "kk", ...langs, ...Object.keys(versions)].filter((l, i, all) => all.indexOf(l) === i).map((signerLang) => {
+      const text = input.content[input.content[signerLang]?.title ? signerLang : fallback]!;
+      // The appeal in the signer's language when it has that version, else in its original.
+      const appealLang = versions[signerLang]?.title ? signerLang : appeal.original_language;
       const m = updateEmail(signerLang, {
         kind: input.kind,
-        appealTitle: revision.content.versions[lang]?.title ?? revision.content.versions[appeal.original_language]?.title ?? "",
+        appealTitle: versions[appealLang]?.title ?? "",
         title: text.title,
         body: text.body,
-        pageUrl: `${base}/appeals/${appeal.slug}?lang=${lang}#updates`,
+        pageUrl: `${base}/appeals/${appeal.slug}?lang=${appealLang}#updates`,
       });
       return { signerLang, ...m };
     });
     const fb = mails.find((m) => m.signerLang === "en")!;
-    const values = sql.join(mails.map((m) => sql`(${m.signerLang}, ${m.subject}, ${m.html}, ${m.text})`));
+    const values = sql.join(mails.map((m) => sql`(${m.signerLang}, ${updateMailLang(m.signerLang)}, ${m.subject}, ${m.html}, ${m.text})`));
     const result = await sql<{ n: number }>`
       WITH recipients AS (
         SELECT s.id, s.email, s.lang,
@@ -67,14 +71,14 @@ export async function publishUpdate(appealId: number, userId: number, input: Upd
         INSERT INTO signature_tokens (token_hash, signature_id, purpose, expires_at)
         SELECT sha256(convert_to(token, 'UTF8')), id, 'unsubscribe', now() + interval '400 days' FROM recipients
       ), mails AS (
-        SELECT * FROM (VALUES ${values}) AS m(lang, subject, html, text)
+        SELECT * FROM (VALUES ${values}) AS m(lang, ui_lang, subject, html, text)
       ), queued AS (
         INSERT INTO outbox (kind, to_address, subject, html, text, headers)
         SELECT 'update', r.email,
                coalesce(m.subject, ${fb.subject}),
                replace(coalesce(m.html, ${fb.html}), ${UNSUBSCRIBE_PLACEHOLDER}, ${`${base}/s/unsubscribe/`} || r.token),
                replace(coalesce(m.text, ${fb.text}), ${UNSUBSCRIBE_PLACEHOLDER}, ${`${base}/s/unsubscribe/`} || r.token),
-               jsonb_build_object('List-Unsubscribe', '<' || ${`${base}/s/unsubscribe/`} || r.token || '>', 'List-Unsubscribe-Post', 'List-Unsubscribe=One-Click')
+               jsonb_build_object('List-Unsubscribe', '<' || ${`${base}/s/unsubscribe/`} || r.token || '?lang=' || coalesce(m.ui_lang, 'en') || '>', 'List-Unsubscribe-Post', 'List-Unsubscribe=One-Click')
         FROM recipients r LEFT JOIN mails m ON m.lang = r.lang
         RETURNING 1
       )
@@ -106,10 +110,18 @@ export async function unsubscribe(token: string): Promise<"done" | "invalid"> {
   return "done";
 }
 
-export async function checkUnsubscribe(token: string): Promise<"valid" | "invalid"> {
+/** What an unsubscribe link's page shows: the button, "you are unsubscribed" once done, or "not valid". */
+export async function checkUnsubscribe(token: string): Promise<"valid" | "done" | "invalid"> {
   if (!isWellFormedToken(token)) return "invalid";
-  const row = await getDb().selectFrom("signature_tokens").select("signature_id").where("token_hash", "=", hashToken(token)).where("purpose", "=", "unsubscribe").executeTakeFirst();
-  return row ? "valid" : "invalid";
+  const row = await getDb()
+    .selectFrom("signature_tokens as t")
+    .innerJoin("signatures as s", "s.id", "t.signature_id")
+    .select("s.keep_informed")
+    .where("t.token_hash", "=", hashToken(token))
+    .where("t.purpose", "=", "unsubscribe")
+    .executeTakeFirst();
+  if (!row) return "invalid";
+  return row.keep_informed ? "valid" : "done";
 }
 
 export { AppError };

@@ -11,9 +11,11 @@ export interface ReceivedMail {
   headers: Record<string, string>;
   attachments: Array<{ filename: string; contentType: string; size: number; content: Buffer }>;
   receivedAt: number;
+  /** The message exactly as it came over SMTP (RFC 822 headers and body), for outside tools. */
+  raw: Buffer;
 }
 
-function toMail(parsed: ParsedMail, envelopeTo: string[]): ReceivedMail {
+function toMail(parsed: ParsedMail, envelopeTo: string[], raw: Buffer): ReceivedMail {
   const headers: Record<string, string> = {};
   for (const line of parsed.headerLines) headers[line.key] = line.line.slice(line.key.length + 1).trim();
   return {
@@ -30,6 +32,7 @@ function toMail(parsed: ParsedMail, envelopeTo: string[]): ReceivedMail {
       content: a.content,
     })),
     receivedAt: Date.now(),
+    raw,
   };
 }
 
@@ -67,12 +70,18 @@ export class SmtpSink {
       },
       onData: (stream, session, callback) => {
         const to = session.envelope.rcptTo.map((r) => r.address);
-        simpleParser(stream)
-          .then((parsed) => {
-            this.messages.push(toMail(parsed, to));
-            callback();
-          })
-          .catch((error: Error) => callback(error));
+        const chunks: Buffer[] = [];
+        stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+        stream.on("error", (error: Error) => callback(error));
+        stream.on("end", () => {
+          const raw = Buffer.concat(chunks);
+          simpleParser(raw)
+            .then((parsed) => {
+              this.messages.push(toMail(parsed, to, raw));
+              callback();
+            })
+            .catch((error: Error) => callback(error));
+        });
       },
     });
     server.on("error", (error: Error) => this.connectionErrors.push(error));
