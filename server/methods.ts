@@ -131,10 +131,17 @@ export interface Allowed {
   headers: Record<string, string>;
 }
 
+const readOnly: Method[] = ["GET", "HEAD", "OPTIONS"];
+
+/** The server's own addresses, answered without the Remix build (/healthz must answer even when the build cannot load). */
+function ownMethods(pathname: string): Allowed | null {
+  return pathname === "/healthz" ? { methods: readOnly, headers: {} } : null;
+}
+
 /** What `req` may do at its address: express's own routes, public files, then Remix's routes. */
 export function allowedMethods(build: ServerBuild, pathname: string, search: string, publicDir: string): Allowed {
-  const readOnly: Method[] = ["GET", "HEAD", "OPTIONS"];
-  if (pathname === "/healthz") return { methods: readOnly, headers: {} };
+  const own = ownMethods(pathname);
+  if (own) return own;
   const url = new URL(`http://x${pathname}${search}`);
   const remix = remixMethods(build, url);
   if (!remix) return { methods: readOnly, headers: {} };
@@ -152,9 +159,8 @@ export function methodGuard(options: { build: ServerBuild | (() => Promise<Serve
   const publicDir = path.resolve(options.publicDir ?? "public");
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
-      const build = typeof options.build === "function" ? await options.build() : options.build;
       const search = req.originalUrl.includes("?") ? req.originalUrl.slice(req.originalUrl.indexOf("?")) : "";
-      const allowed = allowedMethods(build, req.path, search, publicDir);
+      const allowed = ownMethods(req.path) ?? allowedMethods(typeof options.build === "function" ? await options.build() : options.build, req.path, search, publicDir);
       const method = req.method.toUpperCase();
       if (method !== "OPTIONS" && allowed.methods.some((m) => m === method)) return next();
       const allow = allowed.methods.join(", ");
