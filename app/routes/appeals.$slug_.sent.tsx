@@ -1,13 +1,20 @@
-import type { MetaFunction } from "@remix-run/node";
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link, useLoaderData, useParams } from "@remix-run/react";
 import { useT } from "~/i18n/react";
+import { cachedPublicAppeal } from "~/services/public-appeal.server";
 import { env } from "~/utils/env.server";
-import { titleMeta } from "~/utils/meta";
+import { requestLanguage } from "~/utils/lang.server";
+import { errorTitleMeta, titleMeta } from "~/utils/meta";
 
-export const meta: MetaFunction = ({ matches }) => [...titleMeta(matches, "sent.title"), { name: "robots", content: "noindex" }];
+export const meta: MetaFunction<typeof loader> = ({ data, matches, error }) =>
+  data ? [...titleMeta(matches, "sent.title"), { name: "robots", content: "noindex" }] : errorTitleMeta(matches, error);
 
-export function loader() {
+/** Only an appeal that exists (and is public) has a "check your e-mail" page; any other slug is a 404. */
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const negotiated = requestLanguage(request);
+  const view = await cachedPublicAppeal(params.slug ?? "", negotiated.requested, negotiated.lang);
+  if (!view) throw new Response(null, { status: 404 });
   // The same rounding as the e-mail's "the link works for N days".
   return json({ days: Math.max(1, Math.round(env().SIGNATURE_TOKEN_TTL_HOURS / 24)) });
 }

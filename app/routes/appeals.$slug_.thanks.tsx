@@ -7,9 +7,10 @@ import { cachedPublicAppeal } from "~/services/public-appeal.server";
 import { confirmedCountBySlug } from "~/services/signing.server";
 import { env } from "~/utils/env.server";
 import { requestLanguage } from "~/utils/lang.server";
-import { titleMeta } from "~/utils/meta";
+import { errorTitleMeta, titleMeta } from "~/utils/meta";
 
-export const meta: MetaFunction<typeof loader> = ({ matches, data }) => [...titleMeta(matches, data?.confirmed ? "confirm.title" : "thanks.title"), { name: "robots", content: "noindex" }];
+export const meta: MetaFunction<typeof loader> = ({ matches, data, error }) =>
+  data ? [...titleMeta(matches, data.confirmed ? "confirm.title" : "thanks.title"), { name: "robots", content: "noindex" }] : errorTitleMeta(matches, error);
 
 /**
  * Where a confirmation lands (POST, then redirect here): thanks, the count, and the link to share.

@@ -94,8 +94,8 @@ export default function Letters() {
           {review.contact ? <p>{t("delivery.replyTo", { organization: review.organization, contact: review.contact })}</p> : null}
           {review.rows.length ? (
             <>
-              <p>{t("delivery.willSend")}</p>
-              <table>
+              <p id="delivery-will-send">{t("delivery.willSend")}</p>
+              <ScrollTable labelledBy="delivery-will-send">
                 <thead>
                   <tr>
                     <th scope="col">{t("letters.addressee")}</th>
@@ -120,7 +120,7 @@ export default function Letters() {
                     </tr>
                   ))}
                 </tbody>
-              </table>
+              </ScrollTable>
             </>
           ) : null}
           {review.problems.map((p) => (

@@ -6,9 +6,9 @@ import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { languageName } from "~/i18n";
 import { useT } from "~/i18n/react";
 import { verification } from "~/services/letters.server";
-import { titleMeta } from "~/utils/meta";
+import { errorTitleMeta, titleMeta } from "~/utils/meta";
 
-export const meta: MetaFunction = ({ matches }) => titleMeta(matches, "verify.title");
+export const meta: MetaFunction<typeof loader> = ({ data, matches, error }) => (data ? titleMeta(matches, "verify.title") : errorTitleMeta(matches, error));
 
 export async function loader({ params }: LoaderFunctionArgs) {
   const info = await verification(params.code ?? "");

@@ -86,6 +86,7 @@ describe("HTTP details", () => {
     const pages: Array<[string, () => string, number, boolean?]> = [
       ["an unknown appeal", () => "/appeals/no-such-appeal", 404],
       ["an unknown appeal's thanks page", () => "/appeals/no-such-appeal/thanks", 404],
+      ["an unknown appeal's 'check your e-mail' page", () => "/appeals/no-such-appeal/sent", 404],
       ["an unknown letter code", () => "/verify/ZZZZ-ZZZZ-ZZZZ", 404],
       ["an unknown address", () => "/no/such/page", 404],
       ["an unknown appeal in the dashboard", () => "/dashboard/appeals/999999999", 404, true],
@@ -100,6 +101,8 @@ describe("HTTP details", () => {
         const title = /<title>([^<]*)<\/title>/.exec(html)?.[1] ?? "";
         expect(title, `${url()} (${lang})`).toMatch(/\S/);
         expect(title).not.toMatch(/undefined|null/);
+        // The page says what happened: not found, not "thanks" or "check your e-mail".
+        if (status === 404) expect(title, `${url()} (${lang})`).toMatch(/not found|не найдена|табылмады/i);
         if (lang !== "en") expect(title, `${url()} (${lang})`).toMatch(/[\u0400-\u04ff]/);
       }
     });

@@ -123,4 +123,17 @@ describe("pages that tell the truth", () => {
       expect(html).not.toMatch(/handed over|никому не передаётся|ешкімге берілмейді/);
     }
   });
+
+  it("the privacy notice says the same: never public, to the organizers only with “Keep me informed”", async () => {
+    const expected = {
+      en: "the organizers receive it (in their export of signatories) only if you ticked “Keep me informed”",
+      ru: "организаторы получают его (в выгрузке подписавших), только если вы отметили «Сообщать мне новости»",
+      kk: "ұйымдастырушылар оны (қол қойғандар тізімінің экспортында) тек сіз «Жаңалықтарды хабарлау» белгісін қойсаңыз",
+    };
+    for (const [lang, text] of Object.entries(expected)) {
+      const { html } = await page(`/privacy?lang=${lang}`);
+      expect(html, lang).toContain(text);
+      expect(html, lang).not.toMatch(/or handed over|и не передаётся;|және берілмейді;/);
+    }
+  });
 });
