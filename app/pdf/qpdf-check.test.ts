@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { fixtureNames } from "../../tests/fixtures/campaign";
 import { CONTENT_LANGUAGES } from "../i18n/languages";
 import { renderCombined, renderLetter, type LetterInput, type LetterSignatory } from "./render.server";
 
@@ -17,21 +18,7 @@ const run = promisify(execFile);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "qpdf-check-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-interface FixtureName {
-  name: string;
-  city: string;
-  country: string;
-}
-
-function loadNames(): FixtureName[] {
-  const parsed: unknown = JSON.parse(fs.readFileSync("tests/fixtures/names.json", "utf8"));
-  const list: unknown = typeof parsed === "object" && parsed !== null && "names" in parsed ? parsed.names : null;
-  if (!Array.isArray(list)) throw new Error("names.json: no names array");
-  return list.map((v: unknown) => {
-    if (typeof v !== "object" || v === null || !("name" in v) || !("city" in v) || !("country" in v)) throw new Error("names.json: bad entry");
-    return { name: String(v.name), city: String(v.city), country: String(v.country) };
-  });
-}
+const loadNames = fixtureNames;
 
 const NAMES = loadNames();
 

@@ -1,3 +1,4 @@
+import { ConfirmBox } from "~/components/confirm-box";
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData } from "@remix-run/react";
@@ -132,17 +133,9 @@ export default function AppealOverview() {
           ) : null}
           <h2>{t("dash.close")}</h2>
           {confirm?.confirm === "close" ? (
-            <section aria-labelledby="close-confirm-h" className="confirm-box">
-              <h3 id="close-confirm-h">{t("delivery.closeTitle")}</h3>
+            <ConfirmBox id="close-confirm-h" heading={t("delivery.closeTitle")} token={confirm.token} intent="closeConfirmed" confirmLabel={t("delivery.closeConfirm")} danger cancelHref={base} cancelLabel={t("delivery.cancel")}>
               <p>{t("delivery.closeText")}</p>
-              <div className="row-actions">
-                <Form method="post">
-                  <input type="hidden" name="token" value={confirm.token} />
-                  <button type="submit" name="_intent" value="closeConfirmed" className="button button-danger">{t("delivery.closeConfirm")}</button>
-                </Form>
-                <a href={base}>{t("delivery.cancel")}</a>
-              </div>
-            </section>
+            </ConfirmBox>
           ) : (
             <Form method="post">
               <input type="hidden" name="_intent" value="close" />
@@ -154,17 +147,9 @@ export default function AppealOverview() {
       ) : null}
 
       {appeal.status === "draft" && confirm?.confirm === "delete" ? (
-        <section aria-labelledby="delete-confirm-h" className="confirm-box separated">
-          <h2 id="delete-confirm-h">{t("delivery.deleteTitle")}</h2>
+        <ConfirmBox id="delete-confirm-h" level={2} className="separated" heading={t("delivery.deleteTitle")} token={confirm.token} intent="deleteConfirmed" confirmLabel={t("delivery.deleteConfirm")} danger cancelHref={base} cancelLabel={t("delivery.cancel")}>
           <p>{t("delivery.deleteText")}</p>
-          <div className="row-actions">
-            <Form method="post">
-              <input type="hidden" name="token" value={confirm.token} />
-              <button type="submit" name="_intent" value="deleteConfirmed" className="button button-danger">{t("delivery.deleteConfirm")}</button>
-            </Form>
-            <a href={base}>{t("delivery.cancel")}</a>
-          </div>
-        </section>
+        </ConfirmBox>
       ) : appeal.status === "draft" ? (
         <Form method="post" className="separated">
           <input type="hidden" name="_intent" value="delete" />
