@@ -8,7 +8,7 @@ import { pathToFileURL } from "node:url";
 import type { ServerBuild } from "@remix-run/node";
 import { EnvError, env } from "./app/utils/env.server.js";
 import { openDatabase, type OpenDatabase } from "./db/boot.js";
-import { buildEntry, buildIfNeeded } from "./server/build-if-needed.js";
+import { buildEntry, buildIfNeeded, waitForBuild } from "./server/build-if-needed.js";
 import { createHttpApp } from "./server/http.js";
 import { startBackgroundJobs } from "./server/jobs.js";
 import { startLetterJobs } from "./server/letter-jobs.js";
@@ -68,7 +68,9 @@ async function main() {
   try {
     const { prepareData } = await import("./server/prepare-data.js");
     await prepareData(database.db, config, log);
-    buildIfNeeded(log);
+    // In development (`npm run dev`) remix watch builds; the server only waits for it.
+    if (process.env.APPEALS_DEV === "1") await waitForBuild(log);
+    else buildIfNeeded(log);
   } catch (error) {
     // Never leave the embedded PostgreSQL running behind a failed start.
     console.error(`Could not start: ${error instanceof Error ? error.message : String(error)}`);
@@ -81,7 +83,12 @@ async function main() {
   const loadBuild = (): Promise<ServerBuild> => {
     const mtime = dev ? statSync(buildEntry).mtimeMs : 0;
     if (!loaded || loaded.mtime !== mtime) {
-      loaded = { mtime, build: import(`${pathToFileURL(buildEntry).href}?t=${mtime}`) as Promise<ServerBuild> };
+      const build = import(`${pathToFileURL(buildEntry).href}?t=${mtime}`) as Promise<ServerBuild>;
+      // A build caught half-written by the watcher is tried again on the next request.
+      build.catch(() => {
+        if (loaded?.build === build) loaded = undefined;
+      });
+      loaded = { mtime, build };
     }
     return loaded.build;
   };

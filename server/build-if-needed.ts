@@ -27,4 +27,19 @@ export function buildIfNeeded(log: (line: string) => void) {
   log("build done");
 }
 
+/**
+ * `npm run dev`: `remix watch` builds, so the server must not build too (two builds racing on
+ * public/build made the first `npm run dev` of a fresh checkout fail with ENOTEMPTY). It waits
+ * for the watch's first build instead.
+ */
+export async function waitForBuild(log: (line: string) => void, timeoutMs = 180_000) {
+  if (existsSync(BUILD_ENTRY)) return;
+  log("waiting for the first build of remix watch…");
+  const deadline = Date.now() + timeoutMs;
+  while (!existsSync(BUILD_ENTRY)) {
+    if (Date.now() > deadline) throw new Error(`no build at ${BUILD_ENTRY} after ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 export const buildEntry = BUILD_ENTRY;
