@@ -27,7 +27,7 @@ export function ConfirmBox(props: {
       <div className="row-actions">
         <Form method="post">
           <input type="hidden" name="token" value={props.token} />
-          <button type="submit" name="_intent" value={props.intent} className={props.danger ? "button button-danger" : "button"}>
+          <button type="submit" name="_intent" value={props.intent} className={props.danger ? "button button-danger" : undefined}>
             {props.confirmLabel}
           </button>
         </Form>

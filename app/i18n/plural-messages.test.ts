@@ -13,8 +13,8 @@ describe("counts in pages and e-mails", () => {
     const { plural } = translator("en");
     expect(plural("letters.flagged", 1)).toMatch(/^1 name is .* it is printed/);
     expect(plural("letters.flagged", 2)).toMatch(/^2 names are /);
-    expect(plural("letters.delivered", 1)).toBe("Queued for 1 addressee.");
-    expect(plural("letters.deliverHint", 1)).toContain("to the 1 addressee with");
+    expect(plural("delivery.sent", 1)).toBe("1 e-mail queued.");
+    expect(plural("delivery.sent", 2)).toBe("2 e-mails queued.");
     expect(plural("verify.withdrawn", 1)).toContain("1 signatory has withdrawn their signature (name not shown)");
     expect(plural("revocations.text", 1)).toMatch(/^1 signatory withdrew/);
     expect(plural("updates.sent", 1)).toBe("Published; queued for 1 signer.");
@@ -32,8 +32,9 @@ describe("counts in pages and e-mails", () => {
     expect(plural("letters.flagged", 1)).toMatch(/^1 имя написано /);
     expect(plural("letters.flagged", 2)).toMatch(/^2 имени написаны /);
     expect(plural("letters.flagged", 5)).toMatch(/^5 имён написаны /);
-    expect(plural("letters.delivered", 1)).toBe("Поставлено в очередь для 1 адресата.");
-    expect(plural("letters.delivered", 4)).toBe("Поставлено в очередь для 4 адресатов.");
+    expect(plural("delivery.sent", 1)).toBe("В очередь поставлено 1 письмо.");
+    expect(plural("delivery.sent", 4)).toBe("В очередь поставлено 4 письма.");
+    expect(plural("delivery.sent", 5)).toBe("В очередь поставлено 5 писем.");
     expect(plural("appeal.progress", 21, { count: "3", goal: "21" })).toBe("3 из 21 подписи");
     expect(plural("appeal.progress", 100, { count: "3", goal: "100" })).toBe("3 из 100 подписей");
     expect(delivery("ru", 1)).toContain("подписанное 1 человеком.");
@@ -45,7 +46,7 @@ describe("counts in pages and e-mails", () => {
   it("in Kazakh, keep the noun as it is after a numeral", () => {
     const { plural } = translator("kk");
     expect(plural("verify.withdrawn", 1)).toContain("1 адам қолтаңбасын кері алды (есімі көрсетілмейді)");
-    expect(plural("letters.delivered", 1)).toBe("1 адресатқа кезекке қойылды.");
+    expect(plural("delivery.sent", 1)).toBe("1 хат кезекке қойылды.");
     expect(delivery("kk", 1)).toContain("1 адам қол қойған");
     expect(confirm("kk", 1)).toContain("Сілтеме 1 күн жарамды.");
   });

@@ -4,7 +4,7 @@ import { Link, useLoaderData } from "@remix-run/react";
 import { useT } from "~/i18n/react";
 import { translator, isUiLang } from "~/i18n";
 import { homeAppeals } from "~/services/home.server";
-import { publicPageHeaders } from "~/utils/headers";
+import { PUBLIC_CACHE_CONTROL, publicPageHeaders } from "~/utils/headers";
 import { requestLanguage } from "~/utils/lang.server";
 
 export const meta: MetaFunction = ({ matches }) => {
@@ -16,8 +16,7 @@ export const meta: MetaFunction = ({ matches }) => {
 export async function loader({ request }: LoaderFunctionArgs) {
   const { lang } = requestLanguage(request);
   const appeals = await homeAppeals(lang);
-  // As the appeal pages: counts are a few seconds stale anyway (README, "Public pages").
-  return json({ appeals }, { headers: { "Cache-Control": "public, max-age=5, stale-while-revalidate=30", Vary: "Cookie, Accept-Language" } });
+  return json({ appeals }, { headers: { "Cache-Control": PUBLIC_CACHE_CONTROL, Vary: "Cookie, Accept-Language" } });
 }
 
 export const headers = publicPageHeaders;

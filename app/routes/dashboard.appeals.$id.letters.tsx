@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { ConfirmBox } from "~/components/confirm-box";
 import { FormError, errorText } from "~/components/form";
 import { ScrollTable } from "~/components/scroll-table";
 import { isContentLang, languageName, type MessageKey } from "~/i18n";
@@ -143,17 +144,9 @@ export default function Letters() {
         </section>
       ) : null}
       {resendReview ? (
-        <section aria-labelledby="resend-confirm-h" className="confirm-box">
-          <h3 id="resend-confirm-h">{t("delivery.resendTitle")}</h3>
+        <ConfirmBox id="resend-confirm-h" heading={t("delivery.resendTitle")} token={resendReview.token} intent="resend" confirmLabel={t("delivery.resendConfirm")} cancelHref={base} cancelLabel={t("delivery.cancel")}>
           <p>{t("delivery.resendText", { code: resendReview.code, language: langName(resendReview.lang), addressee: resendReview.addressee, date: date(resendReview.sentAt, "datetime") })}</p>
-          <div className="row-actions">
-            <Form method="post">
-              <input type="hidden" name="token" value={resendReview.token} />
-              <button type="submit" name="_intent" value="resend">{t("delivery.resendConfirm")}</button>
-            </Form>
-            <a href={base}>{t("delivery.cancel")}</a>
-          </div>
-        </section>
+        </ConfirmBox>
       ) : null}
       {appeal.status !== "draft" ? (
         <div className="stack">

@@ -1,5 +1,5 @@
-import crypto from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { answered, post, slugOf } from "../../tests/fixtures/forms";
 import { newOrganization, sessionCookie } from "../../tests/fixtures/organizers";
 import { getDb } from "../../tests/setup/vitest-db";
 import { addAddressee, createAppeal, publish, saveVersion } from "../services/appeals.server";
@@ -12,21 +12,8 @@ import { action as addresseesAction } from "./dashboard.appeals.$id.addressees";
  * nothing and answers with a confirmation carrying a signed, short-lived intent; only the second
  * POST, with that intent, acts. And an addressee's letter language is chosen on their form.
  */
-const slugOf = (prefix: string) => `${prefix}-${crypto.randomBytes(3).toString("hex")}`;
-
-function post(path: string, cookie: string, fields: Record<string, string>) {
-  return new Request(`http://localhost${path}`, {
-    method: "POST",
-    headers: { Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams(fields).toString(),
-  });
-}
-
 async function settle(promise: Promise<Response>): Promise<{ status: number; body: Record<string, unknown>; location: string | null }> {
-  const response = await promise.catch((thrown: unknown) => {
-    if (thrown instanceof Response) return thrown;
-    throw thrown;
-  });
+  const response = await answered(promise);
   const text = response.status >= 300 && response.status < 400 ? "" : await response.text();
   return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, location: response.headers.get("Location") };
 }

@@ -1,5 +1,5 @@
-import crypto from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { answered, post, slugOf } from "../../tests/fixtures/forms";
 import { newOrganization, sessionCookie } from "../../tests/fixtures/organizers";
 import "../../tests/setup/vitest-db";
 import { addAddressee, createAppeal, publish, saveVersion } from "../services/appeals.server";
@@ -17,22 +17,9 @@ import { loader as apiLoader } from "./api.appeals.$slug";
  * The dashboard's forms as the browser submits them: every bad input is answered with a
  * 4xx, the message key beside its field and what was typed, never a 500.
  */
-const slugOf = (prefix: string) => `${prefix}-${crypto.randomBytes(3).toString("hex")}`;
-
-function post(path: string, cookie: string, fields: Record<string, string>) {
-  return new Request(`http://localhost${path}`, {
-    method: "POST",
-    headers: { Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams(fields).toString(),
-  });
-}
-
 /** A returned or thrown Response, with its JSON body. */
 async function settle(promise: Promise<Response | null>): Promise<{ status: number; reply: FormReply | null; location: string | null }> {
-  const response = await promise.catch((thrown: unknown) => {
-    if (thrown instanceof Response) return thrown;
-    throw thrown;
-  });
+  const response = await answered(promise);
   if (!response) return { status: 200, reply: null, location: null };
   const text = response.status >= 300 && response.status < 400 ? "" : await response.text();
   const reply: FormReply | null = text ? JSON.parse(text) : null;

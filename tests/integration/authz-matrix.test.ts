@@ -1,9 +1,8 @@
 import crypto from "node:crypto";
-import { readdirSync } from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import "../setup/vitest-db";
 import { seedWorld, startHarness, unique, type Harness, type World } from "./support/harness";
+import { expectRowPerRoute } from "./support/routes";
 
 /**
  * Who may open what: every route module in app/routes, with a concrete URL built from seeded
@@ -134,14 +133,6 @@ const ROWS: Row[] = [
   { route: "s.unsubscribe.$token", method: "POST", url: () => `/s/unsubscribe/${unknownToken()}`, body: form({}), expect: all(400) },
 ];
 
-/** Route ids as Remix's flat routes name them: files without extension, folders by name. */
-function routeModules(): string[] {
-  const dir = path.resolve("app/routes");
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() || (/\.(tsx?|jsx?)$/.test(e.name) && !/\.test\.(tsx?|jsx?)$/.test(e.name)))
-    .map((e) => (e.isDirectory() ? e.name : e.name.replace(/\.(tsx?|jsx?)$/, "")));
-}
-
 describe("authorization matrix", () => {
   let h: Harness;
   let w: World;
@@ -156,10 +147,7 @@ describe("authorization matrix", () => {
   });
 
   it("has a row for every route module, and no row for a route that does not exist", () => {
-    const modules = routeModules();
-    const covered = new Set(ROWS.map((r) => r.route));
-    expect(modules.filter((m) => !covered.has(m)), "route modules without a row").toEqual([]);
-    expect([...covered].filter((r) => !modules.includes(r)), "rows for no route module").toEqual([]);
+    expectRowPerRoute(ROWS);
   });
 
   it("answers each visitor with the expected status", async () => {

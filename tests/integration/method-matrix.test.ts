@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import "../setup/vitest-db";
 import { seedWorld, startHarness, type Harness, type World } from "./support/harness";
+import { expectRowPerRoute } from "./support/routes";
 
 /**
  * Every address × every method (server/methods.ts): never a 5xx; each address answers exactly the
@@ -74,14 +75,6 @@ const OTHER: Row[] = [
   { route: "(build asset)", url: () => `/build/${readdirSync(path.resolve("public/build")).find((f) => /^entry\.client-.*\.js$/.test(f))}`, allow: READ },
 ];
 
-/** Route ids as Remix's flat routes name them: files without extension, folders by name. */
-function routeModules(): string[] {
-  const dir = path.resolve("app/routes");
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() || (/\.(tsx?|jsx?)$/.test(e.name) && !/\.test\.(tsx?|jsx?)$/.test(e.name)))
-    .map((e) => (e.isDirectory() ? e.name : e.name.replace(/\.(tsx?|jsx?)$/, "")));
-}
-
 interface Answer {
   status: number;
   headers: http.IncomingHttpHeaders;
@@ -126,10 +119,7 @@ describe("method matrix", () => {
   });
 
   it("has a row for every route module, and no row for a route that does not exist", () => {
-    const modules = routeModules();
-    const covered = new Set(ROWS.map((r) => r.route));
-    expect(modules.filter((m) => !covered.has(m)), "route modules without a row").toEqual([]);
-    expect([...covered].filter((r) => !modules.includes(r)), "rows for no route module").toEqual([]);
+    expectRowPerRoute(ROWS);
   });
 
   for (const visitor of ["anonymous", "owner"] as const) {

@@ -13,7 +13,7 @@ import { sign } from "~/services/signing.server";
 import { env } from "~/utils/env.server";
 import { AppError } from "~/utils/errors";
 import { formValues, parseForm } from "~/utils/forms";
-import { publicPageHeaders } from "~/utils/headers";
+import { PUBLIC_CACHE_CONTROL, publicPageHeaders } from "~/utils/headers";
 import { errorTitleMeta, metaLang } from "~/utils/meta";
 import { requestLanguage } from "~/utils/lang.server";
 import { Signatories } from "./signatories";
@@ -54,7 +54,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       alternates: view.languages.map((l) => ({ lang: l, href: `${base}?lang=${l}` })),
     },
     // Counts are folded every 2 s; a few seconds of caching costs nothing in accuracy.
-    { headers: { "Cache-Control": "public, max-age=5, stale-while-revalidate=30", Vary: "Cookie, Accept-Language" } },
+    { headers: { "Cache-Control": PUBLIC_CACHE_CONTROL, Vary: "Cookie, Accept-Language" } },
   );
 }
 
