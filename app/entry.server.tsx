@@ -6,6 +6,8 @@ import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { NonceContext } from "./components/nonce";
 import { isDatabaseUnavailable } from "./utils/errors";
+import { redact } from "./utils/redact";
+import { inspect } from "node:util";
 
 const ABORT_DELAY = 5_000;
 
@@ -40,7 +42,7 @@ export default function handleRequest(
         },
         onError(error: unknown) {
           responseStatusCode = 500;
-          if (shellRendered) console.error(error instanceof Error ? error.message : error);
+          if (shellRendered) console.error(redact(error instanceof Error ? error.message : inspect(error)));
         },
       },
     );
@@ -52,10 +54,11 @@ export function handleError(error: unknown, { request, context }: { request: Req
   if (isDatabaseUnavailable(error)) {
     // The server (server/remix-handler.ts) answers 503 with Retry-After instead of the 500 page.
     context.databaseUnavailable = true;
-    console.error(`route error: the database is unavailable (${error instanceof Error ? error.message : String(error)})`);
+    console.error(redact(`route error: the database is unavailable (${error instanceof Error ? error.message : String(error)})`));
     return;
   }
   if (request.signal.aborted) return;
-  // Paths are redacted by the HTTP log; here only the error itself is printed.
-  console.error("route error:", error instanceof Error ? (error.stack ?? error.message) : error);
+  // Only the error itself is printed, and redacted: Remix's own errors quote the URL (a route
+  // named by `?_data=` that does not match "/s/confirm/<token>"), which may hold a token.
+  console.error(redact(`route error: ${error instanceof Error ? (error.stack ?? error.message) : inspect(error)}`));
 }

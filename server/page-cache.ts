@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from "express";
 import { negotiateLanguage } from "../app/i18n/negotiate.js";
 
 const NONCE_PLACEHOLDER = "__APPEALS_CSP_NONCE__";
+const PRIVATE_CACHE_CONTROL = "private, no-store";
 
 interface Entry {
   at: number;
@@ -16,6 +17,11 @@ interface Entry {
  * Counts are already a few seconds stale by design, so this adds no visible staleness. Each hit
  * still gets its own CSP nonce (the cached HTML holds a placeholder). Signed-in organizers,
  * POSTs and anything with a cookie other than the language are never cached.
+ *
+ * An answer to anything but GET or HEAD — a form shown again with what was typed (a name, an
+ * address), a "sent" page — is nobody else's: it is marked `private, no-store` as it goes out,
+ * whatever the route set (a route's headers inherit its loader's public Cache-Control), so
+ * neither this cache nor a shared one in front keeps it.
  */
 export function pageCache(options: { ttlMs: number; staleMs?: number; maxEntries?: number; path: RegExp }) {
   const entries = new Map<string, Entry>();
@@ -23,6 +29,14 @@ export function pageCache(options: { ttlMs: number; staleMs?: number; maxEntries
   const staleMs = options.staleMs ?? options.ttlMs * 3;
   const refreshing = new Set<string>();
   return (req: Request, res: Response, next: NextFunction) => {
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => Response;
+      res.writeHead = ((...args: unknown[]) => {
+        res.setHeader("Cache-Control", PRIVATE_CACHE_CONTROL);
+        return writeHead(...args);
+      }) as Response["writeHead"];
+      return next();
+    }
     if (req.method !== "GET" || !options.path.test(req.path)) return next();
     const cookies = req.headers.cookie ?? "";
     if (cookies.split(";").some((c) => c.trim() && !c.trim().startsWith("lang="))) return next();

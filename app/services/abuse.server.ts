@@ -1,18 +1,27 @@
 import crypto from "node:crypto";
-import { RateLimiterMemory } from "rate-limiter-flexible";
+import net from "node:net";
+import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { getDb } from "../../db/client";
 import { env } from "../utils/env.server";
 import { hashToken, isWellFormedToken } from "../utils/tokens.server";
-import { emailDomain } from "./email-key";
+import { emailDomain, emailKey } from "./email-key";
 
 /**
  * Abuse checks without third-party CAPTCHAs: rate limits per IP and per address, a honeypot
  * field, a minimum time-to-fill, blocked/allowed e-mail domains. A tripped check is recorded
  * (kind only, no address) and the signer sees the same answer as everyone else.
  */
-export type AbuseKind = "honeypot" | "too_fast" | "bad_stamp" | "ip_rate" | "address_rate" | "blocked_domain" | "not_allowed_domain";
+export type AbuseKind = "honeypot" | "too_fast" | "bad_stamp" | "stale_stamp" | "ip_rate" | "address_rate" | "blocked_domain" | "not_allowed_domain";
 
-const limiters = { ip: null as RateLimiterMemory | null, address: null as RateLimiterMemory | null, tokens: null as RateLimiterMemory | null };
+const limiters = {
+  ip: null as RateLimiterMemory | null,
+  address: null as RateLimiterMemory | null,
+  tokens: null as RateLimiterMemory | null,
+  tokenExcess: null as RateLimiterMemory | null,
+  loginClient: null as RateLimiterMemory | null,
+  loginAddress: null as RateLimiterMemory | null,
+  loginAddressDay: null as RateLimiterMemory | null,
+};
 
 function ipLimiter() {
   limiters.ip ??= new RateLimiterMemory({ points: env().SIGN_LIMIT_PER_IP, duration: 600 });
@@ -25,38 +34,92 @@ function addressLimiter() {
 
 /** For tests: forget every counter (limits are per process and in memory). */
 export function resetLimits() {
-  limiters.ip = null;
-  limiters.address = null;
-  limiters.tokens = null;
+  for (const name of Object.keys(limiters) as Array<keyof typeof limiters>) limiters[name] = null;
+  lookups.clear();
 }
 
 /**
  * Guessing links: at most TOKEN_GUESSES_PER_IP links that do not exist (confirm, reject,
- * withdraw, unsubscribe, sign-in) per client IP in TOKEN_GUESS_WINDOW_S; past that, every link
- * page answers 429 to that IP until the window ends. Tokens are 256-bit, so this is not what
- * keeps them unguessable; it keeps a scanner from hammering the database and the log. A person
- * mistyping a link, or a household behind one address, stays far below it.
+ * withdraw, unsubscribe, sign-in) per client (clientKey) in TOKEN_GUESS_WINDOW_S. Past that,
+ * the client still opens links that were issued — a school or a mobile carrier puts many
+ * people behind one address, and the guesser among them must not lock the others out of their
+ * own links — but every unknown token is answered 429, and each one lengthens the wait
+ * (tokenGuessPenalty). Tokens are 256-bit, so this is not what keeps them unguessable; it
+ * keeps a scanner from hammering the database and the log.
  */
 export const TOKEN_GUESSES_PER_IP = 30;
 export const TOKEN_GUESS_WINDOW_S = 15 * 60;
+/** The longest a guesser is made to wait, however long it goes on. */
+export const TOKEN_GUESS_MAX_WAIT_S = 24 * 3600;
 
 function tokenLimiter() {
   limiters.tokens ??= new RateLimiterMemory({ points: TOKEN_GUESSES_PER_IP, duration: TOKEN_GUESS_WINDOW_S });
   return limiters.tokens;
 }
+/** Unknown tokens sent while already over the limit, per client, for a day: what the wait grows with. */
+function tokenExcessLimiter() {
+  limiters.tokenExcess ??= new RateLimiterMemory({ points: Number.MAX_SAFE_INTEGER, duration: TOKEN_GUESS_MAX_WAIT_S });
+  return limiters.tokenExcess;
+}
 
-/** Seconds this client must wait before opening another link (0: it may). */
-export async function tokenGuessWait(ipKey: string): Promise<number> {
-  const state = await tokenLimiter().get(ipKey);
+/** Seconds this client must wait before its unknown tokens are looked at again (0: it is under the limit). */
+export async function tokenGuessWait(key: string): Promise<number> {
+  const state = await tokenLimiter().get(key);
   if (!state || state.consumedPoints < TOKEN_GUESSES_PER_IP) return 0;
   return Math.max(1, Math.ceil(state.msBeforeNext / 1000));
 }
 
-/** Counts one link that did not exist against this client. */
-export async function recordTokenGuess(ipKey: string): Promise<void> {
-  await tokenLimiter()
-    .consume(ipKey)
-    .catch(() => undefined); // already over the limit: it stays blocked
+/** The wait after the n-th unknown token past the limit: the window, doubled for every further limit's worth, up to a day. */
+export function tokenGuessPenalty(excess: number): number {
+  const doublings = Math.floor(Math.max(0, excess - 1) / TOKEN_GUESSES_PER_IP);
+  return Math.min(TOKEN_GUESS_MAX_WAIT_S, TOKEN_GUESS_WINDOW_S * 2 ** Math.min(doublings, 10));
+}
+
+/**
+ * Counts one link that did not exist against this client. Returns the seconds it must now
+ * wait: 0 while under the limit; past it, the (growing) penalty.
+ */
+export async function recordTokenGuess(key: string): Promise<number> {
+  try {
+    await tokenLimiter().consume(key);
+    return 0;
+  } catch {
+    // Over the limit: the wait grows with every further guess.
+  }
+  const excess = await tokenExcessLimiter()
+    .consume(key)
+    .then((r) => r.consumedPoints)
+    .catch((r: unknown) => (r instanceof RateLimiterRes ? r.consumedPoints : 1));
+  const penalty = tokenGuessPenalty(excess);
+  const left = await tokenGuessWait(key);
+  if (penalty > left) await tokenLimiter().block(key, penalty);
+  return Math.max(penalty, left);
+}
+
+/**
+ * One token lookup at a time per client while it is over the guess limit, with at most
+ * LOOKUP_QUEUE waiting behind it; beyond that the request is refused without touching the
+ * database. A guesser over the limit so costs the database one indexed lookup at a time,
+ * however many connections it opens, and a real link behind the same address waits at most
+ * a few lookups for its turn.
+ */
+const LOOKUP_QUEUE = 8;
+const lookups = new Map<string, { tail: Promise<unknown>; waiting: number }>();
+
+/** Runs `lookup` in this client's single lane; null when the lane is full (refuse, do not queue). */
+export async function inClientLane<T>(key: string, lookup: () => Promise<T>): Promise<T | null> {
+  const lane = lookups.get(key) ?? { tail: Promise.resolve(), waiting: 0 };
+  if (lane.waiting >= LOOKUP_QUEUE) return null;
+  lane.waiting++;
+  lookups.set(key, lane);
+  const run = lane.tail.then(lookup, lookup);
+  lane.tail = run.catch(() => undefined);
+  try {
+    return await run;
+  } finally {
+    lane.waiting--;
+    if (lane.waiting === 0 && lookups.get(key) === lane) lookups.delete(key);
+  }
 }
 
 export type TokenKind = "confirm" | "reject" | "withdraw" | "unsubscribe" | "login";
@@ -77,11 +140,55 @@ export async function isIssuedToken(kind: TokenKind, token: string): Promise<boo
   return row !== undefined;
 }
 
-/** A keyed hash of the client IP (the key rotates daily); the address itself is never stored. */
+/**
+ * The client an address stands for, as every per-client limit counts it: an IPv4 address
+ * whole (an IPv4-mapped IPv6 address as the IPv4 one), an IPv6 address by its /64 — one
+ * subscriber's network, inside which a client can pick any of 2^64 addresses at will.
+ */
+export function clientKey(ip: string): string {
+  const address = ip.trim().replace(/%.*$/, "");
+  if (net.isIPv4(address)) return address;
+  if (!net.isIPv6(address)) return address;
+  const groups = ipv6Groups(address);
+  // ::ffff:a.b.c.d (and its hex form ::ffff:XXXX:XXXX): an IPv4 client seen through a dual-stack socket.
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    const [hi = 0, lo = 0] = groups.slice(6);
+    return [hi >> 8, hi & 255, lo >> 8, lo & 255].join(".");
+  }
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toString(16))
+    .join(":")}::/64`;
+}
+
+/** The eight 16-bit groups of a valid IPv6 address (a dotted IPv4 tail counts as two). */
+function ipv6Groups(address: string): number[] {
+  const parse = (part: string) =>
+    part
+      .split(":")
+      .filter(Boolean)
+      .flatMap((g) => {
+        if (!g.includes(".")) return [Number.parseInt(g, 16)];
+        const [a = 0, b = 0, c = 0, d = 0] = g.split(".").map(Number);
+        return [(a << 8) | b, (c << 8) | d];
+      });
+  const [head = "", tail] = address.split("::");
+  const front = parse(head);
+  const back = tail === undefined ? [] : parse(tail);
+  return [...front, ...new Array<number>(Math.max(0, 8 - front.length - back.length)).fill(0), ...back];
+}
+
+/** A keyed hash of the client (clientKey; the key rotates daily); the address itself is never stored. */
 export function ipHash(ip: string): string {
   const day = new Date().toISOString().slice(0, 10);
-  return crypto.createHmac("sha256", env().SESSION_SECRET).update(`${day}|${ip}`).digest("base64url").slice(0, 22);
+  return crypto.createHmac("sha256", env().SESSION_SECRET).update(`${day}|${clientKey(ip)}`).digest("base64url").slice(0, 22);
 }
+
+/**
+ * How long a served form stays good for: a stamp older than this is refused (the form comes
+ * back with what was typed and a fresh stamp), so one stamp cannot be kept and replayed forever.
+ */
+export const FORM_STAMP_MAX_AGE_S = 24 * 3600;
 
 /** A signed "form served at" stamp for the time-to-fill check. */
 export function formStamp(now = Date.now()): string {
@@ -98,6 +205,12 @@ function stampAge(stamp: string | undefined, now: number): number | null {
   return (now - Number(ts)) / 1000;
 }
 
+/** A genuine stamp that is too old: the form is shown again to be sent once more (not a bot, just a long pause). */
+export function stampExpired(stamp: string | undefined | null, now = Date.now()): boolean {
+  const age = stampAge(stamp ?? undefined, now);
+  return age !== null && age > FORM_STAMP_MAX_AGE_S;
+}
+
 function domainList(value: string) {
   return value
     .split(",")
@@ -111,6 +224,7 @@ export async function screenSubmission(input: { website?: string; stamp?: string
   if (input.website && input.website.trim() !== "") return "honeypot";
   const age = stampAge(input.stamp, now);
   if (age === null) return "bad_stamp";
+  if (age > FORM_STAMP_MAX_AGE_S) return "stale_stamp";
   if (age < config.MIN_FILL_SECONDS) return "too_fast";
   const domain = emailDomain(input.email);
   const allowed = domainList(config.ALLOWED_EMAIL_DOMAINS);
@@ -136,4 +250,49 @@ export async function mayMailAddress(key: string): Promise<boolean> {
 
 export async function recordAbuse(kind: AbuseKind, appealId: number | null): Promise<void> {
   await getDb().insertInto("abuse_events").values({ kind, appeal_id: appealId }).execute();
+}
+
+/**
+ * Sign-in mails (/login). Every request with a well-formed address counts, whether or not the
+ * address belongs to an organizer, so the answer never tells which addresses do:
+ * - per client (clientKey): LOGIN_LIMIT_PER_IP requests in LOGIN_WINDOW_S; past that, 429;
+ * - per address (emailKey): LOGIN_LIMIT_PER_ADDRESS mails in LOGIN_WINDOW_S and four times that
+ *   in a day; past that no new mail, and the page says a link was already sent — the links
+ *   already sent keep working for their 15 minutes, so the organizer is never locked out by
+ *   someone else asking for their address.
+ * A request refused per client does not count against the address.
+ */
+export const LOGIN_WINDOW_S = 15 * 60;
+export const LOGIN_DAY_S = 24 * 3600;
+
+export type LoginAllowance = { ok: true } | { ok: false; limited: "client" | "address"; retryAfter: number };
+
+function loginClientLimiter() {
+  limiters.loginClient ??= new RateLimiterMemory({ points: env().LOGIN_LIMIT_PER_IP, duration: LOGIN_WINDOW_S });
+  return limiters.loginClient;
+}
+function loginAddressLimiters() {
+  limiters.loginAddress ??= new RateLimiterMemory({ points: env().LOGIN_LIMIT_PER_ADDRESS, duration: LOGIN_WINDOW_S });
+  limiters.loginAddressDay ??= new RateLimiterMemory({ points: env().LOGIN_LIMIT_PER_ADDRESS * 4, duration: LOGIN_DAY_S });
+  return [limiters.loginAddress, limiters.loginAddressDay];
+}
+
+const seconds = (res: unknown) => (res instanceof RateLimiterRes ? Math.max(1, Math.ceil(res.msBeforeNext / 1000)) : LOGIN_WINDOW_S);
+
+/** Counts one sign-in request for `address` from `ip`; says whether a mail may be sent. */
+export async function loginAllowance(address: string, ip: string): Promise<LoginAllowance> {
+  try {
+    await loginClientLimiter().consume(`login|${ipHash(ip)}`);
+  } catch (res) {
+    return { ok: false, limited: "client", retryAfter: seconds(res) };
+  }
+  const key = crypto.createHmac("sha256", env().SESSION_SECRET).update(`login|${emailKey(address)}`).digest("base64url");
+  for (const limiter of loginAddressLimiters()) {
+    try {
+      await limiter.consume(key);
+    } catch (res) {
+      return { ok: false, limited: "address", retryAfter: seconds(res) };
+    }
+  }
+  return { ok: true };
 }

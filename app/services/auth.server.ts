@@ -5,19 +5,24 @@ import { findUserByEmail } from "../../db/queries/organizations";
 import { loginEmail } from "../../emails/organizer";
 import type { UiLang } from "../i18n";
 import { env } from "../utils/env.server";
+import { loginAllowance, type LoginAllowance } from "./abuse.server";
 import { hashesMatch, hashToken, isWellFormedToken, newToken } from "../utils/tokens.server";
 import { safeNext } from "./session.server";
 
 export const LOGIN_TOKEN_MINUTES = 15;
 
 /**
- * Sends a one-time sign-in link if the address belongs to an organizer. The caller answers
- * the same way either way, so the form does not reveal who is an organizer.
+ * Sends a one-time sign-in link if the address belongs to an organizer, within the sign-in
+ * limits per client and per address (app/services/abuse.server.ts, loginAllowance). The
+ * caller answers the same way either way, so the form does not reveal who is an organizer:
+ * the limits count every address alike, and the outcome says only which limit, if any, held.
  */
-export async function requestLoginLink(email: string, lang: UiLang, next = "/dashboard"): Promise<void> {
+export async function requestLoginLink(email: string, lang: UiLang, next = "/dashboard", clientIp = ""): Promise<LoginAllowance> {
+  const allowance = await loginAllowance(email, clientIp);
+  if (!allowance.ok) return allowance;
   const db = getDb();
   const user = await findUserByEmail(db, email);
-  if (!user) return;
+  if (!user) return allowance;
   const { token, hash } = newToken();
   await db.transaction().execute(async (trx) => {
     await trx
@@ -30,6 +35,7 @@ export async function requestLoginLink(email: string, lang: UiLang, next = "/das
     const content = loginEmail(lang, `${env().APP_URL}/login/t/${token}${query}`);
     await enqueueMail(trx, { kind: "login", to: user.email, ...content });
   });
+  return allowance;
 }
 
 export type LoginCheck = "valid" | "invalid" | "expired" | "used";

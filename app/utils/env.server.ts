@@ -1,3 +1,4 @@
+import net from "node:net";
 import path from "node:path";
 import { z } from "zod";
 
@@ -15,6 +16,41 @@ const optionalUrl = (protocols: string[]) =>
       (v) => v === undefined || (URL.canParse(v) && protocols.includes(new URL(v).protocol)),
       { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}` },
     );
+
+/**
+ * Which proxies' X-Forwarded-For to believe, as express's `trust proxy` takes it: a number of
+ * proxy hops in front of the app (a CDN and a load balancer: 2), or a comma-separated list of
+ * addresses, CIDR ranges and the names loopback, linklocal, uniquelocal. Default: the private
+ * ranges (a reverse proxy on the same host or network).
+ */
+export const DEFAULT_TRUST_PROXY = ["loopback", "linklocal", "uniquelocal"];
+const PROXY_NAMES = new Set(["loopback", "linklocal", "uniquelocal"]);
+function trustedProxy(entry: string): boolean {
+  if (PROXY_NAMES.has(entry)) return true;
+  const [address = "", bits, ...rest] = entry.split("/");
+  if (rest.length || !net.isIP(address)) return false;
+  if (bits === undefined) return true;
+  const max = net.isIPv4(address) ? 32 : 128;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= max;
+}
+const trustProxy = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v, ctx): number | string[] => {
+    if (v === undefined || v === "") return DEFAULT_TRUST_PROXY;
+    if (/^\d+$/.test(v)) return Number(v);
+    const entries = v.split(",").map((e) => e.trim()).filter(Boolean);
+    const bad = entries.find((e) => !trustedProxy(e));
+    if (bad !== undefined || !entries.length) {
+      ctx.addIssue({
+        code: "custom",
+        message: `must be a number of proxy hops (e.g. 1) or a comma-separated list of addresses, CIDR ranges (10.0.0.0/8) or loopback, linklocal, uniquelocal${bad === undefined ? "" : ` (not understood: "${bad}")`}`,
+      });
+      return z.NEVER;
+    }
+    return entries;
+  });
 
 const schema = z
   .object({
@@ -47,6 +83,9 @@ const schema = z
     SIGN_LIMIT_PER_IP: z.coerce.number().int().positive("must be a positive number").default(60),
     SIGN_LIMIT_PER_ADDRESS: z.coerce.number().int().positive("must be a positive number").default(3),
     MIN_FILL_SECONDS: z.coerce.number().min(0, "must be 0 or more seconds").default(3),
+    TRUST_PROXY: trustProxy,
+    LOGIN_LIMIT_PER_IP: z.coerce.number().int().positive("must be a positive number").default(30),
+    LOGIN_LIMIT_PER_ADDRESS: z.coerce.number().int().positive("must be a positive number").default(3),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production" && (!env.SESSION_SECRET || env.SESSION_SECRET.length < 32)) {

@@ -1,13 +1,35 @@
 /**
  * Log lines must never carry an e-mail address or a token. Paths are logged without their
- * query string, and any segment that looks like an address or a random token is masked.
+ * query string, and any segment that looks like an address or a random token is masked — also
+ * when it was written percent-encoded (`%41…`, `%2F`, `%40`, encoded twice), since the router
+ * decodes what the log would otherwise print as it came. Error messages that may quote a URL
+ * (Remix's "route … does not match URL …", a failed fetch) go through `redact` as well.
  */
 const EMAIL = /[^\s/@?&=]+@[^\s/@?&=]+/g;
 const EMAIL_ENCODED = /[^\s/?&=]+%40[^\s/?&=]+/gi;
 const TOKEN = /[A-Za-z0-9_-]{20,}/g;
+const PERCENT_RUN = /(?:%[0-9a-f]{2})+/gi;
+
+/** Undoes percent-encoding (up to three layers); bytes that are not UTF-8 become Latin-1 characters. */
+function decodePercents(text: string): string {
+  let out = text;
+  for (let i = 0; i < 3 && PERCENT_RUN.test(out); i++) {
+    PERCENT_RUN.lastIndex = 0;
+    out = out.replace(PERCENT_RUN, (run) => {
+      try {
+        return decodeURIComponent(run);
+      } catch {
+        return run.replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+      }
+    });
+  }
+  PERCENT_RUN.lastIndex = 0;
+  return out;
+}
 
 export function redact(text: string): string {
-  return text.replace(EMAIL, "[email]").replace(EMAIL_ENCODED, "[email]").replace(TOKEN, "[token]");
+  const masked = (s: string) => s.replace(EMAIL, "[email]").replace(EMAIL_ENCODED, "[email]").replace(TOKEN, "[token]");
+  return masked(decodePercents(masked(text)));
 }
 
 export function redactPath(url: string): string {

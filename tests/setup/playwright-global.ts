@@ -45,6 +45,8 @@ export default async function globalSetup() {
     // Every browser test comes from one IP and fills forms in well under the default 3 s.
     MIN_FILL_SECONDS: "1",
     SIGN_LIMIT_PER_IP: "100000",
+    LOGIN_LIMIT_PER_IP: "100000",
+    LOGIN_LIMIT_PER_ADDRESS: "1000",
   });
 
   process.env.E2E_BASE_URL = app.url;

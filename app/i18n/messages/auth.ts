@@ -17,6 +17,8 @@ export const auth = defineMessages({
     "logout.everywhere": "Sign out on all devices",
     "account.title": "Your account",
     "account.signedInAs": "Signed in as {email}",
+    "login.alreadySent": "We already sent a sign-in link to this address a moment ago. Check your mail (and the spam folder): that link works for 15 minutes. You can ask for another one a little later.",
+    "login.tooMany": "Too many sign-in requests came from your network. Wait a few minutes, then try again.",
   },
   ru: {
     "login.title": "Вход для организаторов",
@@ -34,6 +36,8 @@ export const auth = defineMessages({
     "logout.everywhere": "Выйти на всех устройствах",
     "account.title": "Ваша учётная запись",
     "account.signedInAs": "Вы вошли как {email}",
+    "login.alreadySent": "Мы уже отправили ссылку для входа на этот адрес совсем недавно. Проверьте почту (и папку «Спам»): ссылка действует 15 минут. Новую можно будет запросить чуть позже.",
+    "login.tooMany": "Из вашей сети пришло слишком много запросов на вход. Подождите несколько минут и попробуйте снова.",
   },
   kk: {
     "login.title": "Ұйымдастырушыларға кіру",
@@ -51,5 +55,7 @@ export const auth = defineMessages({
     "logout.everywhere": "Барлық құрылғыларда шығу",
     "account.title": "Сіздің есептік жазбаңыз",
     "account.signedInAs": "Сіз {email} ретінде кірдіңіз",
+    "login.alreadySent": "Біз бұл мекенжайға кіру сілтемесін жаңа ғана жібердік. Поштаңызды (және «Спам» қалтасын) тексеріңіз: сілтеме 15 минут жұмыс істейді. Жаңасын сәл кейінірек сұрауға болады.",
+    "login.tooMany": "Сіздің желіңізден кіруге тым көп сұрау келді. Бірнеше минут күтіп, қайта көріңіз.",
   },
 });

@@ -57,6 +57,7 @@ export const signing = defineMessages({
     "list.none": "No confirmed signatures yet.",
     "list.more": "More signatories",
     "rate.limited": "Too many attempts. Please wait a few minutes and try again.",
+    "sign.stampExpired": "This form was open for a long time, so it was not sent. Please check what you typed and press Sign again.",
   },
   ru: {
     "sign.name": "Ваше полное имя",
@@ -116,6 +117,7 @@ export const signing = defineMessages({
     "list.none": "Подтверждённых подписей пока нет.",
     "list.more": "Ещё подписавшие",
     "rate.limited": "Слишком много попыток. Подождите несколько минут и попробуйте снова.",
+    "sign.stampExpired": "Форма была открыта слишком долго, поэтому подпись не отправлена. Проверьте введённое и нажмите «Подписать» ещё раз.",
   },
   kk: {
     "sign.name": "Толық аты-жөніңіз",
@@ -173,5 +175,6 @@ export const signing = defineMessages({
     "list.none": "Әзірге расталған қолтаңба жоқ.",
     "list.more": "Басқа қол қойғандар",
     "rate.limited": "Әрекет тым көп. Бірнеше минут күтіп, қайталап көріңіз.",
+    "sign.stampExpired": "Форма тым ұзақ ашық тұрды, сондықтан қолтаңба жіберілмеді. Енгізілгенді тексеріп, «Қол қою» батырмасын қайта басыңыз.",
   },
 });

@@ -7,7 +7,7 @@ import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { isContentLang, OG_LOCALES, translator } from "~/i18n";
 import { useT } from "~/i18n/react";
 import { signSchema } from "~/schemas/sign";
-import { formStamp } from "~/services/abuse.server";
+import { formStamp, stampExpired } from "~/services/abuse.server";
 import { cachedPublicAppeal, cachedPublicSigners } from "~/services/public-appeal.server";
 import { sign } from "~/services/signing.server";
 import { env } from "~/utils/env.server";
@@ -72,6 +72,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   delete values.website;
   delete values.stamp;
   if (!view.acceptsSignatures) return json({ errors: {}, values, stamp, formError: "sign.closed" }, { status: 409 });
+  // A form left open for more than a day: shown again as typed, with a fresh stamp, to send once more.
+  if (stampExpired(stamp)) return json({ errors: {}, values, stamp: formStamp(), formError: "sign.stampExpired" }, { status: 400 });
   const form = parseForm(signSchema(view.fields), formData);
   if (!form.ok) return json({ errors: form.errors, values, stamp, formError: null }, { status: 400 });
   try {

@@ -42,6 +42,9 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     MIN_FILL_SECONDS: "0",
     SIGN_LIMIT_PER_IP: "1000000",
     SIGN_LIMIT_PER_ADDRESS: "1000",
+    // Most files sign in many times from one client (127.0.0.1): the sign-in limits are tested in login-limits.test.ts.
+    LOGIN_LIMIT_PER_IP: "100000",
+    LOGIN_LIMIT_PER_ADDRESS: "1000",
     LOG_REQUESTS: "0",
     ...env,
   });
