@@ -13,6 +13,7 @@ export default defineConfig({
     pool: "forks",
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    env: { NODE_ENV: "test", LOG_REQUESTS: "0" },
+    // In-process tests ask for many sign-in links for one address: the limits are tested against the app (tests/integration/login-limits.test.ts).
+    env: { NODE_ENV: "test", LOG_REQUESTS: "0", LOGIN_LIMIT_PER_IP: "100000", LOGIN_LIMIT_PER_ADDRESS: "1000" },
   },
 });

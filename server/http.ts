@@ -6,7 +6,7 @@ import express from "express";
 import morgan from "morgan";
 import { sql } from "kysely";
 import { getDb } from "../db/client.js";
-import { redactPath } from "../app/utils/redact.js";
+import { redact, redactPath } from "../app/utils/redact.js";
 import { env } from "../app/utils/env.server.js";
 import { isDatabaseUnavailable } from "../app/utils/errors.js";
 import { bodyLimit, clientErrorStatus } from "./body-limit.js";
@@ -65,8 +65,9 @@ async function checkDatabase(): Promise<boolean> {
 export function createHttpApp(options: HttpOptions) {
   const app = express();
   app.disable("x-powered-by");
-  // Behind a reverse proxy the client address comes from X-Forwarded-For (rate limits).
-  app.set("trust proxy", "loopback, linklocal, uniquelocal");
+  // Behind a reverse proxy the client address comes from X-Forwarded-For (rate limits): which
+  // proxies to believe is TRUST_PROXY (app/utils/env.server.ts; default: the private ranges).
+  app.set("trust proxy", env().TRUST_PROXY);
   app.use(compression());
 
   if (options.logRequests) {
@@ -155,11 +156,11 @@ export function createHttpApp(options: HttpOptions) {
     const status = clientErrorStatus(error);
     // The database is unreachable for a moment (e.g. a fast path's query): 503, retry later.
     if (!status && isDatabaseUnavailable(error)) {
-      console.error(`database unavailable on ${req.method} ${redactPath(req.originalUrl)}: ${error instanceof Error ? error.message : String(error)}`);
+      console.error(redact(`database unavailable on ${req.method} ${redactPath(req.originalUrl)}: ${error instanceof Error ? error.message : String(error)}`));
       if (!res.headersSent) sendUnavailable(req, res);
       return;
     }
-    if (!status) console.error(`error on ${req.method} ${redactPath(req.originalUrl)}:`, error instanceof Error ? error.message : error);
+    if (!status) console.error(redact(`error on ${req.method} ${redactPath(req.originalUrl)}: ${error instanceof Error ? error.message : String(error)}`));
     if (res.headersSent) return;
     if (status) {
       if (status === 413) res.set("Connection", "close");

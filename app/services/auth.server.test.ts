@@ -177,7 +177,7 @@ describe("one-time sign-in links", () => {
   it("a badly typed address gets its error beside the field, with what was typed", async () => {
     const response = await loginAction({ request: post("/login", { email: "not-an-address" }), params: {}, context: {} });
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ sent: false, errors: { email: "form.invalidEmail" }, values: { email: "not-an-address" } });
+    expect(await response.json()).toEqual({ sent: false, limited: null, errors: { email: "form.invalidEmail" }, values: { email: "not-an-address" } });
   });
 });
 
