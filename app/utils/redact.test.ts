@@ -34,3 +34,15 @@ describe("log redaction of crafted URLs", () => {
     expect(redact(`GET /s/confirm/${encoded} failed`)).not.toContain(token.slice(0, 20));
   });
 });
+
+describe("what redaction leaves readable", () => {
+  it("keeps words and identifiers of stack traces and slugs", () => {
+    const line = "at getInternalRouterError (/app/node_modules/@remix-run/server-runtime/dist/server.js:245:40)";
+    expect(redact(line)).toBe(line);
+    expect(redactPath("/appeals/an-open-letter-on-clean-air")).toBe("/appeals/an-open-letter-on-clean-air");
+  });
+
+  it("masks any 43-character token, even one without a digit", () => {
+    expect(redact(`/s/confirm/${"abcdefghij".repeat(4)}xyz`)).toBe("/s/confirm/[token]");
+  });
+});

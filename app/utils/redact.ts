@@ -7,7 +7,10 @@
  */
 const EMAIL = /[^\s/@?&=]+@[^\s/@?&=]+/g;
 const EMAIL_ENCODED = /[^\s/?&=]+%40[^\s/?&=]+/gi;
-const TOKEN = /[A-Za-z0-9_-]{20,}/g;
+// A token is 43 random base64url characters: a run of 32 or more such characters, or of 20 or
+// more with a digit in it, is masked. Words and identifiers in slugs and stack traces
+// ("getInternalRouterError", "an-open-letter-on-clean-air") stay readable.
+const TOKEN = /(?=[A-Za-z0-9_-]*\d)[A-Za-z0-9_-]{20,}|[A-Za-z0-9_-]{32,}/g;
 const PERCENT_RUN = /(?:%[0-9a-f]{2})+/gi;
 
 /** Undoes percent-encoding (up to three layers); bytes that are not UTF-8 become Latin-1 characters. */
