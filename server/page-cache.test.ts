@@ -7,7 +7,7 @@ let server: Server | undefined;
 afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
 
 /** A real HTTP server whose page takes `renderMs` to render and counts its renders. */
-async function start(options: { ttlMs: number; renderMs: number }) {
+async function start(options: { ttlMs: number; renderMs: number; staleMs?: number }) {
   const app = express();
   let renders = 0;
   let nonces = 0;
@@ -15,7 +15,7 @@ async function start(options: { ttlMs: number; renderMs: number }) {
     res.locals.cspNonce = `nonce${++nonces}x`;
     next();
   });
-  app.use(pageCache({ ttlMs: options.ttlMs, path: /^\/(appeals\/[a-z0-9-]+\/?)?$/ }));
+  app.use(pageCache({ ttlMs: options.ttlMs, staleMs: options.staleMs, path: /^\/(appeals\/[a-z0-9-]+\/?)?$/ }));
   app.get("/appeals/demo", (_req, res) => {
     renders++;
     const n = renders;
@@ -31,12 +31,14 @@ async function start(options: { ttlMs: number; renderMs: number }) {
 
 describe("page micro-cache", () => {
   it("renders an expired page once while concurrent readers get the previous copy, each with its own nonce", async () => {
-    const app = await start({ ttlMs: 100, renderMs: 150 });
+    // Margins for a loaded machine: the refresh takes 1 s, so all twenty readers arrive while it
+    // runs; the old copy may be served for 10 s; the new one stays fresh for 0.5 s.
+    const app = await start({ ttlMs: 500, renderMs: 1000, staleMs: 10_000 });
     const first = await (await fetch(app.url)).text();
     expect(first).toContain("render 1");
     expect(app.renders()).toBe(1);
 
-    await new Promise((r) => setTimeout(r, 120)); // expired
+    await new Promise((r) => setTimeout(r, 600)); // expired
     const responses = await Promise.all(Array.from({ length: 20 }, () => fetch(app.url)));
     const bodies = await Promise.all(responses.map((r) => r.text()));
     expect(app.renders()).toBe(2); // one refresh, not twenty
