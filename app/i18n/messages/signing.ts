@@ -56,6 +56,8 @@ export const signing = defineMessages({
     "list.hiddenNote": "{count} more signed without being shown publicly.",
     "list.none": "No confirmed signatures yet.",
     "list.more": "More signatories",
+    "list.newer": "Newer signatories",
+    "list.pages": "Pages of signatories",
     "rate.limited": "Too many attempts. Please wait a few minutes and try again.",
   },
   ru: {
@@ -115,6 +117,8 @@ export const signing = defineMessages({
     "list.hiddenNote": "Ещё {count} подписали, не показывая себя публично.",
     "list.none": "Подтверждённых подписей пока нет.",
     "list.more": "Ещё подписавшие",
+    "list.newer": "Подписавшие позже",
+    "list.pages": "Страницы списка подписавших",
     "rate.limited": "Слишком много попыток. Подождите несколько минут и попробуйте снова.",
   },
   kk: {
@@ -172,6 +176,8 @@ export const signing = defineMessages({
     "list.hiddenNote": "Тағы {count} адам жария көрсетілмей қол қойды.",
     "list.none": "Әзірге расталған қолтаңба жоқ.",
     "list.more": "Басқа қол қойғандар",
+    "list.newer": "Кейінірек қол қойғандар",
+    "list.pages": "Қол қойғандар тізімінің беттері",
     "rate.limited": "Әрекет тым көп. Бірнеше минут күтіп, қайталап көріңіз.",
   },
 });
