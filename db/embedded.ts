@@ -29,7 +29,7 @@ const USER = "postgres";
 /**
  * The password every cluster had before per-cluster credentials. Any local user could log in
  * with it (as superuser: `COPY … TO PROGRAM` is a shell as postgres), so a cluster that still
- * accepts it gets a new random password on its next start (rotateLegacyPassword).
+ * accepts it gets a new random password on its next start (clusterPassword).
  */
 const LEGACY_PASSWORD = "appeals-embedded";
 
