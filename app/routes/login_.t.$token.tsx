@@ -18,7 +18,7 @@ export async function loader({ params }: LoaderFunctionArgs) {
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const result = await consumeLoginToken(params.token ?? "");
-  if (result.ok) return startSession(result.userId, result.sessionVersion, safeNext(new URL(request.url).searchParams.get("next")));
+  if (result.ok) return startSession(result.userId, safeNext(new URL(request.url).searchParams.get("next")));
   return json({ state: result.reason }, { status: result.reason === "invalid" ? 400 : 410 });
 }
 

@@ -1,7 +1,6 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
-import { signOutEverywhere } from "~/services/auth.server";
-import { currentUser, endSession } from "~/services/session.server";
+import { currentUser, endAllSessions, endSession } from "~/services/session.server";
 
 export async function loader() {
   return redirect("/");
@@ -11,7 +10,7 @@ export async function action({ request }: ActionFunctionArgs) {
   const form = await request.formData();
   if (form.get("everywhere") === "1") {
     const user = await currentUser(request);
-    if (user) await signOutEverywhere(user.id);
+    if (user) await endAllSessions(user.id);
   }
   return endSession(request);
 }

@@ -81,15 +81,6 @@ export async function consumeLoginToken(
   return { ok: true, userId: row.user_id, sessionVersion: row.session_version };
 }
 
-/** Signs the user out on every device: their existing session cookies stop being valid. */
-export async function signOutEverywhere(userId: number): Promise<void> {
-  await getDb()
-    .updateTable("users")
-    .set((eb) => ({ session_version: eb("session_version", "+", 1) }))
-    .where("id", "=", userId)
-    .execute();
-}
-
 export async function purgeLoginTokens(): Promise<void> {
   await getDb().deleteFrom("login_tokens").where(sql<boolean>`expires_at < now() - interval '1 day'`).execute();
 }

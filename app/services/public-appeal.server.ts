@@ -4,7 +4,8 @@ import type { AddresseeText, Appeal, AppealStatus, FieldMode, RevisionContent } 
 import { isContentLang } from "../i18n";
 import { renderMarkdown } from "../utils/markdown.server";
 import { shortCache } from "../utils/short-cache.server";
-import { publicSigners } from "./signing.server";
+import { z } from "zod";
+import { publicSigners, type ListFrom, type ListKey } from "./signing.server";
 import { effectiveStatus } from "./status";
 import { updatesOf } from "./updates.server";
 import { revocations } from "./campaign.server";
@@ -159,6 +160,49 @@ export function cachedPublicAppeal(slug: string, requested: string | undefined, 
   return viewCache.get(`${slug}|${requested ?? ""}|${uiLang}`, () => publicAppeal(slug, requested, uiLang));
 }
 
-export function cachedPublicSigners(appealId: number, page: number) {
-  return signerCache.get(`${appealId}|${page}`, () => publicSigners(appealId, page));
+export function cachedPublicSigners(appealId: number, from: ListFrom = { first: true }) {
+  const place = "after" in from ? `a${from.after.at}/${from.after.id}` : "before" in from ? `b${from.before.at}/${from.before.id}` : "first";
+  return signerCache.get(`${appealId}|${place}`, () => publicSigners(appealId, from));
+}
+
+/*
+ * The public list's page links carry an opaque cursor (`?after=` / `?before=`): the base64url
+ * of a signature's confirmation time and id. Anything else in those parameters (edited, cut,
+ * a time that does not exist) reads as no cursor: the newest page, never an error.
+ */
+const ISO_MICROS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const cursorSchema = z
+  .string()
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/)
+  .transform((raw) => Buffer.from(raw, "base64url").toString("utf8").split("~"))
+  .pipe(
+    z.tuple([
+      z
+        .string()
+        .regex(ISO_MICROS)
+        // A real instant between 2000 and 9999 (2026-02-30 is not one), as PostgreSQL reads it.
+        .refine((at) => {
+          const ms = Date.parse(at);
+          return Number.isFinite(ms) && new Date(ms).toISOString().slice(0, 23) === at.slice(0, 23) && at >= "2000";
+        }),
+      z.string().regex(/^[1-9]\d{0,15}$/).transform(Number).pipe(z.number().int().max(Number.MAX_SAFE_INTEGER)),
+    ]),
+  )
+  .transform(([at, id]): ListKey => ({ at, id }));
+
+export function encodeListCursor(key: ListKey): string {
+  return Buffer.from(`${key.at}~${key.id}`, "utf8").toString("base64url");
+}
+
+/** Which page of the public list a URL asks for: `?after=` (older) or `?before=` (newer); else the newest. */
+export function listFromUrl(url: URL): ListFrom {
+  for (const direction of ["after", "before"] as const) {
+    const raw = url.searchParams.get(direction);
+    if (raw === null) continue;
+    const parsed = cursorSchema.safeParse(raw);
+    if (!parsed.success) return { first: true };
+    return direction === "after" ? { after: parsed.data } : { before: parsed.data };
+  }
+  return { first: true };
 }

@@ -316,7 +316,7 @@ describe("signing: the links", () => {
     expect(await storedCount(appeal.id)).toBe(3);
     expect(await exactConfirmed(appeal.id)).toBe(3);
 
-    const { signers } = await publicSigners(appeal.id, 0);
+    const { signers } = await publicSigners(appeal.id);
     expect(signers.map((s) => [s.name, s.city])).toEqual(
       expect.arrayContaining([
         ["Ғалым Өтегенұлы", "Өскемен"],
@@ -417,7 +417,7 @@ describe("signing: the links", () => {
     await foldCounts();
     expect(await storedCount(appeal.id)).toBe(0);
     expect(await exactConfirmed(appeal.id)).toBe(0);
-    expect((await publicSigners(appeal.id, 0)).signers).toHaveLength(0);
+    expect((await publicSigners(appeal.id)).signers).toHaveLength(0);
   });
 
   it("a confirmation link of a closed appeal says it is closed and counts nothing", async () => {

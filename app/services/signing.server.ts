@@ -350,28 +350,95 @@ export function initials(name: string): string {
     .join(" ");
 }
 
-/** The public list: newest first, per each signer's disclosure choice; never an address. */
-export async function publicSigners(appealId: number, page: number, perPage = 50): Promise<{ signers: PublicSigner[]; more: boolean }> {
-  const rows = await getDb()
+/** A place in the public list: a signature's confirmation time (UTC, to the microsecond) and id. */
+export interface ListKey {
+  at: string;
+  id: number;
+}
+
+/** Which page of the public list: the newest, the one after (older than) a key, or before (newer than) one. */
+export type ListFrom = { first: true } | { after: ListKey } | { before: ListKey };
+
+const PUBLIC_LIST_PAGE = 50;
+
+/**
+ * The public list: newest first, per each signer's disclosure choice; never an address. Paged by
+ * key (confirmed_at, id), not by offset, so a deep page costs what the first does
+ * (signatures_confirmed_idx: appeal_id, confirmed_at, id, for confirmed rows). `older` / `newer`
+ * are the keys to continue from, or null at either end.
+ */
+function listedSigners(appealId: number) {
+  return getDb()
     .selectFrom("signatures")
-    .select(["name", "city", "country", "disclosure", "confirmed_at"])
     .where("appeal_id", "=", appealId)
     .where("status", "=", "confirmed")
     .where("hidden", "=", false)
-    .where("disclosure", "!=", "private")
+    .where("disclosure", "!=", "private");
+}
+
+const listKey = (k: ListKey) => sql`(${k.at}::timestamptz, ${k.id}::bigint)`;
+
+/**
+ * The one query of a list page: up to `limit` rows from the key on (newest first; oldest first
+ * for `before`). Exported so a test can EXPLAIN exactly what a page runs.
+ */
+export function signerPageQuery(appealId: number, from: ListFrom, limit: number) {
+  const q = listedSigners(appealId).select([
+    "id",
+    "name",
+    "city",
+    "country",
+    "disclosure",
+    sql<string>`to_char(confirmed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as("at"),
+  ]);
+  if ("before" in from) return q.where(sql<boolean>`(confirmed_at, id) > ${listKey(from.before)}`).orderBy("confirmed_at", "asc").orderBy("id", "asc").limit(limit);
+  const after = "after" in from ? from.after : null;
+  return q
+    .$if(after !== null, (w) => w.where(sql<boolean>`(confirmed_at, id) < ${listKey(after ?? { at: "", id: 0 })}`))
     .orderBy("confirmed_at", "desc")
     .orderBy("id", "desc")
-    .limit(perPage + 1)
-    .offset(page * perPage)
-    .execute();
+    .limit(limit);
+}
+
+export async function publicSigners(
+  appealId: number,
+  from: ListFrom = { first: true },
+  perPage = PUBLIC_LIST_PAGE,
+): Promise<{ signers: PublicSigner[]; more: boolean; older: ListKey | null; newer: ListKey | null }> {
+  const exists = async (comparison: "<" | ">", k: ListKey) =>
+    Boolean(await listedSigners(appealId).select("id").where(sql<boolean>`(confirmed_at, id) ${sql.raw(comparison)} ${listKey(k)}`).limit(1).executeTakeFirst());
+  const keyOf = (r: { at: string; id: number | string }): ListKey => ({ at: r.at, id: Number(r.id) });
+
+  const rows = await signerPageQuery(appealId, from, perPage + 1).execute();
+  let shown;
+  let hasOlder: boolean;
+  let hasNewer: boolean;
+  if ("before" in from) {
+    // Less than a page is newer than the key: that is the newest page.
+    if (rows.length <= perPage) return publicSigners(appealId, { first: true }, perPage);
+    shown = rows.slice(0, perPage).reverse();
+    hasNewer = true;
+    const oldest = shown.at(-1);
+    hasOlder = oldest ? await exists("<", keyOf(oldest)) : false;
+  } else {
+    shown = rows.slice(0, perPage);
+    hasOlder = rows.length > perPage;
+    hasNewer = "after" in from && (await exists(">", shown[0] ? keyOf(shown[0]) : from.after));
+  }
+  const newest = shown[0];
+  const oldest = shown.at(-1);
+  const older = hasOlder && oldest ? keyOf(oldest) : null;
+  const newer = hasNewer ? (newest ? keyOf(newest) : "after" in from ? from.after : null) : null;
   return {
-    signers: rows.slice(0, perPage).map((r) => ({
+    signers: shown.map((r) => ({
       name: (r.disclosure as Disclosure) === "initials" ? initials(r.name) : r.name,
       city: r.city,
       country: r.country,
-      at: new Date(r.confirmed_at ?? 0).toISOString(),
+      at: new Date(r.at).toISOString(),
     })),
-    more: rows.length > perPage,
+    more: older !== null,
+    older,
+    newer,
   };
 }
 

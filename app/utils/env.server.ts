@@ -70,7 +70,8 @@ const schema = z
       .min(0, "must be between 0 and 65535")
       .max(65535, "must be between 0 and 65535")
       .default(3000),
-    HOST: z.string().trim().default("0.0.0.0"),
+    // Unset: see defaultHost() below (loopback outside production).
+    HOST: z.string().trim().optional(),
     SESSION_SECRET: z.string().optional(),
     MAIL_FROM: z.string().trim().min(3).default("Appeals <no-reply@appeals.localhost>"),
     DATA_DIR: z.string().trim().min(1).default("./.data"),
@@ -97,7 +98,8 @@ const schema = z
     }
   });
 
-export type Env = Omit<z.infer<typeof schema>, "APP_URL" | "SESSION_SECRET"> & {
+export type Env = Omit<z.infer<typeof schema>, "APP_URL" | "SESSION_SECRET" | "HOST"> & {
+  HOST: string;
   APP_URL: string;
   SESSION_SECRET: string;
   DATA_DIR: string;
@@ -116,11 +118,21 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
   const appUrl = env.APP_URL ? env.APP_URL.replace(/\/+$/, "") : `http://localhost:${env.PORT || 3000}`;
   return {
     ...env,
+    HOST: env.HOST || defaultHost(env.NODE_ENV),
     APP_URL: appUrl,
     // Development gets a fixed, obviously-not-secret key so sessions survive restarts.
     SESSION_SECRET: env.SESSION_SECRET ?? "appeals-development-secret-not-for-production",
     DATA_DIR: path.resolve(env.DATA_DIR),
   };
+}
+
+/**
+ * Where the server listens when HOST is unset. Development and test keep to this machine
+ * (127.0.0.1): they serve /dev/mailbox, which shows sign-in links. Production listens on every
+ * interface (0.0.0.0), as a server behind a proxy or in a container must; /dev/mailbox is 404 there.
+ */
+export function defaultHost(nodeEnv: "development" | "production" | "test"): string {
+  return nodeEnv === "production" ? "0.0.0.0" : "127.0.0.1";
 }
 
 const globalEnv = globalThis as typeof globalThis & { __appealsEnv?: Env };

@@ -542,6 +542,20 @@ test.describe("appeals: organizers draft and publish, visitors read", () => {
     const plain = await plainContext.newPage();
     await signIn(plain, email);
     await expect(plain.getByRole("heading", { level: 1 })).toHaveText("Dashboard");
+
+    // A session cookie copied before signing out opens nothing afterwards: the session ended on the server.
+    const copied = (await plainContext.cookies()).filter((c) => c.name === "__session");
+    expect(copied).toHaveLength(1);
+    const thiefContext = await newVisitor(browser);
+    await thiefContext.addCookies(copied);
+    const thief = await thiefContext.newPage();
+    await thief.goto("/dashboard");
+    await expect(thief.getByRole("heading", { level: 1 })).toHaveText("Dashboard");
+    await plain.getByRole("button", { name: "Sign out", exact: true }).click();
+    await expect(plain).toHaveURL(/\/$/);
+    await thief.goto("/dashboard");
+    await expect(thief).toHaveURL(/\/login\?next=%2Fdashboard$/);
+    await thiefContext.close();
     await plainContext.close();
   });
 });

@@ -3,6 +3,7 @@ import { mkdirSync } from "node:fs";
 import type { Browser, BrowserContext, Page } from "@playwright/test";
 import { expect, expectAccessible, linkIn, mailbox, test, type MailMessage } from "./fixtures";
 import {
+  addListedSigners,
   closeFixtureDb,
   createPublishedAppeal,
   deleteAppeal,
@@ -498,5 +499,40 @@ test.describe("signing an appeal", () => {
     await page.getByRole("button", { name: "Withdraw my signature" }).click();
     await expect(page.getByRole("status")).toHaveText("Your withdrawal has been recorded.");
     expect(await signaturesOf(appeal, late)).toMatchObject([{ status: "withdrawn", name: "François-Xavier Lœuvre" }]);
+  });
+
+  test("the public list pages by key: older and newer links work without JavaScript; an old ?page= link opens the newest page", async ({ browser }) => {
+    const appeal = await newAppeal();
+    await addListedSigners(appeal, 120);
+    const context = await browser.newContext({ baseURL: base(), javaScriptEnabled: false, locale: "en-US" });
+    const page = await context.newPage();
+    const names = () => page.locator(".signer-list .signer-name").allTextContents();
+    const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `Listed ${String(from + i).padStart(3, "0")}`);
+    const older = page.getByRole("link", { name: "More signatories" });
+    const newer = page.getByRole("link", { name: "Newer signatories" });
+
+    await page.goto(`/appeals/${appeal.slug}?lang=en`);
+    expect(await names()).toEqual(range(1, 50));
+    await expect(newer).toHaveCount(0);
+    await older.click();
+    expect(await names()).toEqual(range(51, 100));
+    expect(page.url()).not.toContain("page=");
+    await older.click();
+    expect(await names()).toEqual(range(101, 120));
+    await expect(older).toHaveCount(0);
+    await newer.click();
+    expect(await names()).toEqual(range(51, 100));
+    await newer.click();
+    expect(await names()).toEqual(range(1, 50));
+    await expect(newer).toHaveCount(0);
+
+    // A link from before keyset paging, and an edited cursor: the newest page, not an error.
+    const old = await page.goto(`/appeals/${appeal.slug}?lang=en&page=2`);
+    expect(old?.status()).toBe(200);
+    expect(await names()).toEqual(range(1, 50));
+    const edited = await page.goto(`/appeals/${appeal.slug}?lang=en&after=not-a-cursor`);
+    expect(edited?.status()).toBe(200);
+    expect(await names()).toEqual(range(1, 50));
+    await context.close();
   });
 });

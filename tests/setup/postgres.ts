@@ -40,7 +40,7 @@ export async function startTestCluster(): Promise<TestCluster> {
     };
   }
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "appeals-test-"));
-  await fs.chmod(dir, 0o755); // reachable by the postgres user when tests run as root
+  // startEmbeddedPostgres makes `dir` (the cluster's DATA_DIR) 0700, or 0710 for the postgres group as root.
   const dataDir = path.join(dir, "pg");
   let current = await startEmbeddedPostgres({ dataDir, log: () => undefined });
   const port = current.port;

@@ -8,7 +8,7 @@ import { isContentLang, OG_LOCALES, translator } from "~/i18n";
 import { useT } from "~/i18n/react";
 import { signSchema } from "~/schemas/sign";
 import { formStamp, stampExpired } from "~/services/abuse.server";
-import { cachedPublicAppeal, cachedPublicSigners } from "~/services/public-appeal.server";
+import { cachedPublicAppeal, cachedPublicSigners, encodeListCursor, listFromUrl } from "~/services/public-appeal.server";
 import { sign } from "~/services/signing.server";
 import { env } from "~/utils/env.server";
 import { AppError } from "~/utils/errors";
@@ -24,14 +24,20 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const view = await cachedPublicAppeal(params.slug ?? "", negotiated.requested, negotiated.lang);
   if (!view) throw new Response(null, { status: 404 });
   const url = new URL(request.url);
-  const page = Math.min(Math.max(0, Number(url.searchParams.get("page")) || 0), 10_000);
-  const signers = view.showPublicList ? await cachedPublicSigners(view.id, page) : null;
+  // Old offset links (`?page=N`, before the list was paged by key): the newest page. Offsets
+  // moved with every new signature anyway, and a deep one cost a scan of everything above it.
+  if (url.searchParams.has("page")) {
+    url.searchParams.delete("page");
+    throw redirect(`${url.pathname}${url.search}#signers-h`, 301);
+  }
+  const signers = view.showPublicList ? await cachedPublicSigners(view.id, listFromUrl(url)) : null;
   // Country names and dates are formatted here, not in the browser: a browser without the
   // language's locale data (Kazakh, often) would render other text than the server did.
   const { date } = translator(negotiated.lang);
   const list = signers
     ? {
-        more: signers.more,
+        older: signers.older ? encodeListCursor(signers.older) : null,
+        newer: signers.newer ? encodeListCursor(signers.newer) : null,
         signers: signers.signers.map((s) => ({
           name: s.name,
           place: [s.city, s.country ? countryName(s.country, negotiated.lang) : null].filter(Boolean).join(", "),
@@ -45,7 +51,6 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     {
       view,
       list,
-      page,
       countries,
       stamp: formStamp(),
       pageUrl: `${base}?lang=${view.lang}`,
@@ -113,7 +118,7 @@ export const meta: MetaFunction<typeof loader> = ({ data, matches, error }) => {
 };
 
 export default function AppealRoute() {
-  const { view, pageUrl, list, page, stamp, countries } = useLoaderData<typeof loader>();
+  const { view, pageUrl, list, stamp, countries } = useLoaderData<typeof loader>();
   const acted = useActionData<typeof action>();
   const { t } = useT();
   const basePath = `/appeals/${view.slug}`;
@@ -122,7 +127,8 @@ export default function AppealRoute() {
   ) : acted?.formError ? (
     <p className="notice-error" role="alert">{t("sign.closed")}</p>
   ) : null;
-  const signatories = list ? <Signatories signers={list.signers} more={list.more} nextHref={`${basePath}?lang=${view.lang}&page=${page + 1}#signers-h`} /> : null;
+  const listHref = (direction: "after" | "before", cursor: string | null) => (cursor ? `${basePath}?lang=${view.lang}&${direction}=${cursor}#signers-h` : null);
+  const signatories = list ? <Signatories signers={list.signers} olderHref={listHref("after", list.older)} newerHref={listHref("before", list.newer)} /> : null;
   return <AppealPage view={view} pageUrl={pageUrl} basePath={basePath} signForm={signForm} signatories={signatories} />;
 }
 

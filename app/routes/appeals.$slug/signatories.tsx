@@ -8,7 +8,7 @@ export interface ListedSigner {
 }
 
 /** The public list of signatories, as each chose to appear. */
-export function Signatories({ signers, more, nextHref }: { signers: ListedSigner[]; more: boolean; nextHref: string }) {
+export function Signatories({ signers, olderHref, newerHref }: { signers: ListedSigner[]; olderHref: string | null; newerHref: string | null }) {
   const { t } = useT();
   return (
     <section aria-labelledby="signers-h" className="signatories">
@@ -26,7 +26,13 @@ export function Signatories({ signers, more, nextHref }: { signers: ListedSigner
           ))}
         </ol>
       )}
-      {more ? <p><a href={nextHref}>{t("list.more")}</a></p> : null}
+      {newerHref || olderHref ? (
+        <nav aria-label={t("list.pages")} className="signer-pages">
+          {newerHref ? <a href={newerHref} rel="prev">{t("list.newer")}</a> : null}
+          {newerHref && olderHref ? " · " : null}
+          {olderHref ? <a href={olderHref} rel="next">{t("list.more")}</a> : null}
+        </nav>
+      ) : null}
     </section>
   );
 }

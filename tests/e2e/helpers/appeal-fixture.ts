@@ -129,3 +129,13 @@ export async function expireConfirmLinks(appeal: FixtureAppeal, email: string) {
     [appeal.id, email],
   );
 }
+
+/** `count` confirmed public signatures named "Listed 001"… ("Listed 001" the newest), a minute apart. */
+export async function addListedSigners(appeal: FixtureAppeal, count: number) {
+  await db().query(
+    `INSERT INTO signatures (appeal_id, revision, lang, status, name, disclosure, created_at, confirmed_at)
+     SELECT $1, 1, 'en', 'confirmed', 'Listed ' || lpad(g::text, 3, '0'), 'public', now() - make_interval(mins => g), now() - make_interval(mins => g)
+     FROM generate_series(1, $2::int) g`,
+    [appeal.id, count],
+  );
+}

@@ -134,6 +134,14 @@ export async function buildTour(browser: Browser): Promise<Tour> {
       );
       ids.push(Number(rows[0]!.id));
     }
+    // A cursor into the list (as the page's own "More signatories" link carries it: base64url
+    // of the confirmation time and id, see encodeListCursor): the page after the 10th newest.
+    const { rows: keyRows } = await client.query<{ id: string; at: string }>(
+      `SELECT id, to_char(confirmed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at FROM signatures
+       WHERE appeal_id = $1 AND status = 'confirmed' ORDER BY confirmed_at DESC, id DESC OFFSET 9 LIMIT 1`,
+      [appeal.id],
+    );
+    const olderCursor = Buffer.from(`${keyRows[0]!.at}~${keyRows[0]!.id}`, "utf8").toString("base64url");
     const { rows: pendingRows } = await client.query<{ id: string }>(
       `INSERT INTO signatures (appeal_id, revision, lang, status, name, city, country, disclosure, keep_informed, email, email_key)
        VALUES ($1, 1, 'kk', 'pending', 'Нұрсұлтанқызы Әйгерім-Гүлжазира', 'Қарағанды', 'KZ', 'public', false, $2, $2) RETURNING id`,
@@ -183,7 +191,7 @@ export async function buildTour(browser: Browser): Promise<Tour> {
     const publicPages: TourPage[] = [
       { name: "home", url: "/" },
       { name: "appeal page", url: `/appeals/${slug}` },
-      { name: "appeal page, second page of signatories", url: `/appeals/${slug}?page=1` },
+      { name: "appeal page, an older page of signatories", url: `/appeals/${slug}?after=${olderCursor}` },
       { name: "sign: check your mail", url: `/appeals/${slug}/sent` },
       { name: "sign: thanks", url: `/appeals/${slug}/thanks` },
       { name: "confirm link", url: `/s/confirm/${tokens.confirm}` },
