@@ -47,6 +47,11 @@ const schema = z
     SIGN_LIMIT_PER_IP: z.coerce.number().int().positive("must be a positive number").default(60),
     SIGN_LIMIT_PER_ADDRESS: z.coerce.number().int().positive("must be a positive number").default(3),
     MIN_FILL_SECONDS: z.coerce.number().min(0, "must be 0 or more seconds").default(3),
+    // Letters: the time one letter job may take before it is stopped and marked failed (a
+    // 1,000,000-row letter takes ~11 s here: see the README's figures), and the letters one
+    // organization may have waiting or being made at once.
+    LETTER_JOB_TIMEOUT_S: z.coerce.number().positive("must be a positive number of seconds").default(1800),
+    LETTER_QUEUE_PER_ORG: z.coerce.number().int().positive("must be a positive number").default(20),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production" && (!env.SESSION_SECRET || env.SESSION_SECRET.length < 32)) {
