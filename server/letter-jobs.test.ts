@@ -94,7 +94,9 @@ describe("the time limit of a letter job", () => {
     await clearQueue();
     const hanging = net.createServer(() => undefined); // accepts, never answers
     await new Promise<void>((resolve) => hanging.listen(0, "127.0.0.1", resolve));
-    const port = (hanging.address() as net.AddressInfo).port;
+    const address = hanging.address();
+    if (address === null || typeof address === "string") throw new Error("no port");
+    const port = address.port;
     const appeal = await publishedAppeal();
     const [id] = await requestLetters(appeal.id, appeal.owner.userId, { lang: "ru" });
     const { code } = await letterRow(id!);

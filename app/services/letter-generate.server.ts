@@ -90,10 +90,12 @@ function partialPath(outputPath: string): string {
 
 const PARTIAL = /^(.+)\.\d+\.[0-9a-f]{8}\.part$/;
 
+const errorCode = (error: unknown) => (error instanceof Error && "code" in error ? error.code : undefined);
+
 /** The partial files in `dir`, each with the name of the file it was becoming. */
 export async function partialFilesIn(dir: string): Promise<Array<{ path: string; output: string }>> {
-  const names = await fs.readdir(dir).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === "ENOENT") return [];
+  const names = await fs.readdir(dir).catch((error: unknown) => {
+    if (errorCode(error) === "ENOENT") return [];
     throw error;
   });
   return names.flatMap((name) => {
@@ -108,7 +110,7 @@ export async function removePartialFile(file: string): Promise<boolean> {
     await fs.rm(file);
     return true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+    if (errorCode(error) === "ENOENT") return false;
     throw error;
   }
 }
