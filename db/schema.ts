@@ -220,6 +220,8 @@ export interface LettersTable {
   error: string | null;
   created_by: number | null;
   created_at: Timestamp;
+  /** Times generation was started; a letter interrupted too often is marked failed. */
+  attempts: Defaulted<number>;
 }
 
 export interface DeliveriesTable {

@@ -1,6 +1,17 @@
 import { Worker } from "node:worker_threads";
 import { databaseUrl, getDb } from "../db/client.js";
-import { claimPendingLetter, holdLetterLock, letterKey, markFailed, markReady, requeueInterrupted, setProgress } from "../app/services/letters.server.js";
+import { removePartialFiles } from "../app/services/letter-generate.server.js";
+import {
+  claimPendingLetter,
+  holdLetterLock,
+  LETTER_TIMEOUT,
+  letterKey,
+  markFailed,
+  markReady,
+  removeStalePartialLetters,
+  requeueInterrupted,
+  setProgress,
+} from "../app/services/letters.server.js";
 import { pathOf } from "../app/services/storage.server.js";
 import type { GenerateJob, GenerateResult } from "../app/services/letter-generate.server.js";
 import { env } from "../app/utils/env.server.js";
@@ -15,34 +26,49 @@ type WorkerMessage = { type: "progress"; fraction: number } | { type: "done"; re
 const WORKER_SOURCE = `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))})
   .then(({ register }) => { register(); return import(${JSON.stringify(new URL("./letter-worker.ts", import.meta.url).href)}); });`;
 
-/** Runs one generation in a worker thread; resolves with its result. */
-export function generateInWorker(job: GenerateJob, onProgress: (fraction: number) => void): Promise<GenerateResult> {
+/**
+ * Runs one generation in a worker thread; resolves with its result. After `timeoutMs` the
+ * thread is terminated (pdfkit's drawing is synchronous: nothing inside could stop it sooner)
+ * and the promise rejects with code LETTER_TIMEOUT once the thread is gone; its partial file is
+ * the caller's to remove (removePartialFiles), its database connection closes with the thread.
+ */
+export function generateInWorker(job: GenerateJob, onProgress: (fraction: number) => void, timeoutMs = Infinity): Promise<GenerateResult> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: job });
     let settled = false;
+    let timedOut: Error | null = null;
+    const settle = (done: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      done();
+    };
+    // Settled by the 'exit' that terminate() brings, so the thread has stopped writing by then.
+    const timer =
+      timeoutMs === Infinity
+        ? undefined
+        : setTimeout(() => {
+            timedOut = Object.assign(new Error(`the letter took longer than ${Math.round(timeoutMs / 1000)} s and was stopped`), { code: LETTER_TIMEOUT });
+            void worker.terminate();
+          }, timeoutMs);
     worker.on("message", (message: WorkerMessage) => {
       if (message.type === "progress") onProgress(message.fraction);
-      else if (message.type === "done") {
-        settled = true;
-        resolve(message.result);
-      } else {
-        settled = true;
-        reject(Object.assign(new Error(message.message), { code: message.code ?? undefined }));
-      }
+      else if (message.type === "done") settle(() => resolve(message.result));
+      else if (!timedOut) settle(() => reject(Object.assign(new Error(message.message), { code: message.code ?? undefined })));
     });
     worker.on("error", (error) => {
-      if (!settled) reject(error);
-      settled = true;
+      if (!timedOut) settle(() => reject(error));
     });
-    worker.on("exit", (code) => {
-      if (!settled) reject(new Error(`letter worker exited with code ${code}`));
-    });
+    worker.on("exit", (code) => settle(() => reject(timedOut ?? new Error(`letter worker exited with code ${code}`))));
   });
 }
 
 /**
  * The letter job inside `npm start`: picks pending letters one at a time (FOR UPDATE SKIP
- * LOCKED, so several app processes share the work) and generates them in a worker thread.
+ * LOCKED, so several app processes share the work; organizations in turn, see
+ * claimPendingLetter) and generates each in a worker thread, for at most LETTER_JOB_TIMEOUT_S.
+ * A letter that fails leaves no file behind: the generation removes its partial file itself,
+ * and for one stopped from outside (the time limit) this job removes it.
  */
 export function startLetterJobs(log: (line: string) => void): () => Promise<void> {
   let stopped = false;
@@ -53,18 +79,22 @@ export function startLetterJobs(log: (line: string) => void): () => Promise<void
     if (!claimed) return;
     current = holdLetterLock(claimed.id, async () => {
       let lastWrite = 0;
+      const outputPath = pathOf(letterKey(claimed.code));
       try {
         const result = await generateInWorker(
-          { databaseUrl: databaseUrl(), letterId: claimed.id, outputPath: pathOf(letterKey(claimed.code)), appUrl: env().APP_URL },
+          { databaseUrl: databaseUrl(), letterId: claimed.id, outputPath, appUrl: env().APP_URL },
           (fraction) => {
             if (Date.now() - lastWrite < 500) return;
             lastWrite = Date.now();
             void setProgress(claimed.id, fraction).catch(() => undefined);
           },
+          env().LETTER_JOB_TIMEOUT_S * 1000,
         );
         await markReady(claimed.id, claimed.code, result);
       } catch (error) {
         log(`letter ${claimed.code} failed: ${error instanceof Error ? error.message : String(error)}`);
+        // Still under the letter's lock: nobody else writes this letter's partial file.
+        await removePartialFiles(outputPath).catch(() => undefined);
         await markFailed(claimed.id, error).catch(() => undefined);
       }
     })
@@ -74,8 +104,15 @@ export function startLetterJobs(log: (line: string) => void): () => Promise<void
       });
   };
   // At start and then every minute: letters left `running` by a process that died go back to
-  // the queue (see requeueInterrupted), so a surviving process finishes them.
-  const requeue = () => void requeueInterrupted().catch(() => undefined);
+  // the queue (see requeueInterrupted), so a surviving process finishes them; the partial files
+  // such a process left are removed.
+  const requeue = () =>
+    void requeueInterrupted()
+      .then(async ({ requeued, failed }) => {
+        const removed = await removeStalePartialLetters();
+        if (requeued || failed || removed) log(`letters: ${requeued} interrupted letter(s) queued again, ${failed} given up, ${removed} partial file(s) removed`);
+      })
+      .catch(() => undefined);
   requeue();
   const requeueTimer = setInterval(requeue, 60_000);
   const timer = setInterval(() => void tick(), 500);

@@ -1,6 +1,8 @@
 import MarkdownIt from "markdown-it";
 import type Token from "markdown-it/lib/token.mjs";
 import { CONTENT_BOTTOM, CONTENT_LEFT, CONTENT_RIGHT } from "./layout";
+import { embeddedFont } from "./pdfkit-internals.server";
+import { advanceMeasure, splitLongWords, WORD_ROOM } from "./word-break.server";
 
 /**
  * Draws the letter body from Markdown with `doc.text`, walking markdown-it's token stream.
@@ -50,8 +52,15 @@ interface Run {
 
 const BULLETS = ["•", "◦", "▪"];
 
+/**
+ * Longer addresses are printed but not made links: pdfkit writes the whole address into the
+ * link annotation of every line the link text takes, so a long text linking a long address
+ * costs their product (a 20,000-character link took seconds). Browsers stop near 2,000 too.
+ */
+const MAX_HREF = 2000;
+
 function safeHref(href: string | null): string | null {
-  if (!href) return null;
+  if (!href || href.length > MAX_HREF) return null;
   return /^(https?:|mailto:)/i.test(href) ? href : null;
 }
 
@@ -125,7 +134,15 @@ function fontOf(run: Run): FontName {
   return run.italic ? "italic" : "regular";
 }
 
-/** Draws runs as one wrapped paragraph starting at (x, doc.y). */
+/**
+ * Draws runs as one wrapped paragraph starting at (x, doc.y).
+ *
+ * Words wider than the line are cut first (word-break.server.ts: pdfkit's own cutting is
+ * quadratic in a word's length) and each piece is its own `doc.text` call of a continued chain.
+ * Line breaks in the text ("\n": Markdown hard breaks, code blocks) end a chain and start the
+ * next line with a new one: in a continued chain pdfkit starts the line after a "\n" at the
+ * previous call's end x instead of at the left edge.
+ */
 export function drawRuns(
   doc: PDFKit.PDFDocument,
   runs: Run[],
@@ -135,21 +152,37 @@ export function drawRuns(
   color: string,
   lineGap: number = BODY.lineGap,
 ): void {
-  const visible = runs.filter((r) => r.text.length > 0);
-  if (visible.length === 0) return;
-  visible.forEach((run, i) => {
-    doc.font(fontOf(run)).fontSize(size).fillColor(run.link ? BODY.link : color);
-    const options: PDFKit.Mixins.TextOptions = {
-      width,
-      continued: i < visible.length - 1,
-      link: run.link,
-      underline: run.link !== null,
-      strike: run.strike,
-      lineGap,
-      align: "left",
-    };
-    if (i === 0) doc.text(run.text, x, doc.y, options);
-    else doc.text(run.text, options);
+  const lines: Run[][] = [[]];
+  for (const run of runs) {
+    run.text.split("\n").forEach((text, i) => {
+      if (i > 0) lines.push([]);
+      lines[lines.length - 1]!.push({ ...run, text });
+    });
+  }
+  lines.forEach((line, n) => {
+    const visible = line.filter((r) => r.text.length > 0);
+    if (visible.length === 0) {
+      // An empty line between two line breaks is a blank line, as pdfkit draws one.
+      if (n > 0 && n < lines.length - 1) doc.y += lineHeight(doc, fontOf(line[0]!), size, lineGap);
+      return;
+    }
+    const pieces = visible.flatMap((run) =>
+      splitLongWords(run.text, advanceMeasure(embeddedFont(doc, fontOf(run)).font, size), width * WORD_ROOM).map((text) => ({ run, text })),
+    );
+    pieces.forEach(({ run, text }, i) => {
+      doc.font(fontOf(run)).fontSize(size).fillColor(run.link ? BODY.link : color);
+      const options: PDFKit.Mixins.TextOptions = {
+        width,
+        continued: i < pieces.length - 1,
+        link: run.link,
+        underline: run.link !== null,
+        strike: run.strike,
+        lineGap,
+        align: "left",
+      };
+      if (i === 0) doc.text(text, x, doc.y, options);
+      else doc.text(text, options);
+    });
   });
   doc.x = CONTENT_LEFT;
 }

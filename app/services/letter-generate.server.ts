@@ -79,13 +79,56 @@ function digestRow(hash: crypto.Hash, r: LetterSignatory) {
   hash.update(`${JSON.stringify([r.name, r.city, r.country, r.organization, r.position, r.confirmedAt.toISOString(), r.revision])}\n`);
 }
 
+/**
+ * The file a letter is written to until it is complete: `<output>.<pid>.<random>.part`, renamed
+ * to `<output>` at the end. A generation stopped from outside (its worker thread terminated at
+ * the time limit, its process killed) cannot remove it itself; see removePartialFiles.
+ */
+function partialPath(outputPath: string): string {
+  return `${outputPath}.${process.pid}.${crypto.randomBytes(4).toString("hex")}.part`;
+}
+
+const PARTIAL = /^(.+)\.\d+\.[0-9a-f]{8}\.part$/;
+
+const errorCode = (error: unknown) => (error instanceof Error && "code" in error ? error.code : undefined);
+
+/** The partial files in `dir`, each with the name of the file it was becoming. */
+export async function partialFilesIn(dir: string): Promise<Array<{ path: string; output: string }>> {
+  const names = await fs.readdir(dir).catch((error: unknown) => {
+    if (errorCode(error) === "ENOENT") return [];
+    throw error;
+  });
+  return names.flatMap((name) => {
+    const match = PARTIAL.exec(name);
+    return match ? [{ path: path.join(dir, name), output: match[1]! }] : [];
+  });
+}
+
+/** Removes one partial file; false if it was already gone. */
+export async function removePartialFile(file: string): Promise<boolean> {
+  try {
+    await fs.rm(file);
+    return true;
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return false;
+    throw error;
+  }
+}
+
+/** Removes the partial files of `outputPath` (call only while no one is generating it). */
+export async function removePartialFiles(outputPath: string): Promise<number> {
+  const mine = (await partialFilesIn(path.dirname(outputPath))).filter((f) => f.output === path.basename(outputPath));
+  await Promise.all(mine.map((f) => fs.rm(f.path, { force: true })));
+  return mine.length;
+}
+
 export async function generateLetter(job: GenerateJob, onProgress: (fraction: number) => void = () => undefined): Promise<GenerateResult> {
   const client = new pg.Client({ connectionString: job.databaseUrl });
   // A connection lost mid-letter (PostgreSQL restarted) fails the query in flight, which fails
   // the letter cleanly; unlistened, the client's 'error' event would end the whole process.
   client.on("error", () => undefined);
   await client.connect();
-  const temp = `${job.outputPath}.${process.pid}.${crypto.randomBytes(4).toString("hex")}.part`;
+  const temp = partialPath(job.outputPath);
   let output: { stream: Transform; written: Promise<void> } | null = null;
   try {
     await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");

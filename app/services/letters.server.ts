@@ -1,13 +1,14 @@
 import crypto from "node:crypto";
+import path from "node:path";
 import { sql } from "kysely";
 import { databaseUrl, getDb } from "../../db/client";
 import { addresseesOf, attachmentsOf } from "../../db/queries/appeals";
-import { claimPendingLetter, insertLetter, letterByCode, lettersOf, newVerificationCode, normaliseCode } from "../../db/queries/letters";
+import { claimPendingLetter, insertLetter, letterByCode, lettersOf, newVerificationCode, normaliseCode, queuedLettersOf } from "../../db/queries/letters";
 import { isContentLang } from "../i18n";
 import { env } from "../utils/env.server";
 import { AppError } from "../utils/errors";
 import { appealForMember } from "./access.server";
-import { generateLetter, type GenerateResult } from "./letter-generate.server";
+import { generateLetter, partialFilesIn, removePartialFile, type GenerateResult } from "./letter-generate.server";
 import { pathOf } from "./storage.server";
 
 /** Letters larger than this are delivered as a link instead of an attachment. */
@@ -16,7 +17,7 @@ export const MAX_ATTACHED_LETTER_BYTES = 8 * 1024 * 1024;
 export type LetterRequest = { lang: string } | { all: true } | { combined: true };
 
 export class LetterRefused extends Error {
-  constructor(public readonly messageKey: "letters.draft" | "letters.unknownLang" | "letters.noEmailAddressees" | "letters.notReady") {
+  constructor(public readonly messageKey: "letters.draft" | "letters.unknownLang" | "letters.noEmailAddressees" | "letters.notReady" | "letters.queueFull") {
     super(messageKey);
   }
 }
@@ -38,7 +39,10 @@ export function letterFileName(slug: string, letter: { kind: "single" | "combine
 
 /**
  * Records letter snapshots to generate (one per language for "all"); the background job makes
- * the PDFs. Only owners and editors of the appeal's organization; never for a draft.
+ * the PDFs. Only owners and editors of the appeal's organization; never for a draft. An
+ * organization may have at most LETTER_QUEUE_PER_ORG letters waiting or being made (the job
+ * takes organizations in turn, see claimPendingLetter); the operator's CLI (userId null) is not
+ * counted against it.
  */
 export async function requestLetters(appealId: number, userId: number | null, request: LetterRequest): Promise<number[]> {
   const db = getDb();
@@ -61,6 +65,11 @@ export async function requestLetters(appealId: number, userId: number | null, re
         : [{ lang: request.lang, kind: "single" }];
   for (const w of wanted) if (!isContentLang(w.lang) || !languages.includes(w.lang)) throw new LetterRefused("letters.unknownLang");
   return db.transaction().execute(async (trx) => {
+    if (userId !== null) {
+      // One request of the organization at a time past this point, so two cannot both fit.
+      await trx.selectFrom("organizations").select("id").where("id", "=", appeal.organization_id).forUpdate().executeTakeFirst();
+      if ((await queuedLettersOf(trx, appeal.organization_id)) + wanted.length > env().LETTER_QUEUE_PER_ORG) throw new LetterRefused("letters.queueFull");
+    }
     const ids: number[] = [];
     for (const w of wanted) {
       ids.push(await insertLetter(trx, { appealId: appeal.id, code: newVerificationCode(crypto.randomBytes), lang: w.lang, kind: w.kind, revision: appeal.current_revision, userId }));
@@ -76,7 +85,13 @@ export async function generateNow(letterId: number, onProgress?: (fraction: numb
   // Under the letter's lock, and only if no app process has claimed it meanwhile (the app's
   // letter job may run beside the CLI): otherwise wait for that process to finish it.
   const mine = await holdLetterLock(letterId, async () => {
-    const claimed = await db.updateTable("letters").set({ status: "running", started_at: sql`now()` }).where("id", "=", letterId).where("status", "=", "pending").returning("id").executeTakeFirst();
+    const claimed = await db
+      .updateTable("letters")
+      .set({ status: "running", started_at: sql`now()`, attempts: sql`attempts + 1` })
+      .where("id", "=", letterId)
+      .where("status", "=", "pending")
+      .returning("id")
+      .executeTakeFirst();
     if (!claimed) return null;
     try {
       const result = await generateLetter({ databaseUrl: databaseUrl(), letterId, outputPath: pathOf(letterKey(letter.code)), appUrl: env().APP_URL }, onProgress);
@@ -127,10 +142,23 @@ export async function markReady(letterId: number, code: string, r: GenerateResul
     .execute();
 }
 
+/** Why a letter job failed, as the dashboard says it (letters.error.<reason>). */
+export type LetterFailure = "disk_full" | "not_writable" | "timed_out" | "interrupted" | "failed";
+
+/** The code of the error a letter job stopped at the time limit fails with. */
+export const LETTER_TIMEOUT = "LETTER_TIMEOUT";
+
+export function failureOf(error: unknown): LetterFailure {
+  const code = error instanceof Error && "code" in error ? error.code : undefined;
+  if (code === "ENOSPC" || code === "EDQUOT") return "disk_full";
+  if (code === "EACCES" || code === "EROFS") return "not_writable";
+  if (code === LETTER_TIMEOUT) return "timed_out";
+  return "failed";
+}
+
 /** A failed generation leaves no snapshot: no file, no digest; the row says why, for the dashboard. */
 export async function markFailed(letterId: number, error: unknown) {
-  const code = (error as NodeJS.ErrnoException | null)?.code;
-  const message = code === "ENOSPC" || code === "EDQUOT" ? "disk_full" : code === "EACCES" ? "not_writable" : "failed";
+  const message = failureOf(error);
   await getDb().updateTable("letters").set({ status: "failed", error: message, digest: "", file_sha256: null, storage_key: null, finished_at: sql`now()` }).where("id", "=", letterId).execute();
 }
 
@@ -161,21 +189,65 @@ export async function holdLetterLock<T>(letterId: number, work: () => Promise<T>
     });
 }
 
-export async function requeueInterrupted() {
+/** A letter whose generation died with its process this many times is not tried again. */
+export const MAX_LETTER_ATTEMPTS = 3;
+
+/**
+ * Letters left `running` by a process that died go back to the queue, or, once started
+ * MAX_LETTER_ATTEMPTS times (a letter that kills its process every time), are marked failed
+ * ("interrupted"). Returns how many of each.
+ */
+export async function requeueInterrupted(): Promise<{ requeued: number; failed: number }> {
   const db = getDb();
+  const done = { requeued: 0, failed: 0 };
   // Claimed a few seconds ago at least: the claiming process takes the lock right after claiming.
-  const running = await db.selectFrom("letters").select("id").where("status", "=", "running").where("started_at", "<", sql<Date>`now() - interval '5 seconds'`).execute();
-  for (const { id } of running) {
+  const running = await db.selectFrom("letters").select(["id", "attempts"]).where("status", "=", "running").where("started_at", "<", sql<Date>`now() - interval '5 seconds'`).execute();
+  for (const { id, attempts } of running) {
     await db.connection().execute(async (conn) => {
       const { rows } = await sql<{ free: boolean }>`select pg_try_advisory_lock(${LETTER_LOCK}, ${id}::int) as free`.execute(conn);
       if (!rows[0]?.free) return;
       try {
-        await conn.updateTable("letters").set({ status: "pending", progress: 0 }).where("id", "=", id).where("status", "=", "running").execute();
+        const giveUp = attempts >= MAX_LETTER_ATTEMPTS;
+        const changed = await conn
+          .updateTable("letters")
+          .set(giveUp ? { status: "failed", error: "interrupted", progress: 0, finished_at: sql`now()` } : { status: "pending", progress: 0 })
+          .where("id", "=", id)
+          .where("status", "=", "running")
+          .executeTakeFirst();
+        if (Number(changed.numUpdatedRows) > 0) done[giveUp ? "failed" : "requeued"]++;
       } finally {
         await sql`select pg_advisory_unlock(${LETTER_LOCK}, ${id}::int)`.execute(conn);
       }
     });
   }
+  return done;
+}
+
+/**
+ * Removes the partial files (`*.part`) no process is writing: left by a process killed mid-letter
+ * (kill -9, power cut) or a letter stopped from outside. A partial file belongs to a letter; if
+ * that letter is not being generated right now (its advisory lock is free, which PostgreSQL
+ * guarantees once the generating process or its connection is gone), the file is stale. Safe with
+ * several processes sharing the files. Returns how many were removed.
+ */
+export async function removeStalePartialLetters(): Promise<number> {
+  const dir = path.dirname(pathOf(letterKey("x")));
+  const db = getDb();
+  let removed = 0;
+  for (const file of await partialFilesIn(dir)) {
+    const code = file.output.replace(/\.pdf$/, "");
+    const letter = await db.selectFrom("letters").select("id").where("code", "=", code).executeTakeFirst();
+    const stale = letter
+      ? await db.connection().execute(async (conn) => {
+          const { rows } = await sql<{ free: boolean }>`select pg_try_advisory_lock(${LETTER_LOCK}, ${letter.id}::int) as free`.execute(conn);
+          if (!rows[0]?.free) return false;
+          await sql`select pg_advisory_unlock(${LETTER_LOCK}, ${letter.id}::int)`.execute(conn);
+          return true;
+        })
+      : true;
+    if (stale && (await removePartialFile(file.path))) removed++;
+  }
+  return removed;
 }
 
 export async function lettersPage(appealId: number, userId: number) {

@@ -87,6 +87,11 @@ const schema = z
     TRUST_PROXY: trustProxy,
     LOGIN_LIMIT_PER_IP: z.coerce.number().int().positive("must be a positive number").default(30),
     LOGIN_LIMIT_PER_ADDRESS: z.coerce.number().int().positive("must be a positive number").default(3),
+    // Letters: the time one letter job may take before it is stopped and marked failed (a
+    // 1,000,000-row letter takes ~11 s here: see the README's figures), and the letters one
+    // organization may have waiting or being made at once.
+    LETTER_JOB_TIMEOUT_S: z.coerce.number().positive("must be a positive number of seconds").default(1800),
+    LETTER_QUEUE_PER_ORG: z.coerce.number().int().positive("must be a positive number").default(20),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production" && (!env.SESSION_SECRET || env.SESSION_SECRET.length < 32)) {

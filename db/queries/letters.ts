@@ -14,16 +14,41 @@ export async function insertLetter(db: Db, v: { appealId: number; code: string; 
   return row.id;
 }
 
-/** Claims the oldest pending letter for generation (several processes may run the job). */
+/**
+ * Claims the next pending letter for generation (several processes may run the job), giving
+ * each organization its turn: first the organizations with no letter being made, among them
+ * the one whose last letter started longest ago (or never), then the oldest request. One
+ * organization's backlog of large letters never holds up another's.
+ */
 export async function claimPendingLetter(db: Db) {
-  return db
-    .updateTable("letters")
-    .set({ status: "running", started_at: sql`now()`, progress: 0, error: null })
-    .where("id", "=", (eb) =>
-      eb.selectFrom("letters").select("id").where("status", "=", "pending").orderBy("created_at").limit(1).forUpdate().skipLocked(),
+  const { rows } = await sql<{ id: number; code: string }>`
+    UPDATE letters SET status = 'running', started_at = now(), progress = 0, error = null, attempts = attempts + 1
+    WHERE id = (
+      SELECT l.id FROM letters l JOIN appeals a ON a.id = l.appeal_id
+      WHERE l.status = 'pending'
+      ORDER BY
+        (SELECT count(*) FROM letters r JOIN appeals ra ON ra.id = r.appeal_id
+          WHERE r.status = 'running' AND ra.organization_id = a.organization_id),
+        (SELECT max(s.started_at) FROM letters s JOIN appeals sa ON sa.id = s.appeal_id
+          WHERE sa.organization_id = a.organization_id) NULLS FIRST,
+        l.created_at, l.id
+      LIMIT 1
+      FOR UPDATE OF l SKIP LOCKED
     )
-    .returning(["id", "code"])
-    .executeTakeFirst();
+    RETURNING id, code`.execute(db);
+  return rows[0];
+}
+
+/** Letters of the organization waiting or being made. */
+export async function queuedLettersOf(db: Db, organizationId: number): Promise<number> {
+  const row = await db
+    .selectFrom("letters as l")
+    .innerJoin("appeals as a", "a.id", "l.appeal_id")
+    .select((eb) => eb.fn.countAll<string>().as("n"))
+    .where("a.organization_id", "=", organizationId)
+    .where("l.status", "in", ["pending", "running"])
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 export async function lettersOf(db: Db, appealId: number) {

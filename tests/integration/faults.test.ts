@@ -516,4 +516,44 @@ describe.skipIf(Boolean(process.env.TEST_DATABASE_URL))("faults", () => {
     );
     for (const wk of workers) expect(wk.process.exitCode).toBeNull();
   }, 180_000);
+
+  it("kill -9 while the app writes a letter: the restarted app removes the partial file and makes the letter again", async () => {
+    const w = await world();
+    const first = await app(w);
+    const letters = path.join(w.dataDir, "files", "letters");
+    const partials = async () => (await fs.readdir(letters).catch(() => [])).filter((f) => f.endsWith(".part"));
+    const appealId = (await w.pool.query<{ id: number }>("SELECT id FROM appeals WHERE slug = $1", [SLUG])).rows[0]!.id;
+    await w.pool.query(
+      `INSERT INTO signatures (appeal_id, revision, lang, status, name, city, country, disclosure, email, email_key, confirmed_at)
+       SELECT $1, 1, 'en', 'confirmed', 'Letter Signer ' || i, 'Almaty', 'KZ', 'public', 'letter-' || i || '@mail.example', 'letter-' || i || '@mail.example', now()
+       FROM generate_series(1, 300000) AS i`,
+      [appealId],
+    );
+    const code = `KILL-${crypto.randomBytes(2).toString("hex").toUpperCase()}-${crypto.randomBytes(2).toString("hex").toUpperCase()}`;
+    const letterId = (
+      await w.pool.query<{ id: number }>(
+        "INSERT INTO letters (appeal_id, code, lang, kind, revision, count, digest) SELECT id, $2, original_language, 'single', current_revision, 0, '' FROM appeals WHERE id = $1 RETURNING id",
+        [appealId, code],
+      )
+    ).rows[0]!.id;
+    const status = async () => (await w.pool.query<{ status: string }>("SELECT status FROM letters WHERE id = $1", [letterId])).rows[0]!.status;
+
+    await waitUntil("the app to start writing the letter", async () => (await partials()).length > 0, 60_000, 20);
+    first.process.kill("SIGKILL");
+    await new Promise((r) => first.process.once("exit", r));
+    expect(await partials()).toHaveLength(1);
+    expect(await status()).toBe("running");
+
+    // A letter claimed less than 5 s ago is taken for one a live process is about to lock.
+    const age = Number((await w.pool.query<{ ms: number }>("SELECT extract(epoch FROM now() - started_at) * 1000 AS ms FROM letters WHERE id = $1", [letterId])).rows[0]!.ms);
+    await sleep(Math.max(0, 5_500 - age));
+    const second = await app(w);
+    const ms = await waitUntil("the partial file to go and the letter to be made again", async () => (await partials()).length === 0 && (await status()) === "ready", 120_000, 250);
+    log(`kill -9 mid-letter: partial file removed and the letter made again ${ms} ms after the restart`);
+    expect(await fs.readdir(letters)).toEqual([`${code}.pdf`]);
+    const confirmed = await count(w.pool, "SELECT count(*) FROM signatures WHERE appeal_id = $1 AND status = 'confirmed'", [appealId]);
+    expect(confirmed).toBeGreaterThanOrEqual(300_000);
+    expect((await w.pool.query<{ count: number; attempts: number }>("SELECT count, attempts FROM letters WHERE id = $1", [letterId])).rows[0]).toEqual({ count: confirmed, attempts: 2 });
+    await second.stop();
+  }, 240_000);
 });

@@ -1,0 +1,262 @@
+import { spawn } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { newOrganization, sessionCookie } from "../tests/fixtures/organizers";
+import { getDb } from "../tests/setup/vitest-db";
+import { databaseUrl } from "../db/client";
+import { claimPendingLetter } from "../db/queries/letters";
+import { action as lettersAction } from "../app/routes/dashboard.appeals.$id.letters";
+import { translator } from "../app/i18n";
+import { addAddressee, createAppeal, publish, saveVersion } from "../app/services/appeals.server";
+import { holdLetterLock, lettersPage, MAX_LETTER_ATTEMPTS, removeStalePartialLetters, requestLetters, requeueInterrupted } from "../app/services/letters.server";
+import { env, parseEnv, setEnv } from "../app/utils/env.server";
+import { startLetterJobs } from "./letter-jobs";
+
+/**
+ * Letter jobs under a hostile or unlucky load: a letter that runs too long is stopped and marked
+ * failed, with its partial file removed; organizations take turns in the queue and each has a
+ * cap; a letter killed mid-write (kill -9) leaves nothing behind once a job starts again.
+ */
+
+const { dataDir, dbUrl } = vi.hoisted(() => {
+  const dir = `${process.env.TMPDIR ?? "/tmp"}/appeals-letter-jobs-${process.pid}-${Date.now()}`;
+  process.env.DATA_DIR = dir;
+  return { dataDir: dir, dbUrl: { hanging: null as string | null } };
+});
+
+// The URL letter generations connect to: the real database, or (for the time-limit test) a
+// server that accepts connections and never answers, so the generation never ends by itself.
+vi.mock("../db/client", async (importOriginal) => {
+  const real = await importOriginal<typeof import("../db/client")>();
+  return { ...real, databaseUrl: () => dbUrl.hanging ?? real.databaseUrl() };
+});
+
+const lettersDir = path.join(dataDir, "files", "letters");
+const slugOf = (prefix: string) => `${prefix}-${crypto.randomBytes(3).toString("hex")}`;
+const letterRow = (id: number) => getDb().selectFrom("letters").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+const partials = () => (fs.existsSync(lettersDir) ? fs.readdirSync(lettersDir).filter((f) => f.endsWith(".part")) : []);
+
+async function publishedAppeal(organization = "Test NGO") {
+  const owner = await newOrganization(organization);
+  const slug = slugOf("jobs");
+  const id = await createAppeal(owner.userId, { organizationId: owner.organizationId, slug, originalLanguage: "ru", title: "Письмо" });
+  await saveVersion(id, owner.userId, "ru", { title: "Письмо", summary: "", body: "Уважаемые господа!" });
+  await addAddressee(id, owner.userId, null, { ru: { name: "Министр культуры", position: "", institution: "" } });
+  await publish(id, owner.userId);
+  return { owner, id, slug };
+}
+
+async function signMany(appealId: number, count: number) {
+  await sql`
+    INSERT INTO signatures (appeal_id, revision, lang, status, name, city, country, disclosure, email, email_key, confirmed_at)
+    SELECT ${appealId}, 1, 'ru', 'confirmed', 'Айгерім Сейітқалиева ' || i, 'Алматы', 'KZ', 'public',
+           'jobs-' || i || '@mail.example', 'jobs-' || i || '@mail.example', timestamptz '2025-01-01 00:00:00+00' + i * interval '1 second'
+    FROM generate_series(1, ${count}) AS i`.execute(getDb());
+}
+
+/** Waits until `check` holds, polling; fails after `ms`. */
+async function until(check: () => boolean | Promise<boolean>, ms: number, what: string) {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Runs `work` with configuration overrides, then restores the configuration. */
+async function withEnv<T>(overrides: Record<string, string>, work: () => Promise<T>): Promise<T> {
+  const saved = env();
+  setEnv(parseEnv({ ...process.env, DATA_DIR: dataDir, ...overrides }));
+  try {
+    return await work();
+  } finally {
+    setEnv(saved);
+  }
+}
+
+beforeAll(() => {
+  fs.mkdirSync(lettersDir, { recursive: true });
+  setEnv(parseEnv({ ...process.env, DATA_DIR: dataDir }));
+});
+afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+/** Letters no one is waiting for stay out of the next test's queue. */
+async function clearQueue() {
+  await getDb().deleteFrom("letters").where("status", "in", ["pending", "running"]).execute();
+}
+
+describe("the time limit of a letter job", () => {
+  it("stops a letter that runs past LETTER_JOB_TIMEOUT_S, marks it failed in the organizer's language and removes its partial file", async () => {
+    await clearQueue();
+    const hanging = net.createServer(() => undefined); // accepts, never answers
+    await new Promise<void>((resolve) => hanging.listen(0, "127.0.0.1", resolve));
+    const address = hanging.address();
+    if (address === null || typeof address === "string") throw new Error("no port");
+    const port = address.port;
+    const appeal = await publishedAppeal();
+    const [id] = await requestLetters(appeal.id, appeal.owner.userId, { lang: "ru" });
+    const { code } = await letterRow(id!);
+    const partial = path.join(lettersDir, `${code}.pdf.4242.0badcafe.part`);
+    const lines: string[] = [];
+    dbUrl.hanging = `postgres://nobody:nothing@127.0.0.1:${port}/none`;
+    try {
+      await withEnv({ LETTER_JOB_TIMEOUT_S: "1.5" }, async () => {
+        const stop = startLetterJobs((line) => lines.push(line));
+        try {
+          // Claimed and locked by the job (the start-up sweep of stale files is behind us): what
+          // the generation, stopped mid-write, will leave is its partial file.
+          await until(async () => (await letterRow(id!)).status === "running", 30_000, "the letter to start");
+          fs.writeFileSync(partial, "%PDF-1.7 half a letter");
+          await until(async () => (await letterRow(id!)).status === "failed", 30_000, "the letter to fail");
+        } finally {
+          await stop();
+        }
+      });
+    } finally {
+      dbUrl.hanging = null;
+      hanging.close();
+    }
+    const row = await letterRow(id!);
+    expect(row).toMatchObject({ status: "failed", error: "timed_out", storage_key: null, file_sha256: null, digest: "" });
+    expect(fs.existsSync(partial)).toBe(false);
+    expect(lines.join("\n")).toMatch(/took longer than 2 s and was stopped/);
+    const page = await lettersPage(appeal.id, appeal.owner.userId);
+    expect(page.letters.find((l) => l.id === id)).toMatchObject({ status: "failed", error: "timed_out" });
+    expect(translator("ru").t("letters.error.timed_out")).toMatch(/остановлено/);
+  }, 60_000);
+});
+
+describe("each organization's share of the letter queue", () => {
+  it("takes organizations in turn: B's one letter comes before A's backlog, and an organization with a letter running waits", async () => {
+    await clearQueue();
+    const a = await publishedAppeal("Organization A");
+    const b = await publishedAppeal("Organization B");
+    const c = await publishedAppeal("Organization C");
+    const aLetters: number[] = [];
+    for (let i = 0; i < 8; i++) aLetters.push(...(await requestLetters(a.id, a.owner.userId, { lang: "ru" })));
+    const [bLetter] = await requestLetters(b.id, b.owner.userId, { lang: "ru" });
+
+    // The job claims one letter, generates it, claims the next: A's first, then B's, then A's again.
+    const order: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const claimed = await claimPendingLetter(getDb());
+      order.push(claimed!.id);
+      await getDb().updateTable("letters").set({ status: "ready" }).where("id", "=", claimed!.id).execute();
+    }
+    expect(order).toEqual([aLetters[0], bLetter, aLetters[1]]);
+
+    // While one of A's letters is being made (by another process), a letter C asks for later
+    // goes before A's remaining ones.
+    const running = await claimPendingLetter(getDb());
+    expect(aLetters).toContain(running!.id);
+    const [cLetter] = await requestLetters(c.id, c.owner.userId, { lang: "ru" });
+    expect((await claimPendingLetter(getDb()))!.id).toBe(cLetter);
+  });
+
+  it("caps the letters one organization may have waiting or being made, and says so in the organizer's language", async () => {
+    await clearQueue();
+    const a = await publishedAppeal("Organization A");
+    const b = await publishedAppeal("Organization B");
+    await withEnv({ LETTER_QUEUE_PER_ORG: "3" }, async () => {
+      for (let i = 0; i < 3; i++) await requestLetters(a.id, a.owner.userId, { lang: "ru" });
+      await expect(requestLetters(a.id, a.owner.userId, { lang: "ru" })).rejects.toMatchObject({ messageKey: "letters.queueFull" });
+      // Another organization is not held back by A's queue.
+      expect(await requestLetters(b.id, b.owner.userId, { lang: "ru" })).toHaveLength(1);
+
+      // The dashboard's answer: the form error, no new letter.
+      const cookie = await sessionCookie(a.owner.userId);
+      const body = new URLSearchParams({ _intent: "one", lang: "ru" });
+      const response = await lettersAction({
+        request: new Request(`http://localhost/dashboard/appeals/${a.id}/letters`, { method: "POST", body, headers: { Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded" } }),
+        params: { id: String(a.id) },
+        context: {},
+      });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ errors: { _form: "letters.queueFull" } });
+      expect(translator("kk").t("letters.queueFull")).toMatch(/шекке жетті/);
+      const queued = await getDb().selectFrom("letters").select("id").where("appeal_id", "=", a.id).execute();
+      expect(queued).toHaveLength(3);
+
+      // Once one is done, there is room for one more; the operator's CLI (no user) is not capped.
+      await getDb().updateTable("letters").set({ status: "ready" }).where("id", "=", queued[0]!.id).execute();
+      expect(await requestLetters(a.id, a.owner.userId, { lang: "ru" })).toHaveLength(1);
+      expect(await requestLetters(a.id, null, { lang: "ru" })).toHaveLength(1);
+    });
+  });
+});
+
+describe("a letter killed mid-write", () => {
+  it("kill -9 of the process writing it: its .part is removed and the letter queued again when a job starts", async () => {
+    await clearQueue();
+    const appeal = await publishedAppeal();
+    await signMany(appeal.id, 150_000);
+    const out = path.join(dataDir, "cli-out.pdf");
+    const child = spawn("npx", ["tsx", "scripts/letter.ts", "--appeal", appeal.slug, "--lang", "ru", "--out", out], {
+      env: { ...process.env, DATABASE_URL: databaseUrl(), DATA_DIR: dataDir, NODE_ENV: "test" },
+      stdio: "ignore",
+      detached: true,
+    });
+    const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+    try {
+      await until(() => partials().length > 0, 90_000, "the letter's partial file");
+    } finally {
+      // The whole group: npx and the tsx process writing the letter.
+      process.kill(-child.pid!, "SIGKILL");
+      await exited;
+    }
+    const left = partials();
+    expect(left).toHaveLength(1);
+    const code = left[0]!.split(".pdf.")[0]!;
+    const row = await getDb().selectFrom("letters").selectAll().where("code", "=", code).executeTakeFirstOrThrow();
+    expect(row.status).toBe("running");
+    expect(fs.existsSync(out)).toBe(false);
+
+    // A job starting up (what startLetterJobs does at once): the dead process's lock is gone.
+    await until(async () => (await removeStalePartialLetters()) === 1, 10_000, "the partial file to be removed");
+    expect(partials()).toEqual([]);
+    await getDb().updateTable("letters").set({ started_at: sql<Date>`now() - interval '1 minute'` }).where("id", "=", row.id).execute();
+    expect(await requeueInterrupted()).toEqual({ requeued: 1, failed: 0 });
+    expect((await letterRow(row.id)).status).toBe("pending");
+  }, 180_000);
+
+  it("keeps the partial file of a letter another process is writing; removes one of no known letter", async () => {
+    await clearQueue();
+    const appeal = await publishedAppeal();
+    const [id] = await requestLetters(appeal.id, appeal.owner.userId, { lang: "ru" });
+    const { code } = await letterRow(id!);
+    const busy = path.join(lettersDir, `${code}.pdf.77.0123abcd.part`);
+    const orphan = path.join(lettersDir, "ZZZZ-ZZZZ-ZZZZ.pdf.78.0123abcd.part");
+    fs.writeFileSync(busy, "being written");
+    fs.writeFileSync(orphan, "left over");
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const holder = holdLetterLock(id!, () => held);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await removeStalePartialLetters()).toBe(1);
+    expect(fs.existsSync(busy)).toBe(true);
+    expect(fs.existsSync(orphan)).toBe(false);
+    release();
+    await holder;
+    expect(await removeStalePartialLetters()).toBe(1);
+    expect(partials()).toEqual([]);
+  });
+
+  it("a letter whose generation died with its process MAX_LETTER_ATTEMPTS times is marked failed, not retried forever", async () => {
+    await clearQueue();
+    const appeal = await publishedAppeal();
+    const [id] = await requestLetters(appeal.id, appeal.owner.userId, { lang: "ru" });
+    for (let attempt = 1; attempt <= MAX_LETTER_ATTEMPTS; attempt++) {
+      expect((await claimPendingLetter(getDb()))!.id).toBe(id);
+      // The process dies: the letter stays 'running', its lock is gone.
+      await getDb().updateTable("letters").set({ started_at: sql<Date>`now() - interval '1 minute'` }).where("id", "=", id!).execute();
+      const { requeued, failed } = await requeueInterrupted();
+      expect([requeued, failed]).toEqual(attempt < MAX_LETTER_ATTEMPTS ? [1, 0] : [0, 1]);
+    }
+    expect(await letterRow(id!)).toMatchObject({ status: "failed", error: "interrupted", attempts: MAX_LETTER_ATTEMPTS });
+    expect(translator("en").t("letters.error.interrupted")).toMatch(/interrupted/);
+  });
+});
