@@ -1,6 +1,7 @@
 import type { AppLoadContext, ServerBuild } from "@remix-run/node";
-import { createReadableStreamFromReadable, createRequestHandler, writeReadableStreamToWritable } from "@remix-run/node";
-import { Transform } from "node:stream";
+import { createReadableStreamFromReadable, createRequestHandler } from "@remix-run/node";
+import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import type { NextFunction, Request, Response } from "express";
 import { plainErrorPage, plainLang, sendUnavailable } from "./plain-error-page.js";
 
@@ -54,9 +55,39 @@ export function remixServe(options: { build: ServerBuild | (() => Promise<Server
     res.statusMessage = response.statusText;
     res.status(response.status);
     for (const [key, value] of response.headers.entries()) res.append(key, value);
-    if (response.body) await writeReadableStreamToWritable(response.body, res);
+    if (response.body) await send(response.body, res);
     else res.end();
   };
+}
+
+/**
+ * Sends a response body at the pace the client reads it: the next chunk is asked for only once
+ * the socket (through compression(), which forwards 'drain') has room, so a client that stops
+ * reading holds a few kilobytes, not the whole download. When the client leaves, the body is
+ * cancelled, which stops whatever produces it (an export's query, a ZIP's file reads).
+ */
+async function send(body: ReadableStream<Uint8Array>, res: Response) {
+  try {
+    await pipeline(Readable.from(chunks(body), { objectMode: false }), res);
+  } catch (error) {
+    // The client went away before the end: not an error of ours (the body is cancelled).
+    if (error instanceof Error && "code" in error && error.code === "ERR_STREAM_PREMATURE_CLOSE") return;
+    throw error;
+  }
+}
+
+/** The chunks of a web stream; stopping early (the client left) cancels the stream. */
+async function* chunks(body: ReadableStream<Uint8Array>) {
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
 }
 
 /** Passes bytes through until `limit`, then fails the stream (the route sees a broken body, not more bytes). */
