@@ -54,6 +54,9 @@ export function remixServe(options: { build: ServerBuild | (() => Promise<Server
     }
     res.statusMessage = response.statusText;
     res.status(response.status);
+    // Answered before the body was read to its end (a refused upload): the rest is not read,
+    // and the connection closes after the answer rather than waiting on those bytes.
+    if (!req.complete) res.set("Connection", "close");
     for (const [key, value] of response.headers.entries()) res.append(key, value);
     if (response.body) await send(response.body, res);
     else res.end();
