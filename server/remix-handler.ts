@@ -5,6 +5,9 @@ import { pipeline } from "node:stream/promises";
 import type { NextFunction, Request, Response } from "express";
 import { plainErrorPage, plainLang, sendUnavailable } from "./plain-error-page.js";
 
+/** An unread request body up to this size is read and dropped after an early answer. */
+const DROP_UNREAD_AT_MOST = 1024 * 1024;
+
 export type RemixServe = (req: Request, res: Response, body?: Buffer) => Promise<void>;
 
 /**
@@ -54,9 +57,16 @@ export function remixServe(options: { build: ServerBuild | (() => Promise<Server
     }
     res.statusMessage = response.statusText;
     res.status(response.status);
-    // Answered before the body was read to its end (a refused upload): the rest is not read,
-    // and the connection closes after the answer rather than waiting on those bytes.
-    if (!req.complete) res.set("Connection", "close");
+    // Answered before the body was read to its end (a refused upload, a sign-in redirect): a
+    // small rest is read and dropped (no parsing) so the client can send it and read the answer;
+    // a large one is not read, and the connection closes after the answer.
+    if (!req.complete) {
+      const declared = Number(req.headers["content-length"]);
+      if (Number.isFinite(declared) && declared <= DROP_UNREAD_AT_MOST) {
+        req.unpipe();
+        req.resume();
+      } else res.set("Connection", "close");
+    }
     for (const [key, value] of response.headers.entries()) res.append(key, value);
     if (response.body) await send(response.body, res);
     else res.end();
