@@ -14,7 +14,7 @@ import { PDF, publishedAppeal, startHarness, type Harness } from "./support/harn
 
 /**
  * One client must not hold the server's memory or its database (issue 11, items 1, 2, 14):
- * - 30 CSV downloads of a 150,000-signatory appeal whose clients stop reading, and a ZIP read
+ * - 30 CSV downloads of a 300,000-signatory appeal whose clients stop reading, and a ZIP read
  *   slowly: the app's memory stays bounded, a public page answers, and once the clients leave
  *   no export query is left in PostgreSQL; a third download of one organizer is answered with a
  *   message at once;
@@ -23,7 +23,7 @@ import { PDF, publishedAppeal, startHarness, type Harness } from "./support/harn
  * The app is the built server in its own process (tests/integration/support/harness.ts).
  */
 
-const ROWS = 150_000;
+const ROWS = 300_000;
 const STALLED = 30;
 const MB = 1024 * 1024;
 
@@ -87,11 +87,13 @@ async function waitForLetter(id: number) {
 }
 
 beforeAll(async () => {
-  h = await startHarness();
+  // A modest heap, as on a small server: the collector then takes garbage back promptly, so the
+  // app's RSS shows what it keeps, not what V8 has not yet bothered to collect.
+  h = await startHarness({ NODE_OPTIONS: "--max-old-space-size=160" });
   owner = await newOrganization("Downloads NGO");
   big = await publishedAppeal(owner, "A large appeal");
   small = await publishedAppeal(owner, "A small appeal");
-  // 150,000 confirmed signatures (about 20 MB of CSV), inserted in one statement.
+  // 300,000 confirmed signatures (about 40 MB of CSV), inserted in one statement.
   await sql`
     INSERT INTO signatures (appeal_id, revision, lang, status, name, city, country, organization, position, disclosure, keep_informed, email, email_key, confirmed_at, created_at)
     SELECT ${big.id}, 1, 'ru', 'confirmed', 'Подписант Подписантович ' || i, 'Алматы', 'KZ', 'Общественное объединение ' || i, 'координатор', 'public', i % 2 = 0,
@@ -129,7 +131,7 @@ describe("downloads whose clients do not read", () => {
     // Warm up: one whole export, read to its end, so the baseline includes the code paths.
     const warm = await fetch(`${h.url}${exportPath()}`, { method: "POST", headers: { Cookie: editors[0]!.cookie, "Content-Type": "application/x-www-form-urlencoded" }, body: purpose("warm-up") });
     expect(warm.status).toBe(200);
-    expect((await warm.arrayBuffer()).byteLength).toBeGreaterThan(15 * MB);
+    expect((await warm.arrayBuffer()).byteLength).toBeGreaterThan(35 * MB);
     const baseline = await rssOf(pid);
 
     const open: net.Socket[] = [];
@@ -170,8 +172,9 @@ describe("downloads whose clients do not read", () => {
         peak = Math.max(peak, await rssOf(pid));
         await new Promise((r) => setTimeout(r, 300));
       }
-      // Without backpressure each stalled download buffers its whole CSV (~20 MB each, 600 MB).
-      expect(peak - baseline).toBeLessThan(150 * MB);
+      // Without backpressure each stalled download keeps its whole CSV in memory (~40 MB each,
+      // over 1 GB in all). With it, each keeps a few of its pages (about 60 MB in all here).
+      expect(peak - baseline).toBeLessThan(200 * MB);
       expect(zipBytes).toBeGreaterThan(0);
       expect(zipBytes).toBeLessThan(40 * MB);
       expect(await exportQueries()).toBeGreaterThan(0);
