@@ -16,7 +16,8 @@ export interface BodyRule {
  * - attachments: 12 MB — the 10 MB file plus the form around it; a file just over 10 MB still
  *   reaches the form, which explains the limit beside the field;
  * - verifying a letter: 513 MB — the PDF is hashed as it streams in and never kept
- *   (app/routes/verify.$code.tsx accepts up to 512 MB; large letters are large).
+ *   (app/services/verify-upload.server.ts takes one file part of up to 512 MB and a few small
+ *   fields, and refuses anything else at the part that crosses a bound; large letters are large).
  */
 export const BODY_RULES: BodyRule[] = [
   { path: /^\/dashboard\/appeals\/[^/]+\/attachments\/?$/, limit: 12 * MB },

@@ -1,8 +1,12 @@
 import type { AppLoadContext, ServerBuild } from "@remix-run/node";
-import { createReadableStreamFromReadable, createRequestHandler, writeReadableStreamToWritable } from "@remix-run/node";
-import { Transform } from "node:stream";
+import { createReadableStreamFromReadable, createRequestHandler } from "@remix-run/node";
+import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import type { NextFunction, Request, Response } from "express";
 import { plainErrorPage, plainLang, sendUnavailable } from "./plain-error-page.js";
+
+/** An unread request body up to this size is read and dropped after an early answer. */
+const DROP_UNREAD_AT_MOST = 1024 * 1024;
 
 export type RemixServe = (req: Request, res: Response, body?: Buffer) => Promise<void>;
 
@@ -53,10 +57,50 @@ export function remixServe(options: { build: ServerBuild | (() => Promise<Server
     }
     res.statusMessage = response.statusText;
     res.status(response.status);
+    // Answered before the body was read to its end (a refused upload, a sign-in redirect): a
+    // small rest is read and dropped (no parsing) so the client can send it and read the answer;
+    // a large one is not read, and the connection closes after the answer.
+    if (!req.complete) {
+      const declared = Number(req.headers["content-length"]);
+      if (Number.isFinite(declared) && declared <= DROP_UNREAD_AT_MOST) {
+        req.unpipe();
+        req.resume();
+      } else res.set("Connection", "close");
+    }
     for (const [key, value] of response.headers.entries()) res.append(key, value);
-    if (response.body) await writeReadableStreamToWritable(response.body, res);
+    if (response.body) await send(response.body, res);
     else res.end();
   };
+}
+
+/**
+ * Sends a response body at the pace the client reads it: the next chunk is asked for only once
+ * the socket (through compression(), which forwards 'drain') has room, so a client that stops
+ * reading holds a few kilobytes, not the whole download. When the client leaves, the body is
+ * cancelled, which stops whatever produces it (an export's query, a ZIP's file reads).
+ */
+async function send(body: ReadableStream<Uint8Array>, res: Response) {
+  try {
+    await pipeline(Readable.from(chunks(body), { objectMode: false }), res);
+  } catch (error) {
+    // The client went away before the end: not an error of ours (the body is cancelled).
+    if (error instanceof Error && "code" in error && error.code === "ERR_STREAM_PREMATURE_CLOSE") return;
+    throw error;
+  }
+}
+
+/** The chunks of a web stream; stopping early (the client left) cancels the stream. */
+async function* chunks(body: ReadableStream<Uint8Array>) {
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
 }
 
 /** Passes bytes through until `limit`, then fails the stream (the route sees a broken body, not more bytes). */

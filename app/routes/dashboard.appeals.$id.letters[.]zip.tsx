@@ -1,16 +1,29 @@
-import { PassThrough } from "node:stream";
+import { PassThrough, type Readable } from "node:stream";
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { createReadableStreamFromReadable } from "@remix-run/node";
+import { createReadableStreamFromReadable, redirect } from "@remix-run/node";
 import { ZipFile } from "yazl";
+import { ExportBusy, exportSlot } from "~/services/export.server";
 import { letterFileName, zipContents } from "~/services/letters.server";
 import { requireUser } from "~/services/session.server";
-import { pathOf } from "~/services/storage.server";
+import { readFileStream } from "~/services/storage.server";
 import { loaderError } from "~/utils/action-errors.server";
 import { env } from "~/utils/env.server";
 
-/** All languages at once: the per-language PDFs, the attachments, and a short manifest. */
+/**
+ * All languages at once: the per-language PDFs, the attachments, and a short manifest. Files are
+ * read only as fast as the client takes the archive; when the client leaves, the open file and
+ * the archive are closed. It counts as one of the organizer's downloads (exportSlot); a third
+ * at once goes back to the letters page with a message.
+ */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
+  let release: () => void;
+  try {
+    release = exportSlot(user.id);
+  } catch (error) {
+    if (error instanceof ExportBusy) throw redirect(`/dashboard/appeals/${Number(params.id)}/letters?zipError=export.busy`);
+    throw error;
+  }
   const ids = (new URL(request.url).searchParams.get("ids") ?? "")
     .split(",")
     .map(Number)
@@ -33,10 +46,26 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     ].join("\n");
     const mtime = new Date(letters[0]?.created_at ?? Date.now());
     zip.addBuffer(Buffer.from(manifest, "utf8"), "MANIFEST.txt", { mtime });
-    for (const l of letters) if (l.storage_key) zip.addFile(pathOf(l.storage_key), letterFileName(appeal.slug, l), { mtime, compress: false });
-    for (const a of attachments) zip.addFile(pathOf(a.storage_key), attachmentPath(a), { mtime: new Date(a.created_at), compress: false });
+    // Each file is opened when the archive reaches it, and kept track of until it is read.
+    const open = new Set<Readable>();
+    const file = (key: string) => (cb: (error: Error | null, stream: Readable) => void) => {
+      const stream = readFileStream(key);
+      open.add(stream);
+      stream.once("close", () => open.delete(stream));
+      cb(null, stream);
+    };
+    for (const l of letters) if (l.storage_key) zip.addReadStreamLazy(letterFileName(appeal.slug, l), { mtime, compress: false }, file(l.storage_key));
+    for (const a of attachments) zip.addReadStreamLazy(attachmentPath(a), { mtime: new Date(a.created_at), compress: false }, file(a.storage_key));
     zip.end();
     const out = new PassThrough();
+    // A file that cannot be read fails the download (unhandled, yazl's error would stop the process).
+    zip.on("error", (error: Error) => out.destroy(error));
+    out.once("close", () => {
+      // Read to the end, failed, or abandoned by the client: close what is still open.
+      for (const stream of open) stream.destroy();
+      if ("destroy" in zip.outputStream && typeof zip.outputStream.destroy === "function") zip.outputStream.destroy();
+      release();
+    });
     zip.outputStream.pipe(out);
     return new Response(createReadableStreamFromReadable(out), {
       headers: {
@@ -46,6 +75,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       },
     });
   } catch (error) {
+    release();
     if (error instanceof Error && error.message === "letters.notReady") throw new Response(null, { status: 409 });
     return loaderError(error);
   }

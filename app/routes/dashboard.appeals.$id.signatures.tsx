@@ -112,9 +112,9 @@ export default function Signatures() {
       <section aria-labelledby="export-h">
         <h2 id="export-h">{t("export.title")}</h2>
         <p className="hint">{t("export.hint")}</p>
-        <Form method="get" action={`/dashboard/appeals/${appeal.id}/export.csv`} reloadDocument className="stack" noValidate>
+        <Form method="post" action={`/dashboard/appeals/${appeal.id}/export.csv`} reloadDocument className="stack" noValidate>
           {exportError ? <FormError>{errorText(t, exportError)}</FormError> : null}
-          <Field name="purpose" label={t("export.purpose")} required maxLength={500} error={exportError === "export.empty" ? undefined : exportError ?? undefined} />
+          <Field name="purpose" label={t("export.purpose")} required maxLength={500} error={exportError === "export.empty" || exportError === "export.busy" ? undefined : exportError ?? undefined} />
           <div><button type="submit">{t("export.submit")}</button></div>
         </Form>
       </section>

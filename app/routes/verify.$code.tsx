@@ -1,11 +1,11 @@
-import crypto from "node:crypto";
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction, UploadHandler } from "@remix-run/node";
-import { json, unstable_parseMultipartFormData } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { languageName } from "~/i18n";
 import { useT } from "~/i18n/react";
 import { verification } from "~/services/letters.server";
+import { hashUpload } from "~/services/verify-upload.server";
 import { errorTitleMeta, titleMeta } from "~/utils/meta";
 
 export const meta: MetaFunction<typeof loader> = ({ data, matches, error }) => (data ? titleMeta(matches, "verify.title") : errorTitleMeta(matches, error));
@@ -16,34 +16,17 @@ export async function loader({ params }: LoaderFunctionArgs) {
   return json({ info }, { headers: { "Cache-Control": "public, max-age=60" } });
 }
 
-const MAX_UPLOAD = 512 * 1024 * 1024;
-
-/** Hashes the uploaded PDF as it streams in; nothing is stored. */
-const hashingHandler: UploadHandler = async ({ name, data }) => {
-  if (name !== "file") {
-    for await (const _ of data) void _;
-    return undefined;
-  }
-  const hash = crypto.createHash("sha256");
-  let size = 0;
-  for await (const chunk of data) {
-    size += chunk.byteLength;
-    if (size <= MAX_UPLOAD) hash.update(chunk);
-  }
-  return size === 0 ? "" : size > MAX_UPLOAD ? "too-large" : hash.digest("hex");
-};
-
+/**
+ * Checks an uploaded PDF against the letter: only its one file part is read, hashed as it
+ * streams and never kept (app/services/verify-upload.server.ts bounds parts, fields, size and
+ * time). A refused form is the same page with the reason, in the reader's language.
+ */
 export async function action({ request, params }: ActionFunctionArgs) {
   const info = await verification(params.code ?? "");
   if (!info) throw json({ message: null }, { status: 404 });
-  let digest: FormDataEntryValue | null = null;
-  try {
-    digest = (await unstable_parseMultipartFormData(request, hashingHandler)).get("file");
-  } catch {
-    digest = null;
-  }
-  if (typeof digest !== "string" || digest === "") return json({ result: "noFile" as const }, { status: 400 });
-  return json({ result: digest === info.fileSha256 ? ("match" as const) : ("mismatch" as const) });
+  const upload = await hashUpload(request);
+  if (!upload.ok) return json({ result: upload.reason }, { status: upload.reason === "tooLarge" ? 413 : 400 });
+  return json({ result: upload.sha256 === info.fileSha256 ? ("match" as const) : ("mismatch" as const) });
 }
 
 export default function Verify() {
@@ -56,7 +39,7 @@ export default function Verify() {
       <p className="hint">{t("verify.intro")}</p>
       {acted ? (
         <p className={acted.result === "match" ? "notice" : "notice-error"} role="alert">
-          {acted.result === "match" ? t("verify.match") : acted.result === "mismatch" ? t("verify.mismatch") : t("verify.noFile")}
+          {t(`verify.${acted.result}`)}
         </p>
       ) : null}
       <dl className="facts">

@@ -11,7 +11,7 @@ import { parseEnv, setEnv } from "../utils/env.server";
 import { AppError } from "../utils/errors";
 import { addAddressee, createAppeal, publish, saveVersion } from "./appeals.server";
 import { addAttachment, AttachmentRejected, deleteAttachment, detectType, MAX_ATTACHMENT_BYTES } from "./attachments.server";
-import { pathOf } from "./storage.server";
+import { isDiskFull, pathOf, removeStaleTemp, storageIo } from "./storage.server";
 
 const PDF = Buffer.from("%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n");
 const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==", "base64");
@@ -162,6 +162,47 @@ describe("the upload form", () => {
     expect(empty.body?.errors).toEqual({ file: "attachment.empty" });
 
     expect((await rows(id)).map((f) => f.filename)).toEqual(["doc.pdf"]);
+  });
+
+  it("a full disk: nothing half-written stays behind, and the organizer is told so beside the field, keeping the language chosen", async () => {
+    const { owner, id } = await draft();
+    const cookie = await sessionCookie(owner.userId);
+    const write = storageIo.writeFile;
+    // Half the file reaches the disk, then the kernel's own ENOSPC (/dev/full is always full).
+    storageIo.writeFile = async (file, data) => {
+      await fs.writeFile(file, data.subarray(0, data.length >> 1));
+      await fs.writeFile("/dev/full", data);
+    };
+    try {
+      const full = await answer(upload(id, cookie, { lang: "kk" }, { name: "doc.pdf", data: PDF }));
+      expect(full.status).toBe(507);
+      expect(full.body?.errors).toEqual({ file: "attachment.diskFull" });
+      expect(full.body?.values.lang).toBe("kk");
+    } finally {
+      storageIo.writeFile = write;
+    }
+    expect(await rows(id)).toEqual([]);
+    const left = await fs.readdir(path.join(dataDir, "files", "attachments", String(id))).catch(() => []);
+    expect(left).toEqual([]);
+    expect(isDiskFull(Object.assign(new Error("quota"), { code: "EDQUOT" }))).toBe(true);
+    expect(isDiskFull(Object.assign(new Error("denied"), { code: "EACCES" }))).toBe(false);
+    // Once there is room again, the same upload works.
+    expect((await answer(upload(id, cookie, { lang: "kk" }, { name: "doc.pdf", data: PDF }))).status).toBe(200);
+  });
+
+  it("at start-up, upload files (*.tmp) left older than a few minutes are removed; recent ones and stored files stay", async () => {
+    const dir = path.join(dataDir, "files", "attachments", "stale-check");
+    await fs.mkdir(dir, { recursive: true });
+    const old = path.join(dir, "a.pdf.123.tmp");
+    const fresh = path.join(dir, "b.pdf.123.tmp");
+    const kept = path.join(dir, "c.pdf");
+    for (const f of [old, fresh, kept]) await fs.writeFile(f, PDF);
+    const hourAgo = new Date(Date.now() - 3600_000);
+    await fs.utimes(old, hourAgo, hourAgo);
+    await fs.utimes(kept, hourAgo, hourAgo);
+    expect(await removeStaleTemp()).toBe(1);
+    expect((await fs.readdir(dir)).sort()).toEqual(["b.pdf.123.tmp", "c.pdf"]);
+    await fs.rm(dir, { recursive: true, force: true });
   });
 
   it("someone outside the organization gets 403", async () => {

@@ -3,7 +3,7 @@ import { fileTypeFromBuffer } from "file-type";
 import { getDb } from "../../db/client";
 import { AppError } from "../utils/errors";
 import { appealForMember } from "./access.server";
-import { newKey, putFile, removeFile } from "./storage.server";
+import { isDiskFull, newKey, putFile, removeFile } from "./storage.server";
 
 export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
 const ALLOWED = new Map([
@@ -13,7 +13,7 @@ const ALLOWED = new Map([
 ]);
 
 export class AttachmentRejected extends Error {
-  constructor(public readonly messageKey: "attachment.tooLarge" | "attachment.wrongType" | "attachment.empty") {
+  constructor(public readonly messageKey: "attachment.tooLarge" | "attachment.wrongType" | "attachment.empty" | "attachment.diskFull") {
     super(messageKey);
   }
 }
@@ -37,7 +37,13 @@ export async function addAttachment(appealId: number, userId: number, input: { l
   const mime = await detectType(input.data);
   if (!mime) throw new AttachmentRejected("attachment.wrongType");
   const key = newKey(`attachments/${appeal.id}`, ALLOWED.get(mime) ?? "");
-  await putFile(key, input.data);
+  try {
+    await putFile(key, input.data);
+  } catch (error) {
+    // The server's disk is full: the organizer is told so (their form kept), not a 500.
+    if (isDiskFull(error)) throw new AttachmentRejected("attachment.diskFull");
+    throw error;
+  }
   try {
     await getDb()
       .insertInto("attachments")

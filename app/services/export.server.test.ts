@@ -7,7 +7,7 @@ import { addSigners, daysAgo, fixtureNames, publishedAppeal, signerAddress } fro
 import { csvObjects, parseCsv } from "../../tests/fixtures/csv";
 import { newOrganization, sessionCookie } from "../../tests/fixtures/organizers";
 import { getDb } from "../../tests/setup/vitest-db";
-import { loader as exportLoader } from "../routes/dashboard.appeals.$id.export[.]csv";
+import { action as exportAction } from "../routes/dashboard.appeals.$id.export[.]csv";
 import { parseEnv, setEnv } from "../utils/env.server";
 import { AppError } from "../utils/errors";
 import { ExportEmpty, exportCsv, neutralise } from "./export.server";
@@ -133,8 +133,17 @@ describe("CSV export", () => {
     const appeal = await publishedAppeal();
     await addSigners(appeal.id, [{ name: "Ғалым Өтегенұлы", city: "Өскемен", country: "KZ" }]);
     const cookie = await sessionCookie(appeal.owner.userId);
+    // The form posts the purpose (the query string only spells the form's fields here).
     const load = (id: number, query: string, c: string | null = cookie) =>
-      exportLoader({ request: new Request(`http://localhost/dashboard/appeals/${id}/export.csv${query}`, { headers: c ? { Cookie: c } : {} }), params: { id: String(id) }, context: {} });
+      exportAction({
+        request: new Request(`http://localhost/dashboard/appeals/${id}/export.csv`, {
+          method: "POST",
+          headers: { "Content-Type": "application/x-www-form-urlencoded", ...(c ? { Cookie: c } : {}) },
+          body: query.replace(/^\?/, ""),
+        }),
+        params: { id: String(id) },
+        context: {},
+      });
 
     const response = await load(appeal.id, `?purpose=${encodeURIComponent("Отчёт для партнёров")}`);
     expect(response.status).toBe(200);
@@ -147,7 +156,7 @@ describe("CSV export", () => {
 
     // No purpose: back to the form with the field's message.
     const noPurpose = await settle(load(appeal.id, "?purpose=%20%20"));
-    expect(noPurpose.status).toBe(302);
+    expect(noPurpose.status).toBe(303);
     expect(noPurpose.headers.get("Location")).toBe(`/dashboard/appeals/${appeal.id}/signatures?exportError=form.required#export-h`);
 
     // Someone from another organization: 403; an unknown appeal: 404; not signed in: the login page.
@@ -162,7 +171,7 @@ describe("CSV export", () => {
     await addSigners(empty.id, [{ name: "Ожидающий", status: "pending", email: signerAddress() }]);
     expect(await thrown(exportCsv(empty.id, empty.owner.userId, "проверка"))).toBe("empty");
     const emptyResponse = await settle(load(empty.id, "?purpose=x", await sessionCookie(empty.owner.userId)));
-    expect(emptyResponse.status).toBe(302);
+    expect(emptyResponse.status).toBe(303);
     expect(emptyResponse.headers.get("Location")).toBe(`/dashboard/appeals/${empty.id}/signatures?exportError=export.empty#export-h`);
     expect(await exportsOf(empty.id)).toEqual([]);
   });
@@ -223,6 +232,37 @@ describe("CSV export", () => {
     for await (const _chunk of stream) break; // the browser went away after the first chunk
     expect(stream.destroyed).toBe(true);
     await expect.poll(exportConnections, { timeout: 5_000 }).toBe(0);
+  });
+
+  it("runs at most two downloads per organizer at once: a third is answered with a message, and a slot comes back when a download ends", async () => {
+    const appeal = await publishedAppeal();
+    await addSigners(appeal.id, [{ name: "Ғалым Өтегенұлы", city: "Өскемен", country: "KZ" }]);
+    const first = await exportCsv(appeal.id, appeal.owner.userId, "первая");
+    const second = await exportCsv(appeal.id, appeal.owner.userId, "вторая");
+    const third = await settle(
+      exportAction({
+        request: new Request(`http://localhost/dashboard/appeals/${appeal.id}/export.csv`, {
+          method: "POST",
+          headers: { "Content-Type": "application/x-www-form-urlencoded", Cookie: await sessionCookie(appeal.owner.userId) },
+          body: "purpose=third",
+        }),
+        params: { id: String(appeal.id) },
+        context: {},
+      }),
+    );
+    expect(third.status).toBe(303);
+    expect(third.headers.get("Location")).toBe(`/dashboard/appeals/${appeal.id}/signatures?exportError=export.busy#export-h`);
+    // Another organizer is not held up by this one.
+    const other = await publishedAppeal();
+    await addSigners(other.id, [{ name: "Zofia" }]);
+    await readAll((await exportCsv(other.id, other.owner.userId, "другой")).stream);
+    // One download read to its end, one abandoned: both slots come back.
+    await readAll(first.stream);
+    second.stream.destroy();
+    await expect.poll(exportConnections, { timeout: 5_000 }).toBe(0);
+    await readAll((await exportCsv(appeal.id, appeal.owner.userId, "снова")).stream);
+    await readAll((await exportCsv(appeal.id, appeal.owner.userId, "и снова")).stream);
+    expect((await exportsOf(appeal.id)).map((e) => e.purpose).sort()).toEqual(["вторая", "и снова", "первая", "снова"]);
   });
 });
 

@@ -18,6 +18,39 @@ export function neutralise(value: string | null): string {
   return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
+/** Another download of this user's is already running (see exportSlot): answered, not queued. */
+export class ExportBusy extends Error {
+  constructor() {
+    super("export.busy");
+  }
+}
+
+/**
+ * Downloads of signatures (CSV, the letters' ZIP) that one organizer may run at once. Each holds
+ * a database connection or open files while its client reads; a client that stops reading holds
+ * them too, so a user's extra download is refused with a message instead of queued.
+ */
+export const DOWNLOADS_PER_USER = 2;
+const running = new Map<number, number>();
+
+/** Takes one of `userId`'s download slots (or throws ExportBusy); the returned release frees it once. */
+export function exportSlot(userId: number): () => void {
+  const now = running.get(userId) ?? 0;
+  if (now >= DOWNLOADS_PER_USER) throw new ExportBusy();
+  running.set(userId, now + 1);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    const left = (running.get(userId) ?? 1) - 1;
+    if (left > 0) running.set(userId, left);
+    else running.delete(userId);
+  };
+}
+
+/** A download whose client takes no bytes for this long is ended (its query with it). */
+const STALLED_MS = 5 * 60_000;
+
 const HEADER = ["name", "city", "country", "organization", "position", "disclosure", "revision", "confirmed_at", "email"];
 
 type Row = { name: string; city: string | null; country: string | null; organization: string | null; position: string | null; disclosure: string; revision: number; confirmed_at: Date; email: string | null };
@@ -26,9 +59,23 @@ type Row = { name: string; city: string | null; country: string | null; organiza
  * The CSV of confirmed signatures (UTF-8 with BOM so spreadsheets read Cyrillic), streamed
  * from a cursor so a million rows take bounded memory. The e-mail column holds an address
  * only for signers who asked to be kept informed; the export and its stated purpose are recorded.
+ * The next rows are read only as the client takes the previous ones; when the stream is
+ * destroyed (the client left, or stalled for STALLED_MS) the cursor and its connection are
+ * closed, and the user's download slot (exportSlot) is given back.
  */
 export async function exportCsv(appealId: number, userId: number, purpose: string): Promise<{ filename: string; stream: Readable }> {
+  const release = exportSlot(userId);
+  try {
+    return await startCsv(appealId, userId, purpose, release);
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+async function startCsv(appealId: number, userId: number, purpose: string, release: () => void): Promise<{ filename: string; stream: Readable }> {
   const { appeal } = await appealForMember(appealId, userId);
+  if (!appeal.slug) throw new AppError("not_found");
   const db = getDb();
   const any = await db.selectFrom("signatures").select("id").where("appeal_id", "=", appeal.id).where("status", "=", "confirmed").limit(1).executeTakeFirst();
   if (!any) throw new ExportEmpty();
@@ -38,7 +85,12 @@ export async function exportCsv(appealId: number, userId: number, purpose: strin
   const out = new PassThrough();
   // A connection lost mid-export fails the download; unhandled, it would stop the process.
   client.on("error", (error) => out.destroy(error));
-  await client.connect();
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw error;
+  }
   const csv = stringify({ header: true, columns: HEADER, bom: true });
   csv.pipe(out);
   const cursor = client.query(
@@ -51,6 +103,8 @@ export async function exportCsv(appealId: number, userId: number, purpose: strin
   );
   let closed = false;
   out.on("close", () => {
+    // Read to the end or abandoned: the slot is free again.
+    release();
     closed = true;
     csv.emit("drain");
   });
@@ -64,7 +118,7 @@ export async function exportCsv(appealId: number, userId: number, purpose: strin
           // and the connection stays open for good.
           if (closed) break;
           const ok = csv.write([neutralise(r.name), neutralise(r.city), r.country ?? "", neutralise(r.organization), neutralise(r.position), r.disclosure, r.revision, r.confirmed_at.toISOString(), neutralise(r.email)]);
-          if (!ok && !closed) await new Promise((resolve) => csv.once("drain", resolve));
+          if (!ok && !closed) await drained(csv, out);
         }
       }
       csv.end();
@@ -75,6 +129,20 @@ export async function exportCsv(appealId: number, userId: number, purpose: strin
       await client.end().catch(() => undefined);
     }
   })();
-  if (!appeal.slug) throw new AppError("not_found");
   return { filename: `${appeal.slug}-signatures.csv`, stream: out };
+}
+
+/** Waits for `csv` to take more rows; a client that takes nothing for STALLED_MS ends the download. */
+function drained(csv: NodeJS.EventEmitter, out: Readable): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      out.destroy();
+      resolve();
+    }, STALLED_MS);
+    timer.unref();
+    csv.once("drain", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }

@@ -27,7 +27,7 @@ export function reply(part: Partial<FormReply>, status = 200) {
  */
 export function actionError(error: unknown, values: Record<string, string>) {
   if (error instanceof FieldConflict) return reply({ errors: { [error.field]: error.messageKey }, values }, 409);
-  if (error instanceof AttachmentRejected) return reply({ errors: { file: error.messageKey }, values }, error.messageKey === "attachment.tooLarge" ? 413 : 400);
+  if (error instanceof AttachmentRejected) return reply({ errors: { file: error.messageKey }, values }, error.messageKey === "attachment.tooLarge" ? 413 : error.messageKey === "attachment.diskFull" ? 507 : 400);
   if (error instanceof LetterRefused) return reply({ errors: { _form: error.messageKey }, values }, error.messageKey === "letters.notReady" ? 409 : 400);
   if (error instanceof StaleEdit) return reply({ values, stale: error.currentRevision }, 409);
   if (error instanceof PublishBlocked) return reply({ values, problems: error.problems }, 400);

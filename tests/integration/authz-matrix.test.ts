@@ -76,7 +76,9 @@ const ROWS: Row[] = [
   { route: "dashboard.appeals.$id.addressees", method: "POST", url: (w) => `/dashboard/appeals/${w.draft.id}/addressees`, body: form({ _intent: "add", "name.en": "A Minister" }), expect: members() },
   { route: "dashboard.appeals.$id.attachments", method: "GET", url: (w) => `/dashboard/appeals/${w.draft.id}/attachments`, expect: members() },
   { route: "dashboard.appeals.$id.attachments", method: "POST", url: (w) => `/dashboard/appeals/${w.draft.id}/attachments`, body: multipart({ _intent: "remove", attachmentId: "999999999" }), expect: members(404) },
-  { route: "dashboard.appeals.$id.export[.]csv", method: "GET", url: (w) => `/dashboard/appeals/${w.published.id}/export.csv?purpose=Audit`, expect: members() },
+  { route: "dashboard.appeals.$id.export[.]csv", method: "POST", url: (w) => `/dashboard/appeals/${w.published.id}/export.csv`, body: form({ purpose: "Audit" }), expect: members() },
+  // A GET releases nothing, to anyone (a link on another site cannot start an export).
+  { route: "dashboard.appeals.$id.export[.]csv", method: "GET", url: (w) => `/dashboard/appeals/${w.published.id}/export.csv?purpose=Audit`, expect: all(405) },
   { route: "dashboard.appeals.$id.letters", method: "GET", url: (w) => `/dashboard/appeals/${w.published.id}/letters`, expect: members() },
   { route: "dashboard.appeals.$id.letters", method: "POST", url: (w) => `/dashboard/appeals/${w.published.id}/letters`, body: form({ lang: "xx" }), expect: members(400) },
   { route: "dashboard.appeals.$id.letters.$letterId[.]pdf", method: "GET", url: (w) => `/dashboard/appeals/${w.published.id}/letters/${w.letter.id}.pdf`, expect: members() },

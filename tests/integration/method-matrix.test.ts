@@ -15,6 +15,7 @@ import { expectRowPerRoute } from "./support/routes";
 const METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"] as const;
 const READ = ["GET", "HEAD", "OPTIONS"];
 const READ_WRITE = ["GET", "HEAD", "POST", "OPTIONS"];
+const WRITE = ["POST", "OPTIONS"];
 
 interface Row {
   /** A route module in app/routes, or a label for an address outside Remix. */
@@ -39,7 +40,8 @@ const ROWS: Row[] = [
   { route: "dashboard.appeals.$id._index", url: (w) => `/dashboard/appeals/${w.draft.id}?index`, allow: READ_WRITE },
   { route: "dashboard.appeals.$id.addressees", url: (w) => `/dashboard/appeals/${w.draft.id}/addressees`, allow: READ_WRITE },
   { route: "dashboard.appeals.$id.attachments", url: (w) => `/dashboard/appeals/${w.draft.id}/attachments`, allow: READ_WRITE },
-  { route: "dashboard.appeals.$id.export[.]csv", url: (w) => `/dashboard/appeals/${w.published.id}/export.csv?purpose=Audit`, allow: READ },
+  // The CSV releases data: only a form's POST (behind the CSRF check), never a GET.
+  { route: "dashboard.appeals.$id.export[.]csv", url: (w) => `/dashboard/appeals/${w.published.id}/export.csv`, allow: WRITE },
   { route: "dashboard.appeals.$id.letters", url: (w) => `/dashboard/appeals/${w.published.id}/letters`, allow: READ_WRITE },
   { route: "dashboard.appeals.$id.letters.$letterId[.]pdf", url: (w) => `/dashboard/appeals/${w.published.id}/letters/${w.letter.id}.pdf`, allow: READ },
   { route: "dashboard.appeals.$id.letters[.]zip", url: (w) => `/dashboard/appeals/${w.published.id}/letters.zip?ids=${w.letter.id}`, allow: READ },

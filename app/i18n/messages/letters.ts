@@ -63,6 +63,9 @@ export const letters = defineMessages({
     "verify.go": "Look up",
     "verify.notFound": "No letter has this verification code.",
     "verify.badCode": "This is not a valid verification code: a code has 12 letters and digits, like 7K3Q-9XWD-M2PA.",
+    "verify.badForm": "Send only the PDF file to check, nothing else.",
+    "verify.tooLarge": "This file is larger than 512 MB: it cannot be one of our letters.",
+    "verify.tooSlow": "The upload took too long and was stopped. Try again on a faster connection.",
   },
   ru: {
     "letters.title": "Письма и доставка",
@@ -130,6 +133,9 @@ export const letters = defineMessages({
     "verify.go": "Найти",
     "verify.notFound": "Письма с таким кодом проверки нет.",
     "verify.badCode": "Это не код проверки: код состоит из 12 букв и цифр, например 7K3Q-9XWD-M2PA.",
+    "verify.badForm": "Отправьте только PDF-файл для проверки, больше ничего.",
+    "verify.tooLarge": "Файл больше 512 МБ: это не может быть наше письмо.",
+    "verify.tooSlow": "Загрузка шла слишком долго и была остановлена. Попробуйте снова при более быстром соединении.",
   },
   kk: {
     "letters.title": "Хаттар және жеткізу",
@@ -193,5 +199,8 @@ export const letters = defineMessages({
     "verify.go": "Іздеу",
     "verify.notFound": "Мұндай тексеру коды бар хат жоқ.",
     "verify.badCode": "Бұл тексеру коды емес: код 12 әріп пен цифрдан тұрады, мысалы 7K3Q-9XWD-M2PA.",
+    "verify.badForm": "Тексеру үшін тек PDF файлын жіберіңіз, басқа ештеңе жібермеңіз.",
+    "verify.tooLarge": "Бұл файл 512 МБ-тан үлкен: ол біздің хатымыз бола алмайды.",
+    "verify.tooSlow": "Жүктеу тым ұзаққа созылып, тоқтатылды. Жылдамырақ байланыспен қайталап көріңіз.",
   },
 });
