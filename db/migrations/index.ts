@@ -3,6 +3,7 @@ import * as m20261122T0200 from "./2026-11-22T0200_foundation.js";
 import * as m20261122T0400 from "./2026-11-22T0400_letters.js";
 import * as m20261122T0500 from "./2026-11-22T0500_dashboard.js";
 import * as m20261203T0900 from "./2026-12-03T0900_delivery.js";
+import * as m20261203T1130 from "./2026-12-03T1130_outbox_at_rest.js";
 
 /**
  * Every migration, in order. Listed statically (not read from the folder) so the same code
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   "2026-11-22T0400_letters": m20261122T0400,
   "2026-11-22T0500_dashboard": m20261122T0500,
   "2026-12-03T0900_delivery": m20261203T0900,
+  "2026-12-03T1130_outbox_at_rest": m20261203T1130,
 };

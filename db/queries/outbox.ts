@@ -39,7 +39,11 @@ export async function enqueueMail(db: Kysely<Database>, mail: NewMail): Promise<
  * after the commit). Each row is then settled on its own as soon as its send resolves.
  */
 
-/** Leases up to `limit` due, pending rows, oldest due first. */
+/**
+ * Leases up to `limit` due, pending rows: the most urgent kind first (a signer's confirmation,
+ * then sign-in mails, then updates and letters: `priority`, derived from the kind), oldest due
+ * first within a kind. A flood of one kind therefore delays a confirmation by one batch at most.
+ */
 export async function claimDueMails(
   db: Kysely<Database>,
   options: { now: Date; leaseUntil: Date; limit: number },
@@ -53,6 +57,7 @@ export async function claimDueMails(
         .select("id")
         .where("status", "=", "pending")
         .where("next_attempt_at", "<=", options.now)
+        .orderBy("priority")
         .orderBy("next_attempt_at")
         .orderBy("id")
         .limit(options.limit)
@@ -61,12 +66,20 @@ export async function claimDueMails(
     )
     .returningAll()
     .execute();
-  return rows.sort((a, b) => a.id - b.id);
+  return rows.sort((a, b) => a.priority - b.priority || a.id - b.id);
 }
+
+/**
+ * What a mail keeps once it has left (sent, or failed for good): its record of delivery (kind,
+ * times, status, attempts, the redacted last error; its Message-ID follows from id and
+ * created_at). The address, subject, bodies with their live links, headers (List-Unsubscribe)
+ * and attachment references are erased in the same statement that records the outcome.
+ */
+const ERASED = { to_address: "", subject: "", html: "", text: "", headers: "{}", attachments: "[]" } as const;
 
 /** The SMTP server accepted the row's message. */
 export async function markMailSent(db: Kysely<Database>, id: number, at: Date): Promise<void> {
-  await db.updateTable("outbox").set({ status: "sent", sent_at: at }).where("id", "=", id).execute();
+  await db.updateTable("outbox").set({ status: "sent", sent_at: at, ...ERASED }).where("id", "=", id).execute();
 }
 
 /** A temporary failure: try again at `nextAttemptAt`. */
@@ -83,7 +96,7 @@ export async function markMailRetry(db: Kysely<Database>, id: number, nextAttemp
 export async function markMailFailed(db: Kysely<Database>, id: number, error: string): Promise<void> {
   await db
     .updateTable("outbox")
-    .set({ status: "failed", last_error: error })
+    .set({ status: "failed", last_error: error, ...ERASED })
     .where("id", "=", id)
     .where("status", "=", "pending")
     .execute();
@@ -111,6 +124,7 @@ export async function keepDueMails(db: Kysely<Database>, options: { now: Date; l
         .select("id")
         .where("status", "=", "pending")
         .where("next_attempt_at", "<=", options.now)
+        .orderBy("priority")
         .orderBy("next_attempt_at")
         .orderBy("id")
         .limit(options.limit)
