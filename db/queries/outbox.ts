@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { Database, OutboxAttachment, OutboxRow } from "../schema.js";
 
 export interface NewMail {
@@ -80,6 +80,29 @@ const ERASED = { to_address: "", subject: "", html: "", text: "", headers: "{}",
 /** The SMTP server accepted the row's message. */
 export async function markMailSent(db: Kysely<Database>, id: number, at: Date): Promise<void> {
   await db.updateTable("outbox").set({ status: "sent", sent_at: at, ...ERASED }).where("id", "=", id).execute();
+}
+
+/**
+ * Erases what a mail that left should no longer hold, for rows recorded before the worker did it
+ * itself (or by hand). Returns how many rows it erased.
+ */
+export async function eraseLeftMails(db: Kysely<Database>): Promise<number> {
+  const result = await db
+    .updateTable("outbox")
+    .set(ERASED)
+    .where("status", "in", ["sent", "failed"])
+    .where((eb) =>
+      eb.or([
+        eb("to_address", "<>", ""),
+        eb("subject", "<>", ""),
+        eb("html", "<>", ""),
+        eb("text", "<>", ""),
+        eb(sql<string>`headers::text`, "<>", "{}"),
+        eb(sql<string>`attachments::text`, "<>", "[]"),
+      ]),
+    )
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 /** A temporary failure: try again at `nextAttemptAt`. */
