@@ -389,9 +389,11 @@ describe("outbox priority", () => {
     await enqueue(Array.from({ length: 1_500 }, (_, i) => letter(i, { kind: "login", subject: `Sign in ${i}` })));
     let batches = 0;
     let queuedAfter = -1;
+    const claimed: number[] = [];
     start({
       batchSize: 100,
-      onBatch: () => {
+      onBatch: (r) => {
+        claimed.push(r.claimed);
         batches++;
         if (batches === 2) void enqueue([letter(99_999, { kind: "signature_confirm", to: "signer@example.org", subject: "Confirm your signature" })]).then(() => (queuedAfter = sink.messages.length));
       },
@@ -402,6 +404,8 @@ describe("outbox priority", () => {
     // At most the batch in flight when it was queued, and the one after, went before it.
     expect(position - queuedAfter).toBeLessThanOrEqual(200);
     expect(position).toBeLessThan(1_000);
+    // A claim never takes more than a batch (which would let a flood run ahead of the order).
+    expect(Math.max(...claimed)).toBeLessThanOrEqual(100);
   }, 60_000);
 });
 

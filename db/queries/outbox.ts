@@ -48,23 +48,30 @@ export async function claimDueMails(
   db: Kysely<Database>,
   options: { now: Date; leaseUntil: Date; limit: number },
 ): Promise<OutboxRow[]> {
+  // The locked pick is a MATERIALIZED CTE: as `id IN (subquery)` the planner may rescan the
+  // subquery (a nested loop), and with SKIP LOCKED each rescan picks other rows, so one claim
+  // could take far more than `limit` rows and run past the priority order.
   const rows = await db
-    .updateTable("outbox")
-    .set((eb) => ({ attempts: eb("attempts", "+", 1), next_attempt_at: options.leaseUntil }))
-    .where("id", "in", (eb) =>
-      eb
-        .selectFrom("outbox")
-        .select("id")
-        .where("status", "=", "pending")
-        .where("next_attempt_at", "<=", options.now)
-        .orderBy("priority")
-        .orderBy("next_attempt_at")
-        .orderBy("id")
-        .limit(options.limit)
-        .forUpdate()
-        .skipLocked(),
+    .with(
+      (cte) => cte("due").materialized(),
+      (qb) =>
+        qb
+          .selectFrom("outbox")
+          .select("id")
+          .where("status", "=", "pending")
+          .where("next_attempt_at", "<=", options.now)
+          .orderBy("priority")
+          .orderBy("next_attempt_at")
+          .orderBy("id")
+          .limit(options.limit)
+          .forUpdate()
+          .skipLocked(),
     )
-    .returningAll()
+    .updateTable("outbox")
+    .from("due")
+    .set((eb) => ({ attempts: eb("outbox.attempts", "+", 1), next_attempt_at: options.leaseUntil }))
+    .whereRef("outbox.id", "=", "due.id")
+    .returningAll("outbox")
     .execute();
   return rows.sort((a, b) => a.priority - b.priority || a.id - b.id);
 }
