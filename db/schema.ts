@@ -189,6 +189,8 @@ export interface OutboxTable {
   last_error: string | null;
   created_at: Timestamp;
   sent_at: NullableTimestamp;
+  /** 0 confirmations, 1 sign-in and other answers, 2 updates and letters (generated from kind). */
+  priority: ColumnType<number, never, never>;
 }
 
 export interface AbuseEventsTable {

@@ -99,12 +99,18 @@ function attachmentPart(a: OutgoingMail["attachments"][number]): string {
   ].join(CRLF);
 }
 
-// Boundaries only need to be absent from the content: a random per-process part and a counter.
-const BOUNDARY_SEED = crypto.randomBytes(9).toString("base64url");
-let boundaries = 0;
+/**
+ * A boundary of 144 random bits per part, never derived from a counter or the time: a recipient
+ * who sees one message's boundaries cannot predict the next message's (a predictable boundary
+ * lets text typed into a form close a part and open one of its own). "=_" cannot occur in
+ * quoted-printable or base64 bodies.
+ */
+export function mimeBoundary(): string {
+  return `=_${crypto.randomBytes(18).toString("base64url")}`;
+}
 
 function multipart(subtype: "alternative" | "mixed", parts: string[]): { type: string; body: string } {
-  const boundary = `=_${BOUNDARY_SEED}_${(boundaries++).toString(36)}`;
+  const boundary = mimeBoundary();
   return {
     type: `multipart/${subtype}; boundary="${boundary}"`,
     body: `${parts.map((p) => `--${boundary}${CRLF}${p}${CRLF}`).join("")}--${boundary}--${CRLF}`,

@@ -12,6 +12,7 @@ await withDatabase(async () => {
   const dryRun = values["dry-run"] ?? false;
   const report = await applyRetention({ dryRun, days });
   const verb = dryRun ? "would remove" : "removed";
-  for (const a of report.appeals) console.log(`${a.slug}: ${verb} ${a.emails} e-mail addresses, ${a.ipHashes} IP hashes, ${a.pending} unconfirmed signatures, ${a.mails} sent e-mails`);
-  console.log(report.appeals.length ? `total: ${verb} ${report.emails} e-mail addresses, ${report.ipHashes} IP hashes, ${report.pending} unconfirmed signatures, ${report.mails} sent e-mails` : "nothing to remove");
+  for (const a of report.appeals) console.log(`${a.slug}: ${verb} ${a.emails} e-mail addresses, ${a.ipHashes} IP hashes, ${a.pending} unconfirmed signatures`);
+  if (report.mails) console.log(`outbox: ${verb} ${report.mails} e-mails sent more than the retention period ago`);
+  console.log(report.appeals.length || report.mails ? `total: ${verb} ${report.emails} e-mail addresses, ${report.ipHashes} IP hashes, ${report.pending} unconfirmed signatures, ${report.mails} sent e-mails` : "nothing to remove");
 });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { CONTENT_LANGUAGES } from "~/i18n/languages";
-import { email, longText, optionalText, requiredText, checkbox } from "./common";
+import { email, longText, optionalMultiline, optionalText, requiredText, checkbox } from "./common";
 
 export const contentLang = z.enum(CONTENT_LANGUAGES, { message: "appeal.langUnsupported" });
 
@@ -18,7 +18,7 @@ export const newAppealSchema = z.object({
 
 export const versionSchema = z.object({
   title: text300(),
-  summary: optionalText(600).transform((v) => v ?? ""),
+  summary: optionalMultiline(600).transform((v) => v ?? ""),
   body: longText(100_000),
   baseRevision: z.coerce.number().int().min(0).optional(),
 });

@@ -7,6 +7,10 @@ import { z } from "zod";
 // Control characters other than tab and newlines (C0, DEL, C1) and bidi overrides.
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/;
 
+// Line breaks and tabs (C0), NEL (C1) and the Unicode line and paragraph separators.
+const LINE_BREAK = /[\t\n\v\f\r\u0085\u2028\u2029]/;
+
+/** Text that may span lines (a summary, a reason): tabs and newlines allowed. */
 export const text = (max: number) =>
   z
     .string({ message: "form.required" })
@@ -14,9 +18,26 @@ export const text = (max: number) =>
     .refine((v) => !CONTROL.test(v), { message: "form.controlChars" })
     .refine((v) => v.length <= max, { message: `form.tooLong:${max}` });
 
-export const requiredText = (max: number) => text(max).refine((v) => v.length > 0, { message: "form.required" });
+/**
+ * One line: a name, a city, a title, an organization… These go into e-mail subjects and
+ * lines, PDFs and CSV cells, so a line break (which would let a signer write a paragraph of
+ * their own into a platform e-mail) is refused, as are control characters and bidi overrides.
+ * Every single-line field uses this (through requiredText / optionalText).
+ */
+export const singleLine = (max: number) => text(max).refine((v) => !LINE_BREAK.test(v), { message: "form.singleLine" });
+
+export const requiredText = (max: number) => singleLine(max).refine((v) => v.length > 0, { message: "form.required" });
 
 export const optionalText = (max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => v ?? "")
+    .pipe(singleLine(max))
+    .transform((v) => (v === "" ? null : v));
+
+/** An optional field that may span lines (the appeal's summary). */
+export const optionalMultiline = (max: number) =>
   z
     .string()
     .optional()

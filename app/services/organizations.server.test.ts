@@ -117,7 +117,7 @@ describe("npm run org:create", () => {
   }, 60_000);
 
   it("refuses a missing name or a bad address with its usage line and exit code 2", async () => {
-    for (const args of [["--owner", uniqueEmail("x")], ["--name", "X", "--owner", "not-an-address"]]) {
+    for (const args of [["--owner", uniqueEmail("x")], ["--name", "X", "--owner", "not-an-address"], ["--name", "Coalition\r\nSign in at https://evil.example", "--owner", uniqueEmail("y")]]) {
       const failure = await cli(args).then(
         () => null,
         (e: { code?: number; stderr?: string }) => e,

@@ -364,3 +364,106 @@ describe("outbox worker", () => {
     }
   });
 });
+
+describe("outbox priority", () => {
+  it("sends a confirmation queued after 2,000 updates and 250 sign-in mails in the first batch, then the sign-in mails, then the updates", async () => {
+    await enqueue(Array.from({ length: 2_000 }, (_, i) => letter(i, { kind: "update", subject: `Update ${i}` })));
+    await enqueue(Array.from({ length: 250 }, (_, i) => letter(10_000 + i, { kind: "login", subject: `Sign in ${i}` })));
+    await enqueue([letter(99_999, { kind: "signature_confirm", to: "signer@example.org", subject: "Confirm your signature" })]);
+    const processor = createOutboxProcessor({ smtpUrl: sink.url, batchSize: 200, now: () => new Date(Date.now() + 1_000) });
+    try {
+      expect((await processor.processBatch()).sent).toBe(200);
+      // Counted at the SMTP sink: the confirmation arrived with the first batch.
+      expect(sink.to("signer@example.org").map((m) => m.subject)).toEqual(["Confirm your signature"]);
+      expect(sink.messages.filter((m) => m.subject.startsWith("Update"))).toHaveLength(0);
+      expect((await processor.processBatch()).sent).toBe(200);
+      // The sign-in mails all went before any update.
+      expect(sink.messages.slice(0, 251).every((m) => !m.subject.startsWith("Update"))).toBe(true);
+      expect(sink.messages.filter((m) => m.subject.startsWith("Sign in"))).toHaveLength(250);
+    } finally {
+      processor.close();
+    }
+  }, 60_000);
+
+  it("a confirmation queued while a worker drains a flood of sign-in mails goes out within the next batch", async () => {
+    await enqueue(Array.from({ length: 1_500 }, (_, i) => letter(i, { kind: "login", subject: `Sign in ${i}` })));
+    let batches = 0;
+    let queuedAfter = -1;
+    const claimed: number[] = [];
+    start({
+      batchSize: 100,
+      onBatch: (r) => {
+        claimed.push(r.claimed);
+        batches++;
+        if (batches === 2) void enqueue([letter(99_999, { kind: "signature_confirm", to: "signer@example.org", subject: "Confirm your signature" })]).then(() => (queuedAfter = sink.messages.length));
+      },
+    });
+    await waitUntil(async () => sink.to("signer@example.org").length === 1, 30_000);
+    const position = sink.messages.findIndex((m) => m.subject === "Confirm your signature");
+    expect(queuedAfter).toBeGreaterThan(0);
+    // At most the batch in flight when it was queued, and the one after, went before it.
+    expect(position - queuedAfter).toBeLessThanOrEqual(200);
+    expect(position).toBeLessThan(1_000);
+    // A claim never takes more than a batch (which would let a flood run ahead of the order).
+    expect(Math.max(...claimed)).toBeLessThanOrEqual(100);
+  }, 60_000);
+});
+
+describe("a mail that has left keeps no address and no link", () => {
+  const SECRET_LINK = "https://appeals.localhost/s/withdraw/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+  const UNSUBSCRIBE = "https://appeals.localhost/s/unsubscribe/BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
+
+  /** Every column of every outbox row, as text (what a dump of the table would show). */
+  async function outboxAsText(): Promise<string> {
+    const rows = await sql<{ row: string }>`select o::text as row from outbox o`.execute(getDb());
+    return rows.rows.map((r) => r.row).join("\n");
+  }
+
+  it("after sending: kind, times, status and attempts stay; address, subject, bodies, headers and attachments are gone", async () => {
+    const [id] = await enqueue([
+      letter(1, {
+        kind: "signature_confirm",
+        to: "jane.doe@example.org",
+        subject: "Jane Doe, confirm your signature",
+        html: `<p>Dear Jane Doe, <a href="${SECRET_LINK}">withdraw</a></p>`,
+        text: `Dear Jane Doe, withdraw: ${SECRET_LINK}`,
+        headers: { "List-Unsubscribe": `<${UNSUBSCRIBE}>` },
+      }),
+    ]);
+    const processor = createOutboxProcessor({ smtpUrl: sink.url, now: () => new Date(Date.now() + 1_000) });
+    try {
+      expect((await processor.processBatch()).sent).toBe(1);
+    } finally {
+      processor.close();
+    }
+    // The mail as received still carries everything.
+    const got = sink.to("jane.doe@example.org")[0];
+    expect(got.text).toContain(SECRET_LINK);
+    expect(got.headers["list-unsubscribe"]).toBe(`<${UNSUBSCRIBE}>`);
+    expect(got.headers["message-id"]).toMatch(new RegExp(`^<outbox\\.${id}\\.\\d+@`));
+
+    const row = await getDb().selectFrom("outbox").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ kind: "signature_confirm", status: "sent", attempts: 1, to_address: "", subject: "", html: "", text: "", headers: {}, attachments: [] });
+    expect(row.sent_at).toBeInstanceOf(Date);
+    const dump = await outboxAsText();
+    for (const secret of ["jane.doe@example.org", "Jane Doe", "AAAAAAAAAAAAAAAA", "BBBBBBBBBBBBBBBB", "@"]) expect(dump).not.toContain(secret);
+  });
+
+  it("after a permanent failure too; a mail waiting for a retry keeps what it needs to be sent", async () => {
+    sink.rejectWith = { code: 550, message: "No such user" };
+    const [failed] = await enqueue([letter(1, { to: "gone@example.org", text: `Withdraw: ${SECRET_LINK}` })]);
+    const processor = createOutboxProcessor({ smtpUrl: sink.url, now: () => new Date(Date.now() + 1_000) });
+    try {
+      expect((await processor.processBatch()).failed).toBe(1);
+      sink.rejectWith = { code: 451, message: "Try later" };
+      const [waiting] = await enqueue([letter(2, { to: "later@example.org", text: `Withdraw: ${SECRET_LINK}` })]);
+      expect((await processor.processBatch()).retried).toBe(1);
+      const rows = await getDb().selectFrom("outbox").selectAll().orderBy("id").execute();
+      expect(rows.find((r) => r.id === failed)).toMatchObject({ status: "failed", to_address: "", text: "", html: "", subject: "" });
+      expect(rows.find((r) => r.id === waiting)).toMatchObject({ status: "pending", to_address: "later@example.org", text: `Withdraw: ${SECRET_LINK}` });
+      expect(await outboxAsText()).not.toContain("gone@example.org");
+    } finally {
+      processor.close();
+    }
+  });
+});

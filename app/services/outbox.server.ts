@@ -27,11 +27,15 @@ import { env } from "../utils/env.server";
  * The outbox worker. Services write e-mails to `outbox` in the transaction of the change that
  * causes them (enqueueMail); this worker delivers them:
  *  - claims due rows in batches with FOR UPDATE SKIP LOCKED, leasing them (several workers
- *    may run at once; none sends a row another one holds);
+ *    may run at once; none sends a row another one holds), most urgent kind first: a signer's
+ *    confirmation, then sign-in mails and other answers, then updates and letters (a flood of
+ *    one kind delays a confirmation by one batch at most);
  *  - sends a batch in parallel over a pool of SMTP connections and marks each row 'sent' the
- *    moment the server accepted it (a crash can only repeat the mails in that short window);
+ *    moment the server accepted it (a crash can only repeat the mails in that short window),
+ *    and in the same statement erases its address, subject, bodies (with their links), headers
+ *    and attachment references: a sent mail keeps only its record of delivery;
  *  - retries temporary failures with exponential backoff and jitter, at most 60 s apart;
- *    records permanent (5xx) rejections as 'failed';
+ *    records permanent (5xx) rejections as 'failed' (erased the same way);
  *  - without SMTP (no SMTP_URL) marks rows 'kept': they show in /dev/mailbox.
  * Errors are stored and logged without e-mail addresses.
  */

@@ -2,6 +2,7 @@ import { execFile, execFileSync } from "node:child_process";
 import crypto from "node:crypto";
 import { promises as fs } from "node:fs";
 import { promisify } from "node:util";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { enqueueMail } from "../../db/queries/outbox";
 import { databaseUrl } from "../../db/client";
@@ -11,7 +12,10 @@ import { parseEnv, setEnv } from "../utils/env.server";
 import { applyRetention } from "./retention.server";
 import { generateNow, requestLetters, verification } from "./letters.server";
 import { requestMyData } from "./my-data.server";
-import { resetLimits } from "./abuse.server";
+import * as signing from "./signing.server";
+import { removeSignature } from "./campaign.server";
+import { signSchema } from "../schemas/sign";
+import { formStamp, resetLimits } from "./abuse.server";
 import { pathOf } from "./storage.server";
 
 /**
@@ -100,10 +104,13 @@ async function snapshot(appeal: Appeal) {
     .orderBy("t.signature_id")
     .orderBy("t.purpose")
     .execute();
-  const addresses = signatures.map((s) => s.email).filter((e): e is string => e !== null);
-  const mails = addresses.length ? await getDb().selectFrom("outbox").select(["id", "to_address", "status"]).where("to_address", "in", addresses).orderBy("id").execute() : [];
   const row = await getDb().selectFrom("appeals").select("retention_done_at").where("id", "=", appeal.id).executeTakeFirstOrThrow();
-  return { signatures, tokens, mails, retentionDone: row.retention_done_at };
+  return { signatures, tokens, retentionDone: row.retention_done_at };
+}
+
+/** Every outbox row, every column as text (what a dump of the table shows). */
+async function outboxDump() {
+  return (await sql<{ row: string }>`select o::text as row from outbox o order by id`.execute(getDb())).rows.map((r) => r.row).join("\n");
 }
 
 /** What retention must report for an appeal, counted independently. */
@@ -112,7 +119,6 @@ function expectedCounts(s: Awaited<ReturnType<typeof snapshot>>) {
     emails: s.signatures.filter((r) => r.email !== null && r.status !== "pending").length,
     ipHashes: s.signatures.filter((r) => r.ip_hash !== null).length,
     pending: s.signatures.filter((r) => r.status === "pending").length,
-    mails: s.mails.filter((m) => m.status !== "pending").length,
   };
 }
 
@@ -160,11 +166,17 @@ describe("retention", () => {
       { id: delivered.id, slug: delivered.slug, ...expectedCounts(before.delivered!) },
       { id: closed.id, slug: closed.slug, ...expectedCounts(before.closed!) },
     ];
-    expect(expected[0]).toMatchObject({ emails: 10, ipHashes: 10, pending: 1, mails: 11 });
-    expect(expected[1]).toMatchObject({ emails: 6, ipHashes: 6, pending: 1, mails: 7 });
+    expect(expected[0]).toMatchObject({ emails: 10, ipHashes: 10, pending: 1 });
+    expect(expected[1]).toMatchObject({ emails: 6, ipHashes: 6, pending: 1 });
     expect(dry.appeals.sort((a, b) => a.id - b.id)).toEqual(expected.sort((a, b) => a.id - b.id));
-    expect({ emails: dry.emails, ipHashes: dry.ipHashes, pending: dry.pending, mails: dry.mails }).toEqual({ emails: 16, ipHashes: 16, pending: 2, mails: 18 });
+    // The outbox by each row's own age: every mail sent 199 days ago (to the signers of all four
+    // appeals, due or not), none of the four still queued.
+    const sentLongAgo = (await getDb().selectFrom("outbox").select("id").where("status", "=", "sent").execute()).length;
+    expect(sentLongAgo).toBe([8, 4, 3, NAMES.slice(15).length].reduce((sum, names) => sum + names + 3, 0));
+    expect({ emails: dry.emails, ipHashes: dry.ipHashes, pending: dry.pending, mails: dry.mails }).toEqual({ emails: 16, ipHashes: 16, pending: 2, mails: sentLongAgo });
+    const dumpBefore = await outboxDump();
     for (const [k, a] of Object.entries(appeals)) expect(await snapshot(a)).toEqual(before[k]);
+    expect(await outboxDump()).toBe(dumpBefore);
 
     // The real run reports the same and does it.
     const done = await applyRetention({ dryRun: false });
@@ -179,10 +191,10 @@ describe("retention", () => {
       expect(after.signatures).toEqual(kept.map((s) => ({ ...s, email: null, email_key: null, ip_hash: null, keep_informed: false })));
       // Links that needed the address are gone; the withdraw link still works after delivery (revocation list).
       expect(after.tokens).toEqual(was.tokens.filter((t) => t.purpose === "withdraw" && kept.some((s) => s.id === t.signature_id)));
-      // No copy of a sent mail to those addresses is left; the one still queued stays.
-      const left = await getDb().selectFrom("outbox").select(["to_address", "status"]).where("to_address", "in", was.mails.map((m) => m.to_address)).execute();
-      expect(left).toEqual(was.mails.filter((m) => m.status === "pending").map((m) => ({ to_address: m.to_address, status: "pending" })));
     }
+    // No copy of a sent mail is left, whoever it went to; the mails still queued stay.
+    const left = await getDb().selectFrom("outbox").select(["to_address", "status", "kind"]).orderBy("id").execute();
+    expect(left.map((m) => [m.status, m.kind])).toEqual([1, 2, 3, 4].map(() => ["pending", "update"]));
     // Appeals not yet due: untouched.
     expect(await snapshot(recent)).toEqual(before.recent);
     expect(await snapshot(open)).toEqual(before.open);
@@ -197,6 +209,7 @@ describe("retention", () => {
 
     // A second run finds nothing; "your data" has nothing to send for an erased address, and still works for others.
     expect(await applyRetention({ dryRun: false })).toEqual({ appeals: [], emails: 0, ipHashes: 0, pending: 0, mails: 0 });
+    await getDb().deleteFrom("outbox").where("status", "=", "pending").execute();
     resetLimits();
     const erased = before.delivered!.signatures.find((s) => s.status === "confirmed")!.email!;
     await requestMyData(erased, "ru");
@@ -218,6 +231,59 @@ describe("retention", () => {
     expect(await snapshot(recent)).toEqual(before.recent);
   }, 120_000);
 
+  it("covers every outbox row by its own age: mails to signers who said 'it wasn't me', withdrew, never confirmed or were removed go too", async () => {
+    await getDb().deleteFrom("outbox").execute();
+    const appeal = await publishedAppeal();
+    const fields = { city: "optional", country: "optional", organization: "optional", position: "optional" } as const;
+    const ctx = { lang: "ru" as const, ip: "198.51.100.7" };
+    /** Signs through the service and reads the links from the e-mail it queued, as the signer would. */
+    const signAndRead = async (prefix: string) => {
+      const email = signerAddress(prefix);
+      await signing.sign(appeal.slug, signSchema(fields).parse({ name: "Айгерім Сейітқалиева", email, disclosure: "public", consent: "on", stamp: formStamp(Date.now() - 10_000) }), ctx);
+      const mail = await getDb().selectFrom("outbox").select(["id", "text"]).where("to_address", "=", email).orderBy("id", "desc").executeTakeFirstOrThrow();
+      const link = (kind: string) => new RegExp(`/s/${kind}/([A-Za-z0-9_-]{43})`).exec(mail.text)?.[1] ?? "";
+      return { email, outboxId: mail.id, confirm: link("confirm"), reject: link("reject"), withdraw: link("withdraw") };
+    };
+    const rejected = await signAndRead("wasnt-me");
+    expect((await signing.rejectSignature(rejected.reject)).state).toBe("valid");
+    const withdrawn = await signAndRead("withdrew");
+    await signing.confirmSignature(withdrawn.confirm);
+    expect((await signing.withdrawSignature(withdrawn.withdraw)).state).toBe("valid");
+    const unconfirmed = await signAndRead("never-confirmed");
+    await getDb().updateTable("signature_tokens").set({ expires_at: daysAgo(1) }).where("signature_id", "in", (eb) => eb.selectFrom("signatures").select("id").where("email", "=", unconfirmed.email)).execute();
+    expect(await signing.purgeUnconfirmed()).toBeGreaterThanOrEqual(1);
+    const removed = await signAndRead("removed");
+    await signing.confirmSignature(removed.confirm);
+    const removedId = (await getDb().selectFrom("signatures").select("id").where("email", "=", removed.email).executeTakeFirstOrThrow()).id;
+    await removeSignature(appeal.id, appeal.owner.userId, removedId, "spam");
+    const cases = [rejected, withdrawn, unconfirmed, removed];
+    // None of them is among the signatures any more.
+    expect(await getDb().selectFrom("signatures").select("id").where("email", "in", cases.map((c) => c.email)).execute()).toEqual([]);
+
+    // Their mails, as a worker before issue 11 left them: sent 100 days ago, address and links
+    // kept. Another one sent 10 days ago, not yet due; one still queued.
+    await getDb().updateTable("outbox").set({ status: "sent", sent_at: daysAgo(100) }).where("id", "in", cases.map((c) => c.outboxId)).execute();
+    const recentId = await enqueueMail(getDb(), { kind: "update", to: rejected.email, subject: "Новости", html: `<p>${rejected.withdraw}</p>`, text: rejected.withdraw });
+    await getDb().updateTable("outbox").set({ status: "sent", sent_at: daysAgo(10) }).where("id", "=", recentId).execute();
+    const queuedId = await enqueueMail(getDb(), { kind: "update", to: signerAddress("queued"), subject: "Новости", html: "<p>…</p>", text: "…" });
+    await setStatus(appeal, "closed", daysAgo(100));
+
+    const dry = await applyRetention({ dryRun: true });
+    expect(dry.mails).toBe(4);
+    const report = await applyRetention({ dryRun: false });
+    expect(report.mails).toBe(4);
+    const rows = await getDb().selectFrom("outbox").selectAll().orderBy("id").execute();
+    expect(rows.map((r) => [r.id, r.status])).toEqual([
+      [recentId, "sent"],
+      [queuedId, "pending"],
+    ]);
+    // The recent one stays as a record of delivery, without address or link.
+    expect(rows[0]).toMatchObject({ to_address: "", subject: "", html: "", text: "" });
+    const dump = await outboxDump();
+    for (const c of cases) for (const secret of [c.email, c.confirm, c.reject, c.withdraw]) expect(dump).not.toContain(secret);
+    await getDb().deleteFrom("outbox").execute();
+  }, 60_000);
+
   it("the command line prints what a dry run would remove, and changes nothing", async () => {
     const appeal = await publishedAppeal();
     await sign(appeal, NAMES.slice(0, 3), "cli");
@@ -226,7 +292,10 @@ describe("retention", () => {
     const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl(), DATA_DIR: dataDir, NODE_ENV: "test" };
     const { stdout } = await run("npx", ["tsx", "scripts/retention.ts", "--dry-run", "--days", "30"], { env, timeout: 60_000 });
     const counts = expectedCounts(before);
-    expect(stdout).toContain(`${appeal.slug}: would remove ${counts.emails} e-mail addresses, ${counts.ipHashes} IP hashes, ${counts.pending} unconfirmed signatures, ${counts.mails} sent e-mails`);
+    expect(stdout).toContain(`${appeal.slug}: would remove ${counts.emails} e-mail addresses, ${counts.ipHashes} IP hashes, ${counts.pending} unconfirmed signatures\n`);
+    const mails = (await getDb().selectFrom("outbox").select("id").where("status", "<>", "pending").execute()).length;
+    expect(stdout).toContain(`outbox: would remove ${mails} e-mails sent more than the retention period ago`);
+    expect(stdout).toMatch(new RegExp(`total: would remove \\d+ e-mail addresses, \\d+ IP hashes, \\d+ unconfirmed signatures, ${mails} sent e-mails`));
     expect(await snapshot(appeal)).toEqual(before);
     const bad = await run("npx", ["tsx", "scripts/retention.ts", "--days", "soon"], { env, timeout: 60_000 }).then(
       () => null,

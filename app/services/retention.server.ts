@@ -1,23 +1,30 @@
 import { sql, type ExpressionBuilder } from "kysely";
-import { getDb } from "../../db/client";
+import { getDb, type DB } from "../../db/client";
+import { eraseLeftMails } from "../../db/queries/outbox";
 import type { Database } from "../../db/schema";
 import { env } from "../utils/env.server";
 
 export interface RetentionReport {
-  appeals: Array<{ id: number; slug: string; emails: number; ipHashes: number; pending: number; mails: number }>;
+  appeals: Array<{ id: number; slug: string; emails: number; ipHashes: number; pending: number }>;
   emails: number;
   ipHashes: number;
   pending: number;
-  /** Sent (or failed, or kept) e-mails to those addresses: the outbox keeps their copies. */
+  /**
+   * Outbox rows removed: every mail that left (sent, failed, or kept for the dev mailbox) more
+   * than RETENTION_DAYS ago, whoever it went to. Records of letters delivered to addressees stay
+   * (they hold no address or link once sent), so the letters page still says how each went.
+   */
   mails: number;
 }
 
 /**
  * Retention: RETENTION_DAYS after an appeal is delivered or closed, its signers' e-mail
- * addresses and hashed IPs are erased (and pending signatures, which never counted, deleted, as
- * are the outbox's copies of e-mails already sent to those addresses).
+ * addresses and hashed IPs are erased (and pending signatures, which never counted, deleted).
  * Names and details stay: they are what the delivered letter showed, so its verification digest
- * still matches. `dryRun` reports what would be removed and changes nothing.
+ * still matches. The outbox is kept by each row's own age and state, not by whom it went to (a
+ * signer who withdrew, said "it wasn't me", never confirmed or was removed is no longer among
+ * the signatures, yet was mailed): see outboxRetention. `dryRun` reports what would be removed
+ * and changes nothing.
  */
 export async function applyRetention(options: { dryRun: boolean; days?: number }): Promise<RetentionReport> {
   const days = options.days ?? env().RETENTION_DAYS;
@@ -29,13 +36,7 @@ export async function applyRetention(options: { dryRun: boolean; days?: number }
     .where(sql<boolean>`coalesce(delivered_at, closed_at) <= now() - make_interval(days => ${days})`)
     .execute();
   const report: RetentionReport = { appeals: [], emails: 0, ipHashes: 0, pending: 0, mails: 0 };
-  // Copies of the e-mails sent to the appeal's signers (confirmation, updates) hold the
-  // addresses too; mails still waiting to be sent are left alone.
-  const sentMails = (appealId: number) => (eb: ExpressionBuilder<Database, "outbox">) =>
-    eb.and([
-      eb("status", "<>", "pending"),
-      eb("to_address", "in", eb.selectFrom("signatures").select(sql<string>`email`.as("email")).where("appeal_id", "=", appealId).where("email", "is not", null)),
-    ]);
+  report.mails = await outboxRetention(db, { dryRun: options.dryRun, days });
   for (const appeal of due) {
     const counts = await db
       .selectFrom("signatures")
@@ -47,15 +48,12 @@ export async function applyRetention(options: { dryRun: boolean; days?: number }
       .where("appeal_id", "=", appeal.id)
       .executeTakeFirstOrThrow();
     if (!counts.emails && !counts.ipHashes && !counts.pending) continue;
-    const mails = Number((await db.selectFrom("outbox").select((eb) => eb.fn.countAll<number>().as("n")).where(sentMails(appeal.id)).executeTakeFirstOrThrow()).n);
-    report.appeals.push({ id: appeal.id, slug: appeal.slug, ...counts, mails });
+    report.appeals.push({ id: appeal.id, slug: appeal.slug, ...counts });
     report.emails += counts.emails;
     report.ipHashes += counts.ipHashes;
     report.pending += counts.pending;
-    report.mails += mails;
     if (options.dryRun) continue;
     await db.transaction().execute(async (trx) => {
-      await trx.deleteFrom("outbox").where(sentMails(appeal.id)).execute();
       await trx.deleteFrom("signatures").where("appeal_id", "=", appeal.id).where("status", "=", "pending").execute();
       await trx
         .updateTable("signatures")
@@ -68,4 +66,30 @@ export async function applyRetention(options: { dryRun: boolean; days?: number }
     });
   }
   return report;
+}
+
+/**
+ * The outbox by each row's own age and state, whoever the mail went to:
+ *  - a mail that left (sent, or failed for good) keeps no address or link: the worker erases them
+ *    as it records the outcome; a row that still holds them (written before that, or by hand)
+ *    is erased here, whatever its age;
+ *  - every row that left, or was kept for the dev mailbox, more than `days` ago is deleted, except
+ *    the (erased) records of letters delivered to addressees, which the letters page shows;
+ *  - mails still waiting to be sent are left alone.
+ * Returns how many rows are (or, with dryRun, would be) deleted.
+ */
+export async function outboxRetention(db: DB, options: { dryRun: boolean; days: number }): Promise<number> {
+  const old = (eb: ExpressionBuilder<Database, "outbox">) =>
+    eb.and([
+      eb("status", "<>", "pending"),
+      eb(sql<Date>`coalesce(sent_at, created_at)`, "<=", sql<Date>`now() - make_interval(days => ${options.days})`),
+      eb.not(eb.exists(eb.selectFrom("deliveries").select("deliveries.id").whereRef("deliveries.outbox_id", "=", "outbox.id"))),
+    ]);
+  if (options.dryRun) {
+    const row = await db.selectFrom("outbox").select((eb) => eb.fn.countAll<string>().as("n")).where(old).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+  await eraseLeftMails(db);
+  const deleted = await db.deleteFrom("outbox").where(old).executeTakeFirst();
+  return Number(deleted.numDeletedRows);
 }

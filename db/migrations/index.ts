@@ -4,6 +4,7 @@ import * as m20261122T0400 from "./2026-11-22T0400_letters.js";
 import * as m20261122T0500 from "./2026-11-22T0500_dashboard.js";
 import * as m20261203T0900 from "./2026-12-03T0900_delivery.js";
 import * as m20261203T1110 from "./2026-12-03T1110_letter_attempts.js";
+import * as m20261203T1130 from "./2026-12-03T1130_outbox_at_rest.js";
 import * as m20261203T1140 from "./2026-12-03T1140_ops.js";
 
 /**
@@ -16,5 +17,6 @@ export const migrations: Record<string, Migration> = {
   "2026-11-22T0500_dashboard": m20261122T0500,
   "2026-12-03T0900_delivery": m20261203T0900,
   "2026-12-03T1110_letter_attempts": m20261203T1110,
+  "2026-12-03T1130_outbox_at_rest": m20261203T1130,
   "2026-12-03T1140_ops": m20261203T1140,
 };

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { Database, OutboxAttachment, OutboxRow } from "../schema.js";
 
 export interface NewMail {
@@ -39,34 +39,77 @@ export async function enqueueMail(db: Kysely<Database>, mail: NewMail): Promise<
  * after the commit). Each row is then settled on its own as soon as its send resolves.
  */
 
-/** Leases up to `limit` due, pending rows, oldest due first. */
+/**
+ * Leases up to `limit` due, pending rows: the most urgent kind first (a signer's confirmation,
+ * then sign-in mails, then updates and letters: `priority`, derived from the kind), oldest due
+ * first within a kind. A flood of one kind therefore delays a confirmation by one batch at most.
+ */
 export async function claimDueMails(
   db: Kysely<Database>,
   options: { now: Date; leaseUntil: Date; limit: number },
 ): Promise<OutboxRow[]> {
+  // The locked pick is a MATERIALIZED CTE: as `id IN (subquery)` the planner may rescan the
+  // subquery (a nested loop), and with SKIP LOCKED each rescan picks other rows, so one claim
+  // could take far more than `limit` rows and run past the priority order.
   const rows = await db
-    .updateTable("outbox")
-    .set((eb) => ({ attempts: eb("attempts", "+", 1), next_attempt_at: options.leaseUntil }))
-    .where("id", "in", (eb) =>
-      eb
-        .selectFrom("outbox")
-        .select("id")
-        .where("status", "=", "pending")
-        .where("next_attempt_at", "<=", options.now)
-        .orderBy("next_attempt_at")
-        .orderBy("id")
-        .limit(options.limit)
-        .forUpdate()
-        .skipLocked(),
+    .with(
+      (cte) => cte("due").materialized(),
+      (qb) =>
+        qb
+          .selectFrom("outbox")
+          .select("id")
+          .where("status", "=", "pending")
+          .where("next_attempt_at", "<=", options.now)
+          .orderBy("priority")
+          .orderBy("next_attempt_at")
+          .orderBy("id")
+          .limit(options.limit)
+          .forUpdate()
+          .skipLocked(),
     )
-    .returningAll()
+    .updateTable("outbox")
+    .from("due")
+    .set((eb) => ({ attempts: eb("outbox.attempts", "+", 1), next_attempt_at: options.leaseUntil }))
+    .whereRef("outbox.id", "=", "due.id")
+    .returningAll("outbox")
     .execute();
-  return rows.sort((a, b) => a.id - b.id);
+  return rows.sort((a, b) => a.priority - b.priority || a.id - b.id);
 }
+
+/**
+ * What a mail keeps once it has left (sent, or failed for good): its record of delivery (kind,
+ * times, status, attempts, the redacted last error; its Message-ID follows from id and
+ * created_at). The address, subject, bodies with their live links, headers (List-Unsubscribe)
+ * and attachment references are erased in the same statement that records the outcome.
+ */
+const ERASED = { to_address: "", subject: "", html: "", text: "", headers: "{}", attachments: "[]" } as const;
 
 /** The SMTP server accepted the row's message. */
 export async function markMailSent(db: Kysely<Database>, id: number, at: Date): Promise<void> {
-  await db.updateTable("outbox").set({ status: "sent", sent_at: at }).where("id", "=", id).execute();
+  await db.updateTable("outbox").set({ status: "sent", sent_at: at, ...ERASED }).where("id", "=", id).execute();
+}
+
+/**
+ * Erases what a mail that left should no longer hold, for rows recorded before the worker did it
+ * itself (or by hand). Returns how many rows it erased.
+ */
+export async function eraseLeftMails(db: Kysely<Database>): Promise<number> {
+  const result = await db
+    .updateTable("outbox")
+    .set(ERASED)
+    .where("status", "in", ["sent", "failed"])
+    .where((eb) =>
+      eb.or([
+        eb("to_address", "<>", ""),
+        eb("subject", "<>", ""),
+        eb("html", "<>", ""),
+        eb("text", "<>", ""),
+        eb(sql<string>`headers::text`, "<>", "{}"),
+        eb(sql<string>`attachments::text`, "<>", "[]"),
+      ]),
+    )
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 /** A temporary failure: try again at `nextAttemptAt`. */
@@ -83,7 +126,7 @@ export async function markMailRetry(db: Kysely<Database>, id: number, nextAttemp
 export async function markMailFailed(db: Kysely<Database>, id: number, error: string): Promise<void> {
   await db
     .updateTable("outbox")
-    .set({ status: "failed", last_error: error })
+    .set({ status: "failed", last_error: error, ...ERASED })
     .where("id", "=", id)
     .where("status", "=", "pending")
     .execute();
@@ -111,6 +154,7 @@ export async function keepDueMails(db: Kysely<Database>, options: { now: Date; l
         .select("id")
         .where("status", "=", "pending")
         .where("next_attempt_at", "<=", options.now)
+        .orderBy("priority")
         .orderBy("next_attempt_at")
         .orderBy("id")
         .limit(options.limit)
