@@ -28,6 +28,7 @@
  * default 8).
  */
 import crypto from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { promises as fs, readFileSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
@@ -74,6 +75,8 @@ interface Target {
   letter: { id: number; code: string };
   organizationId: number;
   organizerId: number;
+  /** Stops the app (its database sessions ended too) and starts it afresh: `app` changes. */
+  restart: () => Promise<void>;
 }
 
 /** The app's resident memory (the whole process: main thread, letter worker, buffers), in MB. */
@@ -186,8 +189,12 @@ async function databaseSessions(): Promise<string> {
 interface Attack {
   key: string;
   name: string;
-  /** Runs until `signal` aborts; returns one line on what it achieved. */
-  run: (t: Target, signal: AbortSignal) => Promise<string>;
+  /**
+   * Gets ready (finds the form, builds the body: not measured, bounded by the requests' own
+   * timeouts), then gives the attack itself: it runs until `signal` aborts and returns one line
+   * on what it achieved.
+   */
+  prepare: (t: Target) => Promise<(signal: AbortSignal) => Promise<string>>;
 }
 
 /** A data-releasing form of the dashboard, submitted as the page's form would be (GET or POST). */
@@ -210,8 +217,9 @@ async function dashboardForm(t: Target, page: string, actionPart: string, fallba
 const stalledCsv: Attack = {
   key: "a",
   name: `${CSV_DOWNLOADS} stalled CSV downloads`,
-  run: async (t, signal) => {
+  prepare: async (t) => {
     const request = await dashboardForm(t, `/dashboard/appeals/${t.appealId}/signatures`, "export.csv", `/dashboard/appeals/${t.appealId}/export.csv`, { purpose: "Benchmark: downloads that never read" });
+    return async (signal) => {
     const answers = new Tally();
     let stalled = 0;
     let bytes = 0;
@@ -245,14 +253,16 @@ const stalledCsv: Attack = {
     const atEnd = await databaseSessions();
     await sleep(2000);
     return `${request.method} export: ${answers} (${stalled} downloads left unread until the end); PostgreSQL sessions when the clients left: ${atEnd}; 2 s later: ${await databaseSessions()}`;
+    };
   },
 };
 
 const slowZip: Attack = {
   key: "b",
   name: "2 slow ZIP downloads (1 KB/s)",
-  run: async (t, signal) => {
+  prepare: async (t) => {
     const request = await dashboardForm(t, `/dashboard/appeals/${t.appealId}/letters`, "letters.zip", `/dashboard/appeals/${t.appealId}/letters.zip?ids=${t.letter.id}`, {});
+    return async (signal) => {
     const answers = new Tally();
     let read = 0;
     await Promise.all(
@@ -281,6 +291,7 @@ const slowZip: Attack = {
     );
     const size = await getDb().selectFrom("letters").select("size").where("id", "=", t.letter.id).executeTakeFirst();
     return `${request.method} ZIP: ${answers}; ${fmt(read / 1024, 1)} KB read in all, of an archive of about ${fmt((size?.size ?? 0) / 2 ** 20, 1)} MB each`;
+    };
   },
 };
 
@@ -296,8 +307,9 @@ function oneByteFields(mb: number): { body: Buffer; boundary: string; fields: nu
 const verifyUpload: Attack = {
   key: "c",
   name: `/verify uploads of ${UPLOAD_MB} MB of one-byte fields`,
-  run: async (t, signal) => {
+  prepare: async (t) => {
     const { body, boundary, fields } = oneByteFields(UPLOAD_MB);
+    return async (signal) => {
     const answers = new Tally();
     const times: number[] = [];
     let cut = 0;
@@ -327,17 +339,19 @@ const verifyUpload: Attack = {
     );
     const mean = times.length ? times.reduce((a, b) => a + b, 0) / times.length : NaN;
     return `${fmt(fields)} fields per upload; finished uploads: ${answers} (${times.length ? `${fmt(mean, 1)} s each` : "none finished"}); ${cut} still uploading when the window ended`;
+    };
   },
 };
 
 const loginFlood: Attack = {
   key: "d",
   name: "/login flood for one address",
-  run: async (t, signal) => {
+  prepare: async (t) => {
     const mailsBefore = t.sink.to(DEMO_ORGANIZER).length;
     const queued = () => sql<{ n: string }>`SELECT count(*) AS n FROM outbox WHERE kind = 'login'`.execute(getDb()).then((r) => Number(r.rows[0]?.n ?? 0), () => NaN);
     const queuedBefore = await queued();
     const body = new URLSearchParams({ email: DEMO_ORGANIZER, next: "" }).toString();
+    return async (signal) => {
     const { tally, perSecond } = await flood(t, signal, CONNECTIONS, () => ({
       method: "POST",
       path: "/login",
@@ -350,13 +364,14 @@ const loginFlood: Attack = {
     // The backlog is dropped so that the next attack is not measured against this one's mail.
     const dropped = await sql`DELETE FROM outbox WHERE kind = 'login' AND status = 'pending'`.execute(getDb()).then((r) => Number(r.numAffectedRows ?? 0), () => 0);
     return `${fmt(tally.total)} requests (${fmt(perSecond)}/s): ${tally}; sign-in e-mails queued for the one address: ${fmt(queuedNow)}, delivered to it: ${fmt(mails)}${dropped ? ` (${fmt(dropped)} still pending, dropped after the window)` : ""}`;
+    };
   },
 };
 
 const deepPages: Attack = {
   key: "f",
   name: "deep pages of the public list",
-  run: async (t, signal) => {
+  prepare: async (t) => {
     const first = await send(t, { path: `/appeals/${DEMO_SLUG}`, headers: { Cookie: "bench=1" }, keepBody: true });
     const more = findLink(first.body, "#signers-h");
     if (!more) throw new Error("the public page has no link to the next page of signatories");
@@ -372,22 +387,24 @@ const deepPages: Attack = {
       paths = [];
       let next: string | null = more;
       const until = performance.now() + 5000;
-      while (next && paths.length < 500 && performance.now() < until && !signal.aborted) {
+      while (next && paths.length < 500 && performance.now() < until) {
         const url = new URL(next, t.app.url);
         paths.push(`${url.pathname}${url.search}`);
         next = findLink((await send(t, { path: `${url.pathname}${url.search}`, headers: { Cookie: "bench=1" }, keepBody: true })).body, "#signers-h");
       }
       how = `the ${paths.length} pages its own links reach (${[...query.keys()].join(", ")})`;
     }
+    return async (signal) => {
     const { tally, perSecond } = await flood(t, signal, CONNECTIONS, (i) => ({ path: paths[(paths.length - 1 - (i % paths.length)) % paths.length] ?? "/" }));
     return `${how}: ${fmt(tally.total)} requests (${fmt(perSecond)}/s): ${tally}`;
+    };
   },
 };
 
 const tokenGuessing: Attack = {
   key: "g",
   name: "token guessing (bad confirm links)",
-  run: async (t, signal) => {
+  prepare: async (t) => async (signal) => {
     const { tally, perSecond } = await flood(t, signal, CONNECTIONS, (i) => ({
       method: i % 2 ? "POST" : "GET",
       path: `/s/confirm/${crypto.randomBytes(32).toString("base64url")}`,
@@ -400,13 +417,14 @@ const tokenGuessing: Attack = {
 const letters: Attack = {
   key: "e",
   name: "a letter of one 99,000-character word, and big letters queued",
-  run: async (t, signal) => {
+  prepare: async (t) => {
     const slug = `bench-word-${process.pid}`;
     const title = "One very long word";
     const id = await createAppeal(t.organizerId, { organizationId: t.organizationId, slug, originalLanguage: "en", title });
     await saveVersion(id, t.organizerId, "en", { title, summary: "A word without a break.", body: `Dear Minister,\n\n${"W".repeat(99_000)}` });
     await addAddressee(id, t.organizerId, null, { en: { name: "The Minister", position: "Minister", institution: "Ministry" } });
     await publish(id, t.organizerId, {});
+    return async (signal) => {
     const [word] = await requestLetters(id, t.organizerId, { lang: "en" });
     const big = await requestLetters(t.appealId, t.organizerId, { all: true });
     const started = performance.now();
@@ -419,6 +437,7 @@ const letters: Attack = {
       `${big.length} letters of ${fmt(ROWS)} rows queued behind it: ${rows.filter((r) => r.id !== word).map(state).join(", ")} ` +
       "(letters render in a worker thread of the app's process, at nice 10: it competes with the pages for CPU)"
     );
+    };
   },
 };
 
@@ -465,29 +484,45 @@ async function recover(t: Target, limitMs: number): Promise<number | null> {
   return null;
 }
 
+/** Never longer than `ms`: the promise's value, or `fallback()` when it is late. */
+function within<T>(promise: Promise<T>, ms: number, fallback: () => T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([promise, new Promise<T>((resolve) => (timer = setTimeout(() => resolve(fallback()), ms)))]).finally(() => clearTimeout(timer));
+}
+
 async function runAttack(attack: Attack, t: Target, probe: PageProbe, quiet: Measured, problems: string[]) {
   say(`(${attack.key}) ${attack.name} …`);
+  let failure: string | null = null;
+  const fail = (error: unknown) => {
+    failure = errorText(error);
+    return "";
+  };
+  const start = await within(
+    attack.prepare(t).catch((error: unknown) => {
+      fail(error);
+      return null;
+    }),
+    30_000,
+    () => (fail("not ready within 30 s"), null),
+  );
   const rssBefore = rssMb(t.app.process.pid);
   let rssPeak = rssBefore;
   const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssMb(t.app.process.pid) || 0)), 250);
   const controller = new AbortController();
-  let failure: string | null = null;
-  const running = attack.run(t, controller.signal).catch((error: unknown) => {
-    failure = errorText(error);
-    return "";
-  });
+  setMaxListeners(1000, controller.signal); // one listener per request of the attack
+  const running = start ? start(controller.signal).catch(fail) : Promise.resolve("");
   await sleep(LEAD_MS);
   const under = await measurePage(probe, t);
   controller.abort();
   // An attack gets 15 s to wind down (its sockets are already closed by the abort).
-  const account = await Promise.race([running, sleep(15_000).then(() => "(did not wind down within 15 s)")]);
+  const account = await within(running, 15_000, () => "(did not wind down within 15 s)");
   clearInterval(sampler);
   const recovered = await recover(t, Math.max(2 * quiet.uncached.p99, 50));
   const rssAfter = rssMb(t.app.process.pid);
   const what = failure ? `THE ATTACK FAILED: ${failure}` : account;
   if (failure) problems.push(`(${attack.key}) ${attack.name}: ${failure}`);
   const memory = `app RSS ${fmt(rssBefore)} MB before, ${fmt(rssPeak)} MB at peak, ${fmt(rssAfter)} MB after`;
-  const recovery = recovered === null ? `not recovered ${RECOVER_SECONDS} s after` : `recovered ${fmt(recovered, 1)} s after`;
+  const recovery = recovered === null ? `the app had not recovered ${RECOVER_SECONDS} s after (restarted)` : `the app recovered ${fmt(recovered, 1)} s after`;
   say(`  page:     ${describe(under.cached)}`);
   say(`  uncached: ${describe(under.uncached)}`);
   say(`  attack:   ${what}`);
@@ -502,6 +537,8 @@ async function runAttack(attack: Attack, t: Target, probe: PageProbe, quiet: Mea
     recordFigure({ figure, unit: "ms", direction: "≤", target, measured, note: [note, unanswered ? `${unanswered} requests unanswered (counted with the time waited)` : undefined].filter(Boolean).join("; ") || undefined });
     say(`  ${figure}: ${fmt(measured, 1)} ms (target ≤ ${fmt(target, 1)} ms = 2× quiet; ratio ${fmt(target / Math.max(measured, 0.1), 2)}×) ${measured <= target ? "met" : "MISSED"}`);
   }
+  // Each attack is measured against a sound app: one that did not recover is started afresh.
+  if (recovered === null) await t.restart();
 }
 
 /** SIGTERM, then SIGKILL if the app has not exited within `ms` (a letter may hold its shutdown). */
@@ -524,6 +561,18 @@ async function waitForLetter(id: number, seconds: number) {
   }
 }
 
+/** Waits (at most 10 s) until the old app's queries have ended, then ends those left; says how many. */
+async function endOldSessions(): Promise<number> {
+  const active = () =>
+    sql<{ n: string }>`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'`
+      .execute(getDb())
+      .then((r) => Number(r.rows[0]?.n ?? 0));
+  const until = performance.now() + 10_000;
+  while ((await active()) > 0 && performance.now() < until) await sleep(250);
+  const ended = await sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'`.execute(getDb());
+  return ended.rows.length;
+}
+
 async function main() {
   const started = performance.now();
   say(`${fmt(ROWS)} signatures, ${SECONDS} s per measurement at ${RATE} req/s; ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => fmt(l, 1)).join(" ")}, node ${process.version}`);
@@ -537,15 +586,34 @@ async function main() {
   await sink.start();
   setDatabaseUrl(databaseUrl);
   setEnv(parseEnv({ ...process.env, DATABASE_URL: databaseUrl, DATA_DIR: dataDir, NODE_ENV: "production", SESSION_SECRET: secret, SMTP_URL: sink.url }));
+  const appEnv = { DATABASE_URL: databaseUrl, DATA_DIR: dataDir, SMTP_URL: sink.url, NODE_ENV: "production", LOG_REQUESTS: "0", SESSION_SECRET: secret };
   const problems: string[] = [];
   let app: AppProcess | undefined;
   let probe: PageProbe | undefined;
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      probe?.stop();
+      if (app) await stopApp(app);
+      await sink.stop();
+      await closeDb();
+      await dropDatabase(cluster.serverUrl, dbName).catch(() => undefined);
+      await cluster.stop();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    })());
+  // Interrupted (Ctrl-C): the app, its letter worker and the throwaway PostgreSQL go too.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      say(`${signal}: stopping`);
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
   try {
     await seedDemo();
     const appeal = await getDb().selectFrom("appeals").select(["id", "organization_id"]).where("slug", "=", DEMO_SLUG).executeTakeFirstOrThrow();
     const organizer = await getDb().selectFrom("users").select("id").where("email", "=", DEMO_ORGANIZER).executeTakeFirstOrThrow();
     await addSignatures(appeal.id, 0, ROWS);
-    app = await startApp({ DATABASE_URL: databaseUrl, DATA_DIR: dataDir, SMTP_URL: sink.url, NODE_ENV: "production", LOG_REQUESTS: "0", SESSION_SECRET: secret });
+    app = await startApp(appEnv);
     const [letterId] = await requestLetters(appeal.id, organizer.id, { lang: "ru" });
     if (letterId === undefined) throw new Error("no letter requested");
     const code = await waitForLetter(letterId, 300);
@@ -557,6 +625,13 @@ async function main() {
       organizerId: organizer.id,
       organizerCookie: await sessionCookie(organizer.id),
       letter: { id: letterId, code },
+      restart: async () => {
+        const at = performance.now();
+        if (app) await stopApp(app);
+        const ended = await endOldSessions();
+        t.app = app = await startApp(appEnv);
+        say(`  restarted the app in ${fmt((performance.now() - at) / 1000, 1)} s${ended ? ` (${ended} of its queries were still running: ended)` : ""}`);
+      },
     };
     say(`ready in ${fmt((performance.now() - started) / 1000, 1)} s (the app's job made the ${fmt(ROWS)}-row letter the ZIP and /verify attacks use)`);
 
@@ -570,13 +645,7 @@ async function main() {
     problems.push(`the run stopped: ${errorText(error)}`);
     if (app) console.error(app.output().slice(-4000));
   } finally {
-    probe?.stop();
-    if (app) await stopApp(app);
-    await sink.stop();
-    await closeDb();
-    await dropDatabase(cluster.serverUrl, dbName).catch(() => undefined);
-    await cluster.stop();
-    await fs.rm(dataDir, { recursive: true, force: true });
+    await cleanup();
   }
   say(`done in ${fmt((performance.now() - started) / 1000, 0)} s`);
   if (problems.length) {
