@@ -233,7 +233,9 @@ const stalledCsv: Attack = {
           new Promise<void>((resolve) => {
             const headers: Record<string, string> = { "X-Forwarded-For": ATTACKER_IP, ...request.headers };
             if (request.body !== undefined) headers["Content-Length"] = String(Buffer.byteLength(request.body));
+            let answered = false;
             const req = http.request(`${t.app.url}${request.path}`, { method: request.method, headers, agent: false, signal }, (res) => {
+              answered = true;
               const type = String(res.headers["content-type"] ?? "");
               answers.add(`${res.statusCode}${type.startsWith("text/csv") ? " CSV" : ""}`);
               if (type.startsWith("text/csv")) {
@@ -247,6 +249,7 @@ const stalledCsv: Attack = {
             });
             req.on("error", () => {
               if (!signal.aborted) answers.add("error");
+              else if (!answered) answers.add("no answer by the end");
             });
             req.on("close", () => resolve());
             req.end(request.body);
@@ -274,7 +277,9 @@ const slowZip: Attack = {
           new Promise<void>((resolve) => {
             const headers: Record<string, string> = { "X-Forwarded-For": ATTACKER_IP, ...request.headers };
             if (request.body !== undefined) headers["Content-Length"] = String(Buffer.byteLength(request.body));
+            let answered = false;
             const req = http.request(`${t.app.url}${request.path}`, { method: request.method, headers, agent: false, signal }, (res) => {
+              answered = true;
               answers.add(`${res.statusCode} ${String(res.headers["content-type"] ?? "")}`);
               res.on("error", () => undefined);
               // Paused: 1 KB a second, taken from what has arrived.
@@ -286,6 +291,7 @@ const slowZip: Attack = {
             });
             req.on("error", () => {
               if (!signal.aborted) answers.add("error");
+              else if (!answered) answers.add("no answer by the end");
             });
             req.on("close", () => resolve());
             req.end(request.body);
@@ -494,7 +500,7 @@ function within<T>(promise: Promise<T>, ms: number, fallback: () => T): Promise<
 }
 
 async function runAttack(attack: Attack, t: Target, probe: PageProbe, problems: string[]) {
-  say(`(${attack.key}) ${attack.name} …`);
+  say(`(${attack.key}) ${attack.name} … (load average ${os.loadavg().map((l) => fmt(l, 1)).join(" ")})`);
   // The quiet figure just before: on a shared machine the load drifts over minutes.
   const quiet = await measurePage(probe, t);
   say(`  quiet page:     ${describe(quiet.cached)}`);
