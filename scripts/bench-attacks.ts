@@ -43,7 +43,7 @@ import { DEMO_ORGANIZER, DEMO_SLUG, seedDemo } from "../app/services/demo-data.s
 import { requestLetters } from "../app/services/letters.server.js";
 import { parseEnv, setEnv } from "../app/utils/env.server.js";
 import { closeDb, getDb, setDatabaseUrl } from "../db/client.js";
-import { sessionCookie } from "../tests/fixtures/organizers.js";
+import { newOrganization, sessionCookie } from "../tests/fixtures/organizers.js";
 import { startApp, type AppProcess } from "../tests/setup/app-process.js";
 import { createTemplate, dbUrl, dropDatabase, startTestCluster } from "../tests/setup/postgres.js";
 import { SmtpSink } from "../tests/setup/smtp-sink.js";
@@ -147,11 +147,13 @@ class Tally {
   get total() {
     return [...this.counts.values()].reduce((a, b) => a + b, 0);
   }
-  count(key: string | number) {
-    return this.counts.get(String(key)) ?? 0;
-  }
   toString() {
-    return this.counts.size ? [...this.counts].sort().map(([k, n]) => `${k}×${fmt(n)}`).join(", ") : "none";
+    return this.counts.size
+      ? [...this.counts]
+          .sort()
+          .map(([k, n]) => `${k}×${fmt(n)}`)
+          .join(", ")
+      : "none";
   }
 }
 
@@ -221,44 +223,47 @@ const stalledCsv: Attack = {
   key: "a",
   name: `${CSV_DOWNLOADS} stalled CSV downloads`,
   prepare: async (t) => {
-    const request = await dashboardForm(t, `/dashboard/appeals/${t.appealId}/signatures`, "export.csv", `/dashboard/appeals/${t.appealId}/export.csv`, { purpose: "Benchmark: downloads that never read" });
+    const request = await dashboardForm(t, `/dashboard/appeals/${t.appealId}/signatures`, "export.csv", `/dashboard/appeals/${t.appealId}/export.csv`, {
+      purpose: "Benchmark: downloads that never read",
+    });
     return async (signal) => {
-    const answers = new Tally();
-    let stalled = 0;
-    let bytes = 0;
-    await Promise.all(
-      Array.from(
-        { length: CSV_DOWNLOADS },
-        () =>
-          new Promise<void>((resolve) => {
-            const headers: Record<string, string> = { "X-Forwarded-For": ATTACKER_IP, ...request.headers };
-            if (request.body !== undefined) headers["Content-Length"] = String(Buffer.byteLength(request.body));
-            let answered = false;
-            const req = http.request(`${t.app.url}${request.path}`, { method: request.method, headers, agent: false, signal }, (res) => {
-              answered = true;
-              const type = String(res.headers["content-type"] ?? "");
-              answers.add(`${res.statusCode}${type.startsWith("text/csv") ? " CSV" : ""}`);
-              if (type.startsWith("text/csv")) {
-                // The download: its headers came, its body is never read (the socket stays open).
-                stalled++;
-                res.on("error", () => undefined);
-              } else {
-                res.on("data", (c: Buffer) => (bytes += c.length));
-                res.on("error", () => undefined);
-              }
-            });
-            req.on("error", () => {
-              if (!signal.aborted) answers.add("error");
-              else if (!answered) answers.add("no answer by the end");
-            });
-            req.on("close", () => resolve());
-            req.end(request.body);
-          }),
-      ),
-    );
-    const atEnd = await databaseSessions();
-    await sleep(Math.min(2000, SECONDS * 1000));
-    return `${request.method} export: ${answers} (${stalled} downloads left unread until the end); PostgreSQL sessions when the clients left: ${atEnd}; ${fmt(Math.min(2, SECONDS))} s later: ${await databaseSessions()}`;
+      const answers = new Tally();
+      let stalled = 0;
+      await Promise.all(
+        Array.from(
+          { length: CSV_DOWNLOADS },
+          () =>
+            new Promise<void>((resolve) => {
+              const headers: Record<string, string> = { "X-Forwarded-For": ATTACKER_IP, ...request.headers };
+              if (request.body !== undefined) headers["Content-Length"] = String(Buffer.byteLength(request.body));
+              let answered = false;
+              const req = http.request(`${t.app.url}${request.path}`, { method: request.method, headers, agent: false, signal }, (res) => {
+                answered = true;
+                const type = String(res.headers["content-type"] ?? "");
+                answers.add(`${res.statusCode}${type.startsWith("text/csv") ? " CSV" : ""}`);
+                if (type.startsWith("text/csv")) {
+                  // The download: its headers came, its body is never read (the socket stays open).
+                  stalled++;
+                  res.on("error", () => undefined);
+                } else {
+                  res.resume(); // a refusal or a redirect: read and done
+                  res.on("error", () => undefined);
+                }
+              });
+              req.on("error", () => {
+                if (!signal.aborted) answers.add("error");
+                else if (!answered) answers.add("no answer by the end");
+              });
+              req.on("close", () => resolve());
+              req.end(request.body);
+            }),
+        ),
+      );
+      const atEnd = await databaseSessions();
+      await sleep(Math.min(2000, SECONDS * 1000));
+      return `${request.method} export: ${answers} (${stalled} downloads left unread until the end); PostgreSQL sessions when the clients left: ${atEnd}; ${fmt(
+        Math.min(2, SECONDS),
+      )} s later: ${await databaseSessions()}`;
     };
   },
 };
@@ -269,37 +274,37 @@ const slowZip: Attack = {
   prepare: async (t) => {
     const request = await dashboardForm(t, `/dashboard/appeals/${t.appealId}/letters`, "letters.zip", `/dashboard/appeals/${t.appealId}/letters.zip?ids=${t.letter.id}`, {});
     return async (signal) => {
-    const answers = new Tally();
-    let read = 0;
-    await Promise.all(
-      [0, 1].map(
-        () =>
-          new Promise<void>((resolve) => {
-            const headers: Record<string, string> = { "X-Forwarded-For": ATTACKER_IP, ...request.headers };
-            if (request.body !== undefined) headers["Content-Length"] = String(Buffer.byteLength(request.body));
-            let answered = false;
-            const req = http.request(`${t.app.url}${request.path}`, { method: request.method, headers, agent: false, signal }, (res) => {
-              answered = true;
-              answers.add(`${res.statusCode} ${String(res.headers["content-type"] ?? "")}`);
-              res.on("error", () => undefined);
-              // Paused: 1 KB a second, taken from what has arrived.
-              const timer = setInterval(() => {
-                const chunk: Buffer | null = res.read(1024);
-                if (chunk) read += chunk.length;
-              }, 1000);
-              res.on("close", () => clearInterval(timer));
-            });
-            req.on("error", () => {
-              if (!signal.aborted) answers.add("error");
-              else if (!answered) answers.add("no answer by the end");
-            });
-            req.on("close", () => resolve());
-            req.end(request.body);
-          }),
-      ),
-    );
-    const size = await getDb().selectFrom("letters").select("size").where("id", "=", t.letter.id).executeTakeFirst();
-    return `${request.method} ZIP: ${answers}; ${fmt(read / 1024, 1)} KB read in all, of an archive of about ${fmt((size?.size ?? 0) / 2 ** 20, 1)} MB each`;
+      const answers = new Tally();
+      let read = 0;
+      await Promise.all(
+        [0, 1].map(
+          () =>
+            new Promise<void>((resolve) => {
+              const headers: Record<string, string> = { "X-Forwarded-For": ATTACKER_IP, ...request.headers };
+              if (request.body !== undefined) headers["Content-Length"] = String(Buffer.byteLength(request.body));
+              let answered = false;
+              const req = http.request(`${t.app.url}${request.path}`, { method: request.method, headers, agent: false, signal }, (res) => {
+                answered = true;
+                answers.add(`${res.statusCode} ${String(res.headers["content-type"] ?? "")}`);
+                res.on("error", () => undefined);
+                // Paused: 1 KB a second, taken from what has arrived.
+                const timer = setInterval(() => {
+                  const chunk: Buffer | null = res.read(1024);
+                  if (chunk) read += chunk.length;
+                }, 1000);
+                res.on("close", () => clearInterval(timer));
+              });
+              req.on("error", () => {
+                if (!signal.aborted) answers.add("error");
+                else if (!answered) answers.add("no answer by the end");
+              });
+              req.on("close", () => resolve());
+              req.end(request.body);
+            }),
+        ),
+      );
+      const size = await getDb().selectFrom("letters").select("size").where("id", "=", t.letter.id).executeTakeFirst();
+      return `${request.method} ZIP: ${answers}; ${fmt(read / 1024, 1)} KB read in all, of an archive of about ${fmt((size?.size ?? 0) / 2 ** 20, 1)} MB each`;
     };
   },
 };
@@ -319,35 +324,35 @@ const verifyUpload: Attack = {
   prepare: async (t) => {
     const { body, boundary, fields } = oneByteFields(UPLOAD_MB);
     return async (signal) => {
-    const answers = new Tally();
-    const times: number[] = [];
-    let cut = 0;
-    // Two uploads at a time, one after the other, until the window ends.
-    await Promise.all(
-      [0, 1].map(async () => {
-        while (!signal.aborted) {
-          const started = performance.now();
-          try {
-            const a = await send(t, {
-              method: "POST",
-              path: `/verify/${t.letter.code}`,
-              headers: { "Content-Type": `multipart/form-data; boundary=${boundary}`, ...sameOrigin(t) },
-              body,
-              signal,
-              agent: new http.Agent({ keepAlive: false }),
-              timeoutMs: 120_000,
-            });
-            answers.add(a.status);
-            times.push((performance.now() - started) / 1000);
-          } catch {
-            if (signal.aborted) cut++;
-            else answers.add("error");
+      const answers = new Tally();
+      const times: number[] = [];
+      let cut = 0;
+      // Two uploads at a time, one after the other, until the window ends.
+      await Promise.all(
+        [0, 1].map(async () => {
+          while (!signal.aborted) {
+            const started = performance.now();
+            try {
+              const a = await send(t, {
+                method: "POST",
+                path: `/verify/${t.letter.code}`,
+                headers: { "Content-Type": `multipart/form-data; boundary=${boundary}`, ...sameOrigin(t) },
+                body,
+                signal,
+                agent: new http.Agent({ keepAlive: false }),
+                timeoutMs: 120_000,
+              });
+              answers.add(a.status);
+              times.push((performance.now() - started) / 1000);
+            } catch {
+              if (signal.aborted) cut++;
+              else answers.add("error");
+            }
           }
-        }
-      }),
-    );
-    const mean = times.length ? times.reduce((a, b) => a + b, 0) / times.length : NaN;
-    return `${fmt(fields)} fields per upload; finished uploads: ${answers} (${times.length ? `${fmt(mean, 1)} s each` : "none finished"}); ${cut} still uploading when the window ended`;
+        }),
+      );
+      const mean = times.length ? times.reduce((a, b) => a + b, 0) / times.length : NaN;
+      return `${fmt(fields)} fields per upload; finished uploads: ${answers} (${times.length ? `${fmt(mean, 1)} s each` : "none finished"}); ${cut} still uploading when the window ended`;
     };
   },
 };
@@ -357,22 +362,31 @@ const loginFlood: Attack = {
   name: "/login flood for one address",
   prepare: async (t) => {
     const mailsBefore = t.sink.to(DEMO_ORGANIZER).length;
-    const queued = () => sql<{ n: string }>`SELECT count(*) AS n FROM outbox WHERE kind = 'login'`.execute(getDb()).then((r) => Number(r.rows[0]?.n ?? 0), () => NaN);
+    const queued = () =>
+      sql<{ n: string }>`SELECT count(*) AS n FROM outbox WHERE kind = 'login'`.execute(getDb()).then(
+        (r) => Number(r.rows[0]?.n ?? 0),
+        () => NaN,
+      );
     const queuedBefore = await queued();
     const body = new URLSearchParams({ email: DEMO_ORGANIZER, next: "" }).toString();
     return async (signal) => {
-    const { tally, perSecond } = await flood(t, signal, CONNECTIONS, () => ({
-      method: "POST",
-      path: "/login",
-      headers: { "Content-Type": "application/x-www-form-urlencoded", ...sameOrigin(t) },
-      body,
-    }));
-    await sleep(Math.min(2000, SECONDS * 1000));
-    const mails = t.sink.to(DEMO_ORGANIZER).length - mailsBefore;
-    const queuedNow = (await queued()) - queuedBefore;
-    // The backlog is dropped so that the next attack is not measured against this one's mail.
-    const dropped = await sql`DELETE FROM outbox WHERE kind = 'login' AND status = 'pending'`.execute(getDb()).then((r) => Number(r.numAffectedRows ?? 0), () => 0);
-    return `${fmt(tally.total)} requests (${fmt(perSecond)}/s): ${tally}; sign-in e-mails queued for the one address: ${fmt(queuedNow)}, delivered to it: ${fmt(mails)}${dropped ? ` (${fmt(dropped)} still pending, dropped after the window)` : ""}`;
+      const { tally, perSecond } = await flood(t, signal, CONNECTIONS, () => ({
+        method: "POST",
+        path: "/login",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", ...sameOrigin(t) },
+        body,
+      }));
+      await sleep(Math.min(2000, SECONDS * 1000));
+      const mails = t.sink.to(DEMO_ORGANIZER).length - mailsBefore;
+      const queuedNow = (await queued()) - queuedBefore;
+      // The backlog is dropped so that the next attack is not measured against this one's mail.
+      const dropped = await sql`DELETE FROM outbox WHERE kind = 'login' AND status = 'pending'`.execute(getDb()).then(
+        (r) => Number(r.numAffectedRows ?? 0),
+        () => 0,
+      );
+      return `${fmt(tally.total)} requests (${fmt(perSecond)}/s): ${tally}; sign-in e-mails queued for the one address: ${fmt(queuedNow)}, delivered to it: ${fmt(mails)}${
+        dropped ? ` (${fmt(dropped)} still pending, dropped after the window)` : ""
+      }`;
     };
   },
 };
@@ -404,8 +418,8 @@ const deepPages: Attack = {
       how = `the ${paths.length} pages its own links reach (${[...query.keys()].join(", ")})`;
     }
     return async (signal) => {
-    const { tally, perSecond } = await flood(t, signal, CONNECTIONS, (i) => ({ path: paths[(paths.length - 1 - (i % paths.length)) % paths.length] ?? "/" }));
-    return `${how}: ${fmt(tally.total)} requests (${fmt(perSecond)}/s): ${tally}`;
+      const { tally, perSecond } = await flood(t, signal, CONNECTIONS, (i) => ({ path: paths[(paths.length - 1 - (i % paths.length)) % paths.length] ?? "/" }));
+      return `${how}: ${fmt(tally.total)} requests (${fmt(perSecond)}/s): ${tally}`;
     };
   },
 };
@@ -423,29 +437,46 @@ const tokenGuessing: Attack = {
   },
 };
 
+/** A published English appeal of `owner`'s organization with this body; its id. */
+async function publishedAppeal(owner: { organizationId: number; userId: number }, slug: string, title: string, body: string) {
+  const id = await createAppeal(owner.userId, { organizationId: owner.organizationId, slug, originalLanguage: "en", title });
+  await saveVersion(id, owner.userId, "en", { title, summary: title, body });
+  await addAddressee(id, owner.userId, null, { en: { name: "The Minister", position: "Minister", institution: "Ministry" } });
+  await publish(id, owner.userId, {});
+  return id;
+}
+
 const letters: Attack = {
   key: "e",
   name: "a letter of one 99,000-character word, and big letters queued",
   prepare: async (t) => {
-    const slug = `bench-word-${process.pid}`;
-    const title = "One very long word";
-    const id = await createAppeal(t.organizerId, { organizationId: t.organizationId, slug, originalLanguage: "en", title });
-    await saveVersion(id, t.organizerId, "en", { title, summary: "A word without a break.", body: `Dear Minister,\n\n${"W".repeat(99_000)}` });
-    await addAddressee(id, t.organizerId, null, { en: { name: "The Minister", position: "Minister", institution: "Ministry" } });
-    await publish(id, t.organizerId, {});
+    const organizer = { organizationId: t.organizationId, userId: t.organizerId };
+    const wordAppeal = await publishedAppeal(organizer, `bench-word-${process.pid}`, "One very long word", `Dear Minister,\n\n${"W".repeat(99_000)}`);
+    // Someone else: another organization whose one-signature letter is asked for after them.
+    const other = await newOrganization("Another NGO");
+    const otherAppeal = await publishedAppeal(other, `bench-other-${process.pid}`, "A short letter", "Dear Minister,\n\nplease act.");
+    await addSignatures(otherAppeal, 0, 1);
     return async (signal) => {
-    const [word] = await requestLetters(id, t.organizerId, { lang: "en" });
-    const big = await requestLetters(t.appealId, t.organizerId, { all: true });
-    const started = performance.now();
-    await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
-    const rows = await getDb().selectFrom("letters").select(["id", "status", "progress", "count"]).where("id", "in", [word ?? 0, ...big]).orderBy("id").execute();
-    const state = (r: (typeof rows)[number]) => `${r.status}${r.status === "running" ? ` ${fmt(Number(r.progress) * 100)}%` : ""}`;
-    const wordRow = rows.find((r) => r.id === word);
-    return (
-      `after ${fmt((performance.now() - started) / 1000, 1)} s the word's letter is ${wordRow ? state(wordRow) : "?"}; ` +
-      `${big.length} letters of ${fmt(ROWS)} rows queued behind it: ${rows.filter((r) => r.id !== word).map(state).join(", ")} ` +
-      "(letters render in a worker thread of the app's process, at nice 10: it competes with the pages for CPU)"
-    );
+      const [word] = await requestLetters(wordAppeal, t.organizerId, { lang: "en" });
+      const big = await requestLetters(t.appealId, t.organizerId, { all: true });
+      const [victim] = await requestLetters(otherAppeal, other.userId, { lang: "en" });
+      const started = performance.now();
+      await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+      const rows = await getDb()
+        .selectFrom("letters")
+        .select(["id", "status", "progress"])
+        .where("id", "in", [word ?? 0, ...big, victim ?? 0])
+        .execute();
+      const state = (id: number | undefined) => {
+        const r = rows.find((row) => row.id === id);
+        return r ? `${r.status}${r.status === "running" ? ` (${fmt(Number(r.progress) * 100)}%)` : ""}` : "?";
+      };
+      return (
+        `after ${fmt((performance.now() - started) / 1000, 1)} s: the word's letter ${state(word)}; ` +
+        `${big.length} letters of ${fmt(ROWS)} rows asked for next: ${big.map(state).join(", ")}; ` +
+        `another organization's one-signature letter asked for last: ${state(victim)} ` +
+        "(letters render one at a time in a worker thread of the app's process, at nice 10: it competes with the pages for CPU)"
+      );
     };
   },
 };
@@ -500,7 +531,12 @@ function within<T>(promise: Promise<T>, ms: number, fallback: () => T): Promise<
 }
 
 async function runAttack(attack: Attack, t: Target, probe: PageProbe, problems: string[]) {
-  say(`(${attack.key}) ${attack.name} … (load average ${os.loadavg().map((l) => fmt(l, 1)).join(" ")})`);
+  say(
+    `(${attack.key}) ${attack.name} … (load average ${os
+      .loadavg()
+      .map((l) => fmt(l, 1))
+      .join(" ")})`,
+  );
   // The quiet figure just before: on a shared machine the load drifts over minutes.
   const quiet = await measurePage(probe, t);
   say(`  quiet page:     ${describe(quiet.cached)}`);
@@ -547,7 +583,14 @@ async function runAttack(attack: Attack, t: Target, probe: PageProbe, problems: 
   ] as const) {
     const target = Math.round(2 * quietValue * 10) / 10;
     const unanswered = figure.includes("uncached") ? under.uncached.unanswered : under.cached.unanswered;
-    recordFigure({ figure, unit: "ms", direction: "≤", target, measured, note: [note, unanswered ? `${unanswered} requests unanswered (counted with the time waited)` : undefined].filter(Boolean).join("; ") || undefined });
+    recordFigure({
+      figure,
+      unit: "ms",
+      direction: "≤",
+      target,
+      measured,
+      note: [note, unanswered ? `${unanswered} requests unanswered (counted with the time waited)` : undefined].filter(Boolean).join("; ") || undefined,
+    });
     say(`  ${figure}: ${fmt(measured, 1)} ms (target ≤ ${fmt(target, 1)} ms = 2× quiet; ratio ${fmt(target / Math.max(measured, 0.1), 2)}×) ${measured <= target ? "met" : "MISSED"}`);
   }
   // Each attack is measured against a sound app: one that did not recover is started afresh.
@@ -591,7 +634,12 @@ async function endOldSessions(): Promise<number> {
 
 async function main() {
   const started = performance.now();
-  say(`${fmt(ROWS)} signatures, ${SECONDS} s per measurement at ${RATE} req/s; ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => fmt(l, 1)).join(" ")}, node ${process.version}`);
+  say(
+    `${fmt(ROWS)} signatures, ${SECONDS} s per measurement at ${RATE} req/s; ${os.cpus().length} CPUs, load average ${os
+      .loadavg()
+      .map((l) => fmt(l, 1))
+      .join(" ")}, node ${process.version}`,
+  );
   const cluster = await startTestCluster();
   const dbName = `bench_attacks_${process.pid}`;
   await createTemplate(cluster.serverUrl, dbName);

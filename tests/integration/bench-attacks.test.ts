@@ -41,10 +41,16 @@ describe("npm run bench:attacks (tiny mode)", () => {
     expect(run.code, run.output).toBe(0);
     expect(run.output).toContain("quiet page:");
     expect(run.output).not.toContain("THE ATTACK FAILED");
-    const figures = readFileSync(results, "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line) as BenchRecord);
+    const figures = readFileSync(results, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as BenchRecord);
     for (const key of ["a", "b", "c", "d", "e", "f", "g"]) {
       const mine = figures.filter((f) => f.figure.includes(`under (${key})`));
-      expect(mine.map((f) => f.figure.replace(/ under .*?(, uncached render)?$/, "$1")), `attack (${key})`).toEqual(["public page p50", "public page p99", "public page p99, uncached render"]);
+      expect(
+        mine.map((f) => f.figure.replace(/ under .*?(, uncached render)?$/, "$1")),
+        `attack (${key})`,
+      ).toEqual(["public page p50", "public page p99", "public page p99, uncached render"]);
       for (const f of mine) {
         expect(f.direction).toBe("≤");
         expect(Number.isFinite(f.measured) && f.measured > 0).toBe(true);
