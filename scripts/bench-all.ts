@@ -1,5 +1,5 @@
 /**
- * `npm run bench:all`: every benchmark (outbox, sign/confirm/page, PDF) and the fault tests, then
+ * `npm run bench:all`: every benchmark (outbox, sign/confirm/page, PDF, the page under attack) and the fault tests, then
  * one table — figure, target, measured, ratio — printed and written into the README between the
  * `<!-- bench:all -->` markers. Not a test: the figures depend on the machine and what else runs.
  *
@@ -17,7 +17,7 @@ const faultsFile = path.join(dir, "faults.json");
 const startedAt = new Date();
 const problems: string[] = [];
 
-for (const name of ["bench:outbox", "bench:sign", "bench:pdf"]) {
+for (const name of ["bench:outbox", "bench:sign", "bench:pdf", "bench:attacks"]) {
   console.log(`\n━━ npm run ${name} ━━`);
   const run = spawnSync("npm", ["run", "--silent", name], { stdio: "inherit", env: { ...process.env, BENCH_RESULTS: resultsFile } });
   if (run.status !== 0) problems.push(`${name} exited with ${run.status}`);
@@ -37,7 +37,8 @@ const rows = figures.map((f) => {
   const met = f.direction === "≥" ? f.measured >= f.target : f.measured <= f.target;
   const ratio = f.target === 0 ? (f.measured === 0 ? "—" : "✘") : `${fmt(headroom(f))}×`;
   const raw = f.rawInsertRate ? ` (${fmt(f.measured / f.rawInsertRate)} of the raw INSERT rate, ${fmt(f.rawInsertRate)}/s)` : "";
-  return `| ${f.figure} | ${f.direction} ${fmt(f.target)} ${f.unit} | ${fmt(f.measured)} ${f.unit}${raw} | ${ratio} ${met ? "✔" : "✘ missed"} |`;
+  const note = f.note ? ` — ${f.note.replace(/\|/g, "\\|")}` : "";
+  return `| ${f.figure} | ${f.direction} ${fmt(f.target)} ${f.unit} | ${fmt(f.measured)} ${f.unit}${raw}${note} | ${ratio} ${met ? "✔" : "✘ missed"} |`;
 });
 
 interface VitestJson {

@@ -14,6 +14,8 @@ export interface BenchRecord {
   measured: number;
   /** The raw PostgreSQL single-row INSERT rate measured in the same run, where it applies. */
   rawInsertRate?: number;
+  /** What else the reader should know about this figure (e.g. what an attack achieved meanwhile). */
+  note?: string;
 }
 
 export function recordFigure(record: BenchRecord): void {

@@ -26,6 +26,7 @@ const ELSEWHERE: Record<string, string> = {
   "npm run bench:sign": "figures, not checks: run by hand (README, Benchmarks)",
   "npm run bench:outbox": "figures, not checks: run by hand (README, Benchmarks)",
   "npm run bench:pdf": "figures, not checks: run by hand (README, Benchmarks)",
+  "npm run bench:attacks": "figures, not checks: run by hand (README, Benchmarks); tests/integration/bench-attacks.test.ts runs it in a tiny mode",
 };
 
 /** Commands this file runs. */
