@@ -27,7 +27,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     });
   } catch (error) {
     if (error instanceof ExportEmpty) throw redirect(`${back}?exportError=export.empty#export-h`, 303);
-    if (error instanceof ExportBusy) throw redirect(`${back}?exportError=export.busy#export-h`, 303);
+    if (error instanceof ExportBusy) throw redirect(`${back}?exportError=${error.message}#export-h`, 303);
     return loaderError(error);
   }
 }

@@ -78,7 +78,8 @@ export default function Letters() {
   const langName = (l: string) => (isContentLang(l) ? languageName(l, ui) : l);
   const base = `/dashboard/appeals/${appeal.id}/letters`;
   // The ZIP download sends the organizer back here when two downloads of theirs are running.
-  const zipBusy = useSearchParams()[0].get("zipError") === "export.busy";
+  const zipError = useSearchParams()[0].get("zipError");
+  const zipBusy = zipError === "export.busy" || zipError === "export.serverBusy" ? zipError : null;
   // The newest "all languages" batch: consecutive single letters created together.
   const ready = letters.filter((l) => l.status === "ready" && l.kind === "single");
   const latestBatch = ready.filter((l) => Math.abs(new Date(l.created_at).getTime() - new Date(ready[0]?.created_at ?? 0).getTime()) < 2000);
@@ -87,7 +88,7 @@ export default function Letters() {
       <h2 id="letters-h">{t("letters.title")}</h2>
       <p className="hint">{t("letters.intro")}</p>
       {data?.errors._form ? <FormError>{errorText(t, data.errors._form)}</FormError> : null}
-      {zipBusy ? <FormError>{t("export.busy")}</FormError> : null}
+      {zipBusy ? <FormError>{t(zipBusy)}</FormError> : null}
       {outcome?.sent ? <p className="notice" role="status">{plural("delivery.sent", outcome.sent)}</p> : null}
       {outcome?.repeated ? <p className="notice" role="status">{t("delivery.repeated")}</p> : null}
       {outcome?.resent !== null && outcome?.resent !== undefined ? <p className="notice" role="status">{t(outcome.resent ? "delivery.resent" : "delivery.resentAlready")}</p> : null}

@@ -21,7 +21,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   try {
     release = exportSlot(user.id);
   } catch (error) {
-    if (error instanceof ExportBusy) throw redirect(`/dashboard/appeals/${Number(params.id)}/letters?zipError=export.busy`);
+    if (error instanceof ExportBusy) throw redirect(`/dashboard/appeals/${Number(params.id)}/letters?zipError=${error.message}`);
     throw error;
   }
   const ids = (new URL(request.url).searchParams.get("ids") ?? "")

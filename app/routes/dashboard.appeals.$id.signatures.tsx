@@ -114,7 +114,7 @@ export default function Signatures() {
         <p className="hint">{t("export.hint")}</p>
         <Form method="post" action={`/dashboard/appeals/${appeal.id}/export.csv`} reloadDocument className="stack" noValidate>
           {exportError ? <FormError>{errorText(t, exportError)}</FormError> : null}
-          <Field name="purpose" label={t("export.purpose")} required maxLength={500} error={exportError === "export.empty" || exportError === "export.busy" ? undefined : exportError ?? undefined} />
+          <Field name="purpose" label={t("export.purpose")} required maxLength={500} error={exportError === "export.empty" || exportError === "export.busy" || exportError === "export.serverBusy" ? undefined : exportError ?? undefined} />
           <div><button type="submit">{t("export.submit")}</button></div>
         </Form>
       </section>

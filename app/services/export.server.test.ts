@@ -10,7 +10,7 @@ import { getDb } from "../../tests/setup/vitest-db";
 import { action as exportAction } from "../routes/dashboard.appeals.$id.export[.]csv";
 import { parseEnv, setEnv } from "../utils/env.server";
 import { AppError } from "../utils/errors";
-import { ExportEmpty, exportCsv, neutralise } from "./export.server";
+import { DOWNLOADS_PER_PROCESS, ExportBusy, ExportEmpty, exportCsv, exportSlot, neutralise } from "./export.server";
 
 /**
  * The CSV export as an organizer's spreadsheet meets it: read back byte for byte, with the
@@ -263,6 +263,20 @@ describe("CSV export", () => {
     await readAll((await exportCsv(appeal.id, appeal.owner.userId, "снова")).stream);
     await readAll((await exportCsv(appeal.id, appeal.owner.userId, "и снова")).stream);
     expect((await exportsOf(appeal.id)).map((e) => e.purpose).sort()).toEqual(["вторая", "и снова", "первая", "снова"]);
+  });
+
+  it("runs at most DOWNLOADS_PER_PROCESS downloads of all organizers at once: the next is told the server is busy", () => {
+    const releases = Array.from({ length: DOWNLOADS_PER_PROCESS }, (_, i) => exportSlot(10_000 + i));
+    try {
+      expect(() => exportSlot(20_000)).toThrow(new ExportBusy("export.serverBusy"));
+      releases[0]!();
+      releases[0]!(); // a second release gives nothing back twice
+      const next = exportSlot(20_000);
+      expect(() => exportSlot(20_001)).toThrow(new ExportBusy("export.serverBusy"));
+      next();
+    } finally {
+      for (const release of releases) release();
+    }
   });
 });
 

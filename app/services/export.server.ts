@@ -18,10 +18,13 @@ export function neutralise(value: string | null): string {
   return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
-/** Another download of this user's is already running (see exportSlot): answered, not queued. */
+/**
+ * Another download of this user's is already running, or this process runs as many as it takes
+ * (see exportSlot): answered, not queued. The message is the i18n key to show.
+ */
 export class ExportBusy extends Error {
-  constructor() {
-    super("export.busy");
+  constructor(key: "export.busy" | "export.serverBusy" = "export.busy") {
+    super(key);
   }
 }
 
@@ -31,17 +34,23 @@ export class ExportBusy extends Error {
  * them too, so a user's extra download is refused with a message instead of queued.
  */
 export const DOWNLOADS_PER_USER = 2;
+/** And all organizers together, per process: each CSV holds a connection of its own, outside the pool. */
+export const DOWNLOADS_PER_PROCESS = 16;
 const running = new Map<number, number>();
+let runningTotal = 0;
 
 /** Takes one of `userId`'s download slots (or throws ExportBusy); the returned release frees it once. */
 export function exportSlot(userId: number): () => void {
   const now = running.get(userId) ?? 0;
   if (now >= DOWNLOADS_PER_USER) throw new ExportBusy();
+  if (runningTotal >= DOWNLOADS_PER_PROCESS) throw new ExportBusy("export.serverBusy");
   running.set(userId, now + 1);
+  runningTotal++;
   let released = false;
   return () => {
     if (released) return;
     released = true;
+    runningTotal--;
     const left = (running.get(userId) ?? 1) - 1;
     if (left > 0) running.set(userId, left);
     else running.delete(userId);
