@@ -52,6 +52,9 @@ export async function hashUpload(request: Request, timeoutMs = VERIFY_UPLOAD_MS)
     const timer = setTimeout(() => refuse("tooSlow"), timeoutMs);
 
     parser.on("file", (name, stream) => {
+      // A body that ends inside the part ("Unexpected end of file") fails the part's stream; an
+      // 'error' event without a listener would stop the process.
+      stream.on("error", () => refuse("badForm"));
       if (name !== "file" || seenFile) {
         stream.resume();
         refuse("badForm");
