@@ -16,6 +16,7 @@ import { methodGuard } from "./methods.js";
 import { pageCache } from "./page-cache.js";
 import { plainErrorPage, plainLang, sendUnavailable } from "./plain-error-page.js";
 import { remixMiddleware, remixServe } from "./remix-handler.js";
+import { requestBudget } from "./request-budget.js";
 import { TOKEN_PATH, tokenGuard } from "./token-guard.js";
 
 /** Browser features the app never uses, refused for the page and anything it embeds. */
@@ -141,6 +142,9 @@ export function createHttpApp(options: HttpOptions) {
   app.use(bodyLimit());
   // Link pages (confirm, reject, withdraw, unsubscribe, sign-in): guessing is rate-limited per IP.
   app.use(tokenGuard());
+  // A client flooding a costly request (deep list pages, /verify uploads, sign-in) is refused
+  // cheaply once past its budget (server/request-budget.ts).
+  app.use(requestBudget());
 
   // Anonymous public pages (home, appeal pages) are rendered at most once per 2 s per language.
   app.use(pageCache({ ttlMs: 2000, path: /^\/(appeals\/[a-z0-9-]+\/?)?$/ }));

@@ -21,6 +21,9 @@ const limiters = {
   loginClient: null as RateLimiterMemory | null,
   loginAddress: null as RateLimiterMemory | null,
   loginAddressDay: null as RateLimiterMemory | null,
+  listPages: null as RateLimiterMemory | null,
+  verifyUploads: null as RateLimiterMemory | null,
+  loginRequests: null as RateLimiterMemory | null,
 };
 
 function ipLimiter() {
@@ -295,4 +298,36 @@ export async function loginAllowance(address: string, ip: string): Promise<Login
     }
   }
   return { ok: true };
+}
+
+/**
+ * Requests that cost a render or a parse every time and that nobody sends quickly by hand:
+ * pages of the public list past the newest (`?after=` / `?before=`, never cached: a cursor is
+ * any row) and /verify uploads. Past its budget a client (clientKey) is answered a plain 429
+ * before any work is done (server/request-budget.ts); the newest page, served from the page
+ * cache, and everything else stay open to it. A reader paging by hand makes a few pages a minute.
+ * Sign-in requests (`loginRequests`) get one more than LOGIN_LIMIT_PER_IP: the login action
+ * counts the same limit and answers the first refusal with the form and its reason; after that,
+ * the plain page. (The server and the Remix build each load this module, so each counts its own.)
+ */
+export const REQUEST_BUDGETS = {
+  listPages: { points: 120, duration: 60 },
+  verifyUploads: { points: 30, duration: 600 },
+} as const;
+export type RequestBudget = keyof typeof REQUEST_BUDGETS | "loginRequests";
+
+function budgetOptions(budget: RequestBudget) {
+  return budget === "loginRequests" ? { points: env().LOGIN_LIMIT_PER_IP + 1, duration: LOGIN_WINDOW_S } : REQUEST_BUDGETS[budget];
+}
+
+/** Counts one such request; the seconds to wait when the client is past its budget (0: go on). */
+export async function spendBudget(budget: RequestBudget, ip: string): Promise<number> {
+  const options = budgetOptions(budget);
+  limiters[budget] ??= new RateLimiterMemory(options);
+  try {
+    await limiters[budget].consume(ipHash(ip));
+    return 0;
+  } catch (res) {
+    return res instanceof RateLimiterRes ? Math.max(1, Math.ceil(res.msBeforeNext / 1000)) : options.duration;
+  }
 }
