@@ -28,7 +28,7 @@
  *
  * Smaller runs: BENCH_ATTACKS_CSV (stalled CSV downloads, default 50), BENCH_ATTACKS_UPLOAD_MB
  * (size of each /verify upload, default 20), BENCH_ATTACKS_CONNECTIONS (connections of a flood,
- * default 8).
+ * default 8), BENCH_ATTACKS_ONLY (attack keys, e.g. `a,d`).
  */
 import crypto from "node:crypto";
 import { setMaxListeners } from "node:events";
@@ -482,7 +482,10 @@ const letters: Attack = {
 };
 
 /** The order they run in: the letter attack last (its letter outlives its window today). */
-const ATTACKS: Attack[] = [stalledCsv, slowZip, verifyUpload, loginFlood, deepPages, tokenGuessing, letters];
+const ATTACKS: Attack[] = [stalledCsv, slowZip, verifyUpload, loginFlood, deepPages, tokenGuessing, letters].filter(
+  // BENCH_ATTACKS_ONLY=a,d: only those attacks (to profile one).
+  (a) => !process.env.BENCH_ATTACKS_ONLY || process.env.BENCH_ATTACKS_ONLY.split(",").includes(a.key),
+);
 
 // ─── the run ─────────────────────────────────────────────────────────────────────────────────
 
