@@ -15,7 +15,8 @@ export async function startApp(env: Record<string, string>): Promise<AppProcess>
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let output = "";
-  const child = spawn(process.execPath, ["--import", "tsx", path.resolve("server.ts")], {
+  // APP_NODE_ARGS: flags for the app's node (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"; NODE_OPTIONS refuses --cpu-prof).
+  const child = spawn(process.execPath, [...(process.env.APP_NODE_ARGS ? process.env.APP_NODE_ARGS.split(" ") : []), "--import", "tsx", path.resolve("server.ts")], {
     env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", APP_URL: url, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
