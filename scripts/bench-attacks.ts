@@ -469,7 +469,7 @@ const letters: Attack = {
         .execute();
       const state = (id: number | undefined) => {
         const r = rows.find((row) => row.id === id);
-        return r ? `${r.status}${r.status === "running" ? ` (${fmt(Number(r.progress) * 100)}%)` : ""}` : "?";
+        return r ? `${r.status}${r.status === "running" ? ` (${fmt(Number(r.progress))}%)` : ""}` : "?";
       };
       return (
         `after ${fmt((performance.now() - started) / 1000, 1)} s: the word's letter ${state(word)}; ` +
