@@ -1,4 +1,4 @@
-import { sql, type Kysely } from "kysely";
+import { sql, type Kysely, type QueryCreator } from "kysely";
 import type { Database, OutboxAttachment, OutboxRow } from "../schema.js";
 
 export interface NewMail {
@@ -39,6 +39,21 @@ export async function enqueueMail(db: Kysely<Database>, mail: NewMail): Promise<
  * after the commit). Each row is then settled on its own as soon as its send resolves.
  */
 
+/** The due, pending rows to take next, most urgent first, locked (rows locked elsewhere are skipped). */
+function duePick(qb: QueryCreator<Database>, options: { now: Date; limit: number }) {
+  return qb
+    .selectFrom("outbox")
+    .select("id")
+    .where("status", "=", "pending")
+    .where("next_attempt_at", "<=", options.now)
+    .orderBy("priority")
+    .orderBy("next_attempt_at")
+    .orderBy("id")
+    .limit(options.limit)
+    .forUpdate()
+    .skipLocked();
+}
+
 /**
  * Leases up to `limit` due, pending rows: the most urgent kind first (a signer's confirmation,
  * then sign-in mails, then updates and letters: `priority`, derived from the kind), oldest due
@@ -54,18 +69,7 @@ export async function claimDueMails(
   const rows = await db
     .with(
       (cte) => cte("due").materialized(),
-      (qb) =>
-        qb
-          .selectFrom("outbox")
-          .select("id")
-          .where("status", "=", "pending")
-          .where("next_attempt_at", "<=", options.now)
-          .orderBy("priority")
-          .orderBy("next_attempt_at")
-          .orderBy("id")
-          .limit(options.limit)
-          .forUpdate()
-          .skipLocked(),
+      (qb) => duePick(qb, options),
     )
     .updateTable("outbox")
     .from("due")
@@ -143,25 +147,18 @@ export async function releaseMails(db: Kysely<Database>, ids: number[], at: Date
     .execute();
 }
 
-/** Without SMTP: moves up to `limit` due rows to 'kept' (shown in the dev mailbox). */
+/** Without SMTP: moves up to `limit` due rows to 'kept' (shown in the dev mailbox), picked as claimDueMails picks them. */
 export async function keepDueMails(db: Kysely<Database>, options: { now: Date; limit: number }): Promise<number> {
   const rows = await db
-    .updateTable("outbox")
-    .set({ status: "kept" })
-    .where("id", "in", (eb) =>
-      eb
-        .selectFrom("outbox")
-        .select("id")
-        .where("status", "=", "pending")
-        .where("next_attempt_at", "<=", options.now)
-        .orderBy("priority")
-        .orderBy("next_attempt_at")
-        .orderBy("id")
-        .limit(options.limit)
-        .forUpdate()
-        .skipLocked(),
+    .with(
+      (cte) => cte("due").materialized(),
+      (qb) => duePick(qb, options),
     )
-    .returning("id")
+    .updateTable("outbox")
+    .from("due")
+    .set({ status: "kept" })
+    .whereRef("outbox.id", "=", "due.id")
+    .returning("outbox.id")
     .execute();
   return rows.length;
 }
