@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from "express";
 import { spendBudget, type RequestBudget } from "../app/services/abuse.server.js";
 import { plainErrorPage, requestLang } from "./plain-error-page.js";
+import { sendRefusal } from "./refusal-hold.js";
 
 /** The budget a request spends, if it is one of the costly kinds (app/services/abuse.server.ts). */
 function budgetOf(req: Request): RequestBudget | null {
@@ -15,7 +16,8 @@ function budgetOf(req: Request): RequestBudget | null {
  * plain 429 page in its language, with Retry-After, before Remix renders anything, a body is
  * parsed or the database is asked. Sign-in requests past the per-client limit are refused here
  * too, after the login action has answered the first refusal with the form and its reason;
- * before, every refusal cost a full render of the login page.
+ * before, every refusal cost a full render of the login page. Refusals are sent
+ * REFUSAL_HOLD_MS late (server/refusal-hold.ts).
  */
 export function requestBudget() {
   return async (req: Request, res: Response, next: NextFunction) => {
@@ -31,6 +33,9 @@ export function requestBudget() {
     // An unread request body is not read: the connection closes after the answer.
     if (!req.complete && req.method === "POST") res.set("Connection", "close");
     const text = budget === "loginRequests" ? "login.tooMany" : "error.budget.text";
-    res.status(429).set({ "Retry-After": String(wait), "Cache-Control": "private, no-store" }).type("html").send(plainErrorPage(requestLang(req), "budget", text));
+    // Sent late (server/refusal-hold.ts): a flood gets a few answers a second.
+    sendRefusal(req, res, () =>
+      res.status(429).set({ "Retry-After": String(wait), "Cache-Control": "private, no-store" }).type("html").send(plainErrorPage(requestLang(req), "budget", text)),
+    );
   };
 }

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from "express";
 import { inClientLane, ipHash, isIssuedToken, recordTokenGuess, tokenGuessWait, type TokenKind } from "../app/services/abuse.server.js";
 import { plainErrorPage, plainLang } from "./plain-error-page.js";
+import { sendRefusal } from "./refusal-hold.js";
 
 /** The pages opened from links in e-mails, each carrying a token. */
 export const TOKEN_PATH = /^\/(?:s\/(confirm|reject|withdraw|unsubscribe)|login\/t)\/([^/]*)\/?$/;
@@ -33,8 +34,9 @@ export function tokenGuard() {
     const key = `link|${ipHash(req.ip ?? "")}`;
     const kind = kindOf(match);
     const token = decoded(match[2] ?? "");
+    // Sent REFUSAL_HOLD_MS late (server/refusal-hold.ts): a guesser gets a few answers a second.
     const refuse = (wait: number) =>
-      res.status(429).set({ "Retry-After": String(wait), "Cache-Control": "no-store" }).type("html").send(plainErrorPage(plainLang(req), 429));
+      sendRefusal(req, res, () => res.status(429).set({ "Retry-After": String(wait), "Cache-Control": "no-store" }).type("html").send(plainErrorPage(plainLang(req), 429)));
     let wait: number;
     try {
       wait = await tokenGuessWait(key);

@@ -87,6 +87,8 @@ const schema = z
     TRUST_PROXY: trustProxy,
     LOGIN_LIMIT_PER_IP: z.coerce.number().int().positive("must be a positive number").default(30),
     LOGIN_LIMIT_PER_ADDRESS: z.coerce.number().int().positive("must be a positive number").default(3),
+    // A client past a budget (floods, link guessing) gets its 429 after this many ms (server/refusal-hold.ts).
+    REFUSAL_HOLD_MS: z.coerce.number().int().min(0, "must be 0 or more milliseconds").max(10_000, "must be at most 10000 ms").default(1000),
     // Letters: the time one letter job may take before it is stopped and marked failed (a
     // 1,000,000-row letter takes ~11 s here: see the README's figures), and the letters one
     // organization may have waiting or being made at once.

@@ -22,7 +22,9 @@ describe("client address", () => {
     let appeal: { id: number; slug: string };
 
     beforeAll(async () => {
-      h = await startHarness();
+      // Refusals at once: dozens are refused one after another here (the hold of a refusal,
+      // REFUSAL_HOLD_MS, is tested in request-budget.test.ts).
+      h = await startHarness({ REFUSAL_HOLD_MS: "0" });
       appeal = await publishedAppeal(await newOrganization("Client address NGO"));
     }, 120_000);
 

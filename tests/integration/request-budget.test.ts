@@ -1,6 +1,8 @@
+import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import "../setup/vitest-db";
 import { REQUEST_BUDGETS } from "../../app/services/abuse.server";
+import { HOLD_PER_CLIENT } from "../../server/refusal-hold";
 import { newOrganization, uniqueEmail } from "../fixtures/organizers";
 import { publishedAppeal, startHarness, type Harness } from "./support/harness";
 
@@ -74,5 +76,37 @@ describe("request budgets", () => {
     expect(next.status).toBe(429);
     expect(next.body).not.toContain("<form");
     expect(next.body).toContain("Too many sign-in requests");
+  }, 120_000);
+
+  it("a flood past its budget is answered slowly: refusals wait REFUSAL_HOLD_MS (1 s), at most 16 held per client, the rest at once with the connection closed; others are served meanwhile", async () => {
+    const flooder = "198.51.100.50";
+    const page = `/appeals/${appeal.slug}?after=AAAA`;
+    const { points } = REQUEST_BUDGETS.listPages;
+    for (let i = 0; i < points; i++) expect((await get(page, flooder)).status).toBe(200);
+    const url = new URL(h.url);
+    // Each request on its own connection, as a flood over many connections sends them.
+    const ask = (client: string, path: string) =>
+      new Promise<{ status: number; connection: string | undefined; at: number }>((resolve, reject) => {
+        const req = http.get({ host: url.hostname, port: url.port, path, agent: false, headers: { "X-Forwarded-For": client } }, (res) => {
+          res.resume();
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, at: performance.now() }));
+        });
+        req.on("error", reject);
+      });
+    const start = performance.now();
+    const extra = 8;
+    const flood = Promise.all(Array.from({ length: HOLD_PER_CLIENT + extra }, () => ask(flooder, page)));
+    // Someone else, asking while the flood's refusals are held, is answered before them.
+    const other = await ask("198.51.100.51", `/appeals/${appeal.slug}`);
+    const answers = await flood;
+    expect(other.status).toBe(200);
+    expect(answers.map((a) => a.status).filter((s) => s !== 429)).toEqual([]);
+    const held = answers.filter((a) => a.at - start >= 900);
+    expect(held).toHaveLength(HOLD_PER_CLIENT);
+    expect(other.at).toBeLessThan(Math.min(...held.map((a) => a.at)));
+    // Past the per-client bound: refused at once, and the connection closed.
+    const atOnce = answers.filter((a) => a.at - start < 900);
+    expect(atOnce).toHaveLength(extra);
+    for (const a of atOnce) expect(a.connection).toBe("close");
   }, 120_000);
 });
