@@ -5,7 +5,7 @@ import { requiredText } from "~/schemas/common";
 import { exportCsv } from "~/services/export.server";
 import { requireUser } from "~/services/session.server";
 import { loaderError } from "~/utils/action-errors.server";
-import { AppError } from "~/utils/errors";
+import { AppError, messageKeyOf } from "~/utils/errors";
 
 const exportSchema = z.object({ purpose: requiredText(500) });
 
@@ -28,7 +28,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     });
   } catch (error) {
     // Nothing to export yet, or every download slot taken: back to the page, with the message.
-    if (error instanceof AppError && (error.code === "empty" || error.code === "busy")) throw redirect(`${back}?exportError=${error.messageKey}#export-h`, 303);
+    if (error instanceof AppError && (error.code === "empty" || error.code === "busy")) throw redirect(`${back}?exportError=${messageKeyOf(error)}#export-h`, 303);
     return loaderError(error);
   }
 }

@@ -8,7 +8,7 @@ import { requireUser } from "~/services/session.server";
 import { readFileStream } from "~/services/storage.server";
 import { loaderError } from "~/utils/action-errors.server";
 import { env } from "~/utils/env.server";
-import { AppError } from "~/utils/errors";
+import { AppError, messageKeyOf } from "~/utils/errors";
 
 /**
  * All languages at once: the per-language PDFs, the attachments, and a short manifest. Files are
@@ -22,7 +22,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   try {
     release = exportSlot(user.id);
   } catch (error) {
-    if (error instanceof AppError && error.code === "busy") throw redirect(`/dashboard/appeals/${Number(params.id)}/letters?zipError=${error.messageKey}`);
+    if (error instanceof AppError && error.code === "busy") throw redirect(`/dashboard/appeals/${Number(params.id)}/letters?zipError=${messageKeyOf(error)}`);
     throw error;
   }
   const ids = (new URL(request.url).searchParams.get("ids") ?? "")
