@@ -8,7 +8,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { generateNow, requestLetters } from "../app/services/letters.server.js";
 import { pathOf } from "../app/services/storage.server.js";
-import { cliOptions, fail } from "./lib/cli.js";
+import { cliOptions, explain, fail } from "./lib/cli.js";
 import { withDatabase } from "./lib/with-database.js";
 
 const usage = "Usage: npm run letter -- --appeal <slug> --lang <code|all|combined> --out <path>";
@@ -21,12 +21,8 @@ await withDatabase(async ({ db }) => {
   const appeal = await db.selectFrom("appeals").select(["id"]).where("slug", "=", slug).executeTakeFirst();
   if (!appeal) throw new Error(`no appeal with slug "${slug}"`);
   const ids = await requestLetters(appeal.id, null, lang === "all" ? { all: true } : lang === "combined" ? { combined: true } : { lang }).catch((error: unknown) => {
-    const key = error instanceof Error ? error.message : String(error);
-    const messages: Record<string, string> = {
-      "letters.draft": "the appeal is still a draft: publish it first",
-      "letters.unknownLang": `the appeal has no version in "${lang}"`,
-    };
-    throw new Error(messages[key] ?? key);
+    // requestLetters refuses a draft ("draft") and a language the appeal has no version in ("bad_request").
+    throw explain(error, { draft: "the appeal is still a draft: publish it first", bad_request: `the appeal has no version in "${lang}"` });
   });
   if (lang === "all") await fs.mkdir(out, { recursive: true });
   for (const id of ids) {

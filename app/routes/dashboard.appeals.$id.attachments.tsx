@@ -5,9 +5,10 @@ import { FormError, errorText } from "~/components/form";
 import { NATIVE_NAMES, isContentLang, languageName } from "~/i18n";
 import { useT } from "~/i18n/react";
 import { attachmentFieldsSchema } from "~/schemas/appeal";
-import { AttachmentRejected, MAX_ATTACHMENT_BYTES, addAttachment, deleteAttachment } from "~/services/attachments.server";
+import { MAX_ATTACHMENT_BYTES, addAttachment, deleteAttachment } from "~/services/attachments.server";
 import { requireUser } from "~/services/session.server";
 import { actionError, reply } from "~/utils/action-errors.server";
+import { AppError } from "~/utils/errors";
 import { formValues, idOf, parseForm } from "~/utils/forms";
 import { useEditor } from "./dashboard.appeals.$id";
 
@@ -46,8 +47,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const form = parseForm(attachmentFieldsSchema, formData);
     if (!form.ok) return reply({ errors: form.errors, values: form.values }, 400);
     const file = formData.get("file");
-    if (!(file instanceof File) || (file.size === 0 && file.type !== TOO_LARGE)) throw new AttachmentRejected("attachment.empty");
-    if (file.type === TOO_LARGE) throw new AttachmentRejected("attachment.tooLarge");
+    if (!(file instanceof File) || (file.size === 0 && file.type !== TOO_LARGE)) throw new AppError("empty", "attachment.empty", { field: "file" });
+    if (file.type === TOO_LARGE) throw new AppError("too_large", "attachment.tooLarge", { field: "file" });
     await addAttachment(id, user.id, { lang: form.data.lang, filename: file.name, data: new Uint8Array(await file.arrayBuffer()) });
     return reply({ notice: "saved" });
   } catch (error) {

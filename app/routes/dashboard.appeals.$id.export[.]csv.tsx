@@ -2,9 +2,10 @@ import type { ActionFunctionArgs } from "@remix-run/node";
 import { createReadableStreamFromReadable, redirect } from "@remix-run/node";
 import { z } from "zod";
 import { requiredText } from "~/schemas/common";
-import { ExportBusy, ExportEmpty, exportCsv } from "~/services/export.server";
+import { exportCsv } from "~/services/export.server";
 import { requireUser } from "~/services/session.server";
 import { loaderError } from "~/utils/action-errors.server";
+import { AppError, messageKeyOf } from "~/utils/errors";
 
 const exportSchema = z.object({ purpose: requiredText(500) });
 
@@ -26,8 +27,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
       headers: { "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": `attachment; filename="${filename}"`, "Cache-Control": "private, no-store" },
     });
   } catch (error) {
-    if (error instanceof ExportEmpty) throw redirect(`${back}?exportError=export.empty#export-h`, 303);
-    if (error instanceof ExportBusy) throw redirect(`${back}?exportError=${error.message}#export-h`, 303);
+    // Nothing to export yet, or every download slot taken: back to the page, with the message.
+    if (error instanceof AppError && (error.code === "empty" || error.code === "busy")) throw redirect(`${back}?exportError=${messageKeyOf(error)}#export-h`, 303);
     return loaderError(error);
   }
 }

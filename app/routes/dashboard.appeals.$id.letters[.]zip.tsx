@@ -2,12 +2,13 @@ import { PassThrough, type Readable } from "node:stream";
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { createReadableStreamFromReadable, redirect } from "@remix-run/node";
 import { ZipFile } from "yazl";
-import { ExportBusy, exportSlot } from "~/services/export.server";
+import { exportSlot } from "~/services/export.server";
 import { letterFileName, zipContents } from "~/services/letters.server";
 import { requireUser } from "~/services/session.server";
 import { readFileStream } from "~/services/storage.server";
 import { loaderError } from "~/utils/action-errors.server";
 import { env } from "~/utils/env.server";
+import { AppError, messageKeyOf } from "~/utils/errors";
 
 /**
  * All languages at once: the per-language PDFs, the attachments, and a short manifest. Files are
@@ -21,7 +22,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   try {
     release = exportSlot(user.id);
   } catch (error) {
-    if (error instanceof ExportBusy) throw redirect(`/dashboard/appeals/${Number(params.id)}/letters?zipError=${error.message}`);
+    if (error instanceof AppError && error.code === "busy") throw redirect(`/dashboard/appeals/${Number(params.id)}/letters?zipError=${messageKeyOf(error)}`);
     throw error;
   }
   const ids = (new URL(request.url).searchParams.get("ids") ?? "")
@@ -76,7 +77,6 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     });
   } catch (error) {
     release();
-    if (error instanceof Error && error.message === "letters.notReady") throw new Response(null, { status: 409 });
     return loaderError(error);
   }
 }

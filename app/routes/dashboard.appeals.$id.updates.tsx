@@ -8,7 +8,7 @@ import { useT } from "~/i18n/react";
 import { longText, optionalText } from "~/schemas/common";
 import { appealForMember } from "~/services/access.server";
 import { editorView } from "~/services/appeals.server";
-import { UpdateRefused, publishUpdate, updatesOf } from "~/services/updates.server";
+import { publishUpdate, updatesOf } from "~/services/updates.server";
 import { requireUser } from "~/services/session.server";
 import { actionError, loaderError, reply } from "~/utils/action-errors.server";
 import { formValues, parseForm } from "~/utils/forms";
@@ -57,7 +57,6 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const n = await publishUpdate(appeal.id, user.id, { kind, content });
     return reply({ notice: String(n) });
   } catch (error) {
-    if (error instanceof UpdateRefused) return reply({ errors: { _form: error.messageKey }, values: formValues(formData) }, error.messageKey === "updates.tooSoon" ? 429 : 400);
     return actionError(error, formValues(formData));
   }
 }

@@ -17,24 +17,10 @@ import {
 } from "../../db/queries/appeals";
 import { membershipsOf } from "../../db/queries/organizations";
 import type { AddresseeText, FieldMode, RevisionContent } from "../../db/schema";
-import { AppError } from "../utils/errors";
+import { AppError, type PublishProblem } from "../utils/errors";
 import { appealForMember, requireRole } from "./access.server";
 
-export class FieldConflict extends Error {
-  constructor(
-    public readonly field: string,
-    public readonly messageKey: string,
-  ) {
-    super(messageKey);
-  }
-}
-
-/** A text edit made against revision N while the appeal has moved on to revision M. */
-export class StaleEdit extends Error {
-  constructor(public readonly currentRevision: number) {
-    super("stale");
-  }
-}
+export type { PublishProblem };
 
 export async function dashboardOverview(userId: number) {
   const db = getDb();
@@ -46,7 +32,7 @@ export async function dashboardOverview(userId: number) {
 /** Two drafts claiming one slug at the same moment: the database's unique index decides. */
 function slugClash(error: unknown): unknown {
   const unique = error instanceof Error && "code" in error && error.code === "23505";
-  if (unique && "constraint" in error && error.constraint === "appeals_slug_key") return new FieldConflict("slug", "appeal.slugTaken");
+  if (unique && "constraint" in error && error.constraint === "appeals_slug_key") return new AppError("conflict", "appeal.slugTaken", { field: "slug" });
   return error;
 }
 
@@ -56,7 +42,7 @@ export async function createAppeal(userId: number, input: { organizationId: numb
   return db
     .transaction()
     .execute(async (trx) => {
-      if (await slugTaken(trx, input.slug)) throw new FieldConflict("slug", "appeal.slugTaken");
+      if (await slugTaken(trx, input.slug)) throw new AppError("conflict", "appeal.slugTaken", { field: "slug" });
       const row = await trx
         .insertInto("appeals")
         .values({ organization_id: input.organizationId, slug: input.slug, original_language: input.originalLanguage, created_by: userId })
@@ -85,8 +71,9 @@ export async function editorView(appealId: number, userId: number) {
   return { appeal, role, versions, addressees, attachments, revisions, organization, problems };
 }
 
+/** A text edit made against revision `base` while the appeal has moved on to `current`: stale. */
 function assertBase(current: number, base: number | undefined) {
-  if (base !== undefined && base !== current) throw new StaleEdit(current);
+  if (base !== undefined && base !== current) throw new AppError("stale", undefined, { currentRevision: current });
 }
 
 async function touch(appealId: number) {
@@ -121,7 +108,7 @@ export async function updateSlug(appealId: number, userId: number, slug: string)
   const { appeal } = await appealForMember(appealId, userId);
   if (appeal.status !== "draft") throw new AppError("bad_request", "appeal.slugFrozen");
   const db = getDb();
-  if (await slugTaken(db, slug, appeal.id)) throw new FieldConflict("slug", "appeal.slugTaken");
+  if (await slugTaken(db, slug, appeal.id)) throw new AppError("conflict", "appeal.slugTaken", { field: "slug" });
   await db
     .updateTable("appeals")
     .set({ slug, updated_at: sql`now()` })
@@ -181,14 +168,6 @@ export async function reorderAddressee(appealId: number, userId: number, id: num
   await moveAddressee(getDb(), appeal.id, id, direction);
 }
 
-/** What stops publication, precisely: each problem names the language or the part missing. */
-export type PublishProblem =
-  | { code: "missingTitle"; lang: string }
-  | { code: "missingBody"; lang: string }
-  | { code: "missingOriginal"; lang: string }
-  | { code: "noAddressees" }
-  | { code: "addresseeName"; lang: string; index: number };
-
 export function publishProblems(
   originalLanguage: string,
   versions: Array<{ lang: string; title: string; body: string }>,
@@ -206,12 +185,6 @@ export function publishProblems(
     if (!name) problems.push({ code: "addresseeName", lang: originalLanguage, index: index + 1 });
   });
   return problems;
-}
-
-export class PublishBlocked extends Error {
-  constructor(public readonly problems: PublishProblem[]) {
-    super("publish blocked");
-  }
 }
 
 function snapshot(
@@ -238,9 +211,9 @@ export async function publish(appealId: number, userId: number, options: { chang
     const versions = await versionsOf(trx, locked.id);
     const addressees = await addresseesOf(trx, locked.id);
     const problems = publishProblems(locked.original_language, versions, addressees);
-    if (problems.length) throw new PublishBlocked(problems);
+    if (problems.length) throw new AppError("blocked", undefined, { problems });
     const number = locked.current_revision + 1;
-    if (number > 1 && !options.changeNote?.trim()) throw new FieldConflict("changeNote", "form.required");
+    if (number > 1 && !options.changeNote?.trim()) throw new AppError("conflict", "form.required", { field: "changeNote" });
     await insertRevision(trx, locked.id, number, snapshot(versions, addressees), options.changeNote?.trim() ?? "", userId);
     await trx
       .updateTable("appeals")

@@ -10,7 +10,7 @@ import { loader as downloadLoader } from "../routes/appeals.$slug.attachments.$i
 import { parseEnv, setEnv } from "../utils/env.server";
 import { AppError } from "../utils/errors";
 import { addAddressee, createAppeal, publish, saveVersion } from "./appeals.server";
-import { addAttachment, AttachmentRejected, deleteAttachment, detectType, MAX_ATTACHMENT_BYTES } from "./attachments.server";
+import { addAttachment, deleteAttachment, detectType, MAX_ATTACHMENT_BYTES } from "./attachments.server";
 import { isDiskFull, pathOf, removeStaleTemp, storageIo } from "./storage.server";
 
 const PDF = Buffer.from("%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n");
@@ -42,7 +42,7 @@ async function rejection(promise: Promise<unknown>): Promise<string | null> {
     () => null,
     (e: unknown) => e,
   );
-  return error instanceof AttachmentRejected ? error.messageKey : error instanceof AppError ? `AppError:${error.code}` : String(error);
+  return error instanceof AppError ? (error.messageKey ?? `AppError:${error.code}`) : String(error);
 }
 
 const rows = (appealId: number) => getDb().selectFrom("attachments").selectAll().where("appeal_id", "=", appealId).orderBy("id").execute();

@@ -12,12 +12,6 @@ const ALLOWED = new Map([
   ["image/jpeg", ".jpg"],
 ]);
 
-export class AttachmentRejected extends Error {
-  constructor(public readonly messageKey: "attachment.tooLarge" | "attachment.wrongType" | "attachment.empty" | "attachment.diskFull") {
-    super(messageKey);
-  }
-}
-
 /** The file's real type, read from its content (the name and the browser's claim are ignored). */
 export async function detectType(data: Uint8Array): Promise<string | null> {
   const type = await fileTypeFromBuffer(data);
@@ -32,16 +26,16 @@ function safeFilename(name: string, mime: string) {
 
 export async function addAttachment(appealId: number, userId: number, input: { lang: string; filename: string; data: Uint8Array }) {
   const { appeal } = await appealForMember(appealId, userId);
-  if (input.data.byteLength === 0) throw new AttachmentRejected("attachment.empty");
-  if (input.data.byteLength > MAX_ATTACHMENT_BYTES) throw new AttachmentRejected("attachment.tooLarge");
+  if (input.data.byteLength === 0) throw new AppError("empty", "attachment.empty", { field: "file" });
+  if (input.data.byteLength > MAX_ATTACHMENT_BYTES) throw new AppError("too_large", "attachment.tooLarge", { field: "file" });
   const mime = await detectType(input.data);
-  if (!mime) throw new AttachmentRejected("attachment.wrongType");
+  if (!mime) throw new AppError("bad_request", "attachment.wrongType", { field: "file" });
   const key = newKey(`attachments/${appeal.id}`, ALLOWED.get(mime) ?? "");
   try {
     await putFile(key, input.data);
   } catch (error) {
     // The server's disk is full: the organizer is told so (their form kept), not a 500.
-    if (isDiskFull(error)) throw new AttachmentRejected("attachment.diskFull");
+    if (isDiskFull(error)) throw new AppError("storage_full", "attachment.diskFull", { field: "file" });
     throw error;
   }
   try {

@@ -107,7 +107,7 @@ async function computePlan(db: Db, appealId: number) {
  */
 export async function reviewDelivery(appealId: number, userId: number) {
   const { appeal } = await appealForMember(appealId, userId);
-  if (appeal.status === "draft") throw new AppError("bad_request", "letters.draft");
+  if (appeal.status === "draft") throw new AppError("draft", "letters.draft");
   const plan = await computePlan(getDb(), appeal.id);
   const token = plan.problems.length
     ? null
@@ -179,7 +179,7 @@ async function enqueueDelivery(
  */
 async function lockForSending(trx: Db, appealId: number, userId: number): Promise<SendContext> {
   const appeal = await trx.selectFrom("appeals").select(["id", "slug", "original_language", "status", "organization_id"]).where("id", "=", appealId).forUpdate().executeTakeFirstOrThrow();
-  if (appeal.status === "draft") throw new AppError("bad_request", "letters.draft");
+  if (appeal.status === "draft") throw new AppError("draft", "letters.draft");
   const organization = await trx.selectFrom("organizations").select(["name", "contact_email"]).where("id", "=", appeal.organization_id).executeTakeFirstOrThrow();
   if (!organization.contact_email) throw new AppError("bad_request", "delivery.noContact");
   return {

@@ -10,7 +10,7 @@ import { getDb } from "../../tests/setup/vitest-db";
 import { action as exportAction } from "../routes/dashboard.appeals.$id.export[.]csv";
 import { parseEnv, setEnv } from "../utils/env.server";
 import { AppError } from "../utils/errors";
-import { DOWNLOADS_PER_PROCESS, ExportBusy, ExportEmpty, exportCsv, exportSlot, neutralise } from "./export.server";
+import { DOWNLOADS_PER_PROCESS, exportCsv, exportSlot, neutralise } from "./export.server";
 
 /**
  * The CSV export as an organizer's spreadsheet meets it: read back byte for byte, with the
@@ -42,7 +42,7 @@ async function readAll(stream: Readable): Promise<Buffer> {
 async function thrown(promise: Promise<unknown>): Promise<string | number> {
   return promise.then(
     () => "resolved",
-    (e: unknown) => (e instanceof Response ? e.status : e instanceof AppError ? e.code : e instanceof ExportEmpty ? "empty" : String(e)),
+    (e: unknown) => (e instanceof Response ? e.status : e instanceof AppError ? e.code : String(e)),
   );
 }
 
@@ -268,11 +268,11 @@ describe("CSV export", () => {
   it("runs at most DOWNLOADS_PER_PROCESS downloads of all organizers at once: the next is told the server is busy", () => {
     const releases = Array.from({ length: DOWNLOADS_PER_PROCESS }, (_, i) => exportSlot(10_000 + i));
     try {
-      expect(() => exportSlot(20_000)).toThrow(new ExportBusy("export.serverBusy"));
+      expect(() => exportSlot(20_000)).toThrow(new AppError("busy", "export.serverBusy"));
       releases[0]!();
       releases[0]!(); // a second release gives nothing back twice
       const next = exportSlot(20_000);
-      expect(() => exportSlot(20_001)).toThrow(new ExportBusy("export.serverBusy"));
+      expect(() => exportSlot(20_001)).toThrow(new AppError("busy", "export.serverBusy"));
       next();
     } finally {
       for (const release of releases) release();

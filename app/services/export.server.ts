@@ -6,26 +6,10 @@ import { databaseUrl, getDb } from "../../db/client";
 import { AppError } from "../utils/errors";
 import { appealForMember } from "./access.server";
 
-export class ExportEmpty extends Error {
-  constructor() {
-    super("export.empty");
-  }
-}
-
 /** Spreadsheets run a cell starting with = + - @ (or tab/CR) as a formula: prefix it with '. */
 export function neutralise(value: string | null): string {
   if (value === null) return "";
   return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-}
-
-/**
- * Another download of this user's is already running, or this process runs as many as it takes
- * (see exportSlot): answered, not queued. The message is the i18n key to show.
- */
-export class ExportBusy extends Error {
-  constructor(key: "export.busy" | "export.serverBusy" = "export.busy") {
-    super(key);
-  }
 }
 
 /**
@@ -39,11 +23,15 @@ export const DOWNLOADS_PER_PROCESS = 16;
 const running = new Map<number, number>();
 let runningTotal = 0;
 
-/** Takes one of `userId`'s download slots (or throws ExportBusy); the returned release frees it once. */
+/**
+ * Takes one of `userId`'s download slots; the returned release frees it once. Another download of
+ * this user's already running, or as many in this process as it takes: AppError "busy" (answered,
+ * not queued), with the message to show.
+ */
 export function exportSlot(userId: number): () => void {
   const now = running.get(userId) ?? 0;
-  if (now >= DOWNLOADS_PER_USER) throw new ExportBusy();
-  if (runningTotal >= DOWNLOADS_PER_PROCESS) throw new ExportBusy("export.serverBusy");
+  if (now >= DOWNLOADS_PER_USER) throw new AppError("busy", "export.busy");
+  if (runningTotal >= DOWNLOADS_PER_PROCESS) throw new AppError("busy", "export.serverBusy");
   running.set(userId, now + 1);
   runningTotal++;
   let released = false;
@@ -90,7 +78,7 @@ async function startCsv(appealId: number, userId: number, purpose: string, relea
   if (!appeal.slug) throw new AppError("not_found");
   const db = getDb();
   const any = await db.selectFrom("signatures").select("id").where("appeal_id", "=", appeal.id).where("status", "=", "confirmed").limit(1).executeTakeFirst();
-  if (!any) throw new ExportEmpty();
+  if (!any) throw new AppError("empty", "export.empty");
   await db.insertInto("exports").values({ appeal_id: appeal.id, user_id: userId, purpose, with_emails: true }).execute();
 
   const client = new pg.Client({ connectionString: databaseUrl() });

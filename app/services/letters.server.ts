@@ -16,12 +16,6 @@ export const MAX_ATTACHED_LETTER_BYTES = 8 * 1024 * 1024;
 
 export type LetterRequest = { lang: string } | { all: true } | { combined: true };
 
-export class LetterRefused extends Error {
-  constructor(public readonly messageKey: "letters.draft" | "letters.unknownLang" | "letters.noEmailAddressees" | "letters.notReady" | "letters.queueFull") {
-    super(messageKey);
-  }
-}
-
 export const letterKey = (code: string) => `letters/${code}.pdf`;
 
 /** The languages of an appeal's letters: the original first, then the translations (a combined letter's parts). */
@@ -49,7 +43,7 @@ export async function requestLetters(appealId: number, userId: number | null, re
   const appeal =
     userId === null ? await db.selectFrom("appeals").selectAll().where("id", "=", appealId).executeTakeFirst() : (await appealForMember(appealId, userId)).appeal;
   if (!appeal) throw new AppError("not_found");
-  if (appeal.status === "draft" || appeal.current_revision < 1) throw new LetterRefused("letters.draft");
+  if (appeal.status === "draft" || appeal.current_revision < 1) throw new AppError("draft", "letters.draft");
   const revision = await db
     .selectFrom("appeal_revisions")
     .select("content")
@@ -63,12 +57,12 @@ export async function requestLetters(appealId: number, userId: number | null, re
       : "combined" in request
         ? [{ lang: appeal.original_language, kind: "combined" }]
         : [{ lang: request.lang, kind: "single" }];
-  for (const w of wanted) if (!isContentLang(w.lang) || !languages.includes(w.lang)) throw new LetterRefused("letters.unknownLang");
+  for (const w of wanted) if (!isContentLang(w.lang) || !languages.includes(w.lang)) throw new AppError("bad_request", "letters.unknownLang");
   return db.transaction().execute(async (trx) => {
     if (userId !== null) {
       // One request of the organization at a time past this point, so two cannot both fit.
       await trx.selectFrom("organizations").select("id").where("id", "=", appeal.organization_id).forUpdate().executeTakeFirst();
-      if ((await queuedLettersOf(trx, appeal.organization_id)) + wanted.length > env().LETTER_QUEUE_PER_ORG) throw new LetterRefused("letters.queueFull");
+      if ((await queuedLettersOf(trx, appeal.organization_id)) + wanted.length > env().LETTER_QUEUE_PER_ORG) throw new AppError("busy", "letters.queueFull");
     }
     const ids: number[] = [];
     for (const w of wanted) {
@@ -308,7 +302,7 @@ export async function zipContents(appealId: number, userId: number, letterIds: n
     .where("status", "=", "ready")
     .orderBy("id")
     .execute();
-  if (letters.length !== letterIds.length) throw new LetterRefused("letters.notReady");
+  if (letters.length !== letterIds.length) throw new AppError("conflict", "letters.notReady");
   const attachments = await attachmentsOf(db, appeal.id);
   // A combined letter's parts are the versions of its revision.
   const revisions = [...new Set(letters.filter((l) => l.kind === "combined").map((l) => l.revision))];

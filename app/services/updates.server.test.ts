@@ -10,7 +10,7 @@ import { parseEnv, setEnv } from "../utils/env.server";
 import { AppError } from "../utils/errors";
 import { createAppeal } from "./appeals.server";
 import { createOutboxProcessor } from "./outbox.server";
-import { checkUnsubscribe, publishUpdate, unsubscribe, UpdateRefused, updatesOf } from "./updates.server";
+import { checkUnsubscribe, publishUpdate, unsubscribe, updatesOf } from "./updates.server";
 
 /**
  * Updates to signers, end to end through the outbox and a real SMTP server: who receives them,
@@ -100,7 +100,7 @@ async function ageUpdates(appealId: number) {
 async function thrown(promise: Promise<unknown>): Promise<string> {
   return promise.then(
     () => "resolved",
-    (e: unknown) => (e instanceof UpdateRefused ? e.messageKey : e instanceof AppError ? e.code : String(e)),
+    (e: unknown) => (e instanceof AppError ? (e.messageKey ?? e.code) : String(e)),
   );
 }
 

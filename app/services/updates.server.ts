@@ -6,12 +6,6 @@ import { AppError } from "../utils/errors";
 import { hashToken, isWellFormedToken } from "../utils/tokens.server";
 import { appealForMember } from "./access.server";
 
-export class UpdateRefused extends Error {
-  constructor(public readonly messageKey: "updates.tooSoon" | "updates.noText" | "updates.draft") {
-    super(messageKey);
-  }
-}
-
 export interface UpdateInput {
   kind: "update" | "response";
   content: Record<string, { title: string; body: string }>;
@@ -27,9 +21,9 @@ export interface UpdateInput {
  */
 export async function publishUpdate(appealId: number, userId: number, input: UpdateInput): Promise<number> {
   const { appeal } = await appealForMember(appealId, userId);
-  if (appeal.status === "draft") throw new UpdateRefused("updates.draft");
+  if (appeal.status === "draft") throw new AppError("draft", "updates.draft");
   const langs = Object.keys(input.content).filter((l) => input.content[l]?.title && input.content[l]?.body);
-  if (!langs.length) throw new UpdateRefused("updates.noText");
+  if (!langs.length) throw new AppError("empty", "updates.noText");
   const db = getDb();
   const base = env().APP_URL;
   const revision = await db.selectFrom("appeal_revisions").select("content").where("appeal_id", "=", appeal.id).where("number", "=", appeal.current_revision).executeTakeFirstOrThrow();
@@ -38,7 +32,7 @@ export async function publishUpdate(appealId: number, userId: number, input: Upd
     // One per appeal per day: lock the appeal row so two organizers cannot both pass the check.
     await trx.selectFrom("appeals").select("id").where("id", "=", appeal.id).forUpdate().executeTakeFirst();
     const recent = await trx.selectFrom("updates").select("id").where("appeal_id", "=", appeal.id).where(sql<boolean>`created_at > now() - interval '1 day'`).executeTakeFirst();
-    if (recent) throw new UpdateRefused("updates.tooSoon");
+    if (recent) throw new AppError("too_many", "updates.tooSoon");
     const row = await trx
       .insertInto("updates")
       .values({ appeal_id: appeal.id, kind: input.kind, content: JSON.stringify(Object.fromEntries(langs.map((l) => [l, input.content[l]]))), created_by: userId })

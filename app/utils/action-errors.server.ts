@@ -1,9 +1,5 @@
 import { json } from "@remix-run/node";
-import { FieldConflict, PublishBlocked, StaleEdit } from "../services/appeals.server";
-import { AttachmentRejected } from "../services/attachments.server";
-import { LetterRefused } from "../services/letters.server";
-import { AppError } from "./errors";
-import type { PublishProblem } from "../services/appeals.server";
+import { AppError, messageKeyOf, type PublishProblem } from "./errors";
 
 export interface FormReply {
   ok: boolean;
@@ -21,21 +17,25 @@ export function reply(part: Partial<FormReply>, status = 200) {
 }
 
 /**
- * Maps what a service threw to the answer of a form action: field errors and precise problems
- * go back to the form with what was typed; 403/404 become the error page. Anything else is a bug
- * and propagates (500).
+ * Maps what a service threw to the answer of a form action, by the error's code alone: 403/404
+ * become the error page; a stale edit and a blocked publication carry their details back; every
+ * other code goes back to the form, with what was typed, as its message on its field (the whole
+ * form unless the error names one) and the code's status. Anything that is not an AppError is a
+ * bug and propagates (500).
  */
 export function actionError(error: unknown, values: Record<string, string>) {
-  if (error instanceof FieldConflict) return reply({ errors: { [error.field]: error.messageKey }, values }, 409);
-  if (error instanceof AttachmentRejected) return reply({ errors: { file: error.messageKey }, values }, error.messageKey === "attachment.tooLarge" ? 413 : error.messageKey === "attachment.diskFull" ? 507 : 400);
-  if (error instanceof LetterRefused) return reply({ errors: { _form: error.messageKey }, values }, error.messageKey === "letters.notReady" ? 409 : 400);
-  if (error instanceof StaleEdit) return reply({ values, stale: error.currentRevision }, 409);
-  if (error instanceof PublishBlocked) return reply({ values, problems: error.problems }, 400);
-  if (error instanceof AppError) {
-    if (error.status === 403 || error.status === 404) throw new Response(null, { status: error.status });
-    return reply({ errors: { _form: error.message.includes(".") ? error.message : "form.invalid" }, values }, error.status);
+  if (!(error instanceof AppError)) throw error;
+  switch (error.code) {
+    case "forbidden":
+    case "not_found":
+      throw new Response(null, { status: error.status });
+    case "stale":
+      return reply({ values, stale: error.currentRevision }, error.status);
+    case "blocked":
+      return reply({ values, problems: error.problems }, error.status);
+    default:
+      return reply({ errors: { [error.field]: messageKeyOf(error) }, values }, error.status);
   }
-  throw error;
 }
 
 export function loaderError(error: unknown): never {

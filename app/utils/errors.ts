@@ -1,35 +1,101 @@
-/** Errors the services raise on purpose; routes map the code to a status and a translated message. */
+import type { MessageKey } from "../i18n";
+
+/**
+ * The one error the services raise on purpose. Its code says what kind of refusal it is, and
+ * from the code alone follow the HTTP status (STATUS below) and how a form shows it
+ * (app/utils/action-errors.server.ts); the message key, when there is one, is what the user
+ * reads, translated into their language. Callers (routes, the CLI) branch on the code, never
+ * on the message's text.
+ */
 export type AppErrorCode =
+  /** No such thing, or not for this user to know of: the 404 page. */
   | "not_found"
+  /** A member without the role it takes: the 403 page. */
   | "forbidden"
   | "unauthenticated"
+  /** What was sent cannot be used: a field, a file of the wrong type, a language the appeal has no version in. */
   | "bad_request"
+  /** The appeal is still a draft: letters and updates wait for its publication. */
+  | "draft"
+  /** Nothing to work on: an empty file, an export without signatures. */
+  | "empty"
+  /** Publishing is blocked; `problems` lists each missing part. */
+  | "blocked"
+  /**
+   * Every slot is taken (the user's downloads, the process's, the organization's letter queue):
+   * try again when one is done. Answered 400 on the form like the other refusals the user acts
+   * on (a 429 or 503 invites a client to retry by itself).
+   */
+  | "busy"
+  /** The request clashes with the current state: a slug taken, the last owner, letters not ready. */
   | "conflict"
+  /** An edit made against an older revision; `currentRevision` is the one the appeal is at now. */
+  | "stale"
+  /** The appeal no longer takes signatures or edits. */
   | "closed"
-  | "rate_limited"
-  | "too_large";
+  | "too_large"
+  /** Again too soon (one update a day). */
+  | "too_many"
+  /** The server's disk is full: the user is told so, their form kept. */
+  | "storage_full";
 
 const STATUS: Record<AppErrorCode, number> = {
   not_found: 404,
   forbidden: 403,
   unauthenticated: 401,
   bad_request: 400,
+  draft: 400,
+  empty: 400,
+  blocked: 400,
+  busy: 400,
   conflict: 409,
+  stale: 409,
   closed: 409,
-  rate_limited: 429,
   too_large: 413,
+  too_many: 429,
+  storage_full: 507,
 };
 
+/** What stops publication, precisely: each problem names the language or the part missing. */
+export type PublishProblem =
+  | { code: "missingTitle"; lang: string }
+  | { code: "missingBody"; lang: string }
+  | { code: "missingOriginal"; lang: string }
+  | { code: "noAddressees" }
+  | { code: "addresseeName"; lang: string; index: number };
+
+export interface AppErrorDetails {
+  /** The form field the message belongs to; the whole form ("_form") when none. */
+  field?: string;
+  /** stale: the revision the appeal is at now. */
+  currentRevision?: number;
+  /** blocked: what stops publication. */
+  problems?: PublishProblem[];
+}
+
 export class AppError extends Error {
+  readonly field: string;
+  readonly currentRevision: number | null;
+  readonly problems: PublishProblem[];
   constructor(
     public readonly code: AppErrorCode,
-    message?: string,
+    /** What the user reads (an i18n key); without one a form says "form.invalid". */
+    public readonly messageKey?: MessageKey,
+    details: AppErrorDetails = {},
   ) {
-    super(message ?? code);
+    super(messageKey ?? code);
+    this.field = details.field ?? "_form";
+    this.currentRevision = details.currentRevision ?? null;
+    this.problems = details.problems ?? [];
   }
   get status() {
     return STATUS[this.code];
   }
+}
+
+/** The i18n key a form shows for an error: its own message, or "form.invalid". */
+export function messageKeyOf(error: AppError): MessageKey {
+  return error.messageKey ?? "form.invalid";
 }
 
 /*

@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { AppError, type AppErrorCode } from "../../app/utils/errors.js";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -19,4 +20,13 @@ export function cliOptions<const O extends Options>(options: O, usage: string, a
 export function fail(reason: string, usage: string): never {
   console.error(`${reason.replace(/[.\s]+$/, "")}. ${usage}`);
   process.exit(2);
+}
+
+/**
+ * What an operator reads when a service refuses: the sentence this command gives for the
+ * AppError's code, else the error as it was. Chosen by the code, never by the message's text.
+ */
+export function explain(error: unknown, sentences: Partial<Record<AppErrorCode, string>>): unknown {
+  const sentence = error instanceof AppError ? sentences[error.code] : undefined;
+  return sentence === undefined ? error : new Error(sentence, { cause: error });
 }
