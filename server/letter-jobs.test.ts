@@ -12,7 +12,8 @@ import { claimPendingLetter } from "../db/queries/letters";
 import { action as lettersAction } from "../app/routes/dashboard.appeals.$id.letters";
 import { translator } from "../app/i18n";
 import { addAddressee, createAppeal, publish, saveVersion } from "../app/services/appeals.server";
-import { holdLetterLock, lettersPage, MAX_LETTER_ATTEMPTS, removeStalePartialLetters, requestLetters, requeueInterrupted } from "../app/services/letters.server";
+import { holdLetterLock, MAX_LETTER_ATTEMPTS, removeStalePartialLetters, requeueInterrupted } from "../app/services/letter-pipeline.server";
+import { lettersPage, requestLetters } from "../app/services/letters.server";
 import { env, parseEnv, setEnv } from "../app/utils/env.server";
 import { startLetterJobs } from "./letter-jobs";
 
