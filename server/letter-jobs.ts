@@ -17,7 +17,7 @@ const WORKER_SOURCE = `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"
  * Runs one generation in a worker thread; resolves with its result. After `timeoutMs` the
  * thread is terminated (pdfkit's drawing is synchronous: nothing inside could stop it sooner)
  * and the promise rejects with code LETTER_TIMEOUT once the thread is gone; its partial file is
- * the caller's to remove (removePartialFiles), its database connection closes with the thread.
+ * removed by the letter pipeline (runLetterPipeline), its database connection closes with the thread.
  */
 export function generateInWorker(job: GenerateJob, onProgress: (fraction: number) => void, timeoutMs = Infinity): Promise<GenerateResult> {
   return new Promise((resolve, reject) => {
