@@ -10,9 +10,7 @@ import { EnvError, env } from "./app/utils/env.server.js";
 import { openDatabase, type OpenDatabase } from "./db/boot.js";
 import { buildEntry, buildIfNeeded, waitForBuild } from "./server/build-if-needed.js";
 import { createHttpApp } from "./server/http.js";
-import { startBackgroundJobs } from "./server/jobs.js";
-import { startLetterJobs } from "./server/letter-jobs.js";
-import { startScheduler } from "./server/scheduler.js";
+import { startJobs } from "./server/jobs.js";
 
 const log = (line: string) => console.log(`[appeals] ${line}`);
 
@@ -98,12 +96,15 @@ async function main() {
     logRequests: config.LOG_REQUESTS !== "0",
     isProduction: config.NODE_ENV === "production",
   });
-  const stopMail = startBackgroundJobs(config, log);
-  const stopScheduler = startScheduler(log);
-  const stopLetters = startLetterJobs(log);
-  stopJobs = async () => {
-    await Promise.all([stopMail(), stopScheduler(), stopLetters()]);
-  };
+  if (!config.SMTP_URL) {
+    log(
+      config.NODE_ENV === "production"
+        ? "SMTP_URL is not set: e-mails are NOT sent, they stay in the outbox as 'kept'"
+        : "SMTP_URL is not set: e-mails are kept, not sent; read them at /dev/mailbox",
+    );
+  }
+  // Every background job (outbox, scheduler, letters): see server/jobs.ts.
+  stopJobs = startJobs({ config, log });
   server = app.listen(config.PORT, config.HOST, () => {
     const address = server?.address();
     const port = typeof address === "object" && address ? address.port : config.PORT;

@@ -1,12 +1,14 @@
 /**
  * `npm run letter -- --appeal <slug> --lang <code|all> --out <path>`
  * Generates delivery letters from the command line (large lists, scripts). Each letter is
- * recorded as a snapshot, exactly like one made from the dashboard, and copied to --out
+ * recorded as a snapshot and made by the same pipeline as one requested from the dashboard
+ * (app/services/letter-pipeline.server.ts; here in this process), then copied to --out
  * (a file for one language; a folder for `all`).
  */
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { generateNow, requestLetters } from "../app/services/letters.server.js";
+import { generateNow } from "../app/services/letter-pipeline.server.js";
+import { requestLetters } from "../app/services/letters.server.js";
 import { pathOf } from "../app/services/storage.server.js";
 import { cliOptions, explain, fail } from "./lib/cli.js";
 import { withDatabase } from "./lib/with-database.js";

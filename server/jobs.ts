@@ -1,21 +1,38 @@
+import type { Kysely } from "kysely";
+import type { Database } from "../db/schema.js";
 import type { Env } from "../app/utils/env.server.js";
 import { startOutboxWorker } from "../app/services/outbox.server.js";
+import { startLetterJobs } from "./letter-jobs.js";
+import { startScheduler } from "./scheduler.js";
 
-/** Background work run inside `npm start` (mail outbox, counters, closing, purges). */
-export function startBackgroundJobs(config: Env, log: (line: string) => void): () => Promise<void> {
+/**
+ * The one place background jobs are started and stopped. It starts, in this order:
+ *  - "outbox": sends the queued e-mails (app/services/outbox.server.ts; without SMTP_URL it keeps them);
+ *  - "scheduler": periodic upkeep (server/scheduler.ts): fold the signature counts, close
+ *    appeals past their end, purge unconfirmed signatures and old login tokens, retention;
+ *  - "letters": the letter job (server/letter-jobs.ts): makes requested letters through the
+ *    letter pipeline in a worker thread, and at start and every minute queues again the letters
+ *    a dead process left and removes their partial files.
+ * `npm start` (server.ts) runs all three; `npm run worker` (scripts/worker.ts) the outbox alone.
+ * Returns stop(): each job stops taking work and finishes what it has in hand (the outbox its
+ * current batch, the scheduler its running tasks, the letter job its current letter).
+ */
+export type JobName = "outbox" | "scheduler" | "letters";
+
+export interface JobsOptions {
+  config: Env;
+  log: (line: string) => void;
+  /** The jobs to start; all by default. */
+  only?: JobName[];
+  /** The database the outbox uses; the app's (getDb) by default. */
+  db?: Kysely<Database>;
+}
+
+export function startJobs({ config, log, only = ["outbox", "scheduler", "letters"], db }: JobsOptions): () => Promise<void> {
   const stops: Array<() => Promise<void>> = [];
-
-  if (!config.SMTP_URL) {
-    log(
-      config.NODE_ENV === "production"
-        ? "SMTP_URL is not set: e-mails are NOT sent, they stay in the outbox as 'kept'"
-        : "SMTP_URL is not set: e-mails are kept, not sent; read them at /dev/mailbox",
-    );
-  }
-  const outbox = startOutboxWorker({ smtpUrl: config.SMTP_URL ?? null, from: config.MAIL_FROM, log });
-  stops.push(outbox.stop);
-
-  // Stops every job; each finishes the work it has in hand (the outbox: its current batch).
+  if (only.includes("outbox")) stops.push(startOutboxWorker({ db, smtpUrl: config.SMTP_URL ?? null, from: config.MAIL_FROM, log }).stop);
+  if (only.includes("scheduler")) stops.push(startScheduler(log));
+  if (only.includes("letters")) stops.push(startLetterJobs(log));
   return async () => {
     await Promise.all(stops.map((stop) => stop()));
   };

@@ -12,7 +12,9 @@ import { claimPendingLetter } from "../db/queries/letters";
 import { action as lettersAction } from "../app/routes/dashboard.appeals.$id.letters";
 import { translator } from "../app/i18n";
 import { addAddressee, createAppeal, publish, saveVersion } from "../app/services/appeals.server";
-import { holdLetterLock, lettersPage, MAX_LETTER_ATTEMPTS, removeStalePartialLetters, requestLetters, requeueInterrupted } from "../app/services/letters.server";
+import { holdLetterLock, MAX_LETTER_ATTEMPTS, removeStalePartialLetters, requeueInterrupted } from "../app/services/letter-pipeline.server";
+import { lettersPage, requestLetters } from "../app/services/letters.server";
+import { pathOf } from "../app/services/storage.server";
 import { env, parseEnv, setEnv } from "../app/utils/env.server";
 import { startLetterJobs } from "./letter-jobs";
 
@@ -259,4 +261,80 @@ describe("a letter killed mid-write", () => {
     expect(await letterRow(id!)).toMatchObject({ status: "failed", error: "interrupted", attempts: MAX_LETTER_ATTEMPTS });
     expect(translator("en").t("letters.error.interrupted")).toMatch(/interrupted/);
   });
+});
+
+describe("one letter pipeline for the app's job and the CLI", () => {
+  /** Polls the appeal's letters until `done`; returns the highest progress each showed while `running`. */
+  async function watchLetters(appealId: number, done: () => boolean | Promise<boolean>, ms: number) {
+    const shown = new Map<number, number>();
+    await until(
+      async () => {
+        const rows = await getDb().selectFrom("letters").select(["id", "status", "progress"]).where("appeal_id", "=", appealId).execute();
+        for (const r of rows) if (r.status === "running") shown.set(r.id, Math.max(shown.get(r.id) ?? 0, r.progress));
+        return done();
+      },
+      ms,
+      "the letter to be made",
+    );
+    return shown;
+  }
+
+  it("a letter made by `npm run letter` is claimed, shows its progress and is marked written exactly like one the app's job makes", async () => {
+    await clearQueue();
+    const appeal = await publishedAppeal();
+    await signMany(appeal.id, 60_000);
+
+    // The CLI, as an operator runs it.
+    const out = path.join(dataDir, "pipeline-cli.pdf");
+    const child = spawn("npx", ["tsx", "scripts/letter.ts", "--appeal", appeal.slug, "--lang", "ru", "--out", out], {
+      env: { ...process.env, DATABASE_URL: databaseUrl(), DATA_DIR: dataDir, NODE_ENV: "test" },
+      stdio: "ignore",
+    });
+    let exit: number | null = null;
+    child.on("exit", (code) => (exit = code ?? -1));
+    const cliShown = await watchLetters(appeal.id, () => exit !== null, 150_000);
+    expect(exit).toBe(0);
+    const cli = await getDb().selectFrom("letters").selectAll().where("appeal_id", "=", appeal.id).executeTakeFirstOrThrow();
+
+    // The app's job, for the same letter requested from the dashboard.
+    const [jobId] = await requestLetters(appeal.id, appeal.owner.userId, { lang: "ru" });
+    const stop = startLetterJobs(() => undefined);
+    let jobShown: Map<number, number>;
+    try {
+      jobShown = await watchLetters(appeal.id, async () => (await letterRow(jobId!)).status !== "running" && (await letterRow(jobId!)).status !== "pending", 150_000);
+    } finally {
+      await stop();
+    }
+    const job = await letterRow(jobId!);
+
+    // The same facts in both rows (the digest covers the text and the signatories, not the code).
+    const facts = (r: typeof job) => ({
+      status: r.status,
+      progress: r.progress,
+      error: r.error,
+      attempts: r.attempts,
+      lang: r.lang,
+      kind: r.kind,
+      revision: r.revision,
+      count: r.count,
+      digest: r.digest,
+      pages: r.pages,
+      flagged_names: r.flagged_names,
+    });
+    expect(facts(job)).toMatchObject({ status: "ready", progress: 100, error: null, attempts: 1, count: 60_000 });
+    expect(facts(cli)).toEqual(facts(job));
+    for (const r of [cli, job]) {
+      expect(r.storage_key).toBe(`letters/${r.code}.pdf`);
+      const file = fs.readFileSync(pathOf(r.storage_key!));
+      expect(r.size).toBe(file.length);
+      expect(r.file_sha256).toBe(crypto.createHash("sha256").update(file).digest("hex"));
+      expect(r.started_at).not.toBeNull();
+      expect(r.finished_at).not.toBeNull();
+    }
+    expect(fs.readFileSync(out).equals(fs.readFileSync(pathOf(cli.storage_key!)))).toBe(true);
+    // While being made, each showed the dashboard its progress.
+    expect(cliShown.get(cli.id) ?? 0).toBeGreaterThan(0);
+    expect(jobShown.get(job.id) ?? 0).toBeGreaterThan(0);
+    expect(partials()).toEqual([]);
+  }, 360_000);
 });

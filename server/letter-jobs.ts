@@ -1,19 +1,6 @@
 import { Worker } from "node:worker_threads";
-import { databaseUrl, getDb } from "../db/client.js";
-import { removePartialFiles } from "../app/services/letter-generate.server.js";
-import {
-  claimPendingLetter,
-  holdLetterLock,
-  LETTER_TIMEOUT,
-  letterKey,
-  markFailed,
-  markReady,
-  removeStalePartialLetters,
-  requeueInterrupted,
-  setProgress,
-} from "../app/services/letters.server.js";
-import { pathOf } from "../app/services/storage.server.js";
 import type { GenerateJob, GenerateResult } from "../app/services/letter-generate.server.js";
+import { LETTER_TIMEOUT, removeStalePartialLetters, requeueInterrupted, runLetterPipeline } from "../app/services/letter-pipeline.server.js";
 import { env } from "../app/utils/env.server.js";
 
 type WorkerMessage = { type: "progress"; fraction: number } | { type: "done"; result: GenerateResult } | { type: "error"; code: string | null; message: string };
@@ -30,7 +17,7 @@ const WORKER_SOURCE = `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"
  * Runs one generation in a worker thread; resolves with its result. After `timeoutMs` the
  * thread is terminated (pdfkit's drawing is synchronous: nothing inside could stop it sooner)
  * and the promise rejects with code LETTER_TIMEOUT once the thread is gone; its partial file is
- * the caller's to remove (removePartialFiles), its database connection closes with the thread.
+ * removed by the letter pipeline (runLetterPipeline), its database connection closes with the thread.
  */
 export function generateInWorker(job: GenerateJob, onProgress: (fraction: number) => void, timeoutMs = Infinity): Promise<GenerateResult> {
   return new Promise((resolve, reject) => {
@@ -64,41 +51,30 @@ export function generateInWorker(job: GenerateJob, onProgress: (fraction: number
 }
 
 /**
- * The letter job inside `npm start`: picks pending letters one at a time (FOR UPDATE SKIP
- * LOCKED, so several app processes share the work; organizations in turn, see
- * claimPendingLetter) and generates each in a worker thread, for at most LETTER_JOB_TIMEOUT_S.
- * A letter that fails leaves no file behind: the generation removes its partial file itself,
- * and for one stopped from outside (the time limit) this job removes it.
+ * The letter job inside `npm start`: runs the letter pipeline (app/services/letter-pipeline.server.ts)
+ * for one pending letter at a time (FOR UPDATE SKIP LOCKED, so several app processes share the
+ * work; organizations in turn, see claimPendingLetter), each generated in a worker thread for at
+ * most LETTER_JOB_TIMEOUT_S. A letter that fails leaves no file behind: the generation removes
+ * its partial file itself, and for one stopped from outside (the time limit) the pipeline does.
  */
 export function startLetterJobs(log: (line: string) => void): () => Promise<void> {
   let stopped = false;
   let current: Promise<void> | null = null;
-  const tick = async () => {
+  const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+  const tick = () => {
     if (stopped || current) return;
-    const claimed = await claimPendingLetter(getDb()).catch(() => undefined);
-    if (!claimed) return;
-    current = holdLetterLock(claimed.id, async () => {
-      let lastWrite = 0;
-      const outputPath = pathOf(letterKey(claimed.code));
-      try {
-        const result = await generateInWorker(
-          { databaseUrl: databaseUrl(), letterId: claimed.id, outputPath, appUrl: env().APP_URL },
-          (fraction) => {
-            if (Date.now() - lastWrite < 500) return;
-            lastWrite = Date.now();
-            void setProgress(claimed.id, fraction).catch(() => undefined);
-          },
-          env().LETTER_JOB_TIMEOUT_S * 1000,
-        );
-        await markReady(claimed.id, claimed.code, result);
-      } catch (error) {
-        log(`letter ${claimed.code} failed: ${error instanceof Error ? error.message : String(error)}`);
-        // Still under the letter's lock: nobody else writes this letter's partial file.
-        await removePartialFiles(outputPath).catch(() => undefined);
-        await markFailed(claimed.id, error).catch(() => undefined);
-      }
+    let claimed: string | null = null;
+    current = runLetterPipeline("next", {
+      generate: (job, onProgress) => generateInWorker(job, onProgress, env().LETTER_JOB_TIMEOUT_S * 1000),
+      onClaimed: (letter) => (claimed = letter.code),
     })
-      .catch((error: unknown) => log(`letter ${claimed.code}: ${error instanceof Error ? error.message : String(error)}`))
+      .then((outcome) => {
+        if (outcome?.status === "failed") log(`letter ${outcome.letter.code} failed: ${message(outcome.error)}`);
+      })
+      // A database that fails before a letter is claimed is tried again at the next tick, quietly.
+      .catch((error: unknown) => {
+        if (claimed) log(`letter ${claimed}: ${message(error)}`);
+      })
       .finally(() => {
         current = null;
       });
@@ -115,7 +91,7 @@ export function startLetterJobs(log: (line: string) => void): () => Promise<void
       .catch(() => undefined);
   requeue();
   const requeueTimer = setInterval(requeue, 60_000);
-  const timer = setInterval(() => void tick(), 500);
+  const timer = setInterval(tick, 500);
   return async () => {
     stopped = true;
     clearInterval(timer);

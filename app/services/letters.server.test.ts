@@ -25,15 +25,12 @@ import { action as orgAction } from "../routes/dashboard.orgs.$orgId";
 import { signIntent } from "../utils/intent.server";
 import { deliver, MAX_MAIL_ATTACHMENT_BYTES, resend, reviewDelivery, reviewResend } from "./delivery.server";
 import { setContactEmail } from "./organizations.server";
+import { generateNow, holdLetterLock, markReady, requeueInterrupted } from "./letter-pipeline.server";
 import {
-  generateNow,
-  holdLetterLock,
   letterFile,
   lettersPage,
-  markReady,
   MAX_ATTACHED_LETTER_BYTES,
   requestLetters,
-  requeueInterrupted,
   verification,
   zipContents,
 } from "./letters.server";

@@ -10,7 +10,8 @@ import { addSigners, daysAgo, fixtureNames, publishedAppeal, signerAddress, type
 import { getDb } from "../../tests/setup/vitest-db";
 import { parseEnv, setEnv } from "../utils/env.server";
 import { applyRetention } from "./retention.server";
-import { generateNow, requestLetters, verification } from "./letters.server";
+import { generateNow } from "./letter-pipeline.server";
+import { requestLetters, verification } from "./letters.server";
 import { requestMyData } from "./my-data.server";
 import * as signing from "./signing.server";
 import { removeSignature } from "./campaign.server";

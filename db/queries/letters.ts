@@ -14,6 +14,9 @@ export async function insertLetter(db: Db, v: { appealId: number; code: string; 
   return row.id;
 }
 
+/** What claiming a letter sets, whichever way it is claimed. */
+const CLAIM = sql`status = 'running', started_at = now(), progress = 0, error = null, attempts = attempts + 1`;
+
 /**
  * Claims the next pending letter for generation (several processes may run the job), giving
  * each organization its turn: first the organizations with no letter being made, among them
@@ -22,7 +25,7 @@ export async function insertLetter(db: Db, v: { appealId: number; code: string; 
  */
 export async function claimPendingLetter(db: Db) {
   const { rows } = await sql<{ id: number; code: string }>`
-    UPDATE letters SET status = 'running', started_at = now(), progress = 0, error = null, attempts = attempts + 1
+    UPDATE letters SET ${CLAIM}
     WHERE id = (
       SELECT l.id FROM letters l JOIN appeals a ON a.id = l.appeal_id
       WHERE l.status = 'pending'
@@ -36,6 +39,13 @@ export async function claimPendingLetter(db: Db) {
       FOR UPDATE OF l SKIP LOCKED
     )
     RETURNING id, code`.execute(db);
+  return rows[0];
+}
+
+/** Claims one letter (the CLI's), if it is still pending: no process has claimed it meanwhile. */
+export async function claimLetter(db: Db, letterId: number) {
+  const { rows } = await sql<{ id: number; code: string }>`
+    UPDATE letters SET ${CLAIM} WHERE id = ${letterId} AND status = 'pending' RETURNING id, code`.execute(db);
   return rows[0];
 }
 
