@@ -104,4 +104,16 @@ describe("e-mail templates", () => {
   it("render every e-mail in every language exactly as recorded", async () => {
     await expect(render()).toMatchFileSnapshot("./__snapshots__/templates.txt");
   });
+
+  it("write an appeal's title as it is, dollar signs included", () => {
+    // "$&", "$`" and "$'" are replacement patterns of String.prototype.replace with a string.
+    const appealTitle = "Pay teachers $& nurses $`fairly$' $$1";
+    for (const lang of LANGS) {
+      for (const kind of ["update", "response"] as const) {
+        const mail = updateEmail(lang, { kind, appealTitle, title: "T", body: "B", pageUrl: `${BASE}/a` });
+        expect(mail.subject).toContain(appealTitle);
+        expect(mail.text).toContain(appealTitle);
+      }
+    }
+  });
 });
