@@ -16,7 +16,8 @@ export * from "./languages";
 
 /**
  * Every UI string, by area. A new area: add a file in ./messages built with defineMessages()
- * and list it here.
+ * and list it here. Everything listed here reaches the browser: e-mail words are not listed (they
+ * are in ./messages/emails.server.ts, read through ./email.server).
  */
 const areas = [common, auth, appeals, dashboard, signing, letters, campaign, mailbox, textCheck, delivery] as const;
 
