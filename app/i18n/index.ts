@@ -16,51 +16,58 @@ export * from "./languages";
 
 /**
  * Every UI string, by area. A new area: add a file in ./messages built with defineMessages()
- * and list it here.
+ * and list it here. Everything listed here reaches the browser: e-mail words are not listed (they
+ * are in ./messages/emails.server.ts, read through ./email.server).
  */
 const areas = [common, auth, appeals, dashboard, signing, letters, campaign, mailbox, textCheck, delivery] as const;
 
-type Area = (typeof areas)[number];
+/** A group of strings made with defineMessages(): one table per interface language. */
+type Area = { readonly [L in UiLang]: Readonly<Record<string, string>> };
 type KeysOf<A> = A extends { en: infer E } ? keyof E : never;
-export type MessageKey = KeysOf<Area> & string;
+export type MessageKey = KeysOf<(typeof areas)[number]> & string;
 type PluralKey<K> = K extends `${infer B}_other` ? B : never;
 export type PluralMessageKey = PluralKey<MessageKey>;
 
 export type Vars = Record<string, string | number>;
-
-const dictionaries: Record<UiLang, Record<string, string>> = { en: {}, ru: {}, kk: {} };
-for (const area of areas) {
-  for (const lang of Object.keys(dictionaries) as UiLang[]) Object.assign(dictionaries[lang], area[lang]);
-}
 
 function fill(template: string, vars?: Vars) {
   if (!vars) return template;
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
 }
 
-
-export interface Translator {
+export interface Translator<K extends string = MessageKey> {
   lang: UiLang;
-  t: (key: MessageKey, vars?: Vars) => string;
+  t: (key: K, vars?: Vars) => string;
   /** `plural("home.signatures", 5)` picks home.signatures_one/_few/_many/_other by the language's rules. */
-  plural: (base: PluralMessageKey, count: number, vars?: Vars) => string;
+  plural: (base: PluralKey<K>, count: number, vars?: Vars) => string;
   number: (n: number) => string;
   date: (d: Date | string, style?: "long" | "short" | "datetime") => string;
 }
 
-const translators = new Map<UiLang, Translator>();
-
-/** The translator of a language (built once per language: Intl objects are costly to create). */
-export function translator(lang: UiLang): Translator {
-  let cached = translators.get(lang);
-  if (!cached) translators.set(lang, (cached = makeTranslator(lang)));
-  return cached;
+/**
+ * The translators of a set of areas, each built once per language (Intl objects are costly to
+ * create). The UI's are `translator` below; the e-mails' are in ./email.server (server-only).
+ */
+export function translatorsOf<const A extends readonly Area[]>(of: A): (lang: UiLang) => Translator<KeysOf<A[number]> & string> {
+  const dictionaries: Record<UiLang, Record<string, string>> = { en: {}, ru: {}, kk: {} };
+  for (const area of of) {
+    for (const lang of Object.keys(dictionaries) as UiLang[]) Object.assign(dictionaries[lang], area[lang]);
+  }
+  const translators = new Map<UiLang, Translator<KeysOf<A[number]> & string>>();
+  return (lang) => {
+    let cached = translators.get(lang);
+    if (!cached) translators.set(lang, (cached = makeTranslator(lang, dictionaries)));
+    return cached;
+  };
 }
 
-function makeTranslator(lang: UiLang): Translator {
+/** The translator of a language, for the interface's strings. */
+export const translator: (lang: UiLang) => Translator = translatorsOf(areas);
+
+function makeTranslator<K extends string>(lang: UiLang, dictionaries: Record<UiLang, Record<string, string>>): Translator<K> {
   const dict = dictionaries[lang];
   const fallback = dictionaries[DEFAULT_LANG];
-  const t = (key: MessageKey, vars?: Vars) => fill(dict[key] ?? fallback[key] ?? key, vars);
+  const t = (key: K, vars?: Vars) => fill(dict[key] ?? fallback[key] ?? key, vars);
   // Numbers and dates come from ./format, not Intl: the server and the browser must agree.
   return {
     lang,

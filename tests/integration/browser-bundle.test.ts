@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildIfNeeded } from "../../server/build-if-needed.js";
+import { emails } from "../../app/i18n/messages/emails.server";
 
 /**
  * What a visitor's browser downloads. Reads the production build (`remix build`, which
@@ -113,5 +114,17 @@ describe("the JavaScript of public pages", () => {
       [...filesOf(manifest, id)].some((f) => ZOD_MARKERS.some((m) => readFileSync(onDisk(f), "utf8").includes(m))),
     );
     expect(withZod).toEqual([]);
+  });
+
+  it("carries no e-mail's words: they are a server-only dictionary", () => {
+    // Every e-mail key, and every long sentence of an e-mail (shorter ones, such as a button's
+    // label, may be the interface's words too).
+    const words = [...Object.keys(emails.en), ...Object.values(emails).flatMap((d) => Object.values(d).flatMap((v) => v.split(/\{\w+\}/).filter((p) => p.trim().length >= 40)))];
+    const found: string[] = [];
+    for (const file of new Set(Object.keys(manifest.routes).flatMap((id) => [...filesOf(manifest, id)]))) {
+      const code = readFileSync(onDisk(file), "utf8");
+      found.push(...words.filter((w) => code.includes(w)).map((w) => `${file}: ${w}`));
+    }
+    expect(found).toEqual([]);
   });
 });
