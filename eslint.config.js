@@ -46,6 +46,10 @@ export default tseslint.config(
     linterOptions: { reportUnusedDisableDirectives: "error" },
     plugins: { "import-x": importX },
     settings: {
+      // import-x reads .ts/.tsx modules (for no-cycle) with typescript-eslint's parser, and
+      // resolves "~/…" and extensionless paths as tsconfig.json does.
+      "import-x/extensions": [".ts", ".tsx", ".js", ".jsx"],
+      "import-x/parsers": { "@typescript-eslint/parser": [".ts", ".tsx"] },
       "import-x/resolver-next": [createTypeScriptImportResolver({ project: "./tsconfig.json" })],
     },
     rules: {
