@@ -1,7 +1,12 @@
 import type { Env } from "../app/utils/env.server.js";
 import { startOutboxWorker } from "../app/services/outbox.server.js";
 
-/** Background work run inside `npm start` (mail outbox, counters, closing, purges). */
+/**
+ * The mail outbox worker inside `npm start`: it sends queued e-mails over SMTP_URL, or without it
+ * keeps them (readable at /dev/mailbox outside production). The other background work is started
+ * beside it by server.ts: counters, closing due appeals, purges and retention in
+ * server/scheduler.ts, letter generation in server/letter-jobs.ts.
+ */
 export function startBackgroundJobs(config: Env, log: (line: string) => void): () => Promise<void> {
   const stops: Array<() => Promise<void>> = [];
 
@@ -15,7 +20,7 @@ export function startBackgroundJobs(config: Env, log: (line: string) => void): (
   const outbox = startOutboxWorker({ smtpUrl: config.SMTP_URL ?? null, from: config.MAIL_FROM, log });
   stops.push(outbox.stop);
 
-  // Stops every job; each finishes the work it has in hand (the outbox: its current batch).
+  // Stops the outbox worker after the batch it has in hand.
   return async () => {
     await Promise.all(stops.map((stop) => stop()));
   };
