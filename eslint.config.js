@@ -9,8 +9,8 @@ import tseslint from "typescript-eslint";
 /**
  * Dependencies run one way: scripts/ → server/ (and server.ts) → app/ → db/.
  * emails/ is a server-only library beside app/services: the services import it (nothing else in
- * app/ does, so no template reaches the browser bundle), and it imports only db/ (types) and
- * app's leaves (i18n, data). Within app/: routes and components → services → utils, i18n,
+ * app/ does, so no template reaches the browser bundle), and it imports db/ and app's leaves
+ * (i18n, data, utils, schemas), never a service, route, component or server code. Within app/: routes and components → services → utils, i18n,
  * schemas, data. Tests (*.test.ts, tests/) sit outside the order and may import any layer.
  * Each zone: files under `target` may not import files under `from` (paths as resolved,
  * so "~/…" and "../…" count alike, and type-only imports count too).
@@ -22,8 +22,8 @@ const layers = [
   { target: "server.ts", from: ["scripts"], message: "server.ts may not import scripts/ (scripts → server → app → db)." },
   {
     target: "emails",
-    from: ["server", "server.ts", "scripts", "app/services", "app/routes", "app/components", "app/pdf", "app/utils", "app/root.tsx", "app/entry.server.tsx", "app/entry.client.tsx"],
-    message: "emails/ is used by app/services and imports only db/ and app/i18n, app/data.",
+    from: ["server", "server.ts", "scripts", "app/services", "app/routes", "app/components", "app/pdf", "app/root.tsx", "app/entry.server.tsx", "app/entry.client.tsx"],
+    message: "emails/ is used by app/services; it imports db/ and app's leaves (i18n, data, utils, schemas), no service, route, component or server code.",
   },
   {
     target: ["app/routes", "app/components", "app/utils", "app/i18n", "app/schemas", "app/pdf", "app/data", "app/root.tsx", "app/entry.server.tsx", "app/entry.client.tsx"],
