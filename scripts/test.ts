@@ -1,12 +1,14 @@
 /**
- * `npm test`: type check, build, unit + integration tests (vitest, real PostgreSQL), then the
- * browser tests (Playwright, Debian's Chromium). Prints one summary; exits non-zero on any failure.
+ * `npm test`: lint (`npm run lint`: ESLint, then `prettier --check`), type check, build, unit +
+ * integration tests (vitest, real PostgreSQL), then the browser tests (Playwright, Debian's
+ * Chromium). Prints one summary; exits non-zero on any failure, a lint failure included.
  */
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 
 const bin = (name: string) => path.resolve("node_modules/.bin", name);
 const steps: Array<{ name: string; cmd: string; args: string[]; env?: Record<string, string> }> = [
+  { name: "lint (eslint + prettier --check)", cmd: "npm", args: ["run", "--silent", "lint"] },
   { name: "type check", cmd: bin("tsc"), args: ["--noEmit"] },
   { name: "build", cmd: bin("remix"), args: ["build"], env: { NODE_ENV: "production" } },
   { name: "unit + integration (vitest)", cmd: bin("vitest"), args: ["run", ...process.argv.slice(2)] },

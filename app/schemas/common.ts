@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { EMAIL_MAX_LENGTH } from "./limits";
 
 /**
  * Shared field rules. Messages are i18n keys (see app/i18n/messages), translated where
@@ -59,7 +60,7 @@ export const email = z
   .string({ message: "form.required" })
   .transform((v) => v.trim())
   .refine((v) => v.length > 0, { message: "form.required" })
-  .refine((v) => v.length <= 254 && emailFormat.safeParse(v).success, { message: "form.invalidEmail" })
+  .refine((v) => v.length <= EMAIL_MAX_LENGTH && emailFormat.safeParse(v).success, { message: "form.invalidEmail" })
   .transform((v) => v.toLowerCase());
 
 export const checkbox = z

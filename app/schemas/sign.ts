@@ -2,6 +2,10 @@ import { z } from "zod";
 import { isCountryCode } from "~/data/countries";
 import type { FieldMode } from "../../db/schema";
 import { email, optionalText, requiredText, checkbox } from "./common";
+import { SIGN_LIMITS } from "./limits";
+
+/** The sign form's length limits: checked below, shown by the form's maxLength attributes. */
+export { SIGN_LIMITS };
 
 export type SignerFields = { city: FieldMode; country: FieldMode; organization: FieldMode; position: FieldMode };
 
@@ -31,12 +35,12 @@ export function signSchema(fields: SignerFields) {
 
 function buildSignSchema(fields: SignerFields) {
   return z.object({
-    name: requiredText(200),
+    name: requiredText(SIGN_LIMITS.name),
     email,
-    city: byMode(fields.city, 120),
+    city: byMode(fields.city, SIGN_LIMITS.city),
     country: country(fields.country),
-    organization: byMode(fields.organization, 200),
-    position: byMode(fields.position, 200),
+    organization: byMode(fields.organization, SIGN_LIMITS.organization),
+    position: byMode(fields.position, SIGN_LIMITS.position),
     disclosure: z.enum(["public", "initials", "private"], { message: "sign.chooseDisclosure" }),
     keepInformed: checkbox,
     consent: z

@@ -1,9 +1,10 @@
 import crypto from "node:crypto";
 import { getDb } from "../../db/client";
 import { addresseesOf, attachmentsOf } from "../../db/queries/appeals";
-import { insertLetter, letterByCode, lettersOf, newVerificationCode, normaliseCode, queuedLettersOf } from "../../db/queries/letters";
+import { insertLetter, letterByCode, lettersOf, queuedLettersOf } from "../../db/queries/letters";
 import { isContentLang } from "../i18n";
 import { env } from "../utils/env.server";
+import { newVerificationCode, normaliseCode } from "../utils/codes";
 import { AppError } from "../utils/errors";
 import { appealForMember } from "./access.server";
 

@@ -3,8 +3,6 @@ import type { Database } from "../schema.js";
 
 type Db = Kysely<Database>;
 
-export { newVerificationCode, normaliseCode } from "../../app/utils/codes.js";
-
 export async function insertLetter(db: Db, v: { appealId: number; code: string; lang: string; kind: "single" | "combined"; revision: number; userId: number | null }) {
   const row = await db
     .insertInto("letters")

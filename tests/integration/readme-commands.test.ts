@@ -27,6 +27,8 @@ const ELSEWHERE: Record<string, string> = {
   "npm run bench:outbox": "figures, not checks: run by hand (README, Benchmarks)",
   "npm run bench:pdf": "figures, not checks: run by hand (README, Benchmarks)",
   "npm run bench:attacks": "figures, not checks: run by hand (README, Benchmarks); tests/integration/bench-attacks.test.ts runs it in a tiny mode",
+  "npm run lint": "npm test (scripts/test.ts) runs it first",
+  "npm run format": "rewrites files (prettier --write .): run by hand; npm run lint, inside npm test, checks its result",
 };
 
 /** Commands this file runs. */

@@ -1,6 +1,7 @@
 import { Form } from "@remix-run/react";
 import { Field, FormError, errorText } from "~/components/form";
 import { useT } from "~/i18n/react";
+import { SIGN_LIMITS } from "~/schemas/limits";
 import type { FieldMode } from "../../../db/schema";
 
 export interface SignFormProps {
@@ -27,10 +28,10 @@ export function SignForm({ fields, countries, stamp, values, errors, formError }
         <label htmlFor="f-website">{t("sign.honeypot")}</label>
         <input id="f-website" type="text" name="website" tabIndex={-1} autoComplete="off" defaultValue="" />
       </div>
-      <Field name="name" label={t("sign.name")} hint={t("sign.nameHint")} required autoComplete="name" defaultValue={values.name} error={errors.name} maxLength={200} />
-      <Field name="email" type="email" label={t("sign.email")} hint={t("sign.emailHint")} required autoComplete="email" inputMode="email" defaultValue={values.email} error={errors.email} maxLength={254} />
+      <Field name="name" label={t("sign.name")} hint={t("sign.nameHint")} required autoComplete="name" defaultValue={values.name} error={errors.name} maxLength={SIGN_LIMITS.name} />
+      <Field name="email" type="email" label={t("sign.email")} hint={t("sign.emailHint")} required autoComplete="email" inputMode="email" defaultValue={values.email} error={errors.email} maxLength={SIGN_LIMITS.email} />
       {fields.city !== "off" ? (
-        <Field name="city" label={`${t("sign.city")}${optional(fields.city)}`} required={fields.city === "required"} autoComplete="address-level2" defaultValue={values.city} error={errors.city} maxLength={120} />
+        <Field name="city" label={`${t("sign.city")}${optional(fields.city)}`} required={fields.city === "required"} autoComplete="address-level2" defaultValue={values.city} error={errors.city} maxLength={SIGN_LIMITS.city} />
       ) : null}
       {fields.country !== "off" ? (
         <div className="field">
@@ -51,10 +52,10 @@ export function SignForm({ fields, countries, stamp, values, errors, formError }
         </div>
       ) : null}
       {fields.organization !== "off" ? (
-        <Field name="organization" label={`${t("sign.organization")}${optional(fields.organization)}`} required={fields.organization === "required"} autoComplete="organization" defaultValue={values.organization} error={errors.organization} maxLength={200} />
+        <Field name="organization" label={`${t("sign.organization")}${optional(fields.organization)}`} required={fields.organization === "required"} autoComplete="organization" defaultValue={values.organization} error={errors.organization} maxLength={SIGN_LIMITS.organization} />
       ) : null}
       {fields.position !== "off" ? (
-        <Field name="position" label={`${t("sign.position")}${optional(fields.position)}`} required={fields.position === "required"} autoComplete="organization-title" defaultValue={values.position} error={errors.position} maxLength={200} />
+        <Field name="position" label={`${t("sign.position")}${optional(fields.position)}`} required={fields.position === "required"} autoComplete="organization-title" defaultValue={values.position} error={errors.position} maxLength={SIGN_LIMITS.position} />
       ) : null}
       <fieldset aria-describedby={errors.disclosure ? "f-disclosure-error" : undefined}>
         <legend>{t("sign.disclosure")}</legend>
