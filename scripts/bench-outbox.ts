@@ -22,6 +22,7 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { startOutboxWorker } from "../app/services/outbox.server.js";
 import { createDb } from "../db/client.js";
+import { mailRow } from "../db/queries/outbox.js";
 import { renderEmail } from "../emails/layout.js";
 import { cloneDatabase, createTemplate, startTestCluster } from "../tests/setup/postgres.js";
 import { SmtpSink } from "../tests/setup/smtp-sink.js";
@@ -99,12 +100,12 @@ async function enqueueAll(db: ReturnType<typeof createDb>["db"]) {
         ],
         footer: "Appeals, free software for NGOs.",
       });
-      return {
+      return mailRow({
         kind: "signature.confirm",
-        to_address: `signer${i}@example.org`,
+        to: `signer${i}@example.org`,
         ...mail,
-        headers: JSON.stringify({ "List-Unsubscribe": `<http://localhost:3000/u/token${i}>` }),
-      };
+        headers: { "List-Unsubscribe": `<http://localhost:3000/u/token${i}>` },
+      });
     });
     await db.insertInto("outbox").values(rows).execute();
   }

@@ -9,7 +9,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { generateNow } from "../app/services/letter-pipeline.server.js";
 import { requestLetters } from "../app/services/letters.server.js";
-import { pathOf } from "../app/services/storage.server.js";
+import { copyFileOut } from "../app/services/storage.server.js";
 import { cliOptions, explain, fail } from "./lib/cli.js";
 import { withDatabase } from "./lib/with-database.js";
 
@@ -40,7 +40,7 @@ await withDatabase(async ({ db }) => {
     const row = await db.selectFrom("letters").select(["lang", "kind"]).where("id", "=", id).executeTakeFirstOrThrow();
     const target = lang === "all" ? path.join(out, `${slug}-${row.lang}-${result.code}.pdf`) : out;
     await fs.mkdir(path.dirname(path.resolve(target)), { recursive: true });
-    await fs.copyFile(pathOf(result.storageKey), target);
+    await copyFileOut(result.storageKey, target);
     if (process.stderr.isTTY) process.stderr.write("\r\x1b[K");
     console.log(
       `${target}: ${row.kind === "combined" ? "all languages" : row.lang}, ${result.count} signatories, ${result.pages} pages, ` +

@@ -1,8 +1,7 @@
 import express, { type Request, type Response } from "express";
 import { negotiateLanguage } from "../app/i18n/negotiate.js";
-import { confirmedRedirect } from "../app/services/confirmed-flash.server.js";
-import { trySign } from "../app/services/sign-form.server.js";
-import { confirmSignature } from "../app/services/signing.server.js";
+import { submitConfirmation, submitSignature } from "../app/services/sign-form.server.js";
+import { formFields } from "../app/utils/forms.js";
 import type { RemixServe } from "./remix-handler.js";
 
 /**
@@ -11,6 +10,11 @@ import type { RemixServe } from "./remix-handler.js";
  * invalid input, a closed appeal, a used or expired link, or a JavaScript client asking for
  * data (`?_data=`) — is handed to the Remix route with the body already read, which renders the
  * page with its messages as usual.
+ *
+ * The rules are not here: both this path and the Remix actions (app/routes/appeals.$slug/route.tsx,
+ * app/routes/s.confirm.$token.tsx) call submitSignature and submitConfirmation
+ * (app/services/sign-form.server.ts), so a rule added there holds whichever entry answers. This
+ * file only reads the request and writes the redirect (tests/integration/sign-entries.test.ts).
  */
 export function fastPaths(options: { serve: RemixServe }) {
   const router = express.Router();
@@ -26,13 +30,10 @@ export function fastPaths(options: { serve: RemixServe }) {
     try {
       if (!plainForm(req)) return next();
       const body: Buffer = req.body;
-      const fields = Object.fromEntries(new URLSearchParams(body.toString("utf8")));
-      const url = new URL(req.originalUrl, "http://x");
-      const negotiated = negotiateLanguage(url, req.headers.cookie ?? null, req.headers["accept-language"] ?? null);
-      if (negotiated.badLang === undefined) {
-        const outcome = await trySign(req.params.slug ?? "", fields, { lang: negotiated.lang, requested: negotiated.requested, ip: req.ip ?? "" });
-        if (outcome === "signed") return res.redirect(303, `/appeals/${req.params.slug}/sent`);
-      }
+      const fields = formFields(new URLSearchParams(body.toString("utf8")));
+      const language = negotiateLanguage(new URL(req.originalUrl, "http://x"), req.headers.cookie ?? null, req.headers["accept-language"] ?? null);
+      const result = await submitSignature(req.params.slug ?? "", fields, { language, ip: req.ip ?? "" });
+      if (result.outcome === "signed") return res.redirect(303, result.location);
       await handOver(req, res, body);
     } catch (error) {
       next(error);
@@ -42,12 +43,11 @@ export function fastPaths(options: { serve: RemixServe }) {
   router.post("/s/confirm/:token", skipData, parser, async (req, res, next) => {
     try {
       const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const view = await confirmSignature(req.params.token ?? "");
-      if (view.state === "valid" && view.slug) {
-        // The same answer as the Remix action: the thanks page, told (by a signed cookie) that this browser confirmed.
-        const { location, cookie } = confirmedRedirect(view.slug);
-        res.setHeader("Set-Cookie", cookie);
-        return res.redirect(303, location);
+      const result = await submitConfirmation(req.params.token ?? "");
+      if (result.outcome === "confirmed") {
+        // The thanks page, told (by a signed cookie) that this browser confirmed.
+        res.setHeader("Set-Cookie", result.cookie);
+        return res.redirect(303, result.location);
       }
       // Not confirmed now (already, expired, invalid, closed): Remix renders the explanation.
       await handOver(req, res, body);

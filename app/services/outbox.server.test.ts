@@ -13,11 +13,11 @@ import {
   devMailboxEnabled,
   keptMail,
   keptMails,
-  readStoredFile,
   retryDelayMs,
   startOutboxWorker,
   type OutboxWorker,
 } from "./outbox.server";
+import { readFileBuffer } from "./storage.server";
 
 let dataDir: string;
 let sink: SmtpSink;
@@ -284,9 +284,9 @@ describe("outbox worker", () => {
     }
   });
 
-  it("reads attachments only from the files folder", async () => {
-    await expect(readStoredFile("../outside.txt")).rejects.toThrow("invalid storage key");
-    await expect(readStoredFile("missing/file.pdf")).rejects.toThrow(/ENOENT/);
+  it("reads attachments only from the files folder (through the storage module, its default reader)", async () => {
+    await expect(readFileBuffer("../outside.txt")).rejects.toThrow("invalid storage key");
+    await expect(readFileBuffer("missing/file.pdf")).rejects.toThrow(/ENOENT/);
   });
 
   it("gives a mail up as failed after maxAttempts temporary failures", async () => {

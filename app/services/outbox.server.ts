@@ -1,5 +1,3 @@
-import { promises as fs } from "node:fs";
-import path from "node:path";
 import { getDb, type DB } from "../../db/client";
 import {
   claimDueMails,
@@ -22,6 +20,7 @@ import {
   type OutgoingMail,
 } from "../../emails/transport.server";
 import { env } from "../utils/env.server";
+import { readFileBuffer } from "./storage.server";
 
 /*
  * The outbox worker. Services write e-mails to `outbox` in the transaction of the change that
@@ -59,17 +58,6 @@ export function retryDelayMs(
   return Math.round(step / 2 + (step / 2) * Math.min(Math.max(random(), 0), 1));
 }
 
-/**
- * An attachment's bytes from file storage (DATA_DIR/files/<key>). Kept small on purpose: the
- * storage module may replace it.
- */
-export async function readStoredFile(key: string): Promise<Buffer> {
-  const root = path.join(env().DATA_DIR, "files");
-  const file = path.join(root, key);
-  if (!file.startsWith(root + path.sep)) throw new Error("invalid storage key");
-  return fs.readFile(file);
-}
-
 export interface OutboxWorkerOptions {
   /** Database handle; default getDb(). */
   db?: DB;
@@ -90,7 +78,7 @@ export interface OutboxWorkerOptions {
   /** Clock and randomness, injectable for tests. */
   now?: () => Date;
   random?: () => number;
-  /** Where attachments come from (default readStoredFile). */
+  /** Where attachments come from (default: file storage, readFileBuffer). */
   readFile?: (storageKey: string) => Promise<Buffer>;
   log?: (line: string) => void;
   /** Called after every batch (tests, the benchmark). */
@@ -151,7 +139,7 @@ export function createOutboxProcessor(options: OutboxWorkerOptions = {}): Outbox
   const maxConnections = options.maxConnections ?? 8;
   const now = options.now ?? (() => new Date());
   const random = options.random ?? Math.random;
-  const readFile = options.readFile ?? readStoredFile;
+  const readFile = options.readFile ?? readFileBuffer;
   const log = options.log ?? (() => undefined);
   const domain = senderDomain(from);
 

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { getDb } from "../../db/client";
-import { enqueueMail } from "../../db/queries/outbox";
+import { enqueueMail, queueMailsFrom } from "../../db/queries/outbox";
 import type { Disclosure, RevisionContent, TokenPurpose } from "../../db/schema";
 import { alreadySignedEmail, confirmEmail, type MailLang } from "../../emails/signing";
 import type { UiLang } from "../i18n";
@@ -123,8 +123,7 @@ export async function sign(slug: string, input: SignInput, ctx: SignContext): Pr
       FROM s, (VALUES (${confirm.hash}::bytea, 'confirm', ${ttl}::float8), (${reject.hash}::bytea, 'reject', ${ttl}::float8),
                       (${withdraw.hash}::bytea, 'withdraw', ${WITHDRAW_TOKEN_DAYS * 24}::float8)) AS v(hash, purpose, hours)
     ), o AS (
-      INSERT INTO outbox (kind, to_address, subject, html, text)
-      SELECT 'signature_confirm', ${input.email}, ${mail.subject}, ${mail.html}, ${mail.text} FROM s
+      ${queueMailsFrom(sql`s`, { kind: "signature_confirm", to: input.email, subject: mail.subject, html: mail.html, text: mail.text })}
     )
     SELECT (SELECT id FROM s) AS id, EXISTS (SELECT 1 FROM a) AS open`.execute(getDb());
   const result = inserted.rows[0];

@@ -7,13 +7,16 @@ import { env } from "../utils/env.server";
 /**
  * Where files live (attachments, generated letters): DATA_DIR/files/<key>. Keys are opaque
  * paths made here; the interface (put/read/remove/pathOf) could point at object storage later.
+ * Stored files are read and written only through this module (the code's own files — fonts,
+ * the build — are not stored files). One exception: a letter is written by its generator
+ * (letter-generate.server.ts) at pathOf(key), streamed to a partial file then renamed.
  */
 function root() {
   return path.join(env().DATA_DIR, "files");
 }
 
 function resolveKey(key: string) {
-  if (!/^[a-z0-9/_.-]+$/i.test(key) || key.includes("..")) throw new Error("bad storage key");
+  if (!/^[a-z0-9/_.-]+$/i.test(key) || key.includes("..")) throw new Error("invalid storage key");
   return path.join(root(), key);
 }
 
@@ -85,6 +88,11 @@ export function readFileStream(key: string): Readable {
 
 export async function readFileBuffer(key: string): Promise<Buffer> {
   return fs.readFile(resolveKey(key));
+}
+
+/** Copies a stored file out of storage, to a path of the operator's (`npm run letter -- --out`). */
+export async function copyFileOut(key: string, target: string): Promise<void> {
+  await fs.copyFile(resolveKey(key), target);
 }
 
 export async function removeFile(key: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import { getDb } from "../../db/client";
+import { queueMailsFrom } from "../../db/queries/outbox";
 import { UNSUBSCRIBE_PLACEHOLDER, updateEmail, updateMailLang } from "../../emails/update";
 import { env } from "../utils/env.server";
 import { AppError } from "../utils/errors";
@@ -67,13 +68,14 @@ export async function publishUpdate(appealId: number, userId: number, input: Upd
       ), mails AS (
         SELECT * FROM (VALUES ${values}) AS m(lang, ui_lang, subject, html, text)
       ), queued AS (
-        INSERT INTO outbox (kind, to_address, subject, html, text, headers)
-        SELECT 'update', r.email,
-               coalesce(m.subject, ${fb.subject}),
-               replace(coalesce(m.html, ${fb.html}), ${UNSUBSCRIBE_PLACEHOLDER}, ${`${base}/s/unsubscribe/`} || r.token),
-               replace(coalesce(m.text, ${fb.text}), ${UNSUBSCRIBE_PLACEHOLDER}, ${`${base}/s/unsubscribe/`} || r.token),
-               jsonb_build_object('List-Unsubscribe', '<' || ${`${base}/s/unsubscribe/`} || r.token || '?lang=' || coalesce(m.ui_lang, 'en') || '>', 'List-Unsubscribe-Post', 'List-Unsubscribe=One-Click')
-        FROM recipients r LEFT JOIN mails m ON m.lang = r.lang
+        ${queueMailsFrom(sql`recipients r LEFT JOIN mails m ON m.lang = r.lang`, {
+          kind: "update",
+          to: sql`r.email`,
+          subject: sql`coalesce(m.subject, ${fb.subject})`,
+          html: sql`replace(coalesce(m.html, ${fb.html}), ${UNSUBSCRIBE_PLACEHOLDER}, ${`${base}/s/unsubscribe/`} || r.token)`,
+          text: sql`replace(coalesce(m.text, ${fb.text}), ${UNSUBSCRIBE_PLACEHOLDER}, ${`${base}/s/unsubscribe/`} || r.token)`,
+          headers: sql`jsonb_build_object('List-Unsubscribe', '<' || ${`${base}/s/unsubscribe/`} || r.token || '?lang=' || coalesce(m.ui_lang, 'en') || '>', 'List-Unsubscribe-Post', 'List-Unsubscribe=One-Click')`,
+        })}
         RETURNING 1
       )
       SELECT count(*)::int AS n FROM queued`.execute(trx);

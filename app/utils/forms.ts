@@ -15,18 +15,32 @@ export function formValues(formData: FormData): Record<string, string> {
   return values;
 }
 
-/**
- * Validates a form with its zod schema. Errors are keyed by field; their messages are
- * i18n keys (optionally `key:arg`), translated by the component.
- */
-export function parseForm<S extends z.ZodType>(schema: S, formData: FormData): FormResult<z.output<S>> {
-  const raw: Record<string, string | string[]> = {};
-  for (const [key, value] of formData.entries()) {
+/** A form's text fields as its zod schema sees them: a name sent twice gives an array. */
+export type RawFields = Record<string, string | string[]>;
+
+/** The text fields of a form (FormData, or URLSearchParams of a body read elsewhere). */
+export function formFields(entries: Iterable<[string, FormDataEntryValue]>): RawFields {
+  const raw: RawFields = {};
+  for (const [key, value] of entries) {
     if (typeof value !== "string") continue;
     const existing = raw[key];
     if (existing === undefined) raw[key] = value;
     else raw[key] = Array.isArray(existing) ? [...existing, value] : [existing, value];
   }
+  return raw;
+}
+
+/**
+ * Validates a form with its zod schema. Errors are keyed by field; their messages are
+ * i18n keys (optionally `key:arg`), translated by the component.
+ */
+export function parseForm<S extends z.ZodType>(schema: S, formData: FormData): FormResult<z.output<S>> {
+  const result = parseFields(schema, formFields(formData));
+  return result.ok ? result : { ...result, values: formValues(formData) };
+}
+
+/** parseForm for fields already collected (formFields). */
+export function parseFields<S extends z.ZodType>(schema: S, raw: RawFields): { ok: true; data: z.output<S> } | { ok: false; errors: FieldErrors } {
   const result = schema.safeParse(raw);
   if (result.success) return { ok: true, data: result.data };
   const errors: FieldErrors = {};
@@ -34,7 +48,7 @@ export function parseForm<S extends z.ZodType>(schema: S, formData: FormData): F
     const field = issue.path.length ? String(issue.path[0]) : "_form";
     errors[field] ??= issue.message.startsWith("form.") || issue.message.includes(".") ? issue.message : "form.invalid";
   }
-  return { ok: false, errors, values: formValues(formData) };
+  return { ok: false, errors };
 }
 
 /**

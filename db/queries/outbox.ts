@@ -1,5 +1,5 @@
-import { sql, type Kysely, type QueryCreator } from "kysely";
-import type { Database, OutboxAttachment, OutboxRow } from "../schema.js";
+import { isOperationNodeSource, sql, type Insertable, type Kysely, type QueryCreator, type RawBuilder } from "kysely";
+import type { Database, OutboxAttachment, OutboxRow, OutboxTable } from "../schema.js";
 
 export interface NewMail {
   kind: string;
@@ -11,25 +11,75 @@ export interface NewMail {
   attachments?: OutboxAttachment[];
 }
 
+/*
+ * Every writer of the outbox fills its columns from here: enqueueMail (one mail, in the
+ * caller's transaction), mailRow (rows for a bulk insert) and queueMailsFrom (the mails of a
+ * statement that writes its change and its mails at once: signing, updates).
+ */
+
+/** The fields of a new mail, in column order, and the outbox column each goes to. */
+const MAIL_FIELDS = ["kind", "to", "subject", "html", "text", "headers", "attachments"] as const satisfies ReadonlyArray<keyof NewMail>;
+const MAIL_COLUMNS = {
+  kind: "kind",
+  to: "to_address",
+  subject: "subject",
+  html: "html",
+  text: "text",
+  headers: "headers",
+  attachments: "attachments",
+} as const satisfies Record<(typeof MAIL_FIELDS)[number], keyof OutboxTable>;
+
+/** A new mail as an outbox row. */
+export function mailRow(mail: NewMail): Insertable<OutboxTable> {
+  return {
+    [MAIL_COLUMNS.kind]: mail.kind,
+    [MAIL_COLUMNS.to]: mail.to,
+    [MAIL_COLUMNS.subject]: mail.subject,
+    [MAIL_COLUMNS.html]: mail.html,
+    [MAIL_COLUMNS.text]: mail.text,
+    [MAIL_COLUMNS.headers]: JSON.stringify(mail.headers ?? {}),
+    [MAIL_COLUMNS.attachments]: JSON.stringify(mail.attachments ?? []),
+  };
+}
+
 /**
  * Puts an e-mail in the outbox. Call it with the transaction (`trx`) of the change that
  * causes the e-mail: both commit, or neither does.
  */
 export async function enqueueMail(db: Kysely<Database>, mail: NewMail): Promise<number> {
-  const row = await db
-    .insertInto("outbox")
-    .values({
-      kind: mail.kind,
-      to_address: mail.to,
-      subject: mail.subject,
-      html: mail.html,
-      text: mail.text,
-      headers: JSON.stringify(mail.headers ?? {}),
-      attachments: JSON.stringify(mail.attachments ?? []),
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
+  const row = await db.insertInto("outbox").values(mailRow(mail)).returning("id").executeTakeFirstOrThrow();
   return row.id;
+}
+
+/** A field of a mail queued by queueMailsFrom: a value, or an SQL expression over its FROM. */
+type MailExpression<T> = T | RawBuilder<unknown>;
+
+export interface MailsFrom {
+  /** Always a constant of the code (it is written into the statement, not bound). */
+  kind: string;
+  to: MailExpression<string>;
+  subject: MailExpression<string>;
+  html: MailExpression<string>;
+  text: MailExpression<string>;
+  headers?: MailExpression<Record<string, string>>;
+  attachments?: MailExpression<OutboxAttachment[]>;
+}
+
+/**
+ * `INSERT INTO outbox (…) SELECT … FROM <from>`: one mail per row of `from`, for a statement
+ * that queues its mails in a CTE (`o AS (<this>)`), so the change and its mails commit together
+ * in one round trip. A fragment of the caller's statement, so it takes no handle: the statement
+ * runs with the caller's. Fields left out take the column's default.
+ */
+export function queueMailsFrom(from: RawBuilder<unknown>, mail: MailsFrom): RawBuilder<unknown> {
+  const fields = MAIL_FIELDS.filter((field) => mail[field] !== undefined);
+  const value = (field: (typeof MAIL_FIELDS)[number]) => {
+    const v = mail[field];
+    if (field === "kind") return sql.lit(mail.kind);
+    if (isOperationNodeSource(v)) return v;
+    return field === "headers" || field === "attachments" ? sql`${JSON.stringify(v)}::jsonb` : sql`${v}`;
+  };
+  return sql`INSERT INTO outbox (${sql.join(fields.map((f) => sql.ref(MAIL_COLUMNS[f])))}) SELECT ${sql.join(fields.map(value))} FROM ${from}`;
 }
 
 /*

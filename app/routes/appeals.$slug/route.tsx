@@ -6,13 +6,11 @@ import { countryName, countryOptions } from "~/data/countries";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { isContentLang, OG_LOCALES, translator } from "~/i18n";
 import { useT } from "~/i18n/react";
-import { signSchema } from "~/schemas/sign";
-import { formStamp, stampExpired } from "~/services/abuse.server";
+import { formStamp } from "~/services/abuse.server";
 import { cachedPublicAppeal, cachedPublicSigners, encodeListCursor, listFromUrl } from "~/services/public-appeal.server";
-import { sign } from "~/services/signing.server";
+import { submitSignature } from "~/services/sign-form.server";
 import { env } from "~/utils/env.server";
-import { AppError } from "~/utils/errors";
-import { formValues, parseForm } from "~/utils/forms";
+import { formFields, formValues } from "~/utils/forms";
 import { PUBLIC_CACHE_CONTROL, publicPageHeaders } from "~/utils/headers";
 import { errorTitleMeta, metaLang } from "~/utils/meta";
 import { requestLanguage } from "~/utils/lang.server";
@@ -65,30 +63,25 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export const headers = publicPageHeaders;
 
+// Signing's rules live in submitSignature (app/services/sign-form.server.ts), which the fast path
+// (server/fast-paths.ts) calls too: a plain form POST that signs is answered there, without
+// reaching this action. Here: the same outcome, and the page again with its messages otherwise.
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const slug = params.slug ?? "";
-  const negotiated = requestLanguage(request);
-  const view = await cachedPublicAppeal(slug, negotiated.requested, negotiated.lang);
-  if (!view) throw new Response(null, { status: 404 });
   const formData = await request.formData();
+  const result = await submitSignature(slug, formFields(formData), { language: requestLanguage(request), ip: context.clientIp ?? "" });
+  // The same answer whatever happened: new, pending, already signed, or quietly refused.
+  if (result.outcome === "signed") return redirect(result.location, 303);
+  if (result.outcome === "not_found") throw new Response(null, { status: 404 });
   const values = formValues(formData);
   // The form shown again keeps the time it was first served: fixing a field quickly is no bot.
   const stamp = values.stamp ?? null;
   delete values.website;
   delete values.stamp;
-  if (!view.acceptsSignatures) return json({ errors: {}, values, stamp, formError: "sign.closed" }, { status: 409 });
+  if (result.outcome === "closed") return json({ errors: {}, values, stamp, formError: "sign.closed" }, { status: 409 });
   // A form left open for more than a day: shown again as typed, with a fresh stamp, to send once more.
-  if (stampExpired(stamp)) return json({ errors: {}, values, stamp: formStamp(), formError: "sign.stampExpired" }, { status: 400 });
-  const form = parseForm(signSchema(view.fields), formData);
-  if (!form.ok) return json({ errors: form.errors, values, stamp, formError: null }, { status: 400 });
-  try {
-    await sign(slug, form.data, { lang: negotiated.lang, ip: context.clientIp ?? "" });
-  } catch (error) {
-    if (error instanceof AppError && error.code === "closed") return json({ errors: {}, values, stamp, formError: "sign.closed" }, { status: 409 });
-    throw error;
-  }
-  // The same answer whatever happened: new, pending, already signed, or quietly refused.
-  return redirect(`/appeals/${slug}/sent`, 303);
+  if (result.outcome === "stale") return json({ errors: {}, values, stamp: formStamp(), formError: "sign.stampExpired" }, { status: 400 });
+  return json({ errors: result.errors, values, stamp, formError: null }, { status: 400 });
 }
 
 export const meta: MetaFunction<typeof loader> = ({ data, matches, error }) => {
