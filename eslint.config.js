@@ -16,22 +16,52 @@ import tseslint from "typescript-eslint";
  * so "~/…" and "../…" count alike, and type-only imports count too).
  */
 const layers = [
-  { target: "db", from: ["app", "emails", "server", "server.ts", "scripts"], message: "db/ is the bottom layer: it imports no app/, emails/, server/ or scripts/ code." },
+  {
+    target: "db",
+    from: ["app", "emails", "server", "server.ts", "scripts"],
+    message: "db/ is the bottom layer: it imports no app/, emails/, server/ or scripts/ code.",
+  },
   { target: "app", from: ["server", "server.ts", "scripts"], message: "app/ may not import server/ or scripts/ (scripts → server → app → db)." },
   { target: "server", from: ["scripts"], message: "server/ may not import scripts/ (scripts → server → app → db)." },
   { target: "server.ts", from: ["scripts"], message: "server.ts may not import scripts/ (scripts → server → app → db)." },
   {
     target: "emails",
-    from: ["server", "server.ts", "scripts", "app/services", "app/routes", "app/components", "app/pdf", "app/root.tsx", "app/entry.server.tsx", "app/entry.client.tsx"],
+    from: [
+      "server",
+      "server.ts",
+      "scripts",
+      "app/services",
+      "app/routes",
+      "app/components",
+      "app/pdf",
+      "app/root.tsx",
+      "app/entry.server.tsx",
+      "app/entry.client.tsx",
+    ],
     message: "emails/ is used by app/services; it imports db/ and app's leaves (i18n, data, utils, schemas), no service, route, component or server code.",
   },
   {
-    target: ["app/routes", "app/components", "app/utils", "app/i18n", "app/schemas", "app/pdf", "app/data", "app/root.tsx", "app/entry.server.tsx", "app/entry.client.tsx"],
+    target: [
+      "app/routes",
+      "app/components",
+      "app/utils",
+      "app/i18n",
+      "app/schemas",
+      "app/pdf",
+      "app/data",
+      "app/root.tsx",
+      "app/entry.server.tsx",
+      "app/entry.client.tsx",
+    ],
     from: ["emails"],
     message: "Only app/services import emails/ (server-only; keeps templates out of the browser bundle).",
   },
   { target: "app/utils", from: ["app/services"], message: "app/utils are helpers the services use: they may not import app/services." },
-  { target: "app/services", from: ["app/routes", "app/components", "app/root.tsx"], message: "app/services may not import routes or components (routes → services)." },
+  {
+    target: "app/services",
+    from: ["app/routes", "app/components", "app/root.tsx"],
+    message: "app/services may not import routes or components (routes → services).",
+  },
 ];
 
 const layerRule = (zones) => ["error", { zones }];
@@ -57,7 +87,10 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports", disallowTypeAnnotations: false }],
       "@typescript-eslint/no-explicit-any": "error",
       // A leading underscore marks what is left unused on purpose (a rest sibling, an Express error handler's `next`).
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrorsIgnorePattern: "^_", ignoreRestSiblings: true }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrorsIgnorePattern: "^_", ignoreRestSiblings: true },
+      ],
       // Control characters in patterns are the point: inputs, headers and file names are cleaned of them.
       "no-control-regex": "off",
       // `let server` in server.ts is read by the shutdown handler declared before it is assigned.

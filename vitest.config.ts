@@ -5,7 +5,14 @@ export default defineConfig({
   resolve: { alias: { "~": path.resolve("app") } },
   test: {
     // Playwright specs live in tests/e2e and run with `playwright test`.
-    include: ["app/**/*.test.{ts,tsx}", "db/**/*.test.ts", "emails/**/*.test.ts", "server/**/*.test.ts", "tests/integration/**/*.test.ts", "scripts/**/*.test.ts"],
+    include: [
+      "app/**/*.test.{ts,tsx}",
+      "db/**/*.test.ts",
+      "emails/**/*.test.ts",
+      "server/**/*.test.ts",
+      "tests/integration/**/*.test.ts",
+      "scripts/**/*.test.ts",
+    ],
     exclude: ["tests/e2e/**", "node_modules/**"],
     globalSetup: ["tests/setup/vitest-global.ts"],
     setupFiles: ["tests/setup/vitest-db.ts"],

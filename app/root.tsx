@@ -23,7 +23,14 @@ export const meta: MetaFunction<typeof loader> = ({ data, error }) => {
   const { t } = translator(lang);
   if (!error) return [{ title: t("app.name") }];
   const status = isRouteErrorResponse(error) ? error.status : 500;
-  const title = status === 404 ? t("error.404.title") : status === 400 ? t("error.400.title") : status === 403 || status === 401 ? t("error.403.title") : t("error.500.title");
+  const title =
+    status === 404
+      ? t("error.404.title")
+      : status === 400
+        ? t("error.400.title")
+        : status === 403 || status === 401
+          ? t("error.403.title")
+          : t("error.500.title");
   return [{ title: `${title} · ${t("app.name")}` }];
 };
 

@@ -14,12 +14,7 @@ export interface OpenDatabase {
  * The database of this process: DATABASE_URL when set, else the embedded cluster under
  * DATA_DIR/pg (started, or joined when `npm start` already runs it). Migrates to latest.
  */
-export async function openDatabase(options: {
-  databaseUrl?: string;
-  dataDir: string;
-  log?: (line: string) => void;
-  migrate?: boolean;
-}): Promise<OpenDatabase> {
+export async function openDatabase(options: { databaseUrl?: string; dataDir: string; log?: (line: string) => void; migrate?: boolean }): Promise<OpenDatabase> {
   let url = options.databaseUrl;
   let stopEmbedded = async () => undefined as void;
   if (!url) {

@@ -35,7 +35,11 @@ describe.skipIf(Boolean(process.env.TEST_DATABASE_URL))("embedded PostgreSQL cre
       await client.end();
     }
   }
-  const logsIn = (url: string) => query(url, "SELECT 1").then(() => true, () => false);
+  const logsIn = (url: string) =>
+    query(url, "SELECT 1").then(
+      () => true,
+      () => false,
+    );
   const mode = async (file: string) => (await fs.stat(file)).mode & 0o777;
   const isRoot = process.getuid?.() === 0;
 

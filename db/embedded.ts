@@ -185,11 +185,7 @@ async function makeReachable(dir: string) {
  * Starts (and on first use creates) a PostgreSQL cluster in `dataDir`. As root it runs as a
  * `postgres` system user, created if missing; as a normal user it runs as that user.
  */
-export async function startEmbeddedPostgres(options: {
-  dataDir: string;
-  port?: number;
-  log?: (line: string) => void;
-}): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(options: { dataDir: string; port?: number; log?: (line: string) => void }): Promise<EmbeddedDatabase> {
   const log = options.log ?? ((line: string) => console.log(line));
   const dataDir = path.resolve(options.dataDir);
   const isRoot = process.getuid?.() === 0;

@@ -41,6 +41,12 @@ export function deliveryEmail(lang: string, v: DeliveryEmailValues): EmailConten
   if (v.downloadUrl && v.documents.length) blocks.push({ p: t("email.delivery.documentsAttached", vars) });
   for (const d of v.documentLinks) blocks.push({ link: { label: t("email.delivery.notAttached", { name: d.name }), url: d.url } });
   blocks.push({ link: { label: t("email.delivery.verify", vars), url: v.verifyUrl } }, { p: t("email.delivery.reply", vars) });
-  const content = renderEmail({ lang: key, subject: t("email.delivery.subject", vars), heading: t("email.delivery.greeting", vars), blocks, footer: t("email.delivery.footer", vars) });
+  const content = renderEmail({
+    lang: key,
+    subject: t("email.delivery.subject", vars),
+    heading: t("email.delivery.greeting", vars),
+    blocks,
+    footer: t("email.delivery.footer", vars),
+  });
   return { ...content, headers: { "Reply-To": v.contact, "Auto-Submitted": "auto-generated" } };
 }

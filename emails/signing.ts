@@ -3,7 +3,10 @@ import { renderEmail, type EmailContent } from "./layout.js";
 
 export type MailLang = "en" | "ru" | "kk";
 
-export function confirmEmail(lang: MailLang, v: { name: string; title: string; days: number; confirmUrl: string; rejectUrl: string; withdrawUrl: string }): EmailContent {
+export function confirmEmail(
+  lang: MailLang,
+  v: { name: string; title: string; days: number; confirmUrl: string; rejectUrl: string; withdrawUrl: string },
+): EmailContent {
   const { t, plural } = emailTranslator(lang);
   return renderEmail({
     lang,

@@ -59,7 +59,13 @@ interface Verdict {
 function spamassassin(batch: Array<{ id: string; raw: Buffer }>, name: string): Promise<Verdict[]> {
   // mboxrd: each message after a "From " line, its own "From " lines quoted.
   const mbox = batch
-    .map((m) => `From MAILER-DAEMON Thu Dec  3 08:00:00 2026\n${m.raw.toString("utf8").replace(/\r\n/g, "\n").replace(/^(>*From )/gm, ">$1")}\n`)
+    .map(
+      (m) =>
+        `From MAILER-DAEMON Thu Dec  3 08:00:00 2026\n${m.raw
+          .toString("utf8")
+          .replace(/\r\n/g, "\n")
+          .replace(/^(>*From )/gm, ">$1")}\n`,
+    )
     .join("");
   const file = path.join(dir, `${name}.mbox`);
   fs.writeFileSync(file, mbox);
@@ -82,7 +88,8 @@ function spamassassin(batch: Array<{ id: string; raw: Buffer }>, name: string): 
         const tests = /tests=(\S*)/.exec(status)?.[1] ?? "";
         verdicts.push({ id, score: Number(score), tests: tests.split(",").filter((t) => t && t !== "none") });
       }
-      if (verdicts.length !== batch.length) return reject(new Error(`spamassassin exited ${code} with ${verdicts.length} of ${batch.length} verdicts: ${err.slice(0, 500)}`));
+      if (verdicts.length !== batch.length)
+        return reject(new Error(`spamassassin exited ${code} with ${verdicts.length} of ${batch.length} verdicts: ${err.slice(0, 500)}`));
       resolve(verdicts);
     });
   });

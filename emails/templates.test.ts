@@ -50,9 +50,23 @@ const delivery = (over: Partial<DeliveryEmailValues>): DeliveryEmailValues => ({
 
 function cases(lang: (typeof LANGS)[number]): Array<[string, EmailContent]> {
   const title = "Free the journalists <b>now</b> & “always”";
-  const confirm = (days: number) => confirmEmail(lang, { name: "Zofia O'Brien", title, days, confirmUrl: `${BASE}/s/confirm/T?lang=${lang}`, rejectUrl: `${BASE}/s/reject/T`, withdrawUrl: `${BASE}/s/withdraw/T` });
+  const confirm = (days: number) =>
+    confirmEmail(lang, {
+      name: "Zofia O'Brien",
+      title,
+      days,
+      confirmUrl: `${BASE}/s/confirm/T?lang=${lang}`,
+      rejectUrl: `${BASE}/s/reject/T`,
+      withdrawUrl: `${BASE}/s/withdraw/T`,
+    });
   const update = (kind: "update" | "response", l: string = lang) =>
-    updateEmail(l, { kind, appealTitle: title, title: "The committee will hear it", body: "First paragraph,\nsecond line.\n\n\nSecond paragraph <i>with</i> a link https://example.org/a?b=1&c=2", pageUrl: `${BASE}/appeals/x#updates` });
+    updateEmail(l, {
+      kind,
+      appealTitle: title,
+      title: "The committee will hear it",
+      body: "First paragraph,\nsecond line.\n\n\nSecond paragraph <i>with</i> a link https://example.org/a?b=1&c=2",
+      pageUrl: `${BASE}/appeals/x#updates`,
+    });
   const out: Array<[string, EmailContent]> = [
     ...[7, 1, 2, 5, 21].map((d): [string, EmailContent] => [`confirm days=${d}`, confirm(d)]),
     ["already", alreadySignedEmail(lang, { title, withdrawUrl: `${BASE}/s/withdraw/T` })],
@@ -64,7 +78,16 @@ function cases(lang: (typeof LANGS)[number]): Array<[string, EmailContent]> {
       "my-data rows",
       myDataEmail(lang, "someone@mail.example", [
         row({}),
-        row({ disclosure: "initials", status: "pending", keepInformed: false, confirmedAt: null, city: null, country: null, organization: null, position: null }),
+        row({
+          disclosure: "initials",
+          status: "pending",
+          keepInformed: false,
+          confirmedAt: null,
+          city: null,
+          country: null,
+          organization: null,
+          position: null,
+        }),
         row({ disclosure: "private", status: "withdrawn", country: "PL" }),
         row({ status: "removed", country: "RU" }),
       ]),
@@ -74,7 +97,20 @@ function cases(lang: (typeof LANGS)[number]): Array<[string, EmailContent]> {
   for (const count of [1284, 1, 2, 5, 21, 1234567]) out.push([`delivery attached count=${count}`, deliveryEmail(lang, delivery({ count }))]);
   out.push(
     ["delivery attached with documents", deliveryEmail(lang, delivery({ documents: ["dossier.pdf", "annex.pdf"] }))],
-    ["delivery-link with documents and links", deliveryEmail(lang, delivery({ downloadUrl: `${BASE}/letters/C.pdf?sig=S`, documents: ["dossier.pdf"], documentLinks: [{ name: "video.mp4", url: `${BASE}/d/1` }, { name: "scan {code}.pdf", url: `${BASE}/d/2` }] }))],
+    [
+      "delivery-link with documents and links",
+      deliveryEmail(
+        lang,
+        delivery({
+          downloadUrl: `${BASE}/letters/C.pdf?sig=S`,
+          documents: ["dossier.pdf"],
+          documentLinks: [
+            { name: "video.mp4", url: `${BASE}/d/1` },
+            { name: "scan {code}.pdf", url: `${BASE}/d/2` },
+          ],
+        }),
+      ),
+    ],
     ["delivery-link", deliveryEmail(lang, delivery({ downloadUrl: `${BASE}/letters/C.pdf?sig=S` }))],
   );
   return out;

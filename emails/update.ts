@@ -19,7 +19,12 @@ export function updateEmail(lang: string, v: { kind: "update" | "response"; appe
     lang: key,
     subject,
     heading: v.title,
-    blocks: [...v.body.split(/\n{2,}/).map((p) => ({ p })), { link: { label: t("email.update.read"), url: v.pageUrl } }, { link: { label: t("email.update.unsubscribe"), url: `${UNSUBSCRIBE_PLACEHOLDER}?lang=${key}` } }, { p: t("email.update.why") }],
+    blocks: [
+      ...v.body.split(/\n{2,}/).map((p) => ({ p })),
+      { link: { label: t("email.update.read"), url: v.pageUrl } },
+      { link: { label: t("email.update.unsubscribe"), url: `${UNSUBSCRIBE_PLACEHOLDER}?lang=${key}` } },
+      { p: t("email.update.why") },
+    ],
     footer: subject,
   });
   return content;

@@ -24,13 +24,20 @@ for (const name of ["bench:outbox", "bench:sign", "bench:pdf", "bench:attacks"])
 }
 
 console.log("\n━━ fault tests (vitest tests/integration/faults) ━━");
-const faults = spawnSync(path.resolve("node_modules/.bin/vitest"), ["run", "tests/integration/faults", "--reporter=default", "--reporter=json", `--outputFile.json=${faultsFile}`], {
-  stdio: "inherit",
-});
+const faults = spawnSync(
+  path.resolve("node_modules/.bin/vitest"),
+  ["run", "tests/integration/faults", "--reporter=default", "--reporter=json", `--outputFile.json=${faultsFile}`],
+  {
+    stdio: "inherit",
+  },
+);
 if (faults.status !== 0) problems.push(`fault tests exited with ${faults.status}`);
 
 const figures: BenchRecord[] = existsSync(resultsFile)
-  ? readFileSync(resultsFile, "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line) as BenchRecord)
+  ? readFileSync(resultsFile, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as BenchRecord)
   : [];
 const fmt = (n: number) => n.toLocaleString("en", { maximumFractionDigits: 2 });
 const rows = figures.map((f) => {

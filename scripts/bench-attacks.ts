@@ -109,29 +109,42 @@ interface Answer {
 /** One request, read to the end (at most `timeoutMs`, or until `signal` aborts). */
 function send(
   t: Target,
-  options: { method?: string; path: string; headers?: Record<string, string>; body?: Buffer | string; signal?: AbortSignal; timeoutMs?: number; agent?: http.Agent; keepBody?: boolean },
+  options: {
+    method?: string;
+    path: string;
+    headers?: Record<string, string>;
+    body?: Buffer | string;
+    signal?: AbortSignal;
+    timeoutMs?: number;
+    agent?: http.Agent;
+    keepBody?: boolean;
+  },
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { "X-Forwarded-For": ATTACKER_IP, ...options.headers };
     if (options.body !== undefined) headers["Content-Length"] = String(Buffer.byteLength(options.body));
-    const req = http.request(`${t.app.url}${options.path}`, { method: options.method ?? "GET", headers, signal: options.signal, agent: options.agent, timeout: options.timeoutMs ?? 30_000 }, (res) => {
-      let bytes = 0;
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => {
-        bytes += chunk.length;
-        if (options.keepBody) chunks.push(chunk);
-      });
-      res.on("end", () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          type: String(res.headers["content-type"] ?? ""),
-          bytes,
-          body: Buffer.concat(chunks).toString("utf8"),
-          cookies: (res.headers["set-cookie"] ?? []).map((c) => c.split(";")[0] ?? ""),
-        }),
-      );
-      res.on("error", reject);
-    });
+    const req = http.request(
+      `${t.app.url}${options.path}`,
+      { method: options.method ?? "GET", headers, signal: options.signal, agent: options.agent, timeout: options.timeoutMs ?? 30_000 },
+      (res) => {
+        let bytes = 0;
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => {
+          bytes += chunk.length;
+          if (options.keepBody) chunks.push(chunk);
+        });
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            type: String(res.headers["content-type"] ?? ""),
+            bytes,
+            body: Buffer.concat(chunks).toString("utf8"),
+            cookies: (res.headers["set-cookie"] ?? []).map((c) => c.split(";")[0] ?? ""),
+          }),
+        );
+        res.on("error", reject);
+      },
+    );
     req.on("timeout", () => req.destroy(new Error("timed out")));
     req.on("error", reject);
     req.end(options.body);
@@ -158,7 +171,12 @@ class Tally {
 }
 
 /** `connections` loops sending requests back to back until `signal` aborts. */
-async function flood(t: Target, signal: AbortSignal, connections: number, request: (i: number) => { method?: string; path: string; headers?: Record<string, string>; body?: string }) {
+async function flood(
+  t: Target,
+  signal: AbortSignal,
+  connections: number,
+  request: (i: number) => { method?: string; path: string; headers?: Record<string, string>; body?: string },
+) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   const tally = new Tally();
   let i = 0;
@@ -213,7 +231,12 @@ async function dashboardForm(t: Target, page: string, actionPart: string, fallba
   const cookie = [t.organizerCookie, ...answer.cookies].join("; ");
   if (form?.method === "POST") {
     const body = new URLSearchParams({ ...form.hidden, ...fields }).toString();
-    return { method: "POST", path: `${url.pathname}${url.search}`, body, headers: { Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded", ...sameOrigin(t) } };
+    return {
+      method: "POST",
+      path: `${url.pathname}${url.search}`,
+      body,
+      headers: { Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded", ...sameOrigin(t) },
+    };
   }
   for (const [k, v] of Object.entries({ ...form?.hidden, ...fields })) url.searchParams.set(k, v);
   return { method: "GET", path: `${url.pathname}${url.search}`, body: undefined, headers: { Cookie: cookie } };
@@ -272,7 +295,13 @@ const slowZip: Attack = {
   key: "b",
   name: "2 slow ZIP downloads (1 KB/s)",
   prepare: async (t) => {
-    const request = await dashboardForm(t, `/dashboard/appeals/${t.appealId}/letters`, "letters.zip", `/dashboard/appeals/${t.appealId}/letters.zip?ids=${t.letter.id}`, {});
+    const request = await dashboardForm(
+      t,
+      `/dashboard/appeals/${t.appealId}/letters`,
+      "letters.zip",
+      `/dashboard/appeals/${t.appealId}/letters.zip?ids=${t.letter.id}`,
+      {},
+    );
     return async (signal) => {
       const answers = new Tally();
       let read = 0;
@@ -594,7 +623,9 @@ async function runAttack(attack: Attack, t: Target, probe: PageProbe, problems: 
       measured,
       note: [note, unanswered ? `${unanswered} requests unanswered (counted with the time waited)` : undefined].filter(Boolean).join("; ") || undefined,
     });
-    say(`  ${figure}: ${fmt(measured, 1)} ms (target ≤ ${fmt(target, 1)} ms = 2× quiet; ratio ${fmt(target / Math.max(measured, 0.1), 2)}×) ${measured <= target ? "met" : "MISSED"}`);
+    say(
+      `  ${figure}: ${fmt(measured, 1)} ms (target ≤ ${fmt(target, 1)} ms = 2× quiet; ratio ${fmt(target / Math.max(measured, 0.1), 2)}×) ${measured <= target ? "met" : "MISSED"}`,
+    );
   }
   // Each attack is measured against a sound app: one that did not recover is started afresh.
   if (recovered === null) {
@@ -631,7 +662,10 @@ async function endOldSessions(): Promise<number> {
       .then((r) => Number(r.rows[0]?.n ?? 0));
   const until = performance.now() + 10_000;
   while ((await active()) > 0 && performance.now() < until) await sleep(250);
-  const ended = await sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'`.execute(getDb());
+  const ended =
+    await sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'`.execute(
+      getDb(),
+    );
   return ended.rows.length;
 }
 

@@ -121,7 +121,10 @@ async function clusterCpuMs(dataDir: string | null): Promise<number | null> {
     const pid = Number((await fs.readFile(path.join(dataDir, "postmaster.pid"), "utf8")).split("\n")[0]);
     const ticks = async (p: number, withExited: boolean) => {
       const stat = await fs.readFile(`/proc/${p}/stat`, "utf8");
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number); // f[0] is field 3 (state)
+      const f = stat
+        .slice(stat.lastIndexOf(")") + 2)
+        .split(" ")
+        .map(Number); // f[0] is field 3 (state)
       return f[11] + f[12] + (withExited ? f[13] + f[14] : 0); // utime, stime (+ cutime, cstime)
     };
     const children = (await fs.readFile(`/proc/${pid}/task/${pid}/children`, "utf8")).trim().split(/\s+/).filter(Boolean);
@@ -214,7 +217,14 @@ async function main() {
     const insertRate = MAILS / insertSeconds;
     say(`raw PostgreSQL: ${fmt(MAILS)} single-row INSERTs (pool of ${INSERT_POOL}) in ${fmt(insertSeconds, 2)} s = ${fmt(insertRate)} rows/s`);
     say(`ratio e-mails/s ÷ INSERTs/s = ${fmt(mailRate / insertRate, 2)}`);
-    recordFigure({ figure: `outbox → SMTP sink, ${fmt(MAILS)} queued e-mails`, unit: "e-mails/s", direction: "≥", target: 1000, measured: Math.round(mailRate), rawInsertRate: Math.round(insertRate) });
+    recordFigure({
+      figure: `outbox → SMTP sink, ${fmt(MAILS)} queued e-mails`,
+      unit: "e-mails/s",
+      direction: "≥",
+      target: 1000,
+      measured: Math.round(mailRate),
+      rawInsertRate: Math.round(insertRate),
+    });
   } finally {
     await handle?.db.destroy();
     await sink.stop();

@@ -24,9 +24,67 @@ const TARGETS: Record<number, { seconds: number; rssMb: number | null }> = {
   1_000_000: { seconds: 90, rssMb: 300 },
 };
 
-const GIVEN = ["Айгерім", "Ғалым", "Һибатулла", "Екатерина", "Олександр", "Бактыгүл", "Qanat", "Zofia", "Çağrı", "Jürgen", "François", "Ōzbek", "Νίκος", "ნინო", "Արամ", "Łucja", "Søren", "Ἀλέξανδρος", "Өмірзақ", "Ұлжан"];
-const FAMILY = ["Сейітқалиева", "Өтегенұлы", "Ұзақбаев", "Вьюгина", "Ґудзь", "Жээнбекова", "Jūsіpbek", "Łukasiewicz-Żółć", "Şıkoğlu", "Weiß", "Lœuvre", "Gʻulomov", "Παπαδόπουλος", "ბერიძე", "Գրիգորյան", "Nowak", "Kierkegaard", "Иванов", "Құрманғазы", "Δημητρίου"];
-const CITIES: Array<[string, string]> = [["Қарағанды", "KZ"], ["Алматы", "KZ"], ["Санкт-Петербург", "RU"], ["Київ", "UA"], ["Бишкек", "KG"], ["Łódź", "PL"], ["İzmir", "TR"], ["Nürnberg", "DE"], ["Besançon", "FR"], ["Toshkent", "UZ"], ["Θεσσαλονίκη", "GR"], ["თბილისი", "GE"], ["Երևան", "AM"], ["Душанбе", "TJ"], ["Sevilla", "ES"]];
+const GIVEN = [
+  "Айгерім",
+  "Ғалым",
+  "Һибатулла",
+  "Екатерина",
+  "Олександр",
+  "Бактыгүл",
+  "Qanat",
+  "Zofia",
+  "Çağrı",
+  "Jürgen",
+  "François",
+  "Ōzbek",
+  "Νίκος",
+  "ნინო",
+  "Արամ",
+  "Łucja",
+  "Søren",
+  "Ἀλέξανδρος",
+  "Өмірзақ",
+  "Ұлжан",
+];
+const FAMILY = [
+  "Сейітқалиева",
+  "Өтегенұлы",
+  "Ұзақбаев",
+  "Вьюгина",
+  "Ґудзь",
+  "Жээнбекова",
+  "Jūsіpbek",
+  "Łukasiewicz-Żółć",
+  "Şıkoğlu",
+  "Weiß",
+  "Lœuvre",
+  "Gʻulomov",
+  "Παπαδόπουλος",
+  "ბერიძე",
+  "Գրիգորյան",
+  "Nowak",
+  "Kierkegaard",
+  "Иванов",
+  "Құрманғазы",
+  "Δημητρίου",
+];
+const CITIES: Array<[string, string]> = [
+  ["Қарағанды", "KZ"],
+  ["Алматы", "KZ"],
+  ["Санкт-Петербург", "RU"],
+  ["Київ", "UA"],
+  ["Бишкек", "KG"],
+  ["Łódź", "PL"],
+  ["İzmir", "TR"],
+  ["Nürnberg", "DE"],
+  ["Besançon", "FR"],
+  ["Toshkent", "UZ"],
+  ["Θεσσαλονίκη", "GR"],
+  ["თბილისი", "GE"],
+  ["Երևան", "AM"],
+  ["Душанбе", "TJ"],
+  ["Sevilla", "ES"],
+];
 const SUFFIX_CYRILLIC = [..."абвгдеёжзийклмнопрстуфхцчшщэюяәғқңөұүһіъь"];
 const SUFFIX_LATIN = [..."aąbcćdeęfghijklłmnńoóprsśtuwyzźżäöüßçéèœşğ"];
 const HAN = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗";
@@ -70,7 +128,11 @@ function syntheticInput(count: number): LetterInput {
     generatedAt: new Date("2025-03-05T10:00:00Z"),
     snapshotId: `bench-${count}`,
     title: "Абай көшесіндегі ғимаратты сақтау туралы ашық хат",
-    bodyMarkdown: Array.from({ length: 6 }, (_, k) => `## Бөлім ${k + 1}\n\nБіз, төменде қол қойғандар, **шұғыл** түрде *тарихи* ғимаратты бұзу туралы шешімді қайта қарауды сұраймыз. [Толығырақ](https://example.org).\n\n- бірінші талап\n- екінші талап`).join("\n\n"),
+    bodyMarkdown: Array.from(
+      { length: 6 },
+      (_, k) =>
+        `## Бөлім ${k + 1}\n\nБіз, төменде қол қойғандар, **шұғыл** түрде *тарихи* ғимаратты бұзу туралы шешімді қайта қарауды сұраймыз. [Толығырақ](https://example.org).\n\n- бірінші талап\n- екінші талап`,
+    ).join("\n\n"),
     addressees: [{ name: "Иван Иванов", position: "Алматы қаласының әкімі", institution: "Алматы қаласының әкімдігі" }],
     revision: 2,
     appealUrl: "https://appeals.example.org/a/save-abay",
@@ -138,7 +200,12 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === "--child") return child(Number(args[1]));
   const sizes = args.length ? args.map((a) => Number(a.replace(/_/g, ""))) : [10_000, 100_000, 1_000_000];
-  console.log(`node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+  console.log(
+    `node ${process.version}, ${os.cpus().length} CPUs, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
+  );
   console.log("wall = whole child process; render = import + render inside it; cpu = user+system of the child");
   console.log("rows       wall s   render s   cpu s  peak RSS MB  pages   PDF MB   flagged  vs target (wall, RSS)");
   for (const rows of sizes) {

@@ -72,7 +72,8 @@ function timed(command: string[], env: NodeJS.ProcessEnv): Promise<ProcessRun> {
       const rssKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)?.[1] ?? NaN);
       const elapsed = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(stderr);
       const wallSeconds = elapsed ? Number(elapsed[1] ?? 0) * 3600 + Number(elapsed[2]) * 60 + Number(elapsed[3]) : wall;
-      const cpuSeconds = Number(/User time \(seconds\): ([\d.]+)/.exec(stderr)?.[1] ?? NaN) + Number(/System time \(seconds\): ([\d.]+)/.exec(stderr)?.[1] ?? NaN);
+      const cpuSeconds =
+        Number(/User time \(seconds\): ([\d.]+)/.exec(stderr)?.[1] ?? NaN) + Number(/System time \(seconds\): ([\d.]+)/.exec(stderr)?.[1] ?? NaN);
       resolve({ wallSeconds, cpuSeconds, peakRssMb: rssKb / 1024, stdout, stderr, code });
     });
   });
@@ -85,15 +86,29 @@ function letterCli(args: string[], env: NodeJS.ProcessEnv) {
 const verdict = (ok: boolean) => (ok ? "ok" : "MISSED");
 
 async function main() {
-  say(`sizes ${SIZES.map((n) => fmt(n)).join(", ")}; ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => fmt(l, 1)).join(" ")}, node ${process.version}`);
+  say(
+    `sizes ${SIZES.map((n) => fmt(n)).join(", ")}; ${os.cpus().length} CPUs, load average ${os
+      .loadavg()
+      .map((l) => fmt(l, 1))
+      .join(" ")}, node ${process.version}`,
+  );
   const cluster = await startTestCluster();
   const dbName = `bench_pdf_${process.pid}`;
   await createTemplate(cluster.serverUrl, dbName);
   const databaseUrl = dbUrl(cluster.serverUrl, dbName);
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "appeals-bench-pdf-"));
   setDatabaseUrl(databaseUrl);
-  setEnv(parseEnv({ ...process.env, DATABASE_URL: databaseUrl, DATA_DIR: dataDir, NODE_ENV: "production", SESSION_SECRET: crypto.randomBytes(32).toString("hex") }));
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, DATA_DIR: dataDir, NODE_ENV: "production", LOG_REQUESTS: "0", SESSION_SECRET: crypto.randomBytes(32).toString("hex") };
+  setEnv(
+    parseEnv({ ...process.env, DATABASE_URL: databaseUrl, DATA_DIR: dataDir, NODE_ENV: "production", SESSION_SECRET: crypto.randomBytes(32).toString("hex") }),
+  );
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    DATA_DIR: dataDir,
+    NODE_ENV: "production",
+    LOG_REQUESTS: "0",
+    SESSION_SECRET: crypto.randomBytes(32).toString("hex"),
+  };
   const failures: string[] = [];
   let app: Awaited<ReturnType<typeof startApp>> | undefined;
   try {
@@ -118,8 +133,21 @@ async function main() {
       const target = TARGETS[size]!;
       const timeOk = run.wallSeconds <= target.seconds;
       const rssOk = target.rssMb === null || run.peakRssMb <= target.rssMb;
-      recordFigure({ figure: `letter of ${fmt(size)} signatories: whole process`, unit: "s", direction: "≤", target: target.seconds, measured: Math.round(run.wallSeconds * 100) / 100 });
-      if (target.rssMb !== null) recordFigure({ figure: `letter of ${fmt(size)} signatories: peak RSS`, unit: "MB", direction: "≤", target: target.rssMb, measured: Math.round(run.peakRssMb) });
+      recordFigure({
+        figure: `letter of ${fmt(size)} signatories: whole process`,
+        unit: "s",
+        direction: "≤",
+        target: target.seconds,
+        measured: Math.round(run.wallSeconds * 100) / 100,
+      });
+      if (target.rssMb !== null)
+        recordFigure({
+          figure: `letter of ${fmt(size)} signatories: peak RSS`,
+          unit: "MB",
+          direction: "≤",
+          target: target.rssMb,
+          measured: Math.round(run.peakRssMb),
+        });
       if (!timeOk) failures.push(`${fmt(size)} rows: ${fmt(run.wallSeconds, 2)} s > ${target.seconds} s`);
       if (!rssOk) failures.push(`${fmt(size)} rows: ${fmt(run.peakRssMb)} MB > ${target.rssMb} MB`);
       say(
@@ -136,7 +164,8 @@ async function main() {
       // many requests as CONNECTIONS connections can make (saturation: latency is mostly queueing).
       const steady = (seconds: number) => autocannon({ url, connections: CONNECTIONS, overallRate: RATE, duration: seconds });
       const flat = (seconds: number) => autocannon({ url, connections: CONNECTIONS, duration: seconds });
-      const describe = (r: autocannon.Result) => `p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms, ${fmt(r.requests.average)} req/s, ${r.non2xx + r.errors} non-2xx/errors`;
+      const describe = (r: autocannon.Result) =>
+        `p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms, ${fmt(r.requests.average)} req/s, ${r.non2xx + r.errors} non-2xx/errors`;
       await flat(2); // warm-up: JIT, the page cache, the pool
       say(`public page, idle, ${RATE} req/s:        ${describe(await steady(10))}`);
       say(`public page, idle, saturated:       ${describe(await flat(5))}`);
@@ -162,12 +191,20 @@ async function main() {
       const generation = await poll;
       if (status !== "ready") throw new Error(`the app's letter job ended with '${status}':\n${app.output()}`);
       const row = await getDb().selectFrom("letters").select(["count", "pages", "size"]).where("id", "=", letterId).executeTakeFirstOrThrow();
-      say(`the app's job generated ${fmt(row.count)} rows (${fmt(row.pages ?? 0)} pages, ${fmt((row.size ?? 0) / 1024 / 1024, 1)} MB) in ${fmt(generation, 1)} s under that load`);
+      say(
+        `the app's job generated ${fmt(row.count)} rows (${fmt(row.pages ?? 0)} pages, ${fmt((row.size ?? 0) / 1024 / 1024, 1)} MB) in ${fmt(generation, 1)} s under that load`,
+      );
       const worst = (rounds: autocannon.Result[]) => Math.max(0, ...rounds.map((r) => r.latency.p99));
       const total = (rounds: autocannon.Result[]) => rounds.reduce((n, r) => n + r.requests.total, 0);
       const errors = (rounds: autocannon.Result[]) => rounds.reduce((n, r) => n + r.non2xx + r.errors, 0);
       const ok = worst(steadyRounds) <= P99_TARGET_MS;
-      recordFigure({ figure: `public page p99 at ${RATE} req/s while a ${fmt(row.count)}-row letter is generated`, unit: "ms", direction: "≤", target: P99_TARGET_MS, measured: worst(steadyRounds) });
+      recordFigure({
+        figure: `public page p99 at ${RATE} req/s while a ${fmt(row.count)}-row letter is generated`,
+        unit: "ms",
+        direction: "≤",
+        target: P99_TARGET_MS,
+        measured: worst(steadyRounds),
+      });
       if (!ok) failures.push(`public page p99 ${worst(steadyRounds)} ms > ${P99_TARGET_MS} ms at ${RATE} req/s while generating`);
       say(
         `public page during generation, ${RATE} req/s: p99 per round ${steadyRounds.map((r) => r.latency.p99).join(" / ")} ms; ` +

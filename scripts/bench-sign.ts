@@ -31,9 +31,12 @@ function run(options: autocannon.Options): Promise<Result> {
 
 function summary(name: string, r: Result, target: { rps?: number; p99?: number }, raw: number) {
   const rps = r.requests.average;
-  if (target.rps !== undefined) recordFigure({ figure: `${name.trim()}: throughput`, unit: "req/s", direction: "≥", target: target.rps, measured: Math.round(rps), rawInsertRate: raw });
-  if (target.p99 !== undefined) recordFigure({ figure: `${name.trim()}: p99 latency`, unit: "ms", direction: "≤", target: target.p99, measured: r.latency.p99 });
-  if (target.rps !== undefined) recordFigure({ figure: `${name.trim()}: errors`, unit: "", direction: "≤", target: 0, measured: r["4xx"] + r["5xx"] + r.errors + r.timeouts });
+  if (target.rps !== undefined)
+    recordFigure({ figure: `${name.trim()}: throughput`, unit: "req/s", direction: "≥", target: target.rps, measured: Math.round(rps), rawInsertRate: raw });
+  if (target.p99 !== undefined)
+    recordFigure({ figure: `${name.trim()}: p99 latency`, unit: "ms", direction: "≤", target: target.p99, measured: r.latency.p99 });
+  if (target.rps !== undefined)
+    recordFigure({ figure: `${name.trim()}: errors`, unit: "", direction: "≤", target: 0, measured: r["4xx"] + r["5xx"] + r.errors + r.timeouts });
   const failed = r["4xx"] + r["5xx"] + r.errors + r.timeouts;
   const ok = failed === 0;
   const okRps = target.rps === undefined || rps >= target.rps;
@@ -48,7 +51,9 @@ function summary(name: string, r: Result, target: { rps?: number; p99?: number }
 
 async function rawInsertRate(url: string): Promise<number> {
   const pool = new pg.Pool({ connectionString: url, max: 16 });
-  await pool.query("CREATE TABLE IF NOT EXISTS bench_raw (id bigint generated always as identity primary key, a text, b text, created_at timestamptz default now())");
+  await pool.query(
+    "CREATE TABLE IF NOT EXISTS bench_raw (id bigint generated always as identity primary key, a text, b text, created_at timestamptz default now())",
+  );
   const until = Date.now() + 5000;
   let n = 0;
   await Promise.all(
@@ -71,7 +76,15 @@ async function main() {
   const sink = new SmtpSink();
   await sink.start();
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "appeals-bench-"));
-  const app = await startApp({ DATABASE_URL: databaseUrl, SMTP_URL: sink.url, DATA_DIR: dataDir, SEED_DEMO: "1", LOG_REQUESTS: "0", NODE_ENV: "production", SESSION_SECRET: "bench-secret-bench-secret-bench-secret!!" });
+  const app = await startApp({
+    DATABASE_URL: databaseUrl,
+    SMTP_URL: sink.url,
+    DATA_DIR: dataDir,
+    SEED_DEMO: "1",
+    LOG_REQUESTS: "0",
+    NODE_ENV: "production",
+    SESSION_SECRET: "bench-secret-bench-secret-bench-secret!!",
+  });
   const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   try {
     const raw = await rawInsertRate(databaseUrl);
@@ -98,7 +111,11 @@ async function main() {
           stamp,
           website: "",
         }).toString();
-        return { ...req, body, headers: { "content-type": "application/x-www-form-urlencoded", "x-forwarded-for": randomIp(counter), "accept-language": "kk" } };
+        return {
+          ...req,
+          body,
+          headers: { "content-type": "application/x-www-form-urlencoded", "x-forwarded-for": randomIp(counter), "accept-language": "kk" },
+        };
       },
     });
 
@@ -119,8 +136,17 @@ async function main() {
     const seconds = (Date.now() - t0) / 1000;
     if (pendingAtStart > 0) {
       const rate = drained / seconds;
-      recordFigure({ figure: "outbox → SMTP sink, draining the sign phase's backlog", unit: "e-mails/s", direction: "≥", target: 1000, measured: Math.round(rate), rawInsertRate: raw });
-      console.log(`outbox → SMTP sink: ${drained} e-mails in ${seconds.toFixed(1)} s = ${rate.toFixed(0)} e-mails/s (target ≥1000/s: ${rate >= 1000 ? "met" : "NOT met"}); ratio to raw insert rate ${(rate / raw).toFixed(2)}`);
+      recordFigure({
+        figure: "outbox → SMTP sink, draining the sign phase's backlog",
+        unit: "e-mails/s",
+        direction: "≥",
+        target: 1000,
+        measured: Math.round(rate),
+        rawInsertRate: raw,
+      });
+      console.log(
+        `outbox → SMTP sink: ${drained} e-mails in ${seconds.toFixed(1)} s = ${rate.toFixed(0)} e-mails/s (target ≥1000/s: ${rate >= 1000 ? "met" : "NOT met"}); ratio to raw insert rate ${(rate / raw).toFixed(2)}`,
+      );
     } else {
       console.log(`outbox → SMTP sink: the worker kept up during the sign phase (${sink.messages.length} e-mails delivered, none pending)`);
     }

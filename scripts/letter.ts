@@ -22,10 +22,12 @@ const { appeal: slug = "", lang = "", out = "" } = values;
 await withDatabase(async ({ db }) => {
   const appeal = await db.selectFrom("appeals").select(["id"]).where("slug", "=", slug).executeTakeFirst();
   if (!appeal) throw new Error(`no appeal with slug "${slug}"`);
-  const ids = await requestLetters(appeal.id, null, lang === "all" ? { all: true } : lang === "combined" ? { combined: true } : { lang }).catch((error: unknown) => {
-    // requestLetters refuses a draft ("draft") and a language the appeal has no version in ("bad_request").
-    throw explain(error, { draft: "the appeal is still a draft: publish it first", bad_request: `the appeal has no version in "${lang}"` });
-  });
+  const ids = await requestLetters(appeal.id, null, lang === "all" ? { all: true } : lang === "combined" ? { combined: true } : { lang }).catch(
+    (error: unknown) => {
+      // requestLetters refuses a draft ("draft") and a language the appeal has no version in ("bad_request").
+      throw explain(error, { draft: "the appeal is still a draft: publish it first", bad_request: `the appeal has no version in "${lang}"` });
+    },
+  );
   if (lang === "all") await fs.mkdir(out, { recursive: true });
   for (const id of ids) {
     const started = Date.now();

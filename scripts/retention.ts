@@ -14,5 +14,9 @@ await withDatabase(async () => {
   const verb = dryRun ? "would remove" : "removed";
   for (const a of report.appeals) console.log(`${a.slug}: ${verb} ${a.emails} e-mail addresses, ${a.ipHashes} IP hashes, ${a.pending} unconfirmed signatures`);
   if (report.mails) console.log(`outbox: ${verb} ${report.mails} e-mails sent more than the retention period ago`);
-  console.log(report.appeals.length || report.mails ? `total: ${verb} ${report.emails} e-mail addresses, ${report.ipHashes} IP hashes, ${report.pending} unconfirmed signatures, ${report.mails} sent e-mails` : "nothing to remove");
+  console.log(
+    report.appeals.length || report.mails
+      ? `total: ${verb} ${report.emails} e-mail addresses, ${report.ipHashes} IP hashes, ${report.pending} unconfirmed signatures, ${report.mails} sent e-mails`
+      : "nothing to remove",
+  );
 });

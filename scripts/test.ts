@@ -22,7 +22,7 @@ for (const step of steps) {
   const run = spawnSync(step.cmd, step.args, { stdio: "inherit", env: { ...process.env, ...step.env } });
   const ok = run.status === 0;
   results.push({ name: step.name, ok, seconds: (Date.now() - started) / 1000 });
-  if (!ok && (step.name === "build")) break;
+  if (!ok && step.name === "build") break;
 }
 
 console.log("\n━━ summary ━━");

@@ -14,11 +14,7 @@ import { withDatabase } from "./lib/with-database.js";
 cliOptions({}, "Usage: npm run text:check");
 
 const where = (f: ReplacementFinding) =>
-  f.source === "text"
-    ? "working copy"
-    : f.source === "revision"
-      ? `published revision ${f.ref}`
-      : `${f.source} ${f.ref}`;
+  f.source === "text" ? "working copy" : f.source === "revision" ? `published revision ${f.ref}` : `${f.source} ${f.ref}`;
 
 await withDatabase(async () => {
   const findings = await findReplacementCharacters();

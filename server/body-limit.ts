@@ -87,7 +87,11 @@ const DRAIN_AT_MOST = 64 * MB;
 
 function refuse(req: Request, res: Response, status: 413 | 415) {
   if (!(Number(req.headers["content-length"] ?? 0) <= DRAIN_AT_MOST)) res.set("Connection", "close");
-  res.status(status).set("Cache-Control", "no-store").type("html").send(plainErrorPage(plainLang(req), status));
+  res
+    .status(status)
+    .set("Cache-Control", "no-store")
+    .type("html")
+    .send(plainErrorPage(plainLang(req), status));
 }
 
 /**

@@ -52,7 +52,11 @@ export function csrfGuard(options: { appUrl: string }) {
   return (req: Request, res: Response, next: NextFunction) => {
     if (!STATE_CHANGING.has(req.method)) return next();
     if (!ONE_CLICK_UNSUBSCRIBE.test(req.path) && judgeRequest(req, appOrigin) !== "ok") {
-      res.status(403).set("Cache-Control", "no-store").type("html").send(plainErrorPage(plainLang(req), "csrf"));
+      res
+        .status(403)
+        .set("Cache-Control", "no-store")
+        .type("html")
+        .send(plainErrorPage(plainLang(req), "csrf"));
       return;
     }
     // Judged here, so Remix's own, stricter check (Origin's host must equal Host, "null"

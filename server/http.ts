@@ -53,10 +53,7 @@ export interface HttpOptions {
 /** Answers 200 when a trivial query succeeds within 2 s, 503 otherwise; never throws. */
 async function checkDatabase(): Promise<boolean> {
   try {
-    await Promise.race([
-      sql`select 1`.execute(getDb()),
-      new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), 2000).unref()),
-    ]);
+    await Promise.race([sql`select 1`.execute(getDb()), new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), 2000).unref())]);
     return true;
   } catch {
     return false;
@@ -115,11 +112,17 @@ export function createHttpApp(options: HttpOptions) {
     try {
       decoded = decodeURIComponent(req.path);
     } catch {
-      res.status(400).type("html").send(plainErrorPage(plainLang(req), 400));
+      res
+        .status(400)
+        .type("html")
+        .send(plainErrorPage(plainLang(req), 400));
       return;
     }
     if (/[\u0000-\u001f\u007f\\]/.test(decoded) || !URL.canParse(decoded, "http://localhost")) {
-      res.status(400).type("html").send(plainErrorPage(plainLang(req), 400));
+      res
+        .status(400)
+        .type("html")
+        .send(plainErrorPage(plainLang(req), 400));
       return;
     }
     next();
@@ -130,7 +133,10 @@ export function createHttpApp(options: HttpOptions) {
 
   app.get("/healthz", async (_req, res) => {
     const up = await checkDatabase();
-    res.status(up ? 200 : 503).set("Cache-Control", "no-store").json({ ok: up, db: up ? "up" : "down" });
+    res
+      .status(up ? 200 : 503)
+      .set("Cache-Control", "no-store")
+      .json({ ok: up, db: up ? "up" : "down" });
   });
 
   // Fingerprinted build assets are immutable; everything else in public/ for an hour.
@@ -168,10 +174,17 @@ export function createHttpApp(options: HttpOptions) {
     if (res.headersSent) return;
     if (status) {
       if (status === 413) res.set("Connection", "close");
-      res.status(status).set("Cache-Control", "no-store").type("html").send(plainErrorPage(plainLang(req), status));
+      res
+        .status(status)
+        .set("Cache-Control", "no-store")
+        .type("html")
+        .send(plainErrorPage(plainLang(req), status));
       return;
     }
-    res.status(500).type("html").send(plainErrorPage(plainLang(req), 500));
+    res
+      .status(500)
+      .type("html")
+      .send(plainErrorPage(plainLang(req), 500));
   });
   return app;
 }

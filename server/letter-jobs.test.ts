@@ -173,7 +173,11 @@ describe("each organization's share of the letter queue", () => {
       const cookie = await sessionCookie(a.owner.userId);
       const body = new URLSearchParams({ _intent: "one", lang: "ru" });
       const response = await lettersAction({
-        request: new Request(`http://localhost/dashboard/appeals/${a.id}/letters`, { method: "POST", body, headers: { Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded" } }),
+        request: new Request(`http://localhost/dashboard/appeals/${a.id}/letters`, {
+          method: "POST",
+          body,
+          headers: { Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded" },
+        }),
         params: { id: String(a.id) },
         context: {},
       });
@@ -220,7 +224,11 @@ describe("a letter killed mid-write", () => {
     // A job starting up (what startLetterJobs does at once): the dead process's lock is gone.
     await until(async () => (await removeStalePartialLetters()) === 1, 10_000, "the partial file to be removed");
     expect(partials()).toEqual([]);
-    await getDb().updateTable("letters").set({ started_at: sql<Date>`now() - interval '1 minute'` }).where("id", "=", row.id).execute();
+    await getDb()
+      .updateTable("letters")
+      .set({ started_at: sql<Date>`now() - interval '1 minute'` })
+      .where("id", "=", row.id)
+      .execute();
     expect(await requeueInterrupted()).toEqual({ requeued: 1, failed: 0 });
     expect((await letterRow(row.id)).status).toBe("pending");
   }, 180_000);
@@ -254,7 +262,11 @@ describe("a letter killed mid-write", () => {
     for (let attempt = 1; attempt <= MAX_LETTER_ATTEMPTS; attempt++) {
       expect((await claimPendingLetter(getDb()))!.id).toBe(id);
       // The process dies: the letter stays 'running', its lock is gone.
-      await getDb().updateTable("letters").set({ started_at: sql<Date>`now() - interval '1 minute'` }).where("id", "=", id!).execute();
+      await getDb()
+        .updateTable("letters")
+        .set({ started_at: sql<Date>`now() - interval '1 minute'` })
+        .where("id", "=", id!)
+        .execute();
       const { requeued, failed } = await requeueInterrupted();
       expect([requeued, failed]).toEqual(attempt < MAX_LETTER_ATTEMPTS ? [1, 0] : [0, 1]);
     }
@@ -301,7 +313,11 @@ describe("one letter pipeline for the app's job and the CLI", () => {
     const stop = startLetterJobs(() => undefined);
     let jobShown: Map<number, number>;
     try {
-      jobShown = await watchLetters(appeal.id, async () => (await letterRow(jobId!)).status !== "running" && (await letterRow(jobId!)).status !== "pending", 150_000);
+      jobShown = await watchLetters(
+        appeal.id,
+        async () => (await letterRow(jobId!)).status !== "running" && (await letterRow(jobId!)).status !== "pending",
+        150_000,
+      );
     } finally {
       await stop();
     }

@@ -3,7 +3,8 @@ import type { GenerateJob, GenerateResult } from "../app/services/letter-generat
 import { LETTER_TIMEOUT, removeStalePartialLetters, requeueInterrupted, runLetterPipeline } from "../app/services/letter-pipeline.server.js";
 import { env } from "../app/utils/env.server.js";
 
-type WorkerMessage = { type: "progress"; fraction: number } | { type: "done"; result: GenerateResult } | { type: "error"; code: string | null; message: string };
+type WorkerMessage =
+  { type: "progress"; fraction: number } | { type: "done"; result: GenerateResult } | { type: "error"; code: string | null; message: string };
 
 /**
  * The worker's entry. A worker thread does not inherit the tsx loader the app runs under (Node 20
@@ -86,7 +87,8 @@ export function startLetterJobs(log: (line: string) => void): () => Promise<void
     void requeueInterrupted()
       .then(async ({ requeued, failed }) => {
         const removed = await removeStalePartialLetters();
-        if (requeued || failed || removed) log(`letters: ${requeued} interrupted letter(s) queued again, ${failed} given up, ${removed} partial file(s) removed`);
+        if (requeued || failed || removed)
+          log(`letters: ${requeued} interrupted letter(s) queued again, ${failed} given up, ${removed} partial file(s) removed`);
       })
       .catch(() => undefined);
   requeue();

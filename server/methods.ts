@@ -49,7 +49,11 @@ function tableOf(build: ServerBuild): Table {
   const children = (parentId: string | undefined): Node[] =>
     all
       .filter((r) => (r.parentId ?? "") === (parentId ?? ""))
-      .map((r) => (r.index ? { id: r.id, path: r.path, index: true as const, route: r } : { id: r.id, path: r.path, caseSensitive: r.caseSensitive, children: children(r.id), route: r }));
+      .map((r) =>
+        r.index
+          ? { id: r.id, path: r.path, index: true as const, route: r }
+          : { id: r.id, path: r.path, caseSensitive: r.caseSensitive, children: children(r.id), route: r },
+      );
   return { routes: children(undefined), byId: new Map(all.map((r) => [r.id, r])), matched: new Map() };
 }
 
@@ -160,7 +164,8 @@ export function methodGuard(options: { build: ServerBuild | (() => Promise<Serve
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
       const search = req.originalUrl.includes("?") ? req.originalUrl.slice(req.originalUrl.indexOf("?")) : "";
-      const allowed = ownMethods(req.path) ?? allowedMethods(typeof options.build === "function" ? await options.build() : options.build, req.path, search, publicDir);
+      const allowed =
+        ownMethods(req.path) ?? allowedMethods(typeof options.build === "function" ? await options.build() : options.build, req.path, search, publicDir);
       const method = req.method.toUpperCase();
       if (method !== "OPTIONS" && allowed.methods.some((m) => m === method)) return next();
       const allow = allowed.methods.join(", ");
@@ -169,7 +174,11 @@ export function methodGuard(options: { build: ServerBuild | (() => Promise<Serve
         res.status(204).set("Cache-Control", "no-store").end();
         return;
       }
-      res.status(405).set("Cache-Control", "no-store").type("html").send(plainErrorPage(plainLang(req), 405));
+      res
+        .status(405)
+        .set("Cache-Control", "no-store")
+        .type("html")
+        .send(plainErrorPage(plainLang(req), 405));
     } catch (error) {
       next(error);
     }

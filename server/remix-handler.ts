@@ -24,7 +24,10 @@ export function remixServe(options: { build: ServerBuild | (() => Promise<Server
       url = new URL(`${req.protocol}://${req.hostname}${port ? `:${port}` : ""}${req.originalUrl}`);
     } catch {
       // A Host header no URL can be made of: the client's mistake, not a crash.
-      res.status(400).type("html").send(plainErrorPage(plainLang(req), 400));
+      res
+        .status(400)
+        .type("html")
+        .send(plainErrorPage(plainLang(req), 400));
       return;
     }
     const headers = new Headers();

@@ -35,7 +35,11 @@ export function requestBudget() {
     const text = budget === "loginRequests" ? "login.tooMany" : "error.budget.text";
     // Sent late (server/refusal-hold.ts): a flood gets a few answers a second.
     sendRefusal(req, res, () =>
-      res.status(429).set({ "Retry-After": String(wait), "Cache-Control": "private, no-store" }).type("html").send(plainErrorPage(requestLang(req), "budget", text)),
+      res
+        .status(429)
+        .set({ "Retry-After": String(wait), "Cache-Control": "private, no-store" })
+        .type("html")
+        .send(plainErrorPage(requestLang(req), "budget", text)),
     );
   };
 }

@@ -36,7 +36,13 @@ export function tokenGuard() {
     const token = decoded(match[2] ?? "");
     // Sent REFUSAL_HOLD_MS late (server/refusal-hold.ts): a guesser gets a few answers a second.
     const refuse = (wait: number) =>
-      sendRefusal(req, res, () => res.status(429).set({ "Retry-After": String(wait), "Cache-Control": "no-store" }).type("html").send(plainErrorPage(plainLang(req), 429)));
+      sendRefusal(req, res, () =>
+        res
+          .status(429)
+          .set({ "Retry-After": String(wait), "Cache-Control": "no-store" })
+          .type("html")
+          .send(plainErrorPage(plainLang(req), 429)),
+      );
     let wait: number;
     try {
       wait = await tokenGuessWait(key);

@@ -12,7 +12,19 @@ function formatSize(bytes: number, { t, number }: Pick<Translator, "t" | "number
 }
 
 /** The public page of an appeal (also used, with a banner, as the organizers' preview). */
-export function AppealPage({ view, pageUrl, basePath, signForm, signatories }: { view: View; pageUrl: string; basePath: string; signForm?: ReactNode; signatories?: ReactNode }) {
+export function AppealPage({
+  view,
+  pageUrl,
+  basePath,
+  signForm,
+  signatories,
+}: {
+  view: View;
+  pageUrl: string;
+  basePath: string;
+  signForm?: ReactNode;
+  signatories?: ReactNode;
+}) {
   const { t, plural, date, number, lang: uiLang } = useT();
   const originalName = languageName(view.originalLanguage, uiLang);
   const percent = view.goal ? Math.min(100, Math.round((view.confirmed / view.goal) * 100)) : 0;
@@ -34,7 +46,12 @@ export function AppealPage({ view, pageUrl, basePath, signForm, signatories }: {
                 <a href={`${basePath}?lang=${code}`} hrefLang={code} lang={code} aria-current={code === view.lang ? "true" : undefined}>
                   {isContentLang(code) ? NATIVE_NAMES[code] : code}
                 </a>
-                {code === view.originalLanguage ? <span className="hint" lang={uiLang}> ({t("appeal.original")})</span> : null}
+                {code === view.originalLanguage ? (
+                  <span className="hint" lang={uiLang}>
+                    {" "}
+                    ({t("appeal.original")})
+                  </span>
+                ) : null}
               </li>
             ))}
           </ul>
@@ -79,7 +96,14 @@ export function AppealPage({ view, pageUrl, basePath, signForm, signatories }: {
         </p>
         {view.goal ? (
           <>
-            <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={view.goal} aria-valuenow={view.confirmed} aria-label={t("appeal.goal", { goal: number(view.goal) })}>
+            <div
+              className="progress"
+              role="progressbar"
+              aria-valuemin={0}
+              aria-valuemax={view.goal}
+              aria-valuenow={view.confirmed}
+              aria-label={t("appeal.goal", { goal: number(view.goal) })}
+            >
               <span style={{ width: `${percent}%` }} />
             </div>
             <p className="hint">{plural("appeal.progress", view.goal, { count: number(view.confirmed), goal: number(view.goal) })}</p>
@@ -102,7 +126,8 @@ export function AppealPage({ view, pageUrl, basePath, signForm, signatories }: {
                   {f.filename}
                 </a>{" "}
                 <span className="hint">
-                  ({isContentLang(f.lang) ? NATIVE_NAMES[f.lang] : f.lang}, {f.contentType === "application/pdf" ? "PDF" : f.contentType.replace("image/", "").toUpperCase()}, {formatSize(f.size, { t, number })})
+                  ({isContentLang(f.lang) ? NATIVE_NAMES[f.lang] : f.lang},{" "}
+                  {f.contentType === "application/pdf" ? "PDF" : f.contentType.replace("image/", "").toUpperCase()}, {formatSize(f.size, { t, number })})
                 </span>
               </li>
             ))}
@@ -129,9 +154,16 @@ export function AppealPage({ view, pageUrl, basePath, signForm, signatories }: {
           {view.updates.map((u) => (
             <article key={u.id} lang={u.lang}>
               <h3>
-                {u.kind === "response" ? <span className="badge" lang={uiLang}>{t("updates.responseBadge")}</span> : null} {u.title}
+                {u.kind === "response" ? (
+                  <span className="badge" lang={uiLang}>
+                    {t("updates.responseBadge")}
+                  </span>
+                ) : null}{" "}
+                {u.title}
               </h3>
-              <p className="hint" lang={uiLang}>{date(u.date)}</p>
+              <p className="hint" lang={uiLang}>
+                {date(u.date)}
+              </p>
               {u.body.split(/\n{2,}/).map((p, i) => (
                 <p key={i}>{p}</p>
               ))}
@@ -143,10 +175,17 @@ export function AppealPage({ view, pageUrl, basePath, signForm, signatories }: {
       {view.revocations.length ? (
         <section aria-labelledby="revocations-h" lang={uiLang}>
           <h2 id="revocations-h">{t("revocations.title")}</h2>
-          <p>{plural("revocations.text", view.revocations.reduce((a, r) => a + r.n, 0))}</p>
+          <p>
+            {plural(
+              "revocations.text",
+              view.revocations.reduce((a, r) => a + r.n, 0),
+            )}
+          </p>
           <ul>
             {view.revocations.map((r) => (
-              <li key={r.day}>{date(r.day)}: {number(r.n)}</li>
+              <li key={r.day}>
+                {date(r.day)}: {number(r.n)}
+              </li>
             ))}
           </ul>
         </section>
@@ -169,12 +208,34 @@ export function AppealPage({ view, pageUrl, basePath, signForm, signatories }: {
             <input id="share-url" type="url" readOnly value={pageUrl} />
           </p>
           <ul className="inline-list share-links">
-            <li><a href={`https://t.me/share/url?url=${encoded}&text=${text}`} rel="noopener noreferrer">Telegram</a></li>
-            <li><a href={`https://wa.me/?text=${text}%20${encoded}`} rel="noopener noreferrer">WhatsApp</a></li>
-            <li><a href={`https://www.facebook.com/sharer/sharer.php?u=${encoded}`} rel="noopener noreferrer">Facebook</a></li>
-            <li><a href={`https://x.com/intent/post?url=${encoded}&text=${text}`} rel="noopener noreferrer">X</a></li>
-            <li><a href={`https://vk.com/share.php?url=${encoded}`} rel="noopener noreferrer">VK</a></li>
-            <li><a href={`mailto:?subject=${text}&body=${encoded}`}>E-mail</a></li>
+            <li>
+              <a href={`https://t.me/share/url?url=${encoded}&text=${text}`} rel="noopener noreferrer">
+                Telegram
+              </a>
+            </li>
+            <li>
+              <a href={`https://wa.me/?text=${text}%20${encoded}`} rel="noopener noreferrer">
+                WhatsApp
+              </a>
+            </li>
+            <li>
+              <a href={`https://www.facebook.com/sharer/sharer.php?u=${encoded}`} rel="noopener noreferrer">
+                Facebook
+              </a>
+            </li>
+            <li>
+              <a href={`https://x.com/intent/post?url=${encoded}&text=${text}`} rel="noopener noreferrer">
+                X
+              </a>
+            </li>
+            <li>
+              <a href={`https://vk.com/share.php?url=${encoded}`} rel="noopener noreferrer">
+                VK
+              </a>
+            </li>
+            <li>
+              <a href={`mailto:?subject=${text}&body=${encoded}`}>E-mail</a>
+            </li>
           </ul>
         </section>
       ) : null}

@@ -4,7 +4,17 @@ import { useId } from "react";
  * Server-rendered SVG charts (no script, no other host). Each chart has a title and a
  * description for screen readers, and the numbers are also given as a table beside it.
  */
-export function BarChart({ title, points, label, height = 160 }: { title: string; points: Array<{ label: string; n: number }>; label: (i: number) => string | null; height?: number }) {
+export function BarChart({
+  title,
+  points,
+  label,
+  height = 160,
+}: {
+  title: string;
+  points: Array<{ label: string; n: number }>;
+  label: (i: number) => string | null;
+  height?: number;
+}) {
   const width = 640;
   const padBottom = 28;
   const padLeft = 40;
@@ -25,7 +35,9 @@ export function BarChart({ title, points, label, height = 160 }: { title: string
           return (
             <g key={t}>
               <line x1={padLeft} x2={width} y1={y} y2={y} stroke="#d5dbe1" strokeWidth="1" />
-              <text x={padLeft - 6} y={y + 4} textAnchor="end" fontSize="11" fill="#505a66">{t}</text>
+              <text x={padLeft - 6} y={y + 4} textAnchor="end" fontSize="11" fill="#505a66">
+                {t}
+              </text>
             </g>
           );
         })}
@@ -38,7 +50,11 @@ export function BarChart({ title, points, label, height = 160 }: { title: string
               <rect x={x} y={8 + plotHeight - h} width={barWidth} height={h} fill="#1d4e89">
                 <title>{`${p.label}: ${p.n}`}</title>
               </rect>
-              {l ? <text x={x + barWidth / 2} y={height - 10} textAnchor="middle" fontSize="11" fill="#505a66">{l}</text> : null}
+              {l ? (
+                <text x={x + barWidth / 2} y={height - 10} textAnchor="middle" fontSize="11" fill="#505a66">
+                  {l}
+                </text>
+              ) : null}
             </g>
           );
         })}
@@ -70,9 +86,13 @@ export function HBarChart({ title, rows }: { title: string; rows: Array<{ label:
           const y = 4 + i * rowHeight;
           return (
             <g key={i}>
-              <text x={labelWidth - 8} y={y + 15} textAnchor="end" fontSize="12" fill="#1b1f24">{r.label.length > 26 ? `${r.label.slice(0, 25)}…` : r.label}</text>
+              <text x={labelWidth - 8} y={y + 15} textAnchor="end" fontSize="12" fill="#1b1f24">
+                {r.label.length > 26 ? `${r.label.slice(0, 25)}…` : r.label}
+              </text>
               <rect x={labelWidth} y={y + 3} width={Math.max(1, w)} height={rowHeight - 8} fill="#1e6b3a" />
-              <text x={labelWidth + w + 6} y={y + 15} fontSize="12" fill="#1b1f24">{r.n}</text>
+              <text x={labelWidth + w + 6} y={y + 15} fontSize="12" fill="#1b1f24">
+                {r.n}
+              </text>
             </g>
           );
         })}

@@ -13,10 +13,8 @@ export function GeneralErrorBoundary({ withChrome = false }: { withChrome?: bool
   const { t } = translator(lang);
   const status = isRouteErrorResponse(error) ? error.status : 500;
   const data: unknown = isRouteErrorResponse(error) ? error.data : null;
-  const badLang =
-    data && typeof data === "object" && "badLang" in data && typeof data.badLang === "string" ? data.badLang : null;
-  const message =
-    data && typeof data === "object" && "message" in data && typeof data.message === "string" ? data.message : null;
+  const badLang = data && typeof data === "object" && "badLang" in data && typeof data.badLang === "string" ? data.badLang : null;
+  const message = data && typeof data === "object" && "message" in data && typeof data.message === "string" ? data.message : null;
 
   let title = t("error.500.title");
   let text = t("error.500.text");

@@ -56,11 +56,7 @@ export function Field(props: FieldProps) {
           {props.hint}
         </p>
       ) : null}
-      {props.multiline ? (
-        <textarea {...common} rows={props.rows ?? 10} />
-      ) : (
-        <input {...common} type={props.type ?? "text"} inputMode={props.inputMode} />
-      )}
+      {props.multiline ? <textarea {...common} rows={props.rows ?? 10} /> : <input {...common} type={props.type ?? "text"} inputMode={props.inputMode} />}
       {message ? (
         <p id={`${id}-error`} className="field-error">
           {message}

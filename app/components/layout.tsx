@@ -13,12 +13,7 @@ export function LanguageSwitcher({ lang }: { lang: UiLang }) {
           params.set("lang", code);
           return (
             <li key={code}>
-              <a
-                href={`${location.pathname}?${params.toString()}`}
-                hrefLang={code}
-                lang={code}
-                aria-current={code === lang ? "true" : undefined}
-              >
+              <a href={`${location.pathname}?${params.toString()}`} hrefLang={code} lang={code} aria-current={code === lang ? "true" : undefined}>
                 {NATIVE_NAMES[code]}
               </a>
             </li>
@@ -79,9 +74,15 @@ export function SiteFooter({ lang }: { lang: UiLang }) {
       <div className="container">
         <p>{t("footer.about")}</p>
         <ul className="inline-list">
-          <li><Link to="/privacy">{t("footer.privacy")}</Link></li>
-          <li><Link to="/my-data">{t("mydata.title")}</Link></li>
-          <li><Link to="/verify">{t("verify.title")}</Link></li>
+          <li>
+            <Link to="/privacy">{t("footer.privacy")}</Link>
+          </li>
+          <li>
+            <Link to="/my-data">{t("mydata.title")}</Link>
+          </li>
+          <li>
+            <Link to="/verify">{t("verify.title")}</Link>
+          </li>
         </ul>
       </div>
     </footer>

@@ -23,7 +23,9 @@ export function TokenPage({ view, done, kind, count }: { view: TokenView; done: 
       <h1>{title}</h1>
       {done ? (
         <>
-          <p className="notice" role="status">{t(doneKey)}</p>
+          <p className="notice" role="status">
+            {t(doneKey)}
+          </p>
           {kind === "confirm" && count ? <p>{t("confirm.countNow", { count })}</p> : null}
           {kind === "confirm" && view.slug ? (
             <p>

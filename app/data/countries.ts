@@ -255,9 +255,7 @@ export const COUNTRY_CODES = [
 export type CountryCode = (typeof COUNTRY_CODES)[number];
 
 export function isCountryCode(v: unknown): v is CountryCode {
-  return (
-    typeof v === "string" && (COUNTRY_CODES as readonly string[]).includes(v)
-  );
+  return typeof v === "string" && (COUNTRY_CODES as readonly string[]).includes(v);
 }
 
 const displayNames = new Map<string, Intl.DisplayNames>();
@@ -273,9 +271,7 @@ export function countryName(code: string, lang: string): string {
 }
 
 /** Codes sorted by their name in `lang`, for a select. */
-export function countryOptions(
-  lang: string
-): Array<{ code: string; name: string }> {
+export function countryOptions(lang: string): Array<{ code: string; name: string }> {
   return COUNTRY_CODES.map((code) => ({
     code,
     name: countryName(code, lang),

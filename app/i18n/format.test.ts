@@ -5,7 +5,11 @@ import { CONTENT_LANGUAGES, UI_LANGUAGES } from "./languages";
 // Our tables must give exactly what Node's ICU gives (the server rendered with it before),
 // so that pages look the same and hydrate in browsers whose ICU differs.
 describe("formatting shared by the server and the browser", () => {
-  const dates = Array.from({ length: 12 }, (_, m) => [new Date(Date.UTC(2026, m, 5, 2, 7)), new Date(Date.UTC(2027, m, 28, 14, 30)), new Date(Date.UTC(2025, m, 1, 0, 0))]).flat();
+  const dates = Array.from({ length: 12 }, (_, m) => [
+    new Date(Date.UTC(2026, m, 5, 2, 7)),
+    new Date(Date.UTC(2027, m, 28, 14, 30)),
+    new Date(Date.UTC(2025, m, 1, 0, 0)),
+  ]).flat();
 
   it.each(UI_LANGUAGES)("dates in %s match Intl (Node)", (lang) => {
     const long = new Intl.DateTimeFormat(lang, { dateStyle: "long", timeZone: "UTC" });

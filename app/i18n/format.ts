@@ -57,9 +57,45 @@ export function formatNumber(lang: UiLang, n: number): string {
 }
 
 const LANGUAGE_NAMES: Record<UiLang, Record<string, string>> = {
-  en: { en: "English", ru: "Russian", kk: "Kazakh", uk: "Ukrainian", pl: "Polish", de: "German", fr: "French", es: "Spanish", ky: "Kyrgyz", uz: "Uzbek", tg: "Tajik" },
-  ru: { en: "английский", ru: "русский", kk: "казахский", uk: "украинский", pl: "польский", de: "немецкий", fr: "французский", es: "испанский", ky: "киргизский", uz: "узбекский", tg: "таджикский" },
-  kk: { en: "ағылшын тілі", ru: "орыс тілі", kk: "қазақ тілі", uk: "украин тілі", pl: "поляк тілі", de: "неміс тілі", fr: "француз тілі", es: "испан тілі", ky: "қырғыз тілі", uz: "өзбек тілі", tg: "тәжік тілі" },
+  en: {
+    en: "English",
+    ru: "Russian",
+    kk: "Kazakh",
+    uk: "Ukrainian",
+    pl: "Polish",
+    de: "German",
+    fr: "French",
+    es: "Spanish",
+    ky: "Kyrgyz",
+    uz: "Uzbek",
+    tg: "Tajik",
+  },
+  ru: {
+    en: "английский",
+    ru: "русский",
+    kk: "казахский",
+    uk: "украинский",
+    pl: "польский",
+    de: "немецкий",
+    fr: "французский",
+    es: "испанский",
+    ky: "киргизский",
+    uz: "узбекский",
+    tg: "таджикский",
+  },
+  kk: {
+    en: "ағылшын тілі",
+    ru: "орыс тілі",
+    kk: "қазақ тілі",
+    uk: "украин тілі",
+    pl: "поляк тілі",
+    de: "неміс тілі",
+    fr: "француз тілі",
+    es: "испан тілі",
+    ky: "қырғыз тілі",
+    uz: "өзбек тілі",
+    tg: "тәжік тілі",
+  },
 };
 
 /** The name of a content language in an interface language, when we have it. */

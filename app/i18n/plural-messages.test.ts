@@ -4,9 +4,21 @@ import { confirmEmail } from "../../emails/signing";
 import { translator } from "./index";
 
 const delivery = (lang: string, count: number) =>
-  deliveryEmail(lang, { addressee: "X", organization: "O", contact: "press@o.example", title: "T", count, code: "C", verifyUrl: "https://a.example/v", downloadUrl: null, documents: [], documentLinks: [] }).text;
+  deliveryEmail(lang, {
+    addressee: "X",
+    organization: "O",
+    contact: "press@o.example",
+    title: "T",
+    count,
+    code: "C",
+    verifyUrl: "https://a.example/v",
+    downloadUrl: null,
+    documents: [],
+    documentLinks: [],
+  }).text;
 const confirm = (lang: "en" | "ru" | "kk", days: number) =>
-  confirmEmail(lang, { name: "N", title: "T", days, confirmUrl: "https://a.example/c", rejectUrl: "https://a.example/r", withdrawUrl: "https://a.example/w" }).text;
+  confirmEmail(lang, { name: "N", title: "T", days, confirmUrl: "https://a.example/c", rejectUrl: "https://a.example/r", withdrawUrl: "https://a.example/w" })
+    .text;
 
 describe("counts in pages and e-mails", () => {
   it("agree with their number in English", () => {

@@ -26,7 +26,15 @@ export interface LetterData {
   digest: () => string;
 }
 
-type Row = { name: string; city: string | null; country: string | null; organization: string | null; position: string | null; confirmed_at: Date; revision: number };
+type Row = {
+  name: string;
+  city: string | null;
+  country: string | null;
+  organization: string | null;
+  position: string | null;
+  confirmed_at: Date;
+  revision: number;
+};
 
 async function* signatoryRows(client: pg.ClientBase, appealId: number, onRow: (row: LetterSignatory) => void): AsyncGenerator<LetterSignatory> {
   const cursor = client.query(
@@ -41,7 +49,15 @@ async function* signatoryRows(client: pg.ClientBase, appealId: number, onRow: (r
       const rows = await cursor.read(BATCH);
       if (rows.length === 0) break;
       for (const r of rows) {
-        const row: LetterSignatory = { name: r.name, city: r.city, country: r.country, organization: r.organization, position: r.position, confirmedAt: r.confirmed_at, revision: r.revision };
+        const row: LetterSignatory = {
+          name: r.name,
+          city: r.city,
+          country: r.country,
+          organization: r.organization,
+          position: r.position,
+          confirmedAt: r.confirmed_at,
+          revision: r.revision,
+        };
         onRow(row);
         yield row;
       }
@@ -90,11 +106,17 @@ export async function loadLetterData(client: pg.ClientBase, letterId: number, ap
   ).rows[0];
   if (!appeal) throw new Error("the appeal or its revision is gone");
   const count = Number(
-    (await client.query<{ n: string }>("SELECT count(*) AS n FROM signatures WHERE appeal_id = $1 AND status = 'confirmed'", [letter.appeal_id])).rows[0]?.n ?? 0,
+    (await client.query<{ n: string }>("SELECT count(*) AS n FROM signatures WHERE appeal_id = $1 AND status = 'confirmed'", [letter.appeal_id])).rows[0]?.n ??
+      0,
   );
   const langs =
     letter.kind === "combined"
-      ? [appeal.original_language, ...Object.keys(appeal.content.versions).filter((l) => l !== appeal.original_language).sort()]
+      ? [
+          appeal.original_language,
+          ...Object.keys(appeal.content.versions)
+            .filter((l) => l !== appeal.original_language)
+            .sort(),
+        ]
       : [letter.lang];
   const digest = crypto.createHash("sha256");
   digestHeader(digest, appeal.slug, letter.revision, langs, appeal.content);

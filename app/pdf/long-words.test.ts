@@ -71,10 +71,14 @@ let fileNo = 0;
 function bodyText(pdf: Buffer): string {
   const file = path.join(tmp, `letter-${++fileNo}.pdf`);
   fs.writeFileSync(file, pdf);
-  const text = execFileSync("pdftotext", ["-enc", "UTF-8", "-x", "0", "-y", "0", "-W", String(Math.ceil(PAGE_WIDTH)), "-H", String(Math.floor(CONTENT_BOTTOM)), file, "-"], {
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const text = execFileSync(
+    "pdftotext",
+    ["-enc", "UTF-8", "-x", "0", "-y", "0", "-W", String(Math.ceil(PAGE_WIDTH)), "-H", String(Math.floor(CONTENT_BOTTOM)), file, "-"],
+    {
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   return text.replace(/\s+/g, "");
 }
 
@@ -87,7 +91,11 @@ function expectWhole(text: string, expected: string): void {
   const at = text.indexOf(head);
   let same = 0;
   if (at >= 0) while (same < expected.length && text[at + same] === expected[same]) same++;
-  expect.fail(at < 0 ? `the text does not contain the start ${JSON.stringify(head)}` : `the text differs after ${same} of ${expected.length} characters: ${JSON.stringify(text.slice(at + same - 10, at + same + 10))}`);
+  expect.fail(
+    at < 0
+      ? `the text does not contain the start ${JSON.stringify(head)}`
+      : `the text differs after ${same} of ${expected.length} characters: ${JSON.stringify(text.slice(at + same - 10, at + same + 10))}`,
+  );
 }
 
 /** Times of one render each; the letter must not take minutes (12 were measured before). */

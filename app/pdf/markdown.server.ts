@@ -143,15 +143,7 @@ function fontOf(run: Run): FontName {
  * next line with a new one: in a continued chain pdfkit starts the line after a "\n" at the
  * previous call's end x instead of at the left edge.
  */
-export function drawRuns(
-  doc: PDFKit.PDFDocument,
-  runs: Run[],
-  x: number,
-  width: number,
-  size: number,
-  color: string,
-  lineGap: number = BODY.lineGap,
-): void {
+export function drawRuns(doc: PDFKit.PDFDocument, runs: Run[], x: number, width: number, size: number, color: string, lineGap: number = BODY.lineGap): void {
   const lines: Run[][] = [[]];
   for (const run of runs) {
     run.text.split("\n").forEach((text, i) => {
@@ -170,7 +162,10 @@ export function drawRuns(
       splitLongWords(run.text, advanceMeasure(embeddedFont(doc, fontOf(run)).font, size), width * WORD_ROOM).map((text) => ({ run, text })),
     );
     pieces.forEach(({ run, text }, i) => {
-      doc.font(fontOf(run)).fontSize(size).fillColor(run.link ? BODY.link : color);
+      doc
+        .font(fontOf(run))
+        .fontSize(size)
+        .fillColor(run.link ? BODY.link : color);
       const options: PDFKit.Mixins.TextOptions = {
         width,
         continued: i < pieces.length - 1,
@@ -198,7 +193,24 @@ export function drawPlain(
   color: string,
   lineGap: number = BODY.lineGap,
 ): void {
-  drawRuns(doc, [{ text, bold: font === "bold" || font === "boldItalic", italic: font === "italic" || font === "boldItalic", mono: font === "mono", strike: false, link: null }], x, width, size, color, lineGap);
+  drawRuns(
+    doc,
+    [
+      {
+        text,
+        bold: font === "bold" || font === "boldItalic",
+        italic: font === "italic" || font === "boldItalic",
+        mono: font === "mono",
+        strike: false,
+        link: null,
+      },
+    ],
+    x,
+    width,
+    size,
+    color,
+    lineGap,
+  );
 }
 
 function lineHeight(doc: PDFKit.PDFDocument, font: FontName, size: number, lineGap: number): number {
@@ -314,7 +326,14 @@ export function drawMarkdown(ctx: BodyContext, source: string): void {
       case "hr": {
         ensureSpace(ctx, 12);
         const y = doc.y + 4;
-        doc.save().moveTo(CONTENT_LEFT + indent, y).lineTo(CONTENT_RIGHT, y).lineWidth(0.5).strokeColor("#999999").stroke().restore();
+        doc
+          .save()
+          .moveTo(CONTENT_LEFT + indent, y)
+          .lineTo(CONTENT_RIGHT, y)
+          .lineWidth(0.5)
+          .strokeColor("#999999")
+          .stroke()
+          .restore();
         doc.y = y + 8;
         break;
       }

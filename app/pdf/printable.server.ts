@@ -26,8 +26,7 @@ import type { FontkitFont } from "./pdfkit-internals.server";
  * - Markup characters (< > & ") are ordinary text: nothing here interprets them.
  */
 
-const ALLOWED_SCRIPT =
-  /[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}\p{Script=Armenian}\p{Script=Georgian}\p{Script=Common}\p{Script=Inherited}]/u;
+const ALLOWED_SCRIPT = /[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}\p{Script=Armenian}\p{Script=Georgian}\p{Script=Common}\p{Script=Inherited}]/u;
 const PLAIN_ASCII = /^[\x20-\x7e]*$/;
 const SPACES = / {2,}/g;
 

@@ -113,7 +113,12 @@ describe("qpdf --check finds every letter form clean", () => {
 
   it("the combined letter (ru, en, kk), small and big", async () => {
     for (const count of [NAMES.length, 3000]) {
-      await expectClean(`combined-${count}`, (out) => renderCombined(["ru", "en", "kk"].map((lang) => ({ input: input(lang, count), rows: () => rows(count) })), out));
+      await expectClean(`combined-${count}`, (out) =>
+        renderCombined(
+          ["ru", "en", "kk"].map((lang) => ({ input: input(lang, count), rows: () => rows(count) })),
+          out,
+        ),
+      );
     }
   }, 60_000);
 });

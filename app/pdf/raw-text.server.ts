@@ -115,7 +115,7 @@ export class RawFont {
     const room = limit - this.ellipsisAdvance;
     let units = 0;
     let end = 0;
-    for (let i = 0; i < text.length; ) {
+    for (let i = 0; i < text.length;) {
       const cp = text.codePointAt(i) ?? 0;
       const next = i + (cp > 0xffff ? 2 : 1);
       units += this.advance(cp);

@@ -5,18 +5,7 @@ import path from "node:path";
 import PDFDocument from "pdfkit";
 import { NATIVE_NAMES } from "../i18n/languages";
 import { LetterFormat } from "./format";
-import {
-  CONTENT_LEFT,
-  CONTENT_RIGHT,
-  CONTENT_WIDTH,
-  FOOTER,
-  MARGIN,
-  PAGE_HEIGHT,
-  ROWS_PER_FULL_PAGE,
-  TABLE,
-  planList,
-  type ListPlan,
-} from "./layout";
+import { CONTENT_LEFT, CONTENT_RIGHT, CONTENT_WIDTH, FOOTER, MARGIN, PAGE_HEIGHT, ROWS_PER_FULL_PAGE, TABLE, planList, type ListPlan } from "./layout";
 import { BODY, drawMarkdown, drawPlain, ensureSpace, type BodyContext, type FontName } from "./markdown.server";
 import { PdfSink } from "./output.server";
 import {
@@ -558,13 +547,16 @@ async function renderParts(parts: LetterPart[], out: NodeJS.WritableStream, outl
   }
   if (!printable) throw new Error("unreachable: no part planned");
 
-  const { doc, fonts } = createDocument({
-    title: first.input.title,
-    author: first.input.organization,
-    date: first.input.generatedAt,
-    lang: first.input.lang,
-    keywords: first.input.verificationCode,
-  }, fontSet);
+  const { doc, fonts } = createDocument(
+    {
+      title: first.input.title,
+      author: first.input.organization,
+      date: first.input.generatedAt,
+      lang: first.input.lang,
+      keywords: first.input.verificationCode,
+    },
+    fontSet,
+  );
   setFileId(doc, fileId(parts.map((p) => p.input)));
   const sink = new PdfSink(doc, out);
   const flags = new Flags();
@@ -604,11 +596,7 @@ async function renderParts(parts: LetterPart[], out: NodeJS.WritableStream, outl
  * Throws (and leaves `out` incomplete — the caller destroys it) if `rows` yields a different
  * number of rows than `input.count`, or if `out` fails or closes early.
  */
-export function renderLetter(
-  input: LetterInput,
-  rows: AsyncIterable<LetterSignatory>,
-  out: NodeJS.WritableStream,
-): Promise<RenderResult> {
+export function renderLetter(input: LetterInput, rows: AsyncIterable<LetterSignatory>, out: NodeJS.WritableStream): Promise<RenderResult> {
   return renderParts([{ input, rows: () => rows }], out, false);
 }
 

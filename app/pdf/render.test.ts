@@ -94,7 +94,15 @@ async function* fixtureRows(): AsyncGenerator<LetterSignatory> {
 
 async function* syntheticRows(count: number): AsyncGenerator<LetterSignatory> {
   for (let i = 0; i < count; i++) {
-    yield { name: `Signatory Number ${i + 1}`, city: "Алматы", country: "KZ", organization: null, position: null, confirmedAt: new Date(Date.UTC(2025, 0, 1)), revision: 2 };
+    yield {
+      name: `Signatory Number ${i + 1}`,
+      city: "Алматы",
+      country: "KZ",
+      organization: null,
+      position: null,
+      confirmedAt: new Date(Date.UTC(2025, 0, 1)),
+      revision: 2,
+    };
   }
 }
 
@@ -354,7 +362,15 @@ describe("renderLetter", () => {
 
   it("cuts an over-long cell with an ellipsis instead of overflowing", async () => {
     async function* rows(): AsyncGenerator<LetterSignatory> {
-      yield { name: `Very ${"Long".repeat(40)} Name`, city: "Almaty", country: "KZ", organization: null, position: null, confirmedAt: new Date(0), revision: 2 };
+      yield {
+        name: `Very ${"Long".repeat(40)} Name`,
+        city: "Almaty",
+        country: "KZ",
+        organization: null,
+        position: null,
+        confirmedAt: new Date(0),
+        revision: 2,
+      };
     }
     const text = squash(pagesOf((await render(letter({ lang: "en", count: 1 }), rows())).pdf).join("\n"));
     expect(text).toMatch(/Very (Long)+L?o?n?g?…/);
@@ -393,7 +409,11 @@ describe("renderCombined", () => {
     expect(text).toContain("Translation from Russian; the Russian text is authoritative.");
     expect(text).toContain("Аударма. Түпнұсқа тілі: орыс тілі");
     // "Page X of Y" runs from 1 to the document's page count, in each part's words.
-    const pageLine = { ru: (x: number) => `Страница ${x} из ${total}`, en: (x: number) => `Page ${x} of ${total}`, kk: (x: number) => `${total} беттің ${x}-беті` };
+    const pageLine = {
+      ru: (x: number) => `Страница ${x} из ${total}`,
+      en: (x: number) => `Page ${x} of ${total}`,
+      kk: (x: number) => `${total} беттің ${x}-беті`,
+    };
     const langOfPage = parts.flatMap((lang, i) => Array.from({ length: sizes[i]! }, () => lang));
     pages.forEach((page, i) => expect(squash(page)).toContain(pageLine[langOfPage[i]!](i + 1)));
     expect(text).not.toMatch(/Page 1 of|беттің 1-беті/);

@@ -48,7 +48,6 @@ export interface LetterStrings {
   transliterated: string;
 }
 
-
 export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
   en: {
     to: "To:",
@@ -70,8 +69,7 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
     noSignatures: "No signatures have been confirmed yet.",
     page: (x, y) => `Page ${x} of ${y}`,
     verificationCode: (c) => `Verification code ${c}`,
-    transliterated:
-      "† The name is written in a script this letter cannot print; it is shown transliterated into Latin letters.",
+    transliterated: "† The name is written in a script this letter cannot print; it is shown transliterated into Latin letters.",
   },
   ru: {
     to: "Кому:",
@@ -181,8 +179,7 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
     noSignatures: "Es liegen noch keine bestätigten Unterschriften vor.",
     page: (x, y) => `Seite ${x} von ${y}`,
     verificationCode: (c) => `Prüfcode ${c}`,
-    transliterated:
-      "† Der Name ist in einer Schrift geschrieben, die dieser Brief nicht drucken kann; er steht in lateinischer Umschrift.",
+    transliterated: "† Der Name ist in einer Schrift geschrieben, die dieser Brief nicht drucken kann; er steht in lateinischer Umschrift.",
   },
   fr: {
     to: "À l’attention de :",
@@ -204,8 +201,7 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
     noSignatures: "Aucune signature n’a encore été confirmée.",
     page: (x, y) => `Page ${x} sur ${y}`,
     verificationCode: (c) => `Code de vérification ${c}`,
-    transliterated:
-      "† Ce nom est écrit dans une écriture que cette lettre ne peut pas imprimer ; il est translittéré en caractères latins.",
+    transliterated: "† Ce nom est écrit dans une écriture que cette lettre ne peut pas imprimer ; il est translittéré en caractères latins.",
   },
   es: {
     to: "A la atención de:",
@@ -227,8 +223,7 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
     noSignatures: "Todavía no hay firmas confirmadas.",
     page: (x, y) => `Página ${x} de ${y}`,
     verificationCode: (c) => `Código de verificación ${c}`,
-    transliterated:
-      "† El nombre está escrito en un alfabeto que esta carta no puede imprimir; se muestra transliterado al alfabeto latino.",
+    transliterated: "† El nombre está escrito en un alfabeto que esta carta no puede imprimir; se muestra transliterado al alfabeto latino.",
   },
   ky: {
     to: "Кимге:",

@@ -61,7 +61,7 @@ export function splitLongWords(text: string, advance: (codePoint: number) => num
   /** The last preferred break inside the piece (index after the character), and the width up to it. */
   let soft = -1;
   let softWidth = 0;
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const cp = text.codePointAt(i) ?? 0;
     const ch = String.fromCodePoint(cp);
     const next = i + ch.length;

@@ -35,10 +35,19 @@ export default function Thanks() {
   return (
     <div className="narrow">
       <h1>{t(confirmed ? "confirm.title" : "thanks.title")}</h1>
-      {confirmed ? <p className="notice" role="status">{t("confirm.done")}</p> : <p>{t("thanks.neutral")}</p>}
+      {confirmed ? (
+        <p className="notice" role="status">
+          {t("confirm.done")}
+        </p>
+      ) : (
+        <p>{t("thanks.neutral")}</p>
+      )}
       <p>{t("confirm.countNow", { count: plural("home.signatures", count) })}</p>
       <p>
-        {t("confirm.share")} <Link to={`/appeals/${slug}`} lang={lang}>{title}</Link>
+        {t("confirm.share")}{" "}
+        <Link to={`/appeals/${slug}`} lang={lang}>
+          {title}
+        </Link>
       </p>
       <p>
         <label htmlFor="share-url">{t("appeal.shareLink")}</label>

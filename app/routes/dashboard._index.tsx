@@ -100,7 +100,12 @@ export default function Dashboard() {
             <Field name="slug" label={t("dash.slug")} hint={t("dash.slugHint")} required defaultValue={values.slug} error={errors.slug} maxLength={80} />
             <div>
               <label htmlFor="f-originalLanguage">{t("dash.originalLanguage")}</label>
-              <select id="f-originalLanguage" name="originalLanguage" defaultValue={values.originalLanguage ?? "ru"} aria-invalid={errors.originalLanguage ? true : undefined}>
+              <select
+                id="f-originalLanguage"
+                name="originalLanguage"
+                defaultValue={values.originalLanguage ?? "ru"}
+                aria-invalid={errors.originalLanguage ? true : undefined}
+              >
                 {CONTENT_LANGUAGES.map((code) => (
                   <option key={code} value={code}>
                     {NATIVE_NAMES[code]}

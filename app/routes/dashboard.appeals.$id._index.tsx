@@ -68,7 +68,11 @@ export default function AppealOverview() {
   const missing = CONTENT_LANGUAGES.filter((c) => !versions.some((v) => v.lang === c));
   return (
     <>
-      {data?.notice ? <p className="notice" role="status">{t("dash.published", { revision: data.notice })}</p> : null}
+      {data?.notice ? (
+        <p className="notice" role="status">
+          {t("dash.published", { revision: data.notice })}
+        </p>
+      ) : null}
       {data?.stale ? <FormError>{t("appeal.stale", { revision: data.stale })}</FormError> : null}
       {data?.errors._form ? <FormError>{errorText(t, data.errors._form)}</FormError> : null}
       <p>
@@ -82,23 +86,38 @@ export default function AppealOverview() {
           <li key={v.lang}>
             <Link to={`${base}/text/${v.lang}`}>{languageName(v.lang, lang)}</Link>
             {v.lang === appeal.original_language ? <span className="hint"> ({t("appeal.original")})</span> : null}
-            {v.title ? <> — <span lang={v.lang}>{v.title}</span></> : null}
+            {v.title ? (
+              <>
+                {" "}
+                — <span lang={v.lang}>{v.title}</span>
+              </>
+            ) : null}
           </li>
         ))}
       </ul>
       {missing.length ? (
         <Form method="post" className="row-actions">
           <input type="hidden" name="_intent" value="addLanguage" />
-          <label htmlFor="f-lang" className="visually-hidden">{t("dash.addLanguage")}</label>
+          <label htmlFor="f-lang" className="visually-hidden">
+            {t("dash.addLanguage")}
+          </label>
           <select id="f-lang" name="lang" aria-invalid={data?.errors.lang ? true : undefined} aria-describedby={data?.errors.lang ? "f-lang-error" : undefined}>
             {missing.map((c) => (
-              <option key={c} value={c}>{NATIVE_NAMES[c]}</option>
+              <option key={c} value={c}>
+                {NATIVE_NAMES[c]}
+              </option>
             ))}
           </select>
-          <button type="submit" className="button button-secondary">{t("dash.addLanguage")}</button>
+          <button type="submit" className="button button-secondary">
+            {t("dash.addLanguage")}
+          </button>
         </Form>
       ) : null}
-      {data?.errors.lang ? <p id="f-lang-error" className="field-error">{errorText(t, data.errors.lang)}</p> : null}
+      {data?.errors.lang ? (
+        <p id="f-lang-error" className="field-error">
+          {errorText(t, data.errors.lang)}
+        </p>
+      ) : null}
 
       {appeal.status === "draft" ? (
         <section aria-labelledby="publish-h">
@@ -121,39 +140,75 @@ export default function AppealOverview() {
           <Form method="post" className="stack" noValidate>
             <input type="hidden" name="_intent" value="publish" />
             <input type="hidden" name="baseRevision" value={appeal.current_revision} />
-            <Field name="changeNote" label={t("dash.changeNote")} required defaultValue={data?.values.changeNote} error={data?.errors.changeNote} maxLength={500} />
-            <div><button type="submit">{t("dash.publishCorrection")}</button></div>
+            <Field
+              name="changeNote"
+              label={t("dash.changeNote")}
+              required
+              defaultValue={data?.values.changeNote}
+              error={data?.errors.changeNote}
+              maxLength={500}
+            />
+            <div>
+              <button type="submit">{t("dash.publishCorrection")}</button>
+            </div>
           </Form>
           {revisions.length > 1 ? (
             <ul>
               {revisions.map((r) => (
-                <li key={r.number}>{t("dash.revision", { revision: r.number })} — {date(r.created_at)}{r.change_note ? `: ${r.change_note}` : ""}</li>
+                <li key={r.number}>
+                  {t("dash.revision", { revision: r.number })} — {date(r.created_at)}
+                  {r.change_note ? `: ${r.change_note}` : ""}
+                </li>
               ))}
             </ul>
           ) : null}
           <h2>{t("dash.close")}</h2>
           {confirm?.confirm === "close" ? (
-            <ConfirmBox id="close-confirm-h" heading={t("delivery.closeTitle")} token={confirm.token} intent="closeConfirmed" confirmLabel={t("delivery.closeConfirm")} danger cancelHref={base} cancelLabel={t("delivery.cancel")}>
+            <ConfirmBox
+              id="close-confirm-h"
+              heading={t("delivery.closeTitle")}
+              token={confirm.token}
+              intent="closeConfirmed"
+              confirmLabel={t("delivery.closeConfirm")}
+              danger
+              cancelHref={base}
+              cancelLabel={t("delivery.cancel")}
+            >
               <p>{t("delivery.closeText")}</p>
             </ConfirmBox>
           ) : (
             <Form method="post">
               <input type="hidden" name="_intent" value="close" />
               <p className="hint">{t("dash.closeConfirm")}</p>
-              <button type="submit" className="button button-danger">{t("dash.close")}…</button>
+              <button type="submit" className="button button-danger">
+                {t("dash.close")}…
+              </button>
             </Form>
           )}
         </section>
       ) : null}
 
       {appeal.status === "draft" && confirm?.confirm === "delete" ? (
-        <ConfirmBox id="delete-confirm-h" level={2} className="separated" heading={t("delivery.deleteTitle")} token={confirm.token} intent="deleteConfirmed" confirmLabel={t("delivery.deleteConfirm")} danger cancelHref={base} cancelLabel={t("delivery.cancel")}>
+        <ConfirmBox
+          id="delete-confirm-h"
+          level={2}
+          className="separated"
+          heading={t("delivery.deleteTitle")}
+          token={confirm.token}
+          intent="deleteConfirmed"
+          confirmLabel={t("delivery.deleteConfirm")}
+          danger
+          cancelHref={base}
+          cancelLabel={t("delivery.cancel")}
+        >
           <p>{t("delivery.deleteText")}</p>
         </ConfirmBox>
       ) : appeal.status === "draft" ? (
         <Form method="post" className="separated">
           <input type="hidden" name="_intent" value="delete" />
-          <button type="submit" className="button button-secondary">{t("dash.deleteDraft")}…</button>
+          <button type="submit" className="button button-secondary">
+            {t("dash.deleteDraft")}…
+          </button>
         </Form>
       ) : null}
     </>

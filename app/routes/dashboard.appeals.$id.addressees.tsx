@@ -45,7 +45,19 @@ export async function action({ request, params }: ActionFunctionArgs) {
   }
 }
 
-function AddresseeFields({ languages, original, values, errors, initial }: { languages: string[]; original: string; values: Record<string, string>; errors: Record<string, string>; initial?: { id: number; email: string | null; translations: Record<string, AddresseeText>; letter_language: string | null } }) {
+function AddresseeFields({
+  languages,
+  original,
+  values,
+  errors,
+  initial,
+}: {
+  languages: string[];
+  original: string;
+  values: Record<string, string>;
+  errors: Record<string, string>;
+  initial?: { id: number; email: string | null; translations: Record<string, AddresseeText>; letter_language: string | null };
+}) {
   const { t, lang: ui } = useT();
   // Every addressee has its own form on the page: their fields need ids of their own.
   const idPrefix = initial ? `a${initial.id}-` : "new-";
@@ -56,12 +68,44 @@ function AddresseeFields({ languages, original, values, errors, initial }: { lan
       {languages.map((lang) => (
         <fieldset key={lang}>
           <legend>{t("dash.inLanguage", { language: languageName(lang, ui) })}</legend>
-          <Field idPrefix={idPrefix} name={`name.${lang}`} label={t("dash.name")} lang={lang} required={lang === original} defaultValue={values[`name.${lang}`] ?? initial?.translations[lang]?.name} error={errors[`name.${lang}`]} maxLength={200} />
-          <Field idPrefix={idPrefix} name={`position.${lang}`} label={t("dash.position")} lang={lang} defaultValue={values[`position.${lang}`] ?? initial?.translations[lang]?.position} error={errors[`position.${lang}`]} maxLength={200} />
-          <Field idPrefix={idPrefix} name={`institution.${lang}`} label={t("dash.institution")} lang={lang} defaultValue={values[`institution.${lang}`] ?? initial?.translations[lang]?.institution} error={errors[`institution.${lang}`]} maxLength={200} />
+          <Field
+            idPrefix={idPrefix}
+            name={`name.${lang}`}
+            label={t("dash.name")}
+            lang={lang}
+            required={lang === original}
+            defaultValue={values[`name.${lang}`] ?? initial?.translations[lang]?.name}
+            error={errors[`name.${lang}`]}
+            maxLength={200}
+          />
+          <Field
+            idPrefix={idPrefix}
+            name={`position.${lang}`}
+            label={t("dash.position")}
+            lang={lang}
+            defaultValue={values[`position.${lang}`] ?? initial?.translations[lang]?.position}
+            error={errors[`position.${lang}`]}
+            maxLength={200}
+          />
+          <Field
+            idPrefix={idPrefix}
+            name={`institution.${lang}`}
+            label={t("dash.institution")}
+            lang={lang}
+            defaultValue={values[`institution.${lang}`] ?? initial?.translations[lang]?.institution}
+            error={errors[`institution.${lang}`]}
+            maxLength={200}
+          />
         </fieldset>
       ))}
-      <Field idPrefix={idPrefix} name="email" type="email" label={t("dash.addresseeEmail")} defaultValue={values.email ?? initial?.email ?? ""} error={errors.email} />
+      <Field
+        idPrefix={idPrefix}
+        name="email"
+        type="email"
+        label={t("dash.addresseeEmail")}
+        defaultValue={values.email ?? initial?.email ?? ""}
+        error={errors.email}
+      />
       <div className="field">
         <label htmlFor={letterLanguageId}>{t("delivery.letterLanguage")}</label>
         <select
@@ -72,10 +116,16 @@ function AddresseeFields({ languages, original, values, errors, initial }: { lan
           aria-describedby={letterLanguageError ? `${letterLanguageId}-error` : undefined}
         >
           {languages.map((lang) => (
-            <option key={lang} value={lang}>{languageName(lang, ui)}</option>
+            <option key={lang} value={lang}>
+              {languageName(lang, ui)}
+            </option>
           ))}
         </select>
-        {letterLanguageError ? <p id={`${letterLanguageId}-error`} className="field-error">{letterLanguageError}</p> : null}
+        {letterLanguageError ? (
+          <p id={`${letterLanguageId}-error`} className="field-error">
+            {letterLanguageError}
+          </p>
+        ) : null}
       </div>
     </>
   );
@@ -92,7 +142,11 @@ export default function Addressees() {
   return (
     <>
       <h2>{t("dash.addressees")}</h2>
-      {data?.notice ? <p className="notice" role="status">{t("dash.saved")}</p> : null}
+      {data?.notice ? (
+        <p className="notice" role="status">
+          {t("dash.saved")}
+        </p>
+      ) : null}
       <ol>
         {addressees.map((a, i) => (
           <li key={a.id}>
@@ -101,23 +155,57 @@ export default function Addressees() {
                 <strong>{a.translations[appeal.original_language]?.name}</strong>
                 {a.translations[appeal.original_language]?.position ? `, ${a.translations[appeal.original_language]?.position}` : ""}
                 {a.translations[appeal.original_language]?.institution ? `, ${a.translations[appeal.original_language]?.institution}` : ""}
-                {a.email ? <span className="hint"> · {t("delivery.letterIn", { language: languageName(a.letter_language && languages.includes(a.letter_language) ? a.letter_language : appeal.original_language, ui) })}</span> : null}
+                {a.email ? (
+                  <span className="hint">
+                    {" "}
+                    ·{" "}
+                    {t("delivery.letterIn", {
+                      language: languageName(a.letter_language && languages.includes(a.letter_language) ? a.letter_language : appeal.original_language, ui),
+                    })}
+                  </span>
+                ) : null}
               </summary>
               <Form method="post" className="stack" noValidate>
                 <input type="hidden" name="_intent" value="edit" />
                 <input type="hidden" name="addresseeId" value={a.id} />
-                <AddresseeFields languages={languages} original={appeal.original_language} values={values._for === String(a.id) ? values : {}} errors={values._for === String(a.id) ? errors : {}} initial={a} />
-                <div><button type="submit">{t("form.save")}</button></div>
+                <AddresseeFields
+                  languages={languages}
+                  original={appeal.original_language}
+                  values={values._for === String(a.id) ? values : {}}
+                  errors={values._for === String(a.id) ? errors : {}}
+                  initial={a}
+                />
+                <div>
+                  <button type="submit">{t("form.save")}</button>
+                </div>
               </Form>
             </details>
             <div className="row-actions">
               {i > 0 ? (
-                <Form method="post"><input type="hidden" name="_intent" value="up" /><input type="hidden" name="addresseeId" value={a.id} /><button type="submit" className="link-button">{t("dash.moveUp")}</button></Form>
+                <Form method="post">
+                  <input type="hidden" name="_intent" value="up" />
+                  <input type="hidden" name="addresseeId" value={a.id} />
+                  <button type="submit" className="link-button">
+                    {t("dash.moveUp")}
+                  </button>
+                </Form>
               ) : null}
               {i < addressees.length - 1 ? (
-                <Form method="post"><input type="hidden" name="_intent" value="down" /><input type="hidden" name="addresseeId" value={a.id} /><button type="submit" className="link-button">{t("dash.moveDown")}</button></Form>
+                <Form method="post">
+                  <input type="hidden" name="_intent" value="down" />
+                  <input type="hidden" name="addresseeId" value={a.id} />
+                  <button type="submit" className="link-button">
+                    {t("dash.moveDown")}
+                  </button>
+                </Form>
               ) : null}
-              <Form method="post"><input type="hidden" name="_intent" value="remove" /><input type="hidden" name="addresseeId" value={a.id} /><button type="submit" className="link-button">{t("dash.remove")}</button></Form>
+              <Form method="post">
+                <input type="hidden" name="_intent" value="remove" />
+                <input type="hidden" name="addresseeId" value={a.id} />
+                <button type="submit" className="link-button">
+                  {t("dash.remove")}
+                </button>
+              </Form>
             </div>
           </li>
         ))}
@@ -128,7 +216,9 @@ export default function Addressees() {
         <Form method="post" className="stack" noValidate key={data?.notice ? addressees.length : "form"}>
           <input type="hidden" name="_intent" value="add" />
           <AddresseeFields languages={languages} original={appeal.original_language} values={forNew ? values : {}} errors={forNew ? errors : {}} />
-          <div><button type="submit">{t("dash.addAddressee")}</button></div>
+          <div>
+            <button type="submit">{t("dash.addAddressee")}</button>
+          </div>
         </Form>
       </section>
     </>

@@ -64,15 +64,24 @@ export default function Attachments() {
   return (
     <>
       <h2>{t("dash.attachments")}</h2>
-      {data?.notice ? <p className="notice" role="status">{t("dash.saved")}</p> : null}
+      {data?.notice ? (
+        <p className="notice" role="status">
+          {t("dash.saved")}
+        </p>
+      ) : null}
       <ul>
         {attachments.map((f) => (
           <li key={f.id}>
-            <a href={`/appeals/${appeal.slug}/attachments/${f.id}`}>{f.filename}</a> <span className="hint">({languageName(f.lang, ui)}, {Math.ceil(f.size / 1024)} KB)</span>{" "}
+            <a href={`/appeals/${appeal.slug}/attachments/${f.id}`}>{f.filename}</a>{" "}
+            <span className="hint">
+              ({languageName(f.lang, ui)}, {Math.ceil(f.size / 1024)} KB)
+            </span>{" "}
             <Form method="post" encType="multipart/form-data" style={{ display: "inline" }}>
               <input type="hidden" name="_intent" value="remove" />
               <input type="hidden" name="attachmentId" value={f.id} />
-              <button type="submit" className="link-button">{t("dash.remove")}</button>
+              <button type="submit" className="link-button">
+                {t("dash.remove")}
+              </button>
             </Form>
           </li>
         ))}
@@ -87,11 +96,15 @@ export default function Attachments() {
           <label htmlFor="f-lang">{t("dash.fileLanguage")}</label>
           <select id="f-lang" name="lang" defaultValue={data?.values.lang ?? appeal.original_language}>
             {versions.map((v) => (
-              <option key={v.lang} value={v.lang}>{isContentLang(v.lang) ? NATIVE_NAMES[v.lang] : v.lang}</option>
+              <option key={v.lang} value={v.lang}>
+                {isContentLang(v.lang) ? NATIVE_NAMES[v.lang] : v.lang}
+              </option>
             ))}
           </select>
         </div>
-        <div><button type="submit">{t("dash.upload")}</button></div>
+        <div>
+          <button type="submit">{t("dash.upload")}</button>
+        </div>
       </Form>
     </>
   );

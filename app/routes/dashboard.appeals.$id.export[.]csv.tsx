@@ -28,7 +28,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
     });
   } catch (error) {
     // Nothing to export yet, or every download slot taken: back to the page, with the message.
-    if (error instanceof AppError && (error.code === "empty" || error.code === "busy")) throw redirect(`${back}?exportError=${messageKeyOf(error)}#export-h`, 303);
+    if (error instanceof AppError && (error.code === "empty" || error.code === "busy"))
+      throw redirect(`${back}?exportError=${messageKeyOf(error)}#export-h`, 303);
     return loaderError(error);
   }
 }

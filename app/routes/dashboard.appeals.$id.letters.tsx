@@ -43,7 +43,17 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const formData = await request.formData();
   const intent = String(formData.get("_intent") ?? "");
   const answer = (part: { review?: Review; resendReview?: ResendReview; sent?: number; repeated?: boolean; resent?: boolean }) =>
-    json({ ok: true, errors: {} as Record<string, string>, notice: null, review: null, resendReview: null, sent: null, repeated: false, resent: null, ...part });
+    json({
+      ok: true,
+      errors: {} as Record<string, string>,
+      notice: null,
+      review: null,
+      resendReview: null,
+      sent: null,
+      repeated: false,
+      resent: null,
+      ...part,
+    });
   try {
     if (intent === "review") return answer({ review: await reviewDelivery(id, user.id) });
     if (intent === "deliver") {
@@ -89,13 +99,27 @@ export default function Letters() {
       <p className="hint">{t("letters.intro")}</p>
       {data?.errors._form ? <FormError>{errorText(t, data.errors._form)}</FormError> : null}
       {zipBusy ? <FormError>{t(zipBusy)}</FormError> : null}
-      {outcome?.sent ? <p className="notice" role="status">{plural("delivery.sent", outcome.sent)}</p> : null}
-      {outcome?.repeated ? <p className="notice" role="status">{t("delivery.repeated")}</p> : null}
-      {outcome?.resent !== null && outcome?.resent !== undefined ? <p className="notice" role="status">{t(outcome.resent ? "delivery.resent" : "delivery.resentAlready")}</p> : null}
+      {outcome?.sent ? (
+        <p className="notice" role="status">
+          {plural("delivery.sent", outcome.sent)}
+        </p>
+      ) : null}
+      {outcome?.repeated ? (
+        <p className="notice" role="status">
+          {t("delivery.repeated")}
+        </p>
+      ) : null}
+      {outcome?.resent !== null && outcome?.resent !== undefined ? (
+        <p className="notice" role="status">
+          {t(outcome.resent ? "delivery.resent" : "delivery.resentAlready")}
+        </p>
+      ) : null}
       {review ? (
         <section aria-labelledby="delivery-confirm-h" className="confirm-box">
           <h3 id="delivery-confirm-h">{t("delivery.confirmTitle")}</h3>
-          <p><strong>{t(review.closes ? "delivery.closes" : "delivery.alreadyClosed")}</strong></p>
+          <p>
+            <strong>{t(review.closes ? "delivery.closes" : "delivery.alreadyClosed")}</strong>
+          </p>
           {review.contact ? <p>{t("delivery.replyTo", { organization: review.organization, contact: review.contact })}</p> : null}
           {review.rows.length ? (
             <>
@@ -131,7 +155,12 @@ export default function Letters() {
           {review.problems.map((p) => (
             <p key={p} className={p === "delivery.nothingToSend" ? "notice" : "form-error"}>
               {t(p)}
-              {p === "delivery.noContact" ? <> <a href={`/dashboard/orgs/${appeal.organization_id}`}>{t("delivery.contact")}</a></> : null}
+              {p === "delivery.noContact" ? (
+                <>
+                  {" "}
+                  <a href={`/dashboard/orgs/${appeal.organization_id}`}>{t("delivery.contact")}</a>
+                </>
+              ) : null}
             </p>
           ))}
           <div className="row-actions">
@@ -148,8 +177,23 @@ export default function Letters() {
         </section>
       ) : null}
       {resendReview ? (
-        <ConfirmBox id="resend-confirm-h" heading={t("delivery.resendTitle")} token={resendReview.token} intent="resend" confirmLabel={t("delivery.resendConfirm")} cancelHref={base} cancelLabel={t("delivery.cancel")}>
-          <p>{t("delivery.resendText", { code: resendReview.code, language: langName(resendReview.lang), addressee: resendReview.addressee, date: date(resendReview.sentAt, "datetime") })}</p>
+        <ConfirmBox
+          id="resend-confirm-h"
+          heading={t("delivery.resendTitle")}
+          token={resendReview.token}
+          intent="resend"
+          confirmLabel={t("delivery.resendConfirm")}
+          cancelHref={base}
+          cancelLabel={t("delivery.cancel")}
+        >
+          <p>
+            {t("delivery.resendText", {
+              code: resendReview.code,
+              language: langName(resendReview.lang),
+              addressee: resendReview.addressee,
+              date: date(resendReview.sentAt, "datetime"),
+            })}
+          </p>
         </ConfirmBox>
       ) : null}
       {appeal.status !== "draft" ? (
@@ -158,14 +202,22 @@ export default function Letters() {
             <label htmlFor="f-letter-lang">{t("letters.generateOne")}</label>
             <select id="f-letter-lang" name="lang" defaultValue={appeal.original_language}>
               {versions.map((v) => (
-                <option key={v.lang} value={v.lang}>{languageName(v.lang, ui)}</option>
+                <option key={v.lang} value={v.lang}>
+                  {languageName(v.lang, ui)}
+                </option>
               ))}
             </select>
-            <button type="submit" name="_intent" value="one">{t("letters.generate")}</button>
+            <button type="submit" name="_intent" value="one">
+              {t("letters.generate")}
+            </button>
           </Form>
           <Form method="post" className="row-actions">
-            <button type="submit" name="_intent" value="all" className="button button-secondary">{t("letters.generateAll")}</button>
-            <button type="submit" name="_intent" value="combined" className="button button-secondary">{t("letters.generateCombined")}</button>
+            <button type="submit" name="_intent" value="all" className="button button-secondary">
+              {t("letters.generateAll")}
+            </button>
+            <button type="submit" name="_intent" value="combined" className="button button-secondary">
+              {t("letters.generateCombined")}
+            </button>
           </Form>
         </div>
       ) : (
@@ -188,7 +240,11 @@ export default function Letters() {
           <tbody>
             {letters.map((l) => (
               <tr key={l.id}>
-                <td><a href={`/verify/${l.code}`}><code>{l.code}</code></a></td>
+                <td>
+                  <a href={`/verify/${l.code}`}>
+                    <code>{l.code}</code>
+                  </a>
+                </td>
                 <td>{l.kind === "combined" ? t("letters.combined") : isContentLang(l.lang) ? languageName(l.lang, ui) : l.lang}</td>
                 <td>{l.revision}</td>
                 <td>{l.status === "ready" ? number(l.count) : "—"}</td>
@@ -198,7 +254,9 @@ export default function Letters() {
                   {l.status === "ready" ? (
                     <>
                       {" · "}
-                      <a href={`${base}/${l.id}.pdf`} download>{t("letters.download")}</a>
+                      <a href={`${base}/${l.id}.pdf`} download>
+                        {t("letters.download")}
+                      </a>
                       {l.flagged_names.length ? <p className="hint">{plural("letters.flagged", l.flagged_names.length)}</p> : null}
                     </>
                   ) : null}
@@ -211,7 +269,9 @@ export default function Letters() {
       )}
       {latestBatch.length > 1 ? (
         <p>
-          <a className="button button-secondary" href={`${base}.zip?ids=${latestBatch.map((l) => l.id).join(",")}`}>{t("letters.downloadZip")}</a>
+          <a className="button button-secondary" href={`${base}.zip?ids=${latestBatch.map((l) => l.id).join(",")}`}>
+            {t("letters.downloadZip")}
+          </a>
         </p>
       ) : null}
       {appeal.status !== "draft" ? (
@@ -219,7 +279,9 @@ export default function Letters() {
           <h3 id="deliver-h">{t("delivery.title")}</h3>
           <p className="hint">{t("delivery.intro")}</p>
           <Form method="post">
-            <button type="submit" name="_intent" value="review">{t("delivery.review")}</button>
+            <button type="submit" name="_intent" value="review">
+              {t("delivery.review")}
+            </button>
           </Form>
         </section>
       ) : null}
@@ -234,22 +296,30 @@ export default function Letters() {
                 <th scope="col">{t("letters.created")}</th>
                 <th scope="col">{t("letters.outcome")}</th>
                 <th scope="col">{t("letters.digest")}</th>
-                <th scope="col"><span className="visually-hidden">{t("delivery.resend")}</span></th>
+                <th scope="col">
+                  <span className="visually-hidden">{t("delivery.resend")}</span>
+                </th>
               </tr>
             </thead>
             <tbody>
               {deliveries.map((d) => (
                 <tr key={d.id}>
                   <td>{d.addressee}</td>
-                  <td><code>{d.code}</code></td>
+                  <td>
+                    <code>{d.code}</code>
+                  </td>
                   <td>{date(d.created_at, "datetime")}</td>
                   <td>{t(`letters.outcome.${d.outcome ?? "pending"}` as MessageKey)}</td>
-                  <td><code className="digest">{d.digest.slice(0, 16)}…</code></td>
+                  <td>
+                    <code className="digest">{d.digest.slice(0, 16)}…</code>
+                  </td>
                   <td>
                     {d.canResend ? (
                       <Form method="post">
                         <input type="hidden" name="deliveryId" value={d.id} />
-                        <button type="submit" name="_intent" value="resendReview" className="link-button">{t("delivery.resend")}</button>
+                        <button type="submit" name="_intent" value="resendReview" className="link-button">
+                          {t("delivery.resend")}
+                        </button>
                       </Form>
                     ) : null}
                   </td>

@@ -40,7 +40,11 @@ export default function Settings() {
   return (
     <>
       <h2>{t("dash.settings")}</h2>
-      {data?.notice ? <p className="notice" role="status">{t("dash.saved")}</p> : null}
+      {data?.notice ? (
+        <p className="notice" role="status">
+          {t("dash.saved")}
+        </p>
+      ) : null}
       {Object.keys(errors).length ? <FormError>{t("form.fixErrors")}</FormError> : null}
       <Form method="post" className="stack" noValidate>
         <Field name="goal" type="number" label={t("dash.goal")} defaultValue={values.goal ?? appeal.goal ?? ""} error={errors.goal} inputMode="numeric" />
@@ -63,7 +67,9 @@ export default function Settings() {
           <input type="checkbox" name="showPublicList" defaultChecked={values.showPublicList ? values.showPublicList === "on" : appeal.show_public_list} />
           {t("dash.showPublicList")}
         </label>
-        <div><button type="submit">{t("form.save")}</button></div>
+        <div>
+          <button type="submit">{t("form.save")}</button>
+        </div>
       </Form>
     </>
   );

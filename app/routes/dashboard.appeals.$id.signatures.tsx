@@ -75,14 +75,37 @@ export default function Signatures() {
   const cityRows = cities.map((c) => ({ label: c.label, n: c.n }));
   return (
     <>
-      {data?.notice === "removed" ? <p className="notice" role="status">{t("camp.removed.done")}</p> : null}
+      {data?.notice === "removed" ? (
+        <p className="notice" role="status">
+          {t("camp.removed.done")}
+        </p>
+      ) : null}
       {data?.errors._form ? <FormError>{errorText(t, data.errors._form)}</FormError> : null}
       <dl className="stat-grid">
-        <div><dt>{t("camp.confirmed")}</dt><dd data-testid="stat-confirmed">{number(counts.confirmed)}</dd></div>
-        <div><dt>{t("camp.pending")}</dt><dd data-testid="stat-pending">{number(counts.pending)}</dd></div>
-        <div><dt>{t("camp.withdrawn")}</dt><dd>{number(counts.withdrawn)}</dd></div>
-        <div><dt>{t("camp.removed")}</dt><dd>{number(counts.removed)}</dd></div>
-        {appeal.goal ? <div><dt>{t("camp.goal")}</dt><dd>{number(appeal.goal)} ({percent}%)</dd></div> : null}
+        <div>
+          <dt>{t("camp.confirmed")}</dt>
+          <dd data-testid="stat-confirmed">{number(counts.confirmed)}</dd>
+        </div>
+        <div>
+          <dt>{t("camp.pending")}</dt>
+          <dd data-testid="stat-pending">{number(counts.pending)}</dd>
+        </div>
+        <div>
+          <dt>{t("camp.withdrawn")}</dt>
+          <dd>{number(counts.withdrawn)}</dd>
+        </div>
+        <div>
+          <dt>{t("camp.removed")}</dt>
+          <dd>{number(counts.removed)}</dd>
+        </div>
+        {appeal.goal ? (
+          <div>
+            <dt>{t("camp.goal")}</dt>
+            <dd>
+              {number(appeal.goal)} ({percent}%)
+            </dd>
+          </div>
+        ) : null}
       </dl>
       {appeal.goal ? (
         <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={appeal.goal} aria-valuenow={counts.confirmed} aria-label={t("camp.goal")}>
@@ -114,8 +137,18 @@ export default function Signatures() {
         <p className="hint">{t("export.hint")}</p>
         <Form method="post" action={`/dashboard/appeals/${appeal.id}/export.csv`} reloadDocument className="stack" noValidate>
           {exportError ? <FormError>{errorText(t, exportError)}</FormError> : null}
-          <Field name="purpose" label={t("export.purpose")} required maxLength={500} error={exportError === "export.empty" || exportError === "export.busy" || exportError === "export.serverBusy" ? undefined : exportError ?? undefined} />
-          <div><button type="submit">{t("export.submit")}</button></div>
+          <Field
+            name="purpose"
+            label={t("export.purpose")}
+            required
+            maxLength={500}
+            error={
+              exportError === "export.empty" || exportError === "export.busy" || exportError === "export.serverBusy" ? undefined : (exportError ?? undefined)
+            }
+          />
+          <div>
+            <button type="submit">{t("export.submit")}</button>
+          </div>
         </Form>
       </section>
       <section aria-labelledby="recent-h">
@@ -128,13 +161,18 @@ export default function Signatures() {
               <th scope="col">{t("camp.when")}</th>
               <th scope="col">{t("camp.disclosure")}</th>
               <th scope="col">{t("camp.status")}</th>
-              <th scope="col"><span className="visually-hidden">{t("camp.remove")}</span></th>
+              <th scope="col">
+                <span className="visually-hidden">{t("camp.remove")}</span>
+              </th>
             </tr>
           </thead>
           <tbody>
             {recent.map((s) => (
               <tr key={s.id}>
-                <td>{s.name}{s.hidden ? <span className="badge"> {t("camp.hidden")}</span> : null}</td>
+                <td>
+                  {s.name}
+                  {s.hidden ? <span className="badge"> {t("camp.hidden")}</span> : null}
+                </td>
                 <td>{s.place}</td>
                 <td>{date(s.confirmed_at ?? s.created_at, "datetime")}</td>
                 <td>{t(`camp.disclosure.${s.disclosure}` as MessageKey)}</td>
@@ -142,14 +180,28 @@ export default function Signatures() {
                 <td>
                   <Form method="post">
                     <input type="hidden" name="signatureId" value={s.id} />
-                    <button type="submit" name="_intent" value={s.hidden ? "unhide" : "hide"} className="link-button">{s.hidden ? t("camp.unhide") : t("camp.hide")}</button>
+                    <button type="submit" name="_intent" value={s.hidden ? "unhide" : "hide"} className="link-button">
+                      {s.hidden ? t("camp.unhide") : t("camp.hide")}
+                    </button>
                   </Form>
                   <details>
                     <summary>{t("camp.remove")}</summary>
                     <Form method="post" className="stack">
                       <input type="hidden" name="signatureId" value={s.id} />
-                      <Field name="reason" idPrefix={`s${s.id}-`} label={t("camp.removeReason")} required maxLength={500} error={data?.values.signatureId === String(s.id) ? data?.errors.reason : undefined} defaultValue={data?.values.signatureId === String(s.id) ? data?.values.reason : undefined} />
-                      <div><button type="submit" name="_intent" value="remove" className="button button-danger">{t("camp.remove")}</button></div>
+                      <Field
+                        name="reason"
+                        idPrefix={`s${s.id}-`}
+                        label={t("camp.removeReason")}
+                        required
+                        maxLength={500}
+                        error={data?.values.signatureId === String(s.id) ? data?.errors.reason : undefined}
+                        defaultValue={data?.values.signatureId === String(s.id) ? data?.values.reason : undefined}
+                      />
+                      <div>
+                        <button type="submit" name="_intent" value="remove" className="button button-danger">
+                          {t("camp.remove")}
+                        </button>
+                      </div>
                     </Form>
                   </details>
                 </td>

@@ -50,13 +50,15 @@ export default function VersionEditor() {
     <>
       <nav aria-label={t("dash.versions")}>
         <ul className="inline-list">
-          {[...versions].sort((a, b) => Number(b.lang === appeal.original_language) - Number(a.lang === appeal.original_language)).map((v) => (
-            <li key={v.lang}>
-              <Link to={`${base}/text/${v.lang}`} aria-current={v.lang === lang ? "page" : undefined}>
-                {languageName(v.lang, ui)}
-              </Link>
-            </li>
-          ))}
+          {[...versions]
+            .sort((a, b) => Number(b.lang === appeal.original_language) - Number(a.lang === appeal.original_language))
+            .map((v) => (
+              <li key={v.lang}>
+                <Link to={`${base}/text/${v.lang}`} aria-current={v.lang === lang ? "page" : undefined}>
+                  {languageName(v.lang, ui)}
+                </Link>
+              </li>
+            ))}
         </ul>
       </nav>
       <h2>
@@ -64,14 +66,36 @@ export default function VersionEditor() {
         {lang === appeal.original_language ? <span className="hint"> ({t("appeal.original")})</span> : null}
       </h2>
       {appeal.status !== "draft" ? <p className="hint">{t("dash.frozenNote")}</p> : null}
-      {data?.notice === "saved" ? <p className="notice" role="status">{t("dash.saved")}</p> : null}
+      {data?.notice === "saved" ? (
+        <p className="notice" role="status">
+          {t("dash.saved")}
+        </p>
+      ) : null}
       {data?.stale ? <FormError>{t("appeal.stale", { revision: data.stale })}</FormError> : null}
       {Object.keys(errors).length ? <FormError>{t("form.fixErrors")}</FormError> : null}
       <Form method="post" className="stack" noValidate key={lang}>
         <input type="hidden" name="baseRevision" value={appeal.current_revision} />
         <Field name="title" label={t("dash.titleField")} lang={lang} defaultValue={values.title ?? version?.title} error={errors.title} maxLength={300} />
-        <Field name="summary" label={t("dash.summary")} lang={lang} defaultValue={values.summary ?? version?.summary} error={errors.summary} maxLength={600} multiline rows={3} />
-        <Field name="body" label={t("dash.body")} hint={t("dash.bodyHint")} lang={lang} defaultValue={values.body ?? version?.body} error={errors.body} multiline rows={18} />
+        <Field
+          name="summary"
+          label={t("dash.summary")}
+          lang={lang}
+          defaultValue={values.summary ?? version?.summary}
+          error={errors.summary}
+          maxLength={600}
+          multiline
+          rows={3}
+        />
+        <Field
+          name="body"
+          label={t("dash.body")}
+          hint={t("dash.bodyHint")}
+          lang={lang}
+          defaultValue={values.body ?? version?.body}
+          error={errors.body}
+          multiline
+          rows={18}
+        />
         <div>
           <button type="submit">{t("form.save")}</button>
         </div>
@@ -79,7 +103,9 @@ export default function VersionEditor() {
       {lang !== appeal.original_language && version ? (
         <Form method="post" className="separated">
           <input type="hidden" name="_intent" value="remove" />
-          <button type="submit" className="button button-secondary">{t("dash.removeLanguage")}</button>
+          <button type="submit" className="button button-secondary">
+            {t("dash.removeLanguage")}
+          </button>
         </Form>
       ) : null}
     </>

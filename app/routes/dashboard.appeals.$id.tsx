@@ -50,21 +50,52 @@ export default function AppealEditorLayout() {
       </h1>
       <nav aria-label={t("dash.overview")} className="tabs">
         <ul className="inline-list">
-          <li><NavLink end to={base}>{t("dash.overview")}</NavLink></li>
+          <li>
+            <NavLink end to={base}>
+              {t("dash.overview")}
+            </NavLink>
+          </li>
           <li>
             {/* Active on the text of any language, not only the original's. */}
-            <NavLink to={`${base}/text/${appeal.original_language}`} className={({ isActive }) => (isActive || pathname.startsWith(`${base}/text/`) ? "active" : undefined)}>
+            <NavLink
+              to={`${base}/text/${appeal.original_language}`}
+              className={({ isActive }) => (isActive || pathname.startsWith(`${base}/text/`) ? "active" : undefined)}
+            >
               {t("dash.text")}
             </NavLink>
           </li>
-          <li><NavLink to={`${base}/addressees`}>{t("dash.addressees")}</NavLink></li>
-          <li><NavLink to={`${base}/attachments`}>{t("dash.attachments")}</NavLink></li>
-          <li><NavLink to={`${base}/settings`}>{t("dash.settings")}</NavLink></li>
-          <li><NavLink to={`${base}/preview`}>{t("dash.preview")}</NavLink></li>
-          {appeal.status !== "draft" ? <li><NavLink to={`${base}/signatures`}>{t("camp.tab")}</NavLink></li> : null}
-          {appeal.status !== "draft" ? <li><NavLink to={`${base}/updates`}>{t("updates.tab")}</NavLink></li> : null}
-          {appeal.status !== "draft" ? <li><NavLink to={`${base}/letters`}>{t("letters.title")}</NavLink></li> : null}
-          {appeal.status !== "draft" ? <li><a href={`/appeals/${appeal.slug}`}>{t("dash.publicPage")}</a></li> : null}
+          <li>
+            <NavLink to={`${base}/addressees`}>{t("dash.addressees")}</NavLink>
+          </li>
+          <li>
+            <NavLink to={`${base}/attachments`}>{t("dash.attachments")}</NavLink>
+          </li>
+          <li>
+            <NavLink to={`${base}/settings`}>{t("dash.settings")}</NavLink>
+          </li>
+          <li>
+            <NavLink to={`${base}/preview`}>{t("dash.preview")}</NavLink>
+          </li>
+          {appeal.status !== "draft" ? (
+            <li>
+              <NavLink to={`${base}/signatures`}>{t("camp.tab")}</NavLink>
+            </li>
+          ) : null}
+          {appeal.status !== "draft" ? (
+            <li>
+              <NavLink to={`${base}/updates`}>{t("updates.tab")}</NavLink>
+            </li>
+          ) : null}
+          {appeal.status !== "draft" ? (
+            <li>
+              <NavLink to={`${base}/letters`}>{t("letters.title")}</NavLink>
+            </li>
+          ) : null}
+          {appeal.status !== "draft" ? (
+            <li>
+              <a href={`/appeals/${appeal.slug}`}>{t("dash.publicPage")}</a>
+            </li>
+          ) : null}
         </ul>
       </nav>
       <ReplacementNotice findings={lostCharacters} />

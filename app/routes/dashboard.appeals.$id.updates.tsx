@@ -28,7 +28,11 @@ function updateSchema(langs: string[]) {
   const shape: Record<string, z.ZodType> = { kind: z.enum(["update", "response"], { message: "form.invalid" }) };
   for (const l of langs) {
     shape[`title.${l}`] = optionalText(200).transform((v) => v ?? "");
-    shape[`body.${l}`] = z.string().optional().transform((v) => v ?? "").pipe(longText(10_000));
+    shape[`body.${l}`] = z
+      .string()
+      .optional()
+      .transform((v) => v ?? "")
+      .pipe(longText(10_000));
   }
   return z.object(shape);
 }
@@ -73,7 +77,11 @@ export default function Updates() {
     <>
       <h2>{t("updates.title")}</h2>
       <p className="hint">{t("updates.hint")}</p>
-      {data?.notice ? <p className="notice" role="status">{plural("updates.sent", Number(data.notice))}</p> : null}
+      {data?.notice ? (
+        <p className="notice" role="status">
+          {plural("updates.sent", Number(data.notice))}
+        </p>
+      ) : null}
       {errors._form ? <FormError>{errorText(t, errors._form)}</FormError> : Object.keys(errors).length ? <FormError>{t("form.fixErrors")}</FormError> : null}
       <Form method="post" className="stack" noValidate>
         <fieldset>
@@ -88,20 +96,32 @@ export default function Updates() {
         {langs.map((l) => (
           <fieldset key={l}>
             <legend>{t("updates.inLanguage", { language: languageName(l, lang) })}</legend>
-            <Field name={`title.${l}`} label={t("updates.titleField")} lang={l} defaultValue={values[`title.${l}`]} error={errors[`title.${l}`]} maxLength={200} />
+            <Field
+              name={`title.${l}`}
+              label={t("updates.titleField")}
+              lang={l}
+              defaultValue={values[`title.${l}`]}
+              error={errors[`title.${l}`]}
+              maxLength={200}
+            />
             <Field name={`body.${l}`} label={t("updates.body")} lang={l} defaultValue={values[`body.${l}`]} error={errors[`body.${l}`]} multiline rows={6} />
           </fieldset>
         ))}
-        <div><button type="submit">{t("updates.publish")}</button></div>
+        <div>
+          <button type="submit">{t("updates.publish")}</button>
+        </div>
       </Form>
       <h3>{t("updates.public")}</h3>
-      {updates.length === 0 ? <p>{t("updates.none")}</p> : (
+      {updates.length === 0 ? (
+        <p>{t("updates.none")}</p>
+      ) : (
         <ul>
           {updates.map((u) => {
             const text = u.content[appeal.original_language] ?? Object.values(u.content)[0];
             return (
               <li key={u.id}>
-                {date(u.created_at, "datetime")} — {u.kind === "response" ? `${t("updates.responseBadge")}: ` : ""}{text?.title} <span className="hint">({t("updates.recipients", { count: u.recipients })})</span>
+                {date(u.created_at, "datetime")} — {u.kind === "response" ? `${t("updates.responseBadge")}: ` : ""}
+                {text?.title} <span className="hint">({t("updates.recipients", { count: u.recipients })})</span>
               </li>
             );
           })}

@@ -26,7 +26,8 @@ async function appeal(published: boolean) {
   await saveVersion(id, owner.userId, "en", { title: "Title", summary: "", body: "Text" });
   await addAddressee(id, owner.userId, null, { ru: { name: "Министр", position: "", institution: "" } });
   if (published) await publish(id, owner.userId);
-  const overview = (fields: Record<string, string>) => settle(overviewAction({ request: post(`/dashboard/appeals/${id}?index`, cookie, fields), params: { id: String(id) }, context: {} }));
+  const overview = (fields: Record<string, string>) =>
+    settle(overviewAction({ request: post(`/dashboard/appeals/${id}?index`, cookie, fields), params: { id: String(id) }, context: {} }));
   return { owner, cookie, id, overview };
 }
 
@@ -77,7 +78,9 @@ describe("deleting a draft", () => {
   it("someone outside the organization gets 403 and no confirmation", async () => {
     const { id } = await appeal(false);
     const stranger = await sessionCookie((await newOrganization()).userId);
-    const result = await settle(overviewAction({ request: post(`/dashboard/appeals/${id}?index`, stranger, { _intent: "delete" }), params: { id: String(id) }, context: {} }));
+    const result = await settle(
+      overviewAction({ request: post(`/dashboard/appeals/${id}?index`, stranger, { _intent: "delete" }), params: { id: String(id) }, context: {} }),
+    );
     expect(result.status).toBe(403);
   });
 });
@@ -85,11 +88,14 @@ describe("deleting a draft", () => {
 describe("an addressee's letter language", () => {
   it("defaults to the original's, is chosen among the appeal's languages, and is validated", async () => {
     const { owner, cookie, id } = await appeal(false);
-    const send = (fields: Record<string, string>) => settle(addresseesAction({ request: post(`/dashboard/appeals/${id}/addressees`, cookie, fields), params: { id: String(id) }, context: {} }));
+    const send = (fields: Record<string, string>) =>
+      settle(addresseesAction({ request: post(`/dashboard/appeals/${id}/addressees`, cookie, fields), params: { id: String(id) }, context: {} }));
     const rows = () => getDb().selectFrom("addressees").select(["id", "letter_language"]).where("appeal_id", "=", id).orderBy("id").execute();
     expect((await rows()).map((r) => r.letter_language)).toEqual(["ru"]);
 
-    expect((await send({ _intent: "add", "name.ru": "Председатель", "name.en": "President", email: "ep@parliament.example", letterLanguage: "en" })).status).toBe(200);
+    expect(
+      (await send({ _intent: "add", "name.ru": "Председатель", "name.en": "President", email: "ep@parliament.example", letterLanguage: "en" })).status,
+    ).toBe(200);
     const [, added] = await rows();
     expect(added!.letter_language).toBe("en");
 

@@ -43,7 +43,11 @@ describe("new appeal form", () => {
   it("creates the draft and goes to its editor", async () => {
     const { owner, cookie } = await setup();
     const result = await settle(
-      newAppealAction({ request: post("/dashboard", cookie, { organizationId: String(owner.organizationId), title: "Новое", slug: slugOf("new"), originalLanguage: "ru" }), params: {}, context: {} }),
+      newAppealAction({
+        request: post("/dashboard", cookie, { organizationId: String(owner.organizationId), title: "Новое", slug: slugOf("new"), originalLanguage: "ru" }),
+        params: {},
+        context: {},
+      }),
     );
     expect(result.status).toBe(302);
     expect(result.location).toMatch(/^\/dashboard\/appeals\/\d+$/);
@@ -62,7 +66,9 @@ describe("new appeal form", () => {
     expect(bad.reply?.errors).toEqual({ slug: "appeal.slugInvalid" });
     expect(bad.reply?.values.slug).toBe("Not A Slug!");
 
-    const lang = await settle(newAppealAction({ request: post("/dashboard", cookie, { ...fields, slug: slugOf("ok"), originalLanguage: "xx" }), params: {}, context: {} }));
+    const lang = await settle(
+      newAppealAction({ request: post("/dashboard", cookie, { ...fields, slug: slugOf("ok"), originalLanguage: "xx" }), params: {}, context: {} }),
+    );
     expect(lang.status).toBe(400);
     expect(lang.reply?.errors).toEqual({ originalLanguage: "appeal.langUnsupported" });
 
@@ -75,7 +81,11 @@ describe("new appeal form", () => {
     const { cookie } = await setup();
     const other = await newOrganization();
     const result = await settle(
-      newAppealAction({ request: post("/dashboard", cookie, { organizationId: String(other.organizationId), title: "X", slug: slugOf("x"), originalLanguage: "ru" }), params: {}, context: {} }),
+      newAppealAction({
+        request: post("/dashboard", cookie, { organizationId: String(other.organizationId), title: "X", slug: slugOf("x"), originalLanguage: "ru" }),
+        params: {},
+        context: {},
+      }),
     );
     expect(result.status).toBe(403);
   });
@@ -90,10 +100,41 @@ describe("editor", () => {
     const get = (path: string, c = cookie) => new Request(`http://localhost${path}`, { headers: { Cookie: c } });
 
     expect((await settle(editorLoader({ request: get(`/dashboard/appeals/${id}`), params, context: {} }))).status).toBe(403);
-    expect((await settle(textAction({ request: post(`/dashboard/appeals/${id}/text/ru`, cookie, { title: "Hijack", body: "x" }), params: { ...params, lang: "ru" }, context: {} }))).status).toBe(403);
+    expect(
+      (
+        await settle(
+          textAction({
+            request: post(`/dashboard/appeals/${id}/text/ru`, cookie, { title: "Hijack", body: "x" }),
+            params: { ...params, lang: "ru" },
+            context: {},
+          }),
+        )
+      ).status,
+    ).toBe(403);
     expect((await settle(overviewAction({ request: post(`/dashboard/appeals/${id}`, cookie, { _intent: "publish" }), params, context: {} }))).status).toBe(403);
-    expect((await settle(settingsAction({ request: post(`/dashboard/appeals/${id}/settings`, cookie, { field_city: "off", field_country: "off", field_organization: "off", field_position: "off" }), params, context: {} }))).status).toBe(403);
-    expect((await settle(addresseesAction({ request: post(`/dashboard/appeals/${id}/addressees`, cookie, { _intent: "add", "name.ru": "X" }), params, context: {} }))).status).toBe(403);
+    expect(
+      (
+        await settle(
+          settingsAction({
+            request: post(`/dashboard/appeals/${id}/settings`, cookie, {
+              field_city: "off",
+              field_country: "off",
+              field_organization: "off",
+              field_position: "off",
+            }),
+            params,
+            context: {},
+          }),
+        )
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await settle(
+          addresseesAction({ request: post(`/dashboard/appeals/${id}/addressees`, cookie, { _intent: "add", "name.ru": "X" }), params, context: {} }),
+        )
+      ).status,
+    ).toBe(403);
     expect((await settle(editorLoader({ request: get(`/dashboard/appeals/999999999`), params: { id: "999999999" }, context: {} }))).status).toBe(404);
     expect((await settle(editorLoader({ request: get(`/dashboard/appeals/abc`), params: { id: "abc" }, context: {} }))).status).toBe(404);
 
@@ -104,15 +145,25 @@ describe("editor", () => {
 
   it("the text of an unsupported language is 404", async () => {
     const { id } = await setup();
-    expect((await settle(textLoader({ request: new Request(`http://localhost/dashboard/appeals/${id}/text/xx`), params: { id: String(id), lang: "xx" }, context: {} }))).status).toBe(404);
+    expect(
+      (
+        await settle(
+          textLoader({ request: new Request(`http://localhost/dashboard/appeals/${id}/text/xx`), params: { id: String(id), lang: "xx" }, context: {} }),
+        )
+      ).status,
+    ).toBe(404);
   });
 
   it("adding an unsupported language is answered on the language field", async () => {
     const { cookie, id } = await setup();
-    const result = await settle(overviewAction({ request: post(`/dashboard/appeals/${id}`, cookie, { _intent: "addLanguage", lang: "xx" }), params: { id: String(id) }, context: {} }));
+    const result = await settle(
+      overviewAction({ request: post(`/dashboard/appeals/${id}`, cookie, { _intent: "addLanguage", lang: "xx" }), params: { id: String(id) }, context: {} }),
+    );
     expect(result.status).toBe(400);
     expect(result.reply?.errors).toEqual({ lang: "appeal.langUnsupported" });
-    const ok = await settle(overviewAction({ request: post(`/dashboard/appeals/${id}`, cookie, { _intent: "addLanguage", lang: "kk" }), params: { id: String(id) }, context: {} }));
+    const ok = await settle(
+      overviewAction({ request: post(`/dashboard/appeals/${id}`, cookie, { _intent: "addLanguage", lang: "kk" }), params: { id: String(id) }, context: {} }),
+    );
     expect(ok.status).toBe(302);
     expect(ok.location).toBe(`/dashboard/appeals/${id}/text/kk`);
   });
@@ -121,7 +172,11 @@ describe("editor", () => {
     const { cookie, id } = await setup();
     const long = "Я".repeat(301);
     const result = await settle(
-      textAction({ request: post(`/dashboard/appeals/${id}/text/ru`, cookie, { title: long, summary: "ok\u0007", body: "Текст", baseRevision: "0" }), params: { id: String(id), lang: "ru" }, context: {} }),
+      textAction({
+        request: post(`/dashboard/appeals/${id}/text/ru`, cookie, { title: long, summary: "ok\u0007", body: "Текст", baseRevision: "0" }),
+        params: { id: String(id), lang: "ru" },
+        context: {},
+      }),
     );
     expect(result.status).toBe(400);
     expect(result.reply?.errors).toEqual({ title: "form.tooLong:300", summary: "form.controlChars" });
@@ -131,16 +186,22 @@ describe("editor", () => {
   it("publishing early lists every problem; a correction needs its note; a stale edit gets its own message and keeps the text", async () => {
     const { owner, cookie, id } = await setup();
     const params = { id: String(id) };
-    const early = await settle(overviewAction({ request: post(`/dashboard/appeals/${id}`, cookie, { _intent: "publish", baseRevision: "0" }), params, context: {} }));
+    const early = await settle(
+      overviewAction({ request: post(`/dashboard/appeals/${id}`, cookie, { _intent: "publish", baseRevision: "0" }), params, context: {} }),
+    );
     expect(early.status).toBe(400);
     expect(early.reply?.problems).toEqual([{ code: "missingBody", lang: "ru" }, { code: "noAddressees" }]);
 
     await makePublishable(id, owner.userId);
-    const published = await settle(overviewAction({ request: post(`/dashboard/appeals/${id}`, cookie, { _intent: "publish", baseRevision: "0" }), params, context: {} }));
+    const published = await settle(
+      overviewAction({ request: post(`/dashboard/appeals/${id}`, cookie, { _intent: "publish", baseRevision: "0" }), params, context: {} }),
+    );
     expect(published.status).toBe(200);
     expect(published.reply?.notice).toBe("1");
 
-    const noNote = await settle(overviewAction({ request: post(`/dashboard/appeals/${id}`, cookie, { _intent: "publish", baseRevision: "1", changeNote: "" }), params, context: {} }));
+    const noNote = await settle(
+      overviewAction({ request: post(`/dashboard/appeals/${id}`, cookie, { _intent: "publish", baseRevision: "1", changeNote: "" }), params, context: {} }),
+    );
     expect(noNote.status).toBe(409);
     expect(noNote.reply?.errors).toEqual({ changeNote: "form.required" });
 
@@ -148,7 +209,11 @@ describe("editor", () => {
     await publish(id, owner.userId, { baseRevision: 1, changeNote: "Уточнение" });
 
     const stale = await settle(
-      textAction({ request: post(`/dashboard/appeals/${id}/text/ru`, cookie, { title: "Моя правка", summary: "", body: "Мой текст", baseRevision: "1" }), params: { ...params, lang: "ru" }, context: {} }),
+      textAction({
+        request: post(`/dashboard/appeals/${id}/text/ru`, cookie, { title: "Моя правка", summary: "", body: "Мой текст", baseRevision: "1" }),
+        params: { ...params, lang: "ru" },
+        context: {},
+      }),
     );
     expect(stale.status).toBe(409);
     expect(stale.reply?.stale).toBe(2);
@@ -159,7 +224,14 @@ describe("editor", () => {
     const { cookie, id } = await setup();
     const result = await settle(
       settingsAction({
-        request: post(`/dashboard/appeals/${id}/settings`, cookie, { goal: "много", closesAt: "2026-13-45", field_city: "bogus", field_country: "off", field_organization: "off", field_position: "off" }),
+        request: post(`/dashboard/appeals/${id}/settings`, cookie, {
+          goal: "много",
+          closesAt: "2026-13-45",
+          field_city: "bogus",
+          field_country: "off",
+          field_organization: "off",
+          field_position: "off",
+        }),
         params: { id: String(id) },
         context: {},
       }),
@@ -172,7 +244,11 @@ describe("editor", () => {
   it("addressees: the name in the original language is required and the delivery address must be an address", async () => {
     const { cookie, id } = await setup();
     const result = await settle(
-      addresseesAction({ request: post(`/dashboard/appeals/${id}/addressees`, cookie, { _intent: "add", "name.ru": " ", "position.ru": "Министр", email: "nope" }), params: { id: String(id) }, context: {} }),
+      addresseesAction({
+        request: post(`/dashboard/appeals/${id}/addressees`, cookie, { _intent: "add", "name.ru": " ", "position.ru": "Министр", email: "nope" }),
+        params: { id: String(id) },
+        context: {},
+      }),
     );
     expect(result.status).toBe(400);
     expect(result.reply?.errors).toEqual({ "name.ru": "form.required", email: "form.invalidEmail" });
@@ -197,7 +273,11 @@ describe("public page and JSON API", () => {
     const { owner, id, slug } = await setup();
     await makePublishable(id, owner.userId);
     await publish(id, owner.userId);
-    const api = await apiLoader({ request: new Request(`http://localhost/api/appeals/${slug}`, { headers: { Origin: "https://elsewhere.example" } }), params: { slug }, context: {} });
+    const api = await apiLoader({
+      request: new Request(`http://localhost/api/appeals/${slug}`, { headers: { Origin: "https://elsewhere.example" } }),
+      params: { slug },
+      context: {},
+    });
     expect(api.status).toBe(200);
     expect(api.headers.get("Access-Control-Allow-Origin")).toBe("*");
     expect(await api.json()).toMatchObject({ slug, status: "published", originalLanguage: "ru", languages: ["ru"], revision: 1, signatures: { confirmed: 0 } });

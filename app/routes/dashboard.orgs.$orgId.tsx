@@ -80,10 +80,21 @@ export default function Organization() {
       {role === "owner" ? (
         <section aria-labelledby="invite-h">
           <h2 id="invite-h">{t("dash.invite")}</h2>
-          {data?.ok && data.notice !== "contact" ? <p className="notice" role="status">{t("dash.invited")}</p> : null}
+          {data?.ok && data.notice !== "contact" ? (
+            <p className="notice" role="status">
+              {t("dash.invited")}
+            </p>
+          ) : null}
           <Form method="post" className="stack" noValidate>
             {errors._form ? <FormError>{errorText(t, errors._form)}</FormError> : null}
-            <Field name="email" type="email" label={t("dash.inviteEmail")} required defaultValue={data?.values.email} error={data?.values._for === "contact" ? undefined : errors.email} />
+            <Field
+              name="email"
+              type="email"
+              label={t("dash.inviteEmail")}
+              required
+              defaultValue={data?.values.email}
+              error={data?.values._for === "contact" ? undefined : errors.email}
+            />
             <div>
               <label htmlFor="f-role">{t("dash.inviteRole")}</label>
               <select id="f-role" name="role" defaultValue={data?.values.role ?? "editor"}>
@@ -100,11 +111,22 @@ export default function Organization() {
       <section aria-labelledby="contact-h">
         <h2 id="contact-h">{t("delivery.contact")}</h2>
         <p className="hint">{t("delivery.contactHint")}</p>
-        {data?.notice === "contact" ? <p className="notice" role="status">{t("delivery.contactSaved")}</p> : null}
+        {data?.notice === "contact" ? (
+          <p className="notice" role="status">
+            {t("delivery.contactSaved")}
+          </p>
+        ) : null}
         {role === "owner" ? (
           <Form method="post" className="stack" noValidate>
             <input type="hidden" name="_intent" value="contact" />
-            <Field name="contactEmail" type="email" label={t("delivery.contact")} required defaultValue={data?.values._for === "contact" ? data.values.contactEmail : organization.contact_email} error={data?.values._for === "contact" ? errors.contactEmail : undefined} />
+            <Field
+              name="contactEmail"
+              type="email"
+              label={t("delivery.contact")}
+              required
+              defaultValue={data?.values._for === "contact" ? data.values.contactEmail : organization.contact_email}
+              error={data?.values._for === "contact" ? errors.contactEmail : undefined}
+            />
             <div>
               <button type="submit">{t("form.save")}</button>
             </div>

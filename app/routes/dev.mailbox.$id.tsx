@@ -24,10 +24,7 @@ export async function loader({ params }: LoaderFunctionArgs) {
   const mail = Number.isSafeInteger(id) && id > 0 ? await keptMail(id) : undefined;
   if (!mail) throw new Response(null, { status: 404 });
   const { created_at, kind, to_address, subject, html, text, headers, attachments } = mail;
-  return json(
-    { mail: { created_at, kind, to_address, subject, html, text, headers, attachments } },
-    { headers: { "Cache-Control": "no-store" } },
-  );
+  return json({ mail: { created_at, kind, to_address, subject, html, text, headers, attachments } }, { headers: { "Cache-Control": "no-store" } });
 }
 
 const URL_PATTERN = /https?:\/\/[^\s<>"']+/g;
@@ -39,7 +36,12 @@ function Linkified({ text }: { text: string }) {
   for (const match of text.matchAll(URL_PATTERN)) {
     const url = match[0].replace(/[.,;:!?)\]]+$/, "");
     const start = match.index;
-    parts.push(text.slice(last, start), <a key={start} href={url}>{url}</a>);
+    parts.push(
+      text.slice(last, start),
+      <a key={start} href={url}>
+        {url}
+      </a>,
+    );
     last = start + url.length;
   }
   parts.push(text.slice(last));
@@ -70,7 +72,9 @@ export default function DevMailboxMail() {
           <dt>{t("mailbox.time")}</dt>
           <dd>
             {/* Browsers lacking Kazakh date data format it unlike Node: keep the server's text. */}
-            <time dateTime={mail.created_at} suppressHydrationWarning>{date(mail.created_at, "datetime")}</time>
+            <time dateTime={mail.created_at} suppressHydrationWarning>
+              {date(mail.created_at, "datetime")}
+            </time>
           </dd>
           <dt>{t("mailbox.kind")}</dt>
           <dd>

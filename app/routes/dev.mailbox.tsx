@@ -59,7 +59,9 @@ export default function DevMailbox() {
               <tr key={mail.id}>
                 <td>
                   {/* Browsers lacking Kazakh date data format it unlike Node: keep the server's text. */}
-                  <time dateTime={mail.created_at} suppressHydrationWarning>{date(mail.created_at, "datetime")}</time>
+                  <time dateTime={mail.created_at} suppressHydrationWarning>
+                    {date(mail.created_at, "datetime")}
+                  </time>
                 </td>
                 <td>
                   <code>{mail.kind}</code>

@@ -9,6 +9,11 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const file = await letterForSignedDownload(params.code ?? "", sig);
   if (!file) throw new Response(null, { status: 404 });
   return new Response(createReadableStreamFromReadable(readFileStream(file.storage_key)), {
-    headers: { "Content-Type": "application/pdf", "Content-Disposition": `attachment; filename="letter-${file.lang}-${file.code}.pdf"`, "Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer" },
+    headers: {
+      "Content-Type": "application/pdf",
+      "Content-Disposition": `attachment; filename="letter-${file.lang}-${file.code}.pdf"`,
+      "Cache-Control": "private, no-store",
+      "Referrer-Policy": "no-referrer",
+    },
   });
 }

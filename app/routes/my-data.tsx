@@ -25,13 +25,25 @@ export default function MyData() {
     <div className="narrow">
       <h1>{t("mydata.title")}</h1>
       {data?.sent ? (
-        <p className="notice" role="status">{t("mydata.sent")}</p>
+        <p className="notice" role="status">
+          {t("mydata.sent")}
+        </p>
       ) : (
         <Form method="post" className="stack" noValidate>
           <p>{t("mydata.intro")}</p>
           {data?.errors && Object.keys(data.errors).length ? <FormError>{t("form.fixErrors")}</FormError> : null}
-          <Field name="email" type="email" label={t("mydata.email")} required autoComplete="email" defaultValue={(data?.values as Record<string, string> | undefined)?.email} error={(data?.errors as Record<string, string> | undefined)?.email} />
-          <div><button type="submit">{t("mydata.submit")}</button></div>
+          <Field
+            name="email"
+            type="email"
+            label={t("mydata.email")}
+            required
+            autoComplete="email"
+            defaultValue={(data?.values as Record<string, string> | undefined)?.email}
+            error={(data?.errors as Record<string, string> | undefined)?.email}
+          />
+          <div>
+            <button type="submit">{t("mydata.submit")}</button>
+          </div>
         </Form>
       )}
     </div>

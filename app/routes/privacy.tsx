@@ -16,34 +16,79 @@ const NOTICE: Record<"en" | "ru" | "kk", (d: { retentionDays: number; ttlDays: n
   en: (d) => ({
     title: "Privacy notice",
     sections: [
-      ["What we collect", "When you sign: your name, the details the appeal asks for (city, country, organization, position), how you chose to appear publicly, and your e-mail address. We do not use cookies for tracking and load nothing from other sites."],
-      ["Who sees what", "Your name and details go to the addressees in the delivered letter, whatever you choose for the public list. The public list shows you as you chose: full name and city, initials and city, or not at all. Your e-mail address is never shown publicly, printed in letters or given to the addressees; the organizers receive it (in their export of signatories) only if you ticked “Keep me informed”, and only to send you news about this appeal."],
-      ["Confirmation", `A signature counts only once you confirm it through the link we e-mail you. Unconfirmed signatures and their addresses are deleted after ${d.ttlDays} days.`],
+      [
+        "What we collect",
+        "When you sign: your name, the details the appeal asks for (city, country, organization, position), how you chose to appear publicly, and your e-mail address. We do not use cookies for tracking and load nothing from other sites.",
+      ],
+      [
+        "Who sees what",
+        "Your name and details go to the addressees in the delivered letter, whatever you choose for the public list. The public list shows you as you chose: full name and city, initials and city, or not at all. Your e-mail address is never shown publicly, printed in letters or given to the addressees; the organizers receive it (in their export of signatories) only if you ticked “Keep me informed”, and only to send you news about this appeal.",
+      ],
+      [
+        "Confirmation",
+        `A signature counts only once you confirm it through the link we e-mail you. Unconfirmed signatures and their addresses are deleted after ${d.ttlDays} days.`,
+      ],
       ["Your IP address", "We keep only a keyed hash of it, for rate limiting against abuse, and delete it within a day."],
-      ["How long we keep it", `${d.retentionDays} days after an appeal is delivered or closed, e-mail addresses and hashed IP addresses of its signers are deleted automatically; what the delivered letter contained is kept so that it can still be verified.`],
-      ["Your rights", "Every e-mail we send has a link to withdraw your signature. Until the letter is delivered, withdrawing deletes your signature; afterwards your withdrawal is recorded and listed publicly without your name. You can ask, by e-mail link, for everything we hold about you."],
+      [
+        "How long we keep it",
+        `${d.retentionDays} days after an appeal is delivered or closed, e-mail addresses and hashed IP addresses of its signers are deleted automatically; what the delivered letter contained is kept so that it can still be verified.`,
+      ],
+      [
+        "Your rights",
+        "Every e-mail we send has a link to withdraw your signature. Until the letter is delivered, withdrawing deletes your signature; afterwards your withdrawal is recorded and listed publicly without your name. You can ask, by e-mail link, for everything we hold about you.",
+      ],
     ],
   }),
   ru: (d) => ({
     title: "Политика конфиденциальности",
     sections: [
-      ["Что мы собираем", "Когда вы подписываете: ваше имя, данные, которые запрашивает обращение (город, страна, организация, должность), ваш выбор публичного отображения и адрес электронной почты. Мы не используем cookie для слежения и ничего не загружаем с других сайтов."],
-      ["Кто что видит", "Ваше имя и данные передаются адресатам в письме независимо от того, что вы выбрали для публичного списка. Публичный список показывает вас так, как вы выбрали: полное имя и город, инициалы и город или никак. Адрес почты никогда не показывается публично, не печатается в письмах и не передаётся адресатам; организаторы получают его (в выгрузке подписавших), только если вы отметили «Сообщать мне новости», и только для новостей об этом обращении."],
-      ["Подтверждение", `Подпись засчитывается только после подтверждения по ссылке из письма. Неподтверждённые подписи и их адреса удаляются через ${d.ttlDays} дней.`],
+      [
+        "Что мы собираем",
+        "Когда вы подписываете: ваше имя, данные, которые запрашивает обращение (город, страна, организация, должность), ваш выбор публичного отображения и адрес электронной почты. Мы не используем cookie для слежения и ничего не загружаем с других сайтов.",
+      ],
+      [
+        "Кто что видит",
+        "Ваше имя и данные передаются адресатам в письме независимо от того, что вы выбрали для публичного списка. Публичный список показывает вас так, как вы выбрали: полное имя и город, инициалы и город или никак. Адрес почты никогда не показывается публично, не печатается в письмах и не передаётся адресатам; организаторы получают его (в выгрузке подписавших), только если вы отметили «Сообщать мне новости», и только для новостей об этом обращении.",
+      ],
+      [
+        "Подтверждение",
+        `Подпись засчитывается только после подтверждения по ссылке из письма. Неподтверждённые подписи и их адреса удаляются через ${d.ttlDays} дней.`,
+      ],
       ["Ваш IP-адрес", "Мы храним только его хэш с ключом — для ограничения злоупотреблений — и удаляем его в течение суток."],
-      ["Сроки хранения", `Через ${d.retentionDays} дней после передачи или закрытия обращения адреса почты и хэши IP-адресов подписавших удаляются автоматически; содержание переданного письма сохраняется, чтобы его можно было проверить.`],
-      ["Ваши права", "В каждом нашем письме есть ссылка для отзыва подписи. До передачи письма отзыв удаляет подпись; после — отзыв записывается и публикуется без вашего имени. По ссылке из письма вы можете запросить всё, что мы о вас храним."],
+      [
+        "Сроки хранения",
+        `Через ${d.retentionDays} дней после передачи или закрытия обращения адреса почты и хэши IP-адресов подписавших удаляются автоматически; содержание переданного письма сохраняется, чтобы его можно было проверить.`,
+      ],
+      [
+        "Ваши права",
+        "В каждом нашем письме есть ссылка для отзыва подписи. До передачи письма отзыв удаляет подпись; после — отзыв записывается и публикуется без вашего имени. По ссылке из письма вы можете запросить всё, что мы о вас храним.",
+      ],
     ],
   }),
   kk: (d) => ({
     title: "Құпиялылық саясаты",
     sections: [
-      ["Не жинаймыз", "Қол қойғанда: атыңыз, үндеу сұрайтын деректер (қала, ел, ұйым, лауазым), жария көрсетілу таңдауыңыз және электрондық пошта мекенжайыңыз. Біз бақылау үшін cookie қолданбаймыз және басқа сайттардан ештеңе жүктемейміз."],
-      ["Кім не көреді", "Атыңыз бен деректеріңіз жария тізім үшін не таңдағаныңызға қарамастан хатта адресаттарға жіберіледі. Жария тізім сізді өзіңіз таңдағандай көрсетеді: толық аты-жөні мен қала, бас әріптер мен қала немесе мүлде көрсетпейді. Пошта мекенжайыңыз ешқашан жария көрсетілмейді, хаттарда басылмайды және адресаттарға берілмейді; ұйымдастырушылар оны (қол қойғандар тізімінің экспортында) тек сіз «Жаңалықтарды хабарлау» белгісін қойсаңыз және тек осы үндеу туралы жаңалық жіберу үшін алады."],
-      ["Растау", `Қолтаңба тек хаттағы сілтеме арқылы расталғаннан кейін есептеледі. Расталмаған қолтаңбалар мен олардың мекенжайлары ${d.ttlDays} күннен кейін жойылады.`],
+      [
+        "Не жинаймыз",
+        "Қол қойғанда: атыңыз, үндеу сұрайтын деректер (қала, ел, ұйым, лауазым), жария көрсетілу таңдауыңыз және электрондық пошта мекенжайыңыз. Біз бақылау үшін cookie қолданбаймыз және басқа сайттардан ештеңе жүктемейміз.",
+      ],
+      [
+        "Кім не көреді",
+        "Атыңыз бен деректеріңіз жария тізім үшін не таңдағаныңызға қарамастан хатта адресаттарға жіберіледі. Жария тізім сізді өзіңіз таңдағандай көрсетеді: толық аты-жөні мен қала, бас әріптер мен қала немесе мүлде көрсетпейді. Пошта мекенжайыңыз ешқашан жария көрсетілмейді, хаттарда басылмайды және адресаттарға берілмейді; ұйымдастырушылар оны (қол қойғандар тізімінің экспортында) тек сіз «Жаңалықтарды хабарлау» белгісін қойсаңыз және тек осы үндеу туралы жаңалық жіберу үшін алады.",
+      ],
+      [
+        "Растау",
+        `Қолтаңба тек хаттағы сілтеме арқылы расталғаннан кейін есептеледі. Расталмаған қолтаңбалар мен олардың мекенжайлары ${d.ttlDays} күннен кейін жойылады.`,
+      ],
       ["IP-мекенжайыңыз", "Біз оның тек кілтпен хэшін теріс пайдалануды шектеу үшін сақтаймыз және бір тәулік ішінде жоямыз."],
-      ["Сақтау мерзімі", `Үндеу жеткізілгеннен немесе жабылғаннан кейін ${d.retentionDays} күн өткен соң қол қойғандардың пошта мекенжайлары мен IP хэштері автоматты түрде жойылады; жеткізілген хаттың мазмұны оны тексеру мүмкін болуы үшін сақталады.`],
-      ["Сіздің құқықтарыңыз", "Біздің әр хатымызда қолтаңбаны кері алу сілтемесі бар. Хат жеткізілгенге дейін кері алу қолтаңбаны жояды; кейін — кері алу тіркеліп, атыңызсыз жарияланады. Хаттағы сілтеме арқылы біз сіз туралы сақтайтын барлық деректі сұрай аласыз."],
+      [
+        "Сақтау мерзімі",
+        `Үндеу жеткізілгеннен немесе жабылғаннан кейін ${d.retentionDays} күн өткен соң қол қойғандардың пошта мекенжайлары мен IP хэштері автоматты түрде жойылады; жеткізілген хаттың мазмұны оны тексеру мүмкін болуы үшін сақталады.`,
+      ],
+      [
+        "Сіздің құқықтарыңыз",
+        "Біздің әр хатымызда қолтаңбаны кері алу сілтемесі бар. Хат жеткізілгенге дейін кері алу қолтаңбаны жояды; кейін — кері алу тіркеліп, атыңызсыз жарияланады. Хаттағы сілтеме арқылы біз сіз туралы сақтайтын барлық деректі сұрай аласыз.",
+      ],
     ],
   }),
 };

@@ -6,7 +6,11 @@ import { submitConfirmation } from "~/services/sign-form.server";
 import { peekToken } from "~/services/signing.server";
 import { titleMeta } from "~/utils/meta";
 
-export const meta: MetaFunction = ({ matches }) => [...titleMeta(matches, "confirm.title"), { name: "robots", content: "noindex" }, { name: "referrer", content: "no-referrer" }];
+export const meta: MetaFunction = ({ matches }) => [
+  ...titleMeta(matches, "confirm.title"),
+  { name: "robots", content: "noindex" },
+  { name: "referrer", content: "no-referrer" },
+];
 
 export async function loader({ params }: LoaderFunctionArgs) {
   return json({ view: await peekToken(params.token ?? "", "confirm") }, { headers: { "Cache-Control": "no-store" } });

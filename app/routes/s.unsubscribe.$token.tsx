@@ -5,7 +5,11 @@ import { useT } from "~/i18n/react";
 import { checkUnsubscribe, unsubscribe } from "~/services/updates.server";
 import { titleMeta } from "~/utils/meta";
 
-export const meta: MetaFunction = ({ matches }) => [...titleMeta(matches, "unsubscribe.title"), { name: "robots", content: "noindex" }, { name: "referrer", content: "no-referrer" }];
+export const meta: MetaFunction = ({ matches }) => [
+  ...titleMeta(matches, "unsubscribe.title"),
+  { name: "robots", content: "noindex" },
+  { name: "referrer", content: "no-referrer" },
+];
 
 // GET only shows a button (mail scanners prefetch links). POST unsubscribes, including the
 // RFC 8058 one-click POST mail clients send from the List-Unsubscribe header.
@@ -27,14 +31,20 @@ export default function Unsubscribe() {
     <div className="narrow">
       <h1>{t("unsubscribe.title")}</h1>
       {state === "done" ? (
-        <p className="notice" role="status">{t("unsubscribe.done")}</p>
+        <p className="notice" role="status">
+          {t("unsubscribe.done")}
+        </p>
       ) : state === "valid" ? (
         <Form method="post" className="stack">
           <p>{t("unsubscribe.intro")}</p>
-          <div><button type="submit">{t("unsubscribe.button")}</button></div>
+          <div>
+            <button type="submit">{t("unsubscribe.button")}</button>
+          </div>
         </Form>
       ) : (
-        <p className="notice-error" role="alert">{t("unsubscribe.invalid")}</p>
+        <p className="notice-error" role="alert">
+          {t("unsubscribe.invalid")}
+        </p>
       )}
     </div>
   );

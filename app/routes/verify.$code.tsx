@@ -44,9 +44,13 @@ export default function Verify() {
       ) : null}
       <dl className="facts">
         <dt>{t("letters.code")}</dt>
-        <dd><code>{info.code}</code></dd>
+        <dd>
+          <code>{info.code}</code>
+        </dd>
         <dt>{t("verify.appeal")}</dt>
-        <dd><a href={`/appeals/${info.slug}`}>{info.title}</a></dd>
+        <dd>
+          <a href={`/appeals/${info.slug}`}>{info.title}</a>
+        </dd>
         <dt>{t("verify.language")}</dt>
         <dd>{info.languages.map((l) => languageName(l, lang)).join(", ")}</dd>
         <dt>{t("verify.revision")}</dt>
@@ -56,9 +60,13 @@ export default function Verify() {
         <dt>{t("verify.generated")}</dt>
         <dd>{date(info.generatedAt, "datetime")}</dd>
         <dt>{t("verify.digest")}</dt>
-        <dd><code className="digest">{info.digest}</code></dd>
+        <dd>
+          <code className="digest">{info.digest}</code>
+        </dd>
         <dt>{t("verify.fileHash")}</dt>
-        <dd><code className="digest">{info.fileSha256}</code></dd>
+        <dd>
+          <code className="digest">{info.fileSha256}</code>
+        </dd>
       </dl>
       {info.withdrawnSince > 0 ? <p>{plural("verify.withdrawn", info.withdrawnSince)}</p> : null}
       <Form method="post" encType="multipart/form-data" className="stack">

@@ -20,7 +20,8 @@ describe("single-line fields", () => {
         const value = `Aigerim${br}Click https://evil.example/now`;
         expect(errorOf(sign.safeParse({ ...signer, [field]: value }), field), `${field} ${JSON.stringify(br)}`).toBe("form.singleLine");
       }
-      for (const c of CONTROLS) expect(errorOf(sign.safeParse({ ...signer, [field]: `A${c}B` }), field), `${field} ${JSON.stringify(c)}`).toBe("form.controlChars");
+      for (const c of CONTROLS)
+        expect(errorOf(sign.safeParse({ ...signer, [field]: `A${c}B` }), field), `${field} ${JSON.stringify(c)}`).toBe("form.controlChars");
     }
     // Surrounding white space is trimmed, as before: no line break is left in the value.
     expect(sign.parse({ ...signer, name: "  Aigerim Seitkali\r\n" }).name).toBe("Aigerim Seitkali");
@@ -28,7 +29,9 @@ describe("single-line fields", () => {
 
   it("every other single-line field too: titles, addressee names, the change note, the removal reason", () => {
     const broken = "One\nTwo";
-    expect(errorOf(newAppealSchema.safeParse({ organizationId: "1", slug: "clean-air", originalLanguage: "en", title: broken }), "title")).toBe("form.singleLine");
+    expect(errorOf(newAppealSchema.safeParse({ organizationId: "1", slug: "clean-air", originalLanguage: "en", title: broken }), "title")).toBe(
+      "form.singleLine",
+    );
     expect(errorOf(versionSchema.safeParse({ title: broken, summary: "", body: "x" }), "title")).toBe("form.singleLine");
     const addressee = addresseeSchema(["en", "ru"], "en");
     for (const field of ["name.en", "name.ru", "position.en", "institution.ru"]) {

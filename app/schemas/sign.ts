@@ -43,9 +43,7 @@ function buildSignSchema(fields: SignerFields) {
     position: byMode(fields.position, SIGN_LIMITS.position),
     disclosure: z.enum(["public", "initials", "private"], { message: "sign.chooseDisclosure" }),
     keepInformed: checkbox,
-    consent: z
-      .string({ message: "sign.consentRequired" })
-      .refine((v) => v === "on" || v === "1" || v === "true", { message: "sign.consentRequired" }),
+    consent: z.string({ message: "sign.consentRequired" }).refine((v) => v === "on" || v === "1" || v === "true", { message: "sign.consentRequired" }),
     // Abuse checks (looked at by the service, never shown): honeypot and time-to-fill stamp.
     website: z.string().optional(),
     stamp: z.string().optional(),

@@ -184,7 +184,11 @@ function ipv6Groups(address: string): number[] {
 /** A keyed hash of the client (clientKey; the key rotates daily); the address itself is never stored. */
 export function ipHash(ip: string): string {
   const day = new Date().toISOString().slice(0, 10);
-  return crypto.createHmac("sha256", env().SESSION_SECRET).update(`${day}|${clientKey(ip)}`).digest("base64url").slice(0, 22);
+  return crypto
+    .createHmac("sha256", env().SESSION_SECRET)
+    .update(`${day}|${clientKey(ip)}`)
+    .digest("base64url")
+    .slice(0, 22);
 }
 
 /**
@@ -222,7 +226,10 @@ function domainList(value: string) {
 }
 
 /** Checks that happen before anything is written; returns what tripped, or null. */
-export async function screenSubmission(input: { website?: string; stamp?: string; email: string; ipHash: string }, now = Date.now()): Promise<AbuseKind | null> {
+export async function screenSubmission(
+  input: { website?: string; stamp?: string; email: string; ipHash: string },
+  now = Date.now(),
+): Promise<AbuseKind | null> {
   const config = env();
   if (input.website && input.website.trim() !== "") return "honeypot";
   const age = stampAge(input.stamp, now);
@@ -289,7 +296,10 @@ export async function loginAllowance(address: string, ip: string): Promise<Login
   } catch (res) {
     return { ok: false, limited: "client", retryAfter: seconds(res) };
   }
-  const key = crypto.createHmac("sha256", env().SESSION_SECRET).update(`login|${emailKey(address)}`).digest("base64url");
+  const key = crypto
+    .createHmac("sha256", env().SESSION_SECRET)
+    .update(`login|${emailKey(address)}`)
+    .digest("base64url");
   for (const limiter of loginAddressLimiters()) {
     try {
       await limiter.consume(key);

@@ -129,12 +129,27 @@ describe("drafting", () => {
     const reordered = await editorView(id, owner.userId);
     expect(reordered.addressees.map((a) => a.translations.en?.name)).toEqual(["Volker Türk", "Roberta Metsola"]);
 
-    await editAddressee(id, owner.userId, reordered.addressees[0]!.id, null, { ...reordered.addressees[0]!.translations, kk: { name: "Фолькер Тюрк", position: "", institution: "" } });
+    await editAddressee(id, owner.userId, reordered.addressees[0]!.id, null, {
+      ...reordered.addressees[0]!.translations,
+      kk: { name: "Фолькер Тюрк", position: "", institution: "" },
+    });
     expect((await editorView(id, owner.userId)).addressees[0]?.translations.kk?.name).toBe("Фолькер Тюрк");
 
-    await saveSettings(id, owner.userId, { goal: 500, closesAt: new Date("2099-05-01T23:59:59Z"), fields: { city: "required", country: "off", organization: "optional", position: "off" }, showPublicList: false });
+    await saveSettings(id, owner.userId, {
+      goal: 500,
+      closesAt: new Date("2099-05-01T23:59:59Z"),
+      fields: { city: "required", country: "off", organization: "optional", position: "off" },
+      showPublicList: false,
+    });
     const appeal = await findAppealById(getDb(), id);
-    expect(appeal).toMatchObject({ goal: 500, field_city: "required", field_country: "off", field_organization: "optional", field_position: "off", show_public_list: false });
+    expect(appeal).toMatchObject({
+      goal: 500,
+      field_city: "required",
+      field_country: "off",
+      field_organization: "optional",
+      field_position: "off",
+      show_public_list: false,
+    });
     expect(new Date(appeal!.closes_at!).toISOString()).toBe("2099-05-01T23:59:59.000Z");
 
     await expectAppError(removeVersion(id, owner.userId, "ru"), "bad_request");
@@ -203,7 +218,19 @@ describe("publishing", () => {
     expect(appeal.published_at).not.toBeNull();
 
     const ru = await publicAppeal(slug, "ru", "en");
-    expect(ru).toMatchObject({ lang: "ru", title: RU.title, summary: RU.summary, isTranslation: false, originalLanguage: "ru", languages: ["ru", "en", "kk"], organization: "Coalition", revision: 1, revisedAt: null, status: "published", acceptsSignatures: true });
+    expect(ru).toMatchObject({
+      lang: "ru",
+      title: RU.title,
+      summary: RU.summary,
+      isTranslation: false,
+      originalLanguage: "ru",
+      languages: ["ru", "en", "kk"],
+      organization: "Coalition",
+      revision: 1,
+      revisedAt: null,
+      status: "published",
+      acceptsSignatures: true,
+    });
     expect(ru?.bodyHtml).toContain("<strong>Освободить</strong>");
     expect(ru?.addressees).toEqual([
       { name: "Роберта Метсола", position: "Председатель", institution: "Европейский парламент" },
@@ -305,7 +332,12 @@ describe("revisions: published text is frozen", () => {
     expect((await apiAppeal(slug))?.revision).toBe(2);
 
     // Revision 1 is kept as it was published.
-    const first = await getDb().selectFrom("appeal_revisions").select(["content", "change_note"]).where("appeal_id", "=", id).where("number", "=", 1).executeTakeFirstOrThrow();
+    const first = await getDb()
+      .selectFrom("appeal_revisions")
+      .select(["content", "change_note"])
+      .where("appeal_id", "=", id)
+      .where("number", "=", 1)
+      .executeTakeFirstOrThrow();
     expect(first.content.versions.en?.title).toBe(EN.title);
     expect(first.content.addressees).toHaveLength(2);
     expect(first.change_note).toBe("");
@@ -375,7 +407,11 @@ describe("closing", () => {
     await publish(later.id, owner.userId);
     expect((await publicAppeal(due.slug, "ru", "ru"))?.status).toBe("published");
 
-    await getDb().updateTable("appeals").set({ closes_at: sql`now() - interval '1 minute'` }).where("id", "=", due.id).execute();
+    await getDb()
+      .updateTable("appeals")
+      .set({ closes_at: sql`now() - interval '1 minute'` })
+      .where("id", "=", due.id)
+      .execute();
     const stored = (await findAppealById(getDb(), due.id))!;
     expect(stored.status).toBe("published");
     expect(effectiveStatus(stored)).toBe("closed");
@@ -428,7 +464,10 @@ describe("authorization", () => {
       ["closeAppeal", () => closeAppeal(id, u)],
       ["deleteDraft", () => deleteDraft(id, u)],
       ["addAttachment", () => addAttachment(id, u, { lang: "ru", filename: "a.pdf", data: Buffer.from("%PDF-1.4\n%%EOF\n") })],
-      ["createAppeal in their organization", () => createAppeal(u, { organizationId: owner.organizationId, slug: slugOf("intrude"), originalLanguage: "ru", title: "X" })],
+      [
+        "createAppeal in their organization",
+        () => createAppeal(u, { organizationId: owner.organizationId, slug: slugOf("intrude"), originalLanguage: "ru", title: "X" }),
+      ],
     ];
     for (const [name, attempt] of attempts) {
       const error = await errorOf(attempt());

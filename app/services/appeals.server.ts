@@ -25,7 +25,10 @@ export type { PublishProblem };
 export async function dashboardOverview(userId: number) {
   const db = getDb();
   const organizations = await membershipsOf(db, userId);
-  const appeals = await appealsOfOrganizations(db, organizations.map((o) => o.id));
+  const appeals = await appealsOfOrganizations(
+    db,
+    organizations.map((o) => o.id),
+  );
   return { organizations, appeals };
 }
 
@@ -77,7 +80,11 @@ function assertBase(current: number, base: number | undefined) {
 }
 
 async function touch(appealId: number) {
-  await getDb().updateTable("appeals").set({ updated_at: sql`now()` }).where("id", "=", appealId).execute();
+  await getDb()
+    .updateTable("appeals")
+    .set({ updated_at: sql`now()` })
+    .where("id", "=", appealId)
+    .execute();
 }
 
 /**
@@ -145,13 +152,26 @@ export async function saveSettings(appealId: number, userId: number, input: Sett
 }
 
 /** `letterLanguage`: the language of the letter this addressee receives (default: the original's). */
-export async function addAddressee(appealId: number, userId: number, email: string | null, translations: Record<string, AddresseeText>, letterLanguage?: string) {
+export async function addAddressee(
+  appealId: number,
+  userId: number,
+  email: string | null,
+  translations: Record<string, AddresseeText>,
+  letterLanguage?: string,
+) {
   const { appeal } = await appealForMember(appealId, userId);
   await insertAddressee(getDb(), appeal.id, email, translations, letterLanguage ?? appeal.original_language);
   await touch(appeal.id);
 }
 
-export async function editAddressee(appealId: number, userId: number, id: number, email: string | null, translations: Record<string, AddresseeText>, letterLanguage?: string) {
+export async function editAddressee(
+  appealId: number,
+  userId: number,
+  id: number,
+  email: string | null,
+  translations: Record<string, AddresseeText>,
+  letterLanguage?: string,
+) {
   const { appeal } = await appealForMember(appealId, userId);
   if (!(await updateAddressee(getDb(), appeal.id, id, email, translations, letterLanguage))) throw new AppError("not_found");
   await touch(appeal.id);

@@ -86,9 +86,13 @@ describe("attachments are checked by their content", () => {
 
   it("refuses a text file named .pdf, other images and HTML, with the wrong-type message", async () => {
     const { owner, id } = await draft();
-    expect(await rejection(addAttachment(id, owner.userId, { lang: "ru", filename: "letter.pdf", data: Buffer.from("Dear Sir, this is plain text.\n") }))).toBe("attachment.wrongType");
+    expect(await rejection(addAttachment(id, owner.userId, { lang: "ru", filename: "letter.pdf", data: Buffer.from("Dear Sir, this is plain text.\n") }))).toBe(
+      "attachment.wrongType",
+    );
     expect(await rejection(addAttachment(id, owner.userId, { lang: "ru", filename: "image.png", data: GIF }))).toBe("attachment.wrongType");
-    expect(await rejection(addAttachment(id, owner.userId, { lang: "ru", filename: "page.jpg", data: Buffer.from("<html><script>alert(1)</script></html>") }))).toBe("attachment.wrongType");
+    expect(
+      await rejection(addAttachment(id, owner.userId, { lang: "ru", filename: "page.jpg", data: Buffer.from("<html><script>alert(1)</script></html>") })),
+    ).toBe("attachment.wrongType");
     expect(await rows(id)).toEqual([]);
   });
 

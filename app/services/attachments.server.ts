@@ -19,7 +19,12 @@ export async function detectType(data: Uint8Array): Promise<string | null> {
 }
 
 function safeFilename(name: string, mime: string) {
-  const base = name.normalize("NFC").replace(/[\u0000-\u001f\u007f/\\:*?"<>|]/g, "_").trim().slice(0, 120) || "document";
+  const base =
+    name
+      .normalize("NFC")
+      .replace(/[\u0000-\u001f\u007f/\\:*?"<>|]/g, "_")
+      .trim()
+      .slice(0, 120) || "document";
   const ext = ALLOWED.get(mime) ?? "";
   return base.toLowerCase().endsWith(ext) || (mime === "image/jpeg" && /\.jpe?g$/i.test(base)) ? base : `${base}${ext}`;
 }

@@ -82,5 +82,8 @@ export async function consumeLoginToken(
 }
 
 export async function purgeLoginTokens(): Promise<void> {
-  await getDb().deleteFrom("login_tokens").where(sql<boolean>`expires_at < now() - interval '1 day'`).execute();
+  await getDb()
+    .deleteFrom("login_tokens")
+    .where(sql<boolean>`expires_at < now() - interval '1 day'`)
+    .execute();
 }

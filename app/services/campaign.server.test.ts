@@ -55,13 +55,23 @@ async function seed(appeal: Appeal) {
 }
 
 async function sqlCounts(appealId: number) {
-  const rows = await getDb().selectFrom("signatures").select(["status", sql<number>`count(*)::int`.as("n")]).where("appeal_id", "=", appealId).groupBy("status").execute();
+  const rows = await getDb()
+    .selectFrom("signatures")
+    .select(["status", sql<number>`count(*)::int`.as("n")])
+    .where("appeal_id", "=", appealId)
+    .groupBy("status")
+    .execute();
   const by = Object.fromEntries(rows.map((r) => [r.status, r.n]));
   return { confirmed: by.confirmed ?? 0, pending: by.pending ?? 0, withdrawn: by.withdrawn ?? 0, removed: by.removed ?? 0 };
 }
 
 async function confirmedRows(appealId: number) {
-  return getDb().selectFrom("signatures").select(["id", "name", "city", "country", "confirmed_at"]).where("appeal_id", "=", appealId).where("status", "=", "confirmed").execute();
+  return getDb()
+    .selectFrom("signatures")
+    .select(["id", "name", "city", "country", "confirmed_at"])
+    .where("appeal_id", "=", appealId)
+    .where("status", "=", "confirmed")
+    .execute();
 }
 
 async function thrown(promise: Promise<unknown>): Promise<string | number> {
@@ -94,7 +104,9 @@ async function expectStatsMatchDatabase(appeal: Appeal, stats: Awaited<ReturnTyp
   expect(first % hour).toBe(0);
   expect(last).toBe(Math.floor(Date.now() / hour) * hour);
   stats.hourly.forEach((p, i) => expect(new Date(p.at).getTime()).toBe(first + i * hour));
-  expect(stats.hourly.map((p) => p.n)).toEqual(stats.hourly.map((p) => times.filter((t) => t >= new Date(p.at).getTime() && t < new Date(p.at).getTime() + hour).length));
+  expect(stats.hourly.map((p) => p.n)).toEqual(
+    stats.hourly.map((p) => times.filter((t) => t >= new Date(p.at).getTime() && t < new Date(p.at).getTime() + hour).length),
+  );
   expect(stats.hourly.some((p) => p.n > 0)).toBe(true);
 
   // Places: each listed count is the true count, largest first, and no larger place is left out.
@@ -111,7 +123,14 @@ async function expectStatsMatchDatabase(appeal: Appeal, stats: Awaited<ReturnTyp
   expect(stats.cities.map((c) => c.n)).toEqual([...cities.values()].sort((a, b) => b - a).slice(0, 10));
 
   // Recent: pending and confirmed, newest first; never an e-mail address.
-  const recent = await getDb().selectFrom("signatures").select("id").where("appeal_id", "=", appeal.id).where("status", "in", ["pending", "confirmed"]).orderBy("id", "desc").limit(50).execute();
+  const recent = await getDb()
+    .selectFrom("signatures")
+    .select("id")
+    .where("appeal_id", "=", appeal.id)
+    .where("status", "in", ["pending", "confirmed"])
+    .orderBy("id", "desc")
+    .limit(50)
+    .execute();
   expect(stats.recent.map((r) => r.id)).toEqual(recent.map((r) => r.id));
   for (const r of stats.recent) expect(Object.keys(r)).not.toContain("email");
   expect(JSON.stringify(stats)).not.toMatch(/@mail\.example/);
@@ -256,14 +275,26 @@ describe("moderation", () => {
     const refused = await post({ _intent: "remove", signatureId: String(spam), reason: "   " });
     expect(refused.status).toBe(400);
     expect(((await refused.json()) as { errors: Record<string, string> }).errors.reason).toBe("form.required");
-    expect((await getDb().selectFrom("signatures").select(["status", "email"]).where("id", "=", spam!).executeTakeFirstOrThrow())).toEqual({ status: "confirmed", email });
+    expect(await getDb().selectFrom("signatures").select(["status", "email"]).where("id", "=", spam!).executeTakeFirstOrThrow()).toEqual({
+      status: "confirmed",
+      email,
+    });
 
     const done = await post({ _intent: "remove", signatureId: String(spam), reason: "Спам: вымышленное имя" });
     expect(done.status).toBe(200);
     expect(((await done.json()) as { notice: string }).notice).toBe("removed");
 
     const row = await getDb().selectFrom("signatures").selectAll().where("id", "=", spam!).executeTakeFirstOrThrow();
-    expect(row).toMatchObject({ status: "removed", removed_reason: "Спам: вымышленное имя", removed_by: appeal.owner.userId, email: null, email_key: null, ip_hash: null, keep_informed: false, name: "Спам Спамович" });
+    expect(row).toMatchObject({
+      status: "removed",
+      removed_reason: "Спам: вымышленное имя",
+      removed_by: appeal.owner.userId,
+      email: null,
+      email_key: null,
+      ip_hash: null,
+      keep_informed: false,
+      name: "Спам Спамович",
+    });
     expect(row.removed_at).not.toBeNull();
     expect(await getDb().selectFrom("signature_tokens").select("signature_id").where("signature_id", "=", spam!).execute()).toEqual([]);
     const deltas = await getDb().selectFrom("count_deltas").select("confirmed").where("appeal_id", "=", appeal.id).execute();
@@ -276,7 +307,9 @@ describe("moderation", () => {
 
     // Removing again changes nothing (and is not counted twice); others may not remove.
     await removeSignature(appeal.id, appeal.owner.userId, spam!, "ещё раз");
-    expect((await getDb().selectFrom("signatures").select("removed_reason").where("id", "=", spam!).executeTakeFirstOrThrow()).removed_reason).toBe("Спам: вымышленное имя");
+    expect((await getDb().selectFrom("signatures").select("removed_reason").where("id", "=", spam!).executeTakeFirstOrThrow()).removed_reason).toBe(
+      "Спам: вымышленное имя",
+    );
     expect(await getDb().selectFrom("count_deltas").select("confirmed").where("appeal_id", "=", appeal.id).execute()).toHaveLength(1);
     const stranger = await newOrganization();
     expect(await thrown(removeSignature(appeal.id, stranger.userId, kept!, "чужой"))).toBe("forbidden");

@@ -58,7 +58,11 @@ export async function campaignStats(appealId: number, userId: number) {
     daily: daily.rows.map((r) => ({ at: new Date(r.at).toISOString(), n: r.n })),
     countries: countries.rows,
     cities: cities.rows,
-    recent: recent.map((r) => ({ ...r, created_at: new Date(r.created_at).toISOString(), confirmed_at: r.confirmed_at ? new Date(r.confirmed_at).toISOString() : null })),
+    recent: recent.map((r) => ({
+      ...r,
+      created_at: new Date(r.created_at).toISOString(),
+      confirmed_at: r.confirmed_at ? new Date(r.confirmed_at).toISOString() : null,
+    })),
   };
 }
 
@@ -91,12 +95,27 @@ export async function removeSignature(appealId: number, userId: number, signatur
   await getDb()
     .transaction()
     .execute(async (trx) => {
-      const sig = await trx.selectFrom("signatures").select(["status"]).where("id", "=", signatureId).where("appeal_id", "=", appeal.id).forUpdate().executeTakeFirst();
+      const sig = await trx
+        .selectFrom("signatures")
+        .select(["status"])
+        .where("id", "=", signatureId)
+        .where("appeal_id", "=", appeal.id)
+        .forUpdate()
+        .executeTakeFirst();
       if (!sig) throw new AppError("not_found");
       if (sig.status === "removed") return;
       await trx
         .updateTable("signatures")
-        .set({ status: "removed", removed_reason: reason, removed_at: sql`now()`, removed_by: userId, email: null, email_key: null, ip_hash: null, keep_informed: false })
+        .set({
+          status: "removed",
+          removed_reason: reason,
+          removed_at: sql`now()`,
+          removed_by: userId,
+          email: null,
+          email_key: null,
+          ip_hash: null,
+          keep_informed: false,
+        })
         .where("id", "=", signatureId)
         .execute();
       await trx.deleteFrom("signature_tokens").where("signature_id", "=", signatureId).execute();

@@ -40,8 +40,17 @@ export type PlanProblem = "delivery.noContact" | "letters.noEmailAddressees" | "
 
 async function loadContext(db: Db, appealId: number) {
   const appeal = await db.selectFrom("appeals").selectAll().where("id", "=", appealId).executeTakeFirstOrThrow();
-  const organization = await db.selectFrom("organizations").select(["name", "contact_email"]).where("id", "=", appeal.organization_id).executeTakeFirstOrThrow();
-  const revision = await db.selectFrom("appeal_revisions").select("content").where("appeal_id", "=", appeal.id).where("number", "=", appeal.current_revision).executeTakeFirst();
+  const organization = await db
+    .selectFrom("organizations")
+    .select(["name", "contact_email"])
+    .where("id", "=", appeal.organization_id)
+    .executeTakeFirstOrThrow();
+  const revision = await db
+    .selectFrom("appeal_revisions")
+    .select("content")
+    .where("appeal_id", "=", appeal.id)
+    .where("number", "=", appeal.current_revision)
+    .executeTakeFirst();
   const languages = revision ? letterLanguages(appeal.original_language, revision.content.versions) : [appeal.original_language];
   return { appeal, organization, languages };
 }
@@ -137,12 +146,28 @@ async function enqueueDelivery(
   trx: Db,
   ctx: SendContext,
   addressee: { id: number; email: string; translations: Record<string, { name: string } | undefined> },
-  letter: { id: number; code: string; lang: string; kind: "single" | "combined"; revision: number; count: number; size: number | null; storage_key: string | null },
+  letter: {
+    id: number;
+    code: string;
+    lang: string;
+    kind: "single" | "combined";
+    revision: number;
+    count: number;
+    size: number | null;
+    storage_key: string | null;
+  },
 ) {
-  const revision = await trx.selectFrom("appeal_revisions").select("content").where("appeal_id", "=", ctx.appeal.id).where("number", "=", letter.revision).executeTakeFirstOrThrow();
+  const revision = await trx
+    .selectFrom("appeal_revisions")
+    .select("content")
+    .where("appeal_id", "=", ctx.appeal.id)
+    .where("number", "=", letter.revision)
+    .executeTakeFirstOrThrow();
   const title = revision.content.versions[letter.lang]?.title ?? "";
   const attachLetter = (letter.size ?? 0) <= MAX_ATTACHED_LETTER_BYTES && !!letter.storage_key;
-  const attachments: OutboxAttachment[] = attachLetter ? [{ filename: letterFileName(ctx.appeal.slug, letter), storageKey: letter.storage_key ?? "", contentType: "application/pdf" }] : [];
+  const attachments: OutboxAttachment[] = attachLetter
+    ? [{ filename: letterFileName(ctx.appeal.slug, letter), storageKey: letter.storage_key ?? "", contentType: "application/pdf" }]
+    : [];
   let room = MAX_MAIL_ATTACHMENT_BYTES - (attachLetter ? (letter.size ?? 0) : 0);
   const documents: string[] = [];
   const documentLinks: Array<{ name: string; url: string }> = [];
@@ -170,7 +195,10 @@ async function enqueueDelivery(
     documentLinks,
   });
   const outboxId = await enqueueMail(trx, { kind: "delivery", to: addressee.email, ...content, attachments });
-  await trx.insertInto("deliveries").values({ appeal_id: ctx.appeal.id, letter_id: letter.id, addressee_id: addressee.id, outbox_id: outboxId, created_by: ctx.userId }).execute();
+  await trx
+    .insertInto("deliveries")
+    .values({ appeal_id: ctx.appeal.id, letter_id: letter.id, addressee_id: addressee.id, outbox_id: outboxId, created_by: ctx.userId })
+    .execute();
 }
 
 /**
@@ -178,9 +206,18 @@ async function enqueueDelivery(
  * first's deliveries): the context of a send, or an error when it cannot go ahead.
  */
 async function lockForSending(trx: Db, appealId: number, userId: number): Promise<SendContext> {
-  const appeal = await trx.selectFrom("appeals").select(["id", "slug", "original_language", "status", "organization_id"]).where("id", "=", appealId).forUpdate().executeTakeFirstOrThrow();
+  const appeal = await trx
+    .selectFrom("appeals")
+    .select(["id", "slug", "original_language", "status", "organization_id"])
+    .where("id", "=", appealId)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
   if (appeal.status === "draft") throw new AppError("draft", "letters.draft");
-  const organization = await trx.selectFrom("organizations").select(["name", "contact_email"]).where("id", "=", appeal.organization_id).executeTakeFirstOrThrow();
+  const organization = await trx
+    .selectFrom("organizations")
+    .select(["name", "contact_email"])
+    .where("id", "=", appeal.organization_id)
+    .executeTakeFirstOrThrow();
   if (!organization.contact_email) throw new AppError("bad_request", "delivery.noContact");
   return {
     appeal,
@@ -215,7 +252,12 @@ export async function deliver(appealId: number, userId: number, token: unknown):
     .execute(async (trx) => {
       const ctx = await lockForSending(trx, appeal.id, userId);
       const pairs = intent.data.filter((p) => p.length === 2);
-      const { addressees, letters } = await pairsToRows(trx, appeal.id, pairs.map((p) => p[0]!), pairs.map((p) => p[1]!));
+      const { addressees, letters } = await pairsToRows(
+        trx,
+        appeal.id,
+        pairs.map((p) => p[0]!),
+        pairs.map((p) => p[1]!),
+      );
       const last = await lastDeliveries(trx, appeal.id);
       let sent = 0;
       let skipped = 0;

@@ -87,22 +87,43 @@ export async function seedDemo(): Promise<boolean> {
     await setMembership(trx, organizationId, userId, "owner");
     const row = await trx
       .insertInto("appeals")
-      .values({ organization_id: organizationId, slug: DEMO_SLUG, original_language: "ru", goal: 1000, created_by: userId, field_city: "required", field_country: "optional", field_organization: "optional" })
+      .values({
+        organization_id: organizationId,
+        slug: DEMO_SLUG,
+        original_language: "ru",
+        goal: 1000,
+        created_by: userId,
+        field_city: "required",
+        field_country: "optional",
+        field_organization: "optional",
+      })
       .returning("id")
       .executeTakeFirstOrThrow();
     await upsertVersion(trx, row.id, "ru", ru);
     await upsertVersion(trx, row.id, "en", en);
     await upsertVersion(trx, row.id, "kk", kk);
-    await insertAddressee(trx, row.id, null, {
-      ru: { name: "Роберта Метсола", position: "Председателю Европейского парламента", institution: "Европейский парламент" },
-      en: { name: "Roberta Metsola", position: "President of the European Parliament", institution: "European Parliament" },
-      kk: { name: "Роберта Метсола", position: "Еуропалық парламенттің Төрағасына", institution: "Еуропалық парламент" },
-    }, "en");
-    await insertAddressee(trx, row.id, null, {
-      ru: { name: "Фолькер Тюрк", position: "Верховному комиссару ООН по правам человека", institution: "Управление ООН по правам человека" },
-      en: { name: "Volker Türk", position: "UN High Commissioner for Human Rights", institution: "Office of the UN High Commissioner for Human Rights" },
-      kk: { name: "Фолькер Тюрк", position: "БҰҰ-ның Адам құқықтары жөніндегі Жоғарғы комиссарына", institution: "БҰҰ Адам құқықтары жөніндегі басқармасы" },
-    }, "en");
+    await insertAddressee(
+      trx,
+      row.id,
+      null,
+      {
+        ru: { name: "Роберта Метсола", position: "Председателю Европейского парламента", institution: "Европейский парламент" },
+        en: { name: "Roberta Metsola", position: "President of the European Parliament", institution: "European Parliament" },
+        kk: { name: "Роберта Метсола", position: "Еуропалық парламенттің Төрағасына", institution: "Еуропалық парламент" },
+      },
+      "en",
+    );
+    await insertAddressee(
+      trx,
+      row.id,
+      null,
+      {
+        ru: { name: "Фолькер Тюрк", position: "Верховному комиссару ООН по правам человека", institution: "Управление ООН по правам человека" },
+        en: { name: "Volker Türk", position: "UN High Commissioner for Human Rights", institution: "Office of the UN High Commissioner for Human Rights" },
+        kk: { name: "Фолькер Тюрк", position: "БҰҰ-ның Адам құқықтары жөніндегі Жоғарғы комиссарына", institution: "БҰҰ Адам құқықтары жөніндегі басқармасы" },
+      },
+      "en",
+    );
     return { appealId: row.id, userId };
   });
   await publish(appealId, userId);

@@ -45,5 +45,10 @@ export function emailKey(address: string): string {
 
 export function emailDomain(address: string): string {
   const at = address.lastIndexOf("@");
-  return at < 0 ? "" : address.slice(at + 1).trim().toLowerCase();
+  return at < 0
+    ? ""
+    : address
+        .slice(at + 1)
+        .trim()
+        .toLowerCase();
 }

@@ -82,7 +82,16 @@ describe("CSV export", () => {
     }));
     await addSigners(appeal.id, [
       ...signers,
-      { name: FORMULA_NAME, city: "-Минус", country: "KZ", organization: "@org", position: "+должность", email: "-1+2@mail.example", keepInformed: true, at: daysAgo(0.5) },
+      {
+        name: FORMULA_NAME,
+        city: "-Минус",
+        country: "KZ",
+        organization: "@org",
+        position: "+должность",
+        email: "-1+2@mail.example",
+        keepInformed: true,
+        at: daysAgo(0.5),
+      },
       { name: "Ожидающий", status: "pending", email: signerAddress("pending"), keepInformed: true },
       { name: "Отозвавший", status: "withdrawn", email: signerAddress("withdrawn"), keepInformed: true, at: daysAgo(30) },
       { name: "Удалённый", status: "removed", at: daysAgo(31) },
@@ -99,7 +108,14 @@ describe("CSV export", () => {
     // Confirmed signatures only, in confirmation order, every name exactly as stored.
     const cell = (v: string | null) => (v === null ? "" : /^[=+\-@]/.test(v) ? `'${v}` : v);
     expect(rows.map((r) => r.name)).toEqual([...signers.map((s) => cell(s.name)), `'${FORMULA_NAME}`]);
-    const db = await getDb().selectFrom("signatures").select(["name", "confirmed_at"]).where("appeal_id", "=", appeal.id).where("status", "=", "confirmed").orderBy("confirmed_at").orderBy("id").execute();
+    const db = await getDb()
+      .selectFrom("signatures")
+      .select(["name", "confirmed_at"])
+      .where("appeal_id", "=", appeal.id)
+      .where("status", "=", "confirmed")
+      .orderBy("confirmed_at")
+      .orderBy("id")
+      .execute();
     expect(rows.map((r) => r.confirmed_at)).toEqual(db.map((r) => new Date(r.confirmed_at!).toISOString()));
     signers.forEach((s, i) => {
       const row = rows[i]!;
@@ -113,7 +129,11 @@ describe("CSV export", () => {
       expect(row.revision).toBe("1");
       expect(row.email).toBe(s.keepInformed ? s.email : "");
     });
-    expect(rows.find((r) => r.name === "Айгерім Сейітқалиева")).toMatchObject({ city: "Қарағанды", organization: "Фонд «Наследие», Алматы", position: "директор\nфилиала" });
+    expect(rows.find((r) => r.name === "Айгерім Сейітқалиева")).toMatchObject({
+      city: "Қарағанды",
+      organization: "Фонд «Наследие», Алматы",
+      position: "директор\nфилиала",
+    });
     expect(rows.find((r) => r.name.startsWith("'=SUM"))?.city).toBe("'+Formula");
     expect(rows.some((r) => r.name.includes('O\'Brien <b>&amp;</b> "Quotes"'))).toBe(true);
 

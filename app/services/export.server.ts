@@ -53,7 +53,17 @@ const STALLED_MS = 5 * 60_000;
 
 const HEADER = ["name", "city", "country", "organization", "position", "disclosure", "revision", "confirmed_at", "email"];
 
-type Row = { name: string; city: string | null; country: string | null; organization: string | null; position: string | null; disclosure: string; revision: number; confirmed_at: Date; email: string | null };
+type Row = {
+  name: string;
+  city: string | null;
+  country: string | null;
+  organization: string | null;
+  position: string | null;
+  disclosure: string;
+  revision: number;
+  confirmed_at: Date;
+  email: string | null;
+};
 
 /**
  * The CSV of confirmed signatures (UTF-8 with BOM so spreadsheets read Cyrillic), streamed
@@ -122,7 +132,17 @@ async function startCsv(appealId: number, userId: number, purpose: string, relea
           // I/O phase — the first megabytes of a download stalled every other request for
           // 200–450 ms (a CPU profile of `BENCH_ATTACKS_ONLY=a npm run bench:attacks`).
           if (i % YIELD_EVERY_ROWS === 0) await new Promise((resolve) => setImmediate(resolve));
-          const ok = csv.write([neutralise(r.name), neutralise(r.city), r.country ?? "", neutralise(r.organization), neutralise(r.position), r.disclosure, r.revision, r.confirmed_at.toISOString(), neutralise(r.email)]);
+          const ok = csv.write([
+            neutralise(r.name),
+            neutralise(r.city),
+            r.country ?? "",
+            neutralise(r.organization),
+            neutralise(r.position),
+            r.disclosure,
+            r.revision,
+            r.confirmed_at.toISOString(),
+            neutralise(r.email),
+          ]);
           if (!ok && !closed) await drained(csv, out);
         }
       }

@@ -117,9 +117,7 @@ export async function generateLetter(job: GenerateJob, onProgress: (fraction: nu
     written.catch(() => undefined); // awaited below; an early failure must not go unhandled
     output = { stream: hasher, written };
     const result =
-      letter.kind === "combined"
-        ? await renderCombined(letter.parts, hasher)
-        : await renderLetter(letter.parts[0]!.input, letter.parts[0]!.rows(), hasher);
+      letter.kind === "combined" ? await renderCombined(letter.parts, hasher) : await renderLetter(letter.parts[0]!.input, letter.parts[0]!.rows(), hasher);
     await written;
     await client.query("COMMIT");
     await fs.rename(temp, job.outputPath);

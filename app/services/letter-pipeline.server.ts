@@ -87,7 +87,11 @@ export async function generateNow(letterId: number, onProgress?: (fraction: numb
   const db = getDb();
   const { code } = await db.selectFrom("letters").select("code").where("id", "=", letterId).executeTakeFirstOrThrow();
   for (;;) {
-    const row = await db.selectFrom("letters").select(["status", "count", "pages", "digest", "file_sha256", "size", "flagged_names", "error"]).where("id", "=", letterId).executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom("letters")
+      .select(["status", "count", "pages", "digest", "file_sha256", "size", "flagged_names", "error"])
+      .where("id", "=", letterId)
+      .executeTakeFirstOrThrow();
     if (row.status === "ready") {
       const flagged: unknown = typeof row.flagged_names === "string" ? JSON.parse(row.flagged_names) : row.flagged_names;
       return {
@@ -143,11 +147,19 @@ export function failureOf(error: unknown): LetterFailure {
 /** A failed generation leaves no snapshot: no file, no digest; the row says why, for the dashboard. */
 export async function markFailed(letterId: number, error: unknown) {
   const message = failureOf(error);
-  await getDb().updateTable("letters").set({ status: "failed", error: message, digest: "", file_sha256: null, storage_key: null, finished_at: sql`now()` }).where("id", "=", letterId).execute();
+  await getDb()
+    .updateTable("letters")
+    .set({ status: "failed", error: message, digest: "", file_sha256: null, storage_key: null, finished_at: sql`now()` })
+    .where("id", "=", letterId)
+    .execute();
 }
 
 export async function setProgress(letterId: number, fraction: number) {
-  await getDb().updateTable("letters").set({ progress: Math.round(fraction * 100) }).where("id", "=", letterId).execute();
+  await getDb()
+    .updateTable("letters")
+    .set({ progress: Math.round(fraction * 100) })
+    .where("id", "=", letterId)
+    .execute();
 }
 
 /**
@@ -183,7 +195,12 @@ export async function requeueInterrupted(): Promise<{ requeued: number; failed: 
   const db = getDb();
   const done = { requeued: 0, failed: 0 };
   // Claimed a few seconds ago at least: the claiming process takes the lock right after claiming.
-  const running = await db.selectFrom("letters").select(["id", "attempts"]).where("status", "=", "running").where("started_at", "<", sql<Date>`now() - interval '5 seconds'`).execute();
+  const running = await db
+    .selectFrom("letters")
+    .select(["id", "attempts"])
+    .where("status", "=", "running")
+    .where("started_at", "<", sql<Date>`now() - interval '5 seconds'`)
+    .execute();
   for (const { id, attempts } of running) {
     await db.connection().execute(async (conn) => {
       const { rows } = await sql<{ free: boolean }>`select pg_try_advisory_lock(${LETTER_LOCK}, ${id}::int) as free`.execute(conn);

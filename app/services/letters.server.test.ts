@@ -25,14 +25,7 @@ import { signIntent } from "../utils/intent.server";
 import { deliver, MAX_MAIL_ATTACHMENT_BYTES, resend, reviewDelivery, reviewResend } from "./delivery.server";
 import { setContactEmail } from "./organizations.server";
 import { generateNow, holdLetterLock, markReady, requeueInterrupted } from "./letter-pipeline.server";
-import {
-  letterFile,
-  lettersPage,
-  MAX_ATTACHED_LETTER_BYTES,
-  requestLetters,
-  verification,
-  zipContents,
-} from "./letters.server";
+import { letterFile, lettersPage, MAX_ATTACHED_LETTER_BYTES, requestLetters, verification, zipContents } from "./letters.server";
 import { pathOf } from "./storage.server";
 
 /**
@@ -64,7 +57,9 @@ vi.mock("node:fs", async (importOriginal) => {
         const room = Math.max(0, LIMIT - written);
         written += chunk.length;
         if (chunk.length <= room) return void stream.write(chunk, done);
-        stream.write(chunk.subarray(0, room), () => done(Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC", errno: -28, syscall: "write" })));
+        stream.write(chunk.subarray(0, room), () =>
+          done(Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC", errno: -28, syscall: "write" })),
+        );
       },
       final(done) {
         stream.end(done);
@@ -271,7 +266,11 @@ async function thrownStatus(promise: Promise<unknown>): Promise<number | string>
 async function upload(code: string, bytes: Uint8Array) {
   const form = new FormData();
   form.append("file", new File([Uint8Array.from(bytes)], "letter.pdf", { type: "application/pdf" }));
-  const response = await verifyAction({ request: new Request(`http://localhost/verify/${code}`, { method: "POST", body: form }), params: { code }, context: {} });
+  const response = await verifyAction({
+    request: new Request(`http://localhost/verify/${code}`, { method: "POST", body: form }),
+    params: { code },
+    context: {},
+  });
   const body: unknown = await response.json();
   return body;
 }
@@ -289,7 +288,9 @@ async function settle(promise: Promise<Response>): Promise<Response> {
 
 /** The letter CLI as an operator runs it, against this test's database and DATA_DIR. */
 async function cli(args: string[], options: { fileSizeLimitKb?: number } = {}) {
-  const command = options.fileSizeLimitKb ? ["bash", ["-c", `ulimit -f ${options.fileSizeLimitKb} && exec npx tsx scripts/letter.ts "$@"`, "letter", ...args]] as const : ["npx", ["tsx", "scripts/letter.ts", ...args]] as const;
+  const command = options.fileSizeLimitKb
+    ? (["bash", ["-c", `ulimit -f ${options.fileSizeLimitKb} && exec npx tsx scripts/letter.ts "$@"`, "letter", ...args]] as const)
+    : (["npx", ["tsx", "scripts/letter.ts", ...args]] as const);
   return run(command[0], [...command[1]], {
     env: { ...process.env, DATABASE_URL: databaseUrl(), DATA_DIR: dataDir, NODE_ENV: "test" },
     timeout: 120_000,
@@ -441,14 +442,31 @@ describe("the letter in each language", () => {
         } else {
           expect(row, n.name).toMatch(/^[\x20-\x7e]+ †/); // transliterated and marked
         }
-        const date = { ru: `${String(1 + i).padStart(2, "0")}.02.2025`, en: `${String(1 + i).padStart(2, "0")}/02/2025`, kk: `${String(1 + i).padStart(2, "0")}.02.2025` }[lang];
+        const date = {
+          ru: `${String(1 + i).padStart(2, "0")}.02.2025`,
+          en: `${String(1 + i).padStart(2, "0")}/02/2025`,
+          kk: `${String(1 + i).padStart(2, "0")}.02.2025`,
+        }[lang];
         expect(row, n.name).toContain(date);
       });
       expect(all).not.toMatch(new RegExp(`^\\s*${NAMES.length + 1}\\s{2,}`, "m"));
     }
     const ru = texts.ru!.join("\n");
     // Kazakh letters, Polish diacritics, Greek, German, Turkish: as typed, not transliterated.
-    for (const s of ["Айгерім Сейітқалиева", "Қарағанды", "Ғалым Өтегенұлы", "Һибатулла Ұзақбаев", "Zofia Łukasiewicz-Żółć", "Łódź", "Νίκος Παπαδόπουλος", "Θεσσαλονίκη", "Jürgen Weiß", "Çağrı Şıkoğlu", "İzmir", "François-Xavier Lœuvre"]) {
+    for (const s of [
+      "Айгерім Сейітқалиева",
+      "Қарағанды",
+      "Ғалым Өтегенұлы",
+      "Һибатулла Ұзақбаев",
+      "Zofia Łukasiewicz-Żółć",
+      "Łódź",
+      "Νίκος Παπαδόπουλος",
+      "Θεσσαλονίκη",
+      "Jürgen Weiß",
+      "Çağrı Şıkoğlu",
+      "İzmir",
+      "François-Xavier Lœuvre",
+    ]) {
       expect(ru).toContain(s);
     }
     // Markup and formula-like names stay text.
@@ -575,7 +593,12 @@ describe("the snapshot and its verification", () => {
     expect(more.digest).not.toBe(first.digest);
 
     // The same people in another order is another list.
-    await getDb().updateTable("signatures").set({ confirmed_at: new Date(Date.UTC(2024, 0, 1)) }).where("appeal_id", "=", appeal.id).where("name", "=", "Новый Подписант").execute();
+    await getDb()
+      .updateTable("signatures")
+      .set({ confirmed_at: new Date(Date.UTC(2024, 0, 1)) })
+      .where("appeal_id", "=", appeal.id)
+      .where("name", "=", "Новый Подписант")
+      .execute();
     const reordered = await generate(appeal.id, appeal.owner.userId, "ru");
     expect(reordered.digest).not.toBe(more.digest);
 
@@ -618,7 +641,9 @@ describe("the snapshot and its verification", () => {
     for (const n of NAMES) expect(page).not.toContain(n.name.slice(0, 8));
     expect(page).not.toContain("@");
     expect(page).not.toContain("storage");
-    expect(await thrownStatus(verifyLoader({ request: new Request("http://localhost/verify/AAAA-BBBB-CCCC"), params: { code: "AAAA-BBBB-CCCC" }, context: {} }))).toBe(404);
+    expect(
+      await thrownStatus(verifyLoader({ request: new Request("http://localhost/verify/AAAA-BBBB-CCCC"), params: { code: "AAAA-BBBB-CCCC" }, context: {} })),
+    ).toBe(404);
   });
 
   it("says an uploaded PDF matches only when it is byte for byte the letter generated with that code", async () => {
@@ -638,7 +663,11 @@ describe("the snapshot and its verification", () => {
     expect(await upload(letter.code, fs.readFileSync(pathOf(rerendered.storageKey)))).toEqual({ result: "mismatch" });
     expect(await upload(rerendered.code, fs.readFileSync(pathOf(rerendered.storageKey)))).toEqual({ result: "match" });
     // No file chosen.
-    const none = await verifyAction({ request: new Request(`http://localhost/verify/${letter.code}`, { method: "POST", body: new FormData() }), params: { code: letter.code }, context: {} });
+    const none = await verifyAction({
+      request: new Request(`http://localhost/verify/${letter.code}`, { method: "POST", body: new FormData() }),
+      params: { code: letter.code },
+      context: {},
+    });
     expect(none.status).toBe(400);
   });
 
@@ -646,7 +675,12 @@ describe("the snapshot and its verification", () => {
     const appeal = await publishedAppeal();
     await addSigners(appeal.id, [{ name: "Останется Здесь" }, { name: "Передумает Потом", email: "later@mail.example" }]);
     const letter = await generate(appeal.id, appeal.owner.userId, "ru");
-    await getDb().updateTable("signatures").set({ status: "withdrawn", withdrawn_at: sql`now()` }).where("appeal_id", "=", appeal.id).where("name", "=", "Передумает Потом").execute();
+    await getDb()
+      .updateTable("signatures")
+      .set({ status: "withdrawn", withdrawn_at: sql`now()` })
+      .where("appeal_id", "=", appeal.id)
+      .where("name", "=", "Передумает Потом")
+      .execute();
     const facts = await verification(letter.code);
     expect(facts?.count).toBe(2);
     expect(facts?.withdrawnSince).toBe(1);
@@ -711,11 +745,19 @@ describe("downloads", () => {
 
     // A letter not ready yet: 409; someone else's: 403.
     const [pending] = await requestLetters(main.id, main.owner.userId, { lang: "ru" });
-    const notReady = await settle(zipLoader({ request: new Request(`http://localhost/x.zip?ids=${ids[0]},${pending}`, { headers: { Cookie: cookie } }), params: { id: String(main.id) }, context: {} }));
+    const notReady = await settle(
+      zipLoader({
+        request: new Request(`http://localhost/x.zip?ids=${ids[0]},${pending}`, { headers: { Cookie: cookie } }),
+        params: { id: String(main.id) },
+        context: {},
+      }),
+    );
     expect(notReady.status).toBe(409);
     await getDb().deleteFrom("letters").where("id", "=", pending!).execute();
     const outsider = await sessionCookie((await newOrganization()).userId);
-    expect((await settle(zipLoader({ request: new Request(url, { headers: { Cookie: outsider } }), params: { id: String(main.id) }, context: {} }))).status).toBe(403);
+    expect(
+      (await settle(zipLoader({ request: new Request(url, { headers: { Cookie: outsider } }), params: { id: String(main.id) }, context: {} }))).status,
+    ).toBe(403);
   });
 
   it("labels the combined letter as all languages, never as the original's, in the ZIP, its manifest and the download", async () => {
@@ -723,7 +765,11 @@ describe("downloads", () => {
     const combined = await generateNow(id!);
     const cookie = await sessionCookie(main.owner.userId);
     const ids = [generated.ru!.id, id!];
-    const response = await zipLoader({ request: new Request(`http://localhost/dashboard/appeals/${main.id}/letters.zip?ids=${ids.join(",")}`, { headers: { Cookie: cookie } }), params: { id: String(main.id) }, context: {} });
+    const response = await zipLoader({
+      request: new Request(`http://localhost/dashboard/appeals/${main.id}/letters.zip?ids=${ids.join(",")}`, { headers: { Cookie: cookie } }),
+      params: { id: String(main.id) },
+      context: {},
+    });
     expect(response.status).toBe(200);
     const zip = path.join(tmp, "combined.zip");
     fs.writeFileSync(zip, await responseBytes(response));
@@ -733,10 +779,17 @@ describe("downloads", () => {
     expect(entries).not.toContain(`${main.slug}-ru-${combined.code}.pdf`);
     expect(sha256(execFileSync("unzip", ["-p", zip, name]))).toBe(combined.fileSha256);
     const manifest = execFileSync("unzip", ["-p", zip, "MANIFEST.txt"], { encoding: "utf8" });
-    const block = manifest.slice(manifest.indexOf(name)).split("\n\n")[0]!.split(/\n(?=\S)/)[0]!;
+    const block = manifest
+      .slice(manifest.indexOf(name))
+      .split("\n\n")[0]!
+      .split(/\n(?=\S)/)[0]!;
     expect(block).toContain("language: combined, all languages (ru, en, kk)");
     expect(manifest).toContain(`${main.slug}-ru-${generated.ru!.code}.pdf\n  language: ru\n`);
-    const download = await downloadLoader({ request: new Request(`http://localhost/dashboard/appeals/${main.id}/letters/${id}.pdf`, { headers: { Cookie: cookie } }), params: { id: String(main.id), letterId: String(id) }, context: {} });
+    const download = await downloadLoader({
+      request: new Request(`http://localhost/dashboard/appeals/${main.id}/letters/${id}.pdf`, { headers: { Cookie: cookie } }),
+      params: { id: String(main.id), letterId: String(id) },
+      context: {},
+    });
     expect(download.headers.get("Content-Disposition")).toBe(`attachment; filename="${name}"`);
   });
 
@@ -762,12 +815,27 @@ const deliveryMails = (appealId: number) =>
     .innerJoin("outbox as o", "o.id", "d.outbox_id")
     .innerJoin("addressees as a", "a.id", "d.addressee_id")
     .innerJoin("letters as l", "l.id", "d.letter_id")
-    .select(["d.id", "d.letter_id", "d.created_by", "a.email", "l.lang", "o.kind", "o.to_address", "o.subject", "o.text", "o.html", "o.headers", "o.attachments", "o.status"])
+    .select([
+      "d.id",
+      "d.letter_id",
+      "d.created_by",
+      "a.email",
+      "l.lang",
+      "o.kind",
+      "o.to_address",
+      "o.subject",
+      "o.text",
+      "o.html",
+      "o.headers",
+      "o.attachments",
+      "o.status",
+    ])
     .where("d.appeal_id", "=", appealId)
     .orderBy("d.id")
     .execute();
 
-const appealStatus = async (id: number) => (await getDb().selectFrom("appeals").select(["status", "delivered_at", "closed_at"]).where("id", "=", id).executeTakeFirstOrThrow());
+const appealStatus = async (id: number) =>
+  await getDb().selectFrom("appeals").select(["status", "delivered_at", "closed_at"]).where("id", "=", id).executeTakeFirstOrThrow();
 
 /** A published appeal whose organization has a contact address and whose addressees get `letterLanguage`. */
 async function deliverableAppeal(letterLanguage = "en") {
@@ -812,7 +880,13 @@ describe("delivery by e-mail", () => {
 
   it("sends each addressee the letter in the language chosen for them: English to the Parliament, Kazakh to the other", async () => {
     const appeal = await deliverableAppeal("ru");
-    const [parliament, commissioner] = await getDb().selectFrom("addressees").select(["id", "email"]).where("appeal_id", "=", appeal.id).where("email", "is not", null).orderBy("position").execute();
+    const [parliament, commissioner] = await getDb()
+      .selectFrom("addressees")
+      .select(["id", "email"])
+      .where("appeal_id", "=", appeal.id)
+      .where("email", "is not", null)
+      .orderBy("position")
+      .execute();
     await editAddressee(appeal.id, appeal.owner.userId, parliament!.id, parliament!.email, ADDRESSEES[0]!.translations, "en");
     await editAddressee(appeal.id, appeal.owner.userId, commissioner!.id, commissioner!.email, ADDRESSEES[1]!.translations, "kk");
     await signFixture(appeal.id, 1);
@@ -852,7 +926,10 @@ describe("delivery by e-mail", () => {
     expect(mail!.text).toContain("Во вложении: письмо со списком подписавших (PDF).");
     expect(mail!.html).toContain("contact@coalition.example");
     // The message as SMTP carries it.
-    const raw = composeMessage({ to: mail!.to_address, subject: mail!.subject, html: mail!.html, text: mail!.text, headers: mail!.headers, attachments: [] }, "Appeals <no-reply@appeals.example>").raw.toString();
+    const raw = composeMessage(
+      { to: mail!.to_address, subject: mail!.subject, html: mail!.html, text: mail!.text, headers: mail!.headers, attachments: [] },
+      "Appeals <no-reply@appeals.example>",
+    ).raw.toString();
     expect(raw).toMatch(/^Reply-To: contact@coalition\.example\r$/m);
     expect(raw).toMatch(/^Auto-Submitted: auto-generated\r$/m);
     expect(letter.count).toBe(0);
@@ -875,13 +952,25 @@ describe("delivery by e-mail", () => {
 
     const cookie = await sessionCookie(appeal.owner.userId);
     const postOrg = (fields: Record<string, string>, c = cookie) =>
-      settle(orgAction({ request: new Request(`http://localhost/dashboard/orgs/${appeal.owner.organizationId}`, { method: "POST", headers: { Cookie: c, "Content-Type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(fields).toString() }), params: { orgId: String(appeal.owner.organizationId) }, context: {} }));
+      settle(
+        orgAction({
+          request: new Request(`http://localhost/dashboard/orgs/${appeal.owner.organizationId}`, {
+            method: "POST",
+            headers: { Cookie: c, "Content-Type": "application/x-www-form-urlencoded" },
+            body: new URLSearchParams(fields).toString(),
+          }),
+          params: { orgId: String(appeal.owner.organizationId) },
+          context: {},
+        }),
+      );
     const bad = await postOrg({ _intent: "contact", contactEmail: "not an address" });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ errors: { contactEmail: "form.invalidEmail" }, values: { contactEmail: "not an address" } });
     const good = await postOrg({ _intent: "contact", contactEmail: "  Press@Coalition.Example " });
     expect(good.status).toBe(200);
-    expect((await getDb().selectFrom("organizations").select("contact_email").where("id", "=", appeal.owner.organizationId).executeTakeFirstOrThrow()).contact_email).toBe("press@coalition.example");
+    expect(
+      (await getDb().selectFrom("organizations").select("contact_email").where("id", "=", appeal.owner.organizationId).executeTakeFirstOrThrow()).contact_email,
+    ).toBe("press@coalition.example");
     const editor = await newOrganization();
     await getDb().insertInto("memberships").values({ organization_id: appeal.owner.organizationId, user_id: editor.userId, role: "editor" }).execute();
     expect((await postOrg({ _intent: "contact", contactEmail: "x@y.example" }, await sessionCookie(editor.userId))).status).toBe(403);
@@ -893,7 +982,10 @@ describe("delivery by e-mail", () => {
     const review = await reviewDelivery(appeal.id, appeal.owner.userId);
     // Two clicks at once, and a third later: two e-mails in all.
     const [a, b] = await Promise.all([deliver(appeal.id, appeal.owner.userId, review.token), deliver(appeal.id, appeal.owner.userId, review.token)]);
-    expect([a, b].sort((x, y) => y.sent - x.sent)).toEqual([{ sent: 2, skipped: 0 }, { sent: 0, skipped: 2 }]);
+    expect([a, b].sort((x, y) => y.sent - x.sent)).toEqual([
+      { sent: 2, skipped: 0 },
+      { sent: 0, skipped: 2 },
+    ]);
     expect(await deliver(appeal.id, appeal.owner.userId, review.token)).toEqual({ sent: 0, skipped: 2 });
     expect(await deliveryMails(appeal.id)).toHaveLength(2);
     // A new review: nothing left to send, and each row says when it went.
@@ -930,7 +1022,12 @@ describe("delivery by e-mail", () => {
     expect(none.problems).toEqual(["letters.noEmailAddressees"]);
     expect(none.token).toBeNull();
     const draftOwner = await newOrganization();
-    const draft = await createAppeal(draftOwner.userId, { organizationId: draftOwner.organizationId, slug: slugOf("draft"), originalLanguage: "ru", title: "Черновик" });
+    const draft = await createAppeal(draftOwner.userId, {
+      organizationId: draftOwner.organizationId,
+      slug: slugOf("draft"),
+      originalLanguage: "ru",
+      title: "Черновик",
+    });
     await expect(reviewDelivery(draft, draftOwner.userId)).rejects.toMatchObject({ code: "draft", messageKey: "letters.draft" });
   });
 
@@ -944,7 +1041,8 @@ describe("delivery by e-mail", () => {
     const forged = `${token.split(".")[0]}.${"A".repeat(43)}`;
     const stale = signIntent({ action: "deliver", appealId: appeal.id, userId: appeal.owner.userId, data: pairs }, Date.now() - 11 * 60_000);
     const close = signIntent({ action: "close", appealId: appeal.id, userId: appeal.owner.userId, data: [] });
-    for (const t of [null, "", "garbage", forged, stale, close]) expect(await thrownStatus(deliver(appeal.id, appeal.owner.userId, t))).toBe("AppError:conflict");
+    for (const t of [null, "", "garbage", forged, stale, close])
+      expect(await thrownStatus(deliver(appeal.id, appeal.owner.userId, t))).toBe("AppError:conflict");
     expect(await thrownStatus(deliver(other.id, other.owner.userId, token))).toBe("AppError:conflict");
     expect(await deliveryMails(appeal.id)).toEqual([]);
     expect((await appealStatus(appeal.id)).status).toBe("published");
@@ -955,7 +1053,17 @@ describe("delivery by e-mail", () => {
     const letter = await generate(appeal.id, appeal.owner.userId, "ru");
     const cookie = await sessionCookie(appeal.owner.userId);
     const post = (fields: Record<string, string>) =>
-      settle(lettersAction({ request: new Request(`http://localhost/dashboard/appeals/${appeal.id}/letters`, { method: "POST", headers: { Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(fields).toString() }), params: { id: String(appeal.id) }, context: {} }));
+      settle(
+        lettersAction({
+          request: new Request(`http://localhost/dashboard/appeals/${appeal.id}/letters`, {
+            method: "POST",
+            headers: { Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded" },
+            body: new URLSearchParams(fields).toString(),
+          }),
+          params: { id: String(appeal.id) },
+          context: {},
+        }),
+      );
     // The old one-click form (a letter id, no confirmation): nothing sent, nothing closed.
     const oneClick = await post({ _intent: "deliver", letterId: String(letter.id) });
     expect(oneClick.status).toBe(409);
@@ -964,7 +1072,10 @@ describe("delivery by e-mail", () => {
     expect(review.status).toBe(200);
     const body = (await review.json()) as { review: { closes: boolean; token: string; rows: Array<{ addressee: string; lang: string }> } };
     expect(body.review.closes).toBe(true);
-    expect(body.review.rows.map((r) => [r.addressee, r.lang])).toEqual([["Роберта Метсола", "ru"], ["Фолькер Тюрк", "ru"]]);
+    expect(body.review.rows.map((r) => [r.addressee, r.lang])).toEqual([
+      ["Роберта Метсола", "ru"],
+      ["Фолькер Тюрк", "ru"],
+    ]);
     expect(JSON.stringify(body)).not.toContain("parliament.example");
     expect((await appealStatus(appeal.id)).status).toBe("published");
     expect(await deliveryMails(appeal.id)).toEqual([]);
@@ -1009,7 +1120,12 @@ describe("delivery by e-mail", () => {
     expect(last).toMatch(/^\s*160000\s{2,}/m);
 
     expect((await reviewAndDeliver(appeal.id, appeal.owner.userId)).result.sent).toBe(2);
-    const mails = await getDb().selectFrom("deliveries as d").innerJoin("outbox as o", "o.id", "d.outbox_id").select(["o.text", "o.attachments"]).where("d.letter_id", "=", letter.id).execute();
+    const mails = await getDb()
+      .selectFrom("deliveries as d")
+      .innerJoin("outbox as o", "o.id", "d.outbox_id")
+      .select(["o.text", "o.attachments"])
+      .where("d.letter_id", "=", letter.id)
+      .execute();
     expect(mails).toHaveLength(2);
     const link = /http:\/\/localhost:3000\/letters\/[A-Z0-9-]+\.pdf\?sig=[\w-]+/.exec(mails[0]!.text)?.[0] ?? "";
     expect(link).toContain(`/letters/${letter.code}.pdf?sig=`);
@@ -1033,14 +1149,24 @@ describe("bad input", () => {
     expect(await thrownStatus(requestLetters(main.id, outsider.userId, { lang: "ru" }))).toBe("AppError:forbidden");
 
     const draftOwner = await newOrganization();
-    const draft = await createAppeal(draftOwner.userId, { organizationId: draftOwner.organizationId, slug: slugOf("draft"), originalLanguage: "ru", title: "Черновик" });
+    const draft = await createAppeal(draftOwner.userId, {
+      organizationId: draftOwner.organizationId,
+      slug: slugOf("draft"),
+      originalLanguage: "ru",
+      title: "Черновик",
+    });
     await expect(requestLetters(draft, draftOwner.userId, { lang: "ru" })).rejects.toMatchObject({ code: "draft", messageKey: "letters.draft" });
     expect(await getDb().selectFrom("letters").select("id").where("appeal_id", "=", draft).execute()).toEqual([]);
   });
 
   it("answers the letters form with the refusal's message, and 403 to a non-organizer", async () => {
     const draftOwner = await newOrganization();
-    const draft = await createAppeal(draftOwner.userId, { organizationId: draftOwner.organizationId, slug: slugOf("draft"), originalLanguage: "ru", title: "Черновик" });
+    const draft = await createAppeal(draftOwner.userId, {
+      organizationId: draftOwner.organizationId,
+      slug: slugOf("draft"),
+      originalLanguage: "ru",
+      title: "Черновик",
+    });
     const post = (id: number, cookie: string, fields: Record<string, string>) =>
       settle(
         lettersAction({
@@ -1064,7 +1190,14 @@ describe("bad input", () => {
     expect(ok.status).toBe(200);
     const queued = await getDb().selectFrom("letters").select(["id", "status"]).where("appeal_id", "=", main.id).where("status", "=", "pending").execute();
     expect(queued).toHaveLength(3);
-    await getDb().deleteFrom("letters").where("id", "in", queued.map((q) => q.id)).execute();
+    await getDb()
+      .deleteFrom("letters")
+      .where(
+        "id",
+        "in",
+        queued.map((q) => q.id),
+      )
+      .execute();
   });
 
   it("records nothing when the disk fills up mid-write: the letter is 'failed', with no file, digest or fingerprint", async () => {
@@ -1073,7 +1206,12 @@ describe("bad input", () => {
     const full = path.join(tmp, "disk-full");
     const [id] = await requestLetters(appeal.id, appeal.owner.userId, { lang: "ru" });
     const row = await letterRow(id!);
-    const error = await withDataDir(full, () => generateNow(id!).then(() => null, (e: unknown) => e));
+    const error = await withDataDir(full, () =>
+      generateNow(id!).then(
+        () => null,
+        (e: unknown) => e,
+      ),
+    );
     expect(error).toMatchObject({ code: "ENOSPC" });
     const failed = await letterRow(id!);
     expect(failed).toMatchObject({ status: "failed", error: "disk_full", digest: "", file_sha256: null, storage_key: null, pages: null, size: null });
@@ -1102,7 +1240,9 @@ describe("bad input", () => {
 
     // The generator itself, on a path whose temporary file fills the disk mid-way.
     const target = path.join(tmp, "disk-full", "direct", "letter.pdf");
-    await expect(generateLetter({ databaseUrl: databaseUrl(), letterId: id!, outputPath: target, appUrl: "http://localhost:3000" })).rejects.toMatchObject({ code: "ENOSPC" });
+    await expect(generateLetter({ databaseUrl: databaseUrl(), letterId: id!, outputPath: target, appUrl: "http://localhost:3000" })).rejects.toMatchObject({
+      code: "ENOSPC",
+    });
     expect(fs.readdirSync(path.dirname(target))).toEqual([]);
   }, 60_000);
 });
@@ -1175,7 +1315,11 @@ describe("letter jobs in several processes", () => {
   it("puts back a letter left 'running' by a dead process, never one another process is generating", async () => {
     const { owner, id: appealId } = await publishedAppeal();
     const [id] = await requestLetters(appealId, owner.userId, { lang: "ru" });
-    await getDb().updateTable("letters").set({ status: "running", started_at: sql<Date>`now() - interval '1 minute'` }).where("id", "=", id!).execute();
+    await getDb()
+      .updateTable("letters")
+      .set({ status: "running", started_at: sql<Date>`now() - interval '1 minute'` })
+      .where("id", "=", id!)
+      .execute();
 
     // Another process generating it holds the letter's lock: left alone.
     let release!: () => void;
@@ -1196,7 +1340,11 @@ describe("letter jobs in several processes", () => {
     const { owner, id: appealId } = await publishedAppeal();
     const [id] = await requestLetters(appealId, owner.userId, { lang: "ru" });
     // The app's job claims it first (as claimPendingLetter does) and generates it under the lock.
-    await getDb().updateTable("letters").set({ status: "running", started_at: sql<Date>`now()` }).where("id", "=", id!).execute();
+    await getDb()
+      .updateTable("letters")
+      .set({ status: "running", started_at: sql<Date>`now()` })
+      .where("id", "=", id!)
+      .execute();
     const app = holdLetterLock(id!, async () => {
       await new Promise((r) => setTimeout(r, 300));
       const code = (await letterRow(id!)).code;

@@ -13,10 +13,14 @@ export const MAX_ATTACHED_LETTER_BYTES = 8 * 1024 * 1024;
 
 export type LetterRequest = { lang: string } | { all: true } | { combined: true };
 
-
 /** The languages of an appeal's letters: the original first, then the translations (a combined letter's parts). */
 export function letterLanguages(original: string, versions: Record<string, unknown>): string[] {
-  return [original, ...Object.keys(versions).filter((l) => l !== original).sort()];
+  return [
+    original,
+    ...Object.keys(versions)
+      .filter((l) => l !== original)
+      .sort(),
+  ];
 }
 
 /**
@@ -37,7 +41,9 @@ export function letterFileName(slug: string, letter: { kind: "single" | "combine
 export async function requestLetters(appealId: number, userId: number | null, request: LetterRequest): Promise<number[]> {
   const db = getDb();
   const appeal =
-    userId === null ? await db.selectFrom("appeals").selectAll().where("id", "=", appealId).executeTakeFirst() : (await appealForMember(appealId, userId)).appeal;
+    userId === null
+      ? await db.selectFrom("appeals").selectAll().where("id", "=", appealId).executeTakeFirst()
+      : (await appealForMember(appealId, userId)).appeal;
   if (!appeal) throw new AppError("not_found");
   if (appeal.status === "draft" || appeal.current_revision < 1) throw new AppError("draft", "letters.draft");
   const revision = await db
@@ -62,7 +68,16 @@ export async function requestLetters(appealId: number, userId: number | null, re
     }
     const ids: number[] = [];
     for (const w of wanted) {
-      ids.push(await insertLetter(trx, { appealId: appeal.id, code: newVerificationCode(crypto.randomBytes), lang: w.lang, kind: w.kind, revision: appeal.current_revision, userId }));
+      ids.push(
+        await insertLetter(trx, {
+          appealId: appeal.id,
+          code: newVerificationCode(crypto.randomBytes),
+          lang: w.lang,
+          kind: w.kind,
+          revision: appeal.current_revision,
+          userId,
+        }),
+      );
     }
     return ids;
   });
@@ -78,7 +93,19 @@ export async function lettersPage(appealId: number, userId: number) {
       .innerJoin("letters as l", "l.id", "d.letter_id")
       .leftJoin("outbox as o", "o.id", "d.outbox_id")
       .leftJoin("addressees as a", "a.id", "d.addressee_id")
-      .select(["d.id", "d.addressee_id", "d.letter_id", "d.created_at", "l.code", "l.lang", "l.digest", "o.status as outcome", "o.last_error", "a.translations", "a.email"])
+      .select([
+        "d.id",
+        "d.addressee_id",
+        "d.letter_id",
+        "d.created_at",
+        "l.code",
+        "l.lang",
+        "l.digest",
+        "o.status as outcome",
+        "o.last_error",
+        "a.translations",
+        "a.email",
+      ])
       .where("d.appeal_id", "=", appeal.id)
       .orderBy("d.created_at", "desc")
       .execute(),
@@ -183,6 +210,11 @@ export function letterDownloadSignature(code: string) {
 export async function letterForSignedDownload(code: string, signature: string) {
   const expected = letterDownloadSignature(code);
   if (signature.length !== expected.length || !crypto.timingSafeEqual(Buffer.from(signature), Buffer.from(expected))) return null;
-  const row = await getDb().selectFrom("letters").select(["code", "storage_key", "size", "lang"]).where("code", "=", code).where("status", "=", "ready").executeTakeFirst();
+  const row = await getDb()
+    .selectFrom("letters")
+    .select(["code", "storage_key", "size", "lang"])
+    .where("code", "=", code)
+    .where("status", "=", "ready")
+    .executeTakeFirst();
   return row?.storage_key ? { ...row, storage_key: row.storage_key } : null;
 }

@@ -19,7 +19,22 @@ export async function requestMyData(address: string, lang: UiLang): Promise<void
     .selectFrom("signatures as s")
     .innerJoin("appeals as a", "a.id", "s.appeal_id")
     .innerJoin("appeal_revisions as r", (j) => j.onRef("r.appeal_id", "=", "a.id").onRef("r.number", "=", "a.current_revision"))
-    .select(["a.slug", "a.original_language", "r.content", "s.name", "s.city", "s.country", "s.organization", "s.position", "s.disclosure", "s.keep_informed", "s.status", "s.created_at", "s.confirmed_at", "s.lang"])
+    .select([
+      "a.slug",
+      "a.original_language",
+      "r.content",
+      "s.name",
+      "s.city",
+      "s.country",
+      "s.organization",
+      "s.position",
+      "s.disclosure",
+      "s.keep_informed",
+      "s.status",
+      "s.created_at",
+      "s.confirmed_at",
+      "s.lang",
+    ])
     .where("s.email_key", "=", key)
     .orderBy("s.created_at")
     .execute();

@@ -29,7 +29,11 @@ describe("organizations and members", () => {
     const user = await findUserByEmail(getDb(), invited);
     expect(user).toBeDefined();
     expect(await roleIn(getDb(), org.organizationId, user!.id)).toBe("editor");
-    const mail = await getDb().selectFrom("outbox").select(["subject", "text", "kind"]).where("to_address", "=", invited.toLowerCase()).executeTakeFirstOrThrow();
+    const mail = await getDb()
+      .selectFrom("outbox")
+      .select(["subject", "text", "kind"])
+      .where("to_address", "=", invited.toLowerCase())
+      .executeTakeFirstOrThrow();
     expect(mail.kind).toBe("invite");
     expect(mail.subject).toContain("Human Rights Coalition");
     expect(mail.text).toContain("/login");
@@ -89,8 +93,16 @@ describe("organizations and members", () => {
       const second = uniqueEmail("second-owner");
       await inviteMember(org.organizationId, org.userId, second, "owner", "en");
       const secondId = (await findUserByEmail(getDb(), second))!.id;
-      const results = await Promise.allSettled([removeMember(org.organizationId, org.userId, secondId), removeMember(org.organizationId, secondId, org.userId)]);
-      const owners = await getDb().selectFrom("memberships").select("user_id").where("organization_id", "=", org.organizationId).where("role", "=", "owner").execute();
+      const results = await Promise.allSettled([
+        removeMember(org.organizationId, org.userId, secondId),
+        removeMember(org.organizationId, secondId, org.userId),
+      ]);
+      const owners = await getDb()
+        .selectFrom("memberships")
+        .select("user_id")
+        .where("organization_id", "=", org.organizationId)
+        .where("role", "=", "owner")
+        .execute();
       expect(owners).toHaveLength(1);
       expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     }
@@ -117,7 +129,11 @@ describe("npm run org:create", () => {
   }, 60_000);
 
   it("refuses a missing name or a bad address with its usage line and exit code 2", async () => {
-    for (const args of [["--owner", uniqueEmail("x")], ["--name", "X", "--owner", "not-an-address"], ["--name", "Coalition\r\nSign in at https://evil.example", "--owner", uniqueEmail("y")]]) {
+    for (const args of [
+      ["--owner", uniqueEmail("x")],
+      ["--name", "X", "--owner", "not-an-address"],
+      ["--name", "Coalition\r\nSign in at https://evil.example", "--owner", uniqueEmail("y")],
+    ]) {
       const failure = await cli(args).then(
         () => null,
         (e: { code?: number; stderr?: string }) => e,

@@ -8,15 +8,7 @@ import { SmtpSink } from "../../tests/setup/smtp-sink";
 import { getDb } from "../../tests/setup/vitest-db";
 import { describeSendError } from "../../emails/transport.server";
 import { env, parseEnv, setEnv } from "../utils/env.server";
-import {
-  createOutboxProcessor,
-  devMailboxEnabled,
-  keptMail,
-  keptMails,
-  retryDelayMs,
-  startOutboxWorker,
-  type OutboxWorker,
-} from "./outbox.server";
+import { createOutboxProcessor, devMailboxEnabled, keptMail, keptMails, retryDelayMs, startOutboxWorker, type OutboxWorker } from "./outbox.server";
 import { readFileBuffer } from "./storage.server";
 
 let dataDir: string;
@@ -199,8 +191,7 @@ describe("outbox worker", () => {
     start({ smtpUrl: `smtp://127.0.0.1:${port}`, now: clock.now, batchSize: 15 });
 
     // Every mail tried and failed (connection refused), then once more after the backoff.
-    const triedAtLeast = (n: number) => async () =>
-      (await getDb().selectFrom("outbox").select("id").where("attempts", "<", n).execute()).length === 0;
+    const triedAtLeast = (n: number) => async () => (await getDb().selectFrom("outbox").select("id").where("attempts", "<", n).execute()).length === 0;
     await waitUntil(triedAtLeast(1));
     clock.advance(61_000);
     await waitUntil(triedAtLeast(2));
@@ -327,12 +318,7 @@ describe("outbox worker", () => {
     const sent = await countWhere("sent");
     expect(sent).toBeGreaterThan(0);
     expect(sink.messages).toHaveLength(sent);
-    const leftClaimed = await getDb()
-      .selectFrom("outbox")
-      .select("id")
-      .where("status", "=", "pending")
-      .where("attempts", ">", 0)
-      .execute();
+    const leftClaimed = await getDb().selectFrom("outbox").select("id").where("status", "=", "pending").where("attempts", ">", 0).execute();
     expect(leftClaimed).toHaveLength(0);
   });
 
@@ -395,7 +381,10 @@ describe("outbox priority", () => {
       onBatch: (r) => {
         claimed.push(r.claimed);
         batches++;
-        if (batches === 2) void enqueue([letter(99_999, { kind: "signature_confirm", to: "signer@example.org", subject: "Confirm your signature" })]).then(() => (queuedAfter = sink.messages.length));
+        if (batches === 2)
+          void enqueue([letter(99_999, { kind: "signature_confirm", to: "signer@example.org", subject: "Confirm your signature" })]).then(
+            () => (queuedAfter = sink.messages.length),
+          );
       },
     });
     await waitUntil(async () => sink.to("signer@example.org").length === 1, 30_000);
@@ -443,7 +432,17 @@ describe("a mail that has left keeps no address and no link", () => {
     expect(got.headers["message-id"]).toMatch(new RegExp(`^<outbox\\.${id}\\.\\d+@`));
 
     const row = await getDb().selectFrom("outbox").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
-    expect(row).toMatchObject({ kind: "signature_confirm", status: "sent", attempts: 1, to_address: "", subject: "", html: "", text: "", headers: {}, attachments: [] });
+    expect(row).toMatchObject({
+      kind: "signature_confirm",
+      status: "sent",
+      attempts: 1,
+      to_address: "",
+      subject: "",
+      html: "",
+      text: "",
+      headers: {},
+      attachments: [],
+    });
     expect(row.sent_at).toBeInstanceOf(Date);
     const dump = await outboxAsText();
     for (const secret of ["jane.doe@example.org", "Jane Doe", "AAAAAAAAAAAAAAAA", "BBBBBBBBBBBBBBBB", "@"]) expect(dump).not.toContain(secret);

@@ -1,14 +1,5 @@
 import { getDb, type DB } from "../../db/client";
-import {
-  claimDueMails,
-  findKeptMail,
-  keepDueMails,
-  listKeptMails,
-  markMailFailed,
-  markMailRetry,
-  markMailSent,
-  releaseMails,
-} from "../../db/queries/outbox";
+import { claimDueMails, findKeptMail, keepDueMails, listKeptMails, markMailFailed, markMailRetry, markMailSent, releaseMails } from "../../db/queries/outbox";
 import type { OutboxRow } from "../../db/schema";
 import {
   createMailTransport,
@@ -47,11 +38,7 @@ export const RETRY_CAP_MS = 60_000;
  * "equal jitter" (between half and all of the step, so retries of many mails spread out yet
  * never shrink), never above `capMs`.
  */
-export function retryDelayMs(
-  attempt: number,
-  random: () => number = Math.random,
-  options: { baseMs?: number; capMs?: number } = {},
-): number {
+export function retryDelayMs(attempt: number, random: () => number = Math.random, options: { baseMs?: number; capMs?: number } = {}): number {
   const base = options.baseMs ?? RETRY_BASE_MS;
   const cap = options.capMs ?? RETRY_CAP_MS;
   const step = Math.min(cap, base * 2 ** Math.max(0, Math.min(attempt, 64) - 1));

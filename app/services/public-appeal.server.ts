@@ -52,7 +52,14 @@ function orderLanguages(langs: string[], original: string) {
   return [original, ...langs.filter((l) => l !== original).sort()];
 }
 
-async function build(appeal: Appeal, content: RevisionContent, organization: string, requested: string | undefined, uiLang: string, preview: boolean): Promise<AppealView> {
+async function build(
+  appeal: Appeal,
+  content: RevisionContent,
+  organization: string,
+  requested: string | undefined,
+  uiLang: string,
+  preview: boolean,
+): Promise<AppealView> {
   const db = getDb();
   const languages = orderLanguages(Object.keys(content.versions).filter(isContentLang), appeal.original_language);
   const lang = pickLanguage(languages, appeal.original_language, requested, uiLang);
@@ -143,7 +150,9 @@ export async function apiAppeal(slug: string) {
     status: view.status,
     originalLanguage: view.originalLanguage,
     languages: view.languages,
-    versions: Object.fromEntries(view.languages.map((l) => [l, { title: revision.content.versions[l]?.title ?? "", summary: revision.content.versions[l]?.summary ?? "" }])),
+    versions: Object.fromEntries(
+      view.languages.map((l) => [l, { title: revision.content.versions[l]?.title ?? "", summary: revision.content.versions[l]?.summary ?? "" }]),
+    ),
     addressees: revision.content.addressees.map((a) => a.translations),
     goal: view.goal,
     closesAt: view.closesAt,
@@ -186,7 +195,11 @@ const cursorSchema = z
           const ms = Date.parse(at);
           return Number.isFinite(ms) && new Date(ms).toISOString().slice(0, 23) === at.slice(0, 23) && at >= "2000";
         }),
-      z.string().regex(/^[1-9]\d{0,15}$/).transform(Number).pipe(z.number().int().max(Number.MAX_SAFE_INTEGER)),
+      z
+        .string()
+        .regex(/^[1-9]\d{0,15}$/)
+        .transform(Number)
+        .pipe(z.number().int().max(Number.MAX_SAFE_INTEGER)),
     ]),
   )
   .transform(([at, id]): ListKey => ({ at, id }));

@@ -72,14 +72,23 @@ async function sign(appeal: Appeal, names: typeof NAMES, prefix: string) {
     .insertInto("signature_tokens")
     .values(
       ids.flatMap((id) =>
-        (["confirm", "reject", "withdraw", "unsubscribe"] as const).map((purpose) => ({ token_hash: crypto.randomBytes(32), signature_id: id, purpose, expires_at: daysAgo(-300) })),
+        (["confirm", "reject", "withdraw", "unsubscribe"] as const).map((purpose) => ({
+          token_hash: crypto.randomBytes(32),
+          signature_id: id,
+          purpose,
+          expires_at: daysAgo(-300),
+        })),
       ),
     )
     .execute();
   for (const s of signers) {
     if (!s.email) continue;
     const id = await enqueueMail(getDb(), { kind: "confirm", to: s.email, subject: "Подтвердите подпись", html: "<p>…</p>", text: "…" });
-    await getDb().updateTable("outbox").set({ status: "sent", sent_at: daysAgo(199) }).where("id", "=", id).execute();
+    await getDb()
+      .updateTable("outbox")
+      .set({ status: "sent", sent_at: daysAgo(199) })
+      .where("id", "=", id)
+      .execute();
   }
   // One mail still waiting: retention leaves the queue alone.
   await enqueueMail(getDb(), { kind: "update", to: signers[0]!.email!, subject: "Новости", html: "<p>…</p>", text: "…" });
@@ -148,7 +157,9 @@ describe("retention", () => {
     const letter = await generate(delivered);
     const file = pathOf(letter.storageKey);
     const text = pdfText(file);
-    for (const n of NAMES.slice(0, 8)) if (!/^[=+]/.test(n.name) && !/\p{Script=Arabic}|\p{Script=Han}|\p{Script=Georgian}|\p{Script=Armenian}/u.test(n.name)) expect(text.replace(/\s+/g, " ")).toContain(n.name);
+    for (const n of NAMES.slice(0, 8))
+      if (!/^[=+]/.test(n.name) && !/\p{Script=Arabic}|\p{Script=Han}|\p{Script=Georgian}|\p{Script=Armenian}/u.test(n.name))
+        expect(text.replace(/\s+/g, " ")).toContain(n.name);
     expect(text).toContain("Скрытое Оскорбление");
     expect(text).not.toContain("Отозвавший Подпись");
     expect(text).not.toContain("@");
@@ -174,7 +185,12 @@ describe("retention", () => {
     // appeals, due or not), none of the four still queued.
     const sentLongAgo = (await getDb().selectFrom("outbox").select("id").where("status", "=", "sent").execute()).length;
     expect(sentLongAgo).toBe([8, 4, 3, NAMES.slice(15).length].reduce((sum, names) => sum + names + 3, 0));
-    expect({ emails: dry.emails, ipHashes: dry.ipHashes, pending: dry.pending, mails: dry.mails }).toEqual({ emails: 16, ipHashes: 16, pending: 2, mails: sentLongAgo });
+    expect({ emails: dry.emails, ipHashes: dry.ipHashes, pending: dry.pending, mails: dry.mails }).toEqual({
+      emails: 16,
+      ipHashes: 16,
+      pending: 2,
+      mails: sentLongAgo,
+    });
     const dumpBefore = await outboxDump();
     for (const [k, a] of Object.entries(appeals)) expect(await snapshot(a)).toEqual(before[k]);
     expect(await outboxDump()).toBe(dumpBefore);
@@ -240,7 +256,11 @@ describe("retention", () => {
     /** Signs through the service and reads the links from the e-mail it queued, as the signer would. */
     const signAndRead = async (prefix: string) => {
       const email = signerAddress(prefix);
-      await signing.sign(appeal.slug, signSchema(fields).parse({ name: "Айгерім Сейітқалиева", email, disclosure: "public", consent: "on", stamp: formStamp(Date.now() - 10_000) }), ctx);
+      await signing.sign(
+        appeal.slug,
+        signSchema(fields).parse({ name: "Айгерім Сейітқалиева", email, disclosure: "public", consent: "on", stamp: formStamp(Date.now() - 10_000) }),
+        ctx,
+      );
       const mail = await getDb().selectFrom("outbox").select(["id", "text"]).where("to_address", "=", email).orderBy("id", "desc").executeTakeFirstOrThrow();
       const link = (kind: string) => new RegExp(`/s/${kind}/([A-Za-z0-9_-]{43})`).exec(mail.text)?.[1] ?? "";
       return { email, outboxId: mail.id, confirm: link("confirm"), reject: link("reject"), withdraw: link("withdraw") };
@@ -251,7 +271,11 @@ describe("retention", () => {
     await signing.confirmSignature(withdrawn.confirm);
     expect((await signing.withdrawSignature(withdrawn.withdraw)).state).toBe("valid");
     const unconfirmed = await signAndRead("never-confirmed");
-    await getDb().updateTable("signature_tokens").set({ expires_at: daysAgo(1) }).where("signature_id", "in", (eb) => eb.selectFrom("signatures").select("id").where("email", "=", unconfirmed.email)).execute();
+    await getDb()
+      .updateTable("signature_tokens")
+      .set({ expires_at: daysAgo(1) })
+      .where("signature_id", "in", (eb) => eb.selectFrom("signatures").select("id").where("email", "=", unconfirmed.email))
+      .execute();
     expect(await signing.purgeUnconfirmed()).toBeGreaterThanOrEqual(1);
     const removed = await signAndRead("removed");
     await signing.confirmSignature(removed.confirm);
@@ -259,13 +283,41 @@ describe("retention", () => {
     await removeSignature(appeal.id, appeal.owner.userId, removedId, "spam");
     const cases = [rejected, withdrawn, unconfirmed, removed];
     // None of them is among the signatures any more.
-    expect(await getDb().selectFrom("signatures").select("id").where("email", "in", cases.map((c) => c.email)).execute()).toEqual([]);
+    expect(
+      await getDb()
+        .selectFrom("signatures")
+        .select("id")
+        .where(
+          "email",
+          "in",
+          cases.map((c) => c.email),
+        )
+        .execute(),
+    ).toEqual([]);
 
     // Their mails, as a worker before issue 11 left them: sent 100 days ago, address and links
     // kept. Another one sent 10 days ago, not yet due; one still queued.
-    await getDb().updateTable("outbox").set({ status: "sent", sent_at: daysAgo(100) }).where("id", "in", cases.map((c) => c.outboxId)).execute();
-    const recentId = await enqueueMail(getDb(), { kind: "update", to: rejected.email, subject: "Новости", html: `<p>${rejected.withdraw}</p>`, text: rejected.withdraw });
-    await getDb().updateTable("outbox").set({ status: "sent", sent_at: daysAgo(10) }).where("id", "=", recentId).execute();
+    await getDb()
+      .updateTable("outbox")
+      .set({ status: "sent", sent_at: daysAgo(100) })
+      .where(
+        "id",
+        "in",
+        cases.map((c) => c.outboxId),
+      )
+      .execute();
+    const recentId = await enqueueMail(getDb(), {
+      kind: "update",
+      to: rejected.email,
+      subject: "Новости",
+      html: `<p>${rejected.withdraw}</p>`,
+      text: rejected.withdraw,
+    });
+    await getDb()
+      .updateTable("outbox")
+      .set({ status: "sent", sent_at: daysAgo(10) })
+      .where("id", "=", recentId)
+      .execute();
     const queuedId = await enqueueMail(getDb(), { kind: "update", to: signerAddress("queued"), subject: "Новости", html: "<p>…</p>", text: "…" });
     await setStatus(appeal, "closed", daysAgo(100));
 
@@ -293,7 +345,9 @@ describe("retention", () => {
     const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl(), DATA_DIR: dataDir, NODE_ENV: "test" };
     const { stdout } = await run("npx", ["tsx", "scripts/retention.ts", "--dry-run", "--days", "30"], { env, timeout: 60_000 });
     const counts = expectedCounts(before);
-    expect(stdout).toContain(`${appeal.slug}: would remove ${counts.emails} e-mail addresses, ${counts.ipHashes} IP hashes, ${counts.pending} unconfirmed signatures\n`);
+    expect(stdout).toContain(
+      `${appeal.slug}: would remove ${counts.emails} e-mail addresses, ${counts.ipHashes} IP hashes, ${counts.pending} unconfirmed signatures\n`,
+    );
     const mails = (await getDb().selectFrom("outbox").select("id").where("status", "<>", "pending").execute()).length;
     expect(stdout).toContain(`outbox: would remove ${mails} e-mails sent more than the retention period ago`);
     expect(stdout).toMatch(new RegExp(`total: would remove \\d+ e-mail addresses, \\d+ IP hashes, \\d+ unconfirmed signatures, ${mails} sent e-mails`));

@@ -61,8 +61,16 @@ export async function applyRetention(options: { dryRun: boolean; days?: number }
         .where("appeal_id", "=", appeal.id)
         .where((eb) => eb.or([eb("email", "is not", null), eb("ip_hash", "is not", null)]))
         .execute();
-      await trx.deleteFrom("signature_tokens").where("signature_id", "in", (eb) => eb.selectFrom("signatures").select("id").where("appeal_id", "=", appeal.id)).where("purpose", "in", ["confirm", "reject", "unsubscribe"]).execute();
-      await trx.updateTable("appeals").set({ retention_done_at: sql`now()` }).where("id", "=", appeal.id).execute();
+      await trx
+        .deleteFrom("signature_tokens")
+        .where("signature_id", "in", (eb) => eb.selectFrom("signatures").select("id").where("appeal_id", "=", appeal.id))
+        .where("purpose", "in", ["confirm", "reject", "unsubscribe"])
+        .execute();
+      await trx
+        .updateTable("appeals")
+        .set({ retention_done_at: sql`now()` })
+        .where("id", "=", appeal.id)
+        .execute();
     });
   }
   return report;
@@ -86,7 +94,11 @@ export async function outboxRetention(db: DB, options: { dryRun: boolean; days: 
       eb.not(eb.exists(eb.selectFrom("deliveries").select("deliveries.id").whereRef("deliveries.outbox_id", "=", "outbox.id"))),
     ]);
   if (options.dryRun) {
-    const row = await db.selectFrom("outbox").select((eb) => eb.fn.countAll<string>().as("n")).where(old).executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom("outbox")
+      .select((eb) => eb.fn.countAll<string>().as("n"))
+      .where(old)
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   }
   await eraseLeftMails(db);

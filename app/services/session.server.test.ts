@@ -76,7 +76,9 @@ describe("server-side sessions", () => {
 
     // The dump: every column of every session row, as text.
     const rows = await getDb().selectFrom("sessions").selectAll().execute();
-    const dump = JSON.stringify(rows.map((r) => Object.values(r).map((v) => (Buffer.isBuffer(v) ? [v.toString("hex"), v.toString("base64"), v.toString("base64url")] : String(v)))));
+    const dump = JSON.stringify(
+      rows.map((r) => Object.values(r).map((v) => (Buffer.isBuffer(v) ? [v.toString("hex"), v.toString("base64"), v.toString("base64url")] : String(v)))),
+    );
     expect(dump).not.toContain(id);
     expect(dump).not.toContain(Buffer.from(id, "base64url").toString("hex"));
 
@@ -95,19 +97,31 @@ describe("server-side sessions", () => {
     const { userId } = await newOrganization();
     const who = async (cookie: string) => (await currentUser(new Request(APP, { headers: { Cookie: cookie } })))?.id ?? null;
     const age = (cookie: string, set: { last_seen_at?: RawBuilder<Date>; expires_at?: RawBuilder<Date> }) =>
-      getDb().updateTable("sessions").set(set).where("id_hash", "=", hashToken(idOf(cookie))).executeTakeFirstOrThrow();
+      getDb()
+        .updateTable("sessions")
+        .set(set)
+        .where("id_hash", "=", hashToken(idOf(cookie)))
+        .executeTakeFirstOrThrow();
     const idle = asCookie(await createSession(userId));
     const old = asCookie(await createSession(userId));
     const busy = asCookie(await createSession(userId));
     await age(idle, { last_seen_at: sql<Date>`now() - make_interval(days => ${SESSION_IDLE_DAYS}, mins => 1)` });
     await age(old, { expires_at: sql<Date>`now() - interval '1 second'` });
     await age(busy, { last_seen_at: sql<Date>`now() - make_interval(days => ${SESSION_IDLE_DAYS - 1})` });
-    const [expires] = await getDb().selectFrom("sessions").select(sql<number>`extract(epoch from expires_at - created_at)`.as("s")).where("id_hash", "=", hashToken(idOf(busy))).execute();
+    const [expires] = await getDb()
+      .selectFrom("sessions")
+      .select(sql<number>`extract(epoch from expires_at - created_at)`.as("s"))
+      .where("id_hash", "=", hashToken(idOf(busy)))
+      .execute();
     expect(Math.round(Number(expires?.s) / 86400)).toBe(SESSION_MAX_DAYS);
 
     expect([await who(idle), await who(old), await who(busy)]).toEqual([null, null, userId]);
     // Its use is recorded: the idle clock starts again.
-    const seen = await getDb().selectFrom("sessions").select(sql<boolean>`last_seen_at > now() - interval '1 minute'`.as("fresh")).where("id_hash", "=", hashToken(idOf(busy))).executeTakeFirstOrThrow();
+    const seen = await getDb()
+      .selectFrom("sessions")
+      .select(sql<boolean>`last_seen_at > now() - interval '1 minute'`.as("fresh"))
+      .where("id_hash", "=", hashToken(idOf(busy)))
+      .executeTakeFirstOrThrow();
     expect(seen.fresh).toBe(true);
   });
 });

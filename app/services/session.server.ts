@@ -62,7 +62,12 @@ export async function currentUser(request: Request): Promise<CurrentUser | null>
     .where(sql<boolean>`s.last_seen_at > now() - make_interval(days => ${SESSION_IDLE_DAYS})`)
     .executeTakeFirst();
   if (!row || !hashesMatch(row.id_hash, hash)) return null;
-  if (row.stale) await db.updateTable("sessions").set({ last_seen_at: sql`now()` }).where("id_hash", "=", hash).execute();
+  if (row.stale)
+    await db
+      .updateTable("sessions")
+      .set({ last_seen_at: sql`now()` })
+      .where("id_hash", "=", hash)
+      .execute();
   return { id: row.id, email: row.email, name: row.name };
 }
 

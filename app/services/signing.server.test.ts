@@ -88,7 +88,16 @@ const address = (prefix = "signer") => `${prefix}-${crypto.randomBytes(5).toStri
 /** A filled-in form as the schema gives it to the service (stamp: served 10 s ago). */
 function form(appeal: Appeal, raw: Record<string, string | undefined> = {}) {
   const values: Record<string, string> = {};
-  const merged = { name: "Айгерім Сейітқалиева", email: address(), city: "Қарағанды", country: "KZ", disclosure: "initials", consent: "on", stamp: formStamp(Date.now() - 10_000), ...raw };
+  const merged = {
+    name: "Айгерім Сейітқалиева",
+    email: address(),
+    city: "Қарағанды",
+    country: "KZ",
+    disclosure: "initials",
+    consent: "on",
+    stamp: formStamp(Date.now() - 10_000),
+    ...raw,
+  };
   for (const [k, v] of Object.entries(merged)) if (v !== undefined) values[k] = v;
   return signSchema(appeal.fields).parse(values);
 }
@@ -174,7 +183,11 @@ describe("signing: a pending signature and its confirmation e-mail", () => {
     expect(mail.text).toContain("Бұл мен емеспін");
     expect(mail.html).toContain('<html lang="kk">');
     expect(mail.html).toContain("Қолтаңбамды растау");
-    for (const [kind, token] of [["confirm", confirm], ["reject", reject], ["withdraw", withdraw]] as const) {
+    for (const [kind, token] of [
+      ["confirm", confirm],
+      ["reject", reject],
+      ["withdraw", withdraw],
+    ] as const) {
       expect(mail.html).toContain(`${APP_URL}/s/${kind}/${token}`);
     }
     // The pages behind the links open in the signer's language.
@@ -191,7 +204,11 @@ describe("signing: a pending signature and its confirmation e-mail", () => {
       .where("signature_id", "=", signature!.id)
       .execute();
     expect(tokens).toHaveLength(3);
-    for (const [purpose, token] of [["confirm", confirm], ["reject", reject], ["withdraw", withdraw]] as const) {
+    for (const [purpose, token] of [
+      ["confirm", confirm],
+      ["reject", reject],
+      ["withdraw", withdraw],
+    ] as const) {
       expect(Buffer.from(token, "base64url").length * 8).toBeGreaterThanOrEqual(128);
       const row = tokens.find((t) => t.purpose === purpose);
       expect(row?.token_hash.equals(crypto.createHash("sha256").update(token).digest())).toBe(true);
@@ -299,7 +316,8 @@ describe("signing: the links", () => {
     const initialsOne = await signAndRead(appeal, { name: "Айгерім Сейітқалиева", disclosure: "initials" });
     const privateOne = await signAndRead(appeal, { name: "Һибатулла Ұзақбаев", city: "Түркістан", disclosure: "private" });
 
-    for (let i = 0; i < 3; i++) expect(await peekToken(publicOne.confirm, "confirm")).toMatchObject({ state: "valid", slug: appeal.slug, title: KK.title, lang: "kk" });
+    for (let i = 0; i < 3; i++)
+      expect(await peekToken(publicOne.confirm, "confirm")).toMatchObject({ state: "valid", slug: appeal.slug, title: KK.title, lang: "kk" });
     expect(await peekToken(publicOne.reject, "reject")).toMatchObject({ state: "valid" });
     expect(await peekToken(publicOne.withdraw, "withdraw")).toMatchObject({ state: "valid" });
     expect((await signaturesOf(appeal.id)).every((s) => s.status === "pending")).toBe(true);
@@ -347,7 +365,11 @@ describe("signing: the links", () => {
   it("an expired confirmation link says so and confirms nothing; signing again sends a working one", async () => {
     const appeal = await openAppeal();
     const s = await signAndRead(appeal);
-    await getDb().updateTable("signature_tokens").set({ expires_at: sql`now() - interval '1 second'` }).where("purpose", "in", ["confirm", "reject"]).execute();
+    await getDb()
+      .updateTable("signature_tokens")
+      .set({ expires_at: sql`now() - interval '1 second'` })
+      .where("purpose", "in", ["confirm", "reject"])
+      .execute();
     expect((await peekToken(s.confirm, "confirm")).state).toBe("expired");
     expect((await confirmSignature(s.confirm)).state).toBe("expired");
     expect((await rejectSignature(s.reject)).state).toBe("expired");
@@ -369,7 +391,13 @@ describe("signing: the links", () => {
     expect(await signaturesOf(appeal.id, s.input.email)).toHaveLength(0);
     const leftover = await getDb().selectFrom("signatures").select("id").where("email_key", "=", emailKey(s.input.email)).execute();
     expect(leftover).toHaveLength(0);
-    expect(await getDb().selectFrom("signature_tokens").selectAll().where("token_hash", "in", [hashToken(s.confirm), hashToken(s.withdraw)]).execute()).toHaveLength(0);
+    expect(
+      await getDb()
+        .selectFrom("signature_tokens")
+        .selectAll()
+        .where("token_hash", "in", [hashToken(s.confirm), hashToken(s.withdraw)])
+        .execute(),
+    ).toHaveLength(0);
     expect((await rejectSignature(s.reject)).state).toBe("invalid");
     expect((await confirmSignature(s.confirm)).state).toBe("invalid");
     // The other signer is untouched, and nothing was counted.
@@ -397,7 +425,11 @@ describe("signing: the links", () => {
     await foldCounts();
     expect(await storedCount(appeal.id)).toBe(2);
 
-    await getDb().updateTable("appeals").set({ status: "delivered", delivered_at: sql`now()`, closed_at: sql`now()` }).where("id", "=", appeal.id).execute();
+    await getDb()
+      .updateTable("appeals")
+      .set({ status: "delivered", delivered_at: sql`now()`, closed_at: sql`now()` })
+      .where("id", "=", appeal.id)
+      .execute();
     expect((await peekToken(late.withdraw, "withdraw")).state).toBe("delivered");
     expect((await withdrawSignature(late.withdraw)).state).toBe("delivered");
     const [row] = await signaturesOf(appeal.id, late.input.email);
@@ -440,7 +472,12 @@ describe("signing: purging unconfirmed signatures", () => {
     const resent = await signAndRead(appeal);
     const fresh = await signAndRead(appeal);
     // Everything was signed 8 days ago and every link has expired...
-    await getDb().updateTable("signatures").set({ created_at: sql`now() - interval '8 days'` }).where("appeal_id", "=", appeal.id).where("email", "!=", fresh.input.email).execute();
+    await getDb()
+      .updateTable("signatures")
+      .set({ created_at: sql`now() - interval '8 days'` })
+      .where("appeal_id", "=", appeal.id)
+      .where("email", "!=", fresh.input.email)
+      .execute();
     await getDb()
       .updateTable("signature_tokens")
       .set({ expires_at: sql`now() - interval '1 day'` })
@@ -599,7 +636,11 @@ describe("signing: unknown and closed appeals", () => {
 
     const dated = await openAppeal();
     await signAndRead(dated);
-    await getDb().updateTable("appeals").set({ closes_at: sql`now() - interval '1 second'` }).where("id", "=", dated.id).execute();
+    await getDb()
+      .updateTable("appeals")
+      .set({ closes_at: sql`now() - interval '1 second'` })
+      .where("id", "=", dated.id)
+      .execute();
     const afterDate = form(dated);
     await expect(sign(dated.slug, afterDate, ctx())).rejects.toMatchObject({ code: "closed" });
     expect(await signaturesOf(dated.id, afterDate.email)).toHaveLength(0);
@@ -651,7 +692,13 @@ describe("the sign form's action", () => {
     expect(data.values).toEqual(shown);
     expect(data.stamp).toBe(stamp);
     expect(await signaturesOf(appeal.id)).toHaveLength(0);
-    expect(await getDb().selectFrom("outbox").selectAll().where("to_address", "=", body.email ?? "").execute()).toHaveLength(0);
+    expect(
+      await getDb()
+        .selectFrom("outbox")
+        .selectAll()
+        .where("to_address", "=", body.email ?? "")
+        .execute(),
+    ).toHaveLength(0);
   });
 
   it("a name of exactly 200 characters is fine", async () => {
@@ -732,10 +779,13 @@ describe("the confirmation page", () => {
     const tampered = await confirmAction(args(tamper(s.confirm)));
     expect(tampered.status).toBe(400);
     const expiring = await signAndRead(appeal);
-    await getDb().updateTable("signature_tokens").set({ expires_at: sql`now() - interval '1 minute'` }).where("token_hash", "=", hashToken(expiring.confirm)).execute();
+    await getDb()
+      .updateTable("signature_tokens")
+      .set({ expires_at: sql`now() - interval '1 minute'` })
+      .where("token_hash", "=", hashToken(expiring.confirm))
+      .execute();
     const expired = await confirmAction(args(expiring.confirm));
     expect(expired.status).toBe(410);
     expect(await expired.json()).toMatchObject({ done: false, view: { state: "expired" } });
   });
 });
-

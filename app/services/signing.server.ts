@@ -157,7 +157,11 @@ async function alreadyThere(target: SigningTarget, key: string, address: string,
     const withdraw = newToken();
     await insertToken(trx, existing.id, "withdraw", withdraw.hash, WITHDRAW_TOKEN_DAYS * 24);
     if (existing.status === "confirmed") {
-      await enqueueMail(trx, { kind: "signature_already", to: address, ...alreadySignedEmail(lang, { title, withdrawUrl: link("withdraw", withdraw.token, lang) }) });
+      await enqueueMail(trx, {
+        kind: "signature_already",
+        to: address,
+        ...alreadySignedEmail(lang, { title, withdrawUrl: link("withdraw", withdraw.token, lang) }),
+      });
       return;
     }
     const confirm = newToken();
@@ -299,7 +303,11 @@ async function removeByToken(token: string, purpose: "reject" | "withdraw"): Pro
       const sig = await trx.selectFrom("signatures").select(["status", "appeal_id"]).where("id", "=", found.signatureId).forUpdate().executeTakeFirst();
       if (!sig) return;
       if (state === "delivered" && sig.status === "confirmed") {
-        await trx.updateTable("signatures").set({ status: "withdrawn", withdrawn_at: sql`now()` }).where("id", "=", found.signatureId).execute();
+        await trx
+          .updateTable("signatures")
+          .set({ status: "withdrawn", withdrawn_at: sql`now()` })
+          .where("id", "=", found.signatureId)
+          .execute();
       } else {
         await trx.deleteFrom("signatures").where("id", "=", found.signatureId).execute();
       }
@@ -330,7 +338,12 @@ export async function purgeUnconfirmed(): Promise<number> {
     )
     .executeTakeFirst();
   // Hashed IPs are only needed while a rate-limit window may still look at them.
-  await getDb().updateTable("signatures").set({ ip_hash: null }).where("ip_hash", "is not", null).where(sql<boolean>`created_at < now() - interval '1 day'`).execute();
+  await getDb()
+    .updateTable("signatures")
+    .set({ ip_hash: null })
+    .where("ip_hash", "is not", null)
+    .where(sql<boolean>`created_at < now() - interval '1 day'`)
+    .execute();
   return Number(r.numDeletedRows);
 }
 
@@ -390,7 +403,12 @@ export function signerPageQuery(appealId: number, from: ListFrom, limit: number)
     "disclosure",
     sql<string>`to_char(confirmed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as("at"),
   ]);
-  if ("before" in from) return q.where(sql<boolean>`(confirmed_at, id) > ${listKey(from.before)}`).orderBy("confirmed_at", "asc").orderBy("id", "asc").limit(limit);
+  if ("before" in from)
+    return q
+      .where(sql<boolean>`(confirmed_at, id) > ${listKey(from.before)}`)
+      .orderBy("confirmed_at", "asc")
+      .orderBy("id", "asc")
+      .limit(limit);
   const after = "after" in from ? from.after : null;
   return q
     .$if(after !== null, (w) => w.where(sql<boolean>`(confirmed_at, id) < ${listKey(after ?? { at: "", id: 0 })}`))
@@ -405,7 +423,13 @@ export async function publicSigners(
   perPage = PUBLIC_LIST_PAGE,
 ): Promise<{ signers: PublicSigner[]; more: boolean; older: ListKey | null; newer: ListKey | null }> {
   const exists = async (comparison: "<" | ">", k: ListKey) =>
-    Boolean(await listedSigners(appealId).select("id").where(sql<boolean>`(confirmed_at, id) ${sql.raw(comparison)} ${listKey(k)}`).limit(1).executeTakeFirst());
+    Boolean(
+      await listedSigners(appealId)
+        .select("id")
+        .where(sql<boolean>`(confirmed_at, id) ${sql.raw(comparison)} ${listKey(k)}`)
+        .limit(1)
+        .executeTakeFirst(),
+    );
   const keyOf = (r: { at: string; id: number | string }): ListKey => ({ at: r.at, id: Number(r.id) });
 
   const rows = await signerPageQuery(appealId, from, perPage + 1).execute();
@@ -446,9 +470,7 @@ export async function confirmedCountBySlug(slug: string): Promise<number | null>
   const row = await getDb()
     .selectFrom("appeals as a")
     .leftJoin("appeal_counts as c", "c.appeal_id", "a.id")
-    .select(
-      sql<number>`coalesce(c.confirmed, 0) + coalesce((select sum(d.confirmed) from count_deltas d where d.appeal_id = a.id), 0)`.as("n"),
-    )
+    .select(sql<number>`coalesce(c.confirmed, 0) + coalesce((select sum(d.confirmed) from count_deltas d where d.appeal_id = a.id), 0)`.as("n"))
     .where("a.slug", "=", slug)
     .executeTakeFirst();
   return row ? Number(row.n) : null;

@@ -24,8 +24,14 @@ async function appealWithBrokenText() {
   const id = await createAppeal(owner.userId, { organizationId: owner.organizationId, slug, originalLanguage: "kk", title: "Ашық хат" });
   await saveVersion(id, owner.userId, "kk", { title: "Ашық хат", summary: "Қысқаша", body: BROKEN });
   await saveVersion(id, owner.userId, "en", { title: "Open letter", summary: "In short", body: "Dear Madam President," });
-  await addAddressee(id, owner.userId, null, { kk: { name: "Төраға", position: "Төраға", institution: "Парламент" }, en: { name: "President", position: "President", institution: "Parliament" } });
-  await addAddressee(id, owner.userId, null, { kk: { name: "Комиссар", position: "Жоғарғы комиссар\uFFFD", institution: "БҰҰ" }, en: { name: "Commissioner", position: "High Commissioner", institution: "UN" } });
+  await addAddressee(id, owner.userId, null, {
+    kk: { name: "Төраға", position: "Төраға", institution: "Парламент" },
+    en: { name: "President", position: "President", institution: "Parliament" },
+  });
+  await addAddressee(id, owner.userId, null, {
+    kk: { name: "Комиссар", position: "Жоғарғы комиссар\uFFFD", institution: "БҰҰ" },
+    en: { name: "Commissioner", position: "High Commissioner", institution: "UN" },
+  });
   return { owner, id, slug };
 }
 
@@ -70,7 +76,12 @@ describe("findReplacementCharacters", () => {
 
   it("an appeal without U+FFFD has no findings", async () => {
     const owner = await newOrganization();
-    const id = await createAppeal(owner.userId, { organizationId: owner.organizationId, slug: `clean-${Math.random().toString(36).slice(2, 8)}`, originalLanguage: "ru", title: "Открытое письмо" });
+    const id = await createAppeal(owner.userId, {
+      organizationId: owner.organizationId,
+      slug: `clean-${Math.random().toString(36).slice(2, 8)}`,
+      originalLanguage: "ru",
+      title: "Открытое письмо",
+    });
     expect(await findReplacementCharacters({ appealId: id })).toEqual([]);
   });
 });

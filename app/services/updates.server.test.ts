@@ -94,7 +94,11 @@ async function rowCounts(appealId: number) {
 
 /** Makes the appeal's updates a day and a bit older, as if sent yesterday. */
 async function ageUpdates(appealId: number) {
-  await getDb().updateTable("updates").set({ created_at: sql`created_at - interval '25 hours'` }).where("appeal_id", "=", appealId).execute();
+  await getDb()
+    .updateTable("updates")
+    .set({ created_at: sql`created_at - interval '25 hours'` })
+    .where("appeal_id", "=", appealId)
+    .execute();
 }
 
 async function thrown(promise: Promise<unknown>): Promise<string> {
@@ -172,13 +176,19 @@ describe("updates to signers", () => {
     expect(await reopened.json()).toEqual({ state: "done" });
     expect(await unsubscribe("A".repeat(43))).toBe("invalid");
     expect(await checkUnsubscribe("not-a-token")).toBe("invalid");
-    const forged = await unsubscribeAction({ request: new Request(`${APP_URL}/s/unsubscribe/${"B".repeat(43)}`, { method: "POST" }), params: { token: "B".repeat(43) }, context: {} });
+    const forged = await unsubscribeAction({
+      request: new Request(`${APP_URL}/s/unsubscribe/${"B".repeat(43)}`, { method: "POST" }),
+      params: { token: "B".repeat(43) },
+      context: {},
+    });
     expect(forged.status).toBe(400);
 
     // The next day's update reaches the other two only.
     await ageUpdates(appeal.id);
     sink.messages.length = 0;
-    expect(await publishUpdate(appeal.id, appeal.owner.userId, { kind: "response", content: { ru: { title: "Ответ парламента", body: "Нам ответили." } } })).toBe(2);
+    expect(
+      await publishUpdate(appeal.id, appeal.owner.userId, { kind: "response", content: { ru: { title: "Ответ парламента", body: "Нам ответили." } } }),
+    ).toBe(2);
     await deliverOutbox();
     expect(sink.to(who.ru)).toEqual([]);
     expect(sink.messages.map((m) => m.to[0]).sort()).toEqual([who.en, who.kk].sort());
@@ -217,7 +227,11 @@ describe("updates to signers", () => {
     form.set("title.ru", "Ещё новость");
     form.set("body.ru", "Текст");
     const response = await updatesAction({
-      request: new Request(`http://localhost/dashboard/appeals/${appeal.id}/updates`, { method: "POST", body: form, headers: { Cookie: await sessionCookie(appeal.owner.userId) } }),
+      request: new Request(`http://localhost/dashboard/appeals/${appeal.id}/updates`, {
+        method: "POST",
+        body: form,
+        headers: { Cookie: await sessionCookie(appeal.owner.userId) },
+      }),
       params: { id: String(appeal.id) },
       context: {},
     });
@@ -245,8 +259,14 @@ describe("updates to signers", () => {
     };
     const answer = async (r: Response) => ({ status: r.status, errors: ((await r.json()) as { errors: Record<string, string> }).errors });
 
-    expect(await answer(await post({ kind: "update", "title.ru": "Длинная новость", "body.ru": "а".repeat(10_001) }))).toEqual({ status: 400, errors: { "body.ru": "form.tooLong:10000" } });
-    expect(await answer(await post({ kind: "update", "title.ru": "Т".repeat(201), "body.ru": "Текст" }))).toMatchObject({ status: 400, errors: { "title.ru": expect.stringMatching(/^form\.tooLong/) } });
+    expect(await answer(await post({ kind: "update", "title.ru": "Длинная новость", "body.ru": "а".repeat(10_001) }))).toEqual({
+      status: 400,
+      errors: { "body.ru": "form.tooLong:10000" },
+    });
+    expect(await answer(await post({ kind: "update", "title.ru": "Т".repeat(201), "body.ru": "Текст" }))).toMatchObject({
+      status: 400,
+      errors: { "title.ru": expect.stringMatching(/^form\.tooLong/) },
+    });
     expect(await answer(await post({ kind: "update", "title.en": "A title only" }))).toEqual({ status: 400, errors: { "body.en": "form.required" } });
     expect(await answer(await post({ kind: "update" }))).toEqual({ status: 400, errors: { _form: "updates.noText" } });
     expect(await answer(await post({ kind: "broadcast", "title.ru": "Т", "body.ru": "Т" }))).toEqual({ status: 400, errors: { kind: "form.invalid" } });
@@ -255,7 +275,12 @@ describe("updates to signers", () => {
     expect((await post({ kind: "update", "title.ru": "Т", "body.ru": "Т" }, cookie, 987654321)).status).toBe(404);
     expect(await thrown(publishUpdate(appeal.id, stranger.userId, { kind: "update", content: CONTENT }))).toBe("forbidden");
 
-    const draftId = await createAppeal(appeal.owner.userId, { organizationId: appeal.owner.organizationId, slug: `draft-${appeal.slug}`, originalLanguage: "ru", title: "Черновик" });
+    const draftId = await createAppeal(appeal.owner.userId, {
+      organizationId: appeal.owner.organizationId,
+      slug: `draft-${appeal.slug}`,
+      originalLanguage: "ru",
+      title: "Черновик",
+    });
     expect(await thrown(publishUpdate(draftId, appeal.owner.userId, { kind: "update", content: CONTENT }))).toBe("updates.draft");
 
     expect(await rowCounts(appeal.id)).toEqual({ updates: 0, outbox: 0 });

@@ -27,33 +27,50 @@ export async function publishUpdate(appealId: number, userId: number, input: Upd
   if (!langs.length) throw new AppError("empty", "updates.noText");
   const db = getDb();
   const base = env().APP_URL;
-  const revision = await db.selectFrom("appeal_revisions").select("content").where("appeal_id", "=", appeal.id).where("number", "=", appeal.current_revision).executeTakeFirstOrThrow();
+  const revision = await db
+    .selectFrom("appeal_revisions")
+    .select("content")
+    .where("appeal_id", "=", appeal.id)
+    .where("number", "=", appeal.current_revision)
+    .executeTakeFirstOrThrow();
   const fallback = input.content[appeal.original_language]?.title ? appeal.original_language : langs[0]!;
   return db.transaction().execute(async (trx) => {
     // One per appeal per day: lock the appeal row so two organizers cannot both pass the check.
     await trx.selectFrom("appeals").select("id").where("id", "=", appeal.id).forUpdate().executeTakeFirst();
-    const recent = await trx.selectFrom("updates").select("id").where("appeal_id", "=", appeal.id).where(sql<boolean>`created_at > now() - interval '1 day'`).executeTakeFirst();
+    const recent = await trx
+      .selectFrom("updates")
+      .select("id")
+      .where("appeal_id", "=", appeal.id)
+      .where(sql<boolean>`created_at > now() - interval '1 day'`)
+      .executeTakeFirst();
     if (recent) throw new AppError("too_many", "updates.tooSoon");
     const row = await trx
       .insertInto("updates")
-      .values({ appeal_id: appeal.id, kind: input.kind, content: JSON.stringify(Object.fromEntries(langs.map((l) => [l, input.content[l]]))), created_by: userId })
+      .values({
+        appeal_id: appeal.id,
+        kind: input.kind,
+        content: JSON.stringify(Object.fromEntries(langs.map((l) => [l, input.content[l]]))),
+        created_by: userId,
+      })
       .returning("id")
       .executeTakeFirstOrThrow();
     // Mail per language: [signer language, subject, html, text].
     const versions = revision.content.versions;
-    const mails = ["en", "ru", "kk", ...langs, ...Object.keys(versions)].filter((l, i, all) => all.indexOf(l) === i).map((signerLang) => {
-      const text = input.content[input.content[signerLang]?.title ? signerLang : fallback]!;
-      // The appeal in the signer's language when it has that version, else in its original.
-      const appealLang = versions[signerLang]?.title ? signerLang : appeal.original_language;
-      const m = updateEmail(signerLang, {
-        kind: input.kind,
-        appealTitle: versions[appealLang]?.title ?? "",
-        title: text.title,
-        body: text.body,
-        pageUrl: `${base}/appeals/${appeal.slug}?lang=${appealLang}#updates`,
+    const mails = ["en", "ru", "kk", ...langs, ...Object.keys(versions)]
+      .filter((l, i, all) => all.indexOf(l) === i)
+      .map((signerLang) => {
+        const text = input.content[input.content[signerLang]?.title ? signerLang : fallback]!;
+        // The appeal in the signer's language when it has that version, else in its original.
+        const appealLang = versions[signerLang]?.title ? signerLang : appeal.original_language;
+        const m = updateEmail(signerLang, {
+          kind: input.kind,
+          appealTitle: versions[appealLang]?.title ?? "",
+          title: text.title,
+          body: text.body,
+          pageUrl: `${base}/appeals/${appeal.slug}?lang=${appealLang}#updates`,
+        });
+        return { signerLang, ...m };
       });
-      return { signerLang, ...m };
-    });
     const fb = mails.find((m) => m.signerLang === "en")!;
     const values = sql.join(mails.map((m) => sql`(${m.signerLang}, ${updateMailLang(m.signerLang)}, ${m.subject}, ${m.html}, ${m.text})`));
     const result = await sql<{ n: number }>`
@@ -86,7 +103,13 @@ export async function publishUpdate(appealId: number, userId: number, input: Upd
 }
 
 export async function updatesOf(appealId: number) {
-  return getDb().selectFrom("updates").select(["id", "kind", "content", "created_at", "recipients"]).where("appeal_id", "=", appealId).orderBy("created_at", "desc").limit(50).execute();
+  return getDb()
+    .selectFrom("updates")
+    .select(["id", "kind", "content", "created_at", "recipients"])
+    .where("appeal_id", "=", appealId)
+    .orderBy("created_at", "desc")
+    .limit(50)
+    .execute();
 }
 
 /** One-click unsubscribe: the signer stops receiving updates of that appeal. */

@@ -23,6 +23,8 @@ describe("hashUpload", () => {
     // Before: busboy's file stream emitted "Unexpected end of file" with no listener, which
     // stopped the whole app (found by the fuzz test).
     await expect(hashUpload(upload(`${filePart}%PDF-1.7 half a let`))).resolves.toEqual({ ok: false, reason: "badForm" });
-    await expect(hashUpload(upload(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="other"; filename="x"\r\n\r\nabc`))).resolves.toMatchObject({ ok: false });
+    await expect(hashUpload(upload(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="other"; filename="x"\r\n\r\nabc`))).resolves.toMatchObject({
+      ok: false,
+    });
   });
 });

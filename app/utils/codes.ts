@@ -11,7 +11,10 @@ export function newVerificationCode(random: (n: number) => Buffer): string {
 }
 
 export function normaliseCode(input: string): string {
-  const clean = input.toUpperCase().replace(/[^0-9A-Z]/g, "").replace(/O/g, "0").replace(/[IL]/g, "1");
+  const clean = input
+    .toUpperCase()
+    .replace(/[^0-9A-Z]/g, "")
+    .replace(/O/g, "0")
+    .replace(/[IL]/g, "1");
   return clean.length === 12 ? `${clean.slice(0, 4)}-${clean.slice(4, 8)}-${clean.slice(8, 12)}` : "";
 }
-

@@ -12,10 +12,9 @@ const optionalUrl = (protocols: string[]) =>
     .trim()
     .optional()
     .transform((v) => (v === "" ? undefined : v))
-    .refine(
-      (v) => v === undefined || (URL.canParse(v) && protocols.includes(new URL(v).protocol)),
-      { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}` },
-    );
+    .refine((v) => v === undefined || (URL.canParse(v) && protocols.includes(new URL(v).protocol)), {
+      message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}`,
+    });
 
 /**
  * Which proxies' X-Forwarded-For to believe, as express's `trust proxy` takes it: a number of
@@ -40,7 +39,10 @@ const trustProxy = z
   .transform((v, ctx): number | string[] => {
     if (v === undefined || v === "") return DEFAULT_TRUST_PROXY;
     if (/^\d+$/.test(v)) return Number(v);
-    const entries = v.split(",").map((e) => e.trim()).filter(Boolean);
+    const entries = v
+      .split(",")
+      .map((e) => e.trim())
+      .filter(Boolean);
     const bad = entries.find((e) => !trustedProxy(e));
     if (bad !== undefined || !entries.length) {
       ctx.addIssue({
@@ -77,7 +79,10 @@ const schema = z
     DATA_DIR: z.string().trim().min(1).default("./.data"),
     SEED_DEMO: z.enum(["0", "1", ""]).optional(),
     LOG_REQUESTS: z.enum(["0", "1", ""]).optional(),
-    SIGNATURE_TOKEN_TTL_HOURS: z.coerce.number().positive("must be a positive number of hours").default(24 * 7),
+    SIGNATURE_TOKEN_TTL_HOURS: z.coerce
+      .number()
+      .positive("must be a positive number of hours")
+      .default(24 * 7),
     RETENTION_DAYS: z.coerce.number().int().min(0, "must be 0 or more days").default(90),
     BLOCKED_EMAIL_DOMAINS: z.string().default(""),
     ALLOWED_EMAIL_DOMAINS: z.string().default(""),

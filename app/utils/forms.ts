@@ -2,9 +2,7 @@ import type { z } from "zod";
 
 export type FieldErrors = Record<string, string>;
 
-export type FormResult<T> =
-  | { ok: true; data: T }
-  | { ok: false; errors: FieldErrors; values: Record<string, string> };
+export type FormResult<T> = { ok: true; data: T } | { ok: false; errors: FieldErrors; values: Record<string, string> };
 
 /** The submitted text fields, to give the form back exactly as typed. */
 export function formValues(formData: FormData): Record<string, string> {

@@ -19,6 +19,7 @@ export function titleMeta(matches: Match[], key: MessageKey): MetaDescriptor[] {
 /** `<title>` of the error page a route shows when its loader threw ("Page not found · Appeals"). */
 export function errorTitleMeta(matches: Match[], error: unknown): MetaDescriptor[] {
   const status = isRouteErrorResponse(error) ? error.status : 500;
-  const key: MessageKey = status === 404 ? "error.404.title" : status === 400 ? "error.400.title" : status === 401 || status === 403 ? "error.403.title" : "error.500.title";
+  const key: MessageKey =
+    status === 404 ? "error.404.title" : status === 400 ? "error.400.title" : status === 401 || status === 403 ? "error.403.title" : "error.500.title";
   return titleMeta(matches, key);
 }

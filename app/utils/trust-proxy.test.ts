@@ -18,9 +18,12 @@ describe("TRUST_PROXY", () => {
     expect(parseEnv({ TRUST_PROXY: value }).TRUST_PROXY).toEqual(expected);
   });
 
-  it.each(["true", "everyone", "1.2.3", "10.0.0.0/33", "2001:db8::/129", "10.0.0.0/8/8", "-1", "1.5", ",", "loopback, 300.1.1.1"])("%j stops the start with a line naming it", (value) => {
-    expect(() => parseEnv({ TRUST_PROXY: value })).toThrow(/^Invalid configuration: TRUST_PROXY must be a number of proxy hops/);
-  });
+  it.each(["true", "everyone", "1.2.3", "10.0.0.0/33", "2001:db8::/129", "10.0.0.0/8/8", "-1", "1.5", ",", "loopback, 300.1.1.1"])(
+    "%j stops the start with a line naming it",
+    (value) => {
+      expect(() => parseEnv({ TRUST_PROXY: value })).toThrow(/^Invalid configuration: TRUST_PROXY must be a number of proxy hops/);
+    },
+  );
 
   it("every accepted value is one express takes", () => {
     for (const value of ["1", "loopback, 203.0.113.0/24, 2001:db8::/32"]) {
@@ -36,6 +39,8 @@ describe("TRUST_PROXY", () => {
       timeout: 60_000,
     });
     expect(run.status).toBe(1);
-    expect(run.stderr).toContain('Invalid configuration: TRUST_PROXY must be a number of proxy hops (e.g. 1) or a comma-separated list of addresses, CIDR ranges (10.0.0.0/8) or loopback, linklocal, uniquelocal (not understood: "10.0.0.0/99")');
+    expect(run.stderr).toContain(
+      'Invalid configuration: TRUST_PROXY must be a number of proxy hops (e.g. 1) or a comma-separated list of addresses, CIDR ranges (10.0.0.0/8) or loopback, linklocal, uniquelocal (not understood: "10.0.0.0/99")',
+    );
   });
 });

@@ -2,7 +2,6 @@ import { sql, type Kysely } from "kysely";
 
 // Frozen once landed: change the schema with a new, later-dated migration.
 export async function up(db: Kysely<any>): Promise<void> {
-
   await db.schema
     .createTable("organizations")
     .addColumn("id", "bigint", (c) => c.primaryKey().generatedAlwaysAsIdentity())
@@ -45,7 +44,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("slug", "text", (c) => c.notNull().unique())
     .addColumn("original_language", "text", (c) => c.notNull())
     .addColumn("status", "text", (c) =>
-      c.notNull().defaultTo("draft").check(sql`status in ('draft', 'published', 'closed', 'delivered')`),
+      c
+        .notNull()
+        .defaultTo("draft")
+        .check(sql`status in ('draft', 'published', 'closed', 'delivered')`),
     )
     .addColumn("goal", "integer")
     .addColumn("closes_at", "timestamptz")
@@ -118,7 +120,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("revision", "integer", (c) => c.notNull())
     .addColumn("lang", "text", (c) => c.notNull())
     .addColumn("status", "text", (c) =>
-      c.notNull().defaultTo("pending").check(sql`status in ('pending', 'confirmed', 'withdrawn', 'removed')`),
+      c
+        .notNull()
+        .defaultTo("pending")
+        .check(sql`status in ('pending', 'confirmed', 'withdrawn', 'removed')`),
     )
     .addColumn("name", "text", (c) => c.notNull())
     .addColumn("city", "text")
@@ -138,7 +143,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("confirmed_at", "timestamptz")
     .addColumn("withdrawn_at", "timestamptz")
     .execute();
-  await sql`CREATE UNIQUE INDEX signatures_appeal_email_key ON signatures (appeal_id, email_key) WHERE email_key IS NOT NULL AND status IN ('pending', 'confirmed')`.execute(db);
+  await sql`CREATE UNIQUE INDEX signatures_appeal_email_key ON signatures (appeal_id, email_key) WHERE email_key IS NOT NULL AND status IN ('pending', 'confirmed')`.execute(
+    db,
+  );
   await sql`CREATE INDEX signatures_confirmed_idx ON signatures (appeal_id, confirmed_at, id) WHERE status = 'confirmed'`.execute(db);
   await sql`CREATE INDEX signatures_pending_created_idx ON signatures (created_at) WHERE status = 'pending'`.execute(db);
 
@@ -180,7 +187,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("headers", "jsonb", (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
     .addColumn("attachments", "jsonb", (c) => c.notNull().defaultTo(sql`'[]'::jsonb`))
     .addColumn("status", "text", (c) =>
-      c.notNull().defaultTo("pending").check(sql`status in ('pending', 'sent', 'failed', 'kept')`),
+      c
+        .notNull()
+        .defaultTo("pending")
+        .check(sql`status in ('pending', 'sent', 'failed', 'kept')`),
     )
     .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
     .addColumn("next_attempt_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
@@ -209,7 +219,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("digest", "text", (c) => c.notNull())
     .addColumn("file_sha256", "text")
     .addColumn("storage_key", "text")
-    .addColumn("status", "text", (c) => c.notNull().defaultTo("pending").check(sql`status in ('pending', 'ready', 'failed')`))
+    .addColumn("status", "text", (c) =>
+      c
+        .notNull()
+        .defaultTo("pending")
+        .check(sql`status in ('pending', 'ready', 'failed')`),
+    )
     .addColumn("progress", "integer", (c) => c.notNull().defaultTo(0))
     .addColumn("error", "text")
     .addColumn("created_by", "bigint", (c) => c.references("users.id").onDelete("set null"))
@@ -241,9 +256,24 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 export async function down(db: Kysely<any>): Promise<void> {
   for (const t of [
-    "updates", "deliveries", "letters", "abuse_events", "outbox", "appeal_counts", "count_deltas",
-    "signature_tokens", "signatures", "attachments", "appeal_revisions", "addressees", "appeal_versions",
-    "appeals", "login_tokens", "memberships", "users", "organizations",
+    "updates",
+    "deliveries",
+    "letters",
+    "abuse_events",
+    "outbox",
+    "appeal_counts",
+    "count_deltas",
+    "signature_tokens",
+    "signatures",
+    "attachments",
+    "appeal_revisions",
+    "addressees",
+    "appeal_versions",
+    "appeals",
+    "login_tokens",
+    "memberships",
+    "users",
+    "organizations",
   ]) {
     await db.schema.dropTable(t).ifExists().execute();
   }

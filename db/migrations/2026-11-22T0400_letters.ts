@@ -18,5 +18,13 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable("letters").dropColumn("kind").dropColumn("pages").dropColumn("size").dropColumn("flagged_names").dropColumn("started_at").dropColumn("finished_at").execute();
+  await db.schema
+    .alterTable("letters")
+    .dropColumn("kind")
+    .dropColumn("pages")
+    .dropColumn("size")
+    .dropColumn("flagged_names")
+    .dropColumn("started_at")
+    .dropColumn("finished_at")
+    .execute();
 }

@@ -17,7 +17,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("removed_by", "bigint", (c) => c.references("users.id").onDelete("set null"))
     .execute();
   await db.schema.alterTable("appeals").addColumn("retention_done_at", "timestamptz").execute();
-  await db.schema.alterTable("updates").addColumn("recipients", "integer", (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable("updates")
+    .addColumn("recipients", "integer", (c) => c.notNull().defaultTo(0))
+    .execute();
   await sql`CREATE INDEX signatures_informed_idx ON signatures (appeal_id) WHERE keep_informed AND status = 'confirmed' AND email IS NOT NULL`.execute(db);
   await sql`CREATE INDEX signatures_email_key_idx ON signatures (email_key) WHERE email_key IS NOT NULL`.execute(db);
   await db.schema.createIndex("updates_appeal_idx").on("updates").columns(["appeal_id", "created_at"]).execute();

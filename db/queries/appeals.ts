@@ -37,7 +37,13 @@ export async function addresseesOf(db: Db, appealId: number) {
   return db.selectFrom("addressees").selectAll().where("appeal_id", "=", appealId).orderBy("position").orderBy("id").execute();
 }
 
-export async function insertAddressee(db: Db, appealId: number, email: string | null, translations: Record<string, AddresseeText>, letterLanguage: string | null = null) {
+export async function insertAddressee(
+  db: Db,
+  appealId: number,
+  email: string | null,
+  translations: Record<string, AddresseeText>,
+  letterLanguage: string | null = null,
+) {
   const row = await db
     .insertInto("addressees")
     .values({
@@ -52,7 +58,14 @@ export async function insertAddressee(db: Db, appealId: number, email: string | 
   return row.id;
 }
 
-export async function updateAddressee(db: Db, appealId: number, id: number, email: string | null, translations: Record<string, AddresseeText>, letterLanguage?: string) {
+export async function updateAddressee(
+  db: Db,
+  appealId: number,
+  id: number,
+  email: string | null,
+  translations: Record<string, AddresseeText>,
+  letterLanguage?: string,
+) {
   const r = await db
     .updateTable("addressees")
     .set({ email, translations: JSON.stringify(translations), ...(letterLanguage ? { letter_language: letterLanguage } : {}) })
@@ -76,26 +89,20 @@ export async function moveAddressee(db: Db, appealId: number, id: number, direct
   await db.updateTable("addressees").set({ position: other.position }).where("id", "=", self.id).execute();
   await db.updateTable("addressees").set({ position: self.position }).where("id", "=", other.id).execute();
   if (self.position === other.position) {
-    await db.updateTable("addressees").set({ position: self.position + direction }).where("id", "=", self.id).execute();
+    await db
+      .updateTable("addressees")
+      .set({ position: self.position + direction })
+      .where("id", "=", self.id)
+      .execute();
   }
 }
 
 export async function latestRevision(db: Db, appealId: number, number: number) {
-  return db
-    .selectFrom("appeal_revisions")
-    .selectAll()
-    .where("appeal_id", "=", appealId)
-    .where("number", "=", number)
-    .executeTakeFirst();
+  return db.selectFrom("appeal_revisions").selectAll().where("appeal_id", "=", appealId).where("number", "=", number).executeTakeFirst();
 }
 
 export async function revisionsOf(db: Db, appealId: number) {
-  return db
-    .selectFrom("appeal_revisions")
-    .select(["number", "change_note", "created_at"])
-    .where("appeal_id", "=", appealId)
-    .orderBy("number")
-    .execute();
+  return db.selectFrom("appeal_revisions").select(["number", "change_note", "created_at"]).where("appeal_id", "=", appealId).orderBy("number").execute();
 }
 
 export async function insertRevision(db: Db, appealId: number, number: number, content: RevisionContent, changeNote: string, userId: number | null) {

@@ -49,12 +49,7 @@ export async function membershipsOf(db: Db, userId: number) {
 }
 
 export async function roleIn(db: Db, organizationId: number, userId: number): Promise<Role | null> {
-  const row = await db
-    .selectFrom("memberships")
-    .select("role")
-    .where("organization_id", "=", organizationId)
-    .where("user_id", "=", userId)
-    .executeTakeFirst();
+  const row = await db.selectFrom("memberships").select("role").where("organization_id", "=", organizationId).where("user_id", "=", userId).executeTakeFirst();
   return row?.role ?? null;
 }
 

@@ -17,10 +17,15 @@ describe("one list of outbox columns for every writer", () => {
   it("a mail queued from a statement fills the same columns as enqueueMail, in the same order", () => {
     const mail = { kind: "update", to: "a@example.org", subject: "S", html: "<p>H</p>", text: "T", headers: { "X-A": "1" }, attachments: [] };
     const { sql: text, parameters } = queueMailsFrom(sql`s`, mail).compile(db);
-    const columns = /^INSERT INTO outbox \((.+?)\) SELECT/.exec(text)?.[1]?.split(", ").map((c) => c.replaceAll('"', ""));
+    const columns = /^INSERT INTO outbox \((.+?)\) SELECT/
+      .exec(text)?.[1]
+      ?.split(", ")
+      .map((c) => c.replaceAll('"', ""));
     expect(columns).toEqual(Object.keys(mailRow(mail)));
     // The kind is written into the statement (a constant of the code); the rest are bound, JSON as jsonb.
-    expect(text).toBe(`INSERT INTO outbox ("kind", "to_address", "subject", "html", "text", "headers", "attachments") SELECT 'update', $1, $2, $3, $4, $5::jsonb, $6::jsonb FROM s`);
+    expect(text).toBe(
+      `INSERT INTO outbox ("kind", "to_address", "subject", "html", "text", "headers", "attachments") SELECT 'update', $1, $2, $3, $4, $5::jsonb, $6::jsonb FROM s`,
+    );
     expect(parameters).toEqual(["a@example.org", "S", "<p>H</p>", "T", '{"X-A":"1"}', "[]"]);
   });
 

@@ -109,10 +109,7 @@ function duePick(qb: QueryCreator<Database>, options: { now: Date; limit: number
  * then sign-in mails, then updates and letters: `priority`, derived from the kind), oldest due
  * first within a kind. A flood of one kind therefore delays a confirmation by one batch at most.
  */
-export async function claimDueMails(
-  db: Kysely<Database>,
-  options: { now: Date; leaseUntil: Date; limit: number },
-): Promise<OutboxRow[]> {
+export async function claimDueMails(db: Kysely<Database>, options: { now: Date; leaseUntil: Date; limit: number }): Promise<OutboxRow[]> {
   // The locked pick is a MATERIALIZED CTE: as `id IN (subquery)` the planner may rescan the
   // subquery (a nested loop), and with SKIP LOCKED each rescan picks other rows, so one claim
   // could take far more than `limit` rows and run past the priority order.
@@ -140,7 +137,11 @@ const ERASED = { to_address: "", subject: "", html: "", text: "", headers: "{}",
 
 /** The SMTP server accepted the row's message. */
 export async function markMailSent(db: Kysely<Database>, id: number, at: Date): Promise<void> {
-  await db.updateTable("outbox").set({ status: "sent", sent_at: at, ...ERASED }).where("id", "=", id).execute();
+  await db
+    .updateTable("outbox")
+    .set({ status: "sent", sent_at: at, ...ERASED })
+    .where("id", "=", id)
+    .execute();
 }
 
 /**
@@ -168,12 +169,7 @@ export async function eraseLeftMails(db: Kysely<Database>): Promise<number> {
 
 /** A temporary failure: try again at `nextAttemptAt`. */
 export async function markMailRetry(db: Kysely<Database>, id: number, nextAttemptAt: Date, error: string): Promise<void> {
-  await db
-    .updateTable("outbox")
-    .set({ next_attempt_at: nextAttemptAt, last_error: error })
-    .where("id", "=", id)
-    .where("status", "=", "pending")
-    .execute();
+  await db.updateTable("outbox").set({ next_attempt_at: nextAttemptAt, last_error: error }).where("id", "=", id).where("status", "=", "pending").execute();
 }
 
 /** A permanent failure (or too many attempts): never retried. */
@@ -216,10 +212,7 @@ export async function keepDueMails(db: Kysely<Database>, options: { now: Date; l
 export type KeptMailSummary = Pick<OutboxRow, "id" | "created_at" | "kind" | "to_address" | "subject">;
 
 /** Kept mails, newest first; `before` (an id) pages back. */
-export async function listKeptMails(
-  db: Kysely<Database>,
-  options: { limit: number; before?: number },
-): Promise<KeptMailSummary[]> {
+export async function listKeptMails(db: Kysely<Database>, options: { limit: number; before?: number }): Promise<KeptMailSummary[]> {
   let query = db
     .selectFrom("outbox")
     .select(["id", "created_at", "kind", "to_address", "subject"])

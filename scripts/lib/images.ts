@@ -75,7 +75,12 @@ const MITER: Point[] = (() => {
   const n2: Point = d2[1] < 0 ? [-d2[1], d2[0]] : [d2[1], -d2[0]];
   const m = unit([n1[0] + n2[0], n1[1] + n2[1]]);
   const reach = HALF_STROKE / (m[0] * n1[0] + m[1] * n1[1]);
-  return [b, [b[0] + n1[0] * HALF_STROKE, b[1] + n1[1] * HALF_STROKE], [b[0] + m[0] * reach, b[1] + m[1] * reach], [b[0] + n2[0] * HALF_STROKE, b[1] + n2[1] * HALF_STROKE]];
+  return [
+    b,
+    [b[0] + n1[0] * HALF_STROKE, b[1] + n1[1] * HALF_STROKE],
+    [b[0] + m[0] * reach, b[1] + m[1] * reach],
+    [b[0] + n2[0] * HALF_STROKE, b[1] + n2[1] * HALF_STROKE],
+  ];
 })();
 
 /** The icon's colour at (x, y) in its 32-unit space; null where it is transparent. */

@@ -52,7 +52,7 @@ async function newVisitor(browser: Browser, options: { locale?: string } = {}): 
 const RU = {
   title: "Остановите преследование журналистов",
   summary: "Коалиция просит парламент добиться освобождения журналистов.",
-  body: "## Мы просим\n\n1. **Освободить** задержанных журналистов.\n2. Защитить свободу слова.\n\n<script>window.__pwned = 1</script>\n\n<img src=x onerror=\"window.__pwned = 2\">",
+  body: '## Мы просим\n\n1. **Освободить** задержанных журналистов.\n2. Защитить свободу слова.\n\n<script>window.__pwned = 1</script>\n\n<img src=x onerror="window.__pwned = 2">',
 };
 const EN = {
   title: "Stop the persecution of journalists",
@@ -105,7 +105,11 @@ async function expectPublic(page: Page, url: string, check: () => Promise<void>)
 }
 
 test.describe("appeals: organizers draft and publish, visitors read", () => {
-  test("an organizer signs in by e-mail, drafts in Russian with English and Kazakh versions, publishes after fixing what is missing; visitors read it in each language", async ({ page, browser, baseURL }) => {
+  test("an organizer signs in by e-mail, drafts in Russian with English and Kazakh versions, publishes after fixing what is missing; visitors read it in each language", async ({
+    page,
+    browser,
+    baseURL,
+  }) => {
     test.setTimeout(180_000);
     const email = `organizer-${unique()}@example.org`;
     const slug = `free-press-${unique()}`;
@@ -137,11 +141,16 @@ test.describe("appeals: organizers draft and publish, visitors read", () => {
     await addLanguage(page, base, "kk");
     await fillVersion(page, { title: KK.title, summary: KK.summary });
 
-    await addAddressee(page, base, {
-      Russian: { name: "Роберта Метсола", position: "Председателю Европейского парламента", institution: "Европейский парламент" },
-      English: { name: "Roberta Metsola", position: "President of the European Parliament", institution: "European Parliament" },
-      Kazakh: { name: "Роберта Метсола", position: "Еуропалық парламенттің Төрағасына", institution: "Еуропалық парламент" },
-    }, "president@parliament.example");
+    await addAddressee(
+      page,
+      base,
+      {
+        Russian: { name: "Роберта Метсола", position: "Председателю Европейского парламента", institution: "Европейский парламент" },
+        English: { name: "Roberta Metsola", position: "President of the European Parliament", institution: "European Parliament" },
+        Kazakh: { name: "Роберта Метсола", position: "Еуропалық парламенттің Төрағасына", institution: "Еуропалық парламент" },
+      },
+      "president@parliament.example",
+    );
     await addAddressee(page, base, {
       Russian: { name: "Фолькер Тюрк", position: "Верховному комиссару ООН по правам человека" },
       English: { name: "Volker Türk", position: "UN High Commissioner for Human Rights" },
@@ -165,7 +174,9 @@ test.describe("appeals: organizers draft and publish, visitors read", () => {
 
     await page.goto(`${base}/attachments`);
     await expectAccessible(page);
-    await page.getByLabel("File (PDF, PNG or JPEG, up to 10 MB)").setInputFiles({ name: "notes.pdf", mimeType: "application/pdf", buffer: Buffer.from("This is plain text pretending to be a PDF.") });
+    await page
+      .getByLabel("File (PDF, PNG or JPEG, up to 10 MB)")
+      .setInputFiles({ name: "notes.pdf", mimeType: "application/pdf", buffer: Buffer.from("This is plain text pretending to be a PDF.") });
     await page.getByRole("button", { name: "Upload" }).click();
     await expect(page.getByRole("alert")).toHaveText("Only PDF, PNG and JPEG files are accepted (checked by their content).");
     await page.getByLabel("File (PDF, PNG or JPEG, up to 10 MB)").setInputFiles({ name: "Доклад.pdf", mimeType: "application/pdf", buffer: PDF });
@@ -262,7 +273,9 @@ test.describe("appeals: organizers draft and publish, visitors read", () => {
     await expect(reader.locator(".appeal > .meta")).toContainText(/^\d{4} ж\. \d{1,2} \S+ жарияланды/);
     await expect(reader.getByText("100 қолтаңбаның 0")).toBeVisible();
     // The Kazakh text of the second addressee is missing: the original's is shown.
-    await expect(reader.getByRole("region", { name: "Адресаттар" }).getByRole("listitem").nth(1)).toHaveText("Фолькер Тюрк, Верховному комиссару ООН по правам человека");
+    await expect(reader.getByRole("region", { name: "Адресаттар" }).getByRole("listitem").nth(1)).toHaveText(
+      "Фолькер Тюрк, Верховному комиссару ООН по правам человека",
+    );
     await expectAccessible(reader);
     // The language chosen is remembered by the cookie.
     await expectPublic(reader, `/appeals/${slug}`, async () => {
@@ -282,7 +295,11 @@ test.describe("appeals: organizers draft and publish, visitors read", () => {
     const anonymous = await newVisitor(browser);
     const response = await anonymous.request.get(`/appeals/${slug}?lang=en`);
     const csp = response.headers()["content-security-policy"] ?? "";
-    const scriptSrc = csp.split(";").map((d) => d.trim()).find((d) => d.startsWith("script-src")) ?? "";
+    const scriptSrc =
+      csp
+        .split(";")
+        .map((d) => d.trim())
+        .find((d) => d.startsWith("script-src")) ?? "";
     const nonce = scriptSrc.match(/'nonce-([^']+)'/)?.[1];
     expect(nonce).toBeTruthy();
     expect(scriptSrc).not.toContain("'unsafe-inline'");
@@ -493,7 +510,10 @@ test.describe("appeals: organizers draft and publish, visitors read", () => {
     await expectAccessible(page);
   });
 
-  test("the sign-in form answers the same for anyone; sessions are httpOnly/Lax cookies; signing out everywhere ends other sessions", async ({ page, browser }) => {
+  test("the sign-in form answers the same for anyone; sessions are httpOnly/Lax cookies; signing out everywhere ends other sessions", async ({
+    page,
+    browser,
+  }) => {
     test.setTimeout(120_000);
     const email = `two-devices-${unique()}@example.org`;
     const nobody = `nobody-${unique()}@example.org`;

@@ -48,10 +48,46 @@ const SIGNERS: Seeded[] = [
     keepInformed: i % 2 === 0,
     hoursAgo: i % 3 === 0 ? 1 + i * 3 : 24 * (4 + i),
   })),
-  { name: "Дәулет Әбілов", city: "Алматы", country: "KZ", status: "confirmed", disclosure: "public", email: `dash-a1-${unique}@mail.example`, keepInformed: false, hoursAgo: 2 },
-  { name: "Самал Нұрланқызы", city: "Алматы", country: "KZ", status: "confirmed", disclosure: "public", email: `dash-a2-${unique}@mail.example`, keepInformed: true, hoursAgo: 30 },
-  { name: "Ожидающий Подтверждения", city: null, country: null, status: "pending", disclosure: "public", email: `dash-p1-${unique}@mail.example`, keepInformed: true, hoursAgo: 1 },
-  { name: "Ещё Один Ожидающий", city: null, country: null, status: "pending", disclosure: "public", email: `dash-p2-${unique}@mail.example`, keepInformed: false, hoursAgo: 3 },
+  {
+    name: "Дәулет Әбілов",
+    city: "Алматы",
+    country: "KZ",
+    status: "confirmed",
+    disclosure: "public",
+    email: `dash-a1-${unique}@mail.example`,
+    keepInformed: false,
+    hoursAgo: 2,
+  },
+  {
+    name: "Самал Нұрланқызы",
+    city: "Алматы",
+    country: "KZ",
+    status: "confirmed",
+    disclosure: "public",
+    email: `dash-a2-${unique}@mail.example`,
+    keepInformed: true,
+    hoursAgo: 30,
+  },
+  {
+    name: "Ожидающий Подтверждения",
+    city: null,
+    country: null,
+    status: "pending",
+    disclosure: "public",
+    email: `dash-p1-${unique}@mail.example`,
+    keepInformed: true,
+    hoursAgo: 1,
+  },
+  {
+    name: "Ещё Один Ожидающий",
+    city: null,
+    country: null,
+    status: "pending",
+    disclosure: "public",
+    email: `dash-p2-${unique}@mail.example`,
+    keepInformed: false,
+    hoursAgo: 3,
+  },
 ];
 
 let client: pg.Client;
@@ -131,8 +167,24 @@ async function tableCounts(section: Locator): Promise<number[]> {
 const digits = (s: string | null) => (s ?? "").replace(/\D/g, "");
 
 const LABELS = {
-  en: { confirmed: "Confirmed", perHour: "Signatures per hour, last 72 hours (UTC)", perDay: "Signatures per day", countries: "Top countries", cities: "Top cities", kz: "Kazakhstan", notGiven: "Not given" },
-  ru: { confirmed: "Подтверждено", perHour: "Подписи по часам за последние 72 часа (UTC)", perDay: "Подписи по дням", countries: "Основные страны", cities: "Основные города", kz: "Казахстан", notGiven: "Не указана" },
+  en: {
+    confirmed: "Confirmed",
+    perHour: "Signatures per hour, last 72 hours (UTC)",
+    perDay: "Signatures per day",
+    countries: "Top countries",
+    cities: "Top cities",
+    kz: "Kazakhstan",
+    notGiven: "Not given",
+  },
+  ru: {
+    confirmed: "Подтверждено",
+    perHour: "Подписи по часам за последние 72 часа (UTC)",
+    perDay: "Подписи по дням",
+    countries: "Основные страны",
+    cities: "Основные города",
+    kz: "Казахстан",
+    notGiven: "Не указана",
+  },
   kk: { confirmed: null, perHour: null, perDay: null, countries: null, cities: null, kz: "Қазақстан", notGiven: null },
 } as const;
 
@@ -240,7 +292,10 @@ test.describe("organizer dashboard", () => {
     await expect(row.getByRole("button", { name: "Show on public list" })).toBeVisible();
     await expect.poll(publicNames, { timeout: 15_000 }).not.toContain(hiddenName);
     expect(await publicNames()).toContain(shownName);
-    const stored = await client.query<{ hidden: boolean; status: string }>("SELECT hidden, status FROM signatures WHERE appeal_id = $1 AND name = $2", [appeal.id, hiddenName]);
+    const stored = await client.query<{ hidden: boolean; status: string }>("SELECT hidden, status FROM signatures WHERE appeal_id = $1 AND name = $2", [
+      appeal.id,
+      hiddenName,
+    ]);
     expect(stored.rows).toEqual([{ hidden: true, status: "confirmed" }]);
 
     // Removal needs a reason, then it is recorded and the count drops.

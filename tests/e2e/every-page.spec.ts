@@ -41,7 +41,9 @@ async function sidewaysOverflow(page: Page): Promise<string | null> {
     };
     const sticking = [...document.body.querySelectorAll("*")].filter((el) => el.getBoundingClientRect().right > limit + 0.5 && !clipped(el));
     // Innermost: elements none of whose own children stick out as far.
-    const innermost = sticking.filter((el) => ![...el.children].some((c) => c.getBoundingClientRect().right >= el.getBoundingClientRect().right - 0.5 && sticking.includes(c)));
+    const innermost = sticking.filter(
+      (el) => ![...el.children].some((c) => c.getBoundingClientRect().right >= el.getBoundingClientRect().right - 0.5 && sticking.includes(c)),
+    );
     // Text that runs out of its box (a long word, a URL) widens the page without widening any box.
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     const range = document.createRange();
@@ -129,7 +131,9 @@ test.describe.serial("every page", () => {
       await context.addInitScript(() => {
         const list: string[] = [];
         (window as unknown as { __cspViolations: string[] }).__cspViolations = list;
-        document.addEventListener("securitypolicyviolation", (e) => list.push(`${e.violatedDirective} blocked ${e.blockedURI || "inline"} (${e.sourceFile}:${e.lineNumber})`));
+        document.addEventListener("securitypolicyviolation", (e) =>
+          list.push(`${e.violatedDirective} blocked ${e.blockedURI || "inline"} (${e.sourceFile}:${e.lineNumber})`),
+        );
       });
     }
     const visitor = await anonymous.newPage();

@@ -69,7 +69,11 @@ async function publishAppeal(page: Page, slug: string, addressee: string) {
   await page.locator("#f-lang").selectOption("en");
   await page.getByRole("button", { name: "Add a language" }).click();
   await expect(page).toHaveURL(`${base}/text/en`);
-  await save({ title: "Free the journalists", summary: "A coalition asks for the release of journalists.", body: "## We ask you\n\n1. To **release** the detained journalists." });
+  await save({
+    title: "Free the journalists",
+    summary: "A coalition asks for the release of journalists.",
+    body: "## We ask you\n\n1. To **release** the detained journalists.",
+  });
 
   await page.goto(`${base}/addressees`);
   const form = page.getByRole("region", { name: "Add addressee" });
@@ -107,7 +111,10 @@ async function pdfText(file: string) {
 }
 
 test.describe("letters: generate, download, verify, deliver", () => {
-  test("an organizer generates a letter, downloads it, verifies it and a tampered copy, gets the ZIP and delivers it; others get 403", async ({ page, browser }) => {
+  test("an organizer generates a letter, downloads it, verifies it and a tampered copy, gets the ZIP and delivers it; others get 403", async ({
+    page,
+    browser,
+  }) => {
     test.setTimeout(240_000);
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), "appeals-e2e-letters-"));
     const email = `organizer-${unique()}@example.org`;

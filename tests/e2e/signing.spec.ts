@@ -45,7 +45,9 @@ const unique = () => crypto.randomBytes(4).toString("hex");
 const newAddress = (prefix: string) => `${prefix}-${unique()}@example.org`;
 
 const appeals: FixtureAppeal[] = [];
-async function newAppeal(fields: Parameters<typeof createPublishedAppeal>[0]["fields"] = { city: "required", country: "optional", organization: "optional", position: "optional" }) {
+async function newAppeal(
+  fields: Parameters<typeof createPublishedAppeal>[0]["fields"] = { city: "required", country: "optional", organization: "optional", position: "optional" },
+) {
   const appeal = await createPublishedAppeal({ originalLanguage: "kk", versions: { kk: KK, ru: RU, en: EN }, fields, goal: 100 });
   appeals.push(appeal);
   return appeal;
@@ -145,11 +147,20 @@ async function jsOff(browser: Browser): Promise<BrowserContext> {
 }
 
 test.describe("signing an appeal", () => {
-  test("in Kazakh: the form with its errors, the e-mail from the SMTP server, the confirm button, the count and the list — the address shown nowhere", async ({ page, browser }) => {
+  test("in Kazakh: the form with its errors, the e-mail from the SMTP server, the confirm button, the count and the list — the address shown nowhere", async ({
+    page,
+    browser,
+  }) => {
     const appeal = await newAppeal();
     const pageUrl = `/appeals/${appeal.slug}?lang=kk`;
     const pages = trackPages(page);
-    const aigerim = { name: "Айгерім Сейітқалиева", email: newAddress("aigerim"), city: "Қарағанды", country: "KZ", disclosureLabel: "Тек аты-жөнімнің бас әріптерін және қаламды көрсету" };
+    const aigerim = {
+      name: "Айгерім Сейітқалиева",
+      email: newAddress("aigerim"),
+      city: "Қарағанды",
+      country: "KZ",
+      disclosureLabel: "Тек аты-жөнімнің бас әріптерін және қаламды көрсету",
+    };
 
     await page.goto(pageUrl);
     const loadedAt = Date.now();
@@ -159,7 +170,14 @@ test.describe("signing an appeal", () => {
     await expect(page.locator("html")).toHaveAttribute("lang", "kk");
     await expect(page.locator("#sign-h")).toBeVisible();
     // Every field the appeal asks for, in Kazakh.
-    for (const label of ["Толық аты-жөніңіз", "Электрондық пошта мекенжайы", "Қала", "Ел (міндетті емес)", "Ұйым (міндетті емес)", "Лауазымы (міндетті емес)"]) {
+    for (const label of [
+      "Толық аты-жөніңіз",
+      "Электрондық пошта мекенжайы",
+      "Қала",
+      "Ел (міндетті емес)",
+      "Ұйым (міндетті емес)",
+      "Лауазымы (міндетті емес)",
+    ]) {
       await expect(form.locator("label", { hasText: label }).first()).toBeVisible();
     }
     await expect(form.getByRole("group", { name: "Қол қойғандардың жария тізімінде" })).toBeVisible();
@@ -405,7 +423,12 @@ test.describe("signing an appeal", () => {
   test("expired and tampered links: a clear message in the page's language, nothing confirmed", async ({ page }) => {
     const appeal = await newAppeal();
     const email = newAddress("expired");
-    await signOn(page, `/appeals/${appeal.slug}?lang=ru`, { name: "Олександр Ґудзь", email, city: "Київ", disclosureLabel: "Показывать моё имя и город" }, "Подписать");
+    await signOn(
+      page,
+      `/appeals/${appeal.slug}?lang=ru`,
+      { name: "Олександр Ґудзь", email, city: "Київ", disclosureLabel: "Показывать моё имя и город" },
+      "Подписать",
+    );
     const mail = (await waitForMails(email, 1))[0]!;
     const confirmLink = linkIn(mail.text, `${base()}/s/confirm/`);
 
@@ -430,7 +453,12 @@ test.describe("signing an appeal", () => {
     expect(await signaturesOf(appeal, email)).toMatchObject([{ status: "pending" }]);
 
     // Signing again sends a link that works.
-    await signOn(page, `/appeals/${appeal.slug}?lang=ru`, { name: "Олександр Ґудзь", email, city: "Київ", disclosureLabel: "Показывать моё имя и город" }, "Подписать");
+    await signOn(
+      page,
+      `/appeals/${appeal.slug}?lang=ru`,
+      { name: "Олександр Ґудзь", email, city: "Київ", disclosureLabel: "Показывать моё имя и город" },
+      "Подписать",
+    );
     const fresh = (await waitForMails(email, 2))[1]!;
     await pressLink(page, linkIn(fresh.text, `${base()}/s/confirm/`), "Подтвердить подпись");
     await expect(page.getByRole("status")).toHaveText("Спасибо! Ваша подпись подтверждена.");
@@ -453,11 +481,18 @@ test.describe("signing an appeal", () => {
     await expect(page.getByRole("alert")).toHaveText("This link is not valid. It may have been used, or mistyped.");
   });
 
-  test("an address that already signed gets an 'already signed' e-mail instead of a second signature; its withdraw link works until delivery, then the withdrawal is recorded", async ({ page }) => {
+  test("an address that already signed gets an 'already signed' e-mail instead of a second signature; its withdraw link works until delivery, then the withdrawal is recorded", async ({
+    page,
+  }) => {
     const appeal = await newAppeal();
     const local = `jane.doe.${unique()}`;
     const email = `${local}@gmail.com`;
-    await signOn(page, `/appeals/${appeal.slug}?lang=en`, { name: "Zofia Łukasiewicz-Żółć", email, city: "Łódź", disclosureLabel: "Show my name and city" }, "Sign");
+    await signOn(
+      page,
+      `/appeals/${appeal.slug}?lang=en`,
+      { name: "Zofia Łukasiewicz-Żółć", email, city: "Łódź", disclosureLabel: "Show my name and city" },
+      "Sign",
+    );
     const first = (await waitForMails(email, 1))[0]!;
     await pressLink(page, linkIn(first.text, `${base()}/s/confirm/`), "Confirm my signature");
     await expect(page.getByRole("status")).toHaveText("Thank you! Your signature is confirmed.");
@@ -488,7 +523,12 @@ test.describe("signing an appeal", () => {
 
     // After delivery: the name stays in the letter; the withdrawal is recorded.
     const late = newAddress("late");
-    await signOn(page, `/appeals/${appeal.slug}?lang=en`, { name: "François-Xavier Lœuvre", email: late, city: "Besançon", disclosureLabel: "Show my name and city" }, "Sign");
+    await signOn(
+      page,
+      `/appeals/${appeal.slug}?lang=en`,
+      { name: "François-Xavier Lœuvre", email: late, city: "Besançon", disclosureLabel: "Show my name and city" },
+      "Sign",
+    );
     const lateMail = (await waitForMails(late, 1))[0]!;
     await pressLink(page, linkIn(lateMail.text, `${base()}/s/confirm/`), "Confirm my signature");
     await expect(page.getByRole("status")).toHaveText("Thank you! Your signature is confirmed.");

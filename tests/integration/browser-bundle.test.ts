@@ -119,7 +119,10 @@ describe("the JavaScript of public pages", () => {
   it("carries no e-mail's words: they are a server-only dictionary", () => {
     // Every e-mail key, and every long sentence of an e-mail (shorter ones, such as a button's
     // label, may be the interface's words too).
-    const words = [...Object.keys(emails.en), ...Object.values(emails).flatMap((d) => Object.values(d).flatMap((v) => v.split(/\{\w+\}/).filter((p) => p.trim().length >= 40)))];
+    const words = [
+      ...Object.keys(emails.en),
+      ...Object.values(emails).flatMap((d) => Object.values(d).flatMap((v) => v.split(/\{\w+\}/).filter((p) => p.trim().length >= 40))),
+    ];
     const found: string[] = [];
     for (const file of new Set(Object.keys(manifest.routes).flatMap((id) => [...filesOf(manifest, id)]))) {
       const code = readFileSync(onDisk(file), "utf8");

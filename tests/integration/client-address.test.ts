@@ -53,13 +53,23 @@ describe("client address", () => {
 
       // A pupil behind the same address signs and confirms with the link from the e-mail.
       const email = uniqueEmail("pupil");
-      const signed = await fetch(`${h.url}/appeals/${appeal.slug}`, { method: "POST", headers: { ...FORM, "X-Forwarded-For": school }, body: signForm({ name: "Pupil", email }), redirect: "manual" });
+      const signed = await fetch(`${h.url}/appeals/${appeal.slug}`, {
+        method: "POST",
+        headers: { ...FORM, "X-Forwarded-For": school },
+        body: signForm({ name: "Pupil", email }),
+        redirect: "manual",
+      });
       expect(signed.status).toBe(303);
       const mail = await h.sink.waitFor((m) => m.to.includes(email) && m.text.includes("/s/confirm/"));
       const confirm = tokenIn(mail.text, "confirm");
       expect((await open(`/s/confirm/${confirm}`, school)).status).toBe(200);
       expect((await open(`/s/confirm/${confirm}`, school, "POST")).status).toBe(303);
-      const row = await getDb().selectFrom("signatures").select("status").where("name", "=", "Pupil").where("appeal_id", "=", appeal.id).executeTakeFirstOrThrow();
+      const row = await getDb()
+        .selectFrom("signatures")
+        .select("status")
+        .where("name", "=", "Pupil")
+        .where("appeal_id", "=", appeal.id)
+        .executeTakeFirstOrThrow();
       expect(row.status).toBe("confirmed");
       // Its other links open too (withdraw page), while the guesser is still refused.
       expect((await open(`/s/withdraw/${tokenIn(mail.text, "withdraw")}`, school)).status).toBe(200);
@@ -103,7 +113,12 @@ describe("client address", () => {
     });
 
     const login = async (forwardedFor: string) => {
-      const res = await fetch(`${h.url}/login`, { method: "POST", headers: { ...FORM, "X-Forwarded-For": forwardedFor }, body: `email=${encodeURIComponent(uniqueEmail("hop"))}`, redirect: "manual" });
+      const res = await fetch(`${h.url}/login`, {
+        method: "POST",
+        headers: { ...FORM, "X-Forwarded-For": forwardedFor },
+        body: `email=${encodeURIComponent(uniqueEmail("hop"))}`,
+        redirect: "manual",
+      });
       await res.arrayBuffer();
       return res.status;
     };

@@ -22,7 +22,10 @@ import { newOrganization, sessionCookie, uniqueEmail } from "../fixtures/organiz
 const FORM = { "Content-Type": "application/x-www-form-urlencoded" };
 
 async function count(table: "signatures" | "login_tokens" | "appeals" | "abuse_events"): Promise<number> {
-  const row = await getDb().selectFrom(table).select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow();
+  const row = await getDb()
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<string>().as("n"))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -71,10 +74,14 @@ describe("CSRF, headers, limits", () => {
 
     it.each(attacks)("%s: dashboard forms with a session cookie", async (_label, headers) => {
       const before = await count("appeals");
-      const res = await post("/dashboard?index", new URLSearchParams({ organizationId: String(owner.organizationId), title: "Forged", slug: unique("forged"), originalLanguage: "en" }).toString(), {
-        Cookie: cookie,
-        ...headers,
-      });
+      const res = await post(
+        "/dashboard?index",
+        new URLSearchParams({ organizationId: String(owner.organizationId), title: "Forged", slug: unique("forged"), originalLanguage: "en" }).toString(),
+        {
+          Cookie: cookie,
+          ...headers,
+        },
+      );
       expect(res.status).toBe(403);
       expect(await count("appeals")).toBe(before);
     });
@@ -124,10 +131,14 @@ describe("CSRF, headers, limits", () => {
       // The confirm button's POST from its no-referrer page: through the fast path.
       expect((await post(`/s/confirm/${tokenIn(mail.text, "confirm")}`, "", headers())).status).toBe(303);
       // A dashboard form (Remix renders the answer; its own origin check must not turn it into a 500).
-      const created = await post("/dashboard?index", new URLSearchParams({ organizationId: String(owner.organizationId), title: "Mine", slug: unique("mine"), originalLanguage: "en" }).toString(), {
-        Cookie: cookie,
-        ...headers(),
-      });
+      const created = await post(
+        "/dashboard?index",
+        new URLSearchParams({ organizationId: String(owner.organizationId), title: "Mine", slug: unique("mine"), originalLanguage: "en" }).toString(),
+        {
+          Cookie: cookie,
+          ...headers(),
+        },
+      );
       expect(created.status).toBe(302);
       // A failed confirmation is rendered by Remix, not the fast path.
       expect((await post(`/s/confirm/${crypto.randomBytes(32).toString("base64url")}`, "", headers())).status).toBe(400);
@@ -140,7 +151,10 @@ describe("CSRF, headers, limits", () => {
       expect((await post(`/s/confirm/${tokenIn(mail.text, "confirm")}`, "", {})).status).toBe(303);
       await publishUpdate(appeal.id, owner.userId, { kind: "update", content: { en: { title: "News", body: "Delivered." } } });
       const update = await h.sink.waitFor((m) => m.to.includes(email) && m.text.includes("/s/unsubscribe/"), 20_000);
-      const res = await post(`/s/unsubscribe/${tokenIn(update.text, "unsubscribe")}`, "List-Unsubscribe=One-Click", { "Sec-Fetch-Site": "cross-site", Origin: "https://mail.example" });
+      const res = await post(`/s/unsubscribe/${tokenIn(update.text, "unsubscribe")}`, "List-Unsubscribe=One-Click", {
+        "Sec-Fetch-Site": "cross-site",
+        Origin: "https://mail.example",
+      });
       expect(res.status).toBe(200);
       const row = await getDb().selectFrom("signatures").select("keep_informed").where("email", "=", email).executeTakeFirstOrThrow();
       expect(row.keep_informed).toBe(false);
@@ -150,7 +164,11 @@ describe("CSRF, headers, limits", () => {
   describe("headers", () => {
     function expectSecurityHeaders(res: Response, referrer: "same-origin" | "no-referrer") {
       const csp = res.headers.get("content-security-policy") ?? "";
-      const scriptSrc = csp.split(";").map((d) => d.trim()).find((d) => d.startsWith("script-src")) ?? "";
+      const scriptSrc =
+        csp
+          .split(";")
+          .map((d) => d.trim())
+          .find((d) => d.startsWith("script-src")) ?? "";
       expect(scriptSrc).toMatch(/^script-src 'self' 'nonce-[A-Za-z0-9+/=]+'$/);
       expect(scriptSrc).not.toContain("unsafe-inline");
       expect(csp).toContain("frame-ancestors 'none'");

@@ -44,7 +44,9 @@ const exportQueries = async () =>
   Number(
     (
       await sql<{ n: string }>`SELECT count(*) AS n FROM pg_stat_activity
-        WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE '%FROM signatures WHERE appeal_id = $1 AND status = ''confirmed'' ORDER BY confirmed_at, id%'`.execute(getDb())
+        WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE '%FROM signatures WHERE appeal_id = $1 AND status = ''confirmed'' ORDER BY confirmed_at, id%'`.execute(
+        getDb(),
+      )
     ).rows[0]?.n ?? 0,
   );
 
@@ -131,7 +133,11 @@ describe("downloads whose clients do not read", () => {
     const pid = h.app.process.pid;
     if (pid === undefined) throw new Error("no app pid");
     // Warm up: one whole export, read to its end, so the baseline includes the code paths.
-    const warm = await fetch(`${h.url}${exportPath()}`, { method: "POST", headers: { Cookie: editors[0]!.cookie, "Content-Type": "application/x-www-form-urlencoded" }, body: purpose("warm-up") });
+    const warm = await fetch(`${h.url}${exportPath()}`, {
+      method: "POST",
+      headers: { Cookie: editors[0]!.cookie, "Content-Type": "application/x-www-form-urlencoded" },
+      body: purpose("warm-up"),
+    });
     expect(warm.status).toBe(200);
     expect((await warm.arrayBuffer()).byteLength).toBeGreaterThan(35 * MB);
     const baseline = await rssOf(pid);
@@ -140,7 +146,9 @@ describe("downloads whose clients do not read", () => {
     try {
       // Two stalled downloads per organizer; a third of the clients ask for gzip (compression()).
       const stalled = await Promise.all(
-        Array.from({ length: STALLED }, (_, i) => stalledDownload(exportPath(), { method: "POST", cookie: editors[i % (STALLED / 2)]!.cookie, body: purpose(`stalled ${i}`), gzip: i % 3 === 0 })),
+        Array.from({ length: STALLED }, (_, i) =>
+          stalledDownload(exportPath(), { method: "POST", cookie: editors[i % (STALLED / 2)]!.cookie, body: purpose(`stalled ${i}`), gzip: i % 3 === 0 }),
+        ),
       );
       for (const s of stalled) open.push(s.socket);
       for (const s of stalled) expect(s.head).toMatch(/^HTTP\/1\.1 200/);
@@ -163,15 +171,27 @@ describe("downloads whose clients do not read", () => {
       const sixteenth = await stalledDownload(exportPath(), { method: "POST", cookie: extra, body: purpose("sixteenth"), gzip: false });
       open.push(sixteenth.socket);
       expect(sixteenth.head).toMatch(/^HTTP\/1\.1 200/);
-      const seventeenth = await fetch(`${h.url}${exportPath()}`, { method: "POST", redirect: "manual", headers: { Cookie: extra, "Content-Type": "application/x-www-form-urlencoded" }, body: purpose("seventeenth") });
+      const seventeenth = await fetch(`${h.url}${exportPath()}`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { Cookie: extra, "Content-Type": "application/x-www-form-urlencoded" },
+        body: purpose("seventeenth"),
+      });
       expect(seventeenth.status).toBe(303);
       expect(seventeenth.headers.get("Location")).toBe(`/dashboard/appeals/${big.id}/signatures?exportError=export.serverBusy#export-h`);
 
       // A third download of an organizer with two running: answered at once, with the reason.
-      const third = await fetch(`${h.url}${exportPath()}`, { method: "POST", redirect: "manual", headers: { Cookie: editors[0]!.cookie, "Content-Type": "application/x-www-form-urlencoded" }, body: purpose("third") });
+      const third = await fetch(`${h.url}${exportPath()}`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { Cookie: editors[0]!.cookie, "Content-Type": "application/x-www-form-urlencoded" },
+        body: purpose("third"),
+      });
       expect(third.status).toBe(303);
       expect(third.headers.get("Location")).toBe(`/dashboard/appeals/${big.id}/signatures?exportError=export.busy#export-h`);
-      const told = await (await fetch(`${h.url}/dashboard/appeals/${big.id}/signatures?exportError=export.busy&lang=ru`, { headers: { Cookie: editors[0]!.cookie } })).text();
+      const told = await (
+        await fetch(`${h.url}/dashboard/appeals/${big.id}/signatures?exportError=export.busy&lang=ru`, { headers: { Cookie: editors[0]!.cookie } })
+      ).text();
       expect(told.includes("У вас уже идут две загрузки"), "the busy message, in Russian").toBe(true);
 
       // Memory over the next 8 s, while a public page is asked for: bounded and prompt.
@@ -199,7 +219,16 @@ describe("downloads whose clients do not read", () => {
     // The clients left: their queries end, and their slots come back.
     await expect.poll(exportQueries, { timeout: 15_000, interval: 250 }).toBe(0);
     await expect
-      .poll(async () => (await fetch(`${h.url}${exportPath()}`, { method: "POST", redirect: "manual", headers: { Cookie: editors[1]!.cookie, "Content-Type": "application/x-www-form-urlencoded" }, body: purpose("again") }).then(async (r) => (await r.body?.cancel(), r.status))), { timeout: 15_000, interval: 500 })
+      .poll(
+        async () =>
+          await fetch(`${h.url}${exportPath()}`, {
+            method: "POST",
+            redirect: "manual",
+            headers: { Cookie: editors[1]!.cookie, "Content-Type": "application/x-www-form-urlencoded" },
+            body: purpose("again"),
+          }).then(async (r) => (await r.body?.cancel(), r.status)),
+        { timeout: 15_000, interval: 500 },
+      )
       .toBe(200);
     await expect.poll(exportQueries, { timeout: 15_000, interval: 250 }).toBe(0);
   }, 180_000);
@@ -231,10 +260,13 @@ describe("/verify/:code upload", () => {
     const boundary = "----flood";
     const part = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="a"\r\n\r\nx\r\n`);
     const chunk = Buffer.concat(Array.from({ length: Math.floor((64 * 1024) / part.length) }, () => part));
-    const total = 60 * MB - (60 * MB) % chunk.length;
+    const total = 60 * MB - ((60 * MB) % chunk.length);
     const started = Date.now();
     const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = http.request(`${h.url}/verify/${letter.code}?lang=kk`, { method: "POST", headers: { "Content-Type": `multipart/form-data; boundary=${boundary}`, "Content-Length": String(total) } });
+      const req = http.request(`${h.url}/verify/${letter.code}?lang=kk`, {
+        method: "POST",
+        headers: { "Content-Type": `multipart/form-data; boundary=${boundary}`, "Content-Length": String(total) },
+      });
       let answered = false;
       req.on("response", (res) => {
         answered = true;

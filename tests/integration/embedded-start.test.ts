@@ -35,7 +35,11 @@ describe.skipIf(!existsSync("build/index.js"))("npm start on the embedded databa
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "appeals-start-"));
     app = await startApp(env({ SEED_DEMO: "1" }));
     expect(app.output()).toContain("embedded PostgreSQL ready");
-    for (const [lang, heading] of [["en", 'lang="en"'], ["ru", 'lang="ru"'], ["kk", 'lang="kk"']]) {
+    for (const [lang, heading] of [
+      ["en", 'lang="en"'],
+      ["ru", 'lang="ru"'],
+      ["kk", 'lang="kk"'],
+    ]) {
       const res = await fetch(`${app.url}/?lang=${lang}`);
       expect(res.status).toBe(200);
       expect(await res.text()).toContain(`<html ${heading}`);

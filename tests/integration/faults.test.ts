@@ -161,7 +161,16 @@ interface Attempt {
 /** One sign POST as a browser without JavaScript sends it; never throws. */
 async function signOnce(base: string, stamp: string, email: string, lang = "en"): Promise<Attempt> {
   const startedAt = Date.now();
-  const body = new URLSearchParams({ name: `Faults Tester ${email.split("@")[0]}`, email, city: "Almaty", country: "KZ", disclosure: "public", consent: "on", stamp, website: "" });
+  const body = new URLSearchParams({
+    name: `Faults Tester ${email.split("@")[0]}`,
+    email,
+    city: "Almaty",
+    country: "KZ",
+    disclosure: "public",
+    consent: "on",
+    stamp,
+    website: "",
+  });
   try {
     const res = await fetch(`${base}/appeals/${SLUG}`, {
       method: "POST",
@@ -172,7 +181,15 @@ async function signOnce(base: string, stamp: string, email: string, lang = "en")
     });
     const text = await res.text();
     const ok = res.status === 303 && (res.headers.get("location") ?? "").endsWith(`/appeals/${SLUG}/sent`);
-    return { email, base, status: ok ? 303 : res.status === 303 ? 0 : res.status, retryAfter: res.headers.get("retry-after"), body: text, startedAt, at: Date.now() };
+    return {
+      email,
+      base,
+      status: ok ? 303 : res.status === 303 ? 0 : res.status,
+      retryAfter: res.headers.get("retry-after"),
+      body: text,
+      startedAt,
+      at: Date.now(),
+    };
   } catch (error) {
     return { email, base, status: "error", error: String((error as { cause?: unknown }).cause ?? error), startedAt, at: Date.now() };
   }
@@ -182,7 +199,15 @@ async function signOnce(base: string, stamp: string, email: string, lang = "en")
  * `loops` concurrent signers posting unique addresses until `stop()`; `bases()` says where
  * (several apps are taken in turn). Each loop pauses `pauseMs` between requests.
  */
-function signingLoad(options: { prefix: string; loops: number; bases: () => string[]; stamps: Map<string, string>; pauseMs?: number; lang?: string; max?: number }) {
+function signingLoad(options: {
+  prefix: string;
+  loops: number;
+  bases: () => string[];
+  stamps: Map<string, string>;
+  pauseMs?: number;
+  lang?: string;
+  max?: number;
+}) {
   const attempts: Attempt[] = [];
   let stopped = false;
   let n = 0;
@@ -299,17 +324,25 @@ describe.skipIf(Boolean(process.env.TEST_DATABASE_URL))("faults", () => {
 
     // What the killed worker had leased and not yet settled: due again only when the lease ends.
     const leased = (
-      await w.pool.query<{ id: number; to_address: string }>("SELECT id, to_address FROM outbox WHERE status = 'pending' AND next_attempt_at > now() + interval '60 seconds'")
+      await w.pool.query<{ id: number; to_address: string }>(
+        "SELECT id, to_address FROM outbox WHERE status = 'pending' AND next_attempt_at > now() + interval '60 seconds'",
+      )
     ).rows;
     const sentBeforeRestart = w.sink.messages.length;
 
     const restartedAt = Date.now();
     const second = await app(w);
-    log(`kill -9: the app was back (healthy) in ${Date.now() - restartedAt} ms; ${leased.length} mails were leased by the killed worker, ${sentBeforeRestart} mails already delivered`);
+    log(
+      `kill -9: the app was back (healthy) in ${Date.now() - restartedAt} ms; ${leased.length} mails were leased by the killed worker, ${sentBeforeRestart} mails already delivered`,
+    );
     expect(await missingSignatures(w.pool, acked)).toEqual([]);
 
     // Everything not leased drains by itself.
-    const drainMs = await waitUntil("the outbox to drain (rows not leased by the dead worker)", async () => (await count(w.pool, "SELECT count(*) FROM outbox WHERE status = 'pending' AND next_attempt_at <= now() + interval '60 seconds'")) === 0, 45_000);
+    const drainMs = await waitUntil(
+      "the outbox to drain (rows not leased by the dead worker)",
+      async () => (await count(w.pool, "SELECT count(*) FROM outbox WHERE status = 'pending' AND next_attempt_at <= now() + interval '60 seconds'")) === 0,
+      45_000,
+    );
     // The leased rows wait out the 5-minute lease (LEASE_MS) before another worker may take them.
     // Rather than wait 5 minutes, the test moves their lease end to now: the same state the
     // queue is in once the lease has run out.
@@ -327,12 +360,19 @@ describe.skipIf(Boolean(process.env.TEST_DATABASE_URL))("faults", () => {
     await waitUntil("every acknowledged signer's confirmation", () => acked.every((e) => (confirmationsPerRecipient(w.sink).get(e) ?? 0) >= 1), 30_000);
     const per = confirmationsPerRecipient(w.sink);
     const twice = [...per].filter(([, n]) => n > 1);
-    log(`kill -9: ${confirmMails(w.sink).length} confirmation e-mails for ${per.size} recipients; delivered twice: ${twice.length} (bound ${WORKER_CONCURRENCY})`);
+    log(
+      `kill -9: ${confirmMails(w.sink).length} confirmation e-mails for ${per.size} recipients; delivered twice: ${twice.length} (bound ${WORKER_CONCURRENCY})`,
+    );
     expect(twice.every(([, n]) => n === 2)).toBe(true);
     expect(twice.length).toBeLessThanOrEqual(WORKER_CONCURRENCY);
     // A repeat is the same outbox row (same Message-ID) that was claimed before the kill.
     for (const [to] of twice) {
-      const ids = new Set(w.sink.to(to).filter((m) => m.text.includes("/s/confirm/")).map((m) => m.headers["message-id"]));
+      const ids = new Set(
+        w.sink
+          .to(to)
+          .filter((m) => m.text.includes("/s/confirm/"))
+          .map((m) => m.headers["message-id"]),
+      );
       expect(ids.size).toBe(1);
     }
     // A sent row keeps no address (issue 11): the Message-ID names the row (<outbox.ID.…@…>).
@@ -347,7 +387,9 @@ describe.skipIf(Boolean(process.env.TEST_DATABASE_URL))("faults", () => {
     const signers = (await w.pool.query<{ email: string }>("SELECT email FROM signatures WHERE email LIKE 'kill-%'")).rows.map((r) => r.email);
     const confirmedRows = new Map(confirmMails(w.sink).map((m) => [m.to[0] ?? "", rowOf(m)]));
     expect(signers.filter((e) => !confirmedRows.has(e))).toEqual([]);
-    const sentIds = (await w.pool.query<{ id: string }>("SELECT id FROM outbox WHERE kind = 'signature_confirm' AND status = 'sent'")).rows.map((r) => Number(r.id));
+    const sentIds = (await w.pool.query<{ id: string }>("SELECT id FROM outbox WHERE kind = 'signature_confirm' AND status = 'sent'")).rows.map((r) =>
+      Number(r.id),
+    );
     expect(signers.every((e) => sentIds.includes(confirmedRows.get(e) ?? -1))).toBe(true);
     await second.stop();
   }, 150_000);
@@ -377,15 +419,26 @@ describe.skipIf(Boolean(process.env.TEST_DATABASE_URL))("faults", () => {
 
     // The app recovers by itself: healthy, and signing succeeds again.
     const recoveredMs = await waitUntil("/healthz to answer 200 again", async () => (await fetch(`${running.url}/healthz`)).status === 200, 20_000);
-    await waitUntil("a signature acknowledged after the restart", () => load.attempts.some((a) => a.status === 303 && a.at > restartedAt + 500), 20_000).catch((error: unknown) => {
-      throw new Error(`${String(error)}\nanswers: ${summarize(load.attempts)}\n${JSON.stringify(load.attempts.filter((a) => a.status !== 303).slice(-3).map((a) => ({ ...a, body: a.body?.slice(0, 300) })))}\napp output:\n${running.output().slice(-3000)}`);
-    });
+    await waitUntil("a signature acknowledged after the restart", () => load.attempts.some((a) => a.status === 303 && a.at > restartedAt + 500), 20_000).catch(
+      (error: unknown) => {
+        throw new Error(
+          `${String(error)}\nanswers: ${summarize(load.attempts)}\n${JSON.stringify(
+            load.attempts
+              .filter((a) => a.status !== 303)
+              .slice(-3)
+              .map((a) => ({ ...a, body: a.body?.slice(0, 300) })),
+          )}\napp output:\n${running.output().slice(-3000)}`,
+        );
+      },
+    );
     await sleep(1_000);
     await load.stop();
     expect(running.process.exitCode).toBeNull();
 
     const during = load.attempts.filter((a) => a.startedAt > stoppedAt && a.at < restartAt);
-    log(`PostgreSQL: ${load.attempts.length} sign POSTs (${summarize(load.attempts)}); during the gap: ${summarize(during)}; healthy again ${recoveredMs} ms after the restart`);
+    log(
+      `PostgreSQL: ${load.attempts.length} sign POSTs (${summarize(load.attempts)}); during the gap: ${summarize(during)}; healthy again ${recoveredMs} ms after the restart`,
+    );
 
     // Only successes and 503s: never a 500, never a reset connection.
     expect(load.attempts.filter((a) => a.status !== 303 && a.status !== 503).map((a) => `${a.status} ${a.error ?? ""}`)).toEqual([]);
@@ -418,37 +471,43 @@ describe.skipIf(Boolean(process.env.TEST_DATABASE_URL))("faults", () => {
     expect(acked.filter((e) => (per.get(e) ?? 0) !== 1)).toEqual([]);
   }, 120_000);
 
-  it(`SMTP down for ${SMTP_DOWN_SECONDS} s: signing keeps working; when it returns the first e-mail goes out within 60 s and the backlog drains once`, async () => {
-    const w = await world();
-    const running = await app(w);
-    const stamps = new Map([[running.url, await stampOf(running.url)]]);
-    const port = w.sink.port;
+  it(
+    `SMTP down for ${SMTP_DOWN_SECONDS} s: signing keeps working; when it returns the first e-mail goes out within 60 s and the backlog drains once`,
+    async () => {
+      const w = await world();
+      const running = await app(w);
+      const stamps = new Map([[running.url, await stampOf(running.url)]]);
+      const port = w.sink.port;
 
-    await w.sink.stop();
-    const downAt = Date.now();
-    const load = signingLoad({ prefix: "smtp", loops: 2, bases: () => [running.url], stamps, pauseMs: 100 });
-    await sleep(SMTP_DOWN_SECONDS * 1000);
-    await load.stop();
-    const acked = load.acknowledged();
-    log(`SMTP down ${SMTP_DOWN_SECONDS} s: ${load.attempts.length} sign POSTs (${summarize(load.attempts)})`);
-    expect(load.attempts.every((a) => a.status === 303)).toBe(true);
-    expect(acked.length).toBeGreaterThan(10);
-    expect(await missingSignatures(w.pool, acked)).toEqual([]);
-    const tried = await count(w.pool, "SELECT count(*) FROM outbox WHERE status = 'pending' AND attempts > 0 AND last_error IS NOT NULL");
-    expect(tried).toBeGreaterThan(0); // the worker did try, and failed, while SMTP was down
+      await w.sink.stop();
+      const downAt = Date.now();
+      const load = signingLoad({ prefix: "smtp", loops: 2, bases: () => [running.url], stamps, pauseMs: 100 });
+      await sleep(SMTP_DOWN_SECONDS * 1000);
+      await load.stop();
+      const acked = load.acknowledged();
+      log(`SMTP down ${SMTP_DOWN_SECONDS} s: ${load.attempts.length} sign POSTs (${summarize(load.attempts)})`);
+      expect(load.attempts.every((a) => a.status === 303)).toBe(true);
+      expect(acked.length).toBeGreaterThan(10);
+      expect(await missingSignatures(w.pool, acked)).toEqual([]);
+      const tried = await count(w.pool, "SELECT count(*) FROM outbox WHERE status = 'pending' AND attempts > 0 AND last_error IS NOT NULL");
+      expect(tried).toBeGreaterThan(0); // the worker did try, and failed, while SMTP was down
 
-    await w.sink.start(port);
-    const backAt = Date.now();
-    const firstMs = await waitUntil("the first e-mail after SMTP returns", () => w.sink.messages.length > 0, 60_000, 100);
-    // Every row's next try is at most 60 s away (the backoff cap), then sending takes seconds.
-    const drainMs = await waitUntil("the backlog to drain", async () => (await pendingMails(w.pool)) === 0, 120_000);
-    await waitUntil("every acknowledged signer's confirmation", () => acked.every((e) => (confirmationsPerRecipient(w.sink).get(e) ?? 0) >= 1), 10_000);
-    log(`SMTP down ${Math.round((backAt - downAt) / 1000)} s: first e-mail ${firstMs} ms after SMTP returned, backlog of ${acked.length} drained in ${drainMs} ms`);
-    expect(firstMs).toBeLessThanOrEqual(60_000);
-    const per = confirmationsPerRecipient(w.sink);
-    expect([...per].filter(([, n]) => n > 1)).toEqual([]);
-    expect(await count(w.pool, "SELECT count(*) FROM outbox WHERE kind = 'signature_confirm' AND status <> 'sent'")).toBe(0);
-  }, SMTP_DOWN_SECONDS * 1000 + 200_000);
+      await w.sink.start(port);
+      const backAt = Date.now();
+      const firstMs = await waitUntil("the first e-mail after SMTP returns", () => w.sink.messages.length > 0, 60_000, 100);
+      // Every row's next try is at most 60 s away (the backoff cap), then sending takes seconds.
+      const drainMs = await waitUntil("the backlog to drain", async () => (await pendingMails(w.pool)) === 0, 120_000);
+      await waitUntil("every acknowledged signer's confirmation", () => acked.every((e) => (confirmationsPerRecipient(w.sink).get(e) ?? 0) >= 1), 10_000);
+      log(
+        `SMTP down ${Math.round((backAt - downAt) / 1000)} s: first e-mail ${firstMs} ms after SMTP returned, backlog of ${acked.length} drained in ${drainMs} ms`,
+      );
+      expect(firstMs).toBeLessThanOrEqual(60_000);
+      const per = confirmationsPerRecipient(w.sink);
+      expect([...per].filter(([, n]) => n > 1)).toEqual([]);
+      expect(await count(w.pool, "SELECT count(*) FROM outbox WHERE kind = 'signature_confirm' AND status <> 'sent'")).toBe(0);
+    },
+    SMTP_DOWN_SECONDS * 1000 + 200_000,
+  );
 
   it(`${APPS} app processes and ${WORKERS} outbox workers on one database: no e-mail twice, the totals add up`, async () => {
     const w = await world();
@@ -466,7 +525,11 @@ describe.skipIf(Boolean(process.env.TEST_DATABASE_URL))("faults", () => {
       const body = (await res.json()) as { signatures: { confirmed: number } };
       return body.signatures.confirmed;
     };
-    const confirmedBefore = await count(w.pool, "SELECT count(*) FROM signatures s JOIN appeals a ON a.id = s.appeal_id WHERE a.slug = $1 AND s.status = 'confirmed'", [SLUG]);
+    const confirmedBefore = await count(
+      w.pool,
+      "SELECT count(*) FROM signatures s JOIN appeals a ON a.id = s.appeal_id WHERE a.slug = $1 AND s.status = 'confirmed'",
+      [SLUG],
+    );
     expect(await api(bases[0] ?? "")).toBe(confirmedBefore);
 
     const TOTAL = 160;
@@ -502,7 +565,12 @@ describe.skipIf(Boolean(process.env.TEST_DATABASE_URL))("faults", () => {
     expect(await count(w.pool, "SELECT count(*) FROM signatures WHERE email LIKE 'scale-%' AND status = 'confirmed'")).toBe(toConfirm.length);
 
     // The public count, folded from count_deltas by every app (every 2 s), through every app.
-    const foldMs = await waitUntil("the public count to include every confirmation", async () => (await Promise.all(bases.map(api))).every((n) => n === expected), 30_000, 500);
+    const foldMs = await waitUntil(
+      "the public count to include every confirmation",
+      async () => (await Promise.all(bases.map(api))).every((n) => n === expected),
+      30_000,
+      500,
+    );
     await sleep(5_000); // two more folds by every process, and past the 5 s response cache: still exact
     expect(await Promise.all(bases.map(api))).toEqual(bases.map(() => expected));
     expect(await count(w.pool, "SELECT count(*) FROM count_deltas")).toBe(0);
@@ -553,15 +621,25 @@ describe.skipIf(Boolean(process.env.TEST_DATABASE_URL))("faults", () => {
     expect(await status()).toBe("running");
 
     // A letter claimed less than 5 s ago is taken for one a live process is about to lock.
-    const age = Number((await w.pool.query<{ ms: number }>("SELECT extract(epoch FROM now() - started_at) * 1000 AS ms FROM letters WHERE id = $1", [letterId])).rows[0]!.ms);
+    const age = Number(
+      (await w.pool.query<{ ms: number }>("SELECT extract(epoch FROM now() - started_at) * 1000 AS ms FROM letters WHERE id = $1", [letterId])).rows[0]!.ms,
+    );
     await sleep(Math.max(0, 5_500 - age));
     const second = await app(w);
-    const ms = await waitUntil("the partial file to go and the letter to be made again", async () => (await partials()).length === 0 && (await status()) === "ready", 120_000, 250);
+    const ms = await waitUntil(
+      "the partial file to go and the letter to be made again",
+      async () => (await partials()).length === 0 && (await status()) === "ready",
+      120_000,
+      250,
+    );
     log(`kill -9 mid-letter: partial file removed and the letter made again ${ms} ms after the restart`);
     expect(await fs.readdir(letters)).toEqual([`${code}.pdf`]);
     const confirmed = await count(w.pool, "SELECT count(*) FROM signatures WHERE appeal_id = $1 AND status = 'confirmed'", [appealId]);
     expect(confirmed).toBeGreaterThanOrEqual(300_000);
-    expect((await w.pool.query<{ count: number; attempts: number }>("SELECT count, attempts FROM letters WHERE id = $1", [letterId])).rows[0]).toEqual({ count: confirmed, attempts: 2 });
+    expect((await w.pool.query<{ count: number; attempts: number }>("SELECT count, attempts FROM letters WHERE id = $1", [letterId])).rows[0]).toEqual({
+      count: confirmed,
+      attempts: 2,
+    });
     await second.stop();
   }, 240_000);
 });

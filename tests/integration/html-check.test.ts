@@ -51,7 +51,10 @@ describe("HTML check (Nu Html Checker), every page in en, ru and kk", () => {
     for (const lang of langs) {
       const res = await fetch(`${h.url}${url}`, {
         method: form === undefined ? "GET" : "POST",
-        headers: { Cookie: [`lang=${lang}`, cookie].filter(Boolean).join("; "), ...(form === undefined ? {} : { "Content-Type": "application/x-www-form-urlencoded" }) },
+        headers: {
+          Cookie: [`lang=${lang}`, cookie].filter(Boolean).join("; "),
+          ...(form === undefined ? {} : { "Content-Type": "application/x-www-form-urlencoded" }),
+        },
         body: form,
         redirect: "manual",
       });
@@ -87,7 +90,11 @@ describe("HTML check (Nu Html Checker), every page in en, ru and kk", () => {
     await getDb().updateTable("appeals").set({ field_organization: "optional", field_position: "optional", goal: 100 }).where("id", "=", campaign.id).execute();
     await publishUpdate(campaign.id, campaign.owner.userId, {
       kind: "update",
-      content: { ru: { title: "Письмо отправлено", body: "Спасибо всем, кто подписал." }, kk: { title: "Хат жіберілді", body: "Қол қойғандардың бәріне рахмет." }, en: { title: "The letter is sent", body: "Thank you all." } },
+      content: {
+        ru: { title: "Письмо отправлено", body: "Спасибо всем, кто подписал." },
+        kk: { title: "Хат жіберілді", body: "Қол қойғандардың бәріне рахмет." },
+        en: { title: "The letter is sent", body: "Thank you all." },
+      },
     });
     await addAttachment(campaign.id, campaign.owner.userId, { lang: "ru", filename: "доклад-2026.pdf", data: PDF });
     const campaignCookie = await sessionCookie(campaign.owner.userId);
@@ -144,7 +151,13 @@ describe("HTML check (Nu Html Checker), every page in en, ru and kk", () => {
     // Forms answered with their errors.
     await page(`/appeals/${campaign.slug}`, 400, "", LANGS, signForm({ name: "", email: "not-an-address" }));
     await page("/login", 400, "", LANGS, "email=not-an-address");
-    await page(`/dashboard/appeals/${draft.id}/text/en`, 400, owner.cookie, LANGS, new URLSearchParams({ title: "Ә".repeat(301), summary: "Қысқаша", body: "Мәтін" }).toString());
+    await page(
+      `/dashboard/appeals/${draft.id}/text/en`,
+      400,
+      owner.cookie,
+      LANGS,
+      new URLSearchParams({ title: "Ә".repeat(301), summary: "Қысқаша", body: "Мәтін" }).toString(),
+    );
 
     // Error pages.
     await page("/no-such-page", 404);
@@ -163,14 +176,17 @@ describe("HTML check (Nu Html Checker), every page in en, ru and kk", () => {
     const tabs = ["", "/text/ru", "/text/en", "/text/kk", "/addressees", "/attachments", "/settings", "/preview", "/signatures", "/updates", "/letters"];
     for (const tab of tabs) await page(`/dashboard/appeals/${campaign.id}${tab}`, 200, campaignCookie);
     for (const tab of ["", "/letters", "/signatures"]) await page(`/dashboard/appeals/${published.id}${tab}`, 200, owner.cookie);
-    for (const tab of ["", "/text/en", "/addressees", "/attachments", "/settings", "/preview"]) await page(`/dashboard/appeals/${draft.id}${tab}`, 200, owner.cookie);
+    for (const tab of ["", "/text/en", "/addressees", "/attachments", "/settings", "/preview"])
+      await page(`/dashboard/appeals/${draft.id}${tab}`, 200, owner.cookie);
     for (const tab of ["", "/text/ru", "/text/kk", "/addressees", "/preview"]) await page(`/dashboard/appeals/${demo.id}${tab}`, 200, demoCookie);
 
     const messages = await validate(pages.map((p) => p.file));
     const byFile = new Map(pages.map((p) => [path.basename(p.file), p]));
     for (const m of messages) {
       const p = byFile.get(path.basename(m.url.replace(/^file:/, "")));
-      problems.push(`${p ? `${p.url} (${p.lang})` : m.url}: line ${m.lastLine ?? "?"}: ${m.message}${m.extract ? `\n    ${m.extract.replace(/\n/g, "↵")}` : ""}`);
+      problems.push(
+        `${p ? `${p.url} (${p.lang})` : m.url}: line ${m.lastLine ?? "?"}: ${m.message}${m.extract ? `\n    ${m.extract.replace(/\n/g, "↵")}` : ""}`,
+      );
     }
     expect(problems, `${problems.length} problem(s) in ${pages.length} pages:\n${problems.join("\n")}`).toEqual([]);
     expect(pages.length).toBeGreaterThan(150);

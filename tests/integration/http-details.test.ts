@@ -47,7 +47,11 @@ describe("HTTP details", () => {
       ["a 404", () => "/no/such/page"],
       ["a 405", () => "/", { method: "PUT" }],
       ["a 400 for an undecodable address", () => "/%E0%A4%A"],
-      ["a form refused by its route", () => `/appeals/${appeal.slug}`, { method: "POST", body: "", headers: { "Content-Type": "application/x-www-form-urlencoded" } }],
+      [
+        "a form refused by its route",
+        () => `/appeals/${appeal.slug}`,
+        { method: "POST", body: "", headers: { "Content-Type": "application/x-www-form-urlencoded" } },
+      ],
     ];
 
     it.each(answers)("%s: nosniff, Permissions-Policy denying what the app never uses, COOP same-origin", async (_label, url, init) => {
@@ -56,7 +60,8 @@ describe("HTTP details", () => {
       expect(res.headers.get("x-content-type-options")).toBe("nosniff");
       expect(res.headers.get("cross-origin-opener-policy")).toBe("same-origin");
       const policy = res.headers.get("permissions-policy") ?? "";
-      for (const feature of ["camera", "microphone", "geolocation", "browsing-topics", "payment", "usb"]) expect(policy).toMatch(new RegExp(`(^|, )${feature}=\\(\\)(,|$)`));
+      for (const feature of ["camera", "microphone", "geolocation", "browsing-topics", "payment", "usb"])
+        expect(policy).toMatch(new RegExp(`(^|, )${feature}=\\(\\)(,|$)`));
     });
   });
 
@@ -109,7 +114,11 @@ describe("HTTP details", () => {
   });
 
   describe("link previews (Open Graph)", () => {
-    const metas = (html: string, property: string) => [...html.matchAll(/<meta\b[^>]*>/g)].map((m) => m[0]).filter((tag) => tag.includes(`property="${property}"`)).map((tag) => /content="([^"]*)"/.exec(tag)?.[1]);
+    const metas = (html: string, property: string) =>
+      [...html.matchAll(/<meta\b[^>]*>/g)]
+        .map((m) => m[0])
+        .filter((tag) => tag.includes(`property="${property}"`))
+        .map((tag) => /content="([^"]*)"/.exec(tag)?.[1]);
 
     it("og:image: an absolute URL of a 1200 × 630 PNG that the app serves, with its size and a translated alt", async () => {
       for (const [lang, alt] of [
@@ -181,7 +190,18 @@ describe("HTTP details", () => {
       const robots = await res.text();
       expect(robots).toMatch(/^User-agent: \*$/m);
       for (const path of ["/", `/appeals/${appeal.slug}`, "/privacy", "/verify", "/api/appeals/x"]) expect(allowed(robots, path), path).toBe(true);
-      for (const path of ["/dashboard", "/dashboard/appeals/1", "/s/confirm/abc", "/s/unsubscribe/abc", "/login", "/login/t/abc", "/my-data", "/dev/mailbox", "/letters/ABC.pdf"]) expect(allowed(robots, path), path).toBe(false);
+      for (const path of [
+        "/dashboard",
+        "/dashboard/appeals/1",
+        "/s/confirm/abc",
+        "/s/unsubscribe/abc",
+        "/login",
+        "/login/t/abc",
+        "/my-data",
+        "/dev/mailbox",
+        "/letters/ABC.pdf",
+      ])
+        expect(allowed(robots, path), path).toBe(false);
     });
   });
 });

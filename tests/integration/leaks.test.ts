@@ -71,7 +71,10 @@ describe("no address or token leaks", () => {
     ];
     for (const s of signers) {
       addresses.push(s.email);
-      const res = await post(`/appeals/${appeal.slug}`, signForm({ name: s.name, email: s.email, keepInformed: s.keepInformed, extra: { disclosure: s.disclosure } }));
+      const res = await post(
+        `/appeals/${appeal.slug}`,
+        signForm({ name: s.name, email: s.email, keepInformed: s.keepInformed, extra: { disclosure: s.disclosure } }),
+      );
       expect(res.status).toBe(303);
       await keep(publicTexts, res.headers.get("location") ?? "/");
     }

@@ -33,7 +33,12 @@ describe("sign-in mail limits", () => {
   });
 
   const login = async (email: string, client: string, lang: Lang = "en") => {
-    const res = await fetch(`${h.url}/login?lang=${lang}`, { method: "POST", headers: { ...FORM, "X-Forwarded-For": client }, body: `email=${encodeURIComponent(email)}`, redirect: "manual" });
+    const res = await fetch(`${h.url}/login?lang=${lang}`, {
+      method: "POST",
+      headers: { ...FORM, "X-Forwarded-For": client },
+      body: `email=${encodeURIComponent(email)}`,
+      redirect: "manual",
+    });
     return { status: res.status, retryAfter: Number(res.headers.get("retry-after")), cache: res.headers.get("cache-control"), html: await res.text() };
   };
   const mailsTo = (email: string) => h.sink.messages.filter((m) => m.to.includes(email) && m.text.includes("/login/t/"));

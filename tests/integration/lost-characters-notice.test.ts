@@ -46,7 +46,12 @@ describe("dashboard notice for lost characters", () => {
 
   it("names the language, the field and the revision, and asks for a correction, in en, ru and kk", async () => {
     const expected = {
-      en: ["Characters lost in this appeal", "Kazakh, text: published revision 1", "Kazakh, text: the text being edited", "publish the correction as a new revision"],
+      en: [
+        "Characters lost in this appeal",
+        "Kazakh, text: published revision 1",
+        "Kazakh, text: the text being edited",
+        "publish the correction as a new revision",
+      ],
       ru: ["В тексте обращения потеряны символы", "казахский, текст: опубликованная редакция 1", "опубликуйте исправление как новую редакцию"],
       kk: ["Үндеу мәтінінде таңбалар жоғалған", "қазақ тілі, мәтін: жарияланған 1-редакция", "жаңа редакция ретінде жариялаңыз"],
     };

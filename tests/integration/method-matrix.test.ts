@@ -73,7 +73,11 @@ const OTHER: Row[] = [
   { route: "(static icon)", url: () => "/favicon.svg", allow: READ },
   // Remix's browser runtime names the route it wants (?_data=): its loader and its action decide.
   { route: "(data request, layout)", url: (w) => `/dashboard/appeals/${w.draft.id}?_data=${encodeURIComponent("routes/dashboard.appeals.$id")}`, allow: READ },
-  { route: "(data request, index)", url: (w) => `/dashboard/appeals/${w.draft.id}?_data=${encodeURIComponent("routes/dashboard.appeals.$id._index")}`, allow: READ_WRITE },
+  {
+    route: "(data request, index)",
+    url: (w) => `/dashboard/appeals/${w.draft.id}?_data=${encodeURIComponent("routes/dashboard.appeals.$id._index")}`,
+    allow: READ_WRITE,
+  },
   { route: "(build asset)", url: () => `/build/${readdirSync(path.resolve("public/build")).find((f) => /^entry\.client-.*\.js$/.test(f))}`, allow: READ },
 ];
 
@@ -87,12 +91,16 @@ interface Answer {
 function send(base: string, method: string, url: string, headers: Record<string, string>): Promise<Answer> {
   const body = method === "GET" || method === "HEAD" || method === "OPTIONS" || method === "TRACE" ? undefined : "";
   return new Promise((resolve, reject) => {
-    const req = http.request(`${base}${url}`, { method, headers: { ...headers, ...(body === undefined ? {} : { "Content-Type": "application/x-www-form-urlencoded", "Content-Length": "0" }) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
-      res.on("error", reject);
-    });
+    const req = http.request(
+      `${base}${url}`,
+      { method, headers: { ...headers, ...(body === undefined ? {} : { "Content-Type": "application/x-www-form-urlencoded", "Content-Length": "0" }) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", reject);
+      },
+    );
     req.on("error", reject);
     req.end(body);
   });
@@ -139,8 +147,10 @@ describe("method matrix", () => {
           const where = `${method} ${url} (${row.route})`;
           if (res.status >= 500) problems.push(`${where}: ${res.status}`);
           if (res.status !== 405) answered.push(method);
-          if (res.status === 405 && set(String(res.headers.allow ?? "")) !== want) problems.push(`${where}: 405 with Allow "${res.headers.allow ?? ""}", expected "${want}"`);
-          if (method === "OPTIONS" && (res.status !== 204 || set(String(res.headers.allow ?? "")) !== want)) problems.push(`${where}: ${res.status} with Allow "${res.headers.allow ?? ""}", expected 204 with "${want}"`);
+          if (res.status === 405 && set(String(res.headers.allow ?? "")) !== want)
+            problems.push(`${where}: 405 with Allow "${res.headers.allow ?? ""}", expected "${want}"`);
+          if (method === "OPTIONS" && (res.status !== 204 || set(String(res.headers.allow ?? "")) !== want))
+            problems.push(`${where}: ${res.status} with Allow "${res.headers.allow ?? ""}", expected 204 with "${want}"`);
         }
         if (set(answered.join(",")) !== want) problems.push(`${url} (${row.route}) answers ${set(answered.join(","))}, expected ${want}`);
       }

@@ -39,7 +39,8 @@ describe("the outbox at rest, and single-line fields", () => {
     }
     return dump;
   }
-  const tablesHolding = (dump: Map<string, string>, secret: string) => [...dump].filter(([, text]) => text.toLowerCase().includes(secret.toLowerCase())).map(([name]) => name);
+  const tablesHolding = (dump: Map<string, string>, secret: string) =>
+    [...dump].filter(([, text]) => text.toLowerCase().includes(secret.toLowerCase())).map(([name]) => name);
 
   it("once the worker has sent a confirmation and a sign-in mail, the database holds no token of their links and no copy of the address; the links still work", async () => {
     const signer = uniqueEmail("at-rest-signer");

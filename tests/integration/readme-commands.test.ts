@@ -177,14 +177,34 @@ describe("README commands", () => {
   it("npm run dev: builds in watch mode and serves the app (in a copy of the project, not to disturb this build)", async () => {
     const copy = path.join(dataDir, "project");
     await fs.mkdir(copy);
-    for (const entry of ["app", "db", "emails", "server", "scripts", "public", "server.ts", "remix.config.js", "remix.env.d.ts", "tsconfig.json", "package.json"]) {
+    for (const entry of [
+      "app",
+      "db",
+      "emails",
+      "server",
+      "scripts",
+      "public",
+      "server.ts",
+      "remix.config.js",
+      "remix.env.d.ts",
+      "tsconfig.json",
+      "package.json",
+    ]) {
       await fs.cp(entry, path.join(copy, entry), { recursive: true, filter: (src) => !src.startsWith(path.join("public", "build")) });
     }
     await fs.symlink(path.resolve("node_modules"), path.join(copy, "node_modules"));
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     const child = spawn("npm", ["run", "--silent", "dev"], {
       cwd: copy,
-      env: { ...process.env, DATA_DIR: path.join(dataDir, "dev-data"), SMTP_URL: "", LOG_REQUESTS: "0", PORT: String(port), HOST: "127.0.0.1", APP_URL: `http://127.0.0.1:${port}` },
+      env: {
+        ...process.env,
+        DATA_DIR: path.join(dataDir, "dev-data"),
+        SMTP_URL: "",
+        LOG_REQUESTS: "0",
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        APP_URL: `http://127.0.0.1:${port}`,
+      },
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });

@@ -51,7 +51,7 @@ describe("request budgets", () => {
       fetch(`${h.url}/verify/ABCD-EFGH-JKLM`, {
         method: "POST",
         headers: { "X-Forwarded-For": flooder, "Content-Type": "multipart/form-data; boundary=x" },
-        body: "--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--x--\r\n",
+        body: '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--x--\r\n',
         redirect: "manual",
       }).then(async (r) => (await r.arrayBuffer(), r.status));
     const { points } = REQUEST_BUDGETS.verifyUploads;

@@ -56,11 +56,15 @@ describe("sign and confirm answer the same through the fast path and the Remix a
   async function post(entry: Entry, path: string, body: URLSearchParams, routeId: string): Promise<Answer> {
     const url = `${h.url}${path}`;
     if (entry === "fast path") {
-      return answerOf(await fetch(url, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: body.toString(), redirect: "manual" }));
+      return answerOf(
+        await fetch(url, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: body.toString(), redirect: "manual" }),
+      );
     }
     if (entry === "remix (?_data)") {
       const dataUrl = `${url}${url.includes("?") ? "&" : "?"}_data=${encodeURIComponent(routeId)}`;
-      return answerOf(await fetch(dataUrl, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: body.toString(), redirect: "manual" }));
+      return answerOf(
+        await fetch(dataUrl, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: body.toString(), redirect: "manual" }),
+      );
     }
     const form = new FormData();
     for (const [key, value] of body) form.append(key, value);
@@ -79,7 +83,8 @@ describe("sign and confirm answer the same through the fast path and the Remix a
 
   const SIGN_ROUTE = "routes/appeals.$slug";
   const signEntries: Entry[] = ["fast path", "remix (?_data)", "remix (multipart)"];
-  const valid = (email: string, extra: Record<string, string> = {}) => new URLSearchParams(signForm({ name: "Aliya Nurova", email, keepInformed: true, extra }));
+  const valid = (email: string, extra: Record<string, string> = {}) =>
+    new URLSearchParams(signForm({ name: "Aliya Nurova", email, keepInformed: true, extra }));
 
   const signCases: Array<{ name: string; path: (slug: string) => string; body: (email: string) => URLSearchParams; status: number; lang?: string }> = [
     { name: "valid, in English", path: (s) => `/appeals/${s}`, body: (e) => valid(e), status: 303, lang: "en" },
@@ -118,7 +123,12 @@ describe("sign and confirm answer the same through the fast path and the Remix a
       }
       const [first, ...rest] = results;
       for (const r of rest) {
-        expect({ case: c.name, entry: r.entry, answer: r.answer, stored: r.stored }).toEqual({ case: c.name, entry: r.entry, answer: first?.answer, stored: first?.stored });
+        expect({ case: c.name, entry: r.entry, answer: r.answer, stored: r.stored }).toEqual({
+          case: c.name,
+          entry: r.entry,
+          answer: first?.answer,
+          stored: first?.stored,
+        });
       }
       expect(first?.answer.status, c.name).toBe(c.status);
       // "Check your e-mail" whatever happened to an accepted form (signed, or quietly refused as the honeypot is).
@@ -162,7 +172,11 @@ describe("sign and confirm answer the same through the fast path and the Remix a
       status: 410,
       token: async () => {
         const s = await signed(open.slug);
-        await getDb().updateTable("signature_tokens").set({ expires_at: new Date(Date.now() - 3600_000) }).where("token_hash", "=", hashToken(s.token)).execute();
+        await getDb()
+          .updateTable("signature_tokens")
+          .set({ expires_at: new Date(Date.now() - 3600_000) })
+          .where("token_hash", "=", hashToken(s.token))
+          .execute();
         return s;
       },
     },
@@ -186,10 +200,24 @@ describe("sign and confirm answer the same through the fast path and the Remix a
         const { email, token } = await c.token();
         const answer = await post(entry, `/s/confirm/${token}`, new URLSearchParams(), CONFIRM_ROUTE);
         const status = email ? ((await storedFor(email))?.status ?? null) : null;
-        results.push({ entry, answer: { ...answer, location: answer.location?.replace(/\/appeals\/[^/]+\//, "/appeals/…/") ?? null, cookie: answer.cookie?.replace(/Path=\/appeals\/[^/]+\//, "Path=/appeals/…/") ?? null }, status });
+        results.push({
+          entry,
+          answer: {
+            ...answer,
+            location: answer.location?.replace(/\/appeals\/[^/]+\//, "/appeals/…/") ?? null,
+            cookie: answer.cookie?.replace(/Path=\/appeals\/[^/]+\//, "Path=/appeals/…/") ?? null,
+          },
+          status,
+        });
       }
       const [first, ...rest] = results;
-      for (const r of rest) expect({ case: c.name, entry: r.entry, answer: r.answer, status: r.status }).toEqual({ case: c.name, entry: r.entry, answer: first?.answer, status: first?.status });
+      for (const r of rest)
+        expect({ case: c.name, entry: r.entry, answer: r.answer, status: r.status }).toEqual({
+          case: c.name,
+          entry: r.entry,
+          answer: first?.answer,
+          status: first?.status,
+        });
       expect(first?.answer.status, c.name).toBe(c.status);
       if (c.status === 303) {
         expect(first?.answer.location).toBe("/appeals/…/thanks");

@@ -47,6 +47,12 @@ describe("sign form limits", () => {
       body: signForm({ ...long, extra }),
       redirect: "manual",
     });
-    expect(res.status, await res.clone().text().then((t) => t.slice(0, 300))).toBe(303);
+    expect(
+      res.status,
+      await res
+        .clone()
+        .text()
+        .then((t) => t.slice(0, 300)),
+    ).toBe(303);
   });
 });

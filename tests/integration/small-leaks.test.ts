@@ -25,7 +25,8 @@ describe("small leaks", () => {
     await h?.stop();
   });
 
-  const post = (url: string, body: string, headers: Record<string, string> = {}) => fetch(`${h.url}${url}`, { method: "POST", headers: { ...FORM, ...headers }, body, redirect: "manual" });
+  const post = (url: string, body: string, headers: Record<string, string> = {}) =>
+    fetch(`${h.url}${url}`, { method: "POST", headers: { ...FORM, ...headers }, body, redirect: "manual" });
 
   it("a sign form refused for a field, shown again with the address in it, is private, no-store and never served from the page cache", async () => {
     const email = uniqueEmail("typed");
@@ -81,7 +82,12 @@ describe("small leaks", () => {
       ["POST", `/login/t/${confirm}?_data=routes%2Fs.confirm.%24token`],
     ];
     for (const [method, url] of crafted) {
-      const res = await fetch(`${h.url}${url}`, { method, redirect: "manual", headers: method === "POST" ? FORM : {}, body: method === "POST" ? "" : undefined });
+      const res = await fetch(`${h.url}${url}`, {
+        method,
+        redirect: "manual",
+        headers: method === "POST" ? FORM : {},
+        body: method === "POST" ? "" : undefined,
+      });
       expect(res.status, url).toBeLessThan(500);
       await res.arrayBuffer();
     }

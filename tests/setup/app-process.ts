@@ -16,10 +16,14 @@ export async function startApp(env: Record<string, string>): Promise<AppProcess>
   const url = `http://127.0.0.1:${port}`;
   let output = "";
   // APP_NODE_ARGS: flags for the app's node (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"; NODE_OPTIONS refuses --cpu-prof).
-  const child = spawn(process.execPath, [...(process.env.APP_NODE_ARGS ? process.env.APP_NODE_ARGS.split(" ") : []), "--import", "tsx", path.resolve("server.ts")], {
-    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", APP_URL: url, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(process.env.APP_NODE_ARGS ? process.env.APP_NODE_ARGS.split(" ") : []), "--import", "tsx", path.resolve("server.ts")],
+    {
+      env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", APP_URL: url, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
   const deadline = Date.now() + 120_000;

@@ -87,9 +87,7 @@ export async function createTemplate(serverUrl: string, name: string): Promise<v
 export async function cloneDatabase(serverUrl: string, template: string, name: string): Promise<string> {
   for (let attempt = 0; ; attempt++) {
     try {
-      await admin(serverUrl, (c) =>
-        c.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${pg.escapeIdentifier(template)}`),
-      );
+      await admin(serverUrl, (c) => c.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${pg.escapeIdentifier(template)}`));
       return dbUrl(serverUrl, name);
     } catch (error) {
       // Two files cloning at the same instant: the template is briefly "in use". Retry.

@@ -34,7 +34,8 @@ export const appeals = defineMessages({
     "attachment.tooLarge": "The file is larger than 10 MB.",
     "attachment.wrongType": "Only PDF, PNG and JPEG files are accepted (checked by their content).",
     "attachment.empty": "Choose a file to upload.",
-    "attachment.diskFull": "The server's disk is full, so the file was not saved. Your entries are kept; please tell the site's administrator and try again later.",
+    "attachment.diskFull":
+      "The server's disk is full, so the file was not saved. Your entries are kept; please tell the site's administrator and try again later.",
     "field.off": "Not asked",
     "field.optional": "Optional",
     "field.required": "Required",
@@ -74,7 +75,8 @@ export const appeals = defineMessages({
     "appeal.cannotRemoveOriginal": "Версию на языке оригинала удалить нельзя.",
     "appeal.notOpen": "Закрыть можно только обращение, открытое для подписей.",
     "appeal.notDraft": "Удалять можно только черновики.",
-    "appeal.stale": "Пока вы редактировали, кто-то опубликовал новую редакцию ({revision}). Ваш текст сохранён ниже; сверьтесь с текущим текстом и сохраните снова.",
+    "appeal.stale":
+      "Пока вы редактировали, кто-то опубликовал новую редакцию ({revision}). Ваш текст сохранён ниже; сверьтесь с текущим текстом и сохраните снова.",
     "appeal.slugInvalid": "Используйте от 3 до 80 строчных латинских букв, цифр и дефисов, например «free-press-2026».",
     "appeal.langUnsupported": "Этот язык не поддерживается.",
     "attachment.tooLarge": "Файл больше 10 МБ.",
@@ -124,7 +126,8 @@ export const appeals = defineMessages({
     "attachment.tooLarge": "Файл 10 МБ-тан үлкен.",
     "attachment.wrongType": "Тек PDF, PNG және JPEG файлдары қабылданады (мазмұны бойынша тексеріледі).",
     "attachment.empty": "Жүктеу үшін файлды таңдаңыз.",
-    "attachment.diskFull": "Сервердің дискісі толып қалды, сондықтан файл сақталмады. Енгізгеніңіз сақталды; сайт әкімшісіне хабарлап, кейінірек қайталап көріңіз.",
+    "attachment.diskFull":
+      "Сервердің дискісі толып қалды, сондықтан файл сақталмады. Енгізгеніңіз сақталды; сайт әкімшісіне хабарлап, кейінірек қайталап көріңіз.",
     "field.off": "Сұралмайды",
     "field.optional": "Міндетті емес",
     "field.required": "Міндетті",

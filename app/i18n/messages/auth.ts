@@ -6,7 +6,8 @@ export const auth = defineMessages({
     "login.intro": "Enter the e-mail address your organization registered. We will send you a one-time link; no password needed.",
     "login.email": "E-mail address",
     "login.submit": "Send me a sign-in link",
-    "login.sent": "If this address belongs to an organizer, a sign-in link is on its way. It works once, for 15 minutes. Check your inbox (and the spam folder).",
+    "login.sent":
+      "If this address belongs to an organizer, a sign-in link is on its way. It works once, for 15 minutes. Check your inbox (and the spam folder).",
     "login.tokenTitle": "Sign in to Appeals",
     "login.tokenIntro": "Press the button to sign in on this device.",
     "login.tokenButton": "Sign in",
@@ -17,7 +18,8 @@ export const auth = defineMessages({
     "logout.everywhere": "Sign out on all devices",
     "account.title": "Your account",
     "account.signedInAs": "Signed in as {email}",
-    "login.alreadySent": "We already sent a sign-in link to this address a moment ago. Check your mail (and the spam folder): that link works for 15 minutes. You can ask for another one a little later.",
+    "login.alreadySent":
+      "We already sent a sign-in link to this address a moment ago. Check your mail (and the spam folder): that link works for 15 minutes. You can ask for another one a little later.",
     "login.tooMany": "Too many sign-in requests came from your network. Wait a few minutes, then try again.",
   },
   ru: {
@@ -25,7 +27,8 @@ export const auth = defineMessages({
     "login.intro": "Введите адрес электронной почты, который зарегистрировала ваша организация. Мы пришлём одноразовую ссылку; пароль не нужен.",
     "login.email": "Адрес электронной почты",
     "login.submit": "Прислать ссылку для входа",
-    "login.sent": "Если этот адрес принадлежит организатору, ссылка для входа уже отправлена. Она действует один раз в течение 15 минут. Проверьте почту (и папку «Спам»).",
+    "login.sent":
+      "Если этот адрес принадлежит организатору, ссылка для входа уже отправлена. Она действует один раз в течение 15 минут. Проверьте почту (и папку «Спам»).",
     "login.tokenTitle": "Вход в «Обращения»",
     "login.tokenIntro": "Нажмите кнопку, чтобы войти на этом устройстве.",
     "login.tokenButton": "Войти",
@@ -36,7 +39,8 @@ export const auth = defineMessages({
     "logout.everywhere": "Выйти на всех устройствах",
     "account.title": "Ваша учётная запись",
     "account.signedInAs": "Вы вошли как {email}",
-    "login.alreadySent": "Мы уже отправили ссылку для входа на этот адрес совсем недавно. Проверьте почту (и папку «Спам»): ссылка действует 15 минут. Новую можно будет запросить чуть позже.",
+    "login.alreadySent":
+      "Мы уже отправили ссылку для входа на этот адрес совсем недавно. Проверьте почту (и папку «Спам»): ссылка действует 15 минут. Новую можно будет запросить чуть позже.",
     "login.tooMany": "Из вашей сети пришло слишком много запросов на вход. Подождите несколько минут и попробуйте снова.",
   },
   kk: {
@@ -44,7 +48,8 @@ export const auth = defineMessages({
     "login.intro": "Ұйымыңыз тіркеген электрондық пошта мекенжайын енгізіңіз. Біз бір реттік сілтеме жібереміз; құпиясөз қажет емес.",
     "login.email": "Электрондық пошта мекенжайы",
     "login.submit": "Кіру сілтемесін жіберу",
-    "login.sent": "Егер бұл мекенжай ұйымдастырушыға тиесілі болса, кіру сілтемесі жіберілді. Ол 15 минут ішінде бір рет жұмыс істейді. Поштаңызды (және «Спам» қалтасын) тексеріңіз.",
+    "login.sent":
+      "Егер бұл мекенжай ұйымдастырушыға тиесілі болса, кіру сілтемесі жіберілді. Ол 15 минут ішінде бір рет жұмыс істейді. Поштаңызды (және «Спам» қалтасын) тексеріңіз.",
     "login.tokenTitle": "«Үндеулерге» кіру",
     "login.tokenIntro": "Осы құрылғыда кіру үшін батырманы басыңыз.",
     "login.tokenButton": "Кіру",
@@ -55,7 +60,8 @@ export const auth = defineMessages({
     "logout.everywhere": "Барлық құрылғыларда шығу",
     "account.title": "Сіздің есептік жазбаңыз",
     "account.signedInAs": "Сіз {email} ретінде кірдіңіз",
-    "login.alreadySent": "Біз бұл мекенжайға кіру сілтемесін жаңа ғана жібердік. Поштаңызды (және «Спам» қалтасын) тексеріңіз: сілтеме 15 минут жұмыс істейді. Жаңасын сәл кейінірек сұрауға болады.",
+    "login.alreadySent":
+      "Біз бұл мекенжайға кіру сілтемесін жаңа ғана жібердік. Поштаңызды (және «Спам» қалтасын) тексеріңіз: сілтеме 15 минут жұмыс істейді. Жаңасын сәл кейінірек сұрауға болады.",
     "login.tooMany": "Сіздің желіңізден кіруге тым көп сұрау келді. Бірнеше минут күтіп, қайта көріңіз.",
   },
 });

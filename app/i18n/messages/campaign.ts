@@ -33,7 +33,8 @@ export const campaign = defineMessages({
     "camp.removeReason": "Reason for removal (recorded)",
     "camp.removed.done": "Signature removed.",
     "export.title": "Export signatures (CSV)",
-    "export.hint": "Confirmed signatures as CSV (opens in spreadsheets, Cyrillic included). E-mail addresses are included only for signers who asked to be kept informed. Say why you export: it is recorded.",
+    "export.hint":
+      "Confirmed signatures as CSV (opens in spreadsheets, Cyrillic included). E-mail addresses are included only for signers who asked to be kept informed. Say why you export: it is recorded.",
     "export.purpose": "Purpose of this export",
     "export.submit": "Download CSV",
     "export.empty": "There are no confirmed signatures to export yet.",
@@ -41,7 +42,8 @@ export const campaign = defineMessages({
     "export.serverBusy": "The server is busy with other downloads right now. Try again in a minute.",
     "updates.tab": "Updates",
     "updates.title": "Updates to signers",
-    "updates.hint": "An update is published on the appeal page and e-mailed to signers who asked to be kept informed, in their language (or the original). At most one per day.",
+    "updates.hint":
+      "An update is published on the appeal page and e-mailed to signers who asked to be kept informed, in their language (or the original). At most one per day.",
     "updates.kind": "Kind",
     "updates.kind.update": "Update",
     "updates.kind.response": "Response from an addressee",
@@ -104,7 +106,8 @@ export const campaign = defineMessages({
     "camp.removeReason": "Причина удаления (записывается)",
     "camp.removed.done": "Подпись удалена.",
     "export.title": "Выгрузка подписей (CSV)",
-    "export.hint": "Подтверждённые подписи в формате CSV (открывается в таблицах, кириллица сохраняется). Адреса почты включаются только для тех, кто просил сообщать новости. Укажите цель выгрузки: она записывается.",
+    "export.hint":
+      "Подтверждённые подписи в формате CSV (открывается в таблицах, кириллица сохраняется). Адреса почты включаются только для тех, кто просил сообщать новости. Укажите цель выгрузки: она записывается.",
     "export.purpose": "Цель выгрузки",
     "export.submit": "Скачать CSV",
     "export.empty": "Подтверждённых подписей для выгрузки пока нет.",
@@ -112,7 +115,8 @@ export const campaign = defineMessages({
     "export.serverBusy": "Сервер сейчас занят другими загрузками. Попробуйте снова через минуту.",
     "updates.tab": "Новости",
     "updates.title": "Новости для подписавших",
-    "updates.hint": "Новость публикуется на странице обращения и отправляется тем, кто просил сообщать новости, на их языке (или на языке оригинала). Не чаще раза в сутки.",
+    "updates.hint":
+      "Новость публикуется на странице обращения и отправляется тем, кто просил сообщать новости, на их языке (или на языке оригинала). Не чаще раза в сутки.",
     "updates.kind": "Тип",
     "updates.kind.update": "Новость",
     "updates.kind.response": "Ответ адресата",
@@ -179,7 +183,8 @@ export const campaign = defineMessages({
     "camp.removeReason": "Жою себебі (тіркеледі)",
     "camp.removed.done": "Қолтаңба жойылды.",
     "export.title": "Қолтаңбаларды экспорттау (CSV)",
-    "export.hint": "Расталған қолтаңбалар CSV пішімінде (кестелерде ашылады, кирилл әріптері сақталады). Пошта мекенжайлары тек жаңалық сұрағандар үшін қосылады. Экспорт мақсатын көрсетіңіз: ол тіркеледі.",
+    "export.hint":
+      "Расталған қолтаңбалар CSV пішімінде (кестелерде ашылады, кирилл әріптері сақталады). Пошта мекенжайлары тек жаңалық сұрағандар үшін қосылады. Экспорт мақсатын көрсетіңіз: ол тіркеледі.",
     "export.purpose": "Экспорт мақсаты",
     "export.submit": "CSV жүктеу",
     "export.empty": "Экспорттайтын расталған қолтаңбалар әзірге жоқ.",

@@ -4,7 +4,8 @@ import { defineMessages } from "../define";
 export const delivery = defineMessages({
   en: {
     "delivery.title": "Send to the addressees",
-    "delivery.intro": "Each addressee receives, by e-mail, the letter in their language (chosen on the Addressees tab) for the current revision, with the supporting documents in that language. Replies go to the organization's contact address.",
+    "delivery.intro":
+      "Each addressee receives, by e-mail, the letter in their language (chosen on the Addressees tab) for the current revision, with the supporting documents in that language. Replies go to the organization's contact address.",
     "delivery.review": "Review and send…",
     "delivery.confirmTitle": "Check before sending",
     "delivery.closes": "Sending closes the appeal: the sign form disappears and no more signatures are collected. This cannot be undone.",
@@ -29,7 +30,8 @@ export const delivery = defineMessages({
     "delivery.repeated": "These letters had already been sent: nothing was sent again.",
     "delivery.resend": "Send again…",
     "delivery.resendTitle": "Send this letter again?",
-    "delivery.resendText": "Letter {code} ({language}) was already sent to {addressee} on {date}. Sending it again queues one more e-mail with the same letter.",
+    "delivery.resendText":
+      "Letter {code} ({language}) was already sent to {addressee} on {date}. Sending it again queues one more e-mail with the same letter.",
     "delivery.resendConfirm": "Yes, send it again",
     "delivery.resent": "Sent again.",
     "delivery.resentAlready": "It had already been sent again: nothing more was sent.",
@@ -40,7 +42,8 @@ export const delivery = defineMessages({
     "delivery.contactNone": "No contact address yet: letters cannot be sent until an owner adds one.",
     "delivery.contactSaved": "Contact address saved.",
     "delivery.closeTitle": "Close signing?",
-    "delivery.closeText": "The sign form disappears from the public page and no more signatures are collected; the signatures already given stay. This cannot be undone.",
+    "delivery.closeText":
+      "The sign form disappears from the public page and no more signatures are collected; the signatures already given stay. This cannot be undone.",
     "delivery.closeConfirm": "Yes, close signing",
     "delivery.deleteTitle": "Delete this draft?",
     "delivery.deleteText": "The draft, its texts in every language, its addressees and its documents are deleted for good.",
@@ -48,7 +51,8 @@ export const delivery = defineMessages({
   },
   ru: {
     "delivery.title": "Отправить адресатам",
-    "delivery.intro": "Каждый адресат получит по e-mail письмо на своём языке (выбирается на вкладке «Адресаты») в текущей редакции, с сопроводительными документами на этом языке. Ответы придут на контактный адрес организации.",
+    "delivery.intro":
+      "Каждый адресат получит по e-mail письмо на своём языке (выбирается на вкладке «Адресаты») в текущей редакции, с сопроводительными документами на этом языке. Ответы придут на контактный адрес организации.",
     "delivery.review": "Проверить и отправить…",
     "delivery.confirmTitle": "Проверьте перед отправкой",
     "delivery.closes": "Отправка завершит обращение: форма подписи исчезнет, новые подписи не принимаются. Это необратимо.",
@@ -77,7 +81,8 @@ export const delivery = defineMessages({
     "delivery.repeated": "Эти письма уже были отправлены: повторно ничего не отправлено.",
     "delivery.resend": "Отправить ещё раз…",
     "delivery.resendTitle": "Отправить это письмо ещё раз?",
-    "delivery.resendText": "Письмо {code} ({language}) уже отправлено адресату {addressee} {date}. Повторная отправка поставит в очередь ещё одно письмо с тем же PDF.",
+    "delivery.resendText":
+      "Письмо {code} ({language}) уже отправлено адресату {addressee} {date}. Повторная отправка поставит в очередь ещё одно письмо с тем же PDF.",
     "delivery.resendConfirm": "Да, отправить ещё раз",
     "delivery.resent": "Отправлено ещё раз.",
     "delivery.resentAlready": "Письмо уже было отправлено повторно: больше ничего не отправлено.",
@@ -96,7 +101,8 @@ export const delivery = defineMessages({
   },
   kk: {
     "delivery.title": "Адресаттарға жіберу",
-    "delivery.intro": "Әр адресат e-mail арқылы өз тіліндегі хатты (тілі «Адресаттар» қойындысында таңдалады) ағымдағы редакциясында, сол тілдегі қосымша құжаттарымен алады. Жауаптар ұйымның байланыс мекенжайына келеді.",
+    "delivery.intro":
+      "Әр адресат e-mail арқылы өз тіліндегі хатты (тілі «Адресаттар» қойындысында таңдалады) ағымдағы редакциясында, сол тілдегі қосымша құжаттарымен алады. Жауаптар ұйымның байланыс мекенжайына келеді.",
     "delivery.review": "Тексеріп, жіберу…",
     "delivery.confirmTitle": "Жібермес бұрын тексеріңіз",
     "delivery.closes": "Жіберу үндеуді аяқтайды: қол қою формасы жоғалады, жаңа қолтаңбалар қабылданбайды. Мұны кері қайтаруға болмайды.",
@@ -132,7 +138,8 @@ export const delivery = defineMessages({
     "delivery.contactNone": "Байланыс мекенжайы әлі жоқ: иесі оны қоспайынша хат жіберуге болмайды.",
     "delivery.contactSaved": "Байланыс мекенжайы сақталды.",
     "delivery.closeTitle": "Қол жинауды аяқтау керек пе?",
-    "delivery.closeText": "Қол қою формасы жария беттен жоғалады, жаңа қолтаңбалар қабылданбайды; жиналған қолтаңбалар сақталады. Мұны кері қайтаруға болмайды.",
+    "delivery.closeText":
+      "Қол қою формасы жария беттен жоғалады, жаңа қолтаңбалар қабылданбайды; жиналған қолтаңбалар сақталады. Мұны кері қайтаруға болмайды.",
     "delivery.closeConfirm": "Иә, қол жинауды аяқтау",
     "delivery.deleteTitle": "Бұл жобаны жою керек пе?",
     "delivery.deleteText": "Жоба, оның барлық тілдегі мәтіндері, адресаттары мен құжаттары біржола жойылады.",

@@ -17,7 +17,8 @@ export const emails = defineMessages({
     "email.confirm.button": "Confirm my signature",
     "email.confirm.notMe": "It wasn't me",
     "email.confirm.withdraw": "Changed your mind later? Withdraw your signature",
-    "email.confirm.why": "You receive this e-mail because this address was entered on the appeal's page. Your address is never shown publicly; the organizers receive it only if you asked to be kept informed.",
+    "email.confirm.why":
+      "You receive this e-mail because this address was entered on the appeal's page. Your address is never shown publicly; the organizers receive it only if you asked to be kept informed.",
 
     "email.already.subject": "You have already signed: {title}",
     "email.already.heading": "You have already signed this appeal",
@@ -94,7 +95,8 @@ export const emails = defineMessages({
     "email.confirm.button": "Подтвердить подпись",
     "email.confirm.notMe": "Это был не я",
     "email.confirm.withdraw": "Передумали позже? Отозвать подпись",
-    "email.confirm.why": "Вы получили это письмо, потому что этот адрес был указан на странице обращения. Ваш адрес никогда не показывается публично; организаторы получат его, только если вы попросили сообщать новости.",
+    "email.confirm.why":
+      "Вы получили это письмо, потому что этот адрес был указан на странице обращения. Ваш адрес никогда не показывается публично; организаторы получат его, только если вы попросили сообщать новости.",
 
     "email.already.subject": "Вы уже подписали: {title}",
     "email.already.heading": "Вы уже подписали это обращение",
@@ -171,11 +173,13 @@ export const emails = defineMessages({
     "email.confirm.button": "Қолтаңбамды растау",
     "email.confirm.notMe": "Бұл мен емеспін",
     "email.confirm.withdraw": "Кейін ойыңыз өзгерді ме? Қолтаңбаны кері алу",
-    "email.confirm.why": "Бұл хатты алдыңыз, себебі осы мекенжай үндеу бетінде енгізілді. Мекенжайыңыз ешқашан жария көрсетілмейді; ұйымдастырушылар оны сіз жаңалықтарды хабарлауды сұрасаңыз ғана алады.",
+    "email.confirm.why":
+      "Бұл хатты алдыңыз, себебі осы мекенжай үндеу бетінде енгізілді. Мекенжайыңыз ешқашан жария көрсетілмейді; ұйымдастырушылар оны сіз жаңалықтарды хабарлауды сұрасаңыз ғана алады.",
 
     "email.already.subject": "Сіз бұрын қол қойғансыз: {title}",
     "email.already.heading": "Сіз бұл үндеуге бұрын қол қойғансыз",
-    "email.already.intro": "Біреу (мүмкін сіз) осы мекенжаймен «{title}» үндеуіне қайта қол қоюға тырысты. Бұрынғы қолтаңбаңыз күшінде; басқа ештеңе жазылған жоқ.",
+    "email.already.intro":
+      "Біреу (мүмкін сіз) осы мекенжаймен «{title}» үндеуіне қайта қол қоюға тырысты. Бұрынғы қолтаңбаңыз күшінде; басқа ештеңе жазылған жоқ.",
     "email.already.withdraw": "Қолтаңбаны кері алу үшін",
 
     "email.login.subject": "«Үндеулерге» кіру сілтемесі",

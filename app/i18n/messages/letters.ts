@@ -3,7 +3,8 @@ import { defineMessages } from "../define";
 export const letters = defineMessages({
   en: {
     "letters.title": "Letters and delivery",
-    "letters.intro": "Each letter is a snapshot: the appeal text and every confirmed signatory at the time it is generated, with a verification code printed on every page.",
+    "letters.intro":
+      "Each letter is a snapshot: the appeal text and every confirmed signatory at the time it is generated, with a verification code printed on every page.",
     "letters.generateOne": "Generate a letter in",
     "letters.generate": "Generate",
     "letters.generateAll": "All languages (ZIP)",
@@ -25,8 +26,10 @@ export const letters = defineMessages({
     "letters.error.disk_full": "The disk is full: nothing was recorded. Free some space and try again.",
     "letters.error.not_writable": "The letter could not be written to storage: nothing was recorded.",
     "letters.error.failed": "Generation failed: nothing was recorded. Try again.",
-    "letters.error.timed_out": "The letter took longer than the time allowed for one letter and was stopped: nothing was recorded. Try again later; if it happens again, tell the site's operator.",
-    "letters.error.interrupted": "Generation was interrupted several times (the server stopped while making it): nothing was recorded. Try again; if it happens again, tell the site's operator.",
+    "letters.error.timed_out":
+      "The letter took longer than the time allowed for one letter and was stopped: nothing was recorded. Try again later; if it happens again, tell the site's operator.",
+    "letters.error.interrupted":
+      "Generation was interrupted several times (the server stopped while making it): nothing was recorded. Try again; if it happens again, tell the site's operator.",
     "letters.queueFull": "Your organization already has as many letters waiting or being made as it may. Wait until some are ready, then try again.",
     "letters.flagged_one": "{count} name is in a script the letter's font cannot draw; it is printed transliterated and marked †.",
     "letters.flagged_other": "{count} names are in a script the letter's font cannot draw; they are printed transliterated and marked †.",
@@ -91,9 +94,12 @@ export const letters = defineMessages({
     "letters.error.disk_full": "Диск заполнен: ничего не записано. Освободите место и попробуйте снова.",
     "letters.error.not_writable": "Не удалось записать письмо в хранилище: ничего не записано.",
     "letters.error.failed": "Не удалось создать письмо: ничего не записано. Попробуйте снова.",
-    "letters.error.timed_out": "Письмо создавалось дольше допустимого для одного письма времени и было остановлено: ничего не записано. Попробуйте позже; если это повторится, сообщите администратору сайта.",
-    "letters.error.interrupted": "Создание письма несколько раз прерывалось (сервер останавливался): ничего не записано. Попробуйте снова; если это повторится, сообщите администратору сайта.",
-    "letters.queueFull": "У вашей организации уже столько писем в очереди и в работе, сколько разрешено. Дождитесь, пока часть из них будет готова, и попробуйте снова.",
+    "letters.error.timed_out":
+      "Письмо создавалось дольше допустимого для одного письма времени и было остановлено: ничего не записано. Попробуйте позже; если это повторится, сообщите администратору сайта.",
+    "letters.error.interrupted":
+      "Создание письма несколько раз прерывалось (сервер останавливался): ничего не записано. Попробуйте снова; если это повторится, сообщите администратору сайта.",
+    "letters.queueFull":
+      "У вашей организации уже столько писем в очереди и в работе, сколько разрешено. Дождитесь, пока часть из них будет готова, и попробуйте снова.",
     "letters.flagged_one": "{count} имя написано письменностью, которую шрифт письма не поддерживает; оно напечатано транслитерацией и помечено †.",
     "letters.flagged_few": "{count} имени написаны письменностью, которую шрифт письма не поддерживает; они напечатаны транслитерацией и помечены †.",
     "letters.flagged_many": "{count} имён написаны письменностью, которую шрифт письма не поддерживает; они напечатаны транслитерацией и помечены †.",
@@ -161,9 +167,12 @@ export const letters = defineMessages({
     "letters.error.disk_full": "Диск толы: ештеңе жазылған жоқ. Орын босатып, қайталап көріңіз.",
     "letters.error.not_writable": "Хатты қоймаға жазу мүмкін болмады: ештеңе жазылған жоқ.",
     "letters.error.failed": "Хатты жасау сәтсіз аяқталды: ештеңе жазылған жоқ. Қайталап көріңіз.",
-    "letters.error.timed_out": "Хат бір хатқа рұқсат етілген уақыттан ұзақ жасалып, тоқтатылды: ештеңе жазылған жоқ. Кейінірек қайталап көріңіз; қайталанса, сайт әкімшісіне хабарлаңыз.",
-    "letters.error.interrupted": "Хатты жасау бірнеше рет үзілді (сервер тоқтап қалды): ештеңе жазылған жоқ. Қайталап көріңіз; қайталанса, сайт әкімшісіне хабарлаңыз.",
-    "letters.queueFull": "Ұйымыңыздың кезекте тұрған және жасалып жатқан хаттары рұқсат етілген шекке жетті. Олардың бір бөлігі дайын болғанша күтіп, қайталап көріңіз.",
+    "letters.error.timed_out":
+      "Хат бір хатқа рұқсат етілген уақыттан ұзақ жасалып, тоқтатылды: ештеңе жазылған жоқ. Кейінірек қайталап көріңіз; қайталанса, сайт әкімшісіне хабарлаңыз.",
+    "letters.error.interrupted":
+      "Хатты жасау бірнеше рет үзілді (сервер тоқтап қалды): ештеңе жазылған жоқ. Қайталап көріңіз; қайталанса, сайт әкімшісіне хабарлаңыз.",
+    "letters.queueFull":
+      "Ұйымыңыздың кезекте тұрған және жасалып жатқан хаттары рұқсат етілген шекке жетті. Олардың бір бөлігі дайын болғанша күтіп, қайталап көріңіз.",
     "letters.flagged_one": "{count} есім хат қарпі сала алмайтын жазумен жазылған; ол транслитерациямен басылып, † белгіленді.",
     "letters.flagged_other": "{count} есім хат қарпі сала алмайтын жазумен жазылған; олар транслитерациямен басылып, † белгіленді.",
     "letters.draft": "Хаттарды үндеу жарияланғаннан кейін жасауға болады.",

@@ -4,7 +4,8 @@ import { defineMessages } from "../define";
 export const mailbox = defineMessages({
   en: {
     "mailbox.title": "Development mailbox",
-    "mailbox.intro": "SMTP_URL is not set, so e-mails are not sent: they are kept here. This page exists only outside production. E-mails sent over SMTP never appear here: once sent, the app keeps no copy of them (no address, no link).",
+    "mailbox.intro":
+      "SMTP_URL is not set, so e-mails are not sent: they are kept here. This page exists only outside production. E-mails sent over SMTP never appear here: once sent, the app keeps no copy of them (no address, no link).",
     "mailbox.empty": "No e-mails have been kept yet.",
     "mailbox.caption": "Kept e-mails, newest first",
     "mailbox.time": "Time",
@@ -23,7 +24,8 @@ export const mailbox = defineMessages({
   },
   ru: {
     "mailbox.title": "Почтовый ящик разработчика",
-    "mailbox.intro": "SMTP_URL не задан, поэтому письма не отправляются, а хранятся здесь. Эта страница есть только вне рабочего (production) режима. Письма, отправленные через SMTP, здесь не появляются: после отправки приложение не хранит их копий (ни адреса, ни ссылок).",
+    "mailbox.intro":
+      "SMTP_URL не задан, поэтому письма не отправляются, а хранятся здесь. Эта страница есть только вне рабочего (production) режима. Письма, отправленные через SMTP, здесь не появляются: после отправки приложение не хранит их копий (ни адреса, ни ссылок).",
     "mailbox.empty": "Сохранённых писем пока нет.",
     "mailbox.caption": "Сохранённые письма, сначала новые",
     "mailbox.time": "Время",
@@ -42,7 +44,8 @@ export const mailbox = defineMessages({
   },
   kk: {
     "mailbox.title": "Әзірлеушінің пошта жәшігі",
-    "mailbox.intro": "SMTP_URL орнатылмаған, сондықтан хаттар жіберілмейді, олар осында сақталады. Бұл бет тек жұмыс (production) режимінен тыс бар. SMTP арқылы жіберілген хаттар мұнда көрінбейді: жіберілгеннен кейін қолданба олардың көшірмесін сақтамайды (мекенжай да, сілтеме де жоқ).",
+    "mailbox.intro":
+      "SMTP_URL орнатылмаған, сондықтан хаттар жіберілмейді, олар осында сақталады. Бұл бет тек жұмыс (production) режимінен тыс бар. SMTP арқылы жіберілген хаттар мұнда көрінбейді: жіберілгеннен кейін қолданба олардың көшірмесін сақтамайды (мекенжай да, сілтеме де жоқ).",
     "mailbox.empty": "Әзірге сақталған хат жоқ.",
     "mailbox.caption": "Сақталған хаттар, алдымен жаңалары",
     "mailbox.time": "Уақыты",

@@ -50,7 +50,8 @@ export const signing = defineMessages({
     "withdraw.intro": "Press the button to withdraw your signature from “{title}”.",
     "withdraw.button": "Withdraw my signature",
     "withdraw.done": "Your signature has been withdrawn.",
-    "withdraw.afterDelivery": "The letter has already been delivered, so your name stays in it; your withdrawal is recorded and listed publicly (without names).",
+    "withdraw.afterDelivery":
+      "The letter has already been delivered, so your name stays in it; your withdrawal is recorded and listed publicly (without names).",
     "withdraw.done.delivered": "Your withdrawal has been recorded.",
     "list.title": "Signatories",
     "list.hiddenNote": "{count} more signed without being shown publicly.",
@@ -65,7 +66,8 @@ export const signing = defineMessages({
     "sign.name": "Ваше полное имя",
     "sign.nameHint": "Ваше имя будет передано адресатам в письме.",
     "sign.email": "Адрес электронной почты",
-    "sign.emailHint": "Для подтверждения подписи. Он никогда не показывается публично; организаторы получат его, только если вы отметите «Сообщать мне новости».",
+    "sign.emailHint":
+      "Для подтверждения подписи. Он никогда не показывается публично; организаторы получат его, только если вы отметите «Сообщать мне новости».",
     "sign.city": "Город",
     "sign.country": "Страна",
     "sign.chooseCountry": "Выберите страну",
@@ -77,7 +79,8 @@ export const signing = defineMessages({
     "sign.disclosure.initials": "Показывать только инициалы и город",
     "sign.disclosure.private": "Не показывать меня публично (имя всё равно будет в письме адресатам)",
     "sign.keepInformed": "Сообщать мне новости об этом обращении (изредка, отписаться можно в любой момент)",
-    "sign.consent": "Я согласен(на) с политикой конфиденциальности: моё имя и данные выше передаются адресатам; мой адрес почты используется только для этого обращения.",
+    "sign.consent":
+      "Я согласен(на) с политикой конфиденциальности: моё имя и данные выше передаются адресатам; мой адрес почты используется только для этого обращения.",
     "sign.consentRequired": "Чтобы подписать, согласитесь с политикой конфиденциальности.",
     "sign.privacyLink": "Политика конфиденциальности",
     "sign.submit": "Подписать",

@@ -97,7 +97,9 @@ export const meta: MetaFunction<typeof loader> = ({ data, matches, error }) => {
     { property: "og:title", content: view.title },
     { property: "og:description", content: view.summary },
     { property: "og:url", content: pageUrl },
-    ...[view.lang, ...view.languages.filter((l) => l !== view.lang)].filter(isContentLang).map((l, i) => ({ property: i === 0 ? "og:locale" : "og:locale:alternate", content: OG_LOCALES[l] })),
+    ...[view.lang, ...view.languages.filter((l) => l !== view.lang)]
+      .filter(isContentLang)
+      .map((l, i) => ({ property: i === 0 ? "og:locale" : "og:locale:alternate", content: OG_LOCALES[l] })),
     { property: "og:site_name", content: view.organization },
     { property: "og:image", content: shareImage },
     { property: "og:image:type", content: "image/png" },
@@ -116,9 +118,18 @@ export default function AppealRoute() {
   const { t } = useT();
   const basePath = `/appeals/${view.slug}`;
   const signForm = view.acceptsSignatures ? (
-    <SignForm fields={view.fields} countries={countries} stamp={acted?.stamp || stamp} values={acted?.values ?? {}} errors={acted?.errors ?? {}} formError={acted?.formError ?? undefined} />
+    <SignForm
+      fields={view.fields}
+      countries={countries}
+      stamp={acted?.stamp || stamp}
+      values={acted?.values ?? {}}
+      errors={acted?.errors ?? {}}
+      formError={acted?.formError ?? undefined}
+    />
   ) : acted?.formError ? (
-    <p className="notice-error" role="alert">{t("sign.closed")}</p>
+    <p className="notice-error" role="alert">
+      {t("sign.closed")}
+    </p>
   ) : null;
   const listHref = (direction: "after" | "before", cursor: string | null) => (cursor ? `${basePath}?lang=${view.lang}&${direction}=${cursor}#signers-h` : null);
   const signatories = list ? <Signatories signers={list.signers} olderHref={listHref("after", list.older)} newerHref={listHref("before", list.newer)} /> : null;

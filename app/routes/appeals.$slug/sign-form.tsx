@@ -28,10 +28,38 @@ export function SignForm({ fields, countries, stamp, values, errors, formError }
         <label htmlFor="f-website">{t("sign.honeypot")}</label>
         <input id="f-website" type="text" name="website" tabIndex={-1} autoComplete="off" defaultValue="" />
       </div>
-      <Field name="name" label={t("sign.name")} hint={t("sign.nameHint")} required autoComplete="name" defaultValue={values.name} error={errors.name} maxLength={SIGN_LIMITS.name} />
-      <Field name="email" type="email" label={t("sign.email")} hint={t("sign.emailHint")} required autoComplete="email" inputMode="email" defaultValue={values.email} error={errors.email} maxLength={SIGN_LIMITS.email} />
+      <Field
+        name="name"
+        label={t("sign.name")}
+        hint={t("sign.nameHint")}
+        required
+        autoComplete="name"
+        defaultValue={values.name}
+        error={errors.name}
+        maxLength={SIGN_LIMITS.name}
+      />
+      <Field
+        name="email"
+        type="email"
+        label={t("sign.email")}
+        hint={t("sign.emailHint")}
+        required
+        autoComplete="email"
+        inputMode="email"
+        defaultValue={values.email}
+        error={errors.email}
+        maxLength={SIGN_LIMITS.email}
+      />
       {fields.city !== "off" ? (
-        <Field name="city" label={`${t("sign.city")}${optional(fields.city)}`} required={fields.city === "required"} autoComplete="address-level2" defaultValue={values.city} error={errors.city} maxLength={SIGN_LIMITS.city} />
+        <Field
+          name="city"
+          label={`${t("sign.city")}${optional(fields.city)}`}
+          required={fields.city === "required"}
+          autoComplete="address-level2"
+          defaultValue={values.city}
+          error={errors.city}
+          maxLength={SIGN_LIMITS.city}
+        />
       ) : null}
       {fields.country !== "off" ? (
         <div className="field">
@@ -40,7 +68,15 @@ export function SignForm({ fields, countries, stamp, values, errors, formError }
             {optional(fields.country)}
             {fields.country === "required" ? <span aria-hidden="true"> *</span> : null}
           </label>
-          <select id="f-country" name="country" defaultValue={values.country ?? ""} required={fields.country === "required"} aria-invalid={errors.country ? true : undefined} aria-describedby={errors.country ? "f-country-error" : undefined} autoComplete="country">
+          <select
+            id="f-country"
+            name="country"
+            defaultValue={values.country ?? ""}
+            required={fields.country === "required"}
+            aria-invalid={errors.country ? true : undefined}
+            aria-describedby={errors.country ? "f-country-error" : undefined}
+            autoComplete="country"
+          >
             <option value="">{t("sign.chooseCountry")}</option>
             {countries.map((c) => (
               <option key={c.code} value={c.code}>
@@ -48,14 +84,34 @@ export function SignForm({ fields, countries, stamp, values, errors, formError }
               </option>
             ))}
           </select>
-          {errors.country ? <p id="f-country-error" className="field-error">{errorText(t, errors.country)}</p> : null}
+          {errors.country ? (
+            <p id="f-country-error" className="field-error">
+              {errorText(t, errors.country)}
+            </p>
+          ) : null}
         </div>
       ) : null}
       {fields.organization !== "off" ? (
-        <Field name="organization" label={`${t("sign.organization")}${optional(fields.organization)}`} required={fields.organization === "required"} autoComplete="organization" defaultValue={values.organization} error={errors.organization} maxLength={SIGN_LIMITS.organization} />
+        <Field
+          name="organization"
+          label={`${t("sign.organization")}${optional(fields.organization)}`}
+          required={fields.organization === "required"}
+          autoComplete="organization"
+          defaultValue={values.organization}
+          error={errors.organization}
+          maxLength={SIGN_LIMITS.organization}
+        />
       ) : null}
       {fields.position !== "off" ? (
-        <Field name="position" label={`${t("sign.position")}${optional(fields.position)}`} required={fields.position === "required"} autoComplete="organization-title" defaultValue={values.position} error={errors.position} maxLength={SIGN_LIMITS.position} />
+        <Field
+          name="position"
+          label={`${t("sign.position")}${optional(fields.position)}`}
+          required={fields.position === "required"}
+          autoComplete="organization-title"
+          defaultValue={values.position}
+          error={errors.position}
+          maxLength={SIGN_LIMITS.position}
+        />
       ) : null}
       <fieldset aria-describedby={errors.disclosure ? "f-disclosure-error" : undefined}>
         <legend>{t("sign.disclosure")}</legend>
@@ -65,7 +121,11 @@ export function SignForm({ fields, countries, stamp, values, errors, formError }
             {t(`sign.disclosure.${d}`)}
           </label>
         ))}
-        {errors.disclosure ? <p id="f-disclosure-error" className="field-error">{errorText(t, errors.disclosure)}</p> : null}
+        {errors.disclosure ? (
+          <p id="f-disclosure-error" className="field-error">
+            {errorText(t, errors.disclosure)}
+          </p>
+        ) : null}
       </fieldset>
       <label className="checkbox">
         <input type="checkbox" name="keepInformed" defaultChecked={values.keepInformed === "on"} />
@@ -73,12 +133,22 @@ export function SignForm({ fields, countries, stamp, values, errors, formError }
       </label>
       <div>
         <label className="checkbox">
-          <input type="checkbox" name="consent" defaultChecked={values.consent === "on"} aria-invalid={errors.consent ? true : undefined} aria-describedby={errors.consent ? "f-consent-error" : undefined} />
+          <input
+            type="checkbox"
+            name="consent"
+            defaultChecked={values.consent === "on"}
+            aria-invalid={errors.consent ? true : undefined}
+            aria-describedby={errors.consent ? "f-consent-error" : undefined}
+          />
           <span>
             {t("sign.consent")} <a href="/privacy">{t("sign.privacyLink")}</a>
           </span>
         </label>
-        {errors.consent ? <p id="f-consent-error" className="field-error">{errorText(t, errors.consent)}</p> : null}
+        {errors.consent ? (
+          <p id="f-consent-error" className="field-error">
+            {errorText(t, errors.consent)}
+          </p>
+        ) : null}
       </div>
       <div>
         <button type="submit">{t("sign.submit")}</button>

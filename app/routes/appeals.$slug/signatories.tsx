@@ -28,9 +28,17 @@ export function Signatories({ signers, olderHref, newerHref }: { signers: Listed
       )}
       {newerHref || olderHref ? (
         <nav aria-label={t("list.pages")} className="signer-pages">
-          {newerHref ? <a href={newerHref} rel="prev">{t("list.newer")}</a> : null}
+          {newerHref ? (
+            <a href={newerHref} rel="prev">
+              {t("list.newer")}
+            </a>
+          ) : null}
           {newerHref && olderHref ? " · " : null}
-          {olderHref ? <a href={olderHref} rel="next">{t("list.more")}</a> : null}
+          {olderHref ? (
+            <a href={olderHref} rel="next">
+              {t("list.more")}
+            </a>
+          ) : null}
         </nav>
       ) : null}
     </section>

@@ -60,17 +60,30 @@ export async function createPublishedAppeal(options: FixtureOptions): Promise<Fi
     );
     const id = Number(appeal.rows[0]!.id);
     for (const [lang, v] of Object.entries(options.versions)) {
-      await client.query("INSERT INTO appeal_versions (appeal_id, lang, title, summary, body) VALUES ($1, $2, $3, $4, $5)", [id, lang, v.title, v.summary, v.body]);
+      await client.query("INSERT INTO appeal_versions (appeal_id, lang, title, summary, body) VALUES ($1, $2, $3, $4, $5)", [
+        id,
+        lang,
+        v.title,
+        v.summary,
+        v.body,
+      ]);
     }
     const translations = Object.fromEntries(
-      Object.keys(options.versions).map((lang) => [lang, { name: "Роберта Метсола", position: "President of the European Parliament", institution: "European Parliament" }]),
+      Object.keys(options.versions).map((lang) => [
+        lang,
+        { name: "Роберта Метсола", position: "President of the European Parliament", institution: "European Parliament" },
+      ]),
     );
-    const addressee = await client.query<{ id: string }>("INSERT INTO addressees (appeal_id, position, email, translations) VALUES ($1, 1, NULL, $2) RETURNING id", [
-      id,
-      JSON.stringify(translations),
-    ]);
+    const addressee = await client.query<{ id: string }>(
+      "INSERT INTO addressees (appeal_id, position, email, translations) VALUES ($1, 1, NULL, $2) RETURNING id",
+      [id, JSON.stringify(translations)],
+    );
     const content = { versions: options.versions, addressees: [{ id: Number(addressee.rows[0]!.id), email: null, translations }] };
-    await client.query("INSERT INTO appeal_revisions (appeal_id, number, change_note, content, created_by) VALUES ($1, 1, '', $2, $3)", [id, JSON.stringify(content), user.rows[0]!.id]);
+    await client.query("INSERT INTO appeal_revisions (appeal_id, number, change_note, content, created_by) VALUES ($1, 1, '', $2, $3)", [
+      id,
+      JSON.stringify(content),
+      user.rows[0]!.id,
+    ]);
     await client.query("INSERT INTO appeal_counts (appeal_id) VALUES ($1)", [id]);
     await client.query("COMMIT");
     return { id, slug };

@@ -63,15 +63,31 @@ const VERSIONS = {
 };
 
 const LONG_ADDRESSEE = {
-  en: { name: "Aigerim Seitkaliyeva", position: "Chairwoman of the Committee on International Affairs, Defence and Security", institution: "Mazhilis of the Parliament of the Republic of Kazakhstan" },
-  ru: { name: "Айгерім Сейітқалиева", position: "Председатель Комитета по международным делам, обороне и безопасности", institution: "Мажилис Парламента Республики Казахстан" },
-  kk: { name: "Айгерім Сейітқалиева", position: "Халықаралық істер, қорғаныс және қауіпсіздік комитетінің төрағасы", institution: "Қазақстан Республикасы Парламентінің Мәжілісі" },
+  en: {
+    name: "Aigerim Seitkaliyeva",
+    position: "Chairwoman of the Committee on International Affairs, Defence and Security",
+    institution: "Mazhilis of the Parliament of the Republic of Kazakhstan",
+  },
+  ru: {
+    name: "Айгерім Сейітқалиева",
+    position: "Председатель Комитета по международным делам, обороне и безопасности",
+    institution: "Мажилис Парламента Республики Казахстан",
+  },
+  kk: {
+    name: "Айгерім Сейітқалиева",
+    position: "Халықаралық істер, қорғаныс және қауіпсіздік комитетінің төрағасы",
+    institution: "Қазақстан Республикасы Парламентінің Мәжілісі",
+  },
 };
 
 async function insertToken(client: pg.Client, signatureId: number, purpose: "confirm" | "reject" | "withdraw" | "unsubscribe"): Promise<string> {
   const token = crypto.randomBytes(32).toString("base64url");
   const hash = crypto.createHash("sha256").update(token, "utf8").digest();
-  await client.query("INSERT INTO signature_tokens (token_hash, signature_id, purpose, expires_at) VALUES ($1, $2, $3, now() + interval '7 days')", [hash, signatureId, purpose]);
+  await client.query("INSERT INTO signature_tokens (token_hash, signature_id, purpose, expires_at) VALUES ($1, $2, $3, now() + interval '7 days')", [
+    hash,
+    signatureId,
+    purpose,
+  ]);
   return token;
 }
 

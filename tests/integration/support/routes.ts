@@ -14,6 +14,12 @@ export function routeModules(): string[] {
 export function expectRowPerRoute(rows: ReadonlyArray<{ route: string }>) {
   const modules = routeModules();
   const covered = new Set(rows.map((r) => r.route));
-  expect(modules.filter((m) => !covered.has(m)), "route modules without a row").toEqual([]);
-  expect([...covered].filter((r) => !modules.includes(r)), "rows for no route module").toEqual([]);
+  expect(
+    modules.filter((m) => !covered.has(m)),
+    "route modules without a row",
+  ).toEqual([]);
+  expect(
+    [...covered].filter((r) => !modules.includes(r)),
+    "rows for no route module",
+  ).toEqual([]);
 }
