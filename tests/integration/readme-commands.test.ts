@@ -28,11 +28,19 @@ const ELSEWHERE: Record<string, string> = {
   "npm run bench:pdf": "figures, not checks: run by hand (README, Benchmarks)",
   "npm run bench:attacks": "figures, not checks: run by hand (README, Benchmarks); tests/integration/bench-attacks.test.ts runs it in a tiny mode",
   "npm run lint": "npm test (scripts/test.ts) runs it first",
-  "npm run format": "rewrites files (prettier --write .): run by hand; npm run lint, inside npm test, checks its result",
 };
 
 /** Commands this file runs. */
-const RUN_HERE = ["npm run db:migrate", "npm run db:seed", "npm run org:create", "npm run letter", "npm run retention", "npm run worker", "npm run dev"];
+const RUN_HERE = [
+  "npm run db:migrate",
+  "npm run db:seed",
+  "npm run org:create",
+  "npm run letter",
+  "npm run retention",
+  "npm run worker",
+  "npm run dev",
+  "npm run format",
+];
 
 interface Result {
   code: number | null;
@@ -238,6 +246,34 @@ describe("README commands", () => {
     }
     expect(await exited).toMatch(/^(0|SIGTERM)$/);
   }, 200_000);
+
+  it("npm run format rewrites a file out of format and leaves the rest (in a copy of the project's config, not to touch this checkout)", async () => {
+    const copy = path.join(dataDir, "format");
+    await fs.mkdir(path.join(copy, "src"), { recursive: true });
+    for (const entry of ["package.json", ".prettierrc.json", ".prettierignore"]) await fs.cp(entry, path.join(copy, entry));
+    await fs.symlink(path.resolve("node_modules"), path.join(copy, "node_modules"));
+    const messy = path.join(copy, "src", "messy.ts");
+    const tidy = path.join(copy, "src", "tidy.ts");
+    await fs.writeFile(messy, "const  a = {b:1,\n  c : 'x'}\nexport   default a\n");
+    await fs.writeFile(tidy, 'const a = { b: 1, c: "x" };\nexport default a;\n');
+    const result = await new Promise<Result>((resolve, reject) => {
+      const child = spawn("npm", ["run", "--silent", "format"], { cwd: copy, env: process.env, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+      child.on("error", reject);
+      child.on("close", (code) => {
+        clearTimeout(timer);
+        resolve({ code, stdout, stderr });
+      });
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(await fs.readFile(messy, "utf8")).toBe('const a = { b: 1, c: "x" };\nexport default a;\n');
+    expect(await fs.readFile(tidy, "utf8")).toBe('const a = { b: 1, c: "x" };\nexport default a;\n');
+    expect(result.stdout).toMatch(/messy\.ts/);
+  }, 90_000);
 
   it("a bad argument exits non-zero with one clear line", async () => {
     const cases: Array<[string, string[], RegExp]> = [
