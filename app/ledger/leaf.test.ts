@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { LetterFormat } from "../pdf/format";
 import { decodeLeaf, encodeLeaf, leafFieldsOf, leafHash, newSalt, SALT_SIZE, utcDay, type LeafFields } from "./leaf";
@@ -54,6 +55,19 @@ describe("the leaf encoding (version 1)", () => {
     expect(verifyInclusion(hashes[1] as Uint8Array, 1, 3, VECTORS.inclusion[1]?.map((h) => Buffer.from(h, "hex")) ?? [], root3)).toBe(true);
     const root2 = Buffer.from(VECTORS.roots[1] ?? "", "hex");
     expect(verifyConsistency(2, 3, root2, root3, [Buffer.from(VECTORS.consistency2to3[0] ?? "", "hex")])).toBe(true);
+  });
+
+  it("docs/verification.md prints these vectors", () => {
+    const doc = fs.readFileSync(new URL("../../docs/verification.md", import.meta.url), "utf8");
+    const all = [
+      ...VECTORS.leaves,
+      ...VECTORS.leafHashes,
+      ...VECTORS.roots,
+      ...VECTORS.inclusion.flat(),
+      ...VECTORS.consistency1to3,
+      ...VECTORS.consistency2to3,
+    ];
+    for (const v of all) expect(doc.includes(v) || doc.includes(`${v.slice(0, 8)}…${v.slice(-4)}`), v).toBe(true);
   });
 
   it("reads back to the same values, and only the canonical bytes are accepted", () => {

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   consistencyProof,
@@ -191,6 +192,12 @@ describe("the Certificate Transparency reference vectors", () => {
       expect(hexes(consistencyProof(v.m, ctLeaves.slice(0, v.n)))).toEqual(v.proof);
       expect(verifyConsistency(v.m, v.n, unhex(CT_ROOTS[v.m] ?? ""), unhex(CT_ROOTS[v.n] ?? ""), v.proof.map(unhex))).toBe(true);
     }
+  });
+
+  it("are the ones docs/verification.md prints", () => {
+    const doc = fs.readFileSync(new URL("../../docs/verification.md", import.meta.url), "utf8");
+    const all = [...CT_ROOTS, ...CT_INCLUSION.flatMap((v) => v.proof), ...CT_CONSISTENCY.flatMap((v) => v.proof)];
+    for (const v of all) expect(doc, v).toContain(v);
   });
 
   it("the leaf and node hashes are domain-separated as RFC 9162 says", () => {
