@@ -370,9 +370,12 @@ describe("the streaming builder", () => {
     const heapBefore = process.memoryUsage().heapUsed;
     const t0 = performance.now();
     const builder = new TreeBuilder();
+    const m = 999_983;
+    let rootM = EMPTY_ROOT;
     let heapPeak = 0;
     for (let i = 0; i < n; i++) {
       builder.push(packed.at(i) as Uint8Array);
+      if (builder.size === m) rootM = builder.root();
       if (i % 100_000 === 0) heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed - heapBefore);
     }
     const root = builder.root();
@@ -389,12 +392,9 @@ describe("the streaming builder", () => {
     expect(proof.length).toBe(20);
     expect(verifyInclusion(packed.at(765_432) as Uint8Array, 765_432, n, proof, root)).toBe(true);
     const t2 = performance.now();
-    const m = 999_983;
     const cproof = consistencyProof(m, packed);
     const consistencyMs = performance.now() - t2;
-    const early = new TreeBuilder();
-    for (let i = 0; i < m; i++) early.push(packed.at(i) as Uint8Array);
-    expect(verifyConsistency(m, n, early.root(), root, cproof)).toBe(true);
+    expect(verifyConsistency(m, n, rootM, root, cproof)).toBe(true);
 
     console.log(
       `ledger: root of ${n.toLocaleString("en")} leaves streamed in ${Math.round(ms)} ms (heap growth sampled ≤ ${Math.round(heapPeak / 1e6)} MB); ` +

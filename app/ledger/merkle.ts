@@ -1,4 +1,4 @@
-import { hash } from "node:crypto";
+import crypto from "node:crypto";
 
 /**
  * The signatory ledger's Merkle tree: RFC 9162 (Certificate Transparency v2) §2.1 over SHA-256,
@@ -22,12 +22,16 @@ import { hash } from "node:crypto";
 
 export const HASH_SIZE = 32;
 
+/*
+ * One-shot crypto.hash is about 1.5× faster than createHash for these short inputs; it arrived in
+ * Node 20.12, and package.json allows 20.9, hence the fallback (a default import, since a named
+ * import of a missing export would fail at load).
+ */
+const sha256: (data: Uint8Array) => Uint8Array =
+  typeof crypto.hash === "function" ? (data) => crypto.hash("sha256", data, "buffer") : (data) => crypto.createHash("sha256").update(data).digest();
+
 /** MTH of the empty tree: SHA-256 of no bytes. */
 export const EMPTY_ROOT: Uint8Array = sha256(new Uint8Array(0));
-
-function sha256(data: Uint8Array): Uint8Array {
-  return hash("sha256", data, "buffer");
-}
 
 /** H(0x00 ‖ leaf): the hash of one leaf's bytes. */
 export function hashLeaf(leaf: Uint8Array): Uint8Array {
