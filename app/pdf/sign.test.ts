@@ -97,7 +97,7 @@ describe("signed letters (PAdES B-B)", () => {
     expect(out).toContain(`Signer Certificate Common Name: ${ORG}`);
     expect(out).toContain("Signing Time: Mar 05 2025 10:00:00");
     // A self-signed certificate is not trusted by NSS; that is expected and separate from validity.
-    expect(out).toContain("Certificate Validation: Certificate issuer is unknown.");
+    expect(out).toContain("Certificate Validation: Certificate issuer isn't Trusted.");
 
     const size = fs.statSync(file).size;
     expect(signed.byteRange[0]).toBe(0);
@@ -184,6 +184,19 @@ describe("signed letters (PAdES B-B)", () => {
     await signPdfFile(file, ec);
     await expect(signPdfFile(file, ec)).rejects.toThrow(/no signature placeholder|already signed/);
     expect(pdfsig(file)).toContain(VALID);
+  });
+  it("an addressee who adds the certificate to an NSS database as a trust anchor gets 'Certificate is Trusted.' from pdfsig", async () => {
+    const file = await renderToFile("trusted.pdf", letter({ count: 3 }));
+    await signPdfFile(file, ec);
+    const certFile = path.join(tmp, "anchor.pem");
+    fs.writeFileSync(certFile, new X509Certificate(ec.certificate).toString());
+    const nss = path.join(tmp, "nssdb");
+    fs.mkdirSync(nss);
+    execFileSync("certutil", ["-N", "-d", `sql:${nss}`, "--empty-password"]);
+    execFileSync("certutil", ["-A", "-d", `sql:${nss}`, "-n", "letter signer", "-t", "CT,C,C", "-i", certFile]);
+    const out = execFileSync("pdfsig", ["-nssdir", `sql:${nss}`, file], { encoding: "utf8" });
+    expect(out).toContain(VALID);
+    expect(out).toContain("Certificate Validation: Certificate is Trusted.");
   });
 });
 

@@ -94,7 +94,14 @@ export interface CreateIdentityOptions {
 
 /**
  * A new key pair and a self-signed certificate naming the organization (CN and O, cut to 64
- * characters). Key usage: digitalSignature and nonRepudiation (contentCommitment); not a CA.
+ * characters). Key usage: digitalSignature, nonRepudiation (contentCommitment) and keyCertSign;
+ * basicConstraints CA:TRUE with pathLenConstraint 0.
+ *
+ * Why a CA flag on a signing certificate: a self-signed certificate is trusted only as a trust
+ * anchor, and NSS (pdfsig, Firefox, Thunderbird) accepts an anchor only with CA:TRUE: with CA:FALSE
+ * an addressee who imports it (`certutil -A -t CT,C,C`) still gets "Certificate issuer is unknown",
+ * with CA:TRUE pdfsig says "Certificate is Trusted." (tested in sign.test.ts). pathLen 0 means it
+ * can vouch for nothing beyond certificates it signs itself, and it signs none.
  */
 export function createSigningIdentity(orgName: string, options: CreateIdentityOptions = {}): SigningIdentity {
   const keyType = options.keyType ?? "ec";
@@ -117,13 +124,13 @@ export function createSigningIdentity(orgName: string, options: CreateIdentityOp
   cert.subjectPublicKeyInfo = pkijs.PublicKeyInfo.fromBER(toArrayBuffer(spkiDer));
 
   const keyId = crypto.createHash("sha1").update(Buffer.from(cert.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView)).digest();
-  // keyUsage bits: digitalSignature (0) and nonRepudiation (1) → 0b11000000, 6 unused bits.
-  const keyUsage = new asn1js.BitString({ valueHex: toArrayBuffer(Uint8Array.of(0xc0)), unusedBits: 6 });
+  // keyUsage bits: digitalSignature (0), nonRepudiation (1), keyCertSign (5) → 0b11000100, 2 unused bits.
+  const keyUsage = new asn1js.BitString({ valueHex: toArrayBuffer(Uint8Array.of(0xc4)), unusedBits: 2 });
   cert.extensions = [
     new pkijs.Extension({
       extnID: OID.basicConstraints,
       critical: true,
-      extnValue: new pkijs.BasicConstraints({ cA: false }).toSchema().toBER(false),
+      extnValue: new pkijs.BasicConstraints({ cA: true, pathLenConstraint: 0 }).toSchema().toBER(false),
     }),
     new pkijs.Extension({ extnID: OID.keyUsage, critical: true, extnValue: keyUsage.toBER(false) }),
     new pkijs.Extension({
