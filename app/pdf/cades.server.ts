@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { OID, parseCertificate, signBytes, signatureAlgorithm, type SigningIdentity } from "./signing-identity.server";
+import type { Timestamper } from "./timestamp.server";
 
 /**
  * The CMS SignedData of a PAdES baseline B-B signature (ETSI EN 319 142-1 §6.3, built on the CAdES
@@ -12,6 +13,9 @@ import { OID, parseCertificate, signBytes, signatureAlgorithm, type SigningIdent
  *
  * Built with pkijs for the structures; the signature itself is node:crypto's, over the DER of the
  * signed attributes as a SET (RFC 5652 §5.4).
+ *
+ * With a Timestamper (TSA_URL), the signature value is time-stamped (RFC 3161) and the token added
+ * as the unsigned signature-time-stamp attribute: PAdES B-T (EN 319 142-1 §6.3, EN 319 122-1 §5.3).
  */
 
 const CMS = {
@@ -20,6 +24,7 @@ const CMS = {
   contentType: "1.2.840.113549.1.9.3",
   messageDigest: "1.2.840.113549.1.9.4",
   signingCertificateV2: "1.2.840.113549.1.9.16.2.47",
+  signatureTimeStampToken: "1.2.840.113549.1.9.16.2.14",
 } as const;
 
 function toArrayBuffer(data: Uint8Array): ArrayBuffer {
@@ -70,23 +75,32 @@ function signedAttributes(digest: Buffer, certificate: Buffer): pkijs.Attribute[
 }
 
 /**
- * A detached CAdES signature (DER ContentInfo) over a document whose SHA-256 is `digest`.
+ * A detached CAdES signature (DER ContentInfo) over a document whose SHA-256 is `digest`; with
+ * `timestamp`, its signature value time-stamped (B-T).
  */
-export function cadesDetachedSignature(digest: Buffer, identity: SigningIdentity): Buffer {
+export async function cadesDetachedSignature(digest: Buffer, identity: SigningIdentity, timestamp?: Timestamper): Promise<Buffer> {
   if (digest.length !== 32) throw new Error("cadesDetachedSignature expects a SHA-256 digest");
   const cert = parseCertificate(identity.certificate);
   const attributes = signedAttributes(digest, identity.certificate);
   // The signature covers the attributes encoded as a SET (tag 0x31), not as the [0] IMPLICIT of SignerInfo.
   const signedSet = new Uint8Array(new asn1js.Set({ value: attributes.map((a) => a.toSchema()) }).toBER(false));
 
+  const signature = signBytes(identity.privateKey, signedSet);
   const signerInfo = new pkijs.SignerInfo({
     version: 1,
     sid: new pkijs.IssuerAndSerialNumber({ issuer: cert.issuer, serialNumber: cert.serialNumber }),
     digestAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256 }),
     signedAttrs: new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes }),
     signatureAlgorithm: signatureAlgorithm(identity.privateKey),
-    signature: new asn1js.OctetString({ valueHex: toArrayBuffer(signBytes(identity.privateKey, signedSet)) }),
+    signature: new asn1js.OctetString({ valueHex: toArrayBuffer(signature) }),
   });
+  if (timestamp) {
+    const token = pkijs.ContentInfo.fromBER(toArrayBuffer(await timestamp(signature)));
+    signerInfo.unsignedAttrs = new pkijs.SignedAndUnsignedAttributes({
+      type: 1,
+      attributes: [new pkijs.Attribute({ type: CMS.signatureTimeStampToken, values: [token.toSchema()] })],
+    });
+  }
   const signedData = new pkijs.SignedData({
     version: 1,
     digestAlgorithms: [new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256 })],

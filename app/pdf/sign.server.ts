@@ -3,6 +3,7 @@ import { promises as fs } from "node:fs";
 import { cadesDetachedSignature } from "./cades.server";
 import { BYTE_RANGE_MARKER } from "./signature-placeholder.server";
 import type { SigningIdentity } from "./signing-identity.server";
+import type { Timestamper } from "./timestamp.server";
 
 /**
  * Fills the signature placeholder of a rendered letter (signature-placeholder.server.ts): a PAdES
@@ -12,9 +13,11 @@ import type { SigningIdentity } from "./signing-identity.server";
  * never held in memory:
  *   1. find the placeholder, reading backwards from the end in CHUNK windows (pdfkit writes it just
  *      before the fonts, the page tree and the xref, so it is near the end);
- *   2. write the real /ByteRange over its 36-character placeholder (it is inside the signed bytes);
- *   3. hash the two ranges with SHA-256, reading CHUNK bytes at a time into one reused buffer;
- *   4. build the CMS (cades.server.ts) and write its hex into /Contents, zero-padded;
+ *   2. compute the real /ByteRange (36 characters over the placeholder's, inside the signed bytes);
+ *   3. hash the two ranges with SHA-256, reading CHUNK bytes at a time into one reused buffer, the
+ *      new ByteRange patched into the chunk that holds it;
+ *   4. build the CMS (cades.server.ts; with a time-stamp for B-T), then write its hex into
+ *      /Contents, zero-padded, and the ByteRange — nothing is written before the CMS exists;
  *   5. fsync. Peak memory is one CHUNK buffer and the CMS, whatever the file's size.
  * A file without a placeholder (or already signed) is refused.
  */
@@ -115,12 +118,17 @@ async function findPlaceholder(bytes: Bytes, buffer: Buffer): Promise<Placeholde
   return { byteRangeAt, contentsStart, contentsEnd };
 }
 
-async function hashRanges(bytes: Bytes, buffer: Buffer, ranges: Array<[number, number]>): Promise<Buffer> {
+/** SHA-256 of `ranges`, as if `patch` were already written at its offset. */
+async function hashRanges(bytes: Bytes, buffer: Buffer, ranges: Array<[number, number]>, patch: { at: number; data: Buffer }): Promise<Buffer> {
   const hash = crypto.createHash("sha256");
   for (const [start, length] of ranges) {
     for (let done = 0; done < length;) {
       const n = Math.min(CHUNK, length - done);
-      await readExactly(bytes, buffer, n, start + done);
+      const position = start + done;
+      await readExactly(bytes, buffer, n, position);
+      const from = Math.max(patch.at, position);
+      const to = Math.min(patch.at + patch.data.length, position + n);
+      if (from < to) patch.data.copy(buffer, from - position, from - patch.at, to - patch.at);
       hash.update(buffer.subarray(0, n));
       done += n;
     }
@@ -137,7 +145,12 @@ function toHex(data: Buffer, width: number): Buffer {
   return out;
 }
 
-async function signBytesInPlace(bytes: Bytes, identity: SigningIdentity): Promise<SignedRange> {
+export interface SignOptions {
+  /** Adds an RFC 3161 time-stamp on the signature (PAdES B-T); see httpTimestamper in timestamp.server.ts. */
+  timestamp?: Timestamper;
+}
+
+async function signBytesInPlace(bytes: Bytes, identity: SigningIdentity, options: SignOptions): Promise<SignedRange> {
   const buffer = Buffer.allocUnsafe(CHUNK);
   const { byteRangeAt, contentsStart, contentsEnd } = await findPlaceholder(bytes, buffer);
   const byteRange: SignedRange["byteRange"] = [0, contentsStart, contentsEnd, bytes.size - contentsEnd];
@@ -146,25 +159,33 @@ async function signBytesInPlace(bytes: Bytes, identity: SigningIdentity): Promis
   const arrayWidth = BYTE_RANGE_MARKER.length - "/ByteRange ".length;
   const array = `[${byteRange.join(" ")}]`;
   if (array.length > arrayWidth) throw new Error("the PDF is too large for its /ByteRange placeholder");
-  await bytes.write(Buffer.from(array.padEnd(arrayWidth, " "), "latin1"), arrayAt);
+  const byteRangeBytes = Buffer.from(array.padEnd(arrayWidth, " "), "latin1");
 
-  const digest = await hashRanges(bytes, buffer, [
-    [0, contentsStart],
-    [contentsEnd, bytes.size - contentsEnd],
-  ]);
-  const cms = cadesDetachedSignature(digest, identity);
+  // The ByteRange is hashed as it will be written, and written only with the CMS: a failure
+  // before that (a time-stamp authority that does not answer) leaves the placeholder untouched.
+  const digest = await hashRanges(
+    bytes,
+    buffer,
+    [
+      [0, contentsStart],
+      [contentsEnd, bytes.size - contentsEnd],
+    ],
+    { at: arrayAt, data: byteRangeBytes },
+  );
+  const cms = await cadesDetachedSignature(digest, identity, options.timestamp);
   const width = contentsEnd - contentsStart - 2;
   if (cms.length * 2 > width) throw new Error(`the signature (${cms.length} bytes) does not fit its placeholder (${width / 2} bytes)`);
   await bytes.write(toHex(cms, width), contentsStart + 1);
+  await bytes.write(byteRangeBytes, arrayAt);
   return { byteRange, digest: digest.toString("hex"), cmsBytes: cms.length };
 }
 
 /** Signs the PDF at `file` in place (see the top of this file); fsyncs before returning. */
-export async function signPdfFile(file: string, identity: SigningIdentity): Promise<SignedRange> {
+export async function signPdfFile(file: string, identity: SigningIdentity, options: SignOptions = {}): Promise<SignedRange> {
   const handle = await fs.open(file, "r+");
   try {
     const { size } = await handle.stat();
-    const result = await signBytesInPlace(fileBytes(handle, size), identity);
+    const result = await signBytesInPlace(fileBytes(handle, size), identity, options);
     await handle.sync();
     return result;
   } finally {
@@ -173,8 +194,8 @@ export async function signPdfFile(file: string, identity: SigningIdentity): Prom
 }
 
 /** Signs a PDF held in memory (small letters, tests); returns a signed copy, `pdf` is left as it was. */
-export async function signPdfBuffer(pdf: Buffer, identity: SigningIdentity): Promise<{ pdf: Buffer } & SignedRange> {
+export async function signPdfBuffer(pdf: Buffer, identity: SigningIdentity, options: SignOptions = {}): Promise<{ pdf: Buffer } & SignedRange> {
   const copy = Buffer.from(pdf);
-  const result = await signBytesInPlace(bufferBytes(copy), identity);
+  const result = await signBytesInPlace(bufferBytes(copy), identity, options);
   return { pdf: copy, ...result };
 }
