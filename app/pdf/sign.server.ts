@@ -31,6 +31,8 @@ export interface SignedRange {
   byteRange: [number, number, number, number];
   /** SHA-256 of the signed bytes, hex. */
   digest: string;
+  /** SHA-256 of the whole signed file, hex. */
+  fileSha256: string;
   /** Length of the CMS (DER) written into /Contents. */
   cmsBytes: number;
 }
@@ -118,22 +120,18 @@ async function findPlaceholder(bytes: Bytes, buffer: Buffer): Promise<Placeholde
   return { byteRangeAt, contentsStart, contentsEnd };
 }
 
-/** SHA-256 of `ranges`, as if `patch` were already written at its offset. */
-async function hashRanges(bytes: Bytes, buffer: Buffer, ranges: Array<[number, number]>, patch: { at: number; data: Buffer }): Promise<Buffer> {
-  const hash = crypto.createHash("sha256");
-  for (const [start, length] of ranges) {
-    for (let done = 0; done < length;) {
-      const n = Math.min(CHUNK, length - done);
-      const position = start + done;
-      await readExactly(bytes, buffer, n, position);
-      const from = Math.max(patch.at, position);
-      const to = Math.min(patch.at + patch.data.length, position + n);
-      if (from < to) patch.data.copy(buffer, from - position, from - patch.at, to - patch.at);
-      hash.update(buffer.subarray(0, n));
-      done += n;
-    }
+/** Feeds bytes [start, start + length) to `hash`, as if `patch` were already written at its offset. */
+async function hashRange(bytes: Bytes, buffer: Buffer, hash: crypto.Hash, start: number, length: number, patch: { at: number; data: Buffer }): Promise<void> {
+  for (let done = 0; done < length;) {
+    const n = Math.min(CHUNK, length - done);
+    const position = start + done;
+    await readExactly(bytes, buffer, n, position);
+    const from = Math.max(patch.at, position);
+    const to = Math.min(patch.at + patch.data.length, position + n);
+    if (from < to) patch.data.copy(buffer, from - position, from - patch.at, to - patch.at);
+    hash.update(buffer.subarray(0, n));
+    done += n;
   }
-  return hash.digest();
 }
 
 function toHex(data: Buffer, width: number): Buffer {
@@ -163,21 +161,24 @@ async function signBytesInPlace(bytes: Bytes, identity: SigningIdentity, options
 
   // The ByteRange is hashed as it will be written, and written only with the CMS: a failure
   // before that (a time-stamp authority that does not answer) leaves the placeholder untouched.
-  const digest = await hashRanges(
-    bytes,
-    buffer,
-    [
-      [0, contentsStart],
-      [contentsEnd, bytes.size - contentsEnd],
-    ],
-    { at: arrayAt, data: byteRangeBytes },
-  );
+  const patch = { at: arrayAt, data: byteRangeBytes };
+  const signed = crypto.createHash("sha256");
+  await hashRange(bytes, buffer, signed, 0, contentsStart, patch);
+  // The whole file's SHA-256 (what the letter pipeline records) shares the first range; only the
+  // tail after /Contents (fonts, page tree, xref: a few MB at most) is read a second time.
+  const whole = signed.copy();
+  await hashRange(bytes, buffer, signed, contentsEnd, bytes.size - contentsEnd, patch);
+  const digest = signed.digest();
+
   const cms = await cadesDetachedSignature(digest, identity, options.timestamp);
   const width = contentsEnd - contentsStart - 2;
   if (cms.length * 2 > width) throw new Error(`the signature (${cms.length} bytes) does not fit its placeholder (${width / 2} bytes)`);
-  await bytes.write(toHex(cms, width), contentsStart + 1);
+  const contents = toHex(cms, width);
+  await bytes.write(contents, contentsStart + 1);
   await bytes.write(byteRangeBytes, arrayAt);
-  return { byteRange, digest: digest.toString("hex"), cmsBytes: cms.length };
+  whole.update("<").update(contents).update(">");
+  await hashRange(bytes, buffer, whole, contentsEnd, bytes.size - contentsEnd, patch);
+  return { byteRange, digest: digest.toString("hex"), fileSha256: whole.digest("hex"), cmsBytes: cms.length };
 }
 
 /** Signs the PDF at `file` in place (see the top of this file); fsyncs before returning. */

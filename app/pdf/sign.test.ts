@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { X509Certificate } from "node:crypto";
+import { createHash, X509Certificate } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -100,6 +100,7 @@ describe("signed letters (PAdES B-B)", () => {
     expect(out).toContain("Certificate Validation: Certificate issuer isn't Trusted.");
 
     const size = fs.statSync(file).size;
+    expect(signed.fileSha256).toBe(createHash("sha256").update(fs.readFileSync(file)).digest("hex"));
     expect(signed.byteRange[0]).toBe(0);
     expect(signed.byteRange[2] + signed.byteRange[3]).toBe(size);
     expect(out).toContain(`Signed Ranges: [0 - ${signed.byteRange[1]}], [${signed.byteRange[2]} - ${size}]`);
