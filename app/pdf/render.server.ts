@@ -20,6 +20,7 @@ import {
 } from "./pdfkit-internals.server";
 import { PrintableText } from "./printable.server";
 import { RawFont, RawPage, RawStyle } from "./raw-text.server";
+import { addSignaturePlaceholder, type SignaturePlaceholder } from "./signature-placeholder.server";
 import { letterLanguage } from "./strings";
 
 /**
@@ -532,7 +533,12 @@ function assertInput(input: LetterInput): void {
   if (Number.isNaN(input.generatedAt.getTime())) throw new Error("generatedAt is not a valid date");
 }
 
-async function renderParts(parts: LetterPart[], out: NodeJS.WritableStream, outline: boolean): Promise<RenderResult> {
+export interface RenderOptions {
+  /** Reserve an empty PAdES signature for sign.server.ts to fill (see signature-placeholder.server.ts). */
+  signature?: SignaturePlaceholder;
+}
+
+async function renderParts(parts: LetterPart[], out: NodeJS.WritableStream, outline: boolean, options: RenderOptions): Promise<RenderResult> {
   const first = parts[0];
   if (!first) throw new Error("renderCombined needs at least one part");
   parts.forEach((p) => assertInput(p.input));
@@ -586,6 +592,7 @@ async function renderParts(parts: LetterPart[], out: NodeJS.WritableStream, outl
     pages += writer.pageNo;
     await sink.ready();
   }
+  if (options.signature) addSignaturePlaceholder(doc, options.signature);
   doc.end();
   await sink.finished;
   return { pages, flaggedNames: flags.names, flaggedTotal: flags.total };
@@ -596,8 +603,13 @@ async function renderParts(parts: LetterPart[], out: NodeJS.WritableStream, outl
  * Throws (and leaves `out` incomplete — the caller destroys it) if `rows` yields a different
  * number of rows than `input.count`, or if `out` fails or closes early.
  */
-export function renderLetter(input: LetterInput, rows: AsyncIterable<LetterSignatory>, out: NodeJS.WritableStream): Promise<RenderResult> {
-  return renderParts([{ input, rows: () => rows }], out, false);
+export function renderLetter(
+  input: LetterInput,
+  rows: AsyncIterable<LetterSignatory>,
+  out: NodeJS.WritableStream,
+  options: RenderOptions = {},
+): Promise<RenderResult> {
+  return renderParts([{ input, rows: () => rows }], out, false, options);
 }
 
 /**
@@ -607,6 +619,6 @@ export function renderLetter(input: LetterInput, rows: AsyncIterable<LetterSigna
  * the one file expects); each part gets a bookmark. `rows` is called once per part. CreationDate comes from the first part,
  * the file ID from all parts' snapshot ids.
  */
-export function renderCombined(parts: LetterPart[], out: NodeJS.WritableStream): Promise<RenderResult> {
-  return renderParts(parts, out, true);
+export function renderCombined(parts: LetterPart[], out: NodeJS.WritableStream, options: RenderOptions = {}): Promise<RenderResult> {
+  return renderParts(parts, out, true, options);
 }
