@@ -88,6 +88,28 @@ export interface LetterInput {
   verifyUrl: string;
   /** Number of signatories `rows` will yield (the page count depends on it). */
   count: number;
+  /**
+   * The appeal's signatory ledger as this letter holds it (app/ledger/, docs/verification.md): the
+   * tree size and root (64 hex digits), printed on every page and in the metadata. Size and root go
+   * together: a proof does not bind the size on its own.
+   */
+  ledger?: LedgerHead;
+}
+
+export interface LedgerHead {
+  size: number;
+  /** SHA-256 root, lower-case hex. */
+  root: string;
+}
+
+/** A file the letter carries (PDF/A-3 associated file), read from `path` when the letter ends. */
+export interface LetterAttachment {
+  /** File name shown by PDF readers, e.g. "signatories.csv". */
+  name: string;
+  path: string;
+  /** e.g. "text/csv". */
+  mimeType: string;
+  description: string;
 }
 
 export interface RenderResult {
@@ -536,6 +558,8 @@ function assertInput(input: LetterInput): void {
 export interface RenderOptions {
   /** Reserve an empty PAdES signature for sign.server.ts to fill (see signature-placeholder.server.ts). */
   signature?: SignaturePlaceholder;
+  /** Files embedded in the letter (the signatory list and the ledger), once per document. */
+  attachments?: LetterAttachment[];
 }
 
 async function renderParts(parts: LetterPart[], out: NodeJS.WritableStream, outline: boolean, options: RenderOptions): Promise<RenderResult> {
