@@ -296,3 +296,27 @@ export interface SessionsTable {
 export interface Database {
   sessions: SessionsTable;
 }
+
+/** An organization's signing identity (app/services/signing-identity.server.ts); the key is encrypted at rest. */
+export interface SigningIdentitiesTable {
+  id: Generated<number>;
+  organization_id: number;
+  certificate: Buffer;
+  chain: Defaulted<Buffer[]>;
+  /** "AB:CD:…", the SHA-256 of the certificate's DER. */
+  fingerprint: string;
+  private_key_encrypted: Buffer;
+  source: "generated" | "uploaded";
+  created_at: Timestamp;
+  retired_at: NullableTimestamp;
+}
+
+export interface LettersTable {
+  /** The fingerprint of the certificate the letter's PDF is signed with (null: made before signing); it finds the identity too. */
+  signer_fingerprint: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+// Declaration merging keeps this addition self-contained.
+export interface Database {
+  signing_identities: SigningIdentitiesTable;
+}
