@@ -98,8 +98,16 @@ async function main() {
   const databaseUrl = dbUrl(cluster.serverUrl, dbName);
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "appeals-bench-pdf-"));
   setDatabaseUrl(databaseUrl);
+  const signingSecret = crypto.randomBytes(32).toString("hex");
   setEnv(
-    parseEnv({ ...process.env, DATABASE_URL: databaseUrl, DATA_DIR: dataDir, NODE_ENV: "production", SESSION_SECRET: crypto.randomBytes(32).toString("hex") }),
+    parseEnv({
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      DATA_DIR: dataDir,
+      NODE_ENV: "production",
+      SESSION_SECRET: crypto.randomBytes(32).toString("hex"),
+      SIGNING_KEY_SECRET: signingSecret,
+    }),
   );
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
@@ -108,6 +116,7 @@ async function main() {
     NODE_ENV: "production",
     LOG_REQUESTS: "0",
     SESSION_SECRET: crypto.randomBytes(32).toString("hex"),
+    SIGNING_KEY_SECRET: signingSecret,
   };
   const failures: string[] = [];
   let app: Awaited<ReturnType<typeof startApp>> | undefined;

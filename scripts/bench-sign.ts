@@ -84,6 +84,7 @@ async function main() {
     LOG_REQUESTS: "0",
     NODE_ENV: "production",
     SESSION_SECRET: "bench-secret-bench-secret-bench-secret!!",
+    SIGNING_KEY_SECRET: "bench-signing-secret-bench-signing-secret",
   });
   const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   try {

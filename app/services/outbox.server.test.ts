@@ -343,7 +343,7 @@ describe("outbox worker", () => {
     const saved = env();
     try {
       expect(devMailboxEnabled()).toBe(true);
-      setEnv(parseEnv({ ...process.env, NODE_ENV: "production", SESSION_SECRET: "s".repeat(40) }));
+      setEnv(parseEnv({ ...process.env, NODE_ENV: "production", SESSION_SECRET: "s".repeat(40), SIGNING_KEY_SECRET: "k".repeat(40) }));
       expect(devMailboxEnabled()).toBe(false);
     } finally {
       setEnv(saved);

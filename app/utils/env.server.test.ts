@@ -17,6 +17,11 @@ describe("configuration", () => {
     [{ SMTP_URL: "not a url" }, "Invalid configuration: SMTP_URL must be a URL starting with smtp:// or smtps://"],
     [{ APP_URL: "example.org" }, "Invalid configuration: APP_URL must be an absolute http:// or https:// URL"],
     [{ NODE_ENV: "production" }, "Invalid configuration: SESSION_SECRET is required in production and must be at least 32 characters"],
+    [
+      { NODE_ENV: "production", SESSION_SECRET: "x".repeat(40) },
+      "Invalid configuration: SIGNING_KEY_SECRET is required in production and must be at least 32 characters (it encrypts the letters' signing keys; keep it apart from the database)",
+    ],
+    [{ TSA_URL: "ftp://tsa.example" }, "Invalid configuration: TSA_URL must be a URL starting with http:// or https://"],
   ])("stops with one line naming the variable: %j", (input, message) => {
     expect(() => parseEnv(input)).toThrowError(message);
   });
@@ -25,10 +30,20 @@ describe("configuration", () => {
     const env = parseEnv({
       NODE_ENV: "production",
       SESSION_SECRET: "x".repeat(40),
+      SIGNING_KEY_SECRET: "k".repeat(40),
       APP_URL: "https://appeals.example.org/",
       DATABASE_URL: "postgres://u:p@db:5432/appeals",
       SMTP_URL: "smtp://mail:25",
     });
     expect(env.APP_URL).toBe("https://appeals.example.org");
+    expect(env.SIGNING_KEY_SECRET).toBe("k".repeat(40));
+  });
+
+  it("derives the signing-key secret from the session secret outside production, never equal to it", () => {
+    const a = parseEnv({ SESSION_SECRET: "a".repeat(40) });
+    expect(a.SIGNING_KEY_SECRET).toBe(parseEnv({ SESSION_SECRET: "a".repeat(40) }).SIGNING_KEY_SECRET);
+    expect(a.SIGNING_KEY_SECRET).not.toBe(parseEnv({ SESSION_SECRET: "b".repeat(40) }).SIGNING_KEY_SECRET);
+    expect(a.SIGNING_KEY_SECRET).not.toContain("a".repeat(40));
+    expect(parseEnv({}).TSA_URL).toBeUndefined();
   });
 });

@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import net from "node:net";
 import path from "node:path";
 import { z } from "zod";
@@ -99,6 +100,10 @@ const schema = z
     // organization may have waiting or being made at once.
     LETTER_JOB_TIMEOUT_S: z.coerce.number().positive("must be a positive number of seconds").default(1800),
     LETTER_QUEUE_PER_ORG: z.coerce.number().int().positive("must be a positive number").default(20),
+    // Signed letters: the secret the organizations' signing keys are encrypted under at rest
+    // (app/services/signing-identity.server.ts), and an RFC 3161 time-stamp authority (unset: no time-stamp).
+    SIGNING_KEY_SECRET: z.string().optional(),
+    TSA_URL: optionalUrl(["http:", "https:"]),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production" && (!env.SESSION_SECRET || env.SESSION_SECRET.length < 32)) {
@@ -108,12 +113,20 @@ const schema = z
         message: "is required in production and must be at least 32 characters",
       });
     }
+    if (env.NODE_ENV === "production" && (!env.SIGNING_KEY_SECRET || env.SIGNING_KEY_SECRET.length < 32)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["SIGNING_KEY_SECRET"],
+        message: "is required in production and must be at least 32 characters (it encrypts the letters' signing keys; keep it apart from the database)",
+      });
+    }
   });
 
-export type Env = Omit<z.infer<typeof schema>, "APP_URL" | "SESSION_SECRET" | "HOST"> & {
+export type Env = Omit<z.infer<typeof schema>, "APP_URL" | "SESSION_SECRET" | "HOST" | "SIGNING_KEY_SECRET"> & {
   HOST: string;
   APP_URL: string;
   SESSION_SECRET: string;
+  SIGNING_KEY_SECRET: string;
   DATA_DIR: string;
 };
 
@@ -128,14 +141,21 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
   }
   const env = result.data;
   const appUrl = env.APP_URL ? env.APP_URL.replace(/\/+$/, "") : `http://localhost:${env.PORT || 3000}`;
+  const sessionSecret = env.SESSION_SECRET ?? "appeals-development-secret-not-for-production";
   return {
     ...env,
     HOST: env.HOST || defaultHost(env.NODE_ENV),
     APP_URL: appUrl,
     // Development gets a fixed, obviously-not-secret key so sessions survive restarts.
-    SESSION_SECRET: env.SESSION_SECRET ?? "appeals-development-secret-not-for-production",
+    SESSION_SECRET: sessionSecret,
+    // Outside production (where it is required) derived from the session secret, so development needs no setting.
+    SIGNING_KEY_SECRET: env.SIGNING_KEY_SECRET || derivedSigningSecret(sessionSecret),
     DATA_DIR: path.resolve(env.DATA_DIR),
   };
+}
+
+function derivedSigningSecret(sessionSecret: string): string {
+  return Buffer.from(crypto.hkdfSync("sha256", sessionSecret, "", "appeals signing-key secret v1", 32)).toString("base64url");
 }
 
 /**

@@ -100,6 +100,7 @@ async function world(): Promise<World> {
     SMTP_URL: sink.url,
     DATA_DIR: dataDir,
     SESSION_SECRET: SECRET,
+    SIGNING_KEY_SECRET: "signing-key-secret-for-tests-0123456789abcdef",
     SEED_DEMO: "1",
     MIN_FILL_SECONDS: "0",
     SIGN_LIMIT_PER_IP: "1000000",

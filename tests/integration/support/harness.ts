@@ -21,6 +21,8 @@ import { SmtpSink } from "../../setup/smtp-sink";
  * same way (secret, data folder, APP_URL) so that what the services seed here, the app serves.
  */
 export const SECRET = "integration-tests-session-secret-0123456789";
+/** The app and this process encrypt and decrypt the organizations' signing keys with the same secret. */
+export const SIGNING_KEY_SECRET = "integration-tests-signing-key-secret-0123456789";
 export const PDF = Buffer.from("%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n");
 
 export interface Harness {
@@ -39,6 +41,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     SMTP_URL: sink.url,
     DATA_DIR: dataDir,
     SESSION_SECRET: SECRET,
+    SIGNING_KEY_SECRET,
     MIN_FILL_SECONDS: "0",
     SIGN_LIMIT_PER_IP: "1000000",
     SIGN_LIMIT_PER_ADDRESS: "1000",
@@ -48,7 +51,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     LOG_REQUESTS: "0",
     ...env,
   });
-  setEnv(parseEnv({ ...process.env, DATA_DIR: dataDir, APP_URL: app.url, SESSION_SECRET: SECRET, SMTP_URL: sink.url }));
+  setEnv(parseEnv({ ...process.env, DATA_DIR: dataDir, APP_URL: app.url, SESSION_SECRET: SECRET, SIGNING_KEY_SECRET, SMTP_URL: sink.url }));
   return {
     app,
     sink,
