@@ -60,7 +60,17 @@ export async function exportPkcs12(identity: SigningIdentity, passphrase: string
   return Buffer.from(new Uint8Array(pfx.toSchema().toBER(false)));
 }
 
-export class Pkcs12Error extends Error {}
+/** Why a PKCS#12 file was refused: unreadable (damaged, or the passphrase is wrong), legacy (old PBE), key (no key, several, or no certificate for it). */
+export type Pkcs12Problem = "unreadable" | "legacy" | "key";
+
+export class Pkcs12Error extends Error {
+  constructor(
+    message: string,
+    readonly problem: Pkcs12Problem = "unreadable",
+  ) {
+    super(message);
+  }
+}
 
 /**
  * Reads a PKCS#12 file: the private key, the certificate that matches it, and the other
@@ -81,7 +91,10 @@ export async function importPkcs12(file: Uint8Array, passphrase: string): Promis
   try {
     await authenticatedSafe.parseInternalValues({ safeContents: authenticatedSafe.safeContents.map(() => ({ password })) });
   } catch (error) {
-    throw new Pkcs12Error(`cannot decrypt the PKCS#12 certificates (${error instanceof Error ? error.message : String(error)}); re-export with AES-256-CBC`);
+    throw new Pkcs12Error(
+      `cannot decrypt the PKCS#12 certificates (${error instanceof Error ? error.message : String(error)}); re-export with AES-256-CBC`,
+      "legacy",
+    );
   }
 
   const keys: crypto.KeyObject[] = [];
@@ -93,7 +106,7 @@ export async function importPkcs12(file: Uint8Array, passphrase: string): Promis
         try {
           keys.push(crypto.createPrivateKey({ key: der, format: "der", type: "pkcs8", passphrase }));
         } catch (error) {
-          throw new Pkcs12Error(`cannot decrypt the PKCS#12 private key (${error instanceof Error ? error.message : String(error)})`);
+          throw new Pkcs12Error(`cannot decrypt the PKCS#12 private key (${error instanceof Error ? error.message : String(error)})`, "legacy");
         }
       } else if (bag.bagId === BAG.cert && bag.bagValue instanceof pkijs.CertBag && bag.bagValue.certId === BAG.x509Certificate) {
         const value = bag.bagValue.certValue;
@@ -102,9 +115,9 @@ export async function importPkcs12(file: Uint8Array, passphrase: string): Promis
       }
     }
   }
-  if (keys.length !== 1) throw new Pkcs12Error(keys.length === 0 ? "the PKCS#12 file has no private key" : "the PKCS#12 file has several private keys");
+  if (keys.length !== 1) throw new Pkcs12Error(keys.length === 0 ? "the PKCS#12 file has no private key" : "the PKCS#12 file has several private keys", "key");
   const privateKey = keys[0]!;
   const certificate = certificates.find((c) => keyMatchesCertificate(privateKey, c));
-  if (!certificate) throw new Pkcs12Error("the PKCS#12 file has no certificate for its private key");
+  if (!certificate) throw new Pkcs12Error("the PKCS#12 file has no certificate for its private key", "key");
   return { privateKey, certificate, chain: certificates.filter((c) => c !== certificate) };
 }

@@ -1,0 +1,122 @@
+import { defineMessages } from "../define";
+
+/** The organization's letter-signing certificate: the dashboard's section, and what /verify says of it. */
+export const certificate = defineMessages({
+  en: {
+    "certificate.title": "Letter signing certificate",
+    "certificate.intro":
+      "Every letter your organization generates is digitally signed (PAdES) with this certificate. An addressee can compare its fingerprint with what their PDF reader shows and with the letter's verification page.",
+    "certificate.fingerprint": "SHA-256 fingerprint",
+    "certificate.subject": "Subject",
+    "certificate.issuer": "Issued by",
+    "certificate.validity": "Valid",
+    "certificate.validityRange": "{from} to {to}",
+    "certificate.source": "Source",
+    "certificate.source.generated": "Made by Appeals for your organization (self-signed)",
+    "certificate.source.uploaded": "Uploaded by an owner (PKCS#12)",
+    "certificate.since": "In use since",
+    "certificate.rotate": "Make a new certificate",
+    "certificate.rotateHint":
+      "The current certificate is retired. Letters already generated keep their signature and still verify; new letters are signed with the new certificate.",
+    "certificate.rotated": "A new certificate was made. New letters are signed with it.",
+    "certificate.upload": "Use your own certificate (PKCS#12)",
+    "certificate.uploadHint":
+      "A certificate from a certification authority makes PDF readers such as Adobe Acrobat show the signature as trusted. Upload its .p12 or .pfx file (at most 64 KB) with its passphrase. The passphrase is not kept; the key is stored encrypted.",
+    "certificate.file": "PKCS#12 file (.p12, .pfx)",
+    "certificate.passphrase": "Passphrase",
+    "certificate.uploadSubmit": "Upload and use",
+    "certificate.uploaded": "The certificate was saved. New letters are signed with it.",
+    "certificate.badFile": "This is not a PKCS#12 file (.p12, .pfx), or the passphrase is wrong.",
+    "certificate.legacy":
+      "This PKCS#12 file uses an old encryption that cannot be read here. Export it again with AES-256 (for example: openssl pkcs12 -export -certpbe AES-256-CBC -keypbe AES-256-CBC).",
+    "certificate.noKey": "This file holds no private key, several keys, or no certificate for its key.",
+    "certificate.notValid": "This certificate is expired or not yet valid.",
+    "certificate.noSigning": "This certificate's key usage does not allow signing documents.",
+    "certificate.keyType": "Only RSA and ECDSA keys can sign letters.",
+    "certificate.tooLarge": "This file is larger than 64 KB: a PKCS#12 certificate file is much smaller.",
+    "certificate.noFile": "Choose a PKCS#12 file.",
+    "certificate.badForm": "Send the certificate file and its passphrase, nothing else.",
+    "certificate.verify.fingerprint": "Signing certificate (SHA-256 fingerprint)",
+    "certificate.verify.compare":
+      "The PDF is digitally signed by the organization. To check it, open your PDF reader's signature panel (Adobe Acrobat: Signature Panel, then Certificate Details; poppler: pdfsig -dump), look at the signer's certificate and compare its SHA-256 fingerprint with this one. If they are equal and the reader says the document has not been changed since it was signed, you hold the letter the organization signed.",
+    "certificate.verify.unsigned": "This letter was generated before letters were signed: it carries no digital signature.",
+  },
+  ru: {
+    "certificate.title": "Сертификат для подписи писем",
+    "certificate.intro":
+      "Каждое письмо вашей организации подписывается электронной подписью (PAdES) с этим сертификатом. Адресат может сравнить его отпечаток с тем, что показывает программа для PDF, и со страницей проверки письма.",
+    "certificate.fingerprint": "Отпечаток SHA-256",
+    "certificate.subject": "Владелец",
+    "certificate.issuer": "Кем выдан",
+    "certificate.validity": "Действителен",
+    "certificate.validityRange": "с {from} по {to}",
+    "certificate.source": "Источник",
+    "certificate.source.generated": "Создан «Обращениями» для вашей организации (самоподписанный)",
+    "certificate.source.uploaded": "Загружен владельцем (PKCS#12)",
+    "certificate.since": "Используется с",
+    "certificate.rotate": "Создать новый сертификат",
+    "certificate.rotateHint":
+      "Текущий сертификат выводится из употребления. Уже созданные письма сохраняют подпись и по-прежнему проходят проверку; новые письма подписываются новым сертификатом.",
+    "certificate.rotated": "Создан новый сертификат. Новые письма подписываются им.",
+    "certificate.upload": "Использовать свой сертификат (PKCS#12)",
+    "certificate.uploadHint":
+      "С сертификатом удостоверяющего центра программы для PDF, например Adobe Acrobat, показывают подпись как доверенную. Загрузите файл .p12 или .pfx (не больше 64 КБ) и его пароль. Пароль не сохраняется; ключ хранится в зашифрованном виде.",
+    "certificate.file": "Файл PKCS#12 (.p12, .pfx)",
+    "certificate.passphrase": "Пароль",
+    "certificate.uploadSubmit": "Загрузить и использовать",
+    "certificate.uploaded": "Сертификат сохранён. Новые письма подписываются им.",
+    "certificate.badFile": "Это не файл PKCS#12 (.p12, .pfx), или пароль неверен.",
+    "certificate.legacy":
+      "Этот файл PKCS#12 зашифрован устаревшим способом, который здесь не читается. Экспортируйте его заново с AES-256 (например: openssl pkcs12 -export -certpbe AES-256-CBC -keypbe AES-256-CBC).",
+    "certificate.noKey": "В файле нет закрытого ключа, ключей несколько или нет сертификата для ключа.",
+    "certificate.notValid": "Срок действия этого сертификата истёк или ещё не начался.",
+    "certificate.noSigning": "Назначение ключа этого сертификата не позволяет подписывать документы.",
+    "certificate.keyType": "Подписывать письма могут только ключи RSA и ECDSA.",
+    "certificate.tooLarge": "Файл больше 64 КБ: файл сертификата PKCS#12 намного меньше.",
+    "certificate.noFile": "Выберите файл PKCS#12.",
+    "certificate.badForm": "Отправьте только файл сертификата и его пароль.",
+    "certificate.verify.fingerprint": "Сертификат подписи (отпечаток SHA-256)",
+    "certificate.verify.compare":
+      "PDF подписан электронной подписью организации. Чтобы проверить её, откройте панель подписей в программе для PDF (Adobe Acrobat: панель подписей, затем сведения о сертификате; poppler: pdfsig -dump), посмотрите сертификат подписавшего и сравните его отпечаток SHA-256 с этим. Если они совпадают и программа сообщает, что документ не изменялся после подписания, у вас письмо, подписанное организацией.",
+    "certificate.verify.unsigned": "Это письмо создано до того, как письма стали подписываться: электронной подписи в нём нет.",
+  },
+  kk: {
+    "certificate.title": "Хаттарға қол қою сертификаты",
+    "certificate.intro":
+      "Ұйымыңыз жасаған әр хатқа осы сертификатпен электрондық қолтаңба (PAdES) қойылады. Адресат оның ізін PDF бағдарламасы көрсететінмен және хатты тексеру бетімен салыстыра алады.",
+    "certificate.fingerprint": "SHA-256 ізі",
+    "certificate.subject": "Иесі",
+    "certificate.issuer": "Берген",
+    "certificate.validity": "Жарамды",
+    "certificate.validityRange": "{from} – {to}",
+    "certificate.source": "Көзі",
+    "certificate.source.generated": "Ұйымыңыз үшін «Үндеулер» жасаған (өзі қол қойған)",
+    "certificate.source.uploaded": "Иесі жүктеген (PKCS#12)",
+    "certificate.since": "Қолданыста",
+    "certificate.rotate": "Жаңа сертификат жасау",
+    "certificate.rotateHint":
+      "Қазіргі сертификат қолданыстан шығарылады. Бұрын жасалған хаттар қолтаңбасын сақтайды және тексеруден өте береді; жаңа хаттарға жаңа сертификатпен қол қойылады.",
+    "certificate.rotated": "Жаңа сертификат жасалды. Жаңа хаттарға онымен қол қойылады.",
+    "certificate.upload": "Өз сертификатыңызды қолдану (PKCS#12)",
+    "certificate.uploadHint":
+      "Куәландырушы орталықтың сертификатымен Adobe Acrobat сияқты PDF бағдарламалары қолтаңбаны сенімді деп көрсетеді. Оның .p12 немесе .pfx файлын (64 КБ-тан аспайтын) құпия сөзімен жүктеңіз. Құпия сөз сақталмайды; кілт шифрланып сақталады.",
+    "certificate.file": "PKCS#12 файлы (.p12, .pfx)",
+    "certificate.passphrase": "Құпия сөз",
+    "certificate.uploadSubmit": "Жүктеу және қолдану",
+    "certificate.uploaded": "Сертификат сақталды. Жаңа хаттарға онымен қол қойылады.",
+    "certificate.badFile": "Бұл PKCS#12 файлы (.p12, .pfx) емес, немесе құпия сөз қате.",
+    "certificate.legacy":
+      "Бұл PKCS#12 файлы мұнда оқылмайтын ескі әдіспен шифрланған. Оны AES-256-мен қайта экспорттаңыз (мысалы: openssl pkcs12 -export -certpbe AES-256-CBC -keypbe AES-256-CBC).",
+    "certificate.noKey": "Файлда жабық кілт жоқ, кілттер бірнешеу немесе кілтке сертификат жоқ.",
+    "certificate.notValid": "Бұл сертификаттың мерзімі өтіп кеткен немесе әлі басталмаған.",
+    "certificate.noSigning": "Бұл сертификат кілтінің мақсаты құжаттарға қол қоюға рұқсат бермейді.",
+    "certificate.keyType": "Хаттарға тек RSA және ECDSA кілттері қол қоя алады.",
+    "certificate.tooLarge": "Файл 64 КБ-тан үлкен: PKCS#12 сертификат файлы әлдеқайда кіші.",
+    "certificate.noFile": "PKCS#12 файлын таңдаңыз.",
+    "certificate.badForm": "Тек сертификат файлын және оның құпия сөзін жіберіңіз.",
+    "certificate.verify.fingerprint": "Қолтаңба сертификаты (SHA-256 ізі)",
+    "certificate.verify.compare":
+      "PDF-ке ұйымның электрондық қолтаңбасы қойылған. Оны тексеру үшін PDF бағдарламасының қолтаңбалар панелін ашыңыз (Adobe Acrobat: қолтаңбалар панелі, содан кейін сертификат мәліметтері; poppler: pdfsig -dump), қол қоюшының сертификатын қарап, оның SHA-256 ізін осымен салыстырыңыз. Олар бірдей болса және бағдарлама құжат қол қойылғаннан кейін өзгермегенін айтса, сізде ұйым қол қойған хат бар.",
+    "certificate.verify.unsigned": "Бұл хат хаттарға қол қою басталмай тұрып жасалған: онда электрондық қолтаңба жоқ.",
+  },
+});
