@@ -1,19 +1,27 @@
 import crypto from "node:crypto";
 import { createWriteStream, promises as fs } from "node:fs";
 import path from "node:path";
-import { Transform } from "node:stream";
+import { PassThrough } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
 import { loadLetterData } from "../pdf/letter-data.server";
-import { renderCombined, renderLetter } from "../pdf/render.server";
+import { renderCombined, renderLetter, type RenderOptions } from "../pdf/render.server";
+import { signPdfFile } from "../pdf/sign.server";
+import { httpTimestamper } from "../pdf/timestamp.server";
+import { env } from "../utils/env.server";
+import { letterSigningIdentity, type ActiveIdentity } from "./signing-identity.server";
 
 /**
  * Generating one letter (a snapshot), the "generate" step of the letter pipeline
  * (letter-pipeline.server.ts): inside one REPEATABLE READ transaction (so the count and the rows
  * agree), the data step (app/pdf/letter-data.server.ts: the text, the signatories by cursor, the
  * digest) feeds the drawing step (app/pdf/render.server.ts), whose PDF streams to a temporary
- * file while it is hashed. Only a complete file is renamed into place; any failure (a full disk
+ * file. Only a complete file is renamed into place; any failure (a full disk
  * included) removes the temporary file.
+ *
+ * Every letter is PAdES-signed by its organization (signLetterFile below): the renderer reserves
+ * the signature, and once the temporary file is complete and fsynced it is signed in place; the
+ * facts recorded (SHA-256, size) are the signed file's.
  *
  * Runs in a worker thread (server/letter-worker.ts) for the app, and directly for the CLI.
  */
@@ -23,6 +31,11 @@ export interface GenerateJob {
   letterId: number;
   outputPath: string;
   appUrl: string;
+  /**
+   * SIGNING_KEY_SECRET, to decrypt the organization's signing key here (in the worker thread it
+   * travels in memory with the job, never in a row or a log); default: this thread's env().
+   */
+  signingSecret?: string;
 }
 
 export interface GenerateResult {
@@ -32,6 +45,20 @@ export interface GenerateResult {
   fileSha256: string;
   size: number;
   flaggedNames: string[];
+  /** The SHA-256 fingerprint ("AB:CD:…") of the certificate the letter is signed with. */
+  signerFingerprint: string;
+}
+
+/** What the renderer reserves for the signature: the organization signs, at the letter's time, with its code as the reason. */
+function signatureOptions(input: { organization: string; generatedAt: Date; verificationCode: string; verifyUrl: string }): RenderOptions {
+  return { signature: { signedAt: input.generatedAt, name: input.organization, reason: `Verification code ${input.verificationCode}: ${input.verifyUrl}` } };
+}
+
+/** Signs the complete temporary file in place (PAdES B-B, B-T with TSA_URL); its SHA-256 and size are the signed file's. */
+async function signLetterFile(file: string, signer: ActiveIdentity): Promise<{ fileSha256: string; size: number }> {
+  const tsa = env().TSA_URL;
+  const signed = await signPdfFile(file, signer.identity, { timestamp: tsa ? httpTimestamper(tsa) : undefined });
+  return { fileSha256: signed.fileSha256, size: (await fs.stat(file)).size };
 }
 
 /**
@@ -84,9 +111,10 @@ export async function generateLetter(job: GenerateJob, onProgress: (fraction: nu
   client.on("error", () => undefined);
   await client.connect();
   const temp = partialPath(job.outputPath);
-  let output: { stream: Transform; written: Promise<void> } | null = null;
+  let output: { stream: PassThrough; written: Promise<void> } | null = null;
   try {
     await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    const signer = await letterSigningIdentity(client, job.letterId, job.signingSecret ?? env().SIGNING_KEY_SECRET);
     // Rows are streamed once per language: progress counts every row of every part.
     let seen = 0;
     let total = 1;
@@ -101,28 +129,32 @@ export async function generateLetter(job: GenerateJob, onProgress: (fraction: nu
     total = Math.max(1, letter.count * letter.parts.length);
 
     await fs.mkdir(path.dirname(job.outputPath), { recursive: true });
-    const fileHash = crypto.createHash("sha256");
-    let size = 0;
-    const hasher = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        fileHash.update(chunk);
-        size += chunk.length;
-        done(null, chunk);
-      },
-    });
-    // pipeline, not pipe: a write error (a full disk) destroys the hasher too, which stops the
+    // The file is hashed when it is signed (signLetterFile), not here: these are the unsigned bytes.
+    const pdf = new PassThrough();
+    // pipeline, not pipe: a write error (a full disk) destroys the PDF stream too, which stops the
     // renderer at its next page instead of leaving it waiting for a 'drain' that never comes.
     // `flush` fsyncs before close, so a disk that fails late still fails here, before the rename.
-    const written = pipeline(hasher, createWriteStream(temp, { flush: true }));
+    const written = pipeline(pdf, createWriteStream(temp, { flush: true }));
     written.catch(() => undefined); // awaited below; an early failure must not go unhandled
-    output = { stream: hasher, written };
+    output = { stream: pdf, written };
+    const signature = signatureOptions(letter.parts[0]!.input);
     const result =
-      letter.kind === "combined" ? await renderCombined(letter.parts, hasher) : await renderLetter(letter.parts[0]!.input, letter.parts[0]!.rows(), hasher);
+      letter.kind === "combined"
+        ? await renderCombined(letter.parts, pdf, signature)
+        : await renderLetter(letter.parts[0]!.input, letter.parts[0]!.rows(), pdf, signature);
     await written;
+    const signed = await signLetterFile(temp, signer);
     await client.query("COMMIT");
     await fs.rename(temp, job.outputPath);
     onProgress(1);
-    return { count: letter.count, pages: result.pages, digest: letter.digest(), fileSha256: fileHash.digest("hex"), size, flaggedNames: result.flaggedNames };
+    return {
+      count: letter.count,
+      pages: result.pages,
+      digest: letter.digest(),
+      ...signed,
+      flaggedNames: result.flaggedNames,
+      signerFingerprint: signer.fingerprint,
+    };
   } catch (error) {
     // Any failure (the database too): close the file before removing it, so nothing is left open.
     if (output) {

@@ -3,6 +3,7 @@ import { sql } from "kysely";
 import { databaseUrl, getDb } from "../../db/client";
 import { claimLetter, claimPendingLetter } from "../../db/queries/letters";
 import { env } from "../utils/env.server";
+import { ensureSigningIdentityForLetter } from "./signing-identity.server";
 import { generateLetter, partialFilesIn, removePartialFile, removePartialFiles, type GenerateJob, type GenerateResult } from "./letter-generate.server";
 import { pathOf } from "./storage.server";
 
@@ -62,7 +63,10 @@ export async function runLetterPipeline(claim: LetterClaim, run: LetterRun = {})
       recorded = setProgress(letter.id, fraction).catch(() => undefined);
     };
     try {
-      const result = await generate({ databaseUrl: databaseUrl(), letterId: letter.id, outputPath, appUrl: env().APP_URL }, onProgress);
+      // The organization's signing identity is made here if it has none yet: the generation only reads it.
+      await ensureSigningIdentityForLetter(letter.id);
+      const job = { databaseUrl: databaseUrl(), letterId: letter.id, outputPath, appUrl: env().APP_URL, signingSecret: env().SIGNING_KEY_SECRET };
+      const result = await generate(job, onProgress);
       await recorded; // a late progress write must not land after "ready"
       await markReady(letter.id, letter.code, result);
       return { letter, status: "ready", result };
@@ -89,7 +93,7 @@ export async function generateNow(letterId: number, onProgress?: (fraction: numb
   for (;;) {
     const row = await db
       .selectFrom("letters")
-      .select(["status", "count", "pages", "digest", "file_sha256", "size", "flagged_names", "error"])
+      .select(["status", "count", "pages", "digest", "file_sha256", "size", "flagged_names", "error", "signer_fingerprint"])
       .where("id", "=", letterId)
       .executeTakeFirstOrThrow();
     if (row.status === "ready") {
@@ -101,6 +105,7 @@ export async function generateNow(letterId: number, onProgress?: (fraction: numb
         fileSha256: row.file_sha256 ?? "",
         size: row.size ?? 0,
         flaggedNames: Array.isArray(flagged) ? flagged.map(String) : [],
+        signerFingerprint: row.signer_fingerprint ?? "",
         code,
         storageKey: letterKey(code),
       };
@@ -124,6 +129,7 @@ export async function markReady(letterId: number, code: string, r: GenerateResul
       pages: r.pages,
       size: r.size,
       flagged_names: JSON.stringify(r.flaggedNames.slice(0, 1000)),
+      signer_fingerprint: r.signerFingerprint,
       finished_at: sql`now()`,
     })
     .where("id", "=", letterId)
@@ -149,7 +155,7 @@ export async function markFailed(letterId: number, error: unknown) {
   const message = failureOf(error);
   await getDb()
     .updateTable("letters")
-    .set({ status: "failed", error: message, digest: "", file_sha256: null, storage_key: null, finished_at: sql`now()` })
+    .set({ status: "failed", error: message, digest: "", file_sha256: null, storage_key: null, signer_fingerprint: null, finished_at: sql`now()` })
     .where("id", "=", letterId)
     .execute();
 }

@@ -1348,7 +1348,7 @@ describe("letter jobs in several processes", () => {
     const app = holdLetterLock(id!, async () => {
       await new Promise((r) => setTimeout(r, 300));
       const code = (await letterRow(id!)).code;
-      await markReady(id!, code, { count: 0, pages: 1, digest: "d".repeat(64), fileSha256: "f".repeat(64), size: 1234, flaggedNames: [] });
+      await markReady(id!, code, { count: 0, pages: 1, digest: "d".repeat(64), fileSha256: "f".repeat(64), size: 1234, flaggedNames: [], signerFingerprint: "AB:CD" });
     });
     const cli = await generateNow(id!);
     await app;
