@@ -16,6 +16,8 @@ export interface DeliveryEmailValues {
   documents: string[];
   /** Supporting documents too large to attach: their public download addresses. */
   documentLinks: Array<{ name: string; url: string }>;
+  /** The SHA-256 fingerprint of the certificate the PDF is signed with (null: a letter made before signing). */
+  signerFingerprint?: string | null;
 }
 
 /**
@@ -40,7 +42,9 @@ export function deliveryEmail(lang: string, v: DeliveryEmailValues): EmailConten
   else blocks.push({ p: t(v.documents.length ? "email.delivery.attachedWithDocuments" : "email.delivery.attached", vars) });
   if (v.downloadUrl && v.documents.length) blocks.push({ p: t("email.delivery.documentsAttached", vars) });
   for (const d of v.documentLinks) blocks.push({ link: { label: t("email.delivery.notAttached", { name: d.name }), url: d.url } });
-  blocks.push({ link: { label: t("email.delivery.verify", vars), url: v.verifyUrl } }, { p: t("email.delivery.reply", vars) });
+  blocks.push({ link: { label: t("email.delivery.verify", vars), url: v.verifyUrl } });
+  if (v.signerFingerprint) blocks.push({ p: t("email.delivery.signed", { ...vars, fingerprint: v.signerFingerprint }) });
+  blocks.push({ p: t("email.delivery.reply", vars) });
   const content = renderEmail({
     lang: key,
     subject: t("email.delivery.subject", vars),

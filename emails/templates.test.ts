@@ -45,6 +45,7 @@ const delivery = (over: Partial<DeliveryEmailValues>): DeliveryEmailValues => ({
   downloadUrl: null,
   documents: [],
   documentLinks: [],
+  signerFingerprint: "3A:9F:0C:55:12:AB:CD:EF:01:23:45:67:89:AB:CD:EF:FE:DC:BA:98:76:54:32:10:0F:1E:2D:3C:4B:5A:69:78",
   ...over,
 });
 
@@ -112,6 +113,8 @@ function cases(lang: (typeof LANGS)[number]): Array<[string, EmailContent]> {
       ),
     ],
     ["delivery-link", deliveryEmail(lang, delivery({ downloadUrl: `${BASE}/letters/C.pdf?sig=S` }))],
+    // A letter generated before letters were signed: no fingerprint to compare.
+    ["delivery unsigned", deliveryEmail(lang, delivery({ signerFingerprint: null }))],
   );
   return out;
 }

@@ -67,7 +67,18 @@ export default function Verify() {
         <dd>
           <code className="digest">{info.fileSha256}</code>
         </dd>
+        <dt>{t("certificate.verify.fingerprint")}</dt>
+        <dd>
+          {info.signerFingerprint ? (
+            <code className="digest" data-testid="signer-fingerprint">
+              {info.signerFingerprint}
+            </code>
+          ) : (
+            t("certificate.verify.unsigned")
+          )}
+        </dd>
       </dl>
+      {info.signerFingerprint ? <p className="hint">{t("certificate.verify.compare")}</p> : null}
       {info.withdrawnSince > 0 ? <p>{plural("verify.withdrawn", info.withdrawnSince)}</p> : null}
       <Form method="post" encType="multipart/form-data" className="stack">
         <h2>{t("verify.upload")}</h2>

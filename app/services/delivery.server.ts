@@ -182,6 +182,8 @@ async function enqueueDelivery(
     }
   }
   const t = addressee.translations[letter.lang] ?? addressee.translations[ctx.appeal.original_language];
+  // The certificate the letter is signed with, for the addressee to compare with their PDF reader.
+  const signer = await trx.selectFrom("letters").select("signer_fingerprint").where("id", "=", letter.id).executeTakeFirst();
   const content = deliveryEmail(letter.lang, {
     addressee: t?.name ?? "",
     organization: ctx.organization.name,
@@ -193,6 +195,7 @@ async function enqueueDelivery(
     downloadUrl: attachLetter ? null : `${ctx.base}/letters/${letter.code}.pdf?sig=${letterDownloadSignature(letter.code)}`,
     documents,
     documentLinks,
+    signerFingerprint: signer?.signer_fingerprint ?? null,
   });
   const outboxId = await enqueueMail(trx, { kind: "delivery", to: addressee.email, ...content, attachments });
   await trx

@@ -181,6 +181,8 @@ export async function verification(codeInput: string) {
     .where("withdrawn_at", ">", row.created_at)
     .executeTakeFirstOrThrow();
   const langs = row.kind === "combined" ? Object.keys(row.content.versions) : [row.lang];
+  // The certificate the PDF is signed with, for the addressee to compare (null: made before letters were signed).
+  const signer = await getDb().selectFrom("letters").select("signer_fingerprint").where("id", "=", row.id).executeTakeFirst();
   return {
     code: row.code,
     slug: row.slug,
@@ -195,6 +197,7 @@ export async function verification(codeInput: string) {
     fileSha256: row.file_sha256 ?? "",
     pages: row.pages,
     withdrawnSince: Number(revoked.n),
+    signerFingerprint: signer?.signer_fingerprint ?? null,
   };
 }
 

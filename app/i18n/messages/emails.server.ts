@@ -79,6 +79,8 @@ export const emails = defineMessages({
     "email.delivery.link": "The letter is too large to attach; download it here",
     "email.delivery.notAttached": "Too large to attach; download it here: {name}",
     "email.delivery.verify": "You can check that this letter is authentic and unaltered with its verification code {code}",
+    "email.delivery.signed":
+      "The PDF is digitally signed by {organization}. Your PDF reader's signature panel shows the signing certificate; its SHA-256 fingerprint must be: {fingerprint}",
     "email.delivery.reply": "To answer, simply reply to this e-mail: your reply goes to {organization} ({contact}).",
     "email.delivery.footer": "Sent automatically through Appeals on behalf of {organization}, the organizers of this letter.",
   },
@@ -159,6 +161,8 @@ export const emails = defineMessages({
     "email.delivery.link": "Письмо слишком большое для вложения; скачать его можно здесь",
     "email.delivery.notAttached": "Слишком большой для вложения, скачать здесь: {name}",
     "email.delivery.verify": "Подлинность и неизменность письма можно проверить по коду {code}",
+    "email.delivery.signed":
+      "PDF подписан электронной подписью организации {organization}. Панель подписей вашей программы для PDF показывает сертификат подписи; его отпечаток SHA-256 должен быть таким: {fingerprint}",
     "email.delivery.reply": "Чтобы ответить, просто ответьте на это письмо: ответ получат организаторы — {organization} ({contact}).",
     "email.delivery.footer": "Отправлено автоматически через «Обращения» от имени организаторов письма: {organization}.",
   },
@@ -236,6 +240,8 @@ export const emails = defineMessages({
     "email.delivery.link": "Хат тіркеуге тым үлкен; оны мына жерден жүктеп алыңыз",
     "email.delivery.notAttached": "Тіркеуге тым үлкен, мына жерден жүктеп алыңыз: {name}",
     "email.delivery.verify": "Хаттың түпнұсқалығын және өзгермегенін {code} коды арқылы тексеруге болады",
+    "email.delivery.signed":
+      "PDF-ке {organization} электрондық қолтаңба қойған. PDF бағдарламаңыздың қолтаңбалар панелі қолтаңба сертификатын көрсетеді; оның SHA-256 ізі мынадай болуы тиіс: {fingerprint}",
     "email.delivery.reply": "Жауап беру үшін осы хатқа жауап жазыңыз: жауабыңызды ұйымдастырушылар алады — {organization} ({contact}).",
     "email.delivery.footer": "Хат ұйымдастырушылары атынан «Үндеулер» арқылы автоматты түрде жіберілді: {organization}.",
   },
