@@ -5,10 +5,13 @@ import { Field, FormError, errorText } from "~/components/form";
 import { ScrollTable } from "~/components/scroll-table";
 import { useT } from "~/i18n/react";
 import { contactSchema, inviteSchema } from "~/schemas/appeal";
+import { certificateUploadSchema } from "~/schemas/certificate";
+import { readCertificateForm } from "~/services/certificate-upload.server";
 import { inviteMember, organizationPage, removeMember, setContactEmail } from "~/services/organizations.server";
 import { requireUser } from "~/services/session.server";
+import { rotateSigningIdentity, signingCertificatePage, uploadPkcs12 } from "~/services/signing-identity.server";
 import { reply, actionError, loaderError } from "~/utils/action-errors.server";
-import { formValues, idOf, parseForm } from "~/utils/forms";
+import { formValues, idOf, parseFields, parseForm, formFields } from "~/utils/forms";
 import { requestLanguage } from "~/utils/lang.server";
 import { titleMeta } from "~/utils/meta";
 
@@ -17,17 +20,51 @@ export const meta: MetaFunction = ({ matches }) => titleMeta(matches, "dash.memb
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   try {
-    return json({ ...(await organizationPage(idOf(params.orgId), user.id)), me: user.id });
+    const page = await organizationPage(idOf(params.orgId), user.id);
+    // Owners see the letter-signing certificate (made now if the organization has none yet).
+    const certificate = page.role === "owner" ? await signingCertificatePage(idOf(params.orgId), user.id) : null;
+    return json({ ...page, certificate, me: user.id });
   } catch (error) {
     return loaderError(error);
   }
 }
 
+/**
+ * The certificate upload (multipart: a PKCS#12 file and its passphrase, bounded by
+ * readCertificateForm). What was typed comes back, except the passphrase.
+ */
+async function certificateAction(orgId: number, userId: number, fields: Array<[string, string]>, file: Buffer | null) {
+  const values = { _for: "certificate" };
+  const form = parseFields(certificateUploadSchema, formFields(fields));
+  if (!form.ok) return reply({ errors: { file: form.errors._intent ?? form.errors.passphrase ?? "certificate.badForm" }, values }, 400);
+  try {
+    await uploadPkcs12(orgId, userId, file ?? new Uint8Array(), form.data.passphrase);
+    return reply({ notice: "certificate" });
+  } catch (error) {
+    return actionError(error, values);
+  }
+}
+
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUser(request);
-  const formData = await request.formData();
   const orgId = idOf(params.orgId);
+  let formData: FormData;
+  if (/^multipart\/form-data/i.test(request.headers.get("content-type") ?? "")) {
+    const upload = await readCertificateForm(request);
+    if (!upload.ok)
+      return reply({ errors: { file: `certificate.${upload.reason}` }, values: { _for: "certificate" } }, upload.reason === "tooLarge" ? 413 : 400);
+    if (upload.fields.some(([name, value]) => name === "_intent" && value === "certificate"))
+      return certificateAction(orgId, user.id, upload.fields, upload.file);
+    formData = new FormData();
+    for (const [name, value] of upload.fields) formData.append(name, value);
+  } else {
+    formData = await request.formData();
+  }
   try {
+    if (formData.get("_intent") === "rotate") {
+      await rotateSigningIdentity(orgId, user.id);
+      return reply({ notice: "rotated" });
+    }
     if (formData.get("_intent") === "remove") {
       await removeMember(orgId, user.id, idOf(formData.get("userId")));
       return reply({});
@@ -48,9 +85,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function Organization() {
-  const { organization, role, members, me } = useLoaderData<typeof loader>();
+  const { organization, role, members, me, certificate } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>();
-  const { t } = useT();
+  const { t, date } = useT();
   const errors: Record<string, string> = data?.errors ?? {};
   return (
     <>
@@ -80,7 +117,7 @@ export default function Organization() {
       {role === "owner" ? (
         <section aria-labelledby="invite-h">
           <h2 id="invite-h">{t("dash.invite")}</h2>
-          {data?.ok && data.notice !== "contact" ? (
+          {data?.ok && data.notice === null ? (
             <p className="notice" role="status">
               {t("dash.invited")}
             </p>
@@ -93,7 +130,7 @@ export default function Organization() {
               label={t("dash.inviteEmail")}
               required
               defaultValue={data?.values.email}
-              error={data?.values._for === "contact" ? undefined : errors.email}
+              error={data?.values._for ? undefined : errors.email}
             />
             <div>
               <label htmlFor="f-role">{t("dash.inviteRole")}</label>
@@ -137,6 +174,72 @@ export default function Organization() {
           <p>{t("delivery.contactNone")}</p>
         )}
       </section>
+      {certificate ? (
+        <section aria-labelledby="certificate-h">
+          <h2 id="certificate-h">{t("certificate.title")}</h2>
+          <p className="hint">{t("certificate.intro")}</p>
+          {data?.notice === "certificate" || data?.notice === "rotated" ? (
+            <p className="notice" role="status">
+              {t(data.notice === "rotated" ? "certificate.rotated" : "certificate.uploaded")}
+            </p>
+          ) : null}
+          <dl className="facts">
+            <dt>{t("certificate.fingerprint")}</dt>
+            <dd>
+              <code className="digest" data-testid="certificate-fingerprint">
+                {certificate.fingerprint}
+              </code>
+            </dd>
+            <dt>{t("certificate.subject")}</dt>
+            <dd>{certificate.subject}</dd>
+            <dt>{t("certificate.issuer")}</dt>
+            <dd>{certificate.issuer}</dd>
+            <dt>{t("certificate.validity")}</dt>
+            <dd>{t("certificate.validityRange", { from: date(certificate.notBefore, "long"), to: date(certificate.notAfter, "long") })}</dd>
+            <dt>{t("certificate.source")}</dt>
+            <dd>{t(`certificate.source.${certificate.source}`)}</dd>
+            <dt>{t("certificate.since")}</dt>
+            <dd>{date(certificate.since, "datetime")}</dd>
+          </dl>
+          <Form method="post" className="stack">
+            <input type="hidden" name="_intent" value="rotate" />
+            <p className="hint">{t("certificate.rotateHint")}</p>
+            <div>
+              <button type="submit">{t("certificate.rotate")}</button>
+            </div>
+          </Form>
+          <h3>{t("certificate.upload")}</h3>
+          <Form method="post" encType="multipart/form-data" className="stack" noValidate>
+            <input type="hidden" name="_intent" value="certificate" />
+            <p className="hint" id="f-certificate-hint">
+              {t("certificate.uploadHint")}
+            </p>
+            <div className="field">
+              <label htmlFor="f-certificate-file">{t("certificate.file")}</label>
+              <input
+                id="f-certificate-file"
+                type="file"
+                name="file"
+                accept=".p12,.pfx,application/x-pkcs12"
+                aria-describedby={data?.values._for === "certificate" && errors.file ? "f-certificate-file-error" : "f-certificate-hint"}
+                aria-invalid={data?.values._for === "certificate" && errors.file ? true : undefined}
+              />
+              {data?.values._for === "certificate" && errors.file ? (
+                <p id="f-certificate-file-error" className="field-error">
+                  {errorText(t, errors.file)}
+                </p>
+              ) : null}
+            </div>
+            <div className="field">
+              <label htmlFor="f-certificate-passphrase">{t("certificate.passphrase")}</label>
+              <input id="f-certificate-passphrase" type="password" name="passphrase" autoComplete="off" maxLength={1000} />
+            </div>
+            <div>
+              <button type="submit">{t("certificate.uploadSubmit")}</button>
+            </div>
+          </Form>
+        </section>
+      ) : null}
     </>
   );
 }
