@@ -686,8 +686,26 @@ async function main() {
   const sink = new SmtpSink();
   await sink.start();
   setDatabaseUrl(databaseUrl);
-  setEnv(parseEnv({ ...process.env, DATABASE_URL: databaseUrl, DATA_DIR: dataDir, NODE_ENV: "production", SESSION_SECRET: secret, SIGNING_KEY_SECRET: secret, SMTP_URL: sink.url }));
-  const appEnv = { DATABASE_URL: databaseUrl, DATA_DIR: dataDir, SMTP_URL: sink.url, NODE_ENV: "production", LOG_REQUESTS: "0", SESSION_SECRET: secret, SIGNING_KEY_SECRET: secret };
+  setEnv(
+    parseEnv({
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      DATA_DIR: dataDir,
+      NODE_ENV: "production",
+      SESSION_SECRET: secret,
+      SIGNING_KEY_SECRET: secret,
+      SMTP_URL: sink.url,
+    }),
+  );
+  const appEnv = {
+    DATABASE_URL: databaseUrl,
+    DATA_DIR: dataDir,
+    SMTP_URL: sink.url,
+    NODE_ENV: "production",
+    LOG_REQUESTS: "0",
+    SESSION_SECRET: secret,
+    SIGNING_KEY_SECRET: secret,
+  };
   const problems: string[] = [];
   let app: AppProcess | undefined;
   let probe: PageProbe | undefined;

@@ -13,7 +13,12 @@ import "../tests/setup/vitest-db";
 function textCheck(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", path.resolve("scripts/text-check.ts"), ...args], {
-      env: { ...process.env, NODE_ENV: "production", SESSION_SECRET: "text-check-test-secret-0123456789abcdef", SIGNING_KEY_SECRET: "signing-key-secret-for-tests-0123456789abcdef" },
+      env: {
+        ...process.env,
+        NODE_ENV: "production",
+        SESSION_SECRET: "text-check-test-secret-0123456789abcdef",
+        SIGNING_KEY_SECRET: "signing-key-secret-for-tests-0123456789abcdef",
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

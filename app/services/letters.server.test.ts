@@ -628,7 +628,9 @@ describe("the snapshot and its verification", () => {
       fileSha256: sha256(fs.readFileSync(pathOf(letter.storageKey))),
       pages: letter.pages,
       withdrawnSince: 0,
+      signerFingerprint: row.signer_fingerprint,
     });
+    expect(row.signer_fingerprint).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
     // Typed from paper: lower case, O for 0, I/L for 1, no dashes.
     const typed = letter.code.toLowerCase().replace(/-/g, " ").replace(/0/g, "o").replace(/1/g, "l");
     expect((await verification(typed))?.code).toBe(letter.code);
@@ -1348,7 +1350,15 @@ describe("letter jobs in several processes", () => {
     const app = holdLetterLock(id!, async () => {
       await new Promise((r) => setTimeout(r, 300));
       const code = (await letterRow(id!)).code;
-      await markReady(id!, code, { count: 0, pages: 1, digest: "d".repeat(64), fileSha256: "f".repeat(64), size: 1234, flaggedNames: [], signerFingerprint: "AB:CD" });
+      await markReady(id!, code, {
+        count: 0,
+        pages: 1,
+        digest: "d".repeat(64),
+        fileSha256: "f".repeat(64),
+        size: 1234,
+        flaggedNames: [],
+        signerFingerprint: "AB:CD",
+      });
     });
     const cli = await generateNow(id!);
     await app;
