@@ -1,3 +1,4 @@
+import { useEffect, useRef } from "react";
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
@@ -88,6 +89,11 @@ export default function Organization() {
   const { organization, role, members, me, certificate } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>();
   const { t, date } = useT();
+  // The passphrase is never sent back; after an answer the field is emptied in the browser too.
+  const passphrase = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (passphrase.current) passphrase.current.value = "";
+  }, [data]);
   const errors: Record<string, string> = data?.errors ?? {};
   return (
     <>
@@ -232,7 +238,7 @@ export default function Organization() {
             </div>
             <div className="field">
               <label htmlFor="f-certificate-passphrase">{t("certificate.passphrase")}</label>
-              <input id="f-certificate-passphrase" type="password" name="passphrase" autoComplete="off" maxLength={1000} />
+              <input ref={passphrase} id="f-certificate-passphrase" type="password" name="passphrase" autoComplete="off" maxLength={1000} />
             </div>
             <div>
               <button type="submit">{t("certificate.uploadSubmit")}</button>

@@ -106,6 +106,16 @@ async function addSignatures(appealId: number) {
   }
 }
 
+async function organizationIdOf(appealId: number): Promise<number> {
+  const client = new pg.Client({ connectionString: process.env.E2E_DATABASE_URL });
+  await client.connect();
+  try {
+    return Number((await client.query<{ organization_id: string }>("SELECT organization_id FROM appeals WHERE id = $1", [appealId])).rows[0]?.organization_id);
+  } finally {
+    await client.end();
+  }
+}
+
 async function pdfText(file: string) {
   return (await run("pdftotext", ["-layout", "-enc", "UTF-8", file, "-"])).stdout;
 }
@@ -172,6 +182,37 @@ test.describe("letters: generate, download, verify, deliver", () => {
     await page.getByRole("button", { name: "Check" }).click();
     await expect(page.getByRole("alert")).toHaveText(/does NOT match the letter generated with this code/);
     await expectAccessible(page);
+
+    // Signed by the organization (the app's worker thread signed it): pdfsig says valid and whole,
+    // and the fingerprint /verify shows is openssl's of the certificate in the PDF, and the one the
+    // owner sees on the organization page. A wrong PKCS#12 is refused there in the owner's language.
+    const sig = (await run("pdfsig", [file])).stdout;
+    expect(sig).toContain("Signature Validation: Signature is Valid.");
+    expect(sig).toContain("Total document signed");
+    expect(sig).toContain("Signer Certificate Common Name: Коалиция «Свобода слова»");
+    const dumpDir = await fs.mkdtemp(path.join(dir, "dump-"));
+    await run("pdfsig", ["-dump", file], { cwd: dumpDir });
+    const [sig0] = (await fs.readdir(dumpDir)).filter((f) => f.endsWith(".sig0"));
+    const pem = (await run("openssl", ["pkcs7", "-inform", "DER", "-in", path.join(dumpDir, sig0!), "-print_certs"])).stdout;
+    await fs.writeFile(path.join(dumpDir, "signer.pem"), pem);
+    const opensslFingerprint = /Fingerprint=([0-9A-F:]+)/.exec(
+      (await run("openssl", ["x509", "-in", path.join(dumpDir, "signer.pem"), "-noout", "-fingerprint", "-sha256"])).stdout,
+    )?.[1];
+    await page.goto(`/verify/${code}`);
+    await expect(page.getByTestId("signer-fingerprint")).toHaveText(opensslFingerprint ?? "missing");
+    await page.screenshot({ path: test.info().outputPath("verify-signed.png"), fullPage: true });
+    await page.goto(`/dashboard/orgs/${await organizationIdOf(appealId)}?lang=ru`);
+    await expect(page.getByTestId("certificate-fingerprint")).toHaveText(opensslFingerprint ?? "missing");
+    await page
+      .getByLabel("Файл PKCS#12 (.p12, .pfx)")
+      .setInputFiles({ name: "org.p12", mimeType: "application/x-pkcs12", buffer: Buffer.from("not a certificate") });
+    await page.getByLabel("Пароль").fill("секрет");
+    await page.getByRole("button", { name: "Загрузить и использовать" }).click();
+    await expect(page.getByText("Это не файл PKCS#12 (.p12, .pfx), или пароль неверен.")).toBeVisible();
+    await expect(page.getByLabel("Пароль")).toHaveValue("");
+    await expectAccessible(page);
+    await page.screenshot({ path: test.info().outputPath("org-certificate-ru.png"), fullPage: true });
+    await page.goto("/dashboard?lang=en");
 
     // Someone from another organization: 403 on the download, the ZIP and the tab.
     const strangerEmail = `stranger-${unique()}@example.org`;

@@ -7,7 +7,7 @@ export const certificate = defineMessages({
     "certificate.intro":
       "Every letter your organization generates is digitally signed (PAdES) with this certificate. An addressee can compare its fingerprint with what their PDF reader shows and with the letter's verification page.",
     "certificate.fingerprint": "SHA-256 fingerprint",
-    "certificate.subject": "Subject",
+    "certificate.subject": "Issued to",
     "certificate.issuer": "Issued by",
     "certificate.validity": "Valid",
     "certificate.validityRange": "{from} to {to}",
@@ -46,7 +46,7 @@ export const certificate = defineMessages({
     "certificate.intro":
       "Каждое письмо вашей организации подписывается электронной подписью (PAdES) с этим сертификатом. Адресат может сравнить его отпечаток с тем, что показывает программа для PDF, и со страницей проверки письма.",
     "certificate.fingerprint": "Отпечаток SHA-256",
-    "certificate.subject": "Владелец",
+    "certificate.subject": "Кому выдан",
     "certificate.issuer": "Кем выдан",
     "certificate.validity": "Действителен",
     "certificate.validityRange": "с {from} по {to}",
@@ -85,7 +85,7 @@ export const certificate = defineMessages({
     "certificate.intro":
       "Ұйымыңыз жасаған әр хатқа осы сертификатпен электрондық қолтаңба (PAdES) қойылады. Адресат оның ізін PDF бағдарламасы көрсететінмен және хатты тексеру бетімен салыстыра алады.",
     "certificate.fingerprint": "SHA-256 ізі",
-    "certificate.subject": "Иесі",
+    "certificate.subject": "Кімге берілген",
     "certificate.issuer": "Берген",
     "certificate.validity": "Жарамды",
     "certificate.validityRange": "{from} – {to}",
