@@ -290,6 +290,8 @@ test.describe("letters: generate, download, verify, deliver", () => {
     const mail = await mailbox.waitFor(mailbox.to(addressee), 30_000);
     expect(mail.subject).toBe("Открытое письмо: Освободите журналистов — Коалиция «Свобода слова»");
     expect(mail.text).toContain(`/verify/${sentCode}`);
+    // The same organization's certificate signed it: the e-mail prints its fingerprint for the addressee to compare.
+    expect(mail.text).toContain(opensslFingerprint ?? "missing");
     expect(mail.headers["reply-to"]).toBe("press@coalition.example");
     expect(mail.headers["auto-submitted"]).toBe("auto-generated");
     expect(mail.attachments).toHaveLength(1);
