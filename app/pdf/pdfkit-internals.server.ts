@@ -156,3 +156,72 @@ export function setFileId(doc: PDFKit.PDFDocument, id: Uint8Array): void {
   if (!(current instanceof Uint8Array)) throw internalsChanged("doc._id");
   Reflect.set(doc, "_id", id);
 }
+
+/**
+ * Writes objects straight into pdfkit's output, for what pdfkit would hold in memory: an
+ * attachment streamed from disk (doc.file() buffers the whole file) and the signatory table's
+ * structure elements (one object per cell). `reserve()` takes the next object number (as
+ * doc.ref() does, but without pdfkit's end-of-document wait for it), `begin(id)` records the
+ * object's offset for the xref table, `write` appends bytes. The caller writes whole, well-formed
+ * "n 0 obj … endobj" objects.
+ */
+export interface RawObjects {
+  reserve(): number;
+  begin(id: number): void;
+  write(data: Uint8Array | string): void;
+}
+
+export function rawObjects(doc: PDFKit.PDFDocument): RawObjects {
+  const offsets: unknown = Reflect.get(doc, "_offsets");
+  const write: unknown = Reflect.get(doc, "_write");
+  if (!Array.isArray(offsets)) throw internalsChanged("doc._offsets");
+  if (typeof write !== "function") throw internalsChanged("doc._write");
+  if (typeof Reflect.get(doc, "_offset") !== "number") throw internalsChanged("doc._offset");
+  return {
+    reserve: () => offsets.push(null),
+    begin: (id) => {
+      offsets[id - 1] = Reflect.get(doc, "_offset");
+    },
+    write: (data) => {
+      Reflect.apply(write, doc, [typeof data === "string" ? Buffer.from(data, "latin1") : data]);
+    },
+  };
+}
+
+/** The catalog's dictionary (doc._root.data), for entries pdfkit has no option for. */
+export function catalog(doc: PDFKit.PDFDocument): Record<string, unknown> {
+  const root: unknown = Reflect.get(doc, "_root");
+  if (!isObject(root) || !isObject(root.data)) throw internalsChanged("doc._root.data");
+  return root.data;
+}
+
+/** The catalog's /Names dictionary (pdfkit creates it with /Dests). */
+export function namesDictionary(doc: PDFKit.PDFDocument): Record<string, unknown> {
+  const names = catalog(doc).Names;
+  if (!isObject(names) || !isObject(names.data)) throw internalsChanged("doc._root.data.Names");
+  return names.data;
+}
+
+/**
+ * Replaces pdfkit's XMP writer for this document. pdfkit's own (endMetadata, run by doc.end())
+ * pastes the title and author into XML unescaped and has no PDF/A-3u or extension schema; the
+ * letter writes its own packet instead (pdfa.server.ts).
+ */
+export function replaceMetadataWriter(doc: PDFKit.PDFDocument, write: () => void): void {
+  if (typeof Reflect.get(doc, "endMetadata") !== "function") throw internalsChanged("doc.endMetadata");
+  Reflect.set(doc, "endMetadata", write);
+}
+
+/**
+ * An indirect reference ("12 0 R") to an object written with rawObjects, usable inside objects
+ * pdfkit writes: pdfkit writes a value as a reference only if it is a PDFAbstractReference, a
+ * class it does not export, so the reference is made from the prototype of one of its own.
+ */
+export function referenceTo(doc: PDFKit.PDFDocument, id: number): object {
+  const root: unknown = Reflect.get(doc, "_root");
+  const abstract: unknown = isObject(root) ? Object.getPrototypeOf(Object.getPrototypeOf(root)) : null;
+  if (!isObject(abstract) || typeof abstract.toString !== "function") throw internalsChanged("PDFAbstractReference");
+  const ref: Record<string, unknown> = Object.create(abstract);
+  ref.toString = () => `${id} 0 R`;
+  return ref;
+}

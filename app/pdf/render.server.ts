@@ -8,6 +8,7 @@ import { LetterFormat } from "./format";
 import { CONTENT_LEFT, CONTENT_RIGHT, CONTENT_WIDTH, FOOTER, MARGIN, PAGE_HEIGHT, ROWS_PER_FULL_PAGE, TABLE, planList, type ListPlan } from "./layout";
 import { BODY, drawMarkdown, drawPlain, ensureSpace, type BodyContext, type FontName } from "./markdown.server";
 import { PdfSink } from "./output.server";
+import { embedAttachments, makePdfA } from "./pdfa.server";
 import {
   clearLayoutCache,
   embeddedFont,
@@ -197,11 +198,28 @@ function rawStyles(regular: RawFont, bold: RawFont): RawStyles {
  */
 type FontSet = Map<FontName, FontkitFont>;
 
-function createDocument(
-  meta: { title: string; author: string; date: Date; lang: string; keywords: string },
-  fontSet: FontSet,
-): { doc: PDFKit.PDFDocument; fonts: DocFonts } {
+interface DocumentMeta {
+  title: string;
+  author: string;
+  date: Date;
+  lang: string;
+  keywords: string;
+  /** The first part's ledger head and code, for the Info dictionary and the XMP (real run only). */
+  ledger?: LedgerHead;
+  letterCode?: string;
+}
+
+const CREATOR = "Appeals";
+const PRODUCER = "Appeals (PDFKit)";
+
+/** "v1 <size> <root hex>": the Info dictionary's /AppealsLedger (docs/verification.md). */
+function ledgerText(ledger: LedgerHead): string {
+  return `v1 ${ledger.size} ${ledger.root}`;
+}
+
+function createDocument(meta: DocumentMeta, fontSet: FontSet): { doc: PDFKit.PDFDocument; fonts: DocFonts } {
   const doc = new PDFDocument({
+    pdfVersion: "1.7",
     size: "A4",
     margins: { ...MARGIN },
     autoFirstPage: false,
@@ -213,12 +231,26 @@ function createDocument(
       Title: meta.title,
       Author: meta.author,
       Keywords: meta.keywords,
-      Creator: "Appeals",
-      Producer: "Appeals (PDFKit)",
+      Creator: CREATOR,
+      Producer: PRODUCER,
       CreationDate: meta.date,
       ModDate: meta.date,
+      ...(meta.ledger ? { AppealsLedger: ledgerText(meta.ledger) } : {}),
+      ...(meta.letterCode !== undefined ? { AppealsLetterCode: meta.letterCode } : {}),
     },
   });
+  if (meta.letterCode !== undefined) {
+    makePdfA(doc, {
+      title: meta.title,
+      author: meta.author,
+      creator: CREATOR,
+      producer: PRODUCER,
+      keywords: meta.keywords,
+      date: meta.date,
+      ledger: meta.ledger ? ledgerText(meta.ledger) : null,
+      letterCode: meta.letterCode,
+    });
+  }
   const files = fontFiles();
   for (const name of FONT_NAMES) registerFont(doc, name, fontSet.get(name) ?? files[name]);
   // Regular and bold are selected first, so they are always F1 and F2; the other fonts get
@@ -278,7 +310,7 @@ class LetterWriter {
   /** Pages of the document before this part (0 but in a combined letter's later parts). */
   private readonly pageOffset: number;
   private readonly fmt: LetterFormat;
-  private readonly footer: { countText: string; codeText: string; appealUrl: string; verifyUrl: string };
+  private readonly footer: { countText: string; codeText: string; appealUrl: string; verifyUrl: string; ledgerText: string | null };
 
   constructor(
     private readonly doc: PDFKit.PDFDocument,
@@ -299,6 +331,7 @@ class LetterWriter {
       codeText: `${this.fmt.strings.verificationCode(this.clean(input.verificationCode))} · `,
       appealUrl: this.clean(input.appealUrl),
       verifyUrl: this.clean(input.verifyUrl),
+      ledgerText: input.ledger ? this.fmt.strings.ledger(this.fmt.number(input.ledger.size), input.ledger.root) : null,
     };
   }
 
@@ -336,6 +369,8 @@ class LetterWriter {
     const lead = page.draw(footer, CONTENT_LEFT, FOOTER.line2Top, this.footer.codeText, room);
     const verifyX = CONTENT_LEFT + lead.width;
     const verifyUrl = page.draw(footer, verifyX, FOOTER.line2Top, this.footer.verifyUrl, Math.max(0, room - lead.width));
+    // The ledger head in full (never cut: the root is what a reader compares), on its own line.
+    if (this.footer.ledgerText !== null) page.draw(footer, CONTENT_LEFT, FOOTER.line3Top, this.footer.ledgerText);
     page.flush(doc);
 
     const box = FOOTER.size * 1.2;
@@ -553,6 +588,11 @@ function fileId(parts: LetterInput[]): Uint8Array {
 function assertInput(input: LetterInput): void {
   if (!Number.isSafeInteger(input.count) || input.count < 0) throw new Error(`count must be a non-negative integer, got ${input.count}`);
   if (Number.isNaN(input.generatedAt.getTime())) throw new Error("generatedAt is not a valid date");
+  if (input.ledger) {
+    const { size, root } = input.ledger;
+    if (!Number.isSafeInteger(size) || size < 0) throw new Error(`ledger size must be a non-negative integer, got ${size}`);
+    if (!/^[0-9a-f]{64}$/.test(root)) throw new Error("ledger root must be 64 lower-case hex digits");
+  }
 }
 
 export interface RenderOptions {
@@ -584,6 +624,8 @@ async function renderParts(parts: LetterPart[], out: NodeJS.WritableStream, outl
       date: first.input.generatedAt,
       lang: first.input.lang,
       keywords: first.input.verificationCode,
+      ledger: first.input.ledger,
+      letterCode: first.input.verificationCode,
     },
     fontSet,
   );
@@ -616,6 +658,7 @@ async function renderParts(parts: LetterPart[], out: NodeJS.WritableStream, outl
     pages += writer.pageNo;
     await sink.ready();
   }
+  if (options.attachments) await embedAttachments(doc, sink, options.attachments, first.input.generatedAt);
   if (options.signature) addSignaturePlaceholder(doc, options.signature);
   doc.end();
   await sink.finished;
