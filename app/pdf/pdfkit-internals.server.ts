@@ -169,6 +169,8 @@ export interface RawObjects {
   reserve(): number;
   begin(id: number): void;
   write(data: Uint8Array | string): void;
+  /** Writes several whole objects ("n 0 obj\n" + body + "\nendobj\n") in one chunk; bodies are Latin-1. */
+  writeObjects(objects: Array<{ id: number; body: string }>): void;
 }
 
 export function rawObjects(doc: PDFKit.PDFDocument): RawObjects {
@@ -184,6 +186,17 @@ export function rawObjects(doc: PDFKit.PDFDocument): RawObjects {
     },
     write: (data) => {
       Reflect.apply(write, doc, [typeof data === "string" ? Buffer.from(data, "latin1") : data]);
+    },
+    writeObjects: (objects) => {
+      let offset = Number(Reflect.get(doc, "_offset"));
+      let text = "";
+      for (const { id, body } of objects) {
+        const object = `${id} 0 obj\n${body}\nendobj\n`;
+        offsets[id - 1] = offset;
+        offset += object.length;
+        text += object;
+      }
+      Reflect.apply(write, doc, [Buffer.from(text, "latin1")]);
     },
   };
 }
@@ -223,5 +236,8 @@ export function referenceTo(doc: PDFKit.PDFDocument, id: number): object {
   if (!isObject(abstract) || typeof abstract.toString !== "function") throw internalsChanged("PDFAbstractReference");
   const ref: Record<string, unknown> = Object.create(abstract);
   ref.toString = () => `${id} 0 R`;
+  // pdfkit calls end() on some catalog entries it expects to be its own (StructTreeRoot); the
+  // object is already written.
+  ref.end = () => undefined;
   return ref;
 }
