@@ -559,8 +559,8 @@ class LetterWriter {
     }
     page.rule(CONTENT_LEFT, CONTENT_RIGHT, top + TABLE.rowHeight, 0.3, 0.82);
     if (tags && tr) {
-      for (const cell of td) if (cell) tags.writeLater(cell);
-      tags.writeLater(tr);
+      for (const cell of td) if (cell) tags.write(cell);
+      tags.write(tr);
     }
     if (flagged) this.flags?.add(row.name);
     return flagged;
@@ -591,7 +591,7 @@ class LetterWriter {
       if (flaggedOnPage) this.drawLegend(page);
       page.flush(doc);
       flaggedOnPage = false;
-      if (tags && body) tags.writeLater(body);
+      if (tags && body) tags.write(body);
       body = null;
     };
     for await (const row of rows) {

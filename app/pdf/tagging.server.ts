@@ -94,14 +94,14 @@ export class StructureTree {
     if (this.open) this.open.options.mcid = this.mcid(this.open.element);
   }
 
-  /** Writes the finished page's parent-tree array (MCID → element). */
+  /** Writes the finished page's parent-tree array (MCID → element) and the elements waiting. */
   private finishPage(): void {
+    if (this.pageKey >= 0) {
+      const id = this.raw.reserve();
+      this.pending.push({ id, body: `[${this.owners.map((o) => `${o} 0 R`).join(" ")}]` });
+      this.parentArrays.push(id);
+    }
     this.flushPending();
-    if (this.pageKey < 0) return;
-    const id = this.raw.reserve();
-    this.raw.begin(id);
-    this.raw.write(`${id} 0 obj\n[${this.owners.map((o) => `${o} 0 R`).join(" ")}]\nendobj\n`);
-    this.parentArrays.push(id);
   }
 
   /** The next MCID on the current page, owned by `element` (which gets it as a kid). */
@@ -140,14 +140,11 @@ export class StructureTree {
     this.write(element);
   }
 
-  /** Writes an element now. */
+  /**
+   * Writes a finished element: with the page's other objects, in a compressed object stream, when
+   * the page ends (its kids are final now; only the text of its dictionary waits).
+   */
   write(element: StructElement): void {
-    this.raw.begin(element.id);
-    this.raw.write(`${element.id} 0 obj\n${element.body()}\nendobj\n`);
-  }
-
-  /** Queues an element to be written with the page's other rows (one write per page). */
-  writeLater(element: StructElement): void {
     this.pending.push({ id: element.id, body: element.body() });
   }
 
@@ -191,6 +188,7 @@ export class StructureTree {
     this.finishPage();
     if (this.stack.length !== 1) throw new Error("structure: an element is still open at the end");
     this.write(this.documentElement);
+    this.flushPending();
     // The parent tree: leaves of up to 512 keys, under one root with /Kids (or the one leaf).
     const leaves: Array<{ id: number; first: number; last: number }> = [];
     for (let first = 0; first < this.parentArrays.length; first += 512) {
