@@ -194,7 +194,7 @@ describe("PDF/A-3u letters", () => {
   it("tags the signatory list as a table with a row of column header cells and a row per signatory", () => {
     // pdfinfo -struct (the shape; -struct-text is poppler's slow path, seconds per page).
     const structure = run("pdfinfo", ["-struct", file]);
-    expect(structure).toMatch(/^Document\n  Part\n/);
+    expect(structure).toMatch(/^Document\n {2}Part\n/);
     // Title H1, revision, the body's paragraph, its "##" heading one level below the title (H3).
     expect(structure).toMatch(/\n +H1 \(block\)\n +P \(block\)\n +P \(block\)\n +H3 \(block\)\n +L \(block\)\n/);
     expect(structure).toMatch(/\n +H2 \(block\)\n +P \(block\)\n +P \(block\)\n +Table \(block\)\n/);

@@ -43,8 +43,18 @@ import { letterLanguage } from "./strings";
  * that bypass pdfkit's unbounded per-word layout cache (which is also emptied on every page),
  * per-row Intl results are memoised in capped maps, and output waits for the destination to
  * drain (output.server.ts). What still grows is pdfkit's bookkeeping: one empty page reference
- * and ~7 xref offsets per page (~200 bytes; ~7 MB for a million rows), and at most FLAGGED_LIMIT
- * flagged names.
+ * per page, 4 bytes per PDF object (its offset; compactObjectTable in pdfkit-internals), and at
+ * most FLAGGED_LIMIT flagged names.
+ *
+ * Archival and accessible (PDF/A-3u, Tagged PDF): pdfa.server.ts writes the XMP, the sRGB output
+ * intent, the ESIC extension and the attached files (streamed from disk at the end); the
+ * structure tree (tagging.server.ts) is written as the pages go — headings, paragraphs, lists,
+ * the signatory list as a Table whose rows are TR/TD elements in a TBody per page, each part of a
+ * combined letter a Part with its /Lang — its elements in compressed object streams and the file
+ * ending with a cross-reference stream, so a million-row letter's ~5 million structure elements
+ * cost ~125 MB of file rather than ~570 MB. Footers and repeated table headers are artifacts.
+ * With `input.ledger`, every footer has a third line with the ledger's size and root, and the
+ * Info dictionary and the XMP carry it (/AppealsLedger "v1 <size> <root>", /AppealsLetterCode).
  *
  * Same input, same bytes: CreationDate/ModDate are `generatedAt`, the trailer /ID is an md5 of
  * the snapshot id and language, fonts are subset in first-use order, nothing reads the clock.
