@@ -14,12 +14,17 @@ export const CONTENT_WIDTH = CONTENT_RIGHT - CONTENT_LEFT;
 /** The lowest y text may reach; below it are the † legend and the footer. */
 export const CONTENT_BOTTOM = PAGE_HEIGHT - MARGIN.bottom;
 
-/** Footer: a rule and two lines of 7 pt text, the same on every page. */
+/**
+ * Footer: a rule and two lines of 7 pt text, the same on every page, and a third with the
+ * signatory ledger's size and root when the letter has one. All of it sits below CONTENT_BOTTOM
+ * (the bottom margin), so the rows per page, and the page count, do not depend on it.
+ */
 export const FOOTER = {
   legendTop: PAGE_HEIGHT - 80,
   ruleY: PAGE_HEIGHT - 66,
   line1Top: PAGE_HEIGHT - 60,
   line2Top: PAGE_HEIGHT - 50,
+  line3Top: PAGE_HEIGHT - 40,
   size: 7,
   /** At most this wide: the right-hand column (page number, count). */
   rightWidth: 160,

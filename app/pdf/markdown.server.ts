@@ -25,6 +25,16 @@ export interface BodyContext {
   clean: (text: string) => string;
   /** Starts a new page; the caller's pageAdded handler draws the footer. */
   newPage: () => void;
+  /** The structure tree to tag the body in (tagging.server.ts); absent in the dry run. */
+  tags?: BodyTags;
+}
+
+/** What the body needs of the structure tree: containers and tagged blocks of text. */
+export interface BodyTags {
+  begin(type: string): unknown;
+  end(): void;
+  content(type: string, draw: () => void): void;
+  artifact(draw: () => void): void;
 }
 
 const md = new MarkdownIt({ html: false, linkify: true, typographer: false });
@@ -237,6 +247,18 @@ export function drawMarkdown(ctx: BodyContext, source: string): void {
   let headerRow = false;
   const bodyLine = () => lineHeight(doc, "regular", BODY.size, BODY.lineGap);
   const color = () => (quote > 0 ? BODY.muted : BODY.color);
+  // Tagging (when ctx.tags): headings one level below the letter's title (H1), P, L/LI/Lbl/LBody,
+  // BlockQuote; a rule is an artifact. A list item's LBody opens before its first block.
+  const tags = ctx.tags;
+  const tagged = (type: string, draw: () => void) => (tags ? tags.content(type, draw) : draw());
+  const items: Array<{ body: boolean }> = [];
+  const inItemBody = () => {
+    const item = items[items.length - 1];
+    if (tags && item && !item.body) {
+      tags.begin("LBody");
+      item.body = true;
+    }
+  };
 
   for (const t of tokens) {
     switch (t.type) {
@@ -267,7 +289,8 @@ export function drawMarkdown(ctx: BodyContext, source: string): void {
           if (doc.y > doc.page.margins.top) doc.y += size * 0.5;
           // Keep a heading with the two lines after it.
           ensureSpace(ctx, lineHeight(doc, "bold", size, 2) + 2 * bodyLine());
-          drawRuns(doc, inlineRuns(t.children, ctx.clean, { bold: true }), x, width, size, BODY.color, 2);
+          inItemBody();
+          tagged(`H${Math.min(6, headingLevel + 1)}`, () => drawRuns(doc, inlineRuns(t.children, ctx.clean, { bold: true }), x, width, size, BODY.color, 2));
           doc.y += 4;
           break;
         }
@@ -277,10 +300,12 @@ export function drawMarkdown(ctx: BodyContext, source: string): void {
           ensureSpace(ctx, bodyLine());
           doc.font("regular").fontSize(BODY.size).fillColor(color());
           const markerWidth = doc.widthOfString(marker);
-          doc.text(marker, x - 5 - markerWidth, doc.y, { lineBreak: false });
+          const text = marker;
+          tagged("Lbl", () => doc.text(text, x - 5 - markerWidth, doc.y, { lineBreak: false }));
           marker = null;
         }
-        drawRuns(doc, runs, x, width, BODY.size, color());
+        inItemBody();
+        tagged("P", () => drawRuns(doc, runs, x, width, BODY.size, color()));
         doc.y += list?.tight ? BODY.tightGap : BODY.paragraphGap;
         break;
       }
@@ -289,10 +314,13 @@ export function drawMarkdown(ctx: BodyContext, source: string): void {
         const start = Number(t.attrGet("start") ?? 1);
         lists.push({ ordered: t.type === "ordered_list_open", next: Number.isFinite(start) ? start : 1, tight: false });
         indent += BODY.indentStep;
+        inItemBody();
+        tags?.begin("L");
         break;
       }
       case "bullet_list_close":
       case "ordered_list_close":
+        tags?.end();
         lists.pop();
         indent -= BODY.indentStep;
         if (lists.length === 0) doc.y += BODY.paragraphGap - BODY.tightGap;
@@ -302,15 +330,22 @@ export function drawMarkdown(ctx: BodyContext, source: string): void {
         if (list) {
           marker = list.ordered ? `${list.next++}.` : BULLETS[(lists.length - 1) % BULLETS.length];
         }
+        tags?.begin("LI");
+        items.push({ body: false });
         break;
       }
       case "list_item_close":
+        if (items.pop()?.body) tags?.end();
+        tags?.end();
         break;
       case "blockquote_open":
         quote++;
         indent += BODY.indentStep;
+        inItemBody();
+        tags?.begin("BlockQuote");
         break;
       case "blockquote_close":
+        tags?.end();
         quote--;
         indent -= BODY.indentStep;
         break;
@@ -319,21 +354,25 @@ export function drawMarkdown(ctx: BodyContext, source: string): void {
         const x = CONTENT_LEFT + indent + 8;
         const lines = t.content.replace(/\n$/, "").split("\n").map(ctx.clean).join("\n");
         ensureSpace(ctx, bodyLine());
-        drawPlain(doc, lines, "mono", x, CONTENT_RIGHT - x, BODY.size - 1, BODY.muted, 1.5);
+        inItemBody();
+        tagged("P", () => drawPlain(doc, lines, "mono", x, CONTENT_RIGHT - x, BODY.size - 1, BODY.muted, 1.5));
         doc.y += BODY.paragraphGap;
         break;
       }
       case "hr": {
         ensureSpace(ctx, 12);
         const y = doc.y + 4;
-        doc
-          .save()
-          .moveTo(CONTENT_LEFT + indent, y)
-          .lineTo(CONTENT_RIGHT, y)
-          .lineWidth(0.5)
-          .strokeColor("#999999")
-          .stroke()
-          .restore();
+        const rule = () =>
+          doc
+            .save()
+            .moveTo(CONTENT_LEFT + indent, y)
+            .lineTo(CONTENT_RIGHT, y)
+            .lineWidth(0.5)
+            .strokeColor("#999999")
+            .stroke()
+            .restore();
+        if (tags) tags.artifact(rule);
+        else rule();
         doc.y = y + 8;
         break;
       }
@@ -362,7 +401,8 @@ export function drawMarkdown(ctx: BodyContext, source: string): void {
             runs.push(...cell);
           });
           const x = CONTENT_LEFT + indent;
-          drawRuns(doc, runs, x, CONTENT_RIGHT - x, BODY.size - 0.5, color());
+          inItemBody();
+          tagged("P", () => drawRuns(doc, runs, x, CONTENT_RIGHT - x, BODY.size - 0.5, color()));
           doc.y += BODY.tightGap;
         }
         row = null;

@@ -1,3 +1,5 @@
+import zlib from "node:zlib";
+
 /**
  * The few pdfkit internals the letter needs, checked at run time instead of cast.
  *
@@ -155,4 +157,246 @@ export function setFileId(doc: PDFKit.PDFDocument, id: Uint8Array): void {
   const current: unknown = Reflect.get(doc, "_id");
   if (!(current instanceof Uint8Array)) throw internalsChanged("doc._id");
   Reflect.set(doc, "_id", id);
+}
+
+/**
+ * Writes objects straight into pdfkit's output, for what pdfkit would hold in memory: an
+ * attachment streamed from disk (doc.file() buffers the whole file) and the signatory table's
+ * structure elements (one object per cell). `reserve()` takes the next object number (as
+ * doc.ref() does, but without pdfkit's end-of-document wait for it), `begin(id)` records the
+ * object's offset for the xref table, `write` appends bytes. The caller writes whole, well-formed
+ * "n 0 obj … endobj" objects.
+ */
+export interface RawObjects {
+  reserve(): number;
+  begin(id: number): void;
+  write(data: Uint8Array | string): void;
+  /** Writes several whole objects ("n 0 obj\n" + body + "\nendobj\n") in one chunk; bodies are Latin-1. */
+  writeObjects(objects: Array<{ id: number; body: string }>): void;
+}
+
+const rawWriters = new WeakMap<PDFKit.PDFDocument, RawObjects>();
+
+/** The raw object writer of `doc` (installing the compact object table on first use). */
+export function rawObjects(doc: PDFKit.PDFDocument): RawObjects {
+  let writer = rawWriters.get(doc);
+  if (!writer) {
+    writer = compactObjectTable(doc);
+    rawWriters.set(doc, writer);
+  }
+  return writer;
+}
+
+/** The catalog's dictionary (doc._root.data), for entries pdfkit has no option for. */
+export function catalog(doc: PDFKit.PDFDocument): Record<string, unknown> {
+  const root: unknown = Reflect.get(doc, "_root");
+  if (!isObject(root) || !isObject(root.data)) throw internalsChanged("doc._root.data");
+  return root.data;
+}
+
+/** The catalog's /Names dictionary (pdfkit creates it with /Dests). */
+export function namesDictionary(doc: PDFKit.PDFDocument): Record<string, unknown> {
+  const names = catalog(doc).Names;
+  if (!isObject(names) || !isObject(names.data)) throw internalsChanged("doc._root.data.Names");
+  return names.data;
+}
+
+/**
+ * Replaces pdfkit's XMP writer for this document. pdfkit's own (endMetadata, run by doc.end())
+ * pastes the title and author into XML unescaped and has no PDF/A-3u or extension schema; the
+ * letter writes its own packet instead (pdfa.server.ts).
+ */
+export function replaceMetadataWriter(doc: PDFKit.PDFDocument, write: () => void): void {
+  if (typeof Reflect.get(doc, "endMetadata") !== "function") throw internalsChanged("doc.endMetadata");
+  Reflect.set(doc, "endMetadata", write);
+}
+
+/**
+ * An indirect reference ("12 0 R") to an object written with rawObjects, usable inside objects
+ * pdfkit writes: pdfkit writes a value as a reference only if it is a PDFAbstractReference, a
+ * class it does not export, so the reference is made from the prototype of one of its own.
+ */
+export function referenceTo(doc: PDFKit.PDFDocument, id: number): object {
+  const root: unknown = Reflect.get(doc, "_root");
+  const abstract: unknown = isObject(root) ? Object.getPrototypeOf(Object.getPrototypeOf(root)) : null;
+  if (!isObject(abstract) || typeof abstract.toString !== "function") throw internalsChanged("PDFAbstractReference");
+  const ref: Record<string, unknown> = Object.create(abstract);
+  ref.toString = () => `${id} 0 R`;
+  // pdfkit calls end() on some catalog entries it expects to be its own (StructTreeRoot); the
+  // object is already written.
+  ref.end = () => undefined;
+  return ref;
+}
+
+/**
+ * Where each object is, in 4 bytes per object (chunks, no large reallocation as the count
+ * grows): 0 = not written yet; below 2^31, the file offset + 1; with the top bit set, an object
+ * inside an object stream: (stream object number << 8) | index.
+ */
+class OffsetTable {
+  private static readonly CHUNK = 1 << 16;
+  private readonly chunks: Uint32Array[] = [];
+  length = 0;
+
+  /** pdfkit's ref() reserves the next object number with push(null). */
+  push(_value: null): number {
+    if (this.length % OffsetTable.CHUNK === 0) this.chunks.push(new Uint32Array(OffsetTable.CHUNK));
+    return ++this.length;
+  }
+
+  private put(id: number, value: number): void {
+    const i = id - 1;
+    const chunk = this.chunks[Math.floor(i / OffsetTable.CHUNK)];
+    if (!chunk || i >= this.length || id < 1) throw new Error(`object ${id} was not reserved`);
+    chunk[i % OffsetTable.CHUNK] = value;
+  }
+
+  set(id: number, offset: number): void {
+    if (!Number.isInteger(offset) || offset < 0 || offset >= 2 ** 31 - 1) throw new Error(`object offset out of range: ${offset}`);
+    this.put(id, offset + 1);
+  }
+
+  /** Whether objects can be put in object stream `stream` (its number fits the packed form). */
+  static canHold(stream: number): boolean {
+    return stream < 2 ** 23;
+  }
+
+  setCompressed(id: number, stream: number, index: number): void {
+    this.put(id, (2 ** 31 + stream * 256 + index) >>> 0);
+  }
+
+  /** The xref stream row of `id`: [type, field 2, field 3]. */
+  row(id: number): [number, number, number] {
+    const i = id - 1;
+    const value = this.chunks[Math.floor(i / OffsetTable.CHUNK)]?.[i % OffsetTable.CHUNK] ?? 0;
+    if (value === 0) throw new Error(`object ${id} was reserved but never written`);
+    if (value >= 2 ** 31) {
+      const packed = value - 2 ** 31;
+      return [2, Math.floor(packed / 256), packed % 256];
+    }
+    return [1, value - 1, 0];
+  }
+}
+
+/** Objects per object stream (the index is one byte in OffsetTable). */
+const OBJECTS_PER_STREAM = 200;
+
+/**
+ * Makes pdfkit keep its object offsets in an OffsetTable instead of a JS array (8 bytes a slot
+ * and a copy as it grows: a tagged million-row letter has ~5 million objects), and end the file
+ * with a cross-reference stream (PDF 1.5+, 7 bytes an object) instead of a table (20 bytes), so
+ * that the structure elements can sit in compressed object streams (writeObjects): a structure
+ * element is ~50 bytes of dictionary, and 5 million of them uncompressed, plus their xref lines,
+ * were measured at 570 MB of a 635 MB million-row letter.
+ *
+ * pdfkit's ref() only calls `_offsets.length` and `_offsets.push(null)`; its `_refEnd` (which
+ * records an offset) and `_finalize` (which writes the xref table and the trailer) are replaced
+ * on this document by equivalents that use the table. Installed by rawObjects() on first use;
+ * objects pdfkit has already numbered keep their offsets.
+ */
+function compactObjectTable(doc: PDFKit.PDFDocument): RawObjects {
+  const offsets: unknown = Reflect.get(doc, "_offsets");
+  const write: unknown = Reflect.get(doc, "_write");
+  const push: unknown = Reflect.get(doc, "push");
+  if (!Array.isArray(offsets)) throw internalsChanged("doc._offsets");
+  if (typeof write !== "function" || typeof push !== "function") throw internalsChanged("doc._write / doc.push");
+  for (const name of ["_refEnd", "_finalize", "_waiting", "_ended", "_offset", "_id"]) {
+    if (Reflect.get(doc, name) === undefined) throw internalsChanged(`doc.${name}`);
+  }
+  const table = new OffsetTable();
+  offsets.forEach((offset: unknown) => {
+    const id = table.push(null);
+    if (typeof offset === "number") table.set(id, offset);
+  });
+  Reflect.set(doc, "_offsets", table);
+  const emit = (data: Uint8Array | string) => Reflect.apply(write, doc, [typeof data === "string" ? Buffer.from(data, "latin1") : data]);
+  const offsetNow = () => Number(Reflect.get(doc, "_offset"));
+
+  Reflect.set(doc, "_refEnd", (ref: { id: number; offset: number }) => {
+    table.set(ref.id, ref.offset);
+    const waiting = Number(Reflect.get(doc, "_waiting")) - 1;
+    Reflect.set(doc, "_waiting", waiting);
+    if (waiting === 0 && Reflect.get(doc, "_ended") === true) {
+      Reflect.apply(Reflect.get(doc, "_finalize"), doc, []);
+      Reflect.set(doc, "_ended", false);
+    }
+  });
+
+  // The cross-reference stream (PDF 32000-1 §7.5.8): /W [1 4 2], uncompressed, written in chunks.
+  Reflect.set(doc, "_finalize", () => {
+    const root: unknown = Reflect.get(doc, "_root");
+    const info: unknown = Reflect.get(doc, "_info");
+    const fileId: unknown = Reflect.get(doc, "_id");
+    if (!(fileId instanceof Uint8Array) || !isObject(root) || !isObject(info)) throw internalsChanged("doc._root / _info / _id");
+    const xrefId = table.push(null);
+    const xrefAt = offsetNow();
+    table.set(xrefId, xrefAt);
+    const size = table.length + 1;
+    const hex = Buffer.from(fileId).toString("hex");
+    emit(
+      `${xrefId} 0 obj\n<<\n/Type /XRef\n/Size ${size}\n/W [1 4 2]\n/Root ${String(root)}\n/Info ${String(info)}\n/ID [<${hex}> <${hex}>]\n/Length ${size * 7}\n>>\nstream\n`,
+    );
+    const rowsPerChunk = 8192;
+    let chunk = Buffer.alloc(rowsPerChunk * 7);
+    let n = 0;
+    const putRow = (type: number, a: number, b: number) => {
+      const at = n * 7;
+      chunk[at] = type;
+      chunk.writeUInt32BE(a, at + 1);
+      chunk.writeUInt16BE(b, at + 5);
+      if (++n === rowsPerChunk) {
+        emit(chunk);
+        chunk = Buffer.alloc(rowsPerChunk * 7);
+        n = 0;
+      }
+    };
+    putRow(0, 0, 65535);
+    for (let id = 1; id < size; id++) putRow(...table.row(id));
+    if (n > 0) emit(chunk.subarray(0, n * 7));
+    emit(`\nendstream\nendobj\nstartxref\n${xrefAt}\n%%EOF\n`);
+    Reflect.apply(push, doc, [null]);
+  });
+
+  /** Writes objects uncompressed, one chunk. */
+  const writePlain = (objects: Array<{ id: number; body: string }>) => {
+    let offset = offsetNow();
+    let text = "";
+    for (const { id, body } of objects) {
+      const object = `${id} 0 obj\n${body}\nendobj\n`;
+      table.set(id, offset);
+      offset += object.length;
+      text += object;
+    }
+    emit(text);
+  };
+
+  return {
+    reserve: () => table.push(null),
+    begin: (id) => table.set(id, offsetNow()),
+    write: emit,
+    writeObjects: (objects) => {
+      for (let start = 0; start < objects.length; start += OBJECTS_PER_STREAM) {
+        const group = objects.slice(start, start + OBJECTS_PER_STREAM);
+        const stream = table.push(null);
+        if (!OffsetTable.canHold(stream)) {
+          // Past 8 million objects: written uncompressed (the reserved number becomes an empty object).
+          writePlain([...group, { id: stream, body: "null" }]);
+          continue;
+        }
+        let header = "";
+        let bodies = "";
+        group.forEach(({ id, body }, index) => {
+          header += `${id} ${bodies.length} `;
+          bodies += `${body}\n`;
+          table.setCompressed(id, stream, index);
+        });
+        // Level 1: these are small, repetitive dictionaries (~8:1 either way); level 6 cost seconds at 1M rows.
+        const data = zlib.deflateSync(Buffer.from(header + bodies, "latin1"), { level: 1 });
+        table.set(stream, offsetNow());
+        emit(`${stream} 0 obj\n<< /Type /ObjStm /N ${group.length} /First ${header.length} /Filter /FlateDecode /Length ${data.length} >>\nstream\n`);
+        emit(data);
+        emit("\nendstream\nendobj\n");
+      }
+    },
+  };
 }

@@ -1,4 +1,5 @@
 import { useFontOnPage, type EmbeddedFont } from "./pdfkit-internals.server";
+import type { RawMark } from "./tagging.server";
 
 /**
  * Fast single-line text for the signatory list and the page footers.
@@ -211,32 +212,37 @@ export class RawPage {
 
   constructor(private readonly pageHeight: number) {}
 
-  /** Draws encoded text with its line box top at `top`. */
-  show(style: RawStyle, x: number, top: number, encoded: Encoded): void {
+  /**
+   * Draws encoded text with its line box top at `top`. With `mark`, the text is its own
+   * marked-content sequence (a table cell's MCID, or an artifact), inside the text object.
+   */
+  show(style: RawStyle, x: number, top: number, encoded: Encoded, mark?: RawMark): void {
     if (encoded.codes === "") return;
+    const open = mark ? `${mark.open} ` : "";
+    const close = mark ? " EMC" : "";
     const ix = Math.round(x * 100);
     const iy = Math.round((this.pageHeight - top - style.font.ascent * style.size) * 100);
     const group = this.groups.get(style);
     if (group === undefined) {
-      this.groups.set(style, { ops: `1 0 0 1 ${hundredths(ix)} ${hundredths(iy)} Tm (${encoded.codes}) Tj\n`, x: ix, y: iy });
+      this.groups.set(style, { ops: `${open}1 0 0 1 ${hundredths(ix)} ${hundredths(iy)} Tm (${encoded.codes}) Tj${close}\n`, x: ix, y: iy });
     } else {
-      group.ops += `${hundredths(ix - group.x)} ${hundredths(iy - group.y)} Td (${encoded.codes}) Tj\n`;
+      group.ops += `${open}${hundredths(ix - group.x)} ${hundredths(iy - group.y)} Td (${encoded.codes}) Tj${close}\n`;
       group.x = ix;
       group.y = iy;
     }
   }
 
   /** Draws `text` cut to `maxWidth`, left-aligned at `x`. */
-  draw(style: RawStyle, x: number, top: number, text: string, maxWidth = Infinity): Encoded {
+  draw(style: RawStyle, x: number, top: number, text: string, maxWidth = Infinity, mark?: RawMark): Encoded {
     const encoded = style.font.encode(text, style.size, maxWidth);
-    this.show(style, x, top, encoded);
+    this.show(style, x, top, encoded, mark);
     return encoded;
   }
 
   /** Draws `text` cut to `maxWidth`, ending at `right`. */
-  drawRight(style: RawStyle, right: number, top: number, text: string, maxWidth = Infinity): Encoded {
+  drawRight(style: RawStyle, right: number, top: number, text: string, maxWidth = Infinity, mark?: RawMark): Encoded {
     const encoded = style.font.encode(text, style.size, maxWidth);
-    this.show(style, right - encoded.width, top, encoded);
+    this.show(style, right - encoded.width, top, encoded, mark);
     return encoded;
   }
 
@@ -252,11 +258,15 @@ export class RawPage {
     this.rules += `${num(x1)} ${py} m ${num(x2)} ${py} l\n`;
   }
 
-  /** Writes the collected operators into the current page and resets. */
-  flush(doc: PDFKit.PDFDocument): void {
+  /**
+   * Writes the collected operators into the current page and resets. Rules are always artifacts
+   * (in a tagged letter, lines are decoration); with `artifact`, the whole block is one (a footer).
+   */
+  flush(doc: PDFKit.PDFDocument, artifact?: RawMark): void {
     if (this.groups.size === 0 && this.rules === "") return;
-    let block = `q 1 0 0 -1 0 ${num(this.pageHeight)} cm\n`;
-    if (this.rules) block += `${this.rules}S\n`;
+    let block = artifact ? `${artifact.open}\n` : "";
+    block += `q 1 0 0 -1 0 ${num(this.pageHeight)} cm\n`;
+    if (this.rules) block += artifact ? `${this.rules}S\n` : `/Artifact BMC\n${this.rules}S\nEMC\n`;
     if (this.groups.size) {
       block += "BT\n";
       for (const [style, group] of this.groups) {
@@ -266,6 +276,7 @@ export class RawPage {
       block += "ET\n";
     }
     block += "Q\n";
+    if (artifact) block += "EMC\n";
     // Latin-1 bytes straight into the content stream (pdfkit would convert a string char by char).
     doc.addContent(Buffer.from(block, "latin1"));
     this.groups.clear();

@@ -8,6 +8,7 @@ import { LetterFormat } from "./format";
 import { CONTENT_LEFT, CONTENT_RIGHT, CONTENT_WIDTH, FOOTER, MARGIN, PAGE_HEIGHT, ROWS_PER_FULL_PAGE, TABLE, planList, type ListPlan } from "./layout";
 import { BODY, drawMarkdown, drawPlain, ensureSpace, type BodyContext, type FontName } from "./markdown.server";
 import { PdfSink } from "./output.server";
+import { embedAttachments, makePdfA } from "./pdfa.server";
 import {
   clearLayoutCache,
   embeddedFont,
@@ -21,6 +22,7 @@ import {
 import { PrintableText } from "./printable.server";
 import { RawFont, RawPage, RawStyle } from "./raw-text.server";
 import { addSignaturePlaceholder, type SignaturePlaceholder } from "./signature-placeholder.server";
+import { ARTIFACT, StructureTree, type RawMark, type StructElement } from "./tagging.server";
 import { letterLanguage } from "./strings";
 
 /**
@@ -41,8 +43,18 @@ import { letterLanguage } from "./strings";
  * that bypass pdfkit's unbounded per-word layout cache (which is also emptied on every page),
  * per-row Intl results are memoised in capped maps, and output waits for the destination to
  * drain (output.server.ts). What still grows is pdfkit's bookkeeping: one empty page reference
- * and ~7 xref offsets per page (~200 bytes; ~7 MB for a million rows), and at most FLAGGED_LIMIT
- * flagged names.
+ * per page, 4 bytes per PDF object (its offset; compactObjectTable in pdfkit-internals), and at
+ * most FLAGGED_LIMIT flagged names.
+ *
+ * Archival and accessible (PDF/A-3u, Tagged PDF): pdfa.server.ts writes the XMP, the sRGB output
+ * intent, the ESIC extension and the attached files (streamed from disk at the end); the
+ * structure tree (tagging.server.ts) is written as the pages go — headings, paragraphs, lists,
+ * the signatory list as a Table whose rows are TR/TD elements in a TBody per page, each part of a
+ * combined letter a Part with its /Lang — its elements in compressed object streams and the file
+ * ending with a cross-reference stream, so a million-row letter's ~5 million structure elements
+ * cost ~125 MB of file rather than ~570 MB. Footers and repeated table headers are artifacts.
+ * With `input.ledger`, every footer has a third line with the ledger's size and root, and the
+ * Info dictionary and the XMP carry it (/AppealsLedger "v1 <size> <root>", /AppealsLetterCode).
  *
  * Same input, same bytes: CreationDate/ModDate are `generatedAt`, the trailer /ID is an md5 of
  * the snapshot id and language, fonts are subset in first-use order, nothing reads the clock.
@@ -135,6 +147,8 @@ const MUTED = "#4a4a4a";
 const RAW_MUTED = 0.35;
 const RAW_LIGHT = 0.45;
 const TRANSLIT_MARK = " †";
+const FOOTER_ARTIFACT: RawMark = { open: "/Artifact <</Type /Pagination /Subtype /Footer>> BDC" };
+const COLUMN_HEADER = "/A<</O/Table/Scope/Column>>";
 
 const FONT_FILES: Record<FontName, string> = {
   regular: "DejaVuSans.ttf",
@@ -197,11 +211,28 @@ function rawStyles(regular: RawFont, bold: RawFont): RawStyles {
  */
 type FontSet = Map<FontName, FontkitFont>;
 
-function createDocument(
-  meta: { title: string; author: string; date: Date; lang: string; keywords: string },
-  fontSet: FontSet,
-): { doc: PDFKit.PDFDocument; fonts: DocFonts } {
+interface DocumentMeta {
+  title: string;
+  author: string;
+  date: Date;
+  lang: string;
+  keywords: string;
+  /** The first part's ledger head and code, for the Info dictionary and the XMP (real run only). */
+  ledger?: LedgerHead;
+  letterCode?: string;
+}
+
+const CREATOR = "Appeals";
+const PRODUCER = "Appeals (PDFKit)";
+
+/** "v1 <size> <root hex>": the Info dictionary's /AppealsLedger (docs/verification.md). */
+function ledgerText(ledger: LedgerHead): string {
+  return `v1 ${ledger.size} ${ledger.root}`;
+}
+
+function createDocument(meta: DocumentMeta, fontSet: FontSet): { doc: PDFKit.PDFDocument; fonts: DocFonts } {
   const doc = new PDFDocument({
+    pdfVersion: "1.7",
     size: "A4",
     margins: { ...MARGIN },
     autoFirstPage: false,
@@ -213,12 +244,26 @@ function createDocument(
       Title: meta.title,
       Author: meta.author,
       Keywords: meta.keywords,
-      Creator: "Appeals",
-      Producer: "Appeals (PDFKit)",
+      Creator: CREATOR,
+      Producer: PRODUCER,
       CreationDate: meta.date,
       ModDate: meta.date,
+      ...(meta.ledger ? { AppealsLedger: ledgerText(meta.ledger) } : {}),
+      ...(meta.letterCode !== undefined ? { AppealsLetterCode: meta.letterCode } : {}),
     },
   });
+  if (meta.letterCode !== undefined) {
+    makePdfA(doc, {
+      title: meta.title,
+      author: meta.author,
+      creator: CREATOR,
+      producer: PRODUCER,
+      keywords: meta.keywords,
+      date: meta.date,
+      ledger: meta.ledger ? ledgerText(meta.ledger) : null,
+      letterCode: meta.letterCode,
+    });
+  }
   const files = fontFiles();
   for (const name of FONT_NAMES) registerFont(doc, name, fontSet.get(name) ?? files[name]);
   // Regular and bold are selected first, so they are always F1 and F2; the other fonts get
@@ -278,7 +323,7 @@ class LetterWriter {
   /** Pages of the document before this part (0 but in a combined letter's later parts). */
   private readonly pageOffset: number;
   private readonly fmt: LetterFormat;
-  private readonly footer: { countText: string; codeText: string; appealUrl: string; verifyUrl: string };
+  private readonly footer: { countText: string; codeText: string; appealUrl: string; verifyUrl: string; ledgerText: string | null };
 
   constructor(
     private readonly doc: PDFKit.PDFDocument,
@@ -291,6 +336,8 @@ class LetterWriter {
      */
     private readonly numbering: { total: number; first: number } | null,
     private readonly flags: Flags | null,
+    /** The document's structure tree (null in the dry run). */
+    private readonly tags: StructureTree | null = null,
   ) {
     this.pageOffset = numbering ? numbering.first - 1 : 0;
     this.fmt = new LetterFormat(input.lang);
@@ -299,6 +346,7 @@ class LetterWriter {
       codeText: `${this.fmt.strings.verificationCode(this.clean(input.verificationCode))} · `,
       appealUrl: this.clean(input.appealUrl),
       verifyUrl: this.clean(input.verifyUrl),
+      ledgerText: input.ledger ? this.fmt.strings.ledger(this.fmt.number(input.ledger.size), input.ledger.root) : null,
     };
   }
 
@@ -336,7 +384,9 @@ class LetterWriter {
     const lead = page.draw(footer, CONTENT_LEFT, FOOTER.line2Top, this.footer.codeText, room);
     const verifyX = CONTENT_LEFT + lead.width;
     const verifyUrl = page.draw(footer, verifyX, FOOTER.line2Top, this.footer.verifyUrl, Math.max(0, room - lead.width));
-    page.flush(doc);
+    // The ledger head in full (never cut: the root is what a reader compares), on its own line.
+    if (this.footer.ledgerText !== null) page.draw(footer, CONTENT_LEFT, FOOTER.line3Top, this.footer.ledgerText);
+    page.flush(doc, FOOTER_ARTIFACT);
 
     const box = FOOTER.size * 1.2;
     if (/^https?:\/\//i.test(input.appealUrl)) doc.link(CONTENT_LEFT, FOOTER.line1Top, appealUrl.width, box, input.appealUrl);
@@ -344,7 +394,18 @@ class LetterWriter {
   }
 
   private bodyContext(): BodyContext {
-    return { doc: this.doc, clean: (s) => this.clean(s, false), newPage: () => this.doc.addPage() };
+    return { doc: this.doc, clean: (s) => this.clean(s, false), newPage: () => this.doc.addPage(), tags: this.tags ?? undefined };
+  }
+
+  /** Draws one block of pdfkit text as a structure element of `type` (untagged in the dry run). */
+  private block(type: string, draw: () => void): void {
+    if (this.tags) this.tags.content(type, draw);
+    else draw();
+  }
+
+  /** Ends the part's structure element (after its list). */
+  endPart(): void {
+    this.tags?.end();
   }
 
   /** Heading, body and the list's title; returns where the table starts. */
@@ -354,44 +415,51 @@ class LetterWriter {
     const ctx = this.bodyContext();
     doc.addPage();
     if (outlineTitle !== null) doc.outline.addItem(outlineTitle);
+    this.tags?.begin("Part", input.lang);
 
     // Organization (left) and date (right).
     const top = MARGIN.top;
     const orgWidth = CONTENT_WIDTH * 0.62;
     doc.y = top;
-    drawPlain(doc, this.clean(input.organization), "bold", CONTENT_LEFT, orgWidth, 12, TEXT, 1);
+    this.block("P", () => drawPlain(doc, this.clean(input.organization), "bold", CONTENT_LEFT, orgWidth, 12, TEXT, 1));
     const afterOrg = doc.y;
-    doc.font("regular").fontSize(10).fillColor(MUTED);
-    doc.text(fmt.date(input.generatedAt), CONTENT_LEFT + orgWidth, top + 1.5, { width: CONTENT_WIDTH - orgWidth, align: "right" });
+    this.block("P", () => {
+      doc.font("regular").fontSize(10).fillColor(MUTED);
+      doc.text(fmt.date(input.generatedAt), CONTENT_LEFT + orgWidth, top + 1.5, { width: CONTENT_WIDTH - orgWidth, align: "right" });
+    });
     doc.x = CONTENT_LEFT;
     doc.y = Math.max(afterOrg, doc.y) + 6;
-    doc.save().moveTo(CONTENT_LEFT, doc.y).lineTo(CONTENT_RIGHT, doc.y).lineWidth(0.6).strokeColor("#777777").stroke().restore();
+    const rule = () => doc.save().moveTo(CONTENT_LEFT, doc.y).lineTo(CONTENT_RIGHT, doc.y).lineWidth(0.6).strokeColor("#777777").stroke().restore();
+    if (this.tags) this.tags.artifact(rule);
+    else rule();
     doc.y += 16;
 
     // Addressees, in the right half, as official letters do.
     if (input.addressees.length > 0) {
       const x = CONTENT_LEFT + CONTENT_WIDTH * 0.46;
       const width = CONTENT_RIGHT - x;
-      drawPlain(doc, s.to, "regular", x, width, 8.5, MUTED, 1);
+      this.block("P", () => drawPlain(doc, s.to, "regular", x, width, 8.5, MUTED, 1));
       doc.y += 3;
       input.addressees.forEach((a, i) => {
         if (i > 0) doc.y += 7;
         ensureSpace(ctx, 40);
-        drawPlain(doc, this.clean(a.name), "bold", x, width, 10.5, TEXT, 1);
-        if (a.position.trim()) drawPlain(doc, this.clean(a.position), "regular", x, width, 9.5, TEXT, 1);
-        if (a.institution.trim()) drawPlain(doc, this.clean(a.institution), "regular", x, width, 9.5, TEXT, 1);
+        this.block("P", () => {
+          drawPlain(doc, this.clean(a.name), "bold", x, width, 10.5, TEXT, 1);
+          if (a.position.trim()) drawPlain(doc, this.clean(a.position), "regular", x, width, 9.5, TEXT, 1);
+          if (a.institution.trim()) drawPlain(doc, this.clean(a.institution), "regular", x, width, 9.5, TEXT, 1);
+        });
       });
       doc.y += 22;
     }
 
     // Title, revision, translation note.
     ensureSpace(ctx, 80);
-    drawPlain(doc, this.clean(input.title), "bold", CONTENT_LEFT, CONTENT_WIDTH, 15, TEXT, 2);
+    this.block("H1", () => drawPlain(doc, this.clean(input.title), "bold", CONTENT_LEFT, CONTENT_WIDTH, 15, TEXT, 2));
     doc.y += 5;
-    drawPlain(doc, s.revision(fmt.number(input.revision)), "regular", CONTENT_LEFT, CONTENT_WIDTH, 8.5, MUTED, 1);
+    this.block("P", () => drawPlain(doc, s.revision(fmt.number(input.revision)), "regular", CONTENT_LEFT, CONTENT_WIDTH, 8.5, MUTED, 1));
     if (baseLanguage(input.lang) !== baseLanguage(input.originalLanguage)) {
       const note = s.translationNote(fmt.languageName(input.originalLanguage));
-      drawPlain(doc, note, "italic", CONTENT_LEFT, CONTENT_WIDTH, 8.5, MUTED, 1);
+      this.block("P", () => drawPlain(doc, note, "italic", CONTENT_LEFT, CONTENT_WIDTH, 8.5, MUTED, 1));
     }
     doc.y += 14;
 
@@ -407,81 +475,111 @@ class LetterWriter {
         : titleHeight + 40;
     if (doc.y > MARGIN.top) doc.y += 12;
     ensureSpace(ctx, needed);
-    drawPlain(doc, s.signatoriesTitle, "bold", CONTENT_LEFT, CONTENT_WIDTH, 13, TEXT, 2);
+    this.block("H2", () => drawPlain(doc, s.signatoriesTitle, "bold", CONTENT_LEFT, CONTENT_WIDTH, 13, TEXT, 2));
     doc.y += 2;
     if (input.count > 0) {
       const intro = `${fmt.signatories(input.count)} · ${s.asOf(fmt.date(input.generatedAt))}`;
-      drawPlain(doc, intro, "regular", CONTENT_LEFT, CONTENT_WIDTH, 9, MUTED, 1);
-      if (legend) drawPlain(doc, s.revisionLegend, "italic", CONTENT_LEFT, CONTENT_WIDTH, 8, MUTED, 1);
+      this.block("P", () => drawPlain(doc, intro, "regular", CONTENT_LEFT, CONTENT_WIDTH, 9, MUTED, 1));
+      if (legend) this.block("P", () => drawPlain(doc, s.revisionLegend, "italic", CONTENT_LEFT, CONTENT_WIDTH, 8, MUTED, 1));
       doc.y += TABLE.gapBefore;
     } else {
       doc.y += 4;
-      drawPlain(doc, s.noSignatures, "regular", CONTENT_LEFT, CONTENT_WIDTH, BODY.size, TEXT);
+      this.block("P", () => drawPlain(doc, s.noSignatures, "regular", CONTENT_LEFT, CONTENT_WIDTH, BODY.size, TEXT));
     }
     return { pages: this.pageNo, tableTop: doc.y };
   }
 
-  private drawTableHeader(page: RawPage, top: number): void {
+  /**
+   * The table header. Tagged (`table` given) the first time: a THead row of TH cells, one per
+   * column; repeated on later pages it is a pagination artifact.
+   */
+  private drawTableHeader(page: RawPage, top: number, table: StructElement | null): void {
     const { header, headerDetail } = this.fonts.styles;
     const c = TABLE.columns;
     const s = this.fmt.strings.columns;
     const line1 = top + 2;
     const line2 = top + 11.5;
-    page.drawRight(header, c.numberRight, line1, s.number, 34);
-    page.draw(header, c.name, line1, s.name, c.nameWidth);
-    page.draw(header, c.place, line1, s.city, c.placeWidth);
-    page.draw(header, c.date, line1, s.confirmed, c.dateWidth);
-    page.draw(headerDetail, c.name, line2, s.nameDetail, c.nameWidth);
-    page.draw(headerDetail, c.place, line2, s.country, c.placeWidth);
-    page.draw(headerDetail, c.date, line2, s.confirmedDetail, c.dateWidth);
+    const tags = this.tags;
+    let cells: StructElement[] = [];
+    let mark = (_column: number): RawMark | undefined => (tags ? ARTIFACT : undefined);
+    let write = () => {};
+    if (tags && table) {
+      const thead = tags.element("THead", table);
+      const row = tags.element("TR", thead);
+      cells = [0, 1, 2, 3].map(() => tags.element("TH", row, COLUMN_HEADER));
+      mark = (column) => tags.mark(cells[column]!);
+      write = () => [...cells, row, thead].forEach((e) => tags.write(e));
+    }
+    page.drawRight(header, c.numberRight, line1, s.number, 34, mark(0));
+    page.draw(header, c.name, line1, s.name, c.nameWidth, mark(1));
+    page.draw(headerDetail, c.name, line2, s.nameDetail, c.nameWidth, mark(1));
+    page.draw(header, c.place, line1, s.city, c.placeWidth, mark(2));
+    page.draw(headerDetail, c.place, line2, s.country, c.placeWidth, mark(2));
+    page.draw(header, c.date, line1, s.confirmed, c.dateWidth, mark(3));
+    page.draw(headerDetail, c.date, line2, s.confirmedDetail, c.dateWidth, mark(3));
     page.rule(CONTENT_LEFT, CONTENT_RIGHT, top + TABLE.headerHeight - 3, 0.8, 0.25);
+    write();
   }
 
   /**
    * Draws one cell, cut to `width`, with † appended when it had to be transliterated.
    * Returns whether it was.
    */
-  private cell(page: RawPage, raw: string | null, style: RawStyle, x: number, top: number, width: number): boolean {
+  private cell(page: RawPage, raw: string | null, style: RawStyle, x: number, top: number, width: number, td: StructElement | null): boolean {
     if (!raw) return false;
     const p = this.printable.clean(raw);
     if (!p.transliterated) {
-      page.draw(style, x, top, p.text, width);
+      page.draw(style, x, top, p.text, width, this.mark(td));
       return false;
     }
     const mark = style.font.width(TRANSLIT_MARK, style.size);
-    const shown = page.draw(style, x, top, p.text, width - mark);
-    page.draw(style, x + shown.width, top, TRANSLIT_MARK);
+    const shown = page.draw(style, x, top, p.text, width - mark, this.mark(td));
+    page.draw(style, x + shown.width, top, TRANSLIT_MARK, Infinity, this.mark(td));
     return true;
   }
 
+  /** A mark for raw text of `element` (a new MCID), or none when untagged. */
+  private mark(element: StructElement | null): RawMark | undefined {
+    return this.tags && element ? this.tags.mark(element) : undefined;
+  }
+
   /** Draws row `index` with its top at `top`; returns whether it shows a transliteration. */
-  private drawRow(page: RawPage, index: number, row: LetterSignatory, top: number): boolean {
+  private drawRow(page: RawPage, index: number, row: LetterSignatory, top: number, body: StructElement | null): boolean {
     const { number, line1, line2 } = this.fonts.styles;
-    const { fmt } = this;
+    const { fmt, tags } = this;
     const c = TABLE.columns;
     const top1 = top + 2.5;
     const top2 = top + 12;
+    // Tagged: a TR of four TD cells (number; name and organization; place; date and revision).
+    const tr = tags && body ? tags.element("TR", body) : null;
+    const td = tags && tr ? [0, 1, 2, 3].map(() => tags.element("TD", tr)) : [null, null, null, null];
 
-    page.drawRight(number, c.numberRight, top1 + 0.4, String(index + 1));
-    let flagged = this.cell(page, row.name, line1, c.name, top1, c.nameWidth);
-    if (this.cell(page, row.city, line1, c.place, top1, c.placeWidth)) flagged = true;
-    page.draw(line1, c.date, top1, fmt.day(row.confirmedAt), c.dateWidth);
+    page.drawRight(number, c.numberRight, top1 + 0.4, String(index + 1), Infinity, this.mark(td[0]!));
+    let flagged = this.cell(page, row.name, line1, c.name, top1, c.nameWidth, td[1]!);
+    if (this.cell(page, row.city, line1, c.place, top1, c.placeWidth, td[2]!)) flagged = true;
+    page.draw(line1, c.date, top1, fmt.day(row.confirmedAt), c.dateWidth, this.mark(td[3]!));
 
     const org = row.organization || null;
     const position = row.position || null;
     const detail = org && position ? `${org}, ${position}` : (org ?? position);
-    if (this.cell(page, detail, line2, c.name, top2, c.nameWidth)) flagged = true;
-    if (row.country) page.draw(line2, c.place, top2, fmt.country(row.country), c.placeWidth);
+    if (this.cell(page, detail, line2, c.name, top2, c.nameWidth, td[1]!)) flagged = true;
+    if (row.country) page.draw(line2, c.place, top2, fmt.country(row.country), c.placeWidth, this.mark(td[2]!));
     if (row.revision !== this.input.revision) {
-      page.draw(line2, c.date, top2, fmt.strings.signedRevision(fmt.number(row.revision)), c.dateWidth);
+      page.draw(line2, c.date, top2, fmt.strings.signedRevision(fmt.number(row.revision)), c.dateWidth, this.mark(td[3]!));
     }
     page.rule(CONTENT_LEFT, CONTENT_RIGHT, top + TABLE.rowHeight, 0.3, 0.82);
+    if (tags && tr) {
+      for (const cell of td) if (cell) tags.write(cell);
+      tags.write(tr);
+    }
     if (flagged) this.flags?.add(row.name);
     return flagged;
   }
 
   private drawLegend(page: RawPage): void {
-    page.draw(this.fonts.styles.legend, CONTENT_LEFT, FOOTER.legendTop, this.fmt.strings.transliterated, CONTENT_WIDTH);
+    const note = this.tags ? this.tags.element("P") : null;
+    page.draw(this.fonts.styles.legend, CONTENT_LEFT, FOOTER.legendTop, this.fmt.strings.transliterated, CONTENT_WIDTH, this.mark(note));
+    if (this.tags && note) this.tags.write(note);
   }
 
   /** The signatory table, streamed page by page. */
@@ -494,10 +592,17 @@ class LetterWriter {
     let headerDrawn = false;
     let flaggedOnPage = false;
     let page = new RawPage(PAGE_HEIGHT);
+    const tags = this.tags;
+    // Tagged: one Table per part, its rows in a TBody per page (written when the page ends).
+    const table = tags ? tags.element("Table") : null;
+    let body: StructElement | null = null;
+    let headerTagged = false;
     const finishPage = () => {
       if (flaggedOnPage) this.drawLegend(page);
       page.flush(doc);
       flaggedOnPage = false;
+      if (tags && body) tags.write(body);
+      body = null;
     };
     for await (const row of rows) {
       if (index >= input.count) throw new Error(`the signatory rows yielded more than count (${input.count})`);
@@ -512,14 +617,17 @@ class LetterWriter {
         headerDrawn = false;
       }
       if (!headerDrawn) {
-        this.drawTableHeader(page, tableY);
+        this.drawTableHeader(page, tableY, headerTagged ? null : table);
+        headerTagged = true;
         headerDrawn = true;
       }
-      if (this.drawRow(page, index, row, tableY + TABLE.headerHeight + onPage * TABLE.rowHeight)) flaggedOnPage = true;
+      if (tags && table && !body) body = tags.element("TBody", table);
+      if (this.drawRow(page, index, row, tableY + TABLE.headerHeight + onPage * TABLE.rowHeight, body)) flaggedOnPage = true;
       onPage++;
       index++;
     }
     finishPage();
+    if (tags && table) tags.write(table);
     if (index !== input.count) throw new Error(`the signatory rows yielded ${index} rows, count said ${input.count}`);
   }
 }
@@ -553,6 +661,11 @@ function fileId(parts: LetterInput[]): Uint8Array {
 function assertInput(input: LetterInput): void {
   if (!Number.isSafeInteger(input.count) || input.count < 0) throw new Error(`count must be a non-negative integer, got ${input.count}`);
   if (Number.isNaN(input.generatedAt.getTime())) throw new Error("generatedAt is not a valid date");
+  if (input.ledger) {
+    const { size, root } = input.ledger;
+    if (!Number.isSafeInteger(size) || size < 0) throw new Error(`ledger size must be a non-negative integer, got ${size}`);
+    if (!/^[0-9a-f]{64}$/.test(root)) throw new Error("ledger root must be 64 lower-case hex digits");
+  }
 }
 
 export interface RenderOptions {
@@ -584,10 +697,13 @@ async function renderParts(parts: LetterPart[], out: NodeJS.WritableStream, outl
       date: first.input.generatedAt,
       lang: first.input.lang,
       keywords: first.input.verificationCode,
+      ledger: first.input.ledger,
+      letterCode: first.input.verificationCode,
     },
     fontSet,
   );
   setFileId(doc, fileId(parts.map((p) => p.input)));
+  const tags = new StructureTree(doc);
   const sink = new PdfSink(doc, out);
   const flags = new Flags();
   let current: LetterWriter | null = null;
@@ -595,6 +711,7 @@ async function renderParts(parts: LetterPart[], out: NodeJS.WritableStream, outl
   doc.on("pageAdded", () => {
     if (previousPage) releaseWrittenPage(previousPage);
     previousPage = doc.page;
+    tags.onPageAdded();
     current?.onPageAdded();
   });
   // Let the stream start flowing so pdfkit's pushes reach the sink synchronously.
@@ -604,7 +721,7 @@ async function renderParts(parts: LetterPart[], out: NodeJS.WritableStream, outl
   let pages = 0;
   for (const [i, part] of parts.entries()) {
     const plan = plans[i];
-    const writer = new LetterWriter(doc, fonts, part.input, printable, { total, first: pages + 1 }, flags);
+    const writer = new LetterWriter(doc, fonts, part.input, printable, { total, first: pages + 1 }, flags, tags);
     current = writer;
     const label = outline ? `${NATIVE_NAMES[letterLanguage(part.input.lang)]} — ${printable.clean(part.input.title).text}` : null;
     const front = writer.drawFrontMatter(label);
@@ -612,10 +729,13 @@ async function renderParts(parts: LetterPart[], out: NodeJS.WritableStream, outl
       throw new Error("letter layout differs between the dry run and the real run");
     }
     if (part.input.count > 0) await writer.drawList(part.rows(), plan.list, front.tableTop, sink);
+    writer.endPart();
     if (writer.pageNo !== plan.total) throw new Error(`page count ${writer.pageNo} differs from the planned ${plan.total}`);
     pages += writer.pageNo;
     await sink.ready();
   }
+  tags.finish();
+  if (options.attachments) await embedAttachments(doc, sink, options.attachments, first.input.generatedAt);
   if (options.signature) addSignaturePlaceholder(doc, options.signature);
   doc.end();
   await sink.finished;

@@ -46,6 +46,8 @@ export interface LetterStrings {
   verificationCode: (code: string) => string;
   /** Legend for the † mark after a name printed in Latin transliteration. */
   transliterated: string;
+  /** Footer: the signatory ledger's tree size (formatted number) and root (64 hex digits). */
+  ledger: (size: string, root: string) => string;
 }
 
 export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
@@ -70,6 +72,7 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
     page: (x, y) => `Page ${x} of ${y}`,
     verificationCode: (c) => `Verification code ${c}`,
     transliterated: "† The name is written in a script this letter cannot print; it is shown transliterated into Latin letters.",
+    ledger: (s, r) => `Signatory ledger: ${s} entries · root ${r}`,
   },
   ru: {
     to: "Кому:",
@@ -92,6 +95,7 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
     page: (x, y) => `Страница ${x} из ${y}`,
     verificationCode: (c) => `Код проверки ${c}`,
     transliterated: "† Имя записано письменностью, которую это письмо не может напечатать; оно приведено латиницей.",
+    ledger: (s, r) => `Реестр подписей: записей ${s} · корень ${r}`,
   },
   kk: {
     to: "Кімге:",
@@ -114,6 +118,7 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
     page: (x, y) => `${y} беттің ${x}-беті`,
     verificationCode: (c) => `Тексеру коды ${c}`,
     transliterated: "† Есім бұл хат басып шығара алмайтын жазумен жазылған; ол латын әріптерімен берілген.",
+    ledger: (s, r) => `Қолдар тізілімі: жазбалар ${s} · түбір ${r}`,
   },
   uk: {
     to: "Кому:",
@@ -136,6 +141,7 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
     page: (x, y) => `Сторінка ${x} з ${y}`,
     verificationCode: (c) => `Код перевірки ${c}`,
     transliterated: "† Ім’я записане письмом, яке цей лист не може надрукувати; його наведено латиницею.",
+    ledger: (s, r) => `Реєстр підписів: записів ${s} · корінь ${r}`,
   },
   pl: {
     to: "Do:",
@@ -158,6 +164,7 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
     page: (x, y) => `Strona ${x} z ${y}`,
     verificationCode: (c) => `Kod weryfikacyjny ${c}`,
     transliterated: "† Imię zapisane pismem, którego ten list nie może wydrukować; podano je alfabetem łacińskim.",
+    ledger: (s, r) => `Rejestr podpisów: wpisów ${s} · korzeń ${r}`,
   },
   de: {
     to: "An:",
@@ -180,6 +187,7 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
     page: (x, y) => `Seite ${x} von ${y}`,
     verificationCode: (c) => `Prüfcode ${c}`,
     transliterated: "† Der Name ist in einer Schrift geschrieben, die dieser Brief nicht drucken kann; er steht in lateinischer Umschrift.",
+    ledger: (s, r) => `Unterschriftenregister: ${s} Einträge · Wurzel ${r}`,
   },
   fr: {
     to: "À l’attention de :",
@@ -202,6 +210,7 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
     page: (x, y) => `Page ${x} sur ${y}`,
     verificationCode: (c) => `Code de vérification ${c}`,
     transliterated: "† Ce nom est écrit dans une écriture que cette lettre ne peut pas imprimer ; il est translittéré en caractères latins.",
+    ledger: (s, r) => `Registre des signatures : ${s} entrées · racine ${r}`,
   },
   es: {
     to: "A la atención de:",
@@ -224,6 +233,7 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
     page: (x, y) => `Página ${x} de ${y}`,
     verificationCode: (c) => `Código de verificación ${c}`,
     transliterated: "† El nombre está escrito en un alfabeto que esta carta no puede imprimir; se muestra transliterado al alfabeto latino.",
+    ledger: (s, r) => `Registro de firmas: ${s} entradas · raíz ${r}`,
   },
   ky: {
     to: "Кимге:",
@@ -246,6 +256,7 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
     page: (x, y) => `${y} беттин ${x}-бети`,
     verificationCode: (c) => `Текшерүү коду ${c}`,
     transliterated: "† Ысым бул кат басып чыгара албаган жазуу менен жазылган; ал латын тамгалары менен берилди.",
+    ledger: (s, r) => `Колдор реестри: жазуулар ${s} · тамыр ${r}`,
   },
   uz: {
     to: "Kimga:",
@@ -268,6 +279,7 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
     page: (x, y) => `${y} sahifadan ${x}-sahifa`,
     verificationCode: (c) => `Tekshirish kodi ${c}`,
     transliterated: "† Ism ushbu xat chop eta olmaydigan yozuvda yozilgan; u lotin harflarida berilgan.",
+    ledger: (s, r) => `Imzolar reyestri: yozuvlar ${s} · ildiz ${r}`,
   },
   tg: {
     to: "Ба:",
@@ -290,6 +302,7 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
     page: (x, y) => `Саҳифаи ${x} аз ${y}`,
     verificationCode: (c) => `Рамзи санҷиш ${c}`,
     transliterated: "† Ном бо хате навишта шудааст, ки ин нома чоп карда наметавонад; он бо ҳарфҳои лотинӣ оварда шудааст.",
+    ledger: (s, r) => `Феҳристи имзоҳо: сабтҳо ${s} · реша ${r}`,
   },
 };
 
