@@ -4,7 +4,7 @@ import path from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
-import { loadLetterData } from "../pdf/letter-data.server";
+import { loadLetterData, type LetterConsistency } from "../pdf/letter-data.server";
 import { renderCombined, renderLetter } from "../pdf/render.server";
 
 /**
@@ -32,6 +32,10 @@ export interface GenerateResult {
   fileSha256: string;
   size: number;
   flaggedNames: string[];
+  /** The signatory ledger the letter holds: its size and root (hex), and proofs that it extends earlier letters' trees. */
+  treeSize?: number;
+  treeRoot?: string;
+  consistency?: LetterConsistency[];
 }
 
 /**
@@ -84,23 +88,34 @@ export async function generateLetter(job: GenerateJob, onProgress: (fraction: nu
   client.on("error", () => undefined);
   await client.connect();
   const temp = partialPath(job.outputPath);
+  // The files the letter embeds (ledger.csv, signatories.csv), beside the partial file, removed at the end.
+  const filesDir = `${temp}.files`;
   let output: { stream: Transform; written: Promise<void> } | null = null;
+  let closeFiles: () => void = () => undefined;
   try {
+    await fs.mkdir(path.dirname(job.outputPath), { recursive: true });
+    await fs.mkdir(filesDir);
     await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     // Rows are streamed once per language: progress counts every row of every part.
     let seen = 0;
     let total = 1;
     let lastReport = 0;
-    const letter = await loadLetterData(client, job.letterId, job.appUrl, () => {
-      seen++;
-      if (seen - lastReport >= 5000) {
-        lastReport = seen;
-        onProgress(Math.min(0.99, seen / total));
-      }
-    });
+    const letter = await loadLetterData(
+      client,
+      job.letterId,
+      job.appUrl,
+      () => {
+        seen++;
+        if (seen - lastReport >= 5000) {
+          lastReport = seen;
+          onProgress(Math.min(0.99, seen / total));
+        }
+      },
+      { filesDir },
+    );
+    closeFiles = letter.close;
     total = Math.max(1, letter.count * letter.parts.length);
 
-    await fs.mkdir(path.dirname(job.outputPath), { recursive: true });
     const fileHash = crypto.createHash("sha256");
     let size = 0;
     const hasher = new Transform({
@@ -116,13 +131,26 @@ export async function generateLetter(job: GenerateJob, onProgress: (fraction: nu
     const written = pipeline(hasher, createWriteStream(temp, { flush: true }));
     written.catch(() => undefined); // awaited below; an early failure must not go unhandled
     output = { stream: hasher, written };
+    const options = { attachments: letter.attachments };
     const result =
-      letter.kind === "combined" ? await renderCombined(letter.parts, hasher) : await renderLetter(letter.parts[0]!.input, letter.parts[0]!.rows(), hasher);
+      letter.kind === "combined"
+        ? await renderCombined(letter.parts, hasher, options)
+        : await renderLetter(letter.parts[0]!.input, letter.parts[0]!.rows(), hasher, options);
     await written;
     await client.query("COMMIT");
     await fs.rename(temp, job.outputPath);
     onProgress(1);
-    return { count: letter.count, pages: result.pages, digest: letter.digest(), fileSha256: fileHash.digest("hex"), size, flaggedNames: result.flaggedNames };
+    return {
+      count: letter.count,
+      pages: result.pages,
+      digest: letter.digest(),
+      fileSha256: fileHash.digest("hex"),
+      size,
+      flaggedNames: result.flaggedNames,
+      treeSize: letter.ledger.size,
+      treeRoot: letter.ledger.root,
+      consistency: letter.consistency,
+    };
   } catch (error) {
     // Any failure (the database too): close the file before removing it, so nothing is left open.
     if (output) {
@@ -133,6 +161,8 @@ export async function generateLetter(job: GenerateJob, onProgress: (fraction: nu
     await client.query("ROLLBACK").catch(() => undefined);
     throw error;
   } finally {
+    closeFiles();
+    await fs.rm(filesDir, { recursive: true, force: true });
     await client.end().catch(() => undefined);
   }
 }

@@ -81,36 +81,55 @@ export async function up(db: Kysely<any>): Promise<void> {
     EXECUTE FUNCTION ledger_leaf_unconfirmed()`.execute(db);
 
   // A safety net for writers that bypass confirmSignature (test and demo fixtures, bench seeds, an
-  // operator's SQL): a row that becomes confirmed without a leaf gets one here, by the same rules
-  // (the appeal row's lock, the v1 encoding). The salt is two random UUIDs (244 random bits; the
-  // app's path uses crypto.randomBytes). The letter rechecks every leaf with app/ledger/leaf.ts.
+  // operator's SQL): rows that become confirmed without a leaf get one, after the statement, in
+  // (confirmed_at, id) order, by the same rules (the appeal row's lock, the v1 encoding). One
+  // update per appeal per statement, so a bulk insert of a million rows does not update the appeal
+  // row a million times. The salt is two random UUIDs (244 random bits; the app's path uses
+  // crypto.randomBytes). The letter rechecks every leaf with app/ledger/leaf.ts.
   await sql`
     CREATE FUNCTION ledger_field(v text) RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
       SELECT int4send(octet_length(convert_to(normalize(coalesce(v, ''), NFC), 'UTF8'))) || convert_to(normalize(coalesce(v, ''), NFC), 'UTF8')
     $$`.execute(db);
   await sql`
-    CREATE FUNCTION ledger_leaf_assign() RETURNS trigger LANGUAGE plpgsql AS $$
-    DECLARE
-      ix integer;
+    CREATE FUNCTION ledger_leaves_assign() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-      NEW.confirmed_at := coalesce(NEW.confirmed_at, now());
-      NEW.ledger_salt := uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid());
-      UPDATE appeals SET ledger_size = ledger_size + 1 WHERE id = NEW.appeal_id RETURNING ledger_size - 1 INTO ix;
-      NEW.ledger_index := ix;
+      IF NOT EXISTS (SELECT 1 FROM changed WHERE status = 'confirmed' AND ledger_index IS NULL) THEN
+        RETURN NULL;
+      END IF;
+      WITH todo AS (
+        SELECT id, appeal_id, confirmed_at FROM changed WHERE status = 'confirmed' AND ledger_index IS NULL
+      ), counts AS (
+        SELECT appeal_id, count(*)::int AS n FROM todo GROUP BY appeal_id
+      ), base AS (
+        UPDATE appeals a SET ledger_size = a.ledger_size + c.n FROM counts c WHERE a.id = c.appeal_id
+        RETURNING a.id AS appeal_id, a.ledger_size - c.n AS first
+      ), numbered AS (
+        SELECT t.id, b.first + (row_number() OVER (PARTITION BY t.appeal_id ORDER BY t.confirmed_at NULLS LAST, t.id))::int - 1 AS ix,
+               uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()) AS salt
+        FROM todo t JOIN base b ON b.appeal_id = t.appeal_id
+      ), done AS (
+        UPDATE signatures s SET ledger_index = n.ix, ledger_salt = n.salt, confirmed_at = coalesce(s.confirmed_at, now())
+        FROM numbered n WHERE s.id = n.id
+        RETURNING s.appeal_id, s.ledger_index, s.ledger_salt, s.name, s.city, s.country, s.organization, s.position, s.confirmed_at, s.revision
+      )
       INSERT INTO ledger_leaves (appeal_id, leaf_index, leaf_hash, created_at)
-      VALUES (NEW.appeal_id, ix, sha256('\\x0001'::bytea || NEW.ledger_salt || ledger_field(NEW.name) || ledger_field(NEW.city)
-          || ledger_field(upper(btrim(normalize(coalesce(NEW.country, ''), NFC), E' \\t\\n\\r'))) || ledger_field(NEW.organization)
-          || ledger_field(NEW.position) || ledger_field(to_char(NEW.confirmed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'))
-          || ledger_field(NEW.revision::text)), NEW.confirmed_at);
-      RETURN NEW;
+      SELECT appeal_id, ledger_index,
+             sha256('\\x0001'::bytea || ledger_salt || ledger_field(name) || ledger_field(city)
+               || ledger_field(upper(btrim(normalize(coalesce(country, ''), NFC), E' \\t\\n\\r'))) || ledger_field(organization)
+               || ledger_field(position) || ledger_field(to_char(confirmed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')) || ledger_field(revision::text)),
+             confirmed_at
+      FROM done;
+      RETURN NULL;
     END $$`.execute(db);
 
   await backfill(db);
 
   await sql`
-    CREATE TRIGGER signatures_ledger_assign BEFORE INSERT OR UPDATE OF status ON signatures
-    FOR EACH ROW WHEN (NEW.status = 'confirmed' AND NEW.ledger_index IS NULL)
-    EXECUTE FUNCTION ledger_leaf_assign()`.execute(db);
+    CREATE TRIGGER signatures_ledger_insert AFTER INSERT ON signatures
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION ledger_leaves_assign()`.execute(db);
+  await sql`
+    CREATE TRIGGER signatures_ledger_update AFTER UPDATE ON signatures
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION ledger_leaves_assign()`.execute(db);
 }
 
 type Old = {
@@ -201,8 +220,9 @@ export function leafHashV1(
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  await sql`DROP TRIGGER signatures_ledger_assign ON signatures`.execute(db);
-  await sql`DROP FUNCTION ledger_leaf_assign()`.execute(db);
+  await sql`DROP TRIGGER signatures_ledger_update ON signatures`.execute(db);
+  await sql`DROP TRIGGER signatures_ledger_insert ON signatures`.execute(db);
+  await sql`DROP FUNCTION ledger_leaves_assign()`.execute(db);
   await sql`DROP FUNCTION ledger_field(text)`.execute(db);
   await sql`DROP TRIGGER signatures_ledger_unconfirmed ON signatures`.execute(db);
   await sql`DROP TRIGGER signatures_ledger_delete ON signatures`.execute(db);
