@@ -592,15 +592,16 @@ describe("the snapshot and its verification", () => {
     expect(more.count).toBe(NAMES.length + 1);
     expect(more.digest).not.toBe(first.digest);
 
-    // The same people in another order is another list.
-    await getDb()
-      .updateTable("signatures")
-      .set({ confirmed_at: new Date(Date.UTC(2024, 0, 1)) })
-      .where("appeal_id", "=", appeal.id)
-      .where("name", "=", "Новый Подписант")
-      .execute();
+    // The same people in another order would be another list. The order is the ledger's now (the
+    // order confirmations committed): a confirmation date edited behind it does not reorder the
+    // list, it is refused (the row no longer hashes to its leaf).
+    const edit = (at: Date) =>
+      getDb().updateTable("signatures").set({ confirmed_at: at }).where("appeal_id", "=", appeal.id).where("name", "=", "Новый Подписант").execute();
+    await edit(new Date(Date.UTC(2024, 0, 1)));
+    await expect(generate(appeal.id, appeal.owner.userId, "ru")).rejects.toThrow(/changed after it was confirmed/);
+    await edit(new Date(Date.UTC(2025, 5, 1)));
     const reordered = await generate(appeal.id, appeal.owner.userId, "ru");
-    expect(reordered.digest).not.toBe(more.digest);
+    expect(reordered.digest).toBe(more.digest);
 
     // A new revision of the text, same signatories.
     await saveVersion(appeal.id, appeal.owner.userId, "ru", { ...RU, body: `${RU.body}\n\nИсправлена опечатка.` });
