@@ -82,3 +82,20 @@ function splitHashes(bytes: Uint8Array): Uint8Array[] | null {
   if (bytes.length % HASH_SIZE !== 0) return null;
   return Array.from({ length: bytes.length / HASH_SIZE }, (_, i) => new Uint8Array(bytes.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE)));
 }
+
+/**
+ * The revocation list of a letter as the text to sign (hook for the organization's signing key,
+ * once the signing identity is merged): one line per fact, LF, UTF-8 —
+ * `appeals-revocations:1`, `letter <code>`, `tree <size> <root>`, then `revoked <index> <day>` per
+ * entry in index order, and `net <count>`. Unsigned for now; /verify shows the same facts.
+ */
+export function revocationStatement(code: string, facts: LedgerFacts): string {
+  return [
+    "appeals-revocations:1",
+    `letter ${code}`,
+    `tree ${facts.size} ${facts.root}`,
+    ...facts.revoked.entries.map((r) => `revoked ${r.index} ${r.day}`),
+    `net ${facts.net}`,
+    "",
+  ].join("\n");
+}

@@ -629,7 +629,9 @@ describe("the snapshot and its verification", () => {
       fileSha256: sha256(fs.readFileSync(pathOf(letter.storageKey))),
       pages: letter.pages,
       withdrawnSince: 0,
+      ledger: { size: letter.treeSize, root: letter.treeRoot, extends: [], revoked: { total: 0, entries: [] }, net: NAMES.length },
     });
+    expect(letter.treeRoot).toMatch(/^[0-9a-f]{64}$/);
     // Typed from paper: lower case, O for 0, I/L for 1, no dashes.
     const typed = letter.code.toLowerCase().replace(/-/g, " ").replace(/0/g, "o").replace(/1/g, "l");
     expect((await verification(typed))?.code).toBe(letter.code);
