@@ -65,6 +65,8 @@ export async function partialFilesIn(dir: string): Promise<Array<{ path: string;
 
 /** Removes one partial file; false if it was already gone. */
 export async function removePartialFile(file: string): Promise<boolean> {
+  // With it, the folder of the files it was embedding (ledger.csv, signatories.csv), if left.
+  await fs.rm(`${file}.files`, { recursive: true, force: true });
   try {
     await fs.rm(file);
     return true;
@@ -77,7 +79,7 @@ export async function removePartialFile(file: string): Promise<boolean> {
 /** Removes the partial files of `outputPath` (call only while no one is generating it). */
 export async function removePartialFiles(outputPath: string): Promise<number> {
   const mine = (await partialFilesIn(path.dirname(outputPath))).filter((f) => f.output === path.basename(outputPath));
-  await Promise.all(mine.map((f) => fs.rm(f.path, { force: true })));
+  await Promise.all(mine.flatMap((f) => [fs.rm(f.path, { force: true }), fs.rm(`${f.path}.files`, { recursive: true, force: true })]));
   return mine.length;
 }
 

@@ -52,10 +52,16 @@ describe("migration 2026-12-03T1600_ledger", () => {
 
     // Any writer: a row confirmed by SQL gets the next leaf, hashed the same way (the trigger).
     await sql`UPDATE signatures SET status = 'confirmed', confirmed_at = ${t(4)} WHERE id = ${pending}`.execute(db);
-    const [direct] = await addSigners(a.id, [{ name: "Mañana Nöel", country: "es", at: t(5) }]);
+    const [direct, decomposed, varied] = await addSigners(a.id, [
+      { name: "Mañana Nöel", country: "es", at: t(5) },
+      { name: "Besanc\u0327on Lo\u0308we", city: "Ko\u0308ln", organization: "Şıkoğlu & Ōzbek", position: "Gʻulomov", at: t(6) },
+      { name: "Łukasiewicz-Żółć Lœuvre Jūsіpbek", city: "Θεσσαλονίκη", country: "gr", at: t(7) },
+    ]);
     for (const [id, index] of [
       [pending!, 3],
       [direct!, 4],
+      [decomposed!, 5],
+      [varied!, 6],
     ] as const) {
       const r = await db.selectFrom("signatures").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
       expect(r.ledger_index).toBe(index);
@@ -74,6 +80,8 @@ describe("migration 2026-12-03T1600_ledger", () => {
       [2, true],
       [3, false],
       [4, false],
+      [5, false],
+      [6, false],
     ]);
   });
 });
