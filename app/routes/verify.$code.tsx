@@ -67,6 +67,7 @@ export default function Verify() {
         <dd>
           <code className="digest">{info.fileSha256}</code>
         </dd>
+        {info.ledger ? <LedgerFacts ledger={info.ledger} /> : null}
       </dl>
       {info.withdrawnSince > 0 ? <p>{plural("verify.withdrawn", info.withdrawnSince)}</p> : null}
       <LedgerSection code={info.code} ledger={info.ledger} />
@@ -84,8 +85,27 @@ export default function Verify() {
   );
 }
 
-/** The signatory ledger's facts (app/services/ledger.server.ts): size, root, earlier letters, revocations, net count. */
-function LedgerSection({ code, ledger }: { code: string; ledger: ReturnType<typeof useLoaderData<typeof loader>>["info"]["ledger"] }) {
+type Ledger = ReturnType<typeof useLoaderData<typeof loader>>["info"]["ledger"];
+
+/** The ledger's size, root and net count, in the letter's facts list. */
+function LedgerFacts({ ledger }: { ledger: NonNullable<Ledger> }) {
+  const { t, number } = useT();
+  return (
+    <>
+      <dt>{t("ledger.size")}</dt>
+      <dd>{number(ledger.size)}</dd>
+      <dt>{t("ledger.root")}</dt>
+      <dd>
+        <code className="digest">{ledger.root}</code>
+      </dd>
+      <dt>{t("ledger.net")}</dt>
+      <dd>{number(ledger.net)}</dd>
+    </>
+  );
+}
+
+/** The signatory ledger (app/services/ledger.server.ts): earlier letters this one extends, revocations since it. */
+function LedgerSection({ code, ledger }: { code: string; ledger: Ledger }) {
   const { t, number } = useT();
   return (
     <section className="stack" aria-labelledby="ledger-title">
@@ -93,16 +113,6 @@ function LedgerSection({ code, ledger }: { code: string; ledger: ReturnType<type
       {ledger ? (
         <>
           <p className="hint">{t("ledger.intro")}</p>
-          <dl className="facts">
-            <dt>{t("ledger.size")}</dt>
-            <dd>{number(ledger.size)}</dd>
-            <dt>{t("ledger.root")}</dt>
-            <dd>
-              <code className="digest">{ledger.root}</code>
-            </dd>
-            <dt>{t("ledger.net")}</dt>
-            <dd>{number(ledger.net)}</dd>
-          </dl>
           <h3>{t("ledger.extends")}</h3>
           {ledger.extends.length ? (
             <ul>
