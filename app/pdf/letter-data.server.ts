@@ -292,6 +292,12 @@ export async function loadLetterData(
     },
   };
   let firstStarted = false;
+  // The renderer draws no list (and so streams no rows) for a letter with no signatory: its
+  // leaves (all withdrawn, if any) go to the embedded files now, before anything is drawn.
+  if (count === 0) {
+    firstStarted = true;
+    for await (const _ of signatoryRows(client, letter.appeal_id, onRow, first)) throw new LedgerMismatchError("a printed row in a letter of no signatory");
+  }
   const parts: LetterPart[] = langs.map((lang, index) => ({
     input: inputFor(lang),
     rows: () => {

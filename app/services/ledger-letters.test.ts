@@ -228,6 +228,17 @@ describe("the ledger in letters", () => {
     expect((await verification(second.code))?.ledger?.extends[0]?.checked).toBe(false);
   });
 
+  it("a letter with no signatory left still embeds its tree: every leaf hash-only", async () => {
+    const appeal = await publishedAppeal();
+    const [gone] = await addSigners(appeal.id, [{ name: "Ушёл Совсем" }]);
+    await getDb().deleteFrom("signatures").where("id", "=", gone!).execute();
+    const letter = await one(appeal.id, appeal.owner.userId);
+    expect(letter).toMatchObject({ count: 0, treeSize: 1 });
+    const rebuilt = rebuild(letter.files["ledger.csv"]!.text);
+    expect(rebuilt).toMatchObject({ size: 1, root: letter.treeRoot });
+    expect(parseCsv(letter.files["signatories.csv"]!.text)).toEqual([["number", "name", "city", "country", "organization", "position", "confirmed"]]);
+  });
+
   it("gives the en, ru and kk letters and the combined one the same tree", async () => {
     const appeal = await publishedAppeal();
     await addSigners(appeal.id, [
