@@ -108,11 +108,12 @@ function LedgerFacts({ ledger }: { ledger: NonNullable<Ledger> }) {
 function LedgerSection({ code, ledger }: { code: string; ledger: Ledger }) {
   const { t, number } = useT();
   return (
-    <section className="stack" aria-labelledby="ledger-title">
+    <section aria-labelledby="ledger-title">
       <h2 id="ledger-title">{t("ledger.title")}</h2>
       {ledger ? (
         <>
           <p className="hint">{t("ledger.intro")}</p>
+          <p className="hint">{t("ledger.netHint")}</p>
           <h3>{t("ledger.extends")}</h3>
           {ledger.extends.length ? (
             <ul>

@@ -19,7 +19,8 @@ export const ledger = defineMessages({
     "ledger.revokedIntro": "Leaves of this letter whose signature was withdrawn or removed after the letter was generated (no names):",
     "ledger.revokedEntry": "leaf {index}, {day}",
     "ledger.revokedMore": "and {count} more (the full list is in the JSON).",
-    "ledger.net": "Net count (signatories in the letter minus those withdrawn since)",
+    "ledger.net": "Net count",
+    "ledger.netHint": "Net count: the signatories in this letter minus those withdrawn since it was generated.",
     "ledger.json": "These facts as JSON",
     "letters.error.ledger_mismatch":
       "The signatures no longer match the signatory ledger (a row was changed after it was confirmed): no letter was made. Ask the operator to check the database.",
@@ -41,7 +42,8 @@ export const ledger = defineMessages({
     "ledger.revokedIntro": "Листья этого письма, подписи которых отозваны или удалены после его создания (без имён):",
     "ledger.revokedEntry": "лист {index}, {day}",
     "ledger.revokedMore": "и ещё {count} (полный список — в JSON).",
-    "ledger.net": "Итог (подписавшие в письме минус отозвавшие после него)",
+    "ledger.net": "Итоговое число",
+    "ledger.netHint": "Итоговое число: подписавшие в этом письме минус отозвавшие подпись после его создания.",
     "ledger.json": "Эти данные в формате JSON",
     "letters.error.ledger_mismatch":
       "Подписи больше не совпадают с реестром подписей (строку изменили после подтверждения): письмо не создано. Попросите администратора проверить базу данных.",
@@ -63,7 +65,8 @@ export const ledger = defineMessages({
     "ledger.revokedIntro": "Хат жасалғаннан кейін қолтаңбасы қайтарылған немесе жойылған жапырақтар (атаусыз):",
     "ledger.revokedEntry": "{index}-жапырақ, {day}",
     "ledger.revokedMore": "және тағы {count} (толық тізім JSON-да).",
-    "ledger.net": "Таза сан (хаттағы қол қоюшылар минус кейін қайтарғандар)",
+    "ledger.net": "Таза сан",
+    "ledger.netHint": "Таза сан: осы хаттағы қол қоюшылар минус хат жасалғаннан кейін қолын қайтарғандар.",
     "ledger.json": "Осы деректер JSON түрінде",
     "letters.error.ledger_mismatch":
       "Қолтаңбалар енді қолтаңбалар тізілімімен сәйкес келмейді (жол расталғаннан кейін өзгертілген): хат жасалмады. Әкімшіден дерекқорды тексеруді сұраңыз.",
