@@ -86,6 +86,8 @@ export interface AppealsTable {
   closed_at: NullableTimestamp;
   delivered_at: NullableTimestamp;
   retention_done_at: NullableTimestamp;
+  /** The next leaf index of the appeal's signatory ledger (taken on confirmation). */
+  ledger_size: Defaulted<number>;
 }
 
 export interface AppealVersionsTable {
@@ -150,6 +152,9 @@ export interface SignaturesTable {
   withdrawn_at: NullableTimestamp;
   removed_at: NullableTimestamp;
   removed_by: number | null;
+  /** The signature's leaf in the appeal's ledger and its 32-byte salt, set on confirmation. */
+  ledger_index: number | null;
+  ledger_salt: Buffer | null;
 }
 
 export interface SignatureTokensTable {
@@ -224,6 +229,28 @@ export interface LettersTable {
   created_at: Timestamp;
   /** Times generation was started; a letter interrupted too often is marked failed. */
   attempts: Defaulted<number>;
+  /** The signatory ledger the letter holds (size and 32-byte root), set when generated. */
+  tree_size: number | null;
+  tree_root: Buffer | null;
+}
+
+/**
+ * The leaf hash of every signature ever confirmed, per appeal (app/ledger/); never deleted while
+ * the appeal exists. withdrawn_at: when the signature stopped being confirmed (set by trigger).
+ */
+export interface LedgerLeavesTable {
+  appeal_id: number;
+  leaf_index: number;
+  leaf_hash: Buffer;
+  created_at: Timestamp;
+  withdrawn_at: NullableTimestamp;
+}
+
+/** The RFC 9162 consistency proof from an earlier letter's tree to a later letter's (hashes concatenated). */
+export interface LetterConsistencyTable {
+  letter_id: number;
+  earlier_letter_id: number;
+  proof: Buffer;
 }
 
 export interface DeliveriesTable {
@@ -266,6 +293,8 @@ export interface Database {
   appeal_revisions: AppealRevisionsTable;
   attachments: AttachmentsTable;
   signatures: SignaturesTable;
+  ledger_leaves: LedgerLeavesTable;
+  letter_consistency: LetterConsistencyTable;
   signature_tokens: SignatureTokensTable;
   count_deltas: CountDeltasTable;
   appeal_counts: AppealCountsTable;

@@ -224,6 +224,8 @@ describe("a letter killed mid-write", () => {
     // A job starting up (what startLetterJobs does at once): the dead process's lock is gone.
     await until(async () => (await removeStalePartialLetters()) === 1, 10_000, "the partial file to be removed");
     expect(partials()).toEqual([]);
+    // And the folder of the files it was embedding (ledger.csv and signatories.csv hold the names).
+    expect(fs.readdirSync(lettersDir).filter((f) => f.includes(".part"))).toEqual([]);
     await getDb()
       .updateTable("letters")
       .set({ started_at: sql<Date>`now() - interval '1 minute'` })

@@ -103,6 +103,14 @@ function canonical(f: LeafFields): string[] {
   ];
 }
 
+/**
+ * The seven field values exactly as the leaf encodes them (NFC, country trimmed and upper-case, the
+ * day, the revision in decimal; "" for a missing value): what a letter's ledger.csv lists.
+ */
+export function canonicalFields(f: LeafFields): string[] {
+  return canonical(f);
+}
+
 function utcDayOr(iso: string): string | null {
   const d = new Date(iso);
   return Number.isFinite(d.getTime()) ? d.toISOString().slice(0, 10) : null;

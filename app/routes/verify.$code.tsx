@@ -77,9 +77,11 @@ export default function Verify() {
             t("certificate.verify.unsigned")
           )}
         </dd>
+        {info.ledger ? <LedgerFacts ledger={info.ledger} /> : null}
       </dl>
       {info.signerFingerprint ? <p className="hint">{t("certificate.verify.compare")}</p> : null}
       {info.withdrawnSince > 0 ? <p>{plural("verify.withdrawn", info.withdrawnSince)}</p> : null}
+      <LedgerSection code={info.code} ledger={info.ledger} />
       <Form method="post" encType="multipart/form-data" className="stack">
         <h2>{t("verify.upload")}</h2>
         <div>
@@ -91,6 +93,75 @@ export default function Verify() {
         </div>
       </Form>
     </div>
+  );
+}
+
+type Ledger = ReturnType<typeof useLoaderData<typeof loader>>["info"]["ledger"];
+
+/** The ledger's size, root and net count, in the letter's facts list. */
+function LedgerFacts({ ledger }: { ledger: NonNullable<Ledger> }) {
+  const { t, number } = useT();
+  return (
+    <>
+      <dt>{t("ledger.size")}</dt>
+      <dd>{number(ledger.size)}</dd>
+      <dt>{t("ledger.root")}</dt>
+      <dd>
+        <code className="digest">{ledger.root}</code>
+      </dd>
+      <dt>{t("ledger.net")}</dt>
+      <dd>{number(ledger.net)}</dd>
+    </>
+  );
+}
+
+/** The signatory ledger (app/services/ledger.server.ts): earlier letters this one extends, revocations since it. */
+function LedgerSection({ code, ledger }: { code: string; ledger: Ledger }) {
+  const { t, number } = useT();
+  return (
+    <section aria-labelledby="ledger-title">
+      <h2 id="ledger-title">{t("ledger.title")}</h2>
+      {ledger ? (
+        <>
+          <p className="hint">{t("ledger.intro")}</p>
+          <p className="hint">{t("ledger.netHint")}</p>
+          <h3>{t("ledger.extends")}</h3>
+          {ledger.extends.length ? (
+            <ul>
+              {ledger.extends.map((e) => (
+                <li key={e.code}>
+                  <a href={`/verify/${e.code}`}>{t("ledger.earlier", { code: e.code, size: number(e.size) })}</a> —{" "}
+                  {e.checked ? t("ledger.checked") : <strong>{t("ledger.notChecked")}</strong>}
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <p>{t("ledger.extendsNone")}</p>
+          )}
+          <h3>{t("ledger.revoked")}</h3>
+          {ledger.revoked.total ? (
+            <>
+              <p>{t("ledger.revokedIntro")}</p>
+              <ul>
+                {ledger.revoked.entries.map((r) => (
+                  <li key={r.index}>{t("ledger.revokedEntry", { index: String(r.index), day: r.day })}</li>
+                ))}
+              </ul>
+              {ledger.revoked.total > ledger.revoked.entries.length ? (
+                <p>{t("ledger.revokedMore", { count: number(ledger.revoked.total - ledger.revoked.entries.length) })}</p>
+              ) : null}
+            </>
+          ) : (
+            <p>{t("ledger.revokedNone")}</p>
+          )}
+        </>
+      ) : (
+        <p>{t("ledger.none")}</p>
+      )}
+      <p>
+        <a href={`/verify/${code}/json`}>{t("ledger.json")}</a>
+      </p>
+    </section>
   );
 }
 

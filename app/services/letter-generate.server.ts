@@ -4,7 +4,7 @@ import path from "node:path";
 import { PassThrough } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
-import { loadLetterData } from "../pdf/letter-data.server";
+import { loadLetterData, type LetterConsistency } from "../pdf/letter-data.server";
 import { renderCombined, renderLetter, type RenderOptions } from "../pdf/render.server";
 import { signPdfFile } from "../pdf/sign.server";
 import { httpTimestamper } from "../pdf/timestamp.server";
@@ -47,6 +47,10 @@ export interface GenerateResult {
   flaggedNames: string[];
   /** The SHA-256 fingerprint ("AB:CD:…") of the certificate the letter is signed with. */
   signerFingerprint: string;
+  /** The signatory ledger the letter holds: its size and root (hex), and proofs that it extends earlier letters' trees. */
+  treeSize?: number;
+  treeRoot?: string;
+  consistency?: LetterConsistency[];
 }
 
 /** What the renderer reserves for the signature: the organization signs, at the letter's time, with its code as the reason. */
@@ -88,6 +92,8 @@ export async function partialFilesIn(dir: string): Promise<Array<{ path: string;
 
 /** Removes one partial file; false if it was already gone. */
 export async function removePartialFile(file: string): Promise<boolean> {
+  // With it, the folder of the files it was embedding (ledger.csv, signatories.csv), if left.
+  await fs.rm(`${file}.files`, { recursive: true, force: true });
   try {
     await fs.rm(file);
     return true;
@@ -100,7 +106,7 @@ export async function removePartialFile(file: string): Promise<boolean> {
 /** Removes the partial files of `outputPath` (call only while no one is generating it). */
 export async function removePartialFiles(outputPath: string): Promise<number> {
   const mine = (await partialFilesIn(path.dirname(outputPath))).filter((f) => f.output === path.basename(outputPath));
-  await Promise.all(mine.map((f) => fs.rm(f.path, { force: true })));
+  await Promise.all(mine.flatMap((f) => [fs.rm(f.path, { force: true }), fs.rm(`${f.path}.files`, { recursive: true, force: true })]));
   return mine.length;
 }
 
@@ -111,21 +117,33 @@ export async function generateLetter(job: GenerateJob, onProgress: (fraction: nu
   client.on("error", () => undefined);
   await client.connect();
   const temp = partialPath(job.outputPath);
+  // The files the letter embeds (ledger.csv, signatories.csv), beside the partial file, removed at the end.
+  const filesDir = `${temp}.files`;
   let output: { stream: PassThrough; written: Promise<void> } | null = null;
+  let closeFiles: () => void = () => undefined;
   try {
+    await fs.mkdir(path.dirname(job.outputPath), { recursive: true });
+    await fs.mkdir(filesDir);
     await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     const signer = await letterSigningIdentity(client, job.letterId, job.signingSecret ?? env().SIGNING_KEY_SECRET);
     // Rows are streamed once per language: progress counts every row of every part.
     let seen = 0;
     let total = 1;
     let lastReport = 0;
-    const letter = await loadLetterData(client, job.letterId, job.appUrl, () => {
-      seen++;
-      if (seen - lastReport >= 5000) {
-        lastReport = seen;
-        onProgress(Math.min(0.99, seen / total));
-      }
-    });
+    const letter = await loadLetterData(
+      client,
+      job.letterId,
+      job.appUrl,
+      () => {
+        seen++;
+        if (seen - lastReport >= 5000) {
+          lastReport = seen;
+          onProgress(Math.min(0.99, seen / total));
+        }
+      },
+      { filesDir },
+    );
+    closeFiles = letter.close;
     total = Math.max(1, letter.count * letter.parts.length);
 
     await fs.mkdir(path.dirname(job.outputPath), { recursive: true });
@@ -137,11 +155,11 @@ export async function generateLetter(job: GenerateJob, onProgress: (fraction: nu
     const written = pipeline(pdf, createWriteStream(temp, { flush: true }));
     written.catch(() => undefined); // awaited below; an early failure must not go unhandled
     output = { stream: pdf, written };
-    const signature = signatureOptions(letter.parts[0]!.input);
+    const options: RenderOptions = { ...signatureOptions(letter.parts[0]!.input), attachments: letter.attachments };
     const result =
       letter.kind === "combined"
-        ? await renderCombined(letter.parts, pdf, signature)
-        : await renderLetter(letter.parts[0]!.input, letter.parts[0]!.rows(), pdf, signature);
+        ? await renderCombined(letter.parts, pdf, options)
+        : await renderLetter(letter.parts[0]!.input, letter.parts[0]!.rows(), pdf, options);
     await written;
     const signed = await signLetterFile(temp, signer);
     await client.query("COMMIT");
@@ -154,6 +172,9 @@ export async function generateLetter(job: GenerateJob, onProgress: (fraction: nu
       ...signed,
       flaggedNames: result.flaggedNames,
       signerFingerprint: signer.fingerprint,
+      treeSize: letter.ledger.size,
+      treeRoot: letter.ledger.root,
+      consistency: letter.consistency,
     };
   } catch (error) {
     // Any failure (the database too): close the file before removing it, so nothing is left open.
@@ -165,6 +186,8 @@ export async function generateLetter(job: GenerateJob, onProgress: (fraction: nu
     await client.query("ROLLBACK").catch(() => undefined);
     throw error;
   } finally {
+    closeFiles();
+    await fs.rm(filesDir, { recursive: true, force: true });
     await client.end().catch(() => undefined);
   }
 }

@@ -93,7 +93,7 @@ export async function generateNow(letterId: number, onProgress?: (fraction: numb
   for (;;) {
     const row = await db
       .selectFrom("letters")
-      .select(["status", "count", "pages", "digest", "file_sha256", "size", "flagged_names", "error", "signer_fingerprint"])
+      .select(["status", "count", "pages", "digest", "file_sha256", "size", "flagged_names", "error", "signer_fingerprint", "tree_size", "tree_root"])
       .where("id", "=", letterId)
       .executeTakeFirstOrThrow();
     if (row.status === "ready") {
@@ -106,6 +106,8 @@ export async function generateNow(letterId: number, onProgress?: (fraction: numb
         size: row.size ?? 0,
         flaggedNames: Array.isArray(flagged) ? flagged.map(String) : [],
         signerFingerprint: row.signer_fingerprint ?? "",
+        treeSize: row.tree_size ?? undefined,
+        treeRoot: row.tree_root?.toString("hex"),
         code,
         storageKey: letterKey(code),
       };
@@ -115,29 +117,41 @@ export async function generateNow(letterId: number, onProgress?: (fraction: numb
   }
 }
 
-/** The "mark written" step: the letter is ready, with its file's facts. */
+/** The "mark written" step: the letter is ready, with its file's facts (and its ledger's, with the consistency proofs to earlier letters). */
 export async function markReady(letterId: number, code: string, r: GenerateResult) {
   await getDb()
-    .updateTable("letters")
-    .set({
-      status: "ready",
-      progress: 100,
-      count: r.count,
-      digest: r.digest,
-      file_sha256: r.fileSha256,
-      storage_key: letterKey(code),
-      pages: r.pages,
-      size: r.size,
-      flagged_names: JSON.stringify(r.flaggedNames.slice(0, 1000)),
-      signer_fingerprint: r.signerFingerprint,
-      finished_at: sql`now()`,
-    })
-    .where("id", "=", letterId)
-    .execute();
+    .transaction()
+    .execute(async (trx) => {
+      await trx
+        .updateTable("letters")
+        .set({
+          status: "ready",
+          progress: 100,
+          count: r.count,
+          digest: r.digest,
+          file_sha256: r.fileSha256,
+          storage_key: letterKey(code),
+          pages: r.pages,
+          size: r.size,
+          flagged_names: JSON.stringify(r.flaggedNames.slice(0, 1000)),
+          signer_fingerprint: r.signerFingerprint,
+          finished_at: sql`now()`,
+          tree_size: r.treeSize ?? null,
+          tree_root: r.treeRoot ? Buffer.from(r.treeRoot, "hex") : null,
+        })
+        .where("id", "=", letterId)
+        .execute();
+      await trx.deleteFrom("letter_consistency").where("letter_id", "=", letterId).execute();
+      if (r.consistency?.length)
+        await trx
+          .insertInto("letter_consistency")
+          .values(r.consistency.map((c) => ({ letter_id: letterId, earlier_letter_id: c.earlierLetterId, proof: Buffer.from(c.proof.join(""), "hex") })))
+          .execute();
+    });
 }
 
 /** Why a letter job failed, as the dashboard says it (letters.error.<reason>). */
-export type LetterFailure = "disk_full" | "not_writable" | "timed_out" | "interrupted" | "failed";
+export type LetterFailure = "disk_full" | "not_writable" | "timed_out" | "interrupted" | "failed" | "ledger_mismatch";
 
 /** The code of the error a letter job stopped at the time limit fails with. */
 export const LETTER_TIMEOUT = "LETTER_TIMEOUT";
@@ -147,6 +161,8 @@ export function failureOf(error: unknown): LetterFailure {
   if (code === "ENOSPC" || code === "EDQUOT") return "disk_full";
   if (code === "EACCES" || code === "EROFS") return "not_writable";
   if (code === LETTER_TIMEOUT) return "timed_out";
+  // The signatures table no longer matches the signatory ledger (a row edited after confirmation).
+  if (code === "LEDGER_MISMATCH") return "ledger_mismatch";
   return "failed";
 }
 
@@ -155,7 +171,17 @@ export async function markFailed(letterId: number, error: unknown) {
   const message = failureOf(error);
   await getDb()
     .updateTable("letters")
-    .set({ status: "failed", error: message, digest: "", file_sha256: null, storage_key: null, signer_fingerprint: null, finished_at: sql`now()` })
+    .set({
+      status: "failed",
+      error: message,
+      digest: "",
+      file_sha256: null,
+      storage_key: null,
+      signer_fingerprint: null,
+      finished_at: sql`now()`,
+      tree_size: null,
+      tree_root: null,
+    })
     .where("id", "=", letterId)
     .execute();
 }

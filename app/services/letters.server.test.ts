@@ -592,15 +592,16 @@ describe("the snapshot and its verification", () => {
     expect(more.count).toBe(NAMES.length + 1);
     expect(more.digest).not.toBe(first.digest);
 
-    // The same people in another order is another list.
-    await getDb()
-      .updateTable("signatures")
-      .set({ confirmed_at: new Date(Date.UTC(2024, 0, 1)) })
-      .where("appeal_id", "=", appeal.id)
-      .where("name", "=", "Новый Подписант")
-      .execute();
+    // The same people in another order would be another list. The order is the ledger's now (the
+    // order confirmations committed): a confirmation date edited behind it does not reorder the
+    // list, it is refused (the row no longer hashes to its leaf).
+    const edit = (at: Date) =>
+      getDb().updateTable("signatures").set({ confirmed_at: at }).where("appeal_id", "=", appeal.id).where("name", "=", "Новый Подписант").execute();
+    await edit(new Date(Date.UTC(2024, 0, 1)));
+    await expect(generate(appeal.id, appeal.owner.userId, "ru")).rejects.toThrow(/changed after it was confirmed/);
+    await edit(new Date(Date.UTC(2025, 5, 1)));
     const reordered = await generate(appeal.id, appeal.owner.userId, "ru");
-    expect(reordered.digest).not.toBe(more.digest);
+    expect(reordered.digest).toBe(more.digest);
 
     // A new revision of the text, same signatories.
     await saveVersion(appeal.id, appeal.owner.userId, "ru", { ...RU, body: `${RU.body}\n\nИсправлена опечатка.` });
@@ -629,8 +630,10 @@ describe("the snapshot and its verification", () => {
       pages: letter.pages,
       withdrawnSince: 0,
       signerFingerprint: row.signer_fingerprint,
+      ledger: { size: letter.treeSize, root: letter.treeRoot, extends: [], revoked: { total: 0, entries: [] }, net: NAMES.length },
     });
     expect(row.signer_fingerprint).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    expect(letter.treeRoot).toMatch(/^[0-9a-f]{64}$/);
     // Typed from paper: lower case, O for 0, I/L for 1, no dashes.
     const typed = letter.code.toLowerCase().replace(/-/g, " ").replace(/0/g, "o").replace(/1/g, "l");
     expect((await verification(typed))?.code).toBe(letter.code);

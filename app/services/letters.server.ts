@@ -7,6 +7,7 @@ import { env } from "../utils/env.server";
 import { newVerificationCode, normaliseCode } from "../utils/codes";
 import { AppError } from "../utils/errors";
 import { appealForMember } from "./access.server";
+import { ledgerFacts } from "./ledger.server";
 
 /** Letters larger than this are delivered as a link instead of an attachment. */
 export const MAX_ATTACHED_LETTER_BYTES = 8 * 1024 * 1024;
@@ -198,6 +199,9 @@ export async function verification(codeInput: string) {
     pages: row.pages,
     withdrawnSince: Number(revoked.n),
     signerFingerprint: signer?.signer_fingerprint ?? null,
+    // The signatory ledger: size and root, earlier letters it extends, revocations, net count.
+    // (Signing the revocation list with the organization's key hooks in here once signing is merged.)
+    ledger: await ledgerFacts({ id: row.id, appealId: row.appealId, count: row.count }),
   };
 }
 

@@ -5,6 +5,7 @@ import { getDb } from "../../tests/setup/vitest-db";
 import { newOrganization } from "../../tests/fixtures/organizers";
 import { insertAddressee, upsertVersion } from "../../db/queries/appeals";
 import providerData from "../data/email-providers.json";
+import { leafFieldsOf, leafHash } from "../ledger/leaf";
 import { action as signAction } from "../routes/appeals.$slug/route";
 import { action as confirmAction, loader as confirmLoader } from "../routes/s.confirm.$token";
 import { signSchema, type SignerFields } from "../schemas/sign";
@@ -787,5 +788,54 @@ describe("the confirmation page", () => {
     const expired = await confirmAction(args(expiring.confirm));
     expect(expired.status).toBe(410);
     expect(await expired.json()).toMatchObject({ done: false, view: { state: "expired" } });
+  });
+});
+
+describe("signing: the ledger", () => {
+  it("gives 20 concurrent confirmations of one appeal the leaves 0..19 exactly, each hashed from its row and salt", async () => {
+    const appeal = await openAppeal();
+    const signed = [];
+    for (let i = 0; i < 20; i++) signed.push(await signAndRead(appeal, { name: `Ledger Signer ${i}` }, "en"));
+    const outcomes = await Promise.all(signed.map((s) => confirmSignature(s.confirm)));
+    expect(outcomes.every((o) => o.state === "valid")).toBe(true);
+
+    const rows = await signaturesOf(appeal.id);
+    expect(rows.map((r) => r.ledger_index).sort((a, b) => a! - b!)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    const leaves = await getDb().selectFrom("ledger_leaves").selectAll().where("appeal_id", "=", appeal.id).orderBy("leaf_index").execute();
+    expect(leaves.map((l) => l.leaf_index)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    for (const r of rows) {
+      const leaf = leaves[r.ledger_index!]!;
+      expect(leaf.withdrawn_at).toBeNull();
+      expect(Buffer.from(leaf.leaf_hash)).toEqual(Buffer.from(leafHash(leafFieldsOf({ ...r, confirmedAt: r.confirmed_at! }), new Uint8Array(r.ledger_salt!))));
+    }
+    const { ledger_size } = await getDb().selectFrom("appeals").select("ledger_size").where("id", "=", appeal.id).executeTakeFirstOrThrow();
+    expect(ledger_size).toBe(20);
+    // A second press takes no index.
+    expect((await confirmSignature(signed[0]!.confirm)).state).toBe("already");
+    expect((await getDb().selectFrom("appeals").select("ledger_size").where("id", "=", appeal.id).executeTakeFirstOrThrow()).ledger_size).toBe(20);
+  });
+
+  it("keeps the leaf of a signature withdrawn before delivery (the row, its salt and fields are gone), and of one rejected", async () => {
+    const appeal = await openAppeal();
+    const kept = await signAndConfirm(appeal, { name: "Stays Here" });
+    const leaving = await signAndConfirm(appeal, { name: "Changes Mind" });
+    const leavingRow = (await signaturesOf(appeal.id, leaving.input.email))[0]!;
+    expect((await withdrawSignature(leaving.withdraw)).state).toBe("valid");
+    expect(await signaturesOf(appeal.id, leaving.input.email)).toEqual([]);
+    const leaves = await getDb().selectFrom("ledger_leaves").selectAll().where("appeal_id", "=", appeal.id).orderBy("leaf_index").execute();
+    expect(leaves).toHaveLength(2);
+    expect(leaves[leavingRow.ledger_index!]!.withdrawn_at).not.toBeNull();
+    expect(leaves[1 - leavingRow.ledger_index!]!.withdrawn_at).toBeNull();
+    // Nothing of the withdrawn signer is left beside the hash.
+    const dump = (await sql<{ row: string }>`select l::text as row from ledger_leaves l where appeal_id = ${appeal.id}`.execute(getDb())).rows
+      .map((r) => r.row)
+      .join("\n");
+    expect(dump).not.toContain("Changes Mind");
+    expect(dump).not.toContain(leavingRow.ledger_salt!.toString("hex"));
+    // "It wasn't me" on a pending one never made a leaf.
+    const pending = await signAndRead(appeal, { name: "Never Confirmed" });
+    await rejectSignature(pending.reject);
+    expect(await getDb().selectFrom("ledger_leaves").select("leaf_index").where("appeal_id", "=", appeal.id).execute()).toHaveLength(2);
+    expect(kept.input.name).toBe("Stays Here");
   });
 });

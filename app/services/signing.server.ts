@@ -6,6 +6,7 @@ import { alreadySignedEmail, confirmEmail, type MailLang } from "../../emails/si
 import type { UiLang } from "../i18n";
 import type { SignInput } from "../schemas/sign";
 import { env } from "../utils/env.server";
+import { leafFieldsOf, leafHash, newSalt } from "../ledger/leaf";
 import { AppError } from "../utils/errors";
 import { hashesMatch, hashToken, isWellFormedToken, newToken } from "../utils/tokens.server";
 import { ipHash, mayMailAddress, recordAbuse, screenSubmission } from "./abuse.server";
@@ -250,25 +251,55 @@ export async function peekToken(token: string, purpose: "confirm" | "reject" | "
   return { state: stateOf(found, purpose), slug: found?.slug ?? null, title: found?.title ?? "", lang: found?.lang ?? "en" };
 }
 
-/** Confirms a pending signature once; a second press answers "already". */
+/**
+ * Confirms a pending signature once; a second press answers "already". The signature becomes the
+ * next leaf of its appeal's ledger (app/ledger/): the appeal row's lock (`ledger_size + 1`) is held
+ * until commit, so committed indexes are always a prefix, whatever the concurrency. The instant
+ * is picked here and written to confirmed_at, so the UTC day in the leaf is the row's.
+ */
 export async function confirmSignature(token: string): Promise<TokenView> {
   const found = await lookup(token, "confirm");
   const state = stateOf(found, "confirm");
   if (!found || state !== "valid") return { state, slug: found?.slug ?? null, title: found?.title ?? "", lang: found?.lang ?? "en" };
-  const result = await sql<{ appeal_id: number }>`
-    WITH t AS (
-      UPDATE signature_tokens SET used_at = now()
-      WHERE token_hash = ${found.hash} AND used_at IS NULL AND expires_at >= now()
-      RETURNING signature_id
-    ), s AS (
-      UPDATE signatures SET status = 'confirmed', confirmed_at = now()
-      FROM t WHERE signatures.id = t.signature_id AND signatures.status = 'pending'
-      RETURNING signatures.appeal_id
-    ), d AS (
-      INSERT INTO count_deltas (appeal_id, confirmed) SELECT appeal_id, 1 FROM s
-    )
-    SELECT appeal_id FROM s`.execute(getDb());
-  return { state: result.rows.length ? "valid" : "already", slug: found.slug, title: found.title, lang: found.lang };
+  const confirmed = await getDb()
+    .transaction()
+    .execute(async (trx) => {
+      const pending = (
+        await sql<{
+          id: number;
+          appeal_id: number;
+          name: string;
+          city: string | null;
+          country: string | null;
+          organization: string | null;
+          position: string | null;
+          revision: number;
+        }>`
+          WITH t AS (
+            UPDATE signature_tokens SET used_at = now()
+            WHERE token_hash = ${found.hash} AND used_at IS NULL AND expires_at >= now()
+            RETURNING signature_id
+          )
+          SELECT s.id, s.appeal_id, s.name, s.city, s.country, s.organization, s.position, s.revision
+          FROM signatures s JOIN t ON s.id = t.signature_id WHERE s.status = 'pending' FOR UPDATE OF s`.execute(trx)
+      ).rows[0];
+      if (!pending) return false;
+      const at = new Date();
+      const salt = newSalt();
+      const hash = leafHash(leafFieldsOf({ ...pending, confirmedAt: at }), salt);
+      await sql`
+        WITH a AS (
+          UPDATE appeals SET ledger_size = ledger_size + 1 WHERE id = ${pending.appeal_id} RETURNING ledger_size - 1 AS ix
+        ), s AS (
+          UPDATE signatures SET status = 'confirmed', confirmed_at = ${at}, ledger_index = (SELECT ix FROM a), ledger_salt = ${Buffer.from(salt)}
+          WHERE id = ${pending.id} RETURNING appeal_id, ledger_index
+        ), l AS (
+          INSERT INTO ledger_leaves (appeal_id, leaf_index, leaf_hash, created_at) SELECT appeal_id, ledger_index, ${Buffer.from(hash)}, ${at} FROM s
+        )
+        INSERT INTO count_deltas (appeal_id, confirmed) SELECT appeal_id, 1 FROM s`.execute(trx);
+      return true;
+    });
+  return { state: confirmed ? "valid" : "already", slug: found.slug, title: found.title, lang: found.lang };
 }
 
 /** "It wasn't me": deletes the signature and its address (a confirmed one is withdrawn). */

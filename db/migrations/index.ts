@@ -6,6 +6,7 @@ import * as m20261203T0900 from "./2026-12-03T0900_delivery.js";
 import * as m20261203T1110 from "./2026-12-03T1110_letter_attempts.js";
 import * as m20261203T1130 from "./2026-12-03T1130_outbox_at_rest.js";
 import * as m20261203T1140 from "./2026-12-03T1140_ops.js";
+import * as m20261203T1600 from "./2026-12-03T1600_ledger.js";
 import * as m20261203T1610 from "./2026-12-03T1610_signing.js";
 
 /**
@@ -20,5 +21,6 @@ export const migrations: Record<string, Migration> = {
   "2026-12-03T1110_letter_attempts": m20261203T1110,
   "2026-12-03T1130_outbox_at_rest": m20261203T1130,
   "2026-12-03T1140_ops": m20261203T1140,
+  "2026-12-03T1600_ledger": m20261203T1600,
   "2026-12-03T1610_signing": m20261203T1610,
 };

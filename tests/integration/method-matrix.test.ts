@@ -64,6 +64,7 @@ const ROWS: Row[] = [
   { route: "s.withdraw.$token", url: (w) => `/s/withdraw/${w.signer.withdraw}`, allow: READ_WRITE },
   { route: "verify._index", url: () => "/verify", allow: READ },
   { route: "verify.$code", url: (w) => `/verify/${w.letter.code}`, allow: READ_WRITE },
+  { route: "verify.$code_.json", url: (w) => `/verify/${w.letter.code}/json`, allow: READ },
 ];
 
 /** Addresses outside Remix: the server's health check and files from public/. */
