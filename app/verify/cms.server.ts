@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
+import { certificateFingerprint } from "../pdf/signing-identity.server";
 
 /**
  * Checks the CMS of a letter's PAdES signature (the profile app/pdf/cades.server.ts writes, see
@@ -78,16 +79,11 @@ function attribute(attrs: pkijs.Attribute[] | undefined, type: string): pkijs.At
 
 function nameText(name: pkijs.RelativeDistinguishedNames): string {
   const short: Record<string, string> = { "2.5.4.3": "CN", "2.5.4.10": "O", "2.5.4.11": "OU", "2.5.4.6": "C", "2.5.4.7": "L", "2.5.4.8": "ST" };
-  return name.typesAndValues.map((tv) => `${short[tv.type] ?? tv.type}=${String(tv.value.valueBlock.value)}`).join(", ");
-}
-
-export function fingerprintOf(der: Uint8Array): string {
-  return crypto
-    .createHash("sha256")
-    .update(der)
-    .digest("hex")
-    .toUpperCase()
-    .replace(/(..)(?!$)/g, "$1:");
+  // Most specific first, as pdfsig and RFC 4514 print a name.
+  return [...name.typesAndValues]
+    .reverse()
+    .map((tv) => `${short[tv.type] ?? tv.type}=${String(tv.value.valueBlock.value)}`)
+    .join(", ");
 }
 
 export async function checkCms(contents: Uint8Array, digest: Buffer): Promise<CmsReport> {
@@ -125,7 +121,7 @@ export async function checkCms(contents: Uint8Array, digest: Buffer): Promise<Cm
   } catch {
     return fail("signature: the signer's certificate cannot be read");
   }
-  report.signer = { subject: nameText(cert.subject), fingerprint: fingerprintOf(certDer), certificate: certDer };
+  report.signer = { subject: nameText(cert.subject), fingerprint: certificateFingerprint(certDer), certificate: certDer };
 
   const attrs = signer.signedAttrs?.attributes;
   if (!signer.signedAttrs || !attrs) return fail("signature: the CMS has no signed attributes (PAdES needs them)");

@@ -74,6 +74,14 @@ async function signatureDicts(doc: PdfDocument, catalog: PdfDict): Promise<PdfDi
   return found;
 }
 
+/** A PDF date ("D:20261201100000Z", "D:20261201130000+03'00'") as ISO 8601, or as it is. */
+export function pdfDate(value: string): string {
+  const m = /^D:(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(Z|[+-]\d{2}'?\d{2}'?)?/.exec(value);
+  if (!m) return value;
+  const zone = !m[7] || m[7] === "Z" ? "Z" : `${m[7].slice(0, 3)}:${m[7].replace(/'/g, "").slice(3, 5)}`;
+  return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${zone}`;
+}
+
 function text(value: PdfValue): string | null {
   return value instanceof PdfString ? value.text() : null;
 }
@@ -148,7 +156,8 @@ async function checkSignature(doc: PdfDocument, source: ByteSource, catalog: Pdf
   const subFilter = sig.get("SubFilter");
   if (!isName(subFilter, "ETSI.CAdES.detached"))
     failures.push(`signature: /SubFilter is ${subFilter instanceof PdfName ? subFilter.name : "missing"}, not ETSI.CAdES.detached`);
-  facts.signedAt = text(sig.get("M") ?? null);
+  const claimed = text(sig.get("M") ?? null);
+  facts.signedAt = claimed === null ? null : pdfDate(claimed);
   const range = sig.get("ByteRange");
   const contents = sig.get("Contents");
   if (!Array.isArray(range) || range.length !== 4 || !range.every((n): n is number => typeof n === "number" && Number.isSafeInteger(n) && n >= 0)) {
