@@ -84,7 +84,7 @@ export async function* csvRecords(chunks: AsyncIterable<Uint8Array>): AsyncGener
     try {
       return chunk ? decoder.decode(chunk, { stream: true }) : decoder.decode();
     } catch {
-      throw new CsvError(`after line ${line}: the file is not valid UTF-8`);
+      throw new CsvError(`line ${line + 1} or later: the file is not valid UTF-8`);
     }
   };
   for await (const chunk of chunks) {

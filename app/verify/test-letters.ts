@@ -25,6 +25,8 @@ export interface LetterSpec {
   entries: Entry[];
   identity: SigningIdentity;
   sign?: SignOptions;
+  /** Draw at most this many rows on the pages (large letters; the embedded files hold them all). */
+  drawRows?: number;
   tamper?: {
     ledgerCsv?: (text: string) => string;
     signatoriesCsv?: (text: string) => string;
@@ -111,6 +113,7 @@ export async function makeLetter(file: string, spec: LetterSpec): Promise<{ size
   let n = 0;
   for (const e of spec.entries) {
     if (!isPrinted(e)) continue;
+    if (n >= (spec.drawRows ?? Infinity)) break;
     if (y > 760) {
       footer();
       doc.addPage();
