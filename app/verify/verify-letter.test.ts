@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -5,6 +6,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeLeaf, type LeafFields } from "../ledger/leaf";
 import { encodeReceipt } from "../ledger/receipt";
+import { renderLetter, type LetterSignatory } from "../pdf/render.server";
+import { signPdfFile } from "../pdf/sign.server";
 import { certificateFingerprint, createSigningIdentity, type SigningIdentity } from "../pdf/signing-identity.server";
 import { bufferSource, fileSource } from "./pdf-reader.server";
 import { makeLetter, type Entry, type LetterSpec } from "./test-letters";
@@ -263,5 +266,118 @@ describe("malformed files: clear lines, never a throw", () => {
       const report = await verifyLetter(bufferSource(bytes.subarray(0, cut)));
       expect(report.failures.length, `cut at ${cut}`).toBeGreaterThan(0);
     }
+  });
+});
+
+describe("other letters the reader meets", () => {
+  it("a letter by the real renderer (app/pdf/render.server.ts), signed: the signature holds; the ledger parts it does not carry yet are named", async () => {
+    const file = path.join(dir, "rendered.pdf");
+    const generatedAt = new Date("2026-12-01T10:00:00Z");
+    async function* rows(): AsyncGenerator<LetterSignatory> {
+      for (let i = 0; i < 30; i++)
+        yield { name: `Подписант ${i}`, city: "Алматы", country: "KZ", organization: null, position: null, confirmedAt: generatedAt, revision: 1 };
+    }
+    const input = {
+      lang: "kk",
+      originalLanguage: "ru",
+      organization: "Зелёный Алматы",
+      generatedAt,
+      snapshotId: "verify-rendered",
+      title: "Ашық хат",
+      bodyMarkdown: "Құрметті мырзалар!",
+      addressees: [{ name: "Министр", position: "Министр", institution: "Министрлік" }],
+      revision: 1,
+      appealUrl: "https://appeals.example.org/a/x",
+      verificationCode: "7K3Q-9XWD-M2PA",
+      verifyUrl: "https://appeals.example.org/verify/7K3Q-9XWD-M2PA",
+      count: 30,
+    };
+    await renderLetter(input, rows(), fs.createWriteStream(file), { signature: { signedAt: generatedAt, name: "Зелёный Алматы", reason: "7K3Q-9XWD-M2PA" } });
+    await signPdfFile(file, identity);
+    const report = await verify(file);
+    expect(report.held.slice(0, 3)).toEqual([
+      expect.stringMatching(/^the signature covers the whole file but its \/Contents/),
+      "the signed digest is the SHA-256 of the whole file but the signature",
+      "the signature verifies with the embedded certificate's key",
+    ]);
+    expect(report.facts.signedAt).toBe("2026-12-01T10:00:00Z");
+    expect(report.failures.every((f) => /^(metadata|ledger): /.test(f))).toBe(true);
+  });
+
+  it("an RSA signer, and a B-T letter time-stamped by openssl ts", async () => {
+    const rsa = createSigningIdentity("RSA Org", { keyType: "rsa" });
+    const tsa = path.join(dir, "tsa");
+    fs.mkdirSync(tsa);
+    const at = (n: string) => path.join(tsa, n);
+    const openssl = (...args: string[]) => execFileSync("openssl", args, { stdio: ["ignore", "pipe", "pipe"] });
+    openssl(
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      at("tsa.key"),
+      "-out",
+      at("tsa.pem"),
+      "-subj",
+      "/CN=Test TSA",
+      "-days",
+      "30",
+      "-addext",
+      "extendedKeyUsage=critical,timeStamping",
+    );
+    fs.writeFileSync(
+      at("tsa.cnf"),
+      [
+        "[tsa]",
+        "default_tsa = local",
+        "[local]",
+        `dir = ${tsa}`,
+        "serial = $dir/serial",
+        "signer_cert = $dir/tsa.pem",
+        "certs = $dir/tsa.pem",
+        "signer_key = $dir/tsa.key",
+        "signer_digest = sha256",
+        "default_policy = 1.3.6.1.4.1.99999.1",
+        "digests = sha256",
+        "ess_cert_id_alg = sha256",
+        "",
+      ].join("\n"),
+    );
+    fs.writeFileSync(at("serial"), "01\n");
+    const timestamp = (data: Buffer) => {
+      fs.writeFileSync(at("data"), data);
+      openssl("ts", "-query", "-data", at("data"), "-sha256", "-cert", "-out", at("q.tsq"));
+      openssl("ts", "-reply", "-config", at("tsa.cnf"), "-queryfile", at("q.tsq"), "-token_out", "-out", at("token.der"));
+      return Promise.resolve(fs.readFileSync(at("token.der")));
+    };
+    const file = await letter("bt.pdf", { identity: rsa, entries: entries("en", 6), sign: { timestamp } });
+    const report = await verify(file, { fingerprint: certificateFingerprint(rsa.certificate) });
+    expect(report.failures).toEqual([]);
+    expect(report.facts.timestamp).toBeInstanceOf(Date);
+    expect(Math.abs((report.facts.timestamp?.getTime() ?? 0) - Date.now())).toBeLessThan(10 * 60_000);
+    expect(report.held.join("\n")).toMatch(/time-stamped at \d{4}-\d{2}-\d{2}T.*token imprint matches the signature/);
+    // A token for other data (another signature's, replayed) is refused.
+    const other = await letter("bt-other.pdf", {
+      identity: rsa,
+      entries: entries("en", 6),
+      sign: { timestamp: (d) => timestamp(Buffer.concat([d, Buffer.from("x")])) },
+    });
+    expect((await verify(other)).failures).toEqual(["time-stamp: the token is for other data than this signature"]);
+  }, 60_000);
+
+  it("the same letter re-saved with object streams and a cross-reference stream (qpdf): read alike; the signature no longer covers it", async () => {
+    const file = await letter("objstm-src.pdf", { lang: "ru", entries: entries("ru", 12, [3]) });
+    const out = path.join(dir, "objstm.pdf");
+    execFileSync("qpdf", ["--object-streams=generate", "--compress-streams=y", file, out]);
+    expect(fs.readFileSync(out).includes("/ObjStm")).toBe(true);
+    const report = await verify(out);
+    expect(report.held.join("\n")).toMatch(/rebuilds the stated tree: 12 entries/);
+    expect(report.facts.code).toBe("TEST-CODE-0001");
+    expect(report.failures.length).toBeGreaterThan(0);
+    expect(report.failures.every((f) => f.startsWith("signature: "))).toBe(true);
   });
 });
