@@ -1,4 +1,7 @@
+import crypto from "node:crypto";
 import { readFileSync } from "node:fs";
+import v8 from "node:v8";
+import vm from "node:vm";
 import { describe, expect, it } from "vitest";
 import { readLedger } from "./ledger-files";
 
@@ -99,4 +102,45 @@ describe("the embedded files", () => {
       expect(r.size, "the ledger itself still holds").toBe(3);
     }
   });
+});
+
+describe("a large ledger", () => {
+  it("is read as a stream: 150,000 entries (~40 MB of CSV) in bounded memory", async () => {
+    const n = 150_000;
+    const header = LEDGER.split("\n")[0] ?? "";
+    let produced = 0;
+    async function* big(): AsyncGenerator<Uint8Array> {
+      yield Buffer.from(`${header}\n`);
+      for (let i = 0; i < n; i += 1000) {
+        let text = "";
+        for (let k = i; k < i + 1000; k++) {
+          const salt = crypto.createHash("sha256").update(String(k)).digest("hex");
+          text += `${k},${salt},Анна Петрова-Сидорова ${k},Алматы,KZ,"Общественное объединение «Зелёный Алматы», филиал",член правления,2026-11-01,1,\n`;
+        }
+        const chunk = Buffer.from(text);
+        produced += chunk.length;
+        // What stays reachable (after a full collection), every 25,000 entries.
+        if (i % 25_000 === 0) {
+          gc();
+          peak = Math.max(peak, process.memoryUsage().heapUsed);
+        }
+        await Promise.resolve();
+        yield chunk;
+      }
+    }
+    v8.setFlagsFromString("--expose-gc");
+    const exposed: unknown = vm.runInNewContext("gc");
+    if (typeof exposed !== "function") throw new Error("no gc");
+    const gc = () => void Reflect.apply(exposed, undefined, []);
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    let peak = before;
+    const r = await readLedger(big(), null, false);
+    expect(r.failures).toEqual([]);
+    expect(r.size).toBe(n);
+    expect(produced).toBeGreaterThan(20_000_000);
+    const growth = (peak - before) / 1024 / 1024;
+    console.log(`150k entries, ${(produced / 1024 / 1024).toFixed(1)} MB of CSV: retained heap growth ${growth.toFixed(1)} MB`);
+    expect(growth, "retained heap growth in MB").toBeLessThan(15);
+  }, 120_000);
 });
