@@ -430,7 +430,7 @@ export class PdfDocument {
 
   private async readTable(position: number): Promise<PdfDict> {
     let pos = position;
-    for (let guard = 0; guard < 1_000_000; guard++) {
+    for (let guard = 0; guard < 10_000; guard++) {
       const lineBytes = Buffer.from(await this.source.read(pos, 64)).toString("latin1");
       const m = /^\s*(\d{1,10}) (\d{1,10})[ \t]*\r?\n?/.exec(lineBytes);
       if (!m) {

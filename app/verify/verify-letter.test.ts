@@ -259,6 +259,28 @@ describe("malformed files: clear lines, never a throw", () => {
     expect((await verify(noLedger)).failures).toEqual(["ledger: the letter embeds no ledger.csv"]);
   });
 
+  it("300 random damages to the structure of a small letter: failure lines, never a throw or a hang", async () => {
+    const file = await letter("fuzz.pdf", { entries: entries("en", 3) });
+    const bytes = fs.readFileSync(file);
+    let seed = 12345;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    // The dictionaries (not the compressed streams), where the parser works: around each "obj" and the tail.
+    const spots = [...bytes.toString("latin1").matchAll(/obj|trailer|xref|startxref/g)].map((m) => m.index);
+    for (let round = 0; round < 300; round++) {
+      const copy = Buffer.from(bytes);
+      for (let k = 0; k <= random(3); k++) {
+        const at = Math.min(copy.length - 1, (spots[random(spots.length)] ?? 0) + random(120));
+        copy[at] = [0x3c, 0x3e, 0x5b, 0x5d, 0x28, 0x29, 0x2f, 0x30, 0x20, 0x0a, random(256)][random(11)] ?? 0;
+      }
+      const report = await verifyLetter(bufferSource(copy));
+      expect(report.failures.length + report.held.length).toBeGreaterThan(0);
+      if (!copy.equals(bytes)) expect(report.failures.length, `round ${round}`).toBeGreaterThan(0);
+    }
+  }, 120_000);
+
   it("every truncation point of a small letter gives failure lines, never a throw", async () => {
     const file = await letter("small.pdf", { entries: entries("en", 2) });
     const bytes = fs.readFileSync(file);
