@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeLeaf } from "../app/ledger/leaf";
 import { encodeReceipt } from "../app/ledger/receipt";
 import { certificateFingerprint, createSigningIdentity, type SigningIdentity } from "../app/pdf/signing-identity.server";
-import { makeLetter, type Entry } from "../app/verify/test-letters";
+import { makeLetter, type Entry } from "../app/verify/test-letters.server";
 
 /**
  * `npm run verify` as a reader runs it, on letters made as the contract says a delivered letter is:

@@ -10,7 +10,7 @@ import { renderLetter, type LetterSignatory } from "../pdf/render.server";
 import { signPdfFile } from "../pdf/sign.server";
 import { certificateFingerprint, createSigningIdentity, type SigningIdentity } from "../pdf/signing-identity.server";
 import { bufferSource, fileSource } from "./pdf-reader.server";
-import { makeLetter, type Entry, type LetterSpec } from "./test-letters";
+import { makeLetter, type Entry, type LetterSpec } from "./test-letters.server";
 import { verifyLetter, type VerifyOptions } from "./verify-letter.server";
 
 let dir: string;
