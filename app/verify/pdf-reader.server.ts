@@ -5,9 +5,10 @@ import zlib from "node:zlib";
 /**
  * A small, bounded PDF object reader: exactly what `npm run verify` needs to check a letter (the
  * trailer, the catalog, the Info dictionary, the signature dictionary, the embedded files), read
- * by offset from a file without loading it. Letters are pdfkit's output (classic xref table, no
- * object streams), but cross-reference streams, object streams and incremental updates (/Prev)
- * are read too, so a letter re-saved by another tool still parses.
+ * by offset from a file without loading it. It reads classic cross-reference tables (pdfkit's
+ * default), cross-reference streams and object streams (the PDF/A letters' structure tree), and
+ * incremental updates (/Prev). Cross-reference entries are looked up when an object is asked for,
+ * never all held as objects: a tagged letter of 100k signatories has about a million objects.
  *
  * Why our own and not pdf.js or pdf-lib: both load the whole file (and pdf.js's getAttachments
  * returns each file inflated in memory); a 1M-signatory letter is a 100+ MB PDF with a ~130 MB
@@ -323,6 +324,10 @@ interface XrefEntry {
   index?: number;
 }
 
+type XrefSection =
+  | { kind: "table"; subs: { start: number; count: number; at: number }[] }
+  | { kind: "stream"; subs: { start: number; count: number; at: number }[]; data: Uint8Array; widths: [number, number, number] };
+
 export interface IndirectObject {
   value: PdfValue;
   /** For a stream: the absolute offset of its first data byte. */
@@ -333,12 +338,11 @@ export interface IndirectObject {
 }
 
 export class PdfDocument {
-  private readonly xref = new Map<number, XrefEntry>();
+  /** The cross-reference sections, newest first, read lazily: a letter may have a million objects. */
+  private readonly sections: XrefSection[] = [];
   trailer: PdfDict = new Map();
   private readonly objStreams = new Map<number, { data: Uint8Array; offsets: Map<number, number> }>();
   private readonly cache = new Map<number, IndirectObject>();
-  /** How many cross-reference sections the file has (more than one: incremental updates). */
-  sections = 0;
   /** Offset of the last startxref's target. */
   startxref = 0;
 
@@ -369,21 +373,39 @@ export class PdfDocument {
       seen.add(offset);
       if (offset >= size) throw new PdfError("a cross-reference offset beyond the end of the file");
       const section = await this.readSection(offset);
-      if (this.sections === 0) this.trailer = section;
-      this.sections++;
+      if (this.sections.length === 1) this.trailer = section;
       const prev = section.get("Prev");
       offset = typeof prev === "number" ? prev : null;
     }
   }
 
-  private setEntry(num: number, entry: XrefEntry | null): void {
-    // Later sections (read first) win; a free entry also hides older ones.
-    if (!this.xref.has(num) && !this.freed.has(num)) {
-      if (entry) this.xref.set(num, entry);
-      else this.freed.add(num);
+  /** Where object `num` is, from the newest section that lists it (null: free or absent). */
+  private async entry(num: number): Promise<XrefEntry | null> {
+    for (const section of this.sections) {
+      for (const sub of section.subs) {
+        if (num < sub.start || num >= sub.start + sub.count) continue;
+        const k = num - sub.start;
+        if (section.kind === "table") {
+          const e = Buffer.from(await this.source.read(sub.at + k * 20, 20)).toString("latin1");
+          if (!/^\d{10} \d{5} [nf][ \r\n]{2}$/.test(e)) throw new PdfError(`a malformed cross-reference entry for object ${num}`);
+          return e[17] === "n" ? { type: 1, offset: Number(e.slice(0, 10)) } : null;
+        }
+        const w = section.widths;
+        let at = sub.at + k * (w[0] + w[1] + w[2]);
+        const field = (width: number, dflt: number) => {
+          if (width === 0) return dflt;
+          let v = 0;
+          for (let i = 0; i < width; i++) v = v * 256 + (section.data[at++] ?? 0);
+          return v;
+        };
+        const type = field(w[0], 1);
+        const a = field(w[1], 0);
+        const b = field(w[2], 0);
+        return type === 1 ? { type: 1, offset: a } : type === 2 ? { type: 2, offset: 0, stream: a, index: b } : null;
+      }
     }
+    return null;
   }
-  private readonly freed = new Set<number>();
 
   private async readSection(offset: number): Promise<PdfDict> {
     const first = Buffer.from(await this.source.read(offset, 4)).toString("latin1");
@@ -404,32 +426,27 @@ export class PdfDocument {
     const widths = w.map(Number);
     const index = dict.get("Index") ?? [0, sizeEntry];
     if (!Array.isArray(index) || index.length % 2 !== 0 || !index.every((x) => typeof x === "number")) throw new PdfError("a bad /Index");
-    const rowLength = widths.reduce((a, b) => a + b, 0);
+    const [w0 = 0, w1 = 0, w2 = 0] = widths;
+    const rowLength = w0 + w1 + w2;
+    const subs: XrefSection["subs"] = [];
     let at = 0;
-    const field = (width: number, dflt: number) => {
-      if (width === 0) return dflt;
-      let v = 0;
-      for (let k = 0; k < width; k++) v = v * 256 + (data[at++] ?? 0);
-      return v;
-    };
     for (let i = 0; i < index.length; i += 2) {
       const start = Number(index[i]);
       const count = Number(index[i + 1]);
-      if (count > MAX_XREF_ENTRIES || at + count * rowLength > data.length) throw new PdfError("a cross-reference stream shorter than its /Index");
-      for (let k = 0; k < count; k++) {
-        const type = field(widths[0] ?? 0, 1);
-        const a = field(widths[1] ?? 0, 0);
-        const b = field(widths[2] ?? 0, 0);
-        if (type === 1) this.setEntry(start + k, { type: 1, offset: a });
-        else if (type === 2) this.setEntry(start + k, { type: 2, offset: 0, stream: a, index: b });
-        else this.setEntry(start + k, null);
+      if (!Number.isSafeInteger(start) || start < 0 || count < 0 || count > MAX_XREF_ENTRIES || at + count * rowLength > data.length) {
+        throw new PdfError("a cross-reference stream shorter than its /Index");
       }
+      subs.push({ start, count, at });
+      at += count * rowLength;
     }
+    this.sections.push({ kind: "stream", subs, data, widths: [w0, w1, w2] });
     return dict;
   }
 
   private async readTable(position: number): Promise<PdfDict> {
     let pos = position;
+    const section: XrefSection = { kind: "table", subs: [] };
+    this.sections.push(section);
     for (let guard = 0; guard < 10_000; guard++) {
       const lineBytes = Buffer.from(await this.source.read(pos, 64)).toString("latin1");
       const m = /^\s*(\d{1,10}) (\d{1,10})[ \t]*\r?\n?/.exec(lineBytes);
@@ -444,13 +461,8 @@ export class PdfDocument {
       const count = Number(m[2]);
       if (count > MAX_XREF_ENTRIES) throw new PdfError("a cross-reference subsection too large");
       pos += m[0].length;
-      const table = Buffer.from(await this.source.read(pos, count * 20)).toString("latin1");
-      if (table.length < count * 20) throw new PdfError("the cross-reference table is cut short");
-      for (let k = 0; k < count; k++) {
-        const e = table.slice(k * 20, k * 20 + 20);
-        if (!/^\d{10} \d{5} [nf][ \r\n]{2}$/.test(e)) throw new PdfError(`a malformed cross-reference entry for object ${start + k}`);
-        this.setEntry(start + k, e[17] === "n" ? { type: 1, offset: Number(e.slice(0, 10)) } : null);
-      }
+      if (pos + count * 20 > this.source.size) throw new PdfError("the cross-reference table is cut short");
+      section.subs.push({ start, count, at: pos });
       pos += count * 20;
     }
     throw new PdfError("a cross-reference table without a trailer");
@@ -495,7 +507,7 @@ export class PdfDocument {
   async object(num: number): Promise<IndirectObject | null> {
     const cached = this.cache.get(num);
     if (cached) return cached;
-    const entry = this.xref.get(num);
+    const entry = await this.entry(num);
     if (!entry) return null;
     let obj: IndirectObject;
     if (entry.type === 1) obj = await this.readObjectAt(entry.offset, num);
@@ -522,7 +534,7 @@ export class PdfDocument {
         offsets.set(objNum, first + header.integer());
       }
       os = { data, offsets };
-      if (this.objStreams.size > 16) this.objStreams.clear();
+      if (this.objStreams.size >= 4) this.objStreams.clear();
       this.objStreams.set(streamNum, os);
     }
     const at = os.offsets.get(num);
