@@ -68,6 +68,7 @@ describe("npm run verify", () => {
     const r = await verify([later, "--receipt", receipt, "--earlier", earlier, "--fingerprint", fingerprint]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain(`certificate SHA-256 fingerprint: ${fingerprint}`);
+    expect(r.stdout).toContain(`file SHA-256: ${crypto.createHash("sha256").update(fs.readFileSync(later)).digest("hex")}`);
     expect(r.stdout).toContain("signed by: CN=Қазақстан құқық қорғаушылары, O=Қазақстан құқық қорғаушылары");
     expect(r.stdout).toContain("ok   receipt: included in letter KK02-BBBB as entry 16 of 20");
     expect(r.stdout).toContain("ok   consistency: this letter (20 entries) extends the earlier letter KK01-AAAA (12 entries)");

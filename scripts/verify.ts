@@ -11,6 +11,12 @@ import { fileSource, type ByteSource } from "../app/verify/pdf-reader.server.js"
 import { normalizeFingerprint, verifyLetter } from "../app/verify/verify-letter.server.js";
 import { fail } from "./lib/cli.js";
 
+// `npm run verify -- letter.pdf | head`: a reader who stops reading is not an error worth a trace.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 const usage = "Usage: npm run verify -- <letter.pdf> [--receipt <code>] [--earlier <letter.pdf>] [--fingerprint <sha-256 hex>]";
 
 let parsed;
@@ -46,6 +52,7 @@ try {
   const report = await verifyLetter(source, { receipt: values.receipt, earlier, fingerprint: values.fingerprint });
   const { facts } = report;
   console.log(`Letter ${letterPath}${facts.code ? `, code ${facts.code}` : ""}`);
+  if (facts.fileSha256) console.log(`  file SHA-256: ${facts.fileSha256} (/verify/<code> shows the one we delivered)`);
   if (facts.ledger) console.log(`  states its signatory ledger: ${facts.ledger.size} entries, root ${facts.ledger.root}`);
   if (facts.signer) {
     console.log(`  signed by: ${facts.signer.subject}`);

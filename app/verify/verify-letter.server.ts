@@ -31,6 +31,8 @@ export interface LetterFacts {
   /** /M of the signature dictionary (the claimed time, not proven). */
   signedAt: string | null;
   timestamp: Date | null;
+  /** SHA-256 of the whole file, hex, as /verify/<code> shows it. */
+  fileSha256: string | null;
 }
 
 export interface VerifyReport {
@@ -46,10 +48,22 @@ export function normalizeFingerprint(text: string): string | null {
   return /^[0-9A-F]{64}$/.test(hex) ? hex.replace(/(..)(?!$)/g, "$1:") : null;
 }
 
-async function sha256Ranges(source: ByteSource, ranges: [number, number][]): Promise<Buffer> {
-  const hash = crypto.createHash("sha256");
-  for (const [start, end] of ranges) for await (const chunk of source.stream(start, end)) hash.update(chunk);
-  return hash.digest();
+/** One pass over the file: the SHA-256 of all of it, and of all but the bytes [holeStart, holeEnd). */
+async function hashFile(source: ByteSource, holeStart: number, holeEnd: number): Promise<{ file: string; signed: Buffer }> {
+  const file = crypto.createHash("sha256");
+  const signed = crypto.createHash("sha256");
+  let at = 0;
+  for await (const chunk of source.stream(0, source.size)) {
+    file.update(chunk);
+    const end = at + chunk.length;
+    if (end <= holeStart || at >= holeEnd) signed.update(chunk);
+    else {
+      if (at < holeStart) signed.update(chunk.subarray(0, holeStart - at));
+      if (end > holeEnd) signed.update(chunk.subarray(holeEnd - at));
+    }
+    at = end;
+  }
+  return { file: file.digest("hex"), signed: signed.digest() };
 }
 
 /** The signature fields' values (/V) of the AcroForm, at most 1000 fields deep and wide. */
@@ -180,10 +194,9 @@ async function checkSignature(doc: PdfDocument, source: ByteSource, catalog: Pdf
     failures.push("signature: /ByteRange does not leave out exactly the signature's /Contents");
     return;
   }
-  const digest = await sha256Ranges(source, [
-    [0, a],
-    [b, b + d],
-  ]);
+  const hashes = await hashFile(source, a, b);
+  facts.fileSha256 = hashes.file;
+  const digest = hashes.signed;
   held.push(`the signature covers the whole file but its /Contents (ByteRange [0 ${a} ${b} ${d}])`);
   const cms = await checkCms(contents.bytes, digest);
   failures.push(...cms.failures);
@@ -200,7 +213,7 @@ async function checkSignature(doc: PdfDocument, source: ByteSource, catalog: Pdf
 }
 
 async function readLetter(source: ByteSource, options: VerifyOptions, keepLeaves: boolean): Promise<Letter> {
-  const report: VerifyReport = { failures: [], held: [], facts: { code: null, ledger: null, signer: null, signedAt: null, timestamp: null } };
+  const report: VerifyReport = { failures: [], held: [], facts: { code: null, ledger: null, signer: null, signedAt: null, timestamp: null, fileSha256: null } };
   const letter: Letter = { report, size: null, root: null, leaves: null };
   const { failures, held, facts } = report;
   let doc: PdfDocument;
@@ -220,6 +233,7 @@ async function readLetter(source: ByteSource, options: VerifyOptions, keepLeaves
     }
   };
   await guard("signature", () => checkSignature(doc, source, catalog, options, report));
+  if (facts.fileSha256 === null) await guard("pdf", async () => void (facts.fileSha256 = (await hashFile(source, 0, 0)).file));
   await guard("metadata", async () => {
     const info = await doc.resolve(doc.trailer.get("Info"));
     const dict = isDict(info) ? info : new Map<string, PdfValue>();
