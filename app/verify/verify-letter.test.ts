@@ -10,7 +10,7 @@ import { renderLetter, type LetterSignatory } from "../pdf/render.server";
 import { signPdfFile } from "../pdf/sign.server";
 import { certificateFingerprint, createSigningIdentity, type SigningIdentity } from "../pdf/signing-identity.server";
 import { bufferSource, fileSource } from "./pdf-reader.server";
-import { makeLetter, type Entry, type LetterSpec } from "./test-letters.server";
+import { leafHashOf, makeLetter, type Entry, type LetterSpec } from "./test-letters.server";
 import { verifyLetter, type VerifyOptions } from "./verify-letter.server";
 
 let dir: string;
@@ -224,6 +224,15 @@ describe("an earlier letter", () => {
     const r2 = await verify(shrunk, { earlier });
     expect(r2.failures).toHaveLength(1);
     expect(r2.failures[0]).toMatch(/^consistency: this letter does not extend/);
+
+    // A signature withdrawn after the earlier delivery: the later letter no longer prints it, but
+    // keeps its leaf (the hash only), so it still extends the earlier letter.
+    const withdrawn = all.map((e, i) => (i === 4 ? { hidden: leafHashOf(e) } : e));
+    const afterWithdrawal = await letter("withdrawn.pdf", { lang: "ru", code: "LATE-0005", entries: withdrawn });
+    const r4 = await verify(afterWithdrawal, { earlier });
+    expect(r4.failures).toEqual([]);
+    expect(r4.held.join("\n")).toContain("lists exactly the 28 signatories");
+    expect(r4.held.join("\n")).toContain("extends the earlier letter EARL-0001 (17 entries)");
 
     const r3 = await verify(earlier, { earlier: later });
     expect(r3.failures).toEqual(["consistency: the earlier letter LATE-0002 has more entries (30) than this one (17): it is not earlier"]);
