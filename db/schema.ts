@@ -10,7 +10,7 @@ export type AppealStatus = "draft" | "published" | "closed" | "delivered";
 export type FieldMode = "off" | "optional" | "required";
 export type Disclosure = "public" | "initials" | "private";
 export type SignatureStatus = "pending" | "confirmed" | "withdrawn" | "removed";
-export type TokenPurpose = "confirm" | "reject" | "withdraw" | "unsubscribe";
+export type TokenPurpose = "confirm" | "reject" | "withdraw" | "unsubscribe" | "receipt";
 export type LetterStatus = "pending" | "running" | "ready" | "failed";
 export type OutboxStatus = "pending" | "sent" | "failed" | "kept";
 

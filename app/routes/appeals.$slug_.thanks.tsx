@@ -1,8 +1,11 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { useT } from "~/i18n/react";
-import { justConfirmed } from "~/services/confirmed-flash.server";
+import { receiptRequestSchema } from "~/schemas/receipts";
+import { justConfirmed, receiptTokenFrom } from "~/services/confirmed-flash.server";
+import { receiptOffered, takeReceipt } from "~/services/receipts.server";
+import { parseForm } from "~/utils/forms";
 import { cachedPublicAppeal } from "~/services/public-appeal.server";
 import { confirmedCountBySlug } from "~/services/signing.server";
 import { env } from "~/utils/env.server";
@@ -23,14 +26,38 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   if (!view) throw new Response(null, { status: 404 });
   const count = (await confirmedCountBySlug(view.slug)) ?? view.confirmed;
   const confirmed = justConfirmed(request.headers.get("Cookie"), view.slug);
+  const offerReceipt = confirmed && (await receiptOffered(receiptTokenFrom(request.headers.get("Cookie"), view.slug)));
   return json(
-    { slug: view.slug, title: view.title, lang: view.lang, count, confirmed, shareUrl: `${env().APP_URL}/appeals/${view.slug}` },
+    { slug: view.slug, title: view.title, lang: view.lang, count, confirmed, offerReceipt, shareUrl: `${env().APP_URL}/appeals/${view.slug}` },
     { headers: { "Cache-Control": "private, no-store" } },
   );
 }
 
+/**
+ * "Keep a receipt" (opt-in, after the warning): only the browser holding the confirmation's
+ * single-use receipt token (in its thanks cookie) gets the receipt, once. Nothing of it is logged
+ * or stored; the e-mail copy only when asked for.
+ */
+export async function action({ request, params }: ActionFunctionArgs) {
+  const negotiated = requestLanguage(request);
+  const view = await cachedPublicAppeal(params.slug ?? "", negotiated.requested, negotiated.lang);
+  if (!view) throw new Response(null, { status: 404 });
+  const headers = { "Cache-Control": "private, no-store" };
+  const form = parseForm(receiptRequestSchema, await request.formData());
+  if (!form.ok) return json({ receipt: null, mailed: false, error: "receipt.badForm" as const }, { status: 400, headers });
+  const taken = await takeReceipt(receiptTokenFrom(request.headers.get("Cookie"), view.slug), view.slug, {
+    email: form.data.email,
+    lang: negotiated.lang,
+    appUrl: env().APP_URL,
+    title: view.title,
+  });
+  if (!taken.ok) return json({ receipt: null, mailed: false, error: "receipt.gone" as const }, { status: 410, headers });
+  return json({ receipt: taken.receipt, mailed: taken.mailed, error: null }, { headers });
+}
+
 export default function Thanks() {
-  const { slug, title, lang, count, confirmed, shareUrl } = useLoaderData<typeof loader>();
+  const { slug, title, lang, count, confirmed, offerReceipt, shareUrl } = useLoaderData<typeof loader>();
+  const acted = useActionData<typeof action>();
   const { t, plural } = useT();
   return (
     <div className="narrow">
@@ -53,6 +80,42 @@ export default function Thanks() {
         <label htmlFor="share-url">{t("appeal.shareLink")}</label>
         <input id="share-url" type="url" readOnly value={shareUrl} />
       </p>
+      {acted?.receipt ? (
+        <section aria-labelledby="receipt-title" className="stack">
+          <h2 id="receipt-title">{t("receipt.yours")}</h2>
+          <p className="notice-error">{t("receipt.warning")}</p>
+          <div>
+            <label htmlFor="receipt">{t("receipt.copy")}</label>
+            <textarea id="receipt" readOnly rows={4} value={acted.receipt} data-testid="receipt" />
+          </div>
+          <p>
+            <a download={`receipt-${slug}.txt`} href={`data:text/plain;charset=utf-8,${encodeURIComponent(`${acted.receipt}\n`)}`}>
+              {t("receipt.download")}
+            </a>
+          </p>
+          {acted.mailed ? <p role="status">{t("receipt.mailed")}</p> : null}
+        </section>
+      ) : acted?.error ? (
+        <p className="notice-error" role="alert">
+          {t(acted.error)}
+        </p>
+      ) : offerReceipt ? (
+        <Form method="post" className="stack" aria-labelledby="receipt-offer">
+          <h2 id="receipt-offer">{t("receipt.title")}</h2>
+          <p>
+            <strong>{t("receipt.warning")}</strong>
+          </p>
+          <p className="hint">{t("receipt.what")}</p>
+          <input type="hidden" name="_intent" value="receipt" />
+          <div>
+            <input id="receipt-email" type="checkbox" name="email" />{" "}
+            <label htmlFor="receipt-email">{t("receipt.alsoEmail")}</label>
+          </div>
+          <div>
+            <button type="submit">{t("receipt.keep")}</button>
+          </div>
+        </Form>
+      ) : null}
     </div>
   );
 }

@@ -16,13 +16,29 @@ function mac(slug: string, expires: number): string {
 }
 
 /** Where a confirmation lands, and the cookie that lets its thanks page say so. */
-export function confirmedRedirect(slug: string, now = Date.now()): { location: string; cookie: string } {
+export function confirmedRedirect(slug: string, now = Date.now(), receiptToken?: string): { location: string; cookie: string } {
   const expires = Math.floor(now / 1000) + TTL_SECONDS;
   const secure = env().APP_URL.startsWith("https:") ? "; Secure" : "";
   return {
     location: `/appeals/${slug}/thanks`,
-    cookie: `${NAME}=${expires}.${mac(slug, expires)}; Path=/appeals/${slug}/thanks; Max-Age=${TTL_SECONDS}; HttpOnly; SameSite=Lax${secure}`,
+    cookie: `${NAME}=${expires}.${mac(slug, expires)}${receiptToken ? `.${receiptToken}` : ""}; Path=/appeals/${slug}/thanks; Max-Age=${TTL_SECONDS}; HttpOnly; SameSite=Lax${secure}`,
   };
+}
+
+/**
+ * The receipt token the confirmation put in this browser's cookie (a third part after the MAC),
+ * if the cookie is still valid for `slug`. Only the confirming browser has it; it is checked, and
+ * used up, against its hash in signature_tokens (app/services/receipts.server.ts).
+ */
+export function receiptTokenFrom(cookieHeader: string | null, slug: string, now = Date.now()): string | null {
+  if (!justConfirmed(cookieHeader, slug, now)) return null;
+  for (const part of (cookieHeader ?? "").split(";")) {
+    const [name, value = ""] = part.trim().split("=");
+    if (name !== NAME) continue;
+    const token = value.split(".")[2];
+    if (token && /^[A-Za-z0-9_-]{43}$/.test(token)) return token;
+  }
+  return null;
 }
 
 /** Whether this request comes from the browser that just confirmed a signature on `slug`. */

@@ -61,6 +61,6 @@ export type ConfirmOutcome =
 /** The confirmation link's button pressed: confirms a pending signature once. */
 export async function submitConfirmation(token: string): Promise<ConfirmOutcome> {
   const view = await confirmSignature(token);
-  if (view.state === "valid" && view.slug) return { outcome: "confirmed", ...confirmedRedirect(view.slug) };
+  if (view.state === "valid" && view.slug) return { outcome: "confirmed", ...confirmedRedirect(view.slug, Date.now(), view.receiptToken) };
   return { outcome: "not_confirmed", view };
 }

@@ -195,6 +195,8 @@ export interface TokenView {
   slug: string | null;
   title: string;
   lang: string;
+  /** Set only by a confirmation just made: the single-use token that lets this browser ask for its receipt. */
+  receiptToken?: string;
 }
 
 async function lookup(token: string, purpose: TokenPurpose) {
@@ -257,10 +259,14 @@ export async function peekToken(token: string, purpose: "confirm" | "reject" | "
  * until commit, so committed indexes are always a prefix, whatever the concurrency. The instant
  * is picked here and written to confirmed_at, so the UTC day in the leaf is the row's.
  */
+/** How long a confirmation's receipt token lives (the thanks cookie carrying it lives as long). */
+export const RECEIPT_TTL_SECONDS = 600;
+
 export async function confirmSignature(token: string): Promise<TokenView> {
   const found = await lookup(token, "confirm");
   const state = stateOf(found, "confirm");
   if (!found || state !== "valid") return { state, slug: found?.slug ?? null, title: found?.title ?? "", lang: found?.lang ?? "en" };
+  const receipt = newToken();
   const confirmed = await getDb()
     .transaction()
     .execute(async (trx) => {
@@ -297,9 +303,15 @@ export async function confirmSignature(token: string): Promise<TokenView> {
           INSERT INTO ledger_leaves (appeal_id, leaf_index, leaf_hash, created_at) SELECT appeal_id, ledger_index, ${Buffer.from(hash)}, ${at} FROM s
         )
         INSERT INTO count_deltas (appeal_id, confirmed) SELECT appeal_id, 1 FROM s`.execute(trx);
+      // The receipt's key (app/services/receipts.server.ts): single-use, as short-lived as the thanks cookie.
+      await trx
+        .insertInto("signature_tokens")
+        .values({ token_hash: receipt.hash, signature_id: pending.id, purpose: "receipt", expires_at: sql<Date>`now() + make_interval(secs => ${RECEIPT_TTL_SECONDS})` })
+        .execute();
       return true;
     });
-  return { state: confirmed ? "valid" : "already", slug: found.slug, title: found.title, lang: found.lang };
+  const view = { state: confirmed ? ("valid" as const) : ("already" as const), slug: found.slug, title: found.title, lang: found.lang };
+  return confirmed ? { ...view, receiptToken: receipt.token } : view;
 }
 
 /** "It wasn't me": deletes the signature and its address (a confirmed one is withdrawn). */
