@@ -108,8 +108,7 @@ export default function Thanks() {
           <p className="hint">{t("receipt.what")}</p>
           <input type="hidden" name="_intent" value="receipt" />
           <div>
-            <input id="receipt-email" type="checkbox" name="email" />{" "}
-            <label htmlFor="receipt-email">{t("receipt.alsoEmail")}</label>
+            <input id="receipt-email" type="checkbox" name="email" /> <label htmlFor="receipt-email">{t("receipt.alsoEmail")}</label>
           </div>
           <div>
             <button type="submit">{t("receipt.keep")}</button>

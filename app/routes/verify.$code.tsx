@@ -4,8 +4,11 @@ import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { languageName } from "~/i18n";
 import { useT } from "~/i18n/react";
+import { verifyReceiptSchema } from "~/schemas/receipts";
 import { verification } from "~/services/letters.server";
+import { checkReceipt, type ReceiptCheck } from "~/services/receipts.server";
 import { hashUpload } from "~/services/verify-upload.server";
+import { parseForm } from "~/utils/forms";
 import { errorTitleMeta, titleMeta } from "~/utils/meta";
 
 export const meta: MetaFunction<typeof loader> = ({ data, matches, error }) => (data ? titleMeta(matches, "verify.title") : errorTitleMeta(matches, error));
@@ -24,9 +27,28 @@ export async function loader({ params }: LoaderFunctionArgs) {
 export async function action({ request, params }: ActionFunctionArgs) {
   const info = await verification(params.code ?? "");
   if (!info) throw json({ message: null }, { status: 404 });
+  if (!(request.headers.get("Content-Type") ?? "").startsWith("multipart/form-data")) return receiptAction(request, params.code ?? "");
   const upload = await hashUpload(request);
   if (!upload.ok) return json({ result: upload.reason }, { status: upload.reason === "tooLarge" ? 413 : 400 });
   return json({ result: upload.sha256 === info.fileSha256 ? ("match" as const) : ("mismatch" as const) });
+}
+
+/** The receipt form (a pasted line, urlencoded): included with its proof, signed after the letter, or refused (400). */
+async function receiptAction(request: Request, code: string) {
+  let form;
+  try {
+    form = parseForm(verifyReceiptSchema, await request.formData());
+  } catch {
+    return json({ receipt: { outcome: "malformed" as const, text: "" } }, { status: 400 });
+  }
+  if (!form.ok) {
+    const text = (form.values.receipt ?? "").slice(0, 4000);
+    return json({ receipt: { outcome: form.errors.receipt === "receipt.verify.empty" ? ("empty" as const) : ("malformed" as const), text } }, { status: 400 });
+  }
+  const checked = await checkReceipt(code, form.data.receipt);
+  if (!checked) throw json({ message: null }, { status: 404 });
+  const status = checked.outcome === "included" || checked.outcome === "later" ? 200 : checked.outcome === "busy" ? 503 : 400;
+  return json({ receipt: { ...checked, text: form.data.receipt } }, { status });
 }
 
 export default function Verify() {
@@ -37,7 +59,7 @@ export default function Verify() {
     <div className="narrow">
       <h1>{t("verify.title")}</h1>
       <p className="hint">{t("verify.intro")}</p>
-      {acted ? (
+      {acted && "result" in acted ? (
         <p className={acted.result === "match" ? "notice" : "notice-error"} role="alert">
           {t(`verify.${acted.result}`)}
         </p>
@@ -92,7 +114,69 @@ export default function Verify() {
           <button type="submit">{t("verify.check")}</button>
         </div>
       </Form>
+      <ReceiptForm answer={acted && "receipt" in acted ? acted.receipt : null} />
     </div>
+  );
+}
+
+type ReceiptAnswer = (ReceiptCheck | { outcome: "empty" }) & { text: string };
+
+/** Paste a receipt: is this signer in this letter? Only their own leaf hash and the proof's hashes are shown. */
+function ReceiptForm({ answer }: { answer: ReceiptAnswer | null }) {
+  const { t, number } = useT();
+  return (
+    <Form method="post" className="stack" aria-labelledby="receipt-check-title">
+      <h2 id="receipt-check-title">{t("receipt.verify.title")}</h2>
+      <p className="hint">{t("receipt.verify.intro")}</p>
+      {answer ? (
+        answer.outcome === "included" ? (
+          <div className="notice" role="status" data-testid="receipt-answer">
+            <p>{t("receipt.verify.included", { entry: number(answer.entry), size: number(answer.size) })}</p>
+            <p>{t("receipt.verify.proof")}</p>
+            <dl className="facts">
+              <dt>{t("receipt.verify.leafHash")}</dt>
+              <dd>
+                <code className="digest">{answer.leafHash}</code>
+              </dd>
+              <dt>{t("receipt.verify.proofHashes")}</dt>
+              <dd>
+                {answer.proof.length ? (
+                  <ol data-testid="receipt-proof">
+                    {answer.proof.map((h, i) => (
+                      <li key={i}>
+                        <code className="digest">{h}</code>
+                      </li>
+                    ))}
+                  </ol>
+                ) : (
+                  t("receipt.verify.proofEmpty")
+                )}
+              </dd>
+              <dt>{t("ledger.root")}</dt>
+              <dd>
+                <code className="digest">{answer.root}</code>
+              </dd>
+            </dl>
+          </div>
+        ) : answer.outcome === "later" ? (
+          <p className="notice-error" role="alert" data-testid="receipt-answer">
+            {t("receipt.verify.later", { entry: number(answer.index + 1), size: number(answer.size) })}
+          </p>
+        ) : (
+          <p className="notice-error" role="alert" data-testid="receipt-answer">
+            {t(`receipt.verify.${answer.outcome}`)}
+          </p>
+        )
+      ) : null}
+      <input type="hidden" name="_intent" value="receipt" />
+      <div>
+        <label htmlFor="f-receipt">{t("receipt.verify.field")}</label>
+        <textarea id="f-receipt" name="receipt" rows={4} maxLength={4000} defaultValue={answer?.text ?? ""} key={answer?.text ?? ""} spellCheck={false} />
+      </div>
+      <div>
+        <button type="submit">{t("receipt.verify.check")}</button>
+      </div>
+    </Form>
   );
 }
 

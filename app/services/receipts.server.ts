@@ -39,7 +39,11 @@ export async function receiptOffered(token: string | null): Promise<boolean> {
 export type TakenReceipt = { ok: true; receipt: string; index: number; mailed: boolean } | { ok: false };
 
 /** Uses the token up and returns the receipt of its signature on `slug` (and queues it by e-mail when asked). */
-export async function takeReceipt(token: string | null, slug: string, options: { email: boolean; lang: "en" | "ru" | "kk"; appUrl: string; title: string }): Promise<TakenReceipt> {
+export async function takeReceipt(
+  token: string | null,
+  slug: string,
+  options: { email: boolean; lang: "en" | "ru" | "kk"; appUrl: string; title: string },
+): Promise<TakenReceipt> {
   if (!token || !isWellFormedToken(token)) return { ok: false };
   return getDb()
     .transaction()

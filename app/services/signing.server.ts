@@ -306,7 +306,12 @@ export async function confirmSignature(token: string): Promise<TokenView> {
       // The receipt's key (app/services/receipts.server.ts): single-use, as short-lived as the thanks cookie.
       await trx
         .insertInto("signature_tokens")
-        .values({ token_hash: receipt.hash, signature_id: pending.id, purpose: "receipt", expires_at: sql<Date>`now() + make_interval(secs => ${RECEIPT_TTL_SECONDS})` })
+        .values({
+          token_hash: receipt.hash,
+          signature_id: pending.id,
+          purpose: "receipt",
+          expires_at: sql<Date>`now() + make_interval(secs => ${RECEIPT_TTL_SECONDS})`,
+        })
         .execute();
       return true;
     });

@@ -6,7 +6,8 @@ export const receipts = defineMessages({
     "receipt.title": "Keep a receipt?",
     "receipt.warning":
       "A receipt proves that you signed. If your phone or computer is seized, it can be used against you. Keep it only if that is not a risk for you.",
-    "receipt.what": "With a receipt you can later check, on any letter's verification page, that your signature is in the letter. Nobody else learns anything from it.",
+    "receipt.what":
+      "With a receipt you can later check, on any letter's verification page, that your signature is in the letter. Nobody else learns anything from it.",
     "receipt.alsoEmail": "Also send it to my e-mail address",
     "receipt.keep": "Keep a receipt",
     "receipt.yours": "Your receipt",
@@ -25,7 +26,8 @@ export const receipts = defineMessages({
     "receipt.verify.leafHash": "Your leaf hash",
     "receipt.verify.proofHashes": "Proof hashes, from the leaf up",
     "receipt.verify.proofEmpty": "none (the tree has one leaf)",
-    "receipt.verify.later": "Not in this letter: your signature is entry {entry}, and this letter holds {size}. It was confirmed after the letter was generated.",
+    "receipt.verify.later":
+      "Not in this letter: your signature is entry {entry}, and this letter holds {size}. It was confirmed after the letter was generated.",
     "receipt.verify.malformed": "This is not a valid receipt. Check that you pasted the whole line, starting with appeals-receipt:1:",
     "receipt.verify.otherAppeal": "This receipt is for another appeal, not the one of this letter.",
     "receipt.verify.altered": "Refused: this receipt does not match the ledger. It was altered or forged.",
@@ -36,7 +38,8 @@ export const receipts = defineMessages({
     "receipt.title": "Сохранить квитанцию?",
     "receipt.warning":
       "Квитанция доказывает, что вы подписали. Если ваш телефон или компьютер изымут, её могут использовать против вас. Сохраняйте её, только если для вас это не риск.",
-    "receipt.what": "С квитанцией вы сможете позже проверить на странице проверки любого письма, что ваша подпись в нём есть. Никто другой ничего из неё не узнает.",
+    "receipt.what":
+      "С квитанцией вы сможете позже проверить на странице проверки любого письма, что ваша подпись в нём есть. Никто другой ничего из неё не узнает.",
     "receipt.alsoEmail": "Также отправить её на мой адрес e-mail",
     "receipt.keep": "Сохранить квитанцию",
     "receipt.yours": "Ваша квитанция",
@@ -46,7 +49,8 @@ export const receipts = defineMessages({
     "receipt.gone": "Эту квитанцию здесь больше нельзя показать (она показывается один раз, вскоре после подтверждения).",
     "receipt.badForm": "Не удалось прочитать форму. Попробуйте ещё раз.",
     "receipt.verify.title": "Проверить квитанцию",
-    "receipt.verify.intro": "Вставьте квитанцию, которую вы сохранили после подписи: эта страница скажет, есть ли ваша подпись в этом письме. Другие подписавшие не показываются.",
+    "receipt.verify.intro":
+      "Вставьте квитанцию, которую вы сохранили после подписи: эта страница скажет, есть ли ваша подпись в этом письме. Другие подписавшие не показываются.",
     "receipt.verify.field": "Квитанция",
     "receipt.verify.check": "Проверить квитанцию",
     "receipt.verify.empty": "Сначала вставьте квитанцию.",
@@ -76,7 +80,8 @@ export const receipts = defineMessages({
     "receipt.gone": "Бұл түбіртекті мұнда енді көрсету мүмкін емес (ол растаудан кейін бір рет қана көрсетіледі).",
     "receipt.badForm": "Форманы оқу мүмкін болмады. Қайталап көріңіз.",
     "receipt.verify.title": "Түбіртекті тексеру",
-    "receipt.verify.intro": "Қол қойғаннан кейін сақтаған түбіртекті қойыңыз: бұл бет қолыңыздың осы хатта бар-жоғын айтады. Басқа қол қойғандар көрсетілмейді.",
+    "receipt.verify.intro":
+      "Қол қойғаннан кейін сақтаған түбіртекті қойыңыз: бұл бет қолыңыздың осы хатта бар-жоғын айтады. Басқа қол қойғандар көрсетілмейді.",
     "receipt.verify.field": "Түбіртек",
     "receipt.verify.check": "Түбіртекті тексеру",
     "receipt.verify.empty": "Алдымен түбіртекті қойыңыз.",
