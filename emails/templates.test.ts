@@ -3,6 +3,7 @@ import { deliveryEmail, type DeliveryEmailValues } from "./delivery";
 import type { EmailContent } from "./layout";
 import { myDataEmail, type HeldSignature } from "./my-data";
 import { inviteEmail, loginEmail } from "./organizer";
+import { receiptEmail } from "./receipt";
 import { alreadySignedEmail, confirmEmail } from "./signing";
 import { updateEmail } from "./update";
 
@@ -115,6 +116,14 @@ function cases(lang: (typeof LANGS)[number]): Array<[string, EmailContent]> {
     ["delivery-link", deliveryEmail(lang, delivery({ downloadUrl: `${BASE}/letters/C.pdf?sig=S` }))],
     // A letter generated before letters were signed: no fingerprint to compare.
     ["delivery unsigned", deliveryEmail(lang, delivery({ signerFingerprint: null }))],
+    [
+      "receipt",
+      receiptEmail(lang, {
+        title: "Free the journalists $1",
+        receipt: "appeals-receipt:1:free-the-journalists:0:AQ",
+        verifyUrl: `${BASE}/verify`,
+      }),
+    ],
   );
   return out;
 }
