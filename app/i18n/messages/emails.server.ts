@@ -50,8 +50,10 @@ export const emails = defineMessages({
     "email.receipt.subject": "Your receipt: {title}",
     "email.receipt.heading": "Your signature receipt",
     "email.receipt.intro": "You asked for a receipt of your confirmed signature on “{title}”. Keep this line:",
-    "email.receipt.check": "With it you can check that you are in any letter of this appeal, on the letter's verification page ({verifyUrl}) or with npm run verify.",
-    "email.receipt.warning": "A receipt proves that you signed. If your phone or computer is seized, it can be used against you. Delete this e-mail if that is a risk for you.",
+    "email.receipt.check":
+      "With it you can check that you are in any letter of this appeal, on the letter's verification page ({verifyUrl}) or with npm run verify.",
+    "email.receipt.warning":
+      "A receipt proves that you signed. If your phone or computer is seized, it can be used against you. Delete this e-mail if that is a risk for you.",
     "email.myData.address": "E-mail address",
     "email.myData.field.appeal": "Appeal",
     "email.myData.field.name": "Name",
@@ -135,8 +137,10 @@ export const emails = defineMessages({
     "email.receipt.subject": "Ваша квитанция: {title}",
     "email.receipt.heading": "Квитанция о вашей подписи",
     "email.receipt.intro": "Вы попросили квитанцию о подтверждённой подписи под «{title}». Сохраните эту строку:",
-    "email.receipt.check": "С ней вы можете проверить, что вы есть в любом письме этого обращения, на странице проверки письма ({verifyUrl}) или командой npm run verify.",
-    "email.receipt.warning": "Квитанция доказывает, что вы подписали. Если ваш телефон или компьютер изымут, её могут использовать против вас. Удалите это письмо, если это для вас риск.",
+    "email.receipt.check":
+      "С ней вы можете проверить, что вы есть в любом письме этого обращения, на странице проверки письма ({verifyUrl}) или командой npm run verify.",
+    "email.receipt.warning":
+      "Квитанция доказывает, что вы подписали. Если ваш телефон или компьютер изымут, её могут использовать против вас. Удалите это письмо, если это для вас риск.",
     "email.myData.address": "Адрес электронной почты",
     "email.myData.field.appeal": "Обращение",
     "email.myData.field.name": "Имя",
@@ -221,8 +225,10 @@ export const emails = defineMessages({
     "email.receipt.subject": "Сіздің түбіртегіңіз: {title}",
     "email.receipt.heading": "Қолыңыздың түбіртегі",
     "email.receipt.intro": "Сіз «{title}» үндеуіне расталған қолыңыздың түбіртегін сұрадыңыз. Мына жолды сақтаңыз:",
-    "email.receipt.check": "Оның көмегімен осы үндеудің кез келген хатында бар екеніңізді хаттың тексеру бетінде ({verifyUrl}) немесе npm run verify арқылы тексере аласыз.",
-    "email.receipt.warning": "Түбіртек сіздің қол қойғаныңызды дәлелдейді. Телефоныңыз немесе компьютеріңіз тәркіленсе, ол сізге қарсы қолданылуы мүмкін. Бұл сіз үшін қауіп болса, осы хатты өшіріңіз.",
+    "email.receipt.check":
+      "Оның көмегімен осы үндеудің кез келген хатында бар екеніңізді хаттың тексеру бетінде ({verifyUrl}) немесе npm run verify арқылы тексере аласыз.",
+    "email.receipt.warning":
+      "Түбіртек сіздің қол қойғаныңызды дәлелдейді. Телефоныңыз немесе компьютеріңіз тәркіленсе, ол сізге қарсы қолданылуы мүмкін. Бұл сіз үшін қауіп болса, осы хатты өшіріңіз.",
     "email.myData.address": "Электрондық пошта мекенжайы",
     "email.myData.field.appeal": "Үндеу",
     "email.myData.field.name": "Аты-жөні",
