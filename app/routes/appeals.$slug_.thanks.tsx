@@ -86,7 +86,7 @@ export default function Thanks() {
           <p className="notice-error">{t("receipt.warning")}</p>
           <div>
             <label htmlFor="receipt">{t("receipt.copy")}</label>
-            <textarea id="receipt" readOnly rows={4} value={acted.receipt} data-testid="receipt" />
+            <textarea id="receipt" readOnly rows={9} value={acted.receipt} data-testid="receipt" />
           </div>
           <p>
             <a download={`receipt-${slug}.txt`} href={`data:text/plain;charset=utf-8,${encodeURIComponent(`${acted.receipt}\n`)}`}>
@@ -108,7 +108,9 @@ export default function Thanks() {
           <p className="hint">{t("receipt.what")}</p>
           <input type="hidden" name="_intent" value="receipt" />
           <div>
-            <input id="receipt-email" type="checkbox" name="email" /> <label htmlFor="receipt-email">{t("receipt.alsoEmail")}</label>
+            <label className="checkbox">
+              <input type="checkbox" name="email" /> {t("receipt.alsoEmail")}
+            </label>
           </div>
           <div>
             <button type="submit">{t("receipt.keep")}</button>

@@ -3,6 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import "../setup/vitest-db";
+import { encodeLeaf, leafFieldsOf } from "../../app/ledger/leaf";
+import { encodeReceipt } from "../../app/ledger/receipt";
 import { addAttachment } from "../../app/services/attachments.server";
 import { DEMO_ORGANIZER, DEMO_SLUG, seedDemo } from "../../app/services/demo-data.server";
 import { publishUpdate } from "../../app/services/updates.server";
@@ -105,6 +107,19 @@ describe("HTML check (Nu Html Checker), every page in en, ru and kk", () => {
     const organizer = await getDb().selectFrom("users").select("id").where("email", "=", DEMO_ORGANIZER).executeTakeFirstOrThrow();
     const demoCookie = await sessionCookie(organizer.id);
 
+    // A receipt of the world's signer (withdrawn further down), for /verify's "included" answer.
+    const held = await getDb()
+      .selectFrom("signatures")
+      .select(["name", "city", "country", "organization", "position", "revision", "confirmed_at", "ledger_index", "ledger_salt"])
+      .where("appeal_id", "=", published.id)
+      .where("status", "=", "confirmed")
+      .orderBy("ledger_index")
+      .executeTakeFirstOrThrow();
+    const heldReceipt = encodeReceipt({
+      slug: published.slug,
+      index: held.ledger_index ?? 0,
+      leaf: encodeLeaf(leafFieldsOf({ ...held, confirmedAt: new Date(held.confirmed_at ?? 0) }), new Uint8Array(held.ledger_salt ?? Buffer.alloc(32))),
+    });
     // Public pages.
     await page("/", 200);
     for (const slug of [published.slug, campaign.slug, DEMO_SLUG]) {
@@ -158,6 +173,26 @@ describe("HTML check (Nu Html Checker), every page in en, ru and kk", () => {
       LANGS,
       new URLSearchParams({ title: "Ә".repeat(301), summary: "Қысқаша", body: "Мәтін" }).toString(),
     );
+
+    // Signer receipts: the thanks page offering one and showing it (each confirmation's receipt token is single-use,
+    // so one signature per language), and /verify's receipt answers (included with its proof; refused).
+    for (const lang of LANGS) {
+      const receiptEmail = `${unique("html-receipt")}@example.org`;
+      const signedForReceipt = await fetch(`${h.url}/appeals/${campaign.slug}`, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: signForm({ name: "Әлия Receipt", email: receiptEmail }),
+        redirect: "manual",
+      });
+      expect(signedForReceipt.status).toBe(303);
+      const receiptMail = await h.sink.waitFor((m) => m.to.includes(receiptEmail) && m.text.includes("/s/confirm/"));
+      const confirmedForReceipt = await fetch(`${h.url}/s/confirm/${tokenIn(receiptMail.text, "confirm")}`, { method: "POST", redirect: "manual" });
+      const thanksCookie = (confirmedForReceipt.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+      await page(`/appeals/${campaign.slug}/thanks`, 200, thanksCookie, [lang]);
+      await page(`/appeals/${campaign.slug}/thanks`, 200, thanksCookie, [lang], "_intent=receipt&email=on");
+    }
+    await page(`/verify/${letter.code}`, 200, "", LANGS, new URLSearchParams({ _intent: "receipt", receipt: heldReceipt }).toString());
+    await page(`/verify/${letter.code}`, 400, "", LANGS, new URLSearchParams({ _intent: "receipt", receipt: "appeals-receipt:1:<b>" }).toString());
 
     // Error pages.
     await page("/no-such-page", 404);
