@@ -67,6 +67,9 @@ const ROWS: Row[] = [
   { route: "appeals.$slug_.sent", method: "GET", url: (w) => `/appeals/${w.published.slug}/sent`, expect: all(200) },
   { route: "appeals.$slug_.thanks", method: "GET", url: (w) => `/appeals/${w.published.slug}/thanks`, expect: all(200) },
   { route: "appeals.$slug_.thanks", method: "GET", url: (w) => `/appeals/${w.draft.slug}/thanks`, expect: all(404) },
+  // Asking for a receipt takes the confirming browser's receipt token (its thanks cookie): nobody else gets one.
+  { route: "appeals.$slug_.thanks", method: "POST", url: (w) => `/appeals/${w.published.slug}/thanks`, body: form({ _intent: "receipt" }), expect: all(410) },
+  { route: "appeals.$slug_.thanks", method: "POST", url: (w) => `/appeals/${w.draft.slug}/thanks`, body: form({ _intent: "receipt" }), expect: all(404) },
 
   { route: "dashboard", method: "GET", url: () => "/dashboard", expect: [302, 302, 200, 200, 200] },
   { route: "dashboard._index", method: "GET", url: () => "/dashboard", expect: [302, 302, 200, 200, 200] },
@@ -193,6 +196,13 @@ const ROWS: Row[] = [
   { route: "verify._index", method: "GET", url: (w) => `/verify?code=${w.letter.code}`, expect: all(302) },
   { route: "verify.$code", method: "GET", url: (w) => `/verify/${w.letter.code}`, expect: all(200) },
   { route: "verify.$code", method: "POST", url: (w) => `/verify/${w.letter.code}`, body: multipart({}), expect: all(400) },
+  {
+    route: "verify.$code",
+    method: "POST",
+    url: (w) => `/verify/${w.letter.code}`,
+    body: form({ _intent: "receipt", receipt: "not a receipt" }),
+    expect: all(400),
+  },
   { route: "verify.$code_.json", method: "GET", url: (w) => `/verify/${w.letter.code}/json`, expect: all(200) },
   { route: "verify.$code_.json", method: "GET", url: () => "/verify/ZZZZ-ZZZZ-ZZZZ/json", expect: all(404) },
 

@@ -32,7 +32,7 @@ const ROWS: Row[] = [
   { route: "appeals.$slug", url: (w) => `/appeals/${w.published.slug}`, allow: READ_WRITE },
   { route: "appeals.$slug.attachments.$id", url: (w) => `/appeals/${w.published.slug}/attachments/${w.published.attachmentId}`, allow: READ },
   { route: "appeals.$slug_.sent", url: (w) => `/appeals/${w.published.slug}/sent`, allow: READ },
-  { route: "appeals.$slug_.thanks", url: (w) => `/appeals/${w.published.slug}/thanks`, allow: READ },
+  { route: "appeals.$slug_.thanks", url: (w) => `/appeals/${w.published.slug}/thanks`, allow: READ_WRITE },
   // Without ?index a form post goes to the layout route (no action); with it, to the index route.
   { route: "dashboard", url: () => "/dashboard", allow: READ },
   { route: "dashboard._index", url: () => "/dashboard?index", allow: READ_WRITE },
