@@ -154,6 +154,17 @@ function LedgerSection({ code, ledger }: { code: string; ledger: Ledger }) {
           ) : (
             <p>{t("ledger.revokedNone")}</p>
           )}
+          {/* The full list, signed by the organization (app/services/revocations.server.ts). */}
+          <p>
+            <a href={`/verify/${code}/revocations`} download="revocations.txt">
+              {t("ledger.signed")}
+            </a>{" "}
+            ·{" "}
+            <a href={`/verify/${code}/revocations.p7s`} download="revocations.p7s">
+              {t("ledger.signedSignature")}
+            </a>
+          </p>
+          <p className="hint">{t("ledger.signedHow")}</p>
         </>
       ) : (
         <p>{t("ledger.none")}</p>
