@@ -37,9 +37,7 @@ export interface SignedRevocations {
 }
 
 export type RevocationsResult =
-  | { ok: true; signed: SignedRevocations }
-  | { ok: false; reason: "not_found" }
-  | { ok: false; reason: "too_many"; total: number; max: number };
+  { ok: true; signed: SignedRevocations } | { ok: false; reason: "not_found" } | { ok: false; reason: "too_many"; total: number; max: number };
 
 const cache = new Map<string, Promise<SignedRevocations>>();
 const sizes = new Map<string, number>();
@@ -79,7 +77,18 @@ export async function signedRevocations(codeInput: string): Promise<RevocationsR
     .selectFrom("letters as l")
     .innerJoin("appeals as a", "a.id", "l.appeal_id")
     .leftJoin("signing_identities as si", (j) => j.onRef("si.organization_id", "=", "a.organization_id").on("si.retired_at", "is", null))
-    .select(["l.id", "l.code", "l.count", "l.tree_size", "l.created_at", "l.started_at", "l.signer_fingerprint", "a.id as appealId", "a.organization_id", "si.fingerprint"])
+    .select([
+      "l.id",
+      "l.code",
+      "l.count",
+      "l.tree_size",
+      "l.created_at",
+      "l.started_at",
+      "l.signer_fingerprint",
+      "a.id as appealId",
+      "a.organization_id",
+      "si.fingerprint",
+    ])
     .where("l.code", "=", code)
     .where("l.status", "=", "ready")
     .executeTakeFirst();
@@ -113,7 +122,12 @@ export async function signedRevocations(codeInput: string): Promise<RevocationsR
   return { ok: true, signed };
 }
 
-async function sign(code: string, letter: { id: number; appealId: number; count: number }, organizationId: number, letterSigner: string | null): Promise<SignedRevocations> {
+async function sign(
+  code: string,
+  letter: { id: number; appealId: number; count: number },
+  organizationId: number,
+  letterSigner: string | null,
+): Promise<SignedRevocations> {
   const facts = await ledgerFacts(letter, REVOCATIONS_SIGNED_MAX);
   if (!facts) throw new Error(`letter ${code}: no ledger`);
   // Listed and counted by two statements: a withdrawal in between must not make the count and the
@@ -137,7 +151,8 @@ async function sign(code: string, letter: { id: number; appealId: number; count:
 export function revocationsResponse(request: Request, result: RevocationsResult, part: "statement" | "signature"): Response {
   if (!result.ok) {
     const { t, number } = requestTranslator(request);
-    const text = result.reason === "too_many" ? t("ledger.signedTooMany", { count: number(result.total), max: number(result.max) }) : t("ledger.signedNotFound");
+    const text =
+      result.reason === "too_many" ? t("ledger.signedTooMany", { count: number(result.total), max: number(result.max) }) : t("ledger.signedNotFound");
     return new Response(`${text}\n`, {
       status: result.reason === "too_many" ? 422 : 404,
       headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" },
