@@ -96,6 +96,12 @@ export default function Verify() {
   );
 }
 
+/** How to check the signed revocation list (docs/verification.md §5): commands, not words, so not translated. */
+const REVOCATIONS_CHECK = [
+  "openssl cms -verify -binary -inform DER -in revocations.p7s -content revocations.txt -noverify -purpose any -out /dev/null",
+  "openssl pkcs7 -inform DER -in revocations.p7s -print_certs | openssl x509 -noout -fingerprint -sha256",
+].join("\n");
+
 type Ledger = ReturnType<typeof useLoaderData<typeof loader>>["info"]["ledger"];
 
 /** The ledger's size, root and net count, in the letter's facts list. */
@@ -165,6 +171,9 @@ function LedgerSection({ code, ledger }: { code: string; ledger: Ledger }) {
             </a>
           </p>
           <p className="hint">{t("ledger.signedHow")}</p>
+          <pre className="commands">
+            <code>{REVOCATIONS_CHECK}</code>
+          </pre>
         </>
       ) : (
         <p>{t("ledger.none")}</p>

@@ -25,7 +25,7 @@ export const ledger = defineMessages({
     "ledger.signed": "Revocation list (signed)",
     "ledger.signedSignature": "its signature (.p7s)",
     "ledger.signedHow":
-      "The organization signs the full revocation list with its current certificate. Save both files and check them with OpenSSL: openssl cms -verify -binary -inform DER -in revocations.p7s -content revocations.txt -noverify -purpose any. Then compare the certificate's SHA-256 fingerprint (openssl pkcs7 -inform DER -in revocations.p7s -print_certs | openssl x509 -noout -fingerprint -sha256) with the one the organization publishes. The list's own lines name the certificate that signed this letter and the one that signed the list.",
+      "The organization signs the full revocation list with its current certificate. Save both files and check them with OpenSSL (the commands below), then compare the certificate's SHA-256 fingerprint with the one the organization publishes. The list's own lines name the certificate that signed this letter and the one that signed the list.",
     "ledger.signedNotFound": "No letter with this code holds a signatory ledger.",
     "ledger.signedTooMany": "This letter has {count} withdrawn signatures, more than the {max} a signed list can hold here. Ask the organization for the list.",
     "letters.error.ledger_mismatch":
@@ -54,7 +54,7 @@ export const ledger = defineMessages({
     "ledger.signed": "Список отзывов (подписан)",
     "ledger.signedSignature": "его подпись (.p7s)",
     "ledger.signedHow":
-      "Организация подписывает полный список отзывов своим текущим сертификатом. Сохраните оба файла и проверьте их в OpenSSL: openssl cms -verify -binary -inform DER -in revocations.p7s -content revocations.txt -noverify -purpose any. Затем сравните отпечаток SHA-256 сертификата (openssl pkcs7 -inform DER -in revocations.p7s -print_certs | openssl x509 -noout -fingerprint -sha256) с тем, который публикует организация. В самом списке названы сертификат, подписавший это письмо, и сертификат, подписавший список.",
+      "Организация подписывает полный список отзывов своим текущим сертификатом. Сохраните оба файла и проверьте их в OpenSSL (команды ниже), затем сравните отпечаток SHA-256 сертификата с тем, который публикует организация. В самом списке названы сертификат, подписавший это письмо, и сертификат, подписавший список.",
     "ledger.signedNotFound": "Нет письма с этим кодом, в котором есть реестр подписей.",
     "ledger.signedTooMany":
       "У этого письма отозвано подписей: {count} — больше, чем {max}, которые здесь умещаются в подписанный список. Запросите список у организации.",
@@ -84,7 +84,7 @@ export const ledger = defineMessages({
     "ledger.signed": "Кері қайтарылғандар тізімі (қол қойылған)",
     "ledger.signedSignature": "оның қолтаңбасы (.p7s)",
     "ledger.signedHow":
-      "Ұйым кері қайтарылғандардың толық тізіміне өзінің ағымдағы сертификатымен қол қояды. Екі файлды да сақтап, OpenSSL-мен тексеріңіз: openssl cms -verify -binary -inform DER -in revocations.p7s -content revocations.txt -noverify -purpose any. Содан кейін сертификаттың SHA-256 саусақ ізін (openssl pkcs7 -inform DER -in revocations.p7s -print_certs | openssl x509 -noout -fingerprint -sha256) ұйым жариялаған ізбен салыстырыңыз. Тізімнің өзінде осы хатқа қол қойған сертификат пен тізімге қол қойған сертификат аталған.",
+      "Ұйым кері қайтарылғандардың толық тізіміне өзінің ағымдағы сертификатымен қол қояды. Екі файлды да сақтап, OpenSSL-мен тексеріңіз (төмендегі командалар), содан кейін сертификаттың SHA-256 саусақ ізін ұйым жариялаған ізбен салыстырыңыз. Тізімнің өзінде осы хатқа қол қойған сертификат пен тізімге қол қойған сертификат аталған.",
     "ledger.signedNotFound": "Бұл кодпен қол қоюшылар тізілімі бар хат жоқ.",
     "ledger.signedTooMany":
       "Бұл хатта кері қайтарылған қолтаңбалар саны {count} — мұнда қол қойылған тізімге сыятын {max} санынан көп. Тізімді ұйымнан сұраңыз.",
