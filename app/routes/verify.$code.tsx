@@ -100,7 +100,7 @@ export default function Verify() {
 const REVOCATIONS_CHECK = [
   "openssl cms -verify -binary -inform DER -in revocations.p7s -content revocations.txt -noverify -purpose any -out /dev/null",
   "openssl pkcs7 -inform DER -in revocations.p7s -print_certs | openssl x509 -noout -fingerprint -sha256",
-].join("\n");
+].join("\n\n");
 
 type Ledger = ReturnType<typeof useLoaderData<typeof loader>>["info"]["ledger"];
 

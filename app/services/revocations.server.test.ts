@@ -12,7 +12,7 @@ import { parseEnv, setEnv } from "../utils/env.server";
 import { newToken } from "../utils/tokens.server";
 import { generateNow } from "./letter-pipeline.server";
 import { requestLetters } from "./letters.server";
-import { resetRevocationsCache } from "./revocations.server";
+import { resetRevocationsCache, revocationsResponse, signedRevocations } from "./revocations.server";
 import { rotateSigningIdentity } from "./signing-identity.server";
 import { withdrawSignature } from "./signing.server";
 
@@ -228,6 +228,21 @@ describe("the signed revocation list", () => {
     const later = await fetchSigned(letter.code, "later");
     expect(later.text).toMatch(/\nrevoked-total 1003\nnet 0\n$/);
     expect(opensslVerifies(later.files.statement, later.files.signature).ok).toBe(true);
+  });
+
+  it("refuses, with a clear answer in the reader's language, a list longer than the bound; signs it below", async () => {
+    const appeal = await publishedAppeal();
+    const ids = await addSigners(appeal.id, [{ name: "А" }, { name: "Б" }, { name: "В" }]);
+    const letter = await letterOf(appeal.id, appeal.owner.userId);
+    await deliver(appeal.id);
+    for (const id of ids) expect((await withdrawSignature(await withdrawLink(id))).state).toBe("delivered");
+    const refused = await signedRevocations(letter.code, 2);
+    expect(refused).toEqual({ ok: false, reason: "too_many", total: 3, max: 2 });
+    const response = revocationsResponse(args(`/verify/${letter.code}/revocations`, letter.code, "kk").request, refused, "signature");
+    expect(response.status).toBe(422);
+    expect(response.headers.get("Cache-Control")).toBe("no-store");
+    expect(await response.text()).toMatch(/^Бұл хатта кері қайтарылған қолтаңбалар саны 3 .* 2 /);
+    expect((await signedRevocations(letter.code, 3)).ok).toBe(true);
   });
 
   it("answers an unknown code with 404 in the reader's language, never cached", async () => {

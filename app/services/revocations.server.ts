@@ -39,6 +39,12 @@ export interface SignedRevocations {
 export type RevocationsResult =
   { ok: true; signed: SignedRevocations } | { ok: false; reason: "not_found" } | { ok: false; reason: "too_many"; total: number; max: number };
 
+class TooManyRevocations extends Error {
+  constructor(readonly total: number) {
+    super(`too many revocations (${total})`);
+  }
+}
+
 const cache = new Map<string, Promise<SignedRevocations>>();
 const sizes = new Map<string, number>();
 let cachedBytes = 0;
@@ -69,7 +75,7 @@ function remember(key: string, signed: SignedRevocations) {
 }
 
 /** The signed revocation list of a ready letter with a ledger; not_found otherwise (unknown code, or a letter made before the ledger). */
-export async function signedRevocations(codeInput: string): Promise<RevocationsResult> {
+export async function signedRevocations(codeInput: string, max = REVOCATIONS_SIGNED_MAX): Promise<RevocationsResult> {
   const code = normaliseCode(codeInput);
   if (!code) return { ok: false, reason: "not_found" };
   const db = getDb();
@@ -102,7 +108,7 @@ export async function signedRevocations(codeInput: string): Promise<RevocationsR
     .where("withdrawn_at", ">", letter.started_at ?? letter.created_at)
     .executeTakeFirstOrThrow();
   const total = Number(counted.n);
-  if (total > REVOCATIONS_SIGNED_MAX) return { ok: false, reason: "too_many", total, max: REVOCATIONS_SIGNED_MAX };
+  if (total > max) return { ok: false, reason: "too_many", total, max };
 
   const key = `${letter.id}:${total}:${letter.fingerprint ?? "-"}`;
   let entry = cache.get(key);
@@ -111,15 +117,25 @@ export async function signedRevocations(codeInput: string): Promise<RevocationsR
     cache.delete(key);
     cache.set(key, entry);
   } else {
-    entry = sign(letter.code, { id: letter.id, appealId: letter.appealId, count: letter.count }, Number(letter.organization_id), letter.signer_fingerprint);
+    entry = sign(
+      letter.code,
+      { id: letter.id, appealId: letter.appealId, count: letter.count },
+      Number(letter.organization_id),
+      letter.signer_fingerprint,
+      max,
+    );
     cache.set(key, entry);
     entry.then(
       (signed) => remember(key, signed),
       () => drop(key),
     );
   }
-  const signed = await entry;
-  return { ok: true, signed };
+  try {
+    return { ok: true, signed: await entry };
+  } catch (error) {
+    if (error instanceof TooManyRevocations) return { ok: false, reason: "too_many", total: error.total, max };
+    throw error;
+  }
 }
 
 async function sign(
@@ -127,9 +143,12 @@ async function sign(
   letter: { id: number; appealId: number; count: number },
   organizationId: number,
   letterSigner: string | null,
+  max: number,
 ): Promise<SignedRevocations> {
-  const facts = await ledgerFacts(letter, REVOCATIONS_SIGNED_MAX);
+  const facts = await ledgerFacts(letter, max + 1);
   if (!facts) throw new Error(`letter ${code}: no ledger`);
+  // Grown past the bound since it was counted: refused, never signed cut short.
+  if (facts.revoked.entries.length > max) throw new TooManyRevocations(facts.revoked.entries.length);
   // Listed and counted by two statements: a withdrawal in between must not make the count and the
   // list disagree in what is signed. The list is the truth (one statement read it); the count follows.
   if (facts.revoked.entries.length !== facts.revoked.total) {
