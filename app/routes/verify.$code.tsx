@@ -179,6 +179,11 @@ function ReceiptForm({ answer }: { answer: ReceiptAnswer | null }) {
     </Form>
   );
 }
+/** How to check the signed revocation list (docs/verification.md §5): commands, not words, so not translated. */
+const REVOCATIONS_CHECK = [
+  "openssl cms -verify -binary -inform DER -in revocations.p7s -content revocations.txt -noverify -purpose any -out /dev/null",
+  "openssl pkcs7 -inform DER -in revocations.p7s -print_certs | openssl x509 -noout -fingerprint -sha256",
+].join("\n\n");
 
 type Ledger = ReturnType<typeof useLoaderData<typeof loader>>["info"]["ledger"];
 
@@ -238,6 +243,20 @@ function LedgerSection({ code, ledger }: { code: string; ledger: Ledger }) {
           ) : (
             <p>{t("ledger.revokedNone")}</p>
           )}
+          {/* The full list, signed by the organization (app/services/revocations.server.ts). */}
+          <p>
+            <a href={`/verify/${code}/revocations`} download="revocations.txt">
+              {t("ledger.signed")}
+            </a>{" "}
+            ·{" "}
+            <a href={`/verify/${code}/revocations.p7s`} download="revocations.p7s">
+              {t("ledger.signedSignature")}
+            </a>
+          </p>
+          <p className="hint">{t("ledger.signedHow")}</p>
+          <pre className="commands">
+            <code>{REVOCATIONS_CHECK}</code>
+          </pre>
         </>
       ) : (
         <p>{t("ledger.none")}</p>

@@ -23,6 +23,7 @@ const limiters = {
   loginAddressDay: null as RateLimiterMemory | null,
   listPages: null as RateLimiterMemory | null,
   verifyUploads: null as RateLimiterMemory | null,
+  revocationLists: null as RateLimiterMemory | null,
   loginRequests: null as RateLimiterMemory | null,
 };
 
@@ -323,6 +324,8 @@ export async function loginAllowance(address: string, ip: string): Promise<Login
 export const REQUEST_BUDGETS = {
   listPages: { points: 120, duration: 60 },
   verifyUploads: { points: 30, duration: 600 },
+  // /verify/<code>/revocations and .p7s: each new (letter, count) decrypts a key and signs; cached after.
+  revocationLists: { points: 60, duration: 60 },
 } as const;
 export type RequestBudget = keyof typeof REQUEST_BUDGETS | "loginRequests";
 

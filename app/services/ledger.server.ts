@@ -27,7 +27,11 @@ export interface LedgerFacts {
  * The ledger facts of a ready letter, or null for a letter made before the ledger (no tree).
  * Withdrawals are counted after the letter's generation started (its snapshot is taken then).
  */
-export async function ledgerFacts(letter: { id: number; appealId: number; count: number }): Promise<LedgerFacts | null> {
+export async function ledgerFacts(
+  letter: { id: number; appealId: number; count: number },
+  /** How many revocation entries to list (the signed list, app/services/revocations.server.ts, asks for all it signs). */
+  revokedLimit = REVOCATIONS_SHOWN,
+): Promise<LedgerFacts | null> {
   const db = getDb();
   const head = await db.selectFrom("letters").select(["tree_size", "tree_root", "created_at", "started_at"]).where("id", "=", letter.id).executeTakeFirst();
   if (!head || head.tree_size === null || !head.tree_root) return null;
@@ -51,7 +55,7 @@ export async function ledgerFacts(letter: { id: number; appealId: number; count:
       .where("leaf_index", "<", size)
       .where("withdrawn_at", ">", since)
       .orderBy("leaf_index")
-      .limit(REVOCATIONS_SHOWN)
+      .limit(revokedLimit)
       .execute(),
     db
       .selectFrom("ledger_leaves")
@@ -83,18 +87,35 @@ function splitHashes(bytes: Uint8Array): Uint8Array[] | null {
   return Array.from({ length: bytes.length / HASH_SIZE }, (_, i) => new Uint8Array(bytes.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE)));
 }
 
+/** What the signed statement says besides the ledger facts (app/services/revocations.server.ts). */
+export interface StatementContext {
+  /** The SHA-256 fingerprint of the certificate that signed the letter's PDF ("AB:CD:…"), or null for an unsigned letter. */
+  letterSigner: string | null;
+  /** The fingerprint of the certificate that signs this statement: the organization's active one. */
+  signer: string;
+  /** When the statement was made (UTC, to the second). */
+  asOf: Date;
+}
+
 /**
- * The revocation list of a letter as the text to sign (hook for the organization's signing key,
- * once the signing identity is merged): one line per fact, LF, UTF-8 —
- * `appeals-revocations:1`, `letter <code>`, `tree <size> <root>`, then `revoked <index> <day>` per
- * entry in index order, and `net <count>`. Unsigned for now; /verify shows the same facts.
+ * The revocation list of a letter as the text the organization signs (docs/verification.md §5):
+ * UTF-8, LF after every line, in this order —
+ * `appeals-revocations:1`, `letter <code>`, `tree <size> <root>`, `letter-signer <fingerprint|none>`,
+ * `signer <fingerprint>`, `as-of <YYYY-MM-DDTHH:MM:SSZ>`, then `revoked <index> <YYYY-MM-DD>` per
+ * entry in index order, `revoked-total <n>` and `net <count>`. It must be given every entry
+ * (`facts.revoked.entries.length === facts.revoked.total`), never the page's first 1000.
  */
-export function revocationStatement(code: string, facts: LedgerFacts): string {
+export function revocationStatement(code: string, facts: LedgerFacts, context: StatementContext): string {
+  if (facts.revoked.entries.length !== facts.revoked.total) throw new Error("revocationStatement: every revoked entry must be listed");
   return [
     "appeals-revocations:1",
     `letter ${code}`,
     `tree ${facts.size} ${facts.root}`,
+    `letter-signer ${context.letterSigner ?? "none"}`,
+    `signer ${context.signer}`,
+    `as-of ${context.asOf.toISOString().slice(0, 19)}Z`,
     ...facts.revoked.entries.map((r) => `revoked ${r.index} ${r.day}`),
+    `revoked-total ${facts.revoked.total}`,
     `net ${facts.net}`,
     "",
   ].join("\n");

@@ -200,6 +200,46 @@ test.describe("letters: generate, download, verify, deliver", () => {
     )?.[1];
     await page.goto(`/verify/${code}`);
     await expect(page.getByTestId("signer-fingerprint")).toHaveText(opensslFingerprint ?? "missing");
+    // The signed revocation list the page links to: OpenSSL verifies it, signed by the same certificate.
+    for (const [name, link] of [
+      ["revocations.txt", "Revocation list (signed)"],
+      ["revocations.p7s", "its signature (.p7s)"],
+    ] as const) {
+      const href = await page.getByRole("link", { name: link, exact: true }).getAttribute("href");
+      const response = await page.request.get(href!);
+      expect(response.status()).toBe(200);
+      await fs.writeFile(path.join(dumpDir, name), await response.body());
+    }
+    expect(await fs.readFile(path.join(dumpDir, "revocations.txt"), "utf8")).toMatch(
+      new RegExp(`^appeals-revocations:1\nletter ${code}\n[^]*\nrevoked-total 0\n`),
+    );
+    await run(
+      "openssl",
+      [
+        "cms",
+        "-verify",
+        "-binary",
+        "-inform",
+        "DER",
+        "-in",
+        "revocations.p7s",
+        "-content",
+        "revocations.txt",
+        "-noverify",
+        "-purpose",
+        "any",
+        "-out",
+        "/dev/null",
+      ],
+      {
+        cwd: dumpDir,
+      },
+    );
+    const listPem = (await run("openssl", ["pkcs7", "-inform", "DER", "-in", path.join(dumpDir, "revocations.p7s"), "-print_certs"])).stdout;
+    await fs.writeFile(path.join(dumpDir, "list-signer.pem"), listPem);
+    expect((await run("openssl", ["x509", "-in", path.join(dumpDir, "list-signer.pem"), "-noout", "-fingerprint", "-sha256"])).stdout).toContain(
+      opensslFingerprint ?? "missing",
+    );
     await page.screenshot({ path: test.info().outputPath("verify-signed.png"), fullPage: true });
     await page.goto(`/dashboard/orgs/${await organizationIdOf(appealId)}?lang=ru`);
     await expect(page.getByTestId("certificate-fingerprint")).toHaveText(opensslFingerprint ?? "missing");

@@ -205,6 +205,9 @@ const ROWS: Row[] = [
   },
   { route: "verify.$code_.json", method: "GET", url: (w) => `/verify/${w.letter.code}/json`, expect: all(200) },
   { route: "verify.$code_.json", method: "GET", url: () => "/verify/ZZZZ-ZZZZ-ZZZZ/json", expect: all(404) },
+  { route: "verify.$code_.revocations", method: "GET", url: (w) => `/verify/${w.letter.code}/revocations`, expect: all(200) },
+  { route: "verify.$code_.revocations", method: "GET", url: () => "/verify/ZZZZ-ZZZZ-ZZZZ/revocations", expect: all(404) },
+  { route: "verify.$code_.revocations[.p7s]", method: "GET", url: (w) => `/verify/${w.letter.code}/revocations.p7s`, expect: all(200) },
 
   { route: "login", method: "GET", url: () => "/login", expect: [200, 200, 302, 302, 302] },
   // The same answer whoever the address is; someone already signed in goes on to the dashboard.

@@ -65,6 +65,8 @@ const ROWS: Row[] = [
   { route: "verify._index", url: () => "/verify", allow: READ },
   { route: "verify.$code", url: (w) => `/verify/${w.letter.code}`, allow: READ_WRITE },
   { route: "verify.$code_.json", url: (w) => `/verify/${w.letter.code}/json`, allow: READ },
+  { route: "verify.$code_.revocations", url: (w) => `/verify/${w.letter.code}/revocations`, allow: READ },
+  { route: "verify.$code_.revocations[.p7s]", url: (w) => `/verify/${w.letter.code}/revocations.p7s`, allow: READ },
 ];
 
 /** Addresses outside Remix: the server's health check and files from public/. */

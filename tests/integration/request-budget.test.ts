@@ -59,6 +59,17 @@ describe("request budgets", () => {
     expect(await upload()).toBe(429);
   }, 120_000);
 
+  it("signed revocation lists (/verify/<code>/revocations, .p7s): one budget for both; past it, a plain 429; others served", async () => {
+    const flooder = "198.51.100.35";
+    const { points } = REQUEST_BUDGETS.revocationLists;
+    for (let i = 0; i < points; i++) expect((await get(`/verify/ZZZZ-ZZZZ-ZZZZ/revocations${i % 2 ? ".p7s" : ""}`, flooder)).status).toBe(404);
+    const refused = await get("/verify/ZZZZ-ZZZZ-ZZZZ/revocations.p7s", flooder);
+    expect(refused.status).toBe(429);
+    expect(refused.body).toContain("Слишком много запросов");
+    expect((await get("/verify/ZZZZ-ZZZZ-ZZZZ/revocations", flooder)).status).toBe(429);
+    expect((await get("/verify/ZZZZ-ZZZZ-ZZZZ/revocations", "198.51.100.36")).status).toBe(404);
+  }, 120_000);
+
   it("sign-in: the first refusal is the form with the reason; the next ones are the plain page, no render", async () => {
     const client = "198.51.100.40";
     const login = () =>

@@ -18,10 +18,16 @@ export const ledger = defineMessages({
     "ledger.revokedNone": "No signature in this letter has been withdrawn since it was generated.",
     "ledger.revokedIntro": "Leaves of this letter whose signature was withdrawn or removed after the letter was generated (no names):",
     "ledger.revokedEntry": "leaf {index}, {day}",
-    "ledger.revokedMore": "and {count} more (the full list is in the JSON).",
+    "ledger.revokedMore": "and {count} more (the full list is in the signed revocation list).",
     "ledger.net": "Net count",
     "ledger.netHint": "Net count: the signatories in this letter minus those withdrawn since it was generated.",
     "ledger.json": "These facts as JSON",
+    "ledger.signed": "Revocation list (signed)",
+    "ledger.signedSignature": "its signature (.p7s)",
+    "ledger.signedHow":
+      "The organization signs the full revocation list with its current certificate. Save both files and check them with OpenSSL (the commands below), then compare the certificate's SHA-256 fingerprint with the one the organization publishes. The list's own lines name the certificate that signed this letter and the one that signed the list.",
+    "ledger.signedNotFound": "No letter with this code holds a signatory ledger.",
+    "ledger.signedTooMany": "This letter has {count} withdrawn signatures, more than the {max} a signed list can hold here. Ask the organization for the list.",
     "letters.error.ledger_mismatch":
       "The signatures no longer match the signatory ledger (a row was changed after it was confirmed): no letter was made. Ask the operator to check the database.",
   },
@@ -41,10 +47,17 @@ export const ledger = defineMessages({
     "ledger.revokedNone": "Ни одна подпись из этого письма не была отозвана после его создания.",
     "ledger.revokedIntro": "Листья этого письма, подписи которых отозваны или удалены после его создания (без имён):",
     "ledger.revokedEntry": "лист {index}, {day}",
-    "ledger.revokedMore": "и ещё {count} (полный список — в JSON).",
+    "ledger.revokedMore": "и ещё {count} (полный список — в подписанном списке отзывов).",
     "ledger.net": "Итоговое число",
     "ledger.netHint": "Итоговое число: подписавшие в этом письме минус отозвавшие подпись после его создания.",
     "ledger.json": "Эти данные в формате JSON",
+    "ledger.signed": "Список отзывов (подписан)",
+    "ledger.signedSignature": "его подпись (.p7s)",
+    "ledger.signedHow":
+      "Организация подписывает полный список отзывов своим текущим сертификатом. Сохраните оба файла и проверьте их в OpenSSL (команды ниже), затем сравните отпечаток SHA-256 сертификата с тем, который публикует организация. В самом списке названы сертификат, подписавший это письмо, и сертификат, подписавший список.",
+    "ledger.signedNotFound": "Нет письма с этим кодом, в котором есть реестр подписей.",
+    "ledger.signedTooMany":
+      "У этого письма отозвано подписей: {count} — больше, чем {max}, которые здесь умещаются в подписанный список. Запросите список у организации.",
     "letters.error.ledger_mismatch":
       "Подписи больше не совпадают с реестром подписей (строку изменили после подтверждения): письмо не создано. Попросите администратора проверить базу данных.",
   },
@@ -64,10 +77,17 @@ export const ledger = defineMessages({
     "ledger.revokedNone": "Бұл хаттағы бірде-бір қолтаңба ол жасалғаннан кейін қайтарылған жоқ.",
     "ledger.revokedIntro": "Хат жасалғаннан кейін қолтаңбасы қайтарылған немесе жойылған жапырақтар (атаусыз):",
     "ledger.revokedEntry": "{index}-жапырақ, {day}",
-    "ledger.revokedMore": "және тағы {count} (толық тізім JSON-да).",
+    "ledger.revokedMore": "және тағы {count} (толық тізім — қол қойылған кері қайтарылғандар тізімінде).",
     "ledger.net": "Таза сан",
     "ledger.netHint": "Таза сан: осы хаттағы қол қоюшылар минус хат жасалғаннан кейін қолын қайтарғандар.",
     "ledger.json": "Осы деректер JSON түрінде",
+    "ledger.signed": "Кері қайтарылғандар тізімі (қол қойылған)",
+    "ledger.signedSignature": "оның қолтаңбасы (.p7s)",
+    "ledger.signedHow":
+      "Ұйым кері қайтарылғандардың толық тізіміне өзінің ағымдағы сертификатымен қол қояды. Екі файлды да сақтап, OpenSSL-мен тексеріңіз (төмендегі командалар), содан кейін сертификаттың SHA-256 саусақ ізін ұйым жариялаған ізбен салыстырыңыз. Тізімнің өзінде осы хатқа қол қойған сертификат пен тізімге қол қойған сертификат аталған.",
+    "ledger.signedNotFound": "Бұл кодпен қол қоюшылар тізілімі бар хат жоқ.",
+    "ledger.signedTooMany":
+      "Бұл хатта кері қайтарылған қолтаңбалар саны {count} — мұнда қол қойылған тізімге сыятын {max} санынан көп. Тізімді ұйымнан сұраңыз.",
     "letters.error.ledger_mismatch":
       "Қолтаңбалар енді қолтаңбалар тізілімімен сәйкес келмейді (жол расталғаннан кейін өзгертілген): хат жасалмады. Әкімшіден дерекқорды тексеруді сұраңыз.",
   },
