@@ -172,14 +172,14 @@ test.describe("letters: generate, download, verify, deliver", () => {
     for (const s of SIGNERS) await expect(page.locator("body")).not.toContainText(s.name);
     await expectAccessible(page);
     await page.getByLabel("PDF file").setInputFiles(file);
-    await page.getByRole("button", { name: "Check" }).click();
+    await page.getByRole("button", { name: "Check", exact: true }).click();
     await expect(page.getByRole("alert")).toHaveText("This file is exactly the letter generated with this code.");
     await expectAccessible(page);
     const tampered = Buffer.from(bytes);
     const at = tampered.indexOf("/Producer") + 12;
     tampered[at] = tampered[at]! ^ 1;
     await page.getByLabel("PDF file").setInputFiles({ name: "letter.pdf", mimeType: "application/pdf", buffer: tampered });
-    await page.getByRole("button", { name: "Check" }).click();
+    await page.getByRole("button", { name: "Check", exact: true }).click();
     await expect(page.getByRole("alert")).toHaveText(/does NOT match the letter generated with this code/);
     await expectAccessible(page);
 
