@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import type pg from "pg";
 import Cursor from "pg-cursor";
 import type { RevisionContent } from "../../db/schema";
-import { canonicalFields, leafFieldsOf, leafHash } from "../ledger/leaf";
+import { canonicalLeaf, leafFieldsOf } from "../ledger/leaf";
 import { consistencyProof, equalBytes, PackedLeafHashes, TreeBuilder, verifyConsistency } from "../ledger/merkle";
 import { LedgerFiles } from "./ledger-files.server";
 import type { LedgerHead, LetterAttachment, LetterInput, LetterPart, LetterSignatory } from "./render.server";
@@ -277,11 +277,11 @@ export async function loadLetterData(
     async onPrinted(row, leaf) {
       if (!leaf.ledger_salt) throw new LedgerMismatchError(`the confirmed signature at leaf ${leaf.leaf_index} has no salt`);
       const salt = new Uint8Array(leaf.ledger_salt.buffer, leaf.ledger_salt.byteOffset, leaf.ledger_salt.byteLength);
-      const fields = leafFieldsOf(row);
-      if (!equalBytes(leafHash(fields, salt), leaf.leaf_hash))
+      const { values, hash } = canonicalLeaf(leafFieldsOf(row), salt);
+      if (!equalBytes(hash, leaf.leaf_hash))
         throw new LedgerMismatchError(`the signature at leaf ${leaf.leaf_index} differs from the ledger: its row was changed after it was confirmed`);
       digestRow(digest, row);
-      await files?.printedLeaf({ index: leaf.leaf_index, salt, fields: canonicalFields(fields) });
+      await files?.printedLeaf({ index: leaf.leaf_index, salt, fields: values });
     },
     async onHashOnly(leaf) {
       await files?.hashOnlyLeaf(leaf.leaf_index, leaf.leaf_hash);
