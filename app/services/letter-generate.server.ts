@@ -146,7 +146,6 @@ export async function generateLetter(job: GenerateJob, onProgress: (fraction: nu
     closeFiles = letter.close;
     total = Math.max(1, letter.count * letter.parts.length);
 
-    await fs.mkdir(path.dirname(job.outputPath), { recursive: true });
     // The file is hashed when it is signed (signLetterFile), not here: these are the unsigned bytes.
     const pdf = new PassThrough();
     // pipeline, not pipe: a write error (a full disk) destroys the PDF stream too, which stops the
