@@ -9,6 +9,7 @@ import type { ServerBuild } from "@remix-run/node";
 import { EnvError, env } from "./app/utils/env.server.js";
 import { openDatabase, type OpenDatabase } from "./db/boot.js";
 import { buildEntry, buildIfNeeded, waitForBuild } from "./server/build-if-needed.js";
+import { answerClientErrors } from "./server/client-error.js";
 import { createHttpApp } from "./server/http.js";
 import { startJobs } from "./server/jobs.js";
 
@@ -113,6 +114,7 @@ async function main() {
     log(`listening on http://localhost:${port} (${where})`);
   });
   server.keepAliveTimeout = 5_000;
+  answerClientErrors(server);
 }
 
 void main().catch((error: unknown) => {

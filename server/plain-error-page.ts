@@ -6,7 +6,7 @@ import { negotiateLanguage } from "../app/i18n/negotiate.js";
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** What a page answered outside Remix is about: its status, "csrf" for a cross-site form (a 403), "budget" for a flood (a 429). */
-export type PlainError = 400 | 405 | 413 | 415 | 429 | 500 | 503 | "csrf" | "budget";
+export type PlainError = 400 | 405 | 413 | 415 | 429 | 431 | 500 | 503 | "csrf" | "budget";
 
 const KEYS: Record<PlainError, [MessageKey, MessageKey]> = {
   400: ["error.400.title", "error.400.text"],
@@ -14,6 +14,7 @@ const KEYS: Record<PlainError, [MessageKey, MessageKey]> = {
   413: ["error.413.title", "error.413.text"],
   415: ["error.415.title", "error.415.text"],
   429: ["error.429.title", "error.429.text"],
+  431: ["error.431.title", "error.431.text"],
   500: ["error.500.title", "error.500.text"],
   503: ["error.503.title", "error.503.text"],
   csrf: ["error.csrf.title", "error.csrf.text"],

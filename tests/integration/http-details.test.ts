@@ -204,4 +204,60 @@ describe("HTTP details", () => {
         expect(allowed(robots, path), path).toBe(false);
     });
   });
+
+  describe("requests Node refuses before any route (server/client-error.ts)", () => {
+    /** A form posted to an address longer than Node's 16 KiB header limit, as a fuzzer or a broken link builds it. */
+    const postToLongUrl = (bodyBytes: number) => {
+      const data = new FormData();
+      data.append("file", new Blob([new Uint8Array(bodyBytes)]), "letter.pdf");
+      return fetch(`${h.url}/verify/${encodeURIComponent("\u200b".repeat(4000))}`, { method: "POST", body: data, signal: AbortSignal.timeout(20_000) });
+    };
+
+    it("a URL past the header limit is answered 431 with the plain page, and a small upload still being sent gets the answer, not a reset", async () => {
+      // Before, Node closed at once: a client still writing its form read "write EPIPE" (seen in the fuzz run).
+      const answers = await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          postToLongUrl(1000 + i * 500).then(async (res) => ({
+            status: res.status,
+            type: res.headers.get("content-type"),
+            csp: res.headers.get("content-security-policy"),
+            text: await res.text(),
+          })),
+        ),
+      );
+      for (const a of answers) {
+        expect(a.status).toBe(431);
+        expect(a.type).toBe("text/html; charset=utf-8");
+        expect(a.csp).toContain("default-src 'none'");
+        expect(a.text).toContain("<title>The address is too long");
+      }
+      // The server goes on serving.
+      expect((await fetch(`${h.url}/appeals/${appeal.slug}`)).status).toBe(200);
+    });
+
+    it("a large upload behind such a URL is not read for long: the connection closes once 1 MiB has been dropped", async () => {
+      const started = Date.now();
+      const outcome = await postToLongUrl(20 * 1024 * 1024).then(
+        (res) => res.status,
+        () => "closed",
+      );
+      expect([431, "closed"]).toContain(outcome);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    });
+
+    it("a malformed request line gets the plain 400 page", async () => {
+      const { connect } = await import("node:net");
+      const { port } = new URL(h.url);
+      const reply = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), "127.0.0.1", () => socket.write("GET /a b c HTTP/1.1\r\nHost: x\r\n\r\n"));
+        let got = "";
+        socket.on("data", (d: Buffer) => (got += d.toString("utf8")));
+        socket.on("end", () => resolve(got));
+        socket.on("error", reject);
+      });
+      expect(reply).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+      expect(reply).toContain("<title>");
+      expect(reply).not.toContain("\0");
+    });
+  });
 });
