@@ -80,7 +80,7 @@ function timed(command: string[], env: NodeJS.ProcessEnv): Promise<ProcessRun> {
 }
 
 function letterCli(args: string[], env: NodeJS.ProcessEnv) {
-  return timed([process.execPath, "--import", "tsx", path.resolve("scripts/letter.ts"), ...args], env);
+  return timed([process.execPath, path.resolve("scripts/run.mjs"), "scripts/letter.ts", ...args], env);
 }
 
 const verdict = (ok: boolean) => (ok ? "ok" : "MISSED");

@@ -14,9 +14,10 @@ import { translator } from "../app/i18n";
 import { addAddressee, createAppeal, publish, saveVersion } from "../app/services/appeals.server";
 import { holdLetterLock, MAX_LETTER_ATTEMPTS, removeStalePartialLetters, requeueInterrupted } from "../app/services/letter-pipeline.server";
 import { lettersPage, requestLetters } from "../app/services/letters.server";
+import { ensureSigningIdentityForLetter } from "../app/services/signing-identity.server";
 import { pathOf } from "../app/services/storage.server";
 import { env, parseEnv, setEnv } from "../app/utils/env.server";
-import { startLetterJobs } from "./letter-jobs";
+import { generateInWorker, startLetterJobs } from "./letter-jobs";
 
 /**
  * Letter jobs under a hostile or unlucky load: a letter that runs too long is stopped and marked
@@ -130,6 +131,19 @@ describe("the time limit of a letter job", () => {
     expect(page.letters.find((l) => l.id === id)).toMatchObject({ status: "failed", error: "timed_out" });
     expect(translator("ru").t("letters.error.timed_out")).toMatch(/остановлено/);
   }, 60_000);
+
+  it("a worker past its heap bound is stopped and its letter fails; the process goes on", async () => {
+    await clearQueue();
+    const appeal = await publishedAppeal();
+    const [id] = await requestLetters(appeal.id, appeal.owner.userId, { lang: "ru" });
+    await ensureSigningIdentityForLetter(id!);
+    const job = { databaseUrl: databaseUrl(), letterId: id!, outputPath: path.join(dataDir, "heap.pdf.part"), appUrl: "http://localhost" };
+    // 1 MB of old generation cannot hold the renderer's modules.
+    await expect(generateInWorker(job, () => undefined, Infinity, 1)).rejects.toMatchObject({ code: "ERR_WORKER_OUT_OF_MEMORY" });
+    // The same job under the default bound makes the letter.
+    const made = await generateInWorker(job, () => undefined);
+    expect(made.pages).toBeGreaterThan(0);
+  }, 60_000);
 });
 
 describe("each organization's share of the letter queue", () => {
@@ -201,7 +215,7 @@ describe("a letter killed mid-write", () => {
     const appeal = await publishedAppeal();
     await signMany(appeal.id, 150_000);
     const out = path.join(dataDir, "cli-out.pdf");
-    const child = spawn("npx", ["tsx", "scripts/letter.ts", "--appeal", appeal.slug, "--lang", "ru", "--out", out], {
+    const child = spawn(process.execPath, ["scripts/run.mjs", "scripts/letter.ts", "--appeal", appeal.slug, "--lang", "ru", "--out", out], {
       env: { ...process.env, DATABASE_URL: databaseUrl(), DATA_DIR: dataDir, NODE_ENV: "test" },
       stdio: "ignore",
       detached: true,
@@ -300,7 +314,7 @@ describe("one letter pipeline for the app's job and the CLI", () => {
 
     // The CLI, as an operator runs it.
     const out = path.join(dataDir, "pipeline-cli.pdf");
-    const child = spawn("npx", ["tsx", "scripts/letter.ts", "--appeal", appeal.slug, "--lang", "ru", "--out", out], {
+    const child = spawn(process.execPath, ["scripts/run.mjs", "scripts/letter.ts", "--appeal", appeal.slug, "--lang", "ru", "--out", out], {
       env: { ...process.env, DATABASE_URL: databaseUrl(), DATA_DIR: dataDir, NODE_ENV: "test" },
       stdio: "ignore",
     });

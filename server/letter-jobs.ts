@@ -2,17 +2,17 @@ import { Worker } from "node:worker_threads";
 import type { GenerateJob, GenerateResult } from "../app/services/letter-generate.server.js";
 import { LETTER_TIMEOUT, removeStalePartialLetters, requeueInterrupted, runLetterPipeline } from "../app/services/letter-pipeline.server.js";
 import { env } from "../app/utils/env.server.js";
+import { compiled } from "./compiled.mjs";
 
 type WorkerMessage =
   { type: "progress"; fraction: number } | { type: "done"; result: GenerateResult } | { type: "error"; code: string | null; message: string };
 
 /**
- * The worker's entry. A worker thread does not inherit the tsx loader the app runs under (Node 20
- * applies `--import tsx` to the main thread only: `new Worker("…/letter-worker.ts")` fails with
- * "Unknown file extension .ts"), so the worker registers tsx itself, then loads the TypeScript.
+ * A letter's worker thread may hold at most this much old-generation heap: the job's memory bound
+ * (a million-row letter was measured at ~80 MB of live heap). Past it the thread is stopped and
+ * the letter fails with ERR_WORKER_OUT_OF_MEMORY; the site goes on.
  */
-const WORKER_SOURCE = `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))})
-  .then(({ register }) => { register(); return import(${JSON.stringify(new URL("./letter-worker.ts", import.meta.url).href)}); });`;
+const WORKER_HEAP_MB = 256;
 
 /**
  * Runs one generation in a worker thread; resolves with its result. After `timeoutMs` the
@@ -20,9 +20,20 @@ const WORKER_SOURCE = `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"
  * and the promise rejects with code LETTER_TIMEOUT once the thread is gone; its partial file is
  * removed by the letter pipeline (runLetterPipeline), its database connection closes with the thread.
  */
-export function generateInWorker(job: GenerateJob, onProgress: (fraction: number) => void, timeoutMs = Infinity): Promise<GenerateResult> {
+export function generateInWorker(
+  job: GenerateJob,
+  onProgress: (fraction: number) => void,
+  timeoutMs = Infinity,
+  heapMb = WORKER_HEAP_MB,
+): Promise<GenerateResult> {
+  // A worker thread does not inherit the tsx loader the app runs under (Node 20 applies `--import
+  // tsx` to the main thread only), so it runs the worker's entry compiled (server/compiled.mjs).
+  return compiled("server/letter-worker.ts").then((entry) => runWorker(entry, job, onProgress, timeoutMs, heapMb));
+}
+
+function runWorker(entry: string, job: GenerateJob, onProgress: (fraction: number) => void, timeoutMs: number, heapMb: number): Promise<GenerateResult> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: job });
+    const worker = new Worker(entry, { workerData: job, resourceLimits: { maxOldGenerationSizeMb: heapMb } });
     let settled = false;
     let timedOut: Error | null = null;
     const settle = (done: () => void) => {
