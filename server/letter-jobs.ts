@@ -103,6 +103,8 @@ export function startLetterJobs(log: (line: string) => void): () => Promise<void
       })
       .catch(() => undefined);
   requeue();
+  // The worker's entry is compiled now (esbuild takes both cores for ~1 s), not while the first letter is waited for.
+  compiled("server/letter-worker.ts").catch((error: unknown) => log(`letters: the worker could not be compiled: ${message(error)}`));
   const requeueTimer = setInterval(requeue, 60_000);
   const timer = setInterval(tick, 500);
   return async () => {

@@ -89,14 +89,10 @@ async function* signatoryRows(client: pg.ClientBase, appealId: number, onRow: ()
     ),
   );
   let printed = 0;
-  // The next batch is asked for before this one is drawn: PostgreSQL reads it on the other core meanwhile.
-  let next: Promise<Row[]> | null = cursor.read(BATCH);
   try {
     for (;;) {
-      const rows: Row[] = await next;
-      next = null;
+      const rows = await cursor.read(BATCH);
       if (rows.length === 0) break;
-      next = cursor.read(BATCH);
       for (const r of rows) {
         if (!r.printed) {
           await first?.onHashOnly(r);
@@ -119,8 +115,6 @@ async function* signatoryRows(client: pg.ClientBase, appealId: number, onRow: ()
     }
     await first?.done(printed);
   } finally {
-    // Left early (an error, a cancelled letter): the batch asked for arrives before the cursor closes.
-    await next?.catch(() => undefined);
     await cursor.close();
   }
 }
@@ -150,13 +144,10 @@ async function ledgerPrePass(client: pg.ClientBase, appealId: number, letterId: 
       appealId,
     ]),
   );
-  let next: Promise<Array<{ leaf_index: number; leaf_hash: Buffer }>> | null = cursor.read(BATCH * 5);
   try {
     for (;;) {
-      const rows = await next;
-      next = null;
+      const rows = await cursor.read(BATCH * 5);
       if (rows.length === 0) break;
-      next = cursor.read(BATCH * 5);
       for (const r of rows) {
         if (r.leaf_index !== tree.size || tree.size >= expected)
           throw new LedgerMismatchError(`the ledger has no leaf ${tree.size} (found ${r.leaf_index} of ${expected})`);
@@ -166,7 +157,6 @@ async function ledgerPrePass(client: pg.ClientBase, appealId: number, letterId: 
       }
     }
   } finally {
-    await next?.catch(() => undefined);
     await cursor.close();
   }
   if (tree.size !== expected) throw new LedgerMismatchError(`the ledger holds ${tree.size} leaves, the appeal counts ${expected}`);
