@@ -7,7 +7,11 @@ import { compiled } from "./compiled.mjs";
 /** server/compiled.mjs: the compiled form of an entry is made once, and again when a source it was made from changes. */
 describe("compiled entries", () => {
   const dir = path.join("test-results", `compiled-${process.pid}`);
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  let out = "";
+  afterAll(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    for (const file of [out, `${out}.inputs.json`]) if (out) fs.rmSync(file, { force: true });
+  });
 
   it("bundles the entry's own modules, keeps packages as imports, and makes it again only when a source is newer", async () => {
     fs.mkdirSync(dir, { recursive: true });
@@ -16,7 +20,7 @@ describe("compiled entries", () => {
       'import { word } from "./word";\nimport { z } from "zod";\nexport const said: string = z.string().parse(word);\n',
     );
     fs.writeFileSync(path.join(dir, "word.ts"), 'export const word = "first";\n');
-    const out = await compiled(`${dir}/entry.ts`);
+    out = await compiled(`${dir}/entry.ts`);
     const text = fs.readFileSync(out, "utf8");
     expect(text).toContain('from "zod"');
     expect(text).toContain('"first"');
