@@ -317,12 +317,22 @@ describe("one letter pipeline for the app's job and the CLI", () => {
     const out = path.join(dataDir, "pipeline-cli.pdf");
     const child = spawn(process.execPath, ["scripts/run.mjs", "scripts/letter.ts", "--appeal", appeal.slug, "--lang", "ru", "--out", out], {
       env: { ...process.env, DATABASE_URL: databaseUrl(), DATA_DIR: dataDir, NODE_ENV: "test" },
-      stdio: "ignore",
+      stdio: ["ignore", "pipe", "pipe"],
     });
+    // What the CLI said, for the failure message if it does not end.
+    let said = "";
+    child.stdout.on("data", (d: Buffer) => (said += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (said += d.toString()));
     let exit: number | null = null;
     child.on("exit", (code) => (exit = code ?? -1));
-    const cliShown = await watchLetters(appeal.id, () => exit !== null, 150_000);
-    expect(exit).toBe(0);
+    const cliShown = await watchLetters(appeal.id, () => exit !== null, 150_000).catch(async (error: unknown) => {
+      const rows = await getDb().selectFrom("letters").select(["id", "status", "progress", "started_at"]).where("appeal_id", "=", appeal.id).execute();
+      child.kill("SIGKILL");
+      throw new Error(
+        `${error instanceof Error ? error.message : String(error)}; the CLI said: ${JSON.stringify(said.slice(-2000))}; letters: ${JSON.stringify(rows)}`,
+      );
+    });
+    expect(exit, said).toBe(0);
     const cli = await getDb().selectFrom("letters").selectAll().where("appeal_id", "=", appeal.id).executeTakeFirstOrThrow();
 
     // The app's job, for the same letter requested from the dashboard.
