@@ -25,7 +25,25 @@ const cacheDir = path.join(root, "node_modules", ".cache", "appeals");
  * @param {string} entry
  * @returns {Promise<string>}
  */
-export async function compiled(entry) {
+export function compiled(entry) {
+  // One check or build per entry at a time in this process (the letter jobs compile at start and
+  // when a letter comes: both may ask at once).
+  let pending = inFlight.get(entry);
+  if (!pending) {
+    pending = compile(entry).finally(() => inFlight.delete(entry));
+    inFlight.set(entry, pending);
+  }
+  return pending;
+}
+
+/** @type {Map<string, Promise<string>>} */
+const inFlight = new Map();
+
+/**
+ * @param {string} entry
+ * @returns {Promise<string>}
+ */
+async function compile(entry) {
   const out = path.join(cacheDir, `${entry.replace(/[^A-Za-z0-9]+/g, "-")}.mjs`);
   const inputsFile = `${out}.inputs.json`;
   if (await upToDate(out, inputsFile)) return out;

@@ -75,29 +75,29 @@ export function newSalt(): Uint8Array {
 }
 
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
-const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * False for a string holding a lone surrogate, which UTF-8 would encode as U+FFFD (so two different
- * strings would give one leaf). `isWellFormed` (ES2024, V8 in every supported Node) does it without
- * encoding; a letter checks a million rows, so the encode-and-decode fallback is only for older engines.
+ * strings would give one leaf). `isWellFormed` is in every supported Node (V8 11.3+; TypeScript's
+ * ES2023 lib does not declare it); it checks without encoding, and a letter checks a million rows.
  */
-const wellFormed: (s: string) => boolean =
-  typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === "function"
-    ? (s) => (s as unknown as { isWellFormed(): boolean }).isWellFormed()
-    : (s) => decoder.decode(encoder.encode(s)) === s;
+const wellFormed = (s: string) => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 
 /** The last day found valid: a letter's rows share few days, and a Date per row is measurable. */
 let lastValidDay = "";
 
-/** The canonical field values, in encoding order. Throws on a value that has no canonical form. */
 function text(v: string | null, what: string): string {
   const s = v ?? "";
   if (!wellFormed(s)) throw new TypeError(`the ${what} is not well-formed Unicode`);
   return s.normalize("NFC");
 }
 
+/**
+ * The seven field values exactly as the leaf encodes them (NFC, country trimmed and upper-case, the
+ * day, the revision in decimal; "" for a missing value): what a letter's ledger.csv lists. Throws on
+ * a value that has no canonical form.
+ */
 function canonical(f: LeafFields): string[] {
   const name = text(f.name, "name");
   if (name === "") throw new TypeError("a leaf needs a name");
@@ -119,14 +119,6 @@ function canonical(f: LeafFields): string[] {
   ];
 }
 
-/**
- * The seven field values exactly as the leaf encodes them (NFC, country trimmed and upper-case, the
- * day, the revision in decimal; "" for a missing value): what a letter's ledger.csv lists.
- */
-export function canonicalFields(f: LeafFields): string[] {
-  return canonical(f);
-}
-
 function utcDayOr(iso: string): string | null {
   const d = new Date(iso);
   return Number.isFinite(d.getTime()) ? d.toISOString().slice(0, 10) : null;
@@ -137,7 +129,7 @@ export function encodeLeaf(fields: LeafFields, salt: Uint8Array): Uint8Array {
   return encodeCanonical(canonical(fields), salt);
 }
 
-/** The leaf's bytes from values already canonical (`canonicalFields`): one canonical pass per row. */
+/** The leaf's bytes from values already canonical (`canonical`): one canonical pass per row. */
 function encodeCanonical(values: string[], salt: Uint8Array): Uint8Array {
   if (!(salt instanceof Uint8Array) || salt.length !== SALT_SIZE) throw new TypeError(`a salt is ${SALT_SIZE} bytes`);
   // One allocation and native UTF-8 writes: a letter encodes a leaf per row.

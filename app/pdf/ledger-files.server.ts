@@ -95,7 +95,7 @@ class CsvFile {
 export interface PrintedLeaf {
   index: number;
   salt: Uint8Array;
-  /** The seven leaf fields as encoded (app/ledger/leaf.ts canonicalFields). */
+  /** The seven leaf fields as encoded (app/ledger/leaf.ts canonicalLeaf). */
   fields: string[];
 }
 
