@@ -6,6 +6,7 @@ import { statSync } from "node:fs";
 import type { Server } from "node:http";
 import { pathToFileURL } from "node:url";
 import type { ServerBuild } from "@remix-run/node";
+import { developmentDataKey } from "./app/services/data-key.server.js";
 import { EnvError, env } from "./app/utils/env.server.js";
 import { openDatabase, type OpenDatabase } from "./db/boot.js";
 import { buildEntry, buildIfNeeded, waitForBuild } from "./server/build-if-needed.js";
@@ -26,6 +27,9 @@ async function main() {
     }
     throw error;
   }
+  // The key addresses and hidden names are sealed under: outside production, made under DATA_DIR
+  // on the first start (and said so), so the start fails here, not at the first signature.
+  if (!config.DATA_KEY) developmentDataKey(config.DATA_DIR, log);
 
   let database: OpenDatabase | undefined;
   let server: Server | undefined;

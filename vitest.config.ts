@@ -21,6 +21,13 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // In-process tests ask for many sign-in links for one address: the limits are tested against the app (tests/integration/login-limits.test.ts).
-    env: { NODE_ENV: "test", LOG_REQUESTS: "0", LOGIN_LIMIT_PER_IP: "100000", LOGIN_LIMIT_PER_ADDRESS: "1000" },
+    // DATA_KEY: one fixed, not-secret key for every test process and the apps they start, so a test reads what its app sealed.
+    env: {
+      DATA_KEY: "YXBwZWFscy10ZXN0cy1kYXRhLWtleS1OT1QtU0VDUkU=",
+      NODE_ENV: "test",
+      LOG_REQUESTS: "0",
+      LOGIN_LIMIT_PER_IP: "100000",
+      LOGIN_LIMIT_PER_ADDRESS: "1000",
+    },
   },
 });

@@ -293,13 +293,22 @@ describe("a letter killed mid-write", () => {
 });
 
 describe("one letter pipeline for the app's job and the CLI", () => {
+  /** What watchLetters saw change (time, id:status:progress), for a failure message. */
+  const samples: string[] = [];
   /** Polls the appeal's letters until `done`; returns the highest progress each showed while `running`. */
   async function watchLetters(appealId: number, done: () => boolean | Promise<boolean>, ms: number) {
     const shown = new Map<number, number>();
+    const started = Date.now();
+    let last = "";
     await until(
       async () => {
         const rows = await getDb().selectFrom("letters").select(["id", "status", "progress"]).where("appeal_id", "=", appealId).execute();
         for (const r of rows) if (r.status === "running") shown.set(r.id, Math.max(shown.get(r.id) ?? 0, r.progress));
+        const now = rows.map((r) => `${r.id}:${r.status}:${r.progress}`).join(",");
+        if (now !== last) {
+          last = now;
+          samples.push(`${Date.now() - started}ms ${now}`);
+        }
         return done();
       },
       ms,
@@ -376,8 +385,8 @@ describe("one letter pipeline for the app's job and the CLI", () => {
     }
     expect(fs.readFileSync(out).equals(fs.readFileSync(pathOf(cli.storage_key!)))).toBe(true);
     // While being made, each showed the dashboard its progress.
-    expect(cliShown.get(cli.id) ?? 0).toBeGreaterThan(0);
-    expect(jobShown.get(job.id) ?? 0).toBeGreaterThan(0);
+    expect(cliShown.get(cli.id) ?? 0, samples.join("\n")).toBeGreaterThan(0);
+    expect(jobShown.get(job.id) ?? 0, samples.join("\n")).toBeGreaterThan(0);
     expect(partials()).toEqual([]);
   }, 360_000);
 });

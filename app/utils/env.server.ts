@@ -104,6 +104,19 @@ const schema = z
     // (app/services/signing-identity.server.ts), and an RFC 3161 time-stamp authority (unset: no time-stamp).
     SIGNING_KEY_SECRET: z.string().optional(),
     TSA_URL: optionalUrl(["http:", "https:"]),
+    // Encryption at rest (app/services/data-key.server.ts): the key e-mail addresses and hidden
+    // names are sealed under (32 bytes in base64; made under DATA_DIR outside production), and
+    // the keys of a rotation still under way (comma-separated).
+    DATA_KEY: z.string().trim().optional(),
+    DATA_KEY_PREVIOUS: z
+      .string()
+      .default("")
+      .transform((v) =>
+        v
+          .split(",")
+          .map((k) => k.trim())
+          .filter(Boolean),
+      ),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production" && (!env.SESSION_SECRET || env.SESSION_SECRET.length < 32)) {
@@ -119,6 +132,16 @@ const schema = z
         path: ["SIGNING_KEY_SECRET"],
         message: "is required in production and must be at least 32 characters (it encrypts the letters' signing keys; keep it apart from the database)",
       });
+    }
+    if (env.DATA_KEY ? !decodeDataKey(env.DATA_KEY) : env.NODE_ENV === "production") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["DATA_KEY"],
+        message: `${env.DATA_KEY ? "must be" : "is required in production:"} 32 random bytes in base64, as \`openssl rand -base64 32\` prints (it encrypts e-mail addresses and hidden names; keep it apart from the database)`,
+      });
+    }
+    if (env.DATA_KEY_PREVIOUS.some((k) => !decodeDataKey(k))) {
+      ctx.addIssue({ code: "custom", path: ["DATA_KEY_PREVIOUS"], message: "must be keys of 32 bytes in base64, separated by commas" });
     }
   });
 
@@ -152,6 +175,14 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     SIGNING_KEY_SECRET: env.SIGNING_KEY_SECRET || derivedSigningSecret(sessionSecret),
     DATA_DIR: path.resolve(env.DATA_DIR),
   };
+}
+
+/** DATA_KEY's format: 32 bytes in base64 (`openssl rand -base64 32`; base64url too). Null when it is not that. */
+export function decodeDataKey(text: string): Buffer | null {
+  const trimmed = text.trim();
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed)) return null;
+  const bytes = Buffer.from(trimmed.replace(/-/g, "+").replace(/_/g, "/"), "base64");
+  return bytes.length === 32 ? bytes : null;
 }
 
 function derivedSigningSecret(sessionSecret: string): string {

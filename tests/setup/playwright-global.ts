@@ -8,6 +8,9 @@ import { startApp } from "./app-process.js";
 import { cloneDatabase, createTemplate, dropDatabase, startTestCluster } from "./postgres.js";
 import { SmtpSink } from "./smtp-sink.js";
 
+/** The tests' fixed, not-secret DATA_KEY (the same one vitest.config.ts gives every test process). */
+const TEST_DATA_KEY = "YXBwZWFscy10ZXN0cy1kYXRhLWtleS1OT1QtU0VDUkU=";
+
 /**
  * For the browser tests: a throwaway PostgreSQL, a real SMTP sink (with a small JSON API so
  * tests can read what arrived), and the built app started as `npm start` would.
@@ -40,6 +43,8 @@ export default async function globalSetup() {
     SMTP_URL: sink.url,
     DATA_DIR: dataDir,
     NODE_ENV: "test",
+    // The tests' fixed key (vitest.config.ts too): specs that read the database open what the app sealed.
+    DATA_KEY: TEST_DATA_KEY,
     LOG_REQUESTS: "0",
     E2E: "1",
     // Every browser test comes from one IP and fills forms in well under the default 3 s.
@@ -50,6 +55,7 @@ export default async function globalSetup() {
   });
 
   process.env.E2E_BASE_URL = app.url;
+  process.env.DATA_KEY = TEST_DATA_KEY;
   process.env.E2E_MAIL_API = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
   process.env.E2E_DATABASE_URL = databaseUrl;
 
