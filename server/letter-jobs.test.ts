@@ -336,9 +336,27 @@ describe("one letter pipeline for the app's job and the CLI", () => {
     child.on("exit", (code) => (exit = code ?? -1));
     const cliShown = await watchLetters(appeal.id, () => exit !== null, 150_000).catch(async (error: unknown) => {
       const rows = await getDb().selectFrom("letters").select(["id", "status", "progress", "started_at"]).where("appeal_id", "=", appeal.id).execute();
+      // Where the CLI is: its sessions (waiting on a lock? which query?) and whether it uses the CPU.
+      const sessions = await sql<Record<string, unknown>>`
+        SELECT pid, state, wait_event_type, wait_event, left(query, 160) AS query, now() - xact_start AS in_transaction
+        FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`.execute(getDb());
+      const locks = await sql<Record<string, unknown>>`
+        SELECT pid, locktype, mode, granted, classid, objid FROM pg_locks WHERE locktype = 'advisory' OR NOT granted`.execute(getDb());
+      const cpu = () => {
+        try {
+          const fields = fs.readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+          return Number(fields[11]) + Number(fields[12]); // utime + stime, in clock ticks
+        } catch {
+          return null;
+        }
+      };
+      const before = cpu();
+      await new Promise((r) => setTimeout(r, 2000));
+      const after = cpu();
       child.kill("SIGKILL");
       throw new Error(
-        `${error instanceof Error ? error.message : String(error)}; the CLI said: ${JSON.stringify(said.slice(-2000))}; letters: ${JSON.stringify(rows)}`,
+        `${error instanceof Error ? error.message : String(error)}; the CLI said: ${JSON.stringify(said.slice(-2000))}; letters: ${JSON.stringify(rows)}; ` +
+          `its CPU ticks over 2 s: ${before === null || after === null ? "?" : after - before}; sessions: ${JSON.stringify(sessions.rows)}; locks: ${JSON.stringify(locks.rows)}`,
       );
     });
     expect(exit, said).toBe(0);
@@ -351,7 +369,8 @@ describe("one letter pipeline for the app's job and the CLI", () => {
     try {
       jobShown = await watchLetters(
         appeal.id,
-        async () => (await letterRow(jobId!)).status !== "running" && (await letterRow(jobId!)).status !== "pending",
+        // One read: two reads could see "pending" then "running" and end the watch while it runs.
+        async () => !["running", "pending"].includes((await letterRow(jobId!)).status),
         150_000,
       );
     } finally {
