@@ -100,7 +100,7 @@ let cached: { source: object; ring: Keyring } | null = null;
 export function keyring(): Keyring {
   const config = env();
   if (cached?.source === config) return cached.ring;
-  const current = config.DATA_KEY ?? developmentDataKey(config.DATA_DIR);
+  const current = config.DATA_KEY || developmentDataKey(config.DATA_DIR);
   const ring = keyringFrom(current, config.DATA_KEY_PREVIOUS);
   cached = { source: config, ring };
   return ring;

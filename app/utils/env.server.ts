@@ -107,7 +107,11 @@ const schema = z
     // Encryption at rest (app/services/data-key.server.ts): the key e-mail addresses and hidden
     // names are sealed under (32 bytes in base64; made under DATA_DIR outside production), and
     // the keys of a rotation still under way (comma-separated).
-    DATA_KEY: z.string().trim().optional(),
+    DATA_KEY: z
+      .string()
+      .trim()
+      .optional()
+      .transform((v) => v || undefined),
     DATA_KEY_PREVIOUS: z
       .string()
       .default("")
