@@ -683,6 +683,7 @@ async function main() {
   const databaseUrl = dbUrl(cluster.serverUrl, dbName);
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "appeals-bench-attacks-"));
   const secret = crypto.randomBytes(32).toString("hex");
+  const dataKey = crypto.randomBytes(32).toString("base64");
   const sink = new SmtpSink();
   await sink.start();
   setDatabaseUrl(databaseUrl);
@@ -694,6 +695,7 @@ async function main() {
       NODE_ENV: "production",
       SESSION_SECRET: secret,
       SIGNING_KEY_SECRET: secret,
+      DATA_KEY: dataKey,
       SMTP_URL: sink.url,
     }),
   );
@@ -705,6 +707,7 @@ async function main() {
     LOG_REQUESTS: "0",
     SESSION_SECRET: secret,
     SIGNING_KEY_SECRET: secret,
+    DATA_KEY: dataKey,
   };
   const problems: string[] = [];
   let app: AppProcess | undefined;

@@ -99,6 +99,7 @@ async function main() {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "appeals-bench-pdf-"));
   setDatabaseUrl(databaseUrl);
   const signingSecret = crypto.randomBytes(32).toString("hex");
+  const dataKey = crypto.randomBytes(32).toString("base64");
   setEnv(
     parseEnv({
       ...process.env,
@@ -107,6 +108,7 @@ async function main() {
       NODE_ENV: "production",
       SESSION_SECRET: crypto.randomBytes(32).toString("hex"),
       SIGNING_KEY_SECRET: signingSecret,
+      DATA_KEY: dataKey,
     }),
   );
   const childEnv: NodeJS.ProcessEnv = {
@@ -117,6 +119,7 @@ async function main() {
     LOG_REQUESTS: "0",
     SESSION_SECRET: crypto.randomBytes(32).toString("hex"),
     SIGNING_KEY_SECRET: signingSecret,
+    DATA_KEY: dataKey,
   };
   const failures: string[] = [];
   let app: Awaited<ReturnType<typeof startApp>> | undefined;

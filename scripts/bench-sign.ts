@@ -6,6 +6,7 @@
  *
  * BENCH_SECONDS (default 60) sets the length of the sustained sign phase.
  */
+import crypto from "node:crypto";
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -85,6 +86,7 @@ async function main() {
     NODE_ENV: "production",
     SESSION_SECRET: "bench-secret-bench-secret-bench-secret!!",
     SIGNING_KEY_SECRET: "bench-signing-secret-bench-signing-secret",
+    DATA_KEY: crypto.randomBytes(32).toString("base64"),
   });
   const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   try {

@@ -18,6 +18,7 @@ function textCheck(...args: string[]): Promise<{ code: number | null; stdout: st
         NODE_ENV: "production",
         SESSION_SECRET: "text-check-test-secret-0123456789abcdef",
         SIGNING_KEY_SECRET: "signing-key-secret-for-tests-0123456789abcdef",
+        DATA_KEY: process.env.DATA_KEY,
       },
       stdio: ["ignore", "pipe", "pipe"],
     });

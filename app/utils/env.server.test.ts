@@ -31,6 +31,7 @@ describe("configuration", () => {
       NODE_ENV: "production",
       SESSION_SECRET: "x".repeat(40),
       SIGNING_KEY_SECRET: "k".repeat(40),
+      DATA_KEY: Buffer.alloc(32, 7).toString("base64"),
       APP_URL: "https://appeals.example.org/",
       DATABASE_URL: "postgres://u:p@db:5432/appeals",
       SMTP_URL: "smtp://mail:25",

@@ -16,7 +16,10 @@ describe("where the server listens", () => {
     expect(parseEnv({}).HOST).toBe("127.0.0.1");
     expect(parseEnv({ NODE_ENV: "development" }).HOST).toBe("127.0.0.1");
     expect(parseEnv({ NODE_ENV: "test", HOST: "" }).HOST).toBe("127.0.0.1");
-    expect(parseEnv({ NODE_ENV: "production", SESSION_SECRET: "x".repeat(32), SIGNING_KEY_SECRET: "y".repeat(32) }).HOST).toBe("0.0.0.0");
+    expect(
+      parseEnv({ NODE_ENV: "production", SESSION_SECRET: "x".repeat(32), SIGNING_KEY_SECRET: "y".repeat(32), DATA_KEY: Buffer.alloc(32, 7).toString("base64") })
+        .HOST,
+    ).toBe("0.0.0.0");
     expect(parseEnv({ NODE_ENV: "development", HOST: "0.0.0.0" }).HOST).toBe("0.0.0.0");
   });
 
