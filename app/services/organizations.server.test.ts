@@ -6,6 +6,7 @@ import { newOrganization, uniqueEmail } from "../../tests/fixtures/organizers";
 import { findUserByEmail, roleIn } from "../../db/queries/organizations";
 import { AppError } from "../utils/errors";
 import { inviteMember, organizationPage, removeMember } from "./organizations.server";
+import { mailsTo } from "../../tests/fixtures/outbox";
 
 const run = promisify(execFile);
 
@@ -29,11 +30,8 @@ describe("organizations and members", () => {
     const user = await findUserByEmail(getDb(), invited);
     expect(user).toBeDefined();
     expect(await roleIn(getDb(), org.organizationId, user!.id)).toBe("editor");
-    const mail = await getDb()
-      .selectFrom("outbox")
-      .select(["subject", "text", "kind"])
-      .where("to_address", "=", invited.toLowerCase())
-      .executeTakeFirstOrThrow();
+    const [mail] = await mailsTo(invited.toLowerCase());
+    if (!mail) throw new Error("no invitation mail");
     expect(mail.kind).toBe("invite");
     expect(mail.subject).toContain("Human Rights Coalition");
     expect(mail.text).toContain("/login");
