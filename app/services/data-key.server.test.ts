@@ -81,6 +81,14 @@ describe("the configuration of DATA_KEY", () => {
     expect(parseEnv({ ...base, DATA_KEY: newKey(), DATA_KEY_PREVIOUS: ` ${newKey()} , ${newKey()}` }).DATA_KEY_PREVIOUS).toHaveLength(2);
   });
 
+  it("BENCH_PLAINTEXT_AT_REST (bench:sign's comparison) is refused in production with one line naming it", () => {
+    expect(() => parseEnv({ ...base, NODE_ENV: "production", DATA_KEY: newKey(), BENCH_PLAINTEXT_AT_REST: "1" })).toThrow(
+      /^Invalid configuration: BENCH_PLAINTEXT_AT_REST is a benchmark's setting \(no encryption at rest\) and is refused in production$/,
+    );
+    expect(parseEnv({ ...base, NODE_ENV: "production", DATA_KEY: newKey() }).BENCH_PLAINTEXT_AT_REST).toBe(false);
+    expect(parseEnv({ ...base, NODE_ENV: "development", BENCH_PLAINTEXT_AT_REST: "1" }).BENCH_PLAINTEXT_AT_REST).toBe(true);
+  });
+
   it("outside production is made under DATA_DIR (mode 0600) once, said so, and kept", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "appeals-data-key-"));
     try {
