@@ -9,6 +9,7 @@ import { action as logoutAction } from "../routes/logout";
 import { checkLoginToken, consumeLoginToken, LOGIN_TOKEN_MINUTES, requestLoginLink } from "./auth.server";
 import { currentUser, safeNext } from "./session.server";
 import { mailsTo, openedOutbox } from "../../tests/fixtures/outbox";
+import { findUserByEmail } from "../../db/queries/organizations";
 
 const APP = "http://localhost:3000";
 
@@ -140,7 +141,7 @@ describe("one-time sign-in links", () => {
 
     const mails = (await openedOutbox()).filter((m) => [owner.email, stranger].includes(m.to_address)).map((m) => ({ to_address: m.to_address, kind: m.kind }));
     expect(mails).toEqual([{ to_address: owner.email, kind: "login" }]);
-    expect(await getDb().selectFrom("users").select("id").where("email", "=", stranger).executeTakeFirst()).toBeUndefined();
+    expect(await findUserByEmail(getDb(), stranger)).toBeUndefined();
   });
 
   it("after signing in, the organizer lands where they were going; never on another site", async () => {
