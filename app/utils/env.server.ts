@@ -148,7 +148,11 @@ const schema = z
       });
     }
     if (env.NODE_ENV === "production" && env.BENCH_PLAINTEXT_AT_REST) {
-      ctx.addIssue({ code: "custom", path: ["BENCH_PLAINTEXT_AT_REST"], message: "is a benchmark's setting (no encryption at rest) and is refused in production" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["BENCH_PLAINTEXT_AT_REST"],
+        message: "is a benchmark's setting (no encryption at rest) and is refused in production",
+      });
     }
     if (env.DATA_KEY_PREVIOUS.some((k) => !decodeDataKey(k))) {
       ctx.addIssue({ code: "custom", path: ["DATA_KEY_PREVIOUS"], message: "must be keys of 32 bytes in base64, separated by commas" });
