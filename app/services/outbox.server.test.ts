@@ -518,6 +518,23 @@ describe("a queued mail at rest", () => {
     expect(row.last_error).not.toContain("@");
   });
 
+  it("a failure is redacted with the opened address: a relay's echo of it leaves no part of it in the error", async () => {
+    // An apostrophe ends the generic address pattern, so only the known (opened) address hides "jane'".
+    const address = "jane'doe@example.org";
+    sink.rejectWith = { code: 550, message: `No such user here: ${address}` };
+    const [id] = await enqueue([letter(1, { to: address })]);
+    const lines: string[] = [];
+    const processor = createOutboxProcessor({ smtpUrl: sink.url, now: () => new Date(Date.now() + 1_000), log: (line) => lines.push(line) });
+    try {
+      expect((await processor.processBatch()).failed).toBe(1);
+    } finally {
+      processor.close();
+    }
+    const row = await getDb().selectFrom("outbox").select("last_error").where("id", "=", id!).executeTakeFirstOrThrow();
+    expect(row.last_error).toContain("No such user here: [email]");
+    for (const text of [row.last_error ?? "", ...lines]) expect(text).not.toContain("jane");
+  });
+
   it("the dev mailbox shows kept mails opened", async () => {
     const [id] = await enqueue([letter(7, { subject: "Подтвердите подпись", text: "Здравствуйте" })]);
     start({ smtpUrl: null });
