@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { EnvError, parseEnv } from "../utils/env.server";
+import { EnvError, env, parseEnv, setEnv } from "../utils/env.server";
 import { developmentDataKey, emailLookup, emailLookups, keyringFrom, open, seal, sealedKeyId } from "./data-key.server";
 
 const newKey = () => crypto.randomBytes(32).toString("base64");
@@ -87,6 +87,17 @@ describe("the configuration of DATA_KEY", () => {
     );
     expect(parseEnv({ ...base, NODE_ENV: "production", DATA_KEY: newKey() }).BENCH_PLAINTEXT_AT_REST).toBe(false);
     expect(parseEnv({ ...base, NODE_ENV: "development", BENCH_PLAINTEXT_AT_REST: "1" }).BENCH_PLAINTEXT_AT_REST).toBe(true);
+    // What bench:sign compares against: values stored as before encryption, the look-up key unkeyed.
+    const saved = env();
+    try {
+      setEnv(parseEnv({ ...process.env, BENCH_PLAINTEXT_AT_REST: "1" }));
+      expect(seal("Jane@Example.org", "email")).toBe("Jane@Example.org");
+      expect(emailLookup("Jane@Example.org")).toBe("jane@example.org");
+      expect(emailLookups("Jane@Example.org")).toEqual(["jane@example.org"]);
+    } finally {
+      setEnv(saved);
+    }
+    expect(sealedKeyId(seal("Jane@Example.org", "email"))).not.toBeNull();
   });
 
   it("outside production is made under DATA_DIR (mode 0600) once, said so, and kept", () => {
