@@ -43,7 +43,10 @@ export interface OrganizationsTable {
 
 export interface UsersTable {
   id: Generated<number>;
+  /** seal(address, "email") (app/services/data-key.server.ts); found by email_key, opened to read. */
   email: string;
+  /** emailLookup(address): the unique keyed hash sign-in and invitations find the account by. */
+  email_key: ColumnType<string | null, string | null | undefined, string | null>;
   name: string | null;
   session_version: Defaulted<number>;
   created_at: Timestamp;

@@ -43,6 +43,7 @@ import { DEMO_ORGANIZER, DEMO_SLUG, seedDemo } from "../app/services/demo-data.s
 import { requestLetters } from "../app/services/letters.server.js";
 import { parseEnv, setEnv } from "../app/utils/env.server.js";
 import { closeDb, getDb, setDatabaseUrl } from "../db/client.js";
+import { findUserByEmail } from "../db/queries/organizations.js";
 import { newOrganization, sessionCookie } from "../tests/fixtures/organizers.js";
 import { startApp, type AppProcess } from "../tests/setup/app-process.js";
 import { createTemplate, dbUrl, dropDatabase, startTestCluster } from "../tests/setup/postgres.js";
@@ -733,7 +734,8 @@ async function main() {
   try {
     await seedDemo();
     const appeal = await getDb().selectFrom("appeals").select(["id", "organization_id"]).where("slug", "=", DEMO_SLUG).executeTakeFirstOrThrow();
-    const organizer = await getDb().selectFrom("users").select("id").where("email", "=", DEMO_ORGANIZER).executeTakeFirstOrThrow();
+    const organizer = await findUserByEmail(getDb(), DEMO_ORGANIZER);
+    if (!organizer) throw new Error("no demo organizer");
     await addSignatures(appeal.id, 0, ROWS);
     app = await startApp(appEnv);
     const [letterId] = await requestLetters(appeal.id, organizer.id, { lang: "ru" });

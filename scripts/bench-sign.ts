@@ -5,8 +5,15 @@
  * rate measured in the same run. Not a test: figures vary with the machine.
  *
  * BENCH_SECONDS (default 60) sets the length of the sustained sign phase.
+ *
+ * Encryption at rest (issue 14): "signing and confirming with encryption stay within 10% of
+ * today's throughput, measured in the same run, as a ratio". After the phases above, the sign
+ * and confirm phases run twice more, each against a fresh app and database: once with sealing
+ * replaced by the identity (BENCH_PLAINTEXT_AT_REST=1: addresses and names stored as before
+ * encryption, the look-up key unkeyed; refused in production, so both of these arms run with
+ * NODE_ENV=development) and once as shipped. Their ratio (sealed / plain) is the figure.
+ * BENCH_COMPARE_SECONDS (default half of BENCH_SECONDS, at least 5) sets each arm's sign phase.
  */
-import crypto from "node:crypto";
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -18,7 +25,10 @@ import { SmtpSink } from "../tests/setup/smtp-sink.js";
 import { recordFigure } from "./lib/bench-results.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
+const COMPARE_SECONDS = Number(process.env.BENCH_COMPARE_SECONDS ?? Math.max(5, Math.round(SECONDS / 2)));
 const SLUG = "demo-appeal";
+// The app's DATA_KEY (required in production): a fixed, not-secret key for a throwaway database.
+const BENCH_DATA_KEY = Buffer.from("appeals-bench-data-key-NOT-SECRET").subarray(0, 32).toString("base64");
 
 function randomIp(i: number) {
   return `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
@@ -70,6 +80,85 @@ async function rawInsertRate(url: string): Promise<number> {
   return n / 5;
 }
 
+/** The form's request for autocannon: a new signer per request, from its own address. */
+function signRequestFor(stamp: string, prefix: string) {
+  let counter = 0;
+  return {
+    method: "POST" as const,
+    path: `/appeals/${SLUG}`,
+    setupRequest: (req: autocannon.Request) => {
+      counter++;
+      const body = new URLSearchParams({
+        name: `Айгерім Сейітқалиева ${counter}`,
+        email: `${prefix}-${counter}@bench.example.org`,
+        city: "Қарағанды",
+        country: "KZ",
+        disclosure: "public",
+        consent: "on",
+        stamp,
+        website: "",
+      }).toString();
+      return {
+        ...req,
+        body,
+        headers: { "content-type": "application/x-www-form-urlencoded", "x-forwarded-for": randomIp(counter), "accept-language": "kk" },
+      };
+    },
+  };
+}
+
+/**
+ * One arm of the encryption comparison: a fresh database and app (sealing on or off), the sign
+ * phase, the outbox drained, then every confirm link posted once. Throughputs in req/s; errors
+ * are printed (an arm with errors does not measure the same work).
+ */
+async function measureArm(serverUrl: string, arm: "plain" | "sealed") {
+  const databaseUrl = await cloneDatabase(serverUrl, "bench_template", `bench_${arm}_${process.pid}`);
+  const sink = new SmtpSink();
+  await sink.start();
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), `appeals-bench-${arm}-`));
+  const app = await startApp({
+    DATABASE_URL: databaseUrl,
+    SMTP_URL: sink.url,
+    DATA_DIR: dataDir,
+    SEED_DEMO: "1",
+    LOG_REQUESTS: "0",
+    NODE_ENV: "development",
+    DATA_KEY: BENCH_DATA_KEY,
+    BENCH_PLAINTEXT_AT_REST: arm === "plain" ? "1" : "0",
+  });
+  const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  try {
+    const page = await (await fetch(`${app.url}/appeals/${SLUG}`)).text();
+    const stamp = /name="stamp" value="([^"]+)"/.exec(page)?.[1] ?? "";
+    await new Promise((r) => setTimeout(r, 3200));
+    const signs = await run({ url: app.url, connections: 32, duration: COMPARE_SECONDS, requests: [signRequestFor(stamp, arm)] });
+    const t0 = Date.now();
+    while (Number((await db.query("SELECT count(*) FROM outbox WHERE status = 'pending'")).rows[0].count) > 0 && Date.now() - t0 < 300_000) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const links = sink.messages.map((m) => /\/s\/confirm\/([A-Za-z0-9_-]{43})/.exec(m.text)?.[1]).filter((t): t is string => Boolean(t));
+    let next = 0;
+    const confirms = await run({
+      url: app.url,
+      connections: 32,
+      amount: Math.min(links.length, 30_000),
+      requests: [{ method: "POST", setupRequest: (req: autocannon.Request) => ({ ...req, path: `/s/confirm/${links[next++ % links.length]}` }) }],
+    });
+    const errors = (r: Result) => r["4xx"] + r["5xx"] + r.errors + r.timeouts;
+    const stored = (await db.query("SELECT count(*) FILTER (WHERE email LIKE 's1:%') AS sealed, count(email) AS n FROM signatures")).rows[0];
+    console.log(
+      `  ${arm.padEnd(6)} sign ${signs.requests.average.toFixed(0)} req/s (errors ${errors(signs)}), confirm ${confirms.requests.average.toFixed(0)} req/s over ${links.length} links (errors ${errors(confirms)})`,
+    );
+    return { sign: signs.requests.average, confirm: confirms.requests.average, sealedShare: `${stored.sealed}/${stored.n}` };
+  } finally {
+    await db.end();
+    await app.stop();
+    await sink.stop();
+    await fs.rm(dataDir, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   const cluster = await startTestCluster();
   await createTemplate(cluster.serverUrl, "bench_template");
@@ -86,7 +175,7 @@ async function main() {
     NODE_ENV: "production",
     SESSION_SECRET: "bench-secret-bench-secret-bench-secret!!",
     SIGNING_KEY_SECRET: "bench-signing-secret-bench-signing-secret",
-    DATA_KEY: crypto.randomBytes(32).toString("base64"),
+    DATA_KEY: BENCH_DATA_KEY,
   });
   const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   try {
@@ -171,6 +260,26 @@ async function main() {
     const bg = await background;
     summary("appeal page GET (signing at 300/s)", pages, { rps: 2000, p99: 50 }, raw);
     summary("  background sign POST", bg, {}, raw);
+
+    // 5. What encryption at rest costs: the same sign and confirm phases, plain and sealed.
+    console.log(`\nencryption at rest: sign (${COMPARE_SECONDS} s) and confirm, without sealing and as shipped (NODE_ENV=development both)`);
+    const plain = await measureArm(cluster.serverUrl, "plain");
+    const sealed = await measureArm(cluster.serverUrl, "sealed");
+    for (const phase of ["sign", "confirm"] as const) {
+      const ratio = sealed[phase] / plain[phase];
+      recordFigure({
+        figure: `${phase} POST with encryption at rest, as a share of the same without (same run)`,
+        unit: "ratio",
+        direction: "≥",
+        target: 0.9,
+        measured: Math.round(ratio * 100) / 100,
+      });
+      console.log(
+        `${`${phase} POST`.padEnd(12)} plain ${plain[phase].toFixed(0).padStart(6)} req/s   sealed ${sealed[phase].toFixed(0).padStart(6)} req/s   ` +
+          `ratio ${ratio.toFixed(2)} (target ≥0.90: ${ratio >= 0.9 ? "met" : "NOT met"})`,
+      );
+    }
+    console.log(`  addresses stored sealed: plain arm ${plain.sealedShare}, shipped arm ${sealed.sealedShare}`);
   } finally {
     await db.end();
     await app.stop();

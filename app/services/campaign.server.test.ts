@@ -11,6 +11,7 @@ import { campaignStats, removeSignature, revocations, setHidden } from "./campai
 import { exactConfirmed } from "./counts.server";
 import { inviteMember } from "./organizations.server";
 import { publicSigners } from "./signing.server";
+import { findUserByEmail } from "../../db/queries/organizations";
 
 /**
  * The organizers' dashboard of one appeal: every number it shows is checked against what SQL
@@ -176,7 +177,7 @@ describe("campaign statistics", () => {
   it("is for owners and editors of the appeal's organization only", async () => {
     const editorEmail = signerAddress("editor");
     await inviteMember(appeal.owner.organizationId, appeal.owner.userId, editorEmail, "editor", "en");
-    const editor = await getDb().selectFrom("users").select("id").where("email", "=", editorEmail).executeTakeFirstOrThrow();
+    const editor = (await findUserByEmail(getDb(), editorEmail))!;
     expect((await campaignStats(appeal.id, editor.id)).counts.confirmed).toBe(NAMES.length + 5);
 
     const stranger = await newOrganization("Другая организация");

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { EnvError, parseEnv } from "../utils/env.server";
+import { EnvError, env, parseEnv, setEnv } from "../utils/env.server";
 import { developmentDataKey, emailLookup, emailLookups, keyringFrom, open, seal, sealedKeyId } from "./data-key.server";
 
 const newKey = () => crypto.randomBytes(32).toString("base64");
@@ -79,6 +79,25 @@ describe("the configuration of DATA_KEY", () => {
       expect(() => parseEnv({ ...base, NODE_ENV: "development", DATA_KEY: bad })).toThrow(/^Invalid configuration: DATA_KEY must be 32 random bytes in base64/);
     expect(() => parseEnv({ ...base, DATA_KEY: newKey(), DATA_KEY_PREVIOUS: `${newKey()},nope` })).toThrow(/DATA_KEY_PREVIOUS/);
     expect(parseEnv({ ...base, DATA_KEY: newKey(), DATA_KEY_PREVIOUS: ` ${newKey()} , ${newKey()}` }).DATA_KEY_PREVIOUS).toHaveLength(2);
+  });
+
+  it("BENCH_PLAINTEXT_AT_REST (bench:sign's comparison) is refused in production with one line naming it", () => {
+    expect(() => parseEnv({ ...base, NODE_ENV: "production", DATA_KEY: newKey(), BENCH_PLAINTEXT_AT_REST: "1" })).toThrow(
+      /^Invalid configuration: BENCH_PLAINTEXT_AT_REST is a benchmark's setting \(no encryption at rest\) and is refused in production$/,
+    );
+    expect(parseEnv({ ...base, NODE_ENV: "production", DATA_KEY: newKey() }).BENCH_PLAINTEXT_AT_REST).toBe(false);
+    expect(parseEnv({ ...base, NODE_ENV: "development", BENCH_PLAINTEXT_AT_REST: "1" }).BENCH_PLAINTEXT_AT_REST).toBe(true);
+    // What bench:sign compares against: values stored as before encryption, the look-up key unkeyed.
+    const saved = env();
+    try {
+      setEnv(parseEnv({ ...process.env, BENCH_PLAINTEXT_AT_REST: "1" }));
+      expect(seal("Jane@Example.org", "email")).toBe("Jane@Example.org");
+      expect(emailLookup("Jane@Example.org")).toBe("jane@example.org");
+      expect(emailLookups("Jane@Example.org")).toEqual(["jane@example.org"]);
+    } finally {
+      setEnv(saved);
+    }
+    expect(sealedKeyId(seal("Jane@Example.org", "email"))).not.toBeNull();
   });
 
   it("outside production is made under DATA_DIR (mode 0600) once, said so, and kept", () => {

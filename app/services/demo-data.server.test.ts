@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { getDb } from "../../tests/setup/vitest-db";
 import { findAppealBySlug } from "../../db/queries/appeals";
 import { findUserByEmail, roleIn } from "../../db/queries/organizations";
+import { emailLookups } from "./data-key.server";
 import { DEMO_ORGANIZER, DEMO_SLUG, seedDemo } from "./demo-data.server";
 import { apiAppeal, publicAppeal } from "./public-appeal.server";
 
@@ -34,7 +35,7 @@ describe("npm run db:seed", () => {
     expect(await seedDemo()).toBe(false);
     const appeals = await getDb().selectFrom("appeals").select("id").where("slug", "=", DEMO_SLUG).execute();
     expect(appeals).toHaveLength(1);
-    const users = await getDb().selectFrom("users").select("id").where("email", "=", DEMO_ORGANIZER).execute();
+    const users = await getDb().selectFrom("users").select("id").where("email_key", "in", emailLookups(DEMO_ORGANIZER)).execute();
     expect(users).toHaveLength(1);
   }, 120_000);
 });

@@ -27,6 +27,7 @@ import { setContactEmail } from "./organizations.server";
 import { generateNow, holdLetterLock, markReady, requeueInterrupted } from "./letter-pipeline.server";
 import { letterFile, lettersPage, MAX_ATTACHED_LETTER_BYTES, requestLetters, verification, zipContents } from "./letters.server";
 import { pathOf } from "./storage.server";
+import { openMail } from "./outbox.server";
 import { compiled } from "../../server/compiled.mjs";
 
 /**
@@ -817,30 +818,32 @@ async function reviewAndDeliver(appealId: number, userId: number) {
   return { review, result: await deliver(appealId, userId, review.token) };
 }
 
-const deliveryMails = (appealId: number) =>
-  getDb()
-    .selectFrom("deliveries as d")
-    .innerJoin("outbox as o", "o.id", "d.outbox_id")
-    .innerJoin("addressees as a", "a.id", "d.addressee_id")
-    .innerJoin("letters as l", "l.id", "d.letter_id")
-    .select([
-      "d.id",
-      "d.letter_id",
-      "d.created_by",
-      "a.email",
-      "l.lang",
-      "o.kind",
-      "o.to_address",
-      "o.subject",
-      "o.text",
-      "o.html",
-      "o.headers",
-      "o.attachments",
-      "o.status",
-    ])
-    .where("d.appeal_id", "=", appealId)
-    .orderBy("d.id")
-    .execute();
+const deliveryMails = async (appealId: number) =>
+  (
+    await getDb()
+      .selectFrom("deliveries as d")
+      .innerJoin("outbox as o", "o.id", "d.outbox_id")
+      .innerJoin("addressees as a", "a.id", "d.addressee_id")
+      .innerJoin("letters as l", "l.id", "d.letter_id")
+      .select([
+        "d.id",
+        "d.letter_id",
+        "d.created_by",
+        "a.email",
+        "l.lang",
+        "o.kind",
+        "o.to_address",
+        "o.subject",
+        "o.text",
+        "o.html",
+        "o.headers",
+        "o.attachments",
+        "o.status",
+      ])
+      .where("d.appeal_id", "=", appealId)
+      .orderBy("d.id")
+      .execute()
+  ).map(openMail);
 
 const appealStatus = async (id: number) =>
   await getDb().selectFrom("appeals").select(["status", "delivered_at", "closed_at"]).where("id", "=", id).executeTakeFirstOrThrow();
@@ -1128,12 +1131,14 @@ describe("delivery by e-mail", () => {
     expect(last).toMatch(/^\s*160000\s{2,}/m);
 
     expect((await reviewAndDeliver(appeal.id, appeal.owner.userId)).result.sent).toBe(2);
-    const mails = await getDb()
-      .selectFrom("deliveries as d")
-      .innerJoin("outbox as o", "o.id", "d.outbox_id")
-      .select(["o.text", "o.attachments"])
-      .where("d.letter_id", "=", letter.id)
-      .execute();
+    const mails = (
+      await getDb()
+        .selectFrom("deliveries as d")
+        .innerJoin("outbox as o", "o.id", "d.outbox_id")
+        .select(["o.to_address", "o.subject", "o.text", "o.attachments"])
+        .where("d.letter_id", "=", letter.id)
+        .execute()
+    ).map(openMail);
     expect(mails).toHaveLength(2);
     const link = /http:\/\/localhost:3000\/letters\/[A-Z0-9-]+\.pdf\?sig=[\w-]+/.exec(mails[0]!.text)?.[0] ?? "";
     expect(link).toContain(`/letters/${letter.code}.pdf?sig=`);

@@ -6,6 +6,9 @@ import { newOrganization, uniqueEmail } from "../../tests/fixtures/organizers";
 import { findUserByEmail, roleIn } from "../../db/queries/organizations";
 import { AppError } from "../utils/errors";
 import { inviteMember, organizationPage, removeMember } from "./organizations.server";
+import { mailsTo } from "../../tests/fixtures/outbox";
+import { sql } from "kysely";
+import { emailLookup, sealedKeyId } from "./data-key.server";
 
 const run = promisify(execFile);
 
@@ -29,14 +32,31 @@ describe("organizations and members", () => {
     const user = await findUserByEmail(getDb(), invited);
     expect(user).toBeDefined();
     expect(await roleIn(getDb(), org.organizationId, user!.id)).toBe("editor");
-    const mail = await getDb()
-      .selectFrom("outbox")
-      .select(["subject", "text", "kind"])
-      .where("to_address", "=", invited.toLowerCase())
-      .executeTakeFirstOrThrow();
+    const [mail] = await mailsTo(invited.toLowerCase());
+    if (!mail) throw new Error("no invitation mail");
     expect(mail.kind).toBe("invite");
     expect(mail.subject).toContain("Human Rights Coalition");
     expect(mail.text).toContain("/login");
+  });
+
+  it("an account's address is stored sealed, found by its look-up hash in any case, and shown opened to owners", async () => {
+    const org = await newOrganization("Sealed Accounts");
+    const invited = uniqueEmail("Sealed-Editor");
+    await inviteMember(org.organizationId, org.userId, invited, "editor", "en");
+    // The same address again, in another case: the same account.
+    await inviteMember(org.organizationId, org.userId, invited.toUpperCase(), "editor", "en");
+    const user = await findUserByEmail(getDb(), invited.toUpperCase());
+    expect(user?.email).toBe(invited.toLowerCase());
+    const stored = await getDb().selectFrom("users").select(["email", "email_key"]).where("id", "=", user!.id).executeTakeFirstOrThrow();
+    expect(sealedKeyId(stored.email)).not.toBeNull();
+    expect(stored.email_key).toBe(emailLookup(invited));
+    expect(await getDb().selectFrom("users").select("id").where("email_key", "=", emailLookup(invited)).execute()).toHaveLength(1);
+    const dump = (await sql<{ row: string }>`select u::text as row from users u`.execute(getDb())).rows.map((r) => r.row).join("\n");
+    for (const address of [invited, org.email]) expect(dump.toLowerCase()).not.toContain(address.toLowerCase());
+
+    const page = await organizationPage(org.organizationId, org.userId);
+    expect(page.members.map((m) => m.email)).toEqual([org.email, invited.toLowerCase()]);
+    expect(await mailsTo(invited.toUpperCase())).toHaveLength(1);
   });
 
   it("only owners invite and remove; editors and outsiders get forbidden", async () => {

@@ -8,7 +8,8 @@ import { SmtpSink } from "../../tests/setup/smtp-sink";
 import { getDb } from "../../tests/setup/vitest-db";
 import { describeSendError } from "../../emails/transport.server";
 import { env, parseEnv, setEnv } from "../utils/env.server";
-import { createOutboxProcessor, devMailboxEnabled, keptMail, keptMails, retryDelayMs, startOutboxWorker, type OutboxWorker } from "./outbox.server";
+import { sealedKeyId } from "./data-key.server";
+import { createOutboxProcessor, devMailboxEnabled, keptMail, keptMails, openMail, retryDelayMs, startOutboxWorker, type OutboxWorker } from "./outbox.server";
 import { readFileBuffer } from "./storage.server";
 
 let dataDir: string;
@@ -459,10 +460,91 @@ describe("a mail that has left keeps no address and no link", () => {
       expect((await processor.processBatch()).retried).toBe(1);
       const rows = await getDb().selectFrom("outbox").selectAll().orderBy("id").execute();
       expect(rows.find((r) => r.id === failed)).toMatchObject({ status: "failed", to_address: "", text: "", html: "", subject: "" });
-      expect(rows.find((r) => r.id === waiting)).toMatchObject({ status: "pending", to_address: "later@example.org", text: `Withdraw: ${SECRET_LINK}` });
-      expect(await outboxAsText()).not.toContain("gone@example.org");
+      const kept = rows.find((r) => r.id === waiting)!;
+      expect(openMail(kept)).toMatchObject({ status: "pending", to_address: "later@example.org", text: `Withdraw: ${SECRET_LINK}` });
+      // …sealed at rest (below).
+      expect(sealedKeyId(kept.to_address)).not.toBeNull();
+      const dump = await outboxAsText();
+      for (const secret of ["gone@example.org", "later@example.org", "AAAAAAAAAAAAAAAA"]) expect(dump).not.toContain(secret);
     } finally {
       processor.close();
     }
+  });
+});
+
+describe("a queued mail at rest", () => {
+  const LINK = "https://appeals.localhost/s/confirm/CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC";
+
+  it("is stored sealed (address, subject, bodies) and the worker sends it as it was written", async () => {
+    const [id] = await enqueue([
+      letter(1, {
+        kind: "signature_confirm",
+        to: "Aigerim.Seitkali@example.org",
+        subject: "Айгерім, растаңыз: Free the journalists",
+        html: `<p>Айгерім, <a href="${LINK}">confirm</a></p>`,
+        text: `Айгерім, confirm: ${LINK}`,
+      }),
+    ]);
+    const row = await getDb().selectFrom("outbox").selectAll().where("id", "=", id!).executeTakeFirstOrThrow();
+    for (const column of ["to_address", "subject", "html", "text"] as const) expect(sealedKeyId(row[column]), column).not.toBeNull();
+    const dump = (await sql<{ row: string }>`select o::text as row from outbox o`.execute(getDb())).rows.map((r) => r.row).join("\n");
+    for (const secret of ["Aigerim", "aigerim", "example.org", "Айгерім", "Free the journalists", "CCCCCCCCCCCC"]) expect(dump).not.toContain(secret);
+
+    const processor = createOutboxProcessor({ smtpUrl: sink.url, now: () => new Date(Date.now() + 1_000) });
+    try {
+      expect((await processor.processBatch()).sent).toBe(1);
+    } finally {
+      processor.close();
+    }
+    const [got] = sink.to("aigerim.seitkali@example.org");
+    expect(got?.subject).toBe("Айгерім, растаңыз: Free the journalists");
+    expect(got?.text).toContain(`Айгерім, confirm: ${LINK}`);
+  });
+
+  it("a mail that cannot be opened (sealed under a key this process lacks) is retried, not sent, and its error names no address", async () => {
+    const foreign = "s1:0badc0de:" + "A".repeat(60);
+    const [id] = await enqueue([letter(1)]);
+    await getDb().updateTable("outbox").set({ to_address: foreign }).where("id", "=", id!).execute();
+    const processor = createOutboxProcessor({ smtpUrl: sink.url, now: () => new Date(Date.now() + 1_000) });
+    try {
+      expect(await processor.processBatch()).toMatchObject({ sent: 0, retried: 1 });
+    } finally {
+      processor.close();
+    }
+    expect(sink.messages).toHaveLength(0);
+    const row = await getDb().selectFrom("outbox").select(["status", "last_error"]).where("id", "=", id!).executeTakeFirstOrThrow();
+    expect(row.status).toBe("pending");
+    expect(row.last_error).toContain("0badc0de");
+    expect(row.last_error).not.toContain("@");
+  });
+
+  it("a failure is redacted with the opened address: a relay's echo of it leaves no part of it in the error", async () => {
+    // An apostrophe ends the generic address pattern, so only the known (opened) address hides "jane'".
+    const address = "jane'doe@example.org";
+    sink.rejectWith = { code: 550, message: `No such user here: ${address}` };
+    const [id] = await enqueue([letter(1, { to: address })]);
+    const lines: string[] = [];
+    const processor = createOutboxProcessor({ smtpUrl: sink.url, now: () => new Date(Date.now() + 1_000), log: (line) => lines.push(line) });
+    try {
+      expect((await processor.processBatch()).failed).toBe(1);
+    } finally {
+      processor.close();
+    }
+    const row = await getDb().selectFrom("outbox").select("last_error").where("id", "=", id!).executeTakeFirstOrThrow();
+    expect(row.last_error).toContain("No such user here: [email]");
+    for (const text of [row.last_error ?? "", ...lines]) expect(text).not.toContain("jane");
+  });
+
+  it("the dev mailbox shows kept mails opened", async () => {
+    const [id] = await enqueue([letter(7, { subject: "Подтвердите подпись", text: "Здравствуйте" })]);
+    start({ smtpUrl: null });
+    await waitUntil(async () => (await countWhere("kept")) === 1);
+    expect((await keptMails())[0]).toMatchObject({ id, to_address: "person7@example.org", subject: "Подтвердите подпись" });
+    expect(await keptMail(id!)).toMatchObject({
+      to_address: "person7@example.org",
+      subject: "Подтвердите подпись",
+      text: "Здравствуйте",
+      html: "<p>Hello 7</p>",
+    });
   });
 });

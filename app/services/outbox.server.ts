@@ -11,6 +11,7 @@ import {
   type OutgoingMail,
 } from "../../emails/transport.server";
 import { env } from "../utils/env.server";
+import { open } from "./data-key.server";
 import { readFileBuffer } from "./storage.server";
 
 /*
@@ -28,7 +29,20 @@ import { readFileBuffer } from "./storage.server";
  *    records permanent (5xx) rejections as 'failed' (erased the same way);
  *  - without SMTP (no SMTP_URL) marks rows 'kept': they show in /dev/mailbox.
  * Errors are stored and logged without e-mail addresses.
+ * At rest the address, subject and bodies are sealed (db/queries/outbox.ts): the worker opens a
+ * row before anything else (sending, redacting an error), and the dev mailbox opens what it shows.
  */
+
+/** A row as stored, with its address, subject and bodies opened (a row written before sealing reads as it is). */
+export function openMail<T extends Pick<OutboxRow, "to_address" | "subject"> & Partial<Pick<OutboxRow, "html" | "text">>>(row: T): T {
+  return {
+    ...row,
+    to_address: open(row.to_address, "email"),
+    subject: open(row.subject, "mail"),
+    ...(row.html === undefined ? {} : { html: open(row.html, "mail") }),
+    ...(row.text === undefined ? {} : { text: open(row.text, "mail") }),
+  };
+}
 
 const RETRY_BASE_MS = 1_000;
 export const RETRY_CAP_MS = 60_000;
@@ -179,8 +193,12 @@ export function createOutboxProcessor(options: OutboxWorkerOptions = {}): Outbox
         return;
       }
       let accepted = false;
+      // Opened first: a failure is described and redacted with the plain address. A row that
+      // cannot be opened (its key is not configured) fails like a temporary error, with no address in it.
+      let mail = row;
       try {
-        await transport.send(await toOutgoing(row));
+        mail = openMail(row);
+        await transport.send(await toOutgoing(mail));
         accepted = true;
         await persist(() => markMailSent(db, row.id, now()));
         result.sent++;
@@ -188,13 +206,13 @@ export function createOutboxProcessor(options: OutboxWorkerOptions = {}): Outbox
         if (accepted) {
           // The relay has the mail but the database would not record it: it stays leased
           // and is sent again when the lease ends. Nothing better can be done here.
-          log(`outbox: mail #${row.id} sent but not marked: ${redactAddresses(String(error), [row.to_address])}`);
+          log(`outbox: mail #${row.id} sent but not marked: ${redactAddresses(String(error), [mail.to_address])}`);
           return;
         }
         try {
-          await settleFailure(row, error, result);
+          await settleFailure(mail, error, result);
         } catch (dbError) {
-          log(`outbox: could not record the failure of mail #${row.id}: ${redactAddresses(String(dbError), [row.to_address])}`);
+          log(`outbox: could not record the failure of mail #${row.id}: ${redactAddresses(String(dbError), [mail.to_address])}`);
         }
       }
     });
@@ -271,10 +289,11 @@ export function devMailboxEnabled(): boolean {
   return env().NODE_ENV !== "production";
 }
 
-export function keptMails(options: { before?: number; limit?: number } = {}) {
-  return listKeptMails(getDb(), { limit: options.limit ?? 100, before: options.before });
+export async function keptMails(options: { before?: number; limit?: number } = {}) {
+  return (await listKeptMails(getDb(), { limit: options.limit ?? 100, before: options.before })).map(openMail);
 }
 
-export function keptMail(id: number) {
-  return findKeptMail(getDb(), id);
+export async function keptMail(id: number) {
+  const row = await findKeptMail(getDb(), id);
+  return row && openMail(row);
 }

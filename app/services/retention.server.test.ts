@@ -18,6 +18,7 @@ import { removeSignature } from "./campaign.server";
 import { signSchema } from "../schemas/sign";
 import { formStamp, resetLimits } from "./abuse.server";
 import { pathOf } from "./storage.server";
+import { mailsTo, openedOutbox } from "../../tests/fixtures/outbox";
 
 /**
  * Retention: RETENTION_DAYS after an appeal is delivered or closed, its signers' addresses and
@@ -231,7 +232,7 @@ describe("retention", () => {
     const erased = before.delivered!.signatures.find((s) => s.status === "confirmed")!.email!;
     await requestMyData(erased, "ru");
     await requestMyData(openSigners[0]!.email!, "kk");
-    const answers = await getDb().selectFrom("outbox").select(["to_address", "text", "subject"]).where("kind", "=", "my_data").execute();
+    const answers = (await openedOutbox()).filter((m) => m.kind === "my_data");
     expect(answers.map((a) => a.to_address)).toEqual([openSigners[0]!.email]);
     expect(answers[0]!.subject).toBe("«Үндеулер» сіз туралы қандай деректер сақтайды");
     expect(answers[0]!.text).toContain(openSigners[0]!.name);
@@ -261,7 +262,7 @@ describe("retention", () => {
         signSchema(fields).parse({ name: "Айгерім Сейітқалиева", email, disclosure: "public", consent: "on", stamp: formStamp(Date.now() - 10_000) }),
         ctx,
       );
-      const mail = await getDb().selectFrom("outbox").select(["id", "text"]).where("to_address", "=", email).orderBy("id", "desc").executeTakeFirstOrThrow();
+      const mail = (await mailsTo(email)).pop()!;
       const link = (kind: string) => new RegExp(`/s/${kind}/([A-Za-z0-9_-]{43})`).exec(mail.text)?.[1] ?? "";
       return { email, outboxId: mail.id, confirm: link("confirm"), reject: link("reject"), withdraw: link("withdraw") };
     };

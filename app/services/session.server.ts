@@ -3,6 +3,7 @@ import { sql } from "kysely";
 import { getDb } from "../../db/client";
 import { env } from "../utils/env.server";
 import { hashesMatch, hashToken, isWellFormedToken, newToken } from "../utils/tokens.server";
+import { open } from "./data-key.server";
 
 /*
  * Server-side sessions. The cookie carries a random 256-bit session id (signed, httpOnly,
@@ -68,7 +69,7 @@ export async function currentUser(request: Request): Promise<CurrentUser | null>
       .set({ last_seen_at: sql`now()` })
       .where("id_hash", "=", hash)
       .execute();
-  return { id: row.id, email: row.email, name: row.name };
+  return { id: row.id, email: open(row.email, "email"), name: row.name };
 }
 
 export async function requireUser(request: Request): Promise<CurrentUser> {

@@ -121,6 +121,13 @@ const schema = z
           .map((k) => k.trim())
           .filter(Boolean),
       ),
+    // `npm run bench:sign` only: stores addresses and hidden names as they were before encryption
+    // (no sealing, the look-up key unkeyed), to measure what sealing costs in the same run.
+    // Refused in production.
+    BENCH_PLAINTEXT_AT_REST: z
+      .enum(["", "0", "1"])
+      .default("")
+      .transform((v) => v === "1"),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production" && (!env.SESSION_SECRET || env.SESSION_SECRET.length < 32)) {
@@ -142,6 +149,13 @@ const schema = z
         code: "custom",
         path: ["DATA_KEY"],
         message: `${env.DATA_KEY ? "must be" : "is required in production:"} 32 random bytes in base64, as \`openssl rand -base64 32\` prints (it encrypts e-mail addresses and hidden names; keep it apart from the database)`,
+      });
+    }
+    if (env.NODE_ENV === "production" && env.BENCH_PLAINTEXT_AT_REST) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["BENCH_PLAINTEXT_AT_REST"],
+        message: "is a benchmark's setting (no encryption at rest) and is refused in production",
       });
     }
     if (env.DATA_KEY_PREVIOUS.some((k) => !decodeDataKey(k))) {

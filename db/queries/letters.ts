@@ -1,5 +1,6 @@
 import { sql, type Kysely } from "kysely";
 import type { Database } from "../schema.js";
+import { open } from "../../app/services/data-key.server.js";
 
 type Db = Kysely<Database>;
 
@@ -63,7 +64,7 @@ export async function queuedLettersOf(db: Db, organizationId: number): Promise<n
 }
 
 export async function lettersOf(db: Db, appealId: number) {
-  return db
+  const rows = await db
     .selectFrom("letters as l")
     .leftJoin("users as u", "u.id", "l.created_by")
     .select([
@@ -91,6 +92,8 @@ export async function lettersOf(db: Db, appealId: number) {
     .orderBy("l.id", "desc")
     .limit(100)
     .execute();
+  // The account's address is sealed at rest (users.email).
+  return rows.map((r) => ({ ...r, createdBy: r.createdBy === null ? null : open(r.createdBy, "email") }));
 }
 
 export async function letterByCode(db: Db, code: string) {

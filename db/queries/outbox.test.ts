@@ -1,5 +1,6 @@
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql } from "kysely";
 import { describe, expect, it } from "vitest";
+import { open } from "../../app/services/data-key.server";
 import type { Database } from "../schema";
 import { mailRow, queueMailsFrom } from "./outbox";
 
@@ -26,7 +27,11 @@ describe("one list of outbox columns for every writer", () => {
     expect(text).toBe(
       `INSERT INTO outbox ("kind", "to_address", "subject", "html", "text", "headers", "attachments") SELECT 'update', $1, $2, $3, $4, $5::jsonb, $6::jsonb FROM s`,
     );
-    expect(parameters).toEqual(["a@example.org", "S", "<p>H</p>", "T", '{"X-A":"1"}', "[]"]);
+    // The address, subject and bodies are bound sealed (at rest, issue 14).
+    const [to, subject, html, body, ...rest] = parameters.map(String);
+    expect([open(to!, "email"), open(subject!, "mail"), open(html!, "mail"), open(body!, "mail")]).toEqual(["a@example.org", "S", "<p>H</p>", "T"]);
+    expect([to, subject, html, body].every((p) => p!.startsWith("s1:"))).toBe(true);
+    expect(rest).toEqual(['{"X-A":"1"}', "[]"]);
   });
 
   it("takes SQL expressions over its FROM, and leaves out what it is not given", () => {

@@ -1,4 +1,5 @@
 import { isOperationNodeSource, sql, type Insertable, type Kysely, type QueryCreator, type RawBuilder } from "kysely";
+import { seal } from "../../app/services/data-key.server.js";
 import type { Database, OutboxAttachment, OutboxRow, OutboxTable } from "../schema.js";
 
 export interface NewMail {
@@ -15,6 +16,11 @@ export interface NewMail {
  * Every writer of the outbox fills its columns from here: enqueueMail (one mail, in the
  * caller's transaction), mailRow (rows for a bulk insert) and queueMailsFrom (the mails of a
  * statement that writes its change and its mails at once: signing, updates).
+ *
+ * At rest (issue 14) the address is sealed ("email") and the subject and bodies too ("mail": they
+ * name the appeal and carry live links): callers pass them plain, the writers here seal them, the
+ * worker (app/services/outbox.server.ts) opens them to send. An SQL expression given to
+ * queueMailsFrom is stored as it is: `to` copied from signatures.email is sealed already.
  */
 
 /** The fields of a new mail, in column order, and the outbox column each goes to. */
@@ -33,10 +39,10 @@ const MAIL_COLUMNS = {
 export function mailRow(mail: NewMail): Insertable<OutboxTable> {
   return {
     [MAIL_COLUMNS.kind]: mail.kind,
-    [MAIL_COLUMNS.to]: mail.to,
-    [MAIL_COLUMNS.subject]: mail.subject,
-    [MAIL_COLUMNS.html]: mail.html,
-    [MAIL_COLUMNS.text]: mail.text,
+    [MAIL_COLUMNS.to]: seal(mail.to, "email"),
+    [MAIL_COLUMNS.subject]: seal(mail.subject, "mail"),
+    [MAIL_COLUMNS.html]: seal(mail.html, "mail"),
+    [MAIL_COLUMNS.text]: seal(mail.text, "mail"),
     [MAIL_COLUMNS.headers]: JSON.stringify(mail.headers ?? {}),
     [MAIL_COLUMNS.attachments]: JSON.stringify(mail.attachments ?? []),
   };
@@ -77,7 +83,8 @@ export function queueMailsFrom(from: RawBuilder<unknown>, mail: MailsFrom): RawB
     const v = mail[field];
     if (field === "kind") return sql.lit(mail.kind);
     if (isOperationNodeSource(v)) return v;
-    return field === "headers" || field === "attachments" ? sql`${JSON.stringify(v)}::jsonb` : sql`${v}`;
+    if (field === "headers" || field === "attachments") return sql`${JSON.stringify(v)}::jsonb`;
+    return sql`${seal(String(v), field === "to" ? "email" : "mail")}`;
   };
   return sql`INSERT INTO outbox (${sql.join(fields.map((f) => sql.ref(MAIL_COLUMNS[f])))}) SELECT ${sql.join(fields.map(value))} FROM ${from}`;
 }

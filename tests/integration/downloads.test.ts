@@ -9,6 +9,7 @@ import { requestLetters } from "../../app/services/letters.server";
 import { inviteMember } from "../../app/services/organizations.server";
 import { pathOf } from "../../app/services/storage.server";
 import { getDb } from "../../db/client";
+import { findUserByEmail } from "../../db/queries/organizations";
 import { newOrganization, sessionCookie, uniqueEmail } from "../fixtures/organizers";
 import { PDF, publishedAppeal, startHarness, type Harness } from "./support/harness";
 
@@ -107,7 +108,7 @@ beforeAll(async () => {
   for (let i = 0; i < STALLED / 2 + 1; i++) {
     const email = uniqueEmail("downloads-editor");
     await inviteMember(owner.organizationId, owner.userId, email, "editor", "en");
-    const { id } = await getDb().selectFrom("users").select("id").where("email", "=", email).executeTakeFirstOrThrow();
+    const { id } = (await findUserByEmail(getDb(), email))!;
     editors.push({ userId: id, cookie: await sessionCookie(id) });
   }
   // The ZIP: a letter and five 8 MB documents (about 40 MB).

@@ -9,6 +9,7 @@ import { addAttachment } from "../../app/services/attachments.server";
 import { DEMO_ORGANIZER, DEMO_SLUG, seedDemo } from "../../app/services/demo-data.server";
 import { publishUpdate } from "../../app/services/updates.server";
 import { getDb } from "../../db/client";
+import { findUserByEmail } from "../../db/queries/organizations";
 import { addSigners, fixtureNames, publishedAppeal } from "../fixtures/campaign";
 import { sessionCookie } from "../fixtures/organizers";
 import { requireJava, validate } from "./support/vnu";
@@ -104,7 +105,7 @@ describe("HTML check (Nu Html Checker), every page in en, ru and kk", () => {
     // The demo appeal (long ru/kk/en texts, two addressees).
     await seedDemo();
     const demo = await getDb().selectFrom("appeals").select("id").where("slug", "=", DEMO_SLUG).executeTakeFirstOrThrow();
-    const organizer = await getDb().selectFrom("users").select("id").where("email", "=", DEMO_ORGANIZER).executeTakeFirstOrThrow();
+    const organizer = (await findUserByEmail(getDb(), DEMO_ORGANIZER))!;
     const demoCookie = await sessionCookie(organizer.id);
 
     // A receipt of the world's signer (withdrawn further down), for /verify's "included" answer.

@@ -11,6 +11,7 @@ import { inviteMember } from "../../../app/services/organizations.server";
 import { publishUpdate } from "../../../app/services/updates.server";
 import { parseEnv, setEnv } from "../../../app/utils/env.server";
 import { getDb } from "../../../db/client";
+import { findUserByEmail } from "../../../db/queries/organizations";
 import { newOrganization, sessionCookie, uniqueEmail } from "../../fixtures/organizers";
 import { startApp, type AppProcess } from "../../setup/app-process";
 import { SmtpSink } from "../../setup/smtp-sink";
@@ -93,7 +94,9 @@ export function signForm(fields: { name: string; email: string; keepInformed?: b
 }
 
 async function userIdOf(email: string): Promise<number> {
-  return (await getDb().selectFrom("users").select("id").where("email", "=", email).executeTakeFirstOrThrow()).id;
+  const user = await findUserByEmail(getDb(), email);
+  if (!user) throw new Error("no such organizer");
+  return user.id;
 }
 
 /** A published appeal (with an addressee and an attachment) of `owner`'s organization. */
