@@ -85,6 +85,10 @@ test.describe.serial("nothing leaves", () => {
     tour = await buildTour(browser);
   });
 
+  test.beforeEach(() => {
+    problems.length = 0;
+  });
+
   test.afterAll(async () => {
     await tour?.cleanup();
     await closeFixtureDb();
@@ -191,7 +195,9 @@ test.describe.serial("nothing leaves", () => {
     expect(problems).toEqual([]);
   });
 
-  test("without JavaScript: signing, confirming through the e-mail link, withdrawing and verifying a letter all work by plain forms", async ({ browser }) => {
+  test("without JavaScript: signing, confirming through the e-mail link, a receipt, verifying a letter (code, PDF, receipt), my data and withdrawing all work by plain forms", async ({
+    browser,
+  }) => {
     const { context, page, recorder } = await visitor(browser, false);
     const email = newAddress("leaves-nojs");
     const mail = await signAndWaitForMail(page, tour.appeal.slug, email);
@@ -200,17 +206,16 @@ test.describe.serial("nothing leaves", () => {
     await page.getByRole("button", { name: "Confirm my signature" }).click();
     await expect(page.getByRole("status").first()).toContainText("Thank you! Your signature is confirmed.");
     await check(page, recorder, "thanks (no JS)");
+    await page.getByRole("button", { name: "Keep a receipt" }).click();
+    const receipt = await page.getByTestId("receipt").inputValue();
+    expect(receipt).toMatch(/^appeals-receipt:1:/);
 
-    await page.goto(linkIn(mail.text, `${base()}/s/withdraw/`));
-    await page.getByRole("button", { name: "Withdraw my signature" }).click();
-    await expect(page.getByRole("status")).toHaveText("Your signature has been withdrawn.");
-    // The link is spent: opening it again says so, with no button.
-    await page.goto(linkIn(mail.text, `${base()}/s/withdraw/`));
-    await expect(page.getByRole("button", { name: "Withdraw my signature" })).toHaveCount(0);
-
-    // Verifying: the code typed into the form (a GET form), then the letter's PDF checked against it (a multipart POST).
-    const verifyPage = tour.publicPages.find((p) => p.name === "verify result");
-    const code = verifyPage!.url.split("/").pop()!;
+    // Verifying: the code typed into the form (a GET form), the letter's PDF checked against it
+    // (a multipart POST), and the receipt checked against the letter (a POST).
+    const code = tour.publicPages
+      .find((p) => p.name === "verify result")!
+      .url.split("/")
+      .pop()!;
     await page.goto("/verify?lang=en");
     await page.getByLabel("Enter a verification code").fill(code.toLowerCase());
     await page.getByRole("button", { name: "Look up" }).click();
@@ -228,6 +233,25 @@ test.describe.serial("nothing leaves", () => {
     await page.locator('input[type="file"]').setInputFiles({ name: "letter.pdf", mimeType: "application/pdf", buffer: await pdf.body() });
     await page.getByRole("button", { name: "Check", exact: true }).click();
     await expect(page.getByText("This file is exactly the letter generated with this code.")).toBeVisible();
+
+    await page.getByLabel("Receipt", { exact: true }).fill(receipt);
+    await page.getByRole("button", { name: "Check the receipt" }).click();
+    // Signed after this letter was made: the answer says so (and which entry it is).
+    await expect(page.getByTestId("receipt-answer")).toContainText("Not in this letter: your signature is entry");
+
+    await page.goto("/my-data?lang=en");
+    await page.getByRole("textbox", { name: "E-mail address" }).fill(email);
+    await page.getByRole("button", { name: "Send me my data" }).click();
+    await expect(page.getByText("If we hold anything about this address, it is on its way to that inbox.")).toBeVisible();
+    await mailbox.waitFor((m) => mailbox.to(email)(m) && m.text.includes(tour.appeal.slug) && !m.text.includes("/s/confirm/"));
+
+    await page.goto(linkIn(mail.text, `${base()}/s/withdraw/`));
+    await page.getByRole("button", { name: "Withdraw my signature" }).click();
+    await expect(page.getByRole("status")).toHaveText("Your signature has been withdrawn.");
+    // The link is spent: opening it again says so, with no button.
+    await page.goto(linkIn(mail.text, `${base()}/s/withdraw/`));
+    await expect(page.getByRole("button", { name: "Withdraw my signature" })).toHaveCount(0);
+    await check(page, recorder, "withdraw link, spent (no JS)");
     await context.close();
     expect(problems).toEqual([]);
   });
