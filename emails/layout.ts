@@ -1,3 +1,6 @@
+import { emailTranslator } from "../app/i18n/email.server";
+import { env } from "../app/utils/env.server";
+
 /** Every e-mail is a subject, an HTML part and a plain-text part, made from one template. */
 export interface EmailContent {
   subject: string;
@@ -22,7 +25,8 @@ export interface EmailBlock {
  * into an update, addresses, long names — wrap anywhere, so a phone never scrolls sideways.
  */
 export function renderEmail(options: { lang: string; subject: string; heading: string; blocks: EmailBlock[]; footer: string }): EmailContent {
-  const { lang, subject, heading, blocks, footer } = options;
+  const { lang, subject, heading, footer } = options;
+  const blocks = viaOnion(options.blocks, lang);
   const htmlBlocks = blocks
     .map((b) => {
       if (b.p !== undefined) return `<p style="margin:0 0 16px">${escapeHtml(b.p).replace(/\n/g, "<br>")}</p>`;
@@ -56,4 +60,24 @@ ${htmlBlocks}
     "",
   ].join("\n");
   return { subject, html, text };
+}
+
+/**
+ * MAIL_LINKS=onion (app/utils/env.server.ts): each button or link to the app points to the
+ * onion service (ONION_URL) instead, and is followed by the same link on the clear web (APP_URL)
+ * in small print, for a reader without Tor Browser: both open the same page (one app serves
+ * both addresses). Addresses inside a paragraph and the List-Unsubscribe header stay on the clear
+ * web (a mail provider's one-click unsubscribe cannot reach an onion service).
+ */
+export function viaOnion(blocks: EmailBlock[], lang: string, config: { MAIL_LINKS: string; ONION_URL?: string; APP_URL: string } = env()): EmailBlock[] {
+  const { MAIL_LINKS, ONION_URL, APP_URL } = config;
+  if (MAIL_LINKS !== "onion" || !ONION_URL) return blocks;
+  const { t } = emailTranslator(lang === "ru" || lang === "kk" ? lang : "en");
+  const ours = (url: string) => url === APP_URL || url.startsWith(`${APP_URL}/`) || url.startsWith(`${APP_URL}?`);
+  return blocks.flatMap((b): EmailBlock[] => {
+    const target = b.button ?? b.link;
+    if (!target || !ours(target.url)) return [b];
+    const onion = { label: target.label, url: `${ONION_URL}${target.url.slice(APP_URL.length)}` };
+    return [b.button ? { button: onion } : { link: onion }, { link: { label: t("email.clearWebLink"), url: target.url } }];
+  });
 }

@@ -29,11 +29,11 @@ export type CsrfVerdict = "ok" | "cross-site";
  *   session cookie is SameSite=Lax, so such a request carries no session anyway: what it can do
  *   is what anyone can do without a browser (sign, ask for a sign-in link).
  */
-export function judgeRequest(req: Request, appOrigin: string): CsrfVerdict {
+export function judgeRequest(req: Request, appOrigin: string, alsoOurs: string[] = []): CsrfVerdict {
   const site = String(req.headers["sec-fetch-site"] ?? "").toLowerCase();
   const origin = req.headers.origin;
   const own = `${req.protocol}://${req.get("host") ?? ""}`;
-  const ours = (value: string) => value === appOrigin || value === own;
+  const ours = (value: string) => value === appOrigin || value === own || alsoOurs.includes(value);
   if (site === "cross-site") return "cross-site";
   if (site === "same-site" && (!origin || !ours(origin))) return "cross-site";
   if (origin !== undefined) {
@@ -47,11 +47,13 @@ export function judgeRequest(req: Request, appOrigin: string): CsrfVerdict {
  * Refuses cross-site state-changing requests with a 403 page in the reader's language, before
  * the fast paths and Remix see them. Mounted in server/http.ts.
  */
-export function csrfGuard(options: { appUrl: string }) {
+export function csrfGuard(options: { appUrl: string; onionUrl?: string }) {
   const appOrigin = new URL(options.appUrl).origin;
+  // The onion service (ONION_URL) is ours too, whatever Host the proxy in front of it passes on.
+  const alsoOurs = options.onionUrl ? [new URL(options.onionUrl).origin] : [];
   return (req: Request, res: Response, next: NextFunction) => {
     if (!STATE_CHANGING.has(req.method)) return next();
-    if (!ONE_CLICK_UNSUBSCRIBE.test(req.path) && judgeRequest(req, appOrigin) !== "ok") {
+    if (!ONE_CLICK_UNSUBSCRIBE.test(req.path) && judgeRequest(req, appOrigin, alsoOurs) !== "ok") {
       res
         .status(403)
         .set("Cache-Control", "no-store")

@@ -101,6 +101,9 @@ export function createHttpApp(options: HttpOptions) {
     res.setHeader("Referrer-Policy", TOKEN_PATH.test(req.path) ? "no-referrer" : "same-origin");
     // Browsers take this only over HTTPS, which production is behind.
     if (options.isProduction) res.setHeader("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+    // Tor Browser offers the same page on the onion service (ONION_URL): path and query as asked.
+    const onion = onionLocation(req.originalUrl);
+    if (onion) res.setHeader("Onion-Location", onion);
     next();
   });
 
@@ -144,7 +147,7 @@ export function createHttpApp(options: HttpOptions) {
   app.use(express.static(path.resolve("public"), { maxAge: "1h" }));
 
   // Every state-changing request: from this site only (server/csrf.ts), within its size limit.
-  app.use(csrfGuard({ appUrl: options.appUrl ?? env().APP_URL }));
+  app.use(csrfGuard({ appUrl: options.appUrl ?? env().APP_URL, onionUrl: env().ONION_URL }));
   app.use(bodyLimit());
   // Link pages (confirm, reject, withdraw, unsubscribe, sign-in): guessing is rate-limited per IP.
   app.use(tokenGuard());
@@ -187,4 +190,14 @@ export function createHttpApp(options: HttpOptions) {
       .send(plainErrorPage(plainLang(req), 500));
   });
   return app;
+}
+
+/**
+ * The Onion-Location header for a request's path and query (RFC-less, Tor Browser's): ONION_URL
+ * followed by them, or null when ONION_URL is unset (or the target is not a plain origin-form
+ * path a header may carry).
+ */
+export function onionLocation(originalUrl: string, onionUrl = env().ONION_URL): string | null {
+  if (!onionUrl || !originalUrl.startsWith("/") || originalUrl.startsWith("//") || !/^[\x21-\x7e]*$/.test(originalUrl)) return null;
+  return `${onionUrl}${originalUrl}`;
 }

@@ -91,6 +91,18 @@ const schema = z
     SIGN_LIMIT_PER_ADDRESS: z.coerce.number().int().positive("must be a positive number").default(3),
     MIN_FILL_SECONDS: z.coerce.number().min(0, "must be 0 or more seconds").default(3),
     TRUST_PROXY: trustProxy,
+    // Tor: the app's onion service (http://<56 letters>.onion, no path). Every response then
+    // sends Onion-Location; MAIL_LINKS=onion points e-mail links there (the clear-web link follows
+    // each one in small print). Default "clear": e-mail links go to APP_URL only.
+    ONION_URL: z
+      .string()
+      .trim()
+      .optional()
+      .transform((v) => (v ? v.replace(/\/+$/, "") : undefined))
+      .refine((v) => v === undefined || isOnionUrl(v), {
+        message: "must be an http:// or https:// URL whose host ends in .onion, with no path, query or fragment (e.g. http://abc…xyz.onion)",
+      }),
+    MAIL_LINKS: z.enum(["clear", "onion"], { message: 'must be "clear" or "onion"' }).default("clear"),
     LOGIN_LIMIT_PER_IP: z.coerce.number().int().positive("must be a positive number").default(30),
     LOGIN_LIMIT_PER_ADDRESS: z.coerce.number().int().positive("must be a positive number").default(3),
     // A client past a budget (floods, link guessing) gets its 429 after this many ms (server/refusal-hold.ts).
@@ -130,6 +142,9 @@ const schema = z
       .transform((v) => v === "1"),
   })
   .superRefine((env, ctx) => {
+    if (env.MAIL_LINKS === "onion" && !env.ONION_URL) {
+      ctx.addIssue({ code: "custom", path: ["MAIL_LINKS"], message: "is onion but ONION_URL is not set" });
+    }
     if (env.NODE_ENV === "production" && (!env.SESSION_SECRET || env.SESSION_SECRET.length < 32)) {
       ctx.addIssue({
         code: "custom",
@@ -201,6 +216,22 @@ export function decodeDataKey(text: string): Buffer | null {
   if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed)) return null;
   const bytes = Buffer.from(trimmed.replace(/-/g, "+").replace(/_/g, "/"), "base64");
   return bytes.length === 32 ? bytes : null;
+}
+
+/** An onion service's address as ONION_URL takes it: http(s), a host ending in .onion, nothing after the origin. */
+function isOnionUrl(v: string): boolean {
+  if (!URL.canParse(v)) return false;
+  const u = new URL(v);
+  return (
+    /^https?:$/.test(u.protocol) &&
+    u.hostname.length > ".onion".length &&
+    u.hostname.endsWith(".onion") &&
+    u.pathname === "/" &&
+    !u.search &&
+    !u.hash &&
+    !u.username &&
+    !u.password
+  );
 }
 
 function derivedSigningSecret(sessionSecret: string): string {

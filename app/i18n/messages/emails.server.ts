@@ -90,6 +90,8 @@ export const emails = defineMessages({
       "The PDF is digitally signed by {organization}. Your PDF reader's signature panel shows the signing certificate; its SHA-256 fingerprint must be: {fingerprint}",
     "email.delivery.reply": "To answer, simply reply to this e-mail: your reply goes to {organization} ({contact}).",
     "email.delivery.footer": "Sent automatically through Appeals on behalf of {organization}, the organizers of this letter.",
+
+    "email.clearWebLink": "Without Tor Browser: the same link on the ordinary web",
   },
   ru: {
     "email.footer": "«Обращения» — открытые письма, подписанные гражданами.",
@@ -179,6 +181,8 @@ export const emails = defineMessages({
       "PDF подписан электронной подписью организации {organization}. Панель подписей вашей программы для PDF показывает сертификат подписи; его отпечаток SHA-256 должен быть таким: {fingerprint}",
     "email.delivery.reply": "Чтобы ответить, просто ответьте на это письмо: ответ получат организаторы — {organization} ({contact}).",
     "email.delivery.footer": "Отправлено автоматически через «Обращения» от имени организаторов письма: {organization}.",
+
+    "email.clearWebLink": "Без Tor Browser: та же ссылка в обычном интернете",
   },
   kk: {
     "email.footer": "«Үндеулер» — азаматтар қол қойған ашық хаттар.",
@@ -265,5 +269,7 @@ export const emails = defineMessages({
       "PDF-ке {organization} электрондық қолтаңба қойған. PDF бағдарламаңыздың қолтаңбалар панелі қолтаңба сертификатын көрсетеді; оның SHA-256 ізі мынадай болуы тиіс: {fingerprint}",
     "email.delivery.reply": "Жауап беру үшін осы хатқа жауап жазыңыз: жауабыңызды ұйымдастырушылар алады — {organization} ({contact}).",
     "email.delivery.footer": "Хат ұйымдастырушылары атынан «Үндеулер» арқылы автоматты түрде жіберілді: {organization}.",
+
+    "email.clearWebLink": "Tor Browser болмаса: сол сілтеме кәдімгі интернетте",
   },
 });
