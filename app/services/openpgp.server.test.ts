@@ -94,9 +94,8 @@ describe("encryptLetter", () => {
         controller.close();
       },
     });
-    const chunks: Uint8Array[] = [];
-    for await (const chunk of await encryptLetter(input, to.slice(0, 1), "letter.pdf")) chunks.push(chunk);
-    await fs.writeFile(file, Buffer.concat(chunks));
+    const streamed = await encryptLetter(input, to.slice(0, 1), "letter.pdf");
+    await fs.writeFile(file, Buffer.from(await new Response(streamed).arrayBuffer()));
     expect(sha256(await addressee.decrypt(file))).toBe(sha256(letter));
     await expect(organization.decrypt(file)).rejects.toThrow();
   });

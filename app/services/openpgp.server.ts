@@ -57,11 +57,6 @@ async function unusable(key: Key, now: Date): Promise<OpenPgpMessage | null> {
   }
 }
 
-/** Groups of four, as gpg --fingerprint shows it (the dashboard shows it this way). */
-export function formatFingerprint(fingerprint: string): string {
-  return (fingerprint.toUpperCase().match(/.{1,4}/g) ?? []).join(" ");
-}
-
 /**
  * Reads a pasted (armored) or uploaded (armored or binary) public key and checks it can take a
  * letter; throws an AppError on `field` with the message the organizer reads otherwise.
@@ -81,6 +76,23 @@ export async function readPublicKey(input: string | Uint8Array, field = "openpgp
   const problem = await unusable(key, now);
   if (problem) refuse(problem, field);
   return { armored: key.armor(), fingerprint: key.getFingerprint().toUpperCase() };
+}
+
+/**
+ * The key a dashboard form gives (the addressees form, the organization page): `removeKey`
+ * checked removes it (null); else an uploaded file (`file`), else the pasted text (`openpgpKey`),
+ * read and checked by readPublicKey; nothing given keeps what is saved (undefined).
+ */
+export async function keyFromForm(formData: FormData, now = new Date()): Promise<PublicKeyRecord | null | undefined> {
+  if (formData.get("removeKey") === "on") return null;
+  const file = formData.get("file");
+  if (file && typeof file !== "string" && file.size > 0) {
+    if (file.size > MAX_OPENPGP_KEY_BYTES) refuse("openpgp.tooLarge", "openpgpKey");
+    return readPublicKey(new Uint8Array(await file.arrayBuffer()), "openpgpKey", now);
+  }
+  const text = formData.get("openpgpKey");
+  if (typeof text === "string" && text.trim()) return readPublicKey(text.trim(), "openpgpKey", now);
+  return undefined;
 }
 
 async function usableKeys(armored: string[], now: Date): Promise<Key[]> {
