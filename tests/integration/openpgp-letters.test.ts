@@ -15,6 +15,7 @@ import { getDb } from "../../db/client";
 import { newOrganization, sessionCookie, uniqueEmail } from "../fixtures/organizers";
 import { throwawayGpg, type Gpg } from "../setup/gpg";
 import { signForm, startHarness, tokenIn, unique, type Harness } from "./support/harness";
+import { requireJava, validate } from "./support/vnu";
 
 const run = promisify(execFile);
 
@@ -40,6 +41,7 @@ const fingerprints = { addressee: "", organization: "", expired: "", signOnly: "
 const sha256 = (b: Uint8Array) => crypto.createHash("sha256").update(b).digest("hex");
 
 beforeAll(async () => {
+  requireJava();
   h = await startHarness();
   addresseeGpg = await throwawayGpg();
   orgGpg = await throwawayGpg();
@@ -111,11 +113,14 @@ describe("OpenPGP letters", () => {
       ["private", { name: "key.asc", content: await addresseeGpg.exportSecret(fingerprints.addressee) }, "en", "This is a private (secret) key", 400],
       ["too large", { name: "key.asc", content: Buffer.alloc(64 * 1024 + 1, 65) }, "ru", "Этот ключ больше 64 КБ", 413],
     ];
+    // The pages with the new fields (a refusal, a saved key) go through the Nu Html Checker at the end.
+    const pages: Record<string, string> = {};
     for (const [what, file, lang, message, status] of refusals) {
       const r = await post(addressees, cookie, multipart(addresseeFields, file ?? undefined), lang);
       const html = await r.text();
       expect(r.status, what).toBe(status);
       expect(html, what).toContain(message);
+      pages[`refused-${lang}`] = html;
     }
     // A body that is not a valid multipart form is a 400 with a message, not a 500.
     const broken = await fetch(`${h.url}${addressees}`, {
@@ -138,6 +143,7 @@ describe("OpenPGP letters", () => {
     expect(page).toContain(grouped);
     // The key itself stays on the server: the page carries its fingerprint only.
     expect(page).not.toContain("openpgp_key");
+    pages.addressees = page;
 
     // The organization's key, pasted, on the organization page.
     const orgKey = (await orgGpg.exportPublic(fingerprints.organization)).toString("utf8");
@@ -146,6 +152,7 @@ describe("OpenPGP letters", () => {
     expect(await saved.text()).toContain("The organization&#x27;s OpenPGP key was saved.");
     const orgPage = await (await fetch(`${h.url}/dashboard/orgs/${owner.organizationId}`, { headers: { Cookie: cookie } })).text();
     expect(orgPage).toContain((fingerprints.organization.match(/.{4}/g) ?? []).join(" "));
+    pages.organization = orgPage;
 
     // A signer, a signed letter, the delivery.
     await publish(appealId, owner.userId, {});
@@ -206,5 +213,14 @@ describe("OpenPGP letters", () => {
     await fs.writeFile(linkedFile, Buffer.from(await linked.arrayBuffer()));
     await decryptBoth(linkedFile, letterSha);
     expect((await fetch(link.replace(/sig=[^&]+/, "sig=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"))).status).toBe(404);
+
+    pages.letters = tab;
+    const files: string[] = [];
+    for (const [name, html] of Object.entries(pages)) {
+      const file = path.join(dir, `${name}.html`);
+      await fs.writeFile(file, html);
+      files.push(file);
+    }
+    expect(await validate(files)).toEqual([]);
   }, 300_000);
 });
