@@ -99,4 +99,35 @@ describe("encryptLetter", () => {
     expect(sha256(await addressee.decrypt(file))).toBe(sha256(letter));
     await expect(organization.decrypt(file)).rejects.toThrow();
   });
+
+  it("encrypts a large letter as it is read: memory grows by less than the letter's size", async () => {
+    const to = [(await readPublicKey((await addressee.exportPublic(keys.addressee)).toString())).armored];
+    const total = 192 * 1024 * 1024;
+    const block = new Uint8Array(1024 * 1024).fill(7);
+    let sent = 0;
+    const input = new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          if (sent >= total) controller.close();
+          else {
+            sent += block.length;
+            controller.enqueue(block.slice());
+          }
+        },
+      },
+      { highWaterMark: 1 },
+    );
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    let out = 0;
+    const reader = (await encryptLetter(input, to, "letter.pdf")).getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      out += value.length;
+      peak = Math.max(peak, process.memoryUsage().rss);
+    }
+    expect(out).toBeGreaterThan(total);
+    expect(peak - before).toBeLessThan(128 * 1024 * 1024);
+  }, 120_000);
 });
