@@ -10,6 +10,7 @@ import { readIntent, signIntent } from "../utils/intent.server";
 import { appealForMember } from "./access.server";
 import { letterDownloadSignature, letterFileName, letterLanguages, MAX_ATTACHED_LETTER_BYTES } from "./letters.server";
 import { encryptedDownloadUrl, encryptedLetterAttachment } from "./openpgp-keys.server";
+import { keysUsable } from "./openpgp.server";
 
 /**
  * Sending the letters to the addressees, in two steps that work without JavaScript: `reviewDelivery`
@@ -37,13 +38,13 @@ export interface PlanRow {
   sentAt: string | null;
 }
 
-export type PlanProblem = "delivery.noContact" | "letters.noEmailAddressees" | "delivery.missingLetter" | "delivery.nothingToSend";
+export type PlanProblem = "delivery.noContact" | "letters.noEmailAddressees" | "delivery.missingLetter" | "delivery.nothingToSend" | "openpgp.keyUnusable";
 
 async function loadContext(db: Db, appealId: number) {
   const appeal = await db.selectFrom("appeals").selectAll().where("id", "=", appealId).executeTakeFirstOrThrow();
   const organization = await db
     .selectFrom("organizations")
-    .select(["name", "contact_email"])
+    .select(["name", "contact_email", "openpgp_key"])
     .where("id", "=", appeal.organization_id)
     .executeTakeFirstOrThrow();
   const revision = await db
@@ -107,6 +108,9 @@ async function computePlan(db: Db, appealId: number) {
   if (missing.length) problems.push("delivery.missingLetter");
   const toSend = rows.filter((r) => r.letter && !r.sentAt);
   if (rows.length && !missing.length && !toSend.length) problems.push("delivery.nothingToSend");
+  // A key that expired or was revoked since it was saved: said before sending, not at the send.
+  const keys = toSend.flatMap((r) => addressees.find((a) => a.id === r.addresseeId)?.openpgp_key ?? []);
+  if (keys.length && !(await keysUsable(organization.openpgp_key ? [...keys, organization.openpgp_key] : keys))) problems.push("openpgp.keyUnusable");
   return { ...ctx, rows, problems, missing, toSend };
 }
 

@@ -95,10 +95,21 @@ export async function keyFromForm(formData: FormData, now = new Date()): Promise
   return undefined;
 }
 
+/** Whether every key (armored, as stored) can take a letter now. */
+export async function keysUsable(armoredKeys: string[], now = new Date()): Promise<boolean> {
+  try {
+    await usableKeys(armoredKeys, now);
+    return true;
+  } catch (error) {
+    if (error instanceof AppError) return false;
+    throw error;
+  }
+}
+
 async function usableKeys(armored: string[], now: Date): Promise<Key[]> {
   const keys: Key[] = [];
   for (const text of armored) {
-    const [key] = await readKeys({ armoredKeys: text });
+    const [key] = await readKeys({ armoredKeys: text }).catch(() => []);
     const problem = key ? await unusable(key, now) : "openpgp.unreadable";
     if (!key || problem) throw new AppError("conflict", problem ?? "openpgp.unreadable");
     keys.push(key);

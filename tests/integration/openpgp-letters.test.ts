@@ -171,6 +171,15 @@ describe("OpenPGP letters", () => {
     const letter = await waitForLetter(letterId ?? 0);
     const letterSha = sha256(await fs.readFile(pathOf(letter.storage_key)));
 
+    // A key that expired since it was saved (written here as if it had): said before sending, no token.
+    const addresseeRow = await getDb().selectFrom("addressees").select(["id", "openpgp_key"]).where("appeal_id", "=", appealId).executeTakeFirstOrThrow();
+    const expiredArmored = (await addresseeGpg.exportPublic(fingerprints.expired)).toString("utf8");
+    await getDb().updateTable("addressees").set({ openpgp_key: expiredArmored }).where("id", "=", addresseeRow.id).execute();
+    const blocked = await reviewDelivery(appealId, owner.userId);
+    expect(blocked.problems).toEqual(["openpgp.keyUnusable"]);
+    expect(blocked.token).toBeNull();
+    await getDb().updateTable("addressees").set({ openpgp_key: addresseeRow.openpgp_key }).where("id", "=", addresseeRow.id).execute();
+
     const review = await reviewDelivery(appealId, owner.userId);
     expect(review.problems).toEqual([]);
     expect(await deliver(appealId, owner.userId, review.token)).toEqual({ sent: 1, skipped: 0 });

@@ -29,6 +29,8 @@ export const openpgp = defineMessages({
     "openpgp.expired": "This key has expired: ask its owner to extend it or for their current key.",
     "openpgp.cannotEncrypt": "This key cannot encrypt (it has no valid encryption subkey, or its algorithm is too weak): ask for a key that can.",
     "openpgp.badForm": "Send the key (pasted or as one file of at most 64 KB) with the form's fields, nothing else.",
+    "openpgp.keyUnusable":
+      "An addressee's OpenPGP key, or the organization's, has expired, was revoked or can no longer encrypt: replace or remove it (addressees tab, organization page) before sending.",
   },
   ru: {
     "openpgp.addresseeKey": "Открытый ключ OpenPGP (необязательно)",
@@ -58,6 +60,8 @@ export const openpgp = defineMessages({
     "openpgp.cannotEncrypt":
       "Этим ключом нельзя шифровать (у него нет действующего подключа для шифрования или его алгоритм слишком слаб): попросите ключ, который это умеет.",
     "openpgp.badForm": "Отправьте ключ (вставленный или одним файлом не больше 64 КБ) вместе с полями формы и больше ничего.",
+    "openpgp.keyUnusable":
+      "Ключ OpenPGP одного из адресатов или организации истёк, отозван или больше не может шифровать: замените или удалите его (вкладка «Адресаты», страница организации) перед отправкой.",
   },
   kk: {
     "openpgp.addresseeKey": "OpenPGP ашық кілті (міндетті емес)",
@@ -87,5 +91,7 @@ export const openpgp = defineMessages({
     "openpgp.cannotEncrypt":
       "Бұл кілтпен шифрлау мүмкін емес (шифрлауға арналған жарамды қосалқы кілті жоқ немесе алгоритмі тым әлсіз): шифрлай алатын кілт сұраңыз.",
     "openpgp.badForm": "Кілтті (қойылған немесе 64 КБ-тан аспайтын бір файл) форманың өрістерімен бірге ғана жіберіңіз.",
+    "openpgp.keyUnusable":
+      "Адресаттың немесе ұйымның OpenPGP кілтінің мерзімі өтіп кеткен, ол кері қайтарылған немесе енді шифрлай алмайды: жібермес бұрын оны ауыстырыңыз немесе жойыңыз (адресаттар қойындысы, ұйым беті).",
   },
 });
