@@ -39,6 +39,9 @@ export interface OrganizationsTable {
   /** Where addressees' replies to delivery e-mails go (Reply-To); required before delivering. */
   contact_email: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Timestamp;
+  /** The organization's OpenPGP public key (armored) and its fingerprint: letters encrypted for an addressee are encrypted to it too. */
+  openpgp_key: ColumnType<string | null, string | null | undefined, string | null>;
+  openpgp_fingerprint: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface UsersTable {
@@ -109,6 +112,9 @@ export interface AddresseesTable {
   translations: ColumnType<Record<string, AddresseeText>, string | undefined, string>;
   /** The language of the letter this addressee receives; null (rows written by hand): the original's. */
   letter_language: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The addressee's OpenPGP public key (armored) and its fingerprint: their letter is sent encrypted to it. */
+  openpgp_key: ColumnType<string | null, string | null | undefined, string | null>;
+  openpgp_fingerprint: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface AppealRevisionsTable {

@@ -18,6 +18,8 @@ export interface DeliveryEmailValues {
   documentLinks: Array<{ name: string; url: string }>;
   /** The SHA-256 fingerprint of the certificate the PDF is signed with (null: a letter made before signing). */
   signerFingerprint?: string | null;
+  /** The fingerprint of the addressee's OpenPGP key when the letter is encrypted to it (a .pdf.gpg, attached or linked). */
+  encryptedTo?: string | null;
 }
 
 /**
@@ -40,6 +42,7 @@ export function deliveryEmail(lang: string, v: DeliveryEmailValues): EmailConten
   const blocks: EmailBlock[] = [{ p: plural("email.delivery.intro", v.count, vars) }];
   if (v.downloadUrl) blocks.push({ button: { label: t("email.delivery.link"), url: v.downloadUrl } });
   else blocks.push({ p: t(v.documents.length ? "email.delivery.attachedWithDocuments" : "email.delivery.attached", vars) });
+  if (v.encryptedTo) blocks.push({ p: t("email.delivery.encrypted", { ...vars, fingerprint: v.encryptedTo }) });
   if (v.downloadUrl && v.documents.length) blocks.push({ p: t("email.delivery.documentsAttached", vars) });
   for (const d of v.documentLinks) blocks.push({ link: { label: t("email.delivery.notAttached", { name: d.name }), url: d.url } });
   blocks.push({ link: { label: t("email.delivery.verify", vars), url: v.verifyUrl } });

@@ -5,18 +5,27 @@ import { languageName } from "~/i18n";
 import { useT } from "~/i18n/react";
 import { addresseeSchema } from "~/schemas/appeal";
 import { addAddressee, editAddressee, editorView, removeAddressee, reorderAddressee } from "~/services/appeals.server";
+import { keyFromForm } from "~/services/openpgp.server";
 import { requireUser } from "~/services/session.server";
 import { actionError, reply } from "~/utils/action-errors.server";
 import { formValues, idOf, parseForm } from "~/utils/forms";
+import { formatFingerprint } from "~/utils/openpgp-fingerprint";
 import type { AddresseeText } from "../../db/schema";
 import { useEditor } from "./dashboard.appeals.$id";
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUser(request);
   const id = Number(params.id);
-  const formData = await request.formData();
+  // The form is multipart (an OpenPGP key may come as a file); the body is bounded by server/body-limit.ts.
+  let formData: FormData;
+  try {
+    formData = await request.formData();
+  } catch {
+    return reply({ errors: { openpgpKey: "openpgp.badForm" }, values: { _for: "new" } }, 400);
+  }
   const intent = String(formData.get("_intent") ?? "");
   const addresseeId = idOf(formData.get("addresseeId"));
+  const forValues = () => ({ ...formValues(formData), _for: intent === "edit" ? String(addresseeId) : "new" });
   try {
     if (intent === "remove") {
       await removeAddressee(id, user.id, addresseeId);
@@ -37,11 +46,12 @@ export async function action({ request, params }: ActionFunctionArgs) {
     }
     const email = data.email ?? null;
     const letterLanguage = data.letterLanguage ?? appeal.original_language;
-    if (intent === "edit") await editAddressee(id, user.id, addresseeId, email, translations, letterLanguage);
-    else await addAddressee(id, user.id, email, translations, letterLanguage);
+    const openpgp = await keyFromForm(formData);
+    if (intent === "edit") await editAddressee(id, user.id, addresseeId, email, translations, letterLanguage, openpgp);
+    else await addAddressee(id, user.id, email, translations, letterLanguage, openpgp ?? null);
     return reply({ notice: "saved" });
   } catch (error) {
-    return actionError(error, formValues(formData));
+    return actionError(error, forValues());
   }
 }
 
@@ -56,7 +66,13 @@ function AddresseeFields({
   original: string;
   values: Record<string, string>;
   errors: Record<string, string>;
-  initial?: { id: number; email: string | null; translations: Record<string, AddresseeText>; letter_language: string | null };
+  initial?: {
+    id: number;
+    email: string | null;
+    translations: Record<string, AddresseeText>;
+    letter_language: string | null;
+    openpgp_fingerprint: string | null;
+  };
 }) {
   const { t, lang: ui } = useT();
   // Every addressee has its own form on the page: their fields need ids of their own.
@@ -127,7 +143,51 @@ function AddresseeFields({
           </p>
         ) : null}
       </div>
+      <OpenPgpKeyFields idPrefix={idPrefix} fingerprint={initial?.openpgp_fingerprint ?? null} value={values.openpgpKey} error={errors.openpgpKey} />
     </>
+  );
+}
+
+/** The addressee's OpenPGP key: its fingerprint when saved; pasted, or chosen as a file; or removed. */
+function OpenPgpKeyFields({ idPrefix, fingerprint, value, error }: { idPrefix: string; fingerprint: string | null; value?: string; error?: string }) {
+  const { t } = useT();
+  const fileId = `f-${idPrefix}openpgpFile`;
+  return (
+    <fieldset>
+      <legend>{t("openpgp.addresseeKey")}</legend>
+      {fingerprint ? (
+        <>
+          <dl className="facts">
+            <dt>{t("openpgp.fingerprint")}</dt>
+            <dd>
+              <code className="digest" data-testid="addressee-openpgp-fingerprint">
+                {formatFingerprint(fingerprint)}
+              </code>
+            </dd>
+          </dl>
+          <p className="hint">{t("openpgp.compare")}</p>
+          <div className="field">
+            <label>
+              <input type="checkbox" name="removeKey" /> {t("openpgp.removeKey")}
+            </label>
+          </div>
+        </>
+      ) : null}
+      <Field
+        idPrefix={idPrefix}
+        name="openpgpKey"
+        label={t("openpgp.addresseeKey")}
+        hint={t("openpgp.addresseeKeyHint")}
+        multiline
+        rows={4}
+        defaultValue={value ?? ""}
+        error={error}
+      />
+      <div className="field">
+        <label htmlFor={fileId}>{t("openpgp.keyFile")}</label>
+        <input id={fileId} type="file" name="file" accept=".asc,.gpg,.pgp,.key,application/pgp-keys" />
+      </div>
+    </fieldset>
   );
 }
 
@@ -155,6 +215,9 @@ export default function Addressees() {
                 <strong>{a.translations[appeal.original_language]?.name}</strong>
                 {a.translations[appeal.original_language]?.position ? `, ${a.translations[appeal.original_language]?.position}` : ""}
                 {a.translations[appeal.original_language]?.institution ? `, ${a.translations[appeal.original_language]?.institution}` : ""}
+                {a.openpgp_fingerprint ? (
+                  <span className="hint"> · {t("openpgp.encryptedTo", { fingerprint: formatFingerprint(a.openpgp_fingerprint).slice(-19) })}</span>
+                ) : null}
                 {a.email ? (
                   <span className="hint">
                     {" "}
@@ -165,7 +228,7 @@ export default function Addressees() {
                   </span>
                 ) : null}
               </summary>
-              <Form method="post" className="stack" noValidate>
+              <Form method="post" encType="multipart/form-data" className="stack" noValidate>
                 <input type="hidden" name="_intent" value="edit" />
                 <input type="hidden" name="addresseeId" value={a.id} />
                 <AddresseeFields
@@ -213,7 +276,7 @@ export default function Addressees() {
       <section aria-labelledby="add-addressee-h">
         <h3 id="add-addressee-h">{t("dash.addAddressee")}</h3>
         {forNew && Object.keys(errors).length ? <FormError>{t("form.fixErrors")}</FormError> : null}
-        <Form method="post" className="stack" noValidate key={data?.notice ? addressees.length : "form"}>
+        <Form method="post" encType="multipart/form-data" className="stack" noValidate key={data?.notice ? addressees.length : "form"}>
           <input type="hidden" name="_intent" value="add" />
           <AddresseeFields languages={languages} original={appeal.original_language} values={forNew ? values : {}} errors={forNew ? errors : {}} />
           <div>

@@ -1,3 +1,4 @@
+import { Fragment } from "react";
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
@@ -78,7 +79,7 @@ function statusText(t: (k: MessageKey, v?: Record<string, string | number>) => s
 }
 
 export default function Letters() {
-  const { letters, deliveries, appeal } = useLoaderData<typeof loader>();
+  const { letters, deliveries, appeal, encryptedFor } = useLoaderData<typeof loader>();
   const { versions } = useEditor();
   const data = useActionData<typeof action>();
   const { t, lang: ui, date, number, plural } = useT();
@@ -257,6 +258,16 @@ export default function Letters() {
                       <a href={`${base}/${l.id}.pdf`} download>
                         {t("letters.download")}
                       </a>
+                      {encryptedFor
+                        .filter((a) => l.kind === "combined" || a.lang === l.lang)
+                        .map((a) => (
+                          <Fragment key={a.id}>
+                            {" · "}
+                            <a href={`${base}/${l.id}.pdf?for=${a.id}`} download>
+                              {t("openpgp.downloadEncrypted", { name: a.name })}
+                            </a>
+                          </Fragment>
+                        ))}
                       {l.flagged_names.length ? <p className="hint">{plural("letters.flagged", l.flagged_names.length)}</p> : null}
                     </>
                   ) : null}

@@ -8,6 +8,8 @@ import { useT } from "~/i18n/react";
 import { contactSchema, inviteSchema } from "~/schemas/appeal";
 import { certificateUploadSchema } from "~/schemas/certificate";
 import { readCertificateForm } from "~/services/certificate-upload.server";
+import { keyFromForm } from "~/services/openpgp.server";
+import { organizationKey, setOrganizationKey } from "~/services/openpgp-keys.server";
 import { inviteMember, organizationPage, removeMember, setContactEmail } from "~/services/organizations.server";
 import { requireUser } from "~/services/session.server";
 import { rotateSigningIdentity, signingCertificatePage, uploadPkcs12 } from "~/services/signing-identity.server";
@@ -15,6 +17,7 @@ import { reply, actionError, loaderError } from "~/utils/action-errors.server";
 import { formValues, idOf, parseFields, parseForm, formFields } from "~/utils/forms";
 import { requestLanguage } from "~/utils/lang.server";
 import { titleMeta } from "~/utils/meta";
+import { formatFingerprint } from "~/utils/openpgp-fingerprint";
 
 export const meta: MetaFunction = ({ matches }) => titleMeta(matches, "dash.members");
 
@@ -24,7 +27,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     const page = await organizationPage(idOf(params.orgId), user.id);
     // Owners see the letter-signing certificate (made now if the organization has none yet).
     const certificate = page.role === "owner" ? await signingCertificatePage(idOf(params.orgId), user.id) : null;
-    return json({ ...page, certificate, me: user.id });
+    const openpgp = await organizationKey(idOf(params.orgId), user.id);
+    return json({ ...page, certificate, openpgp, me: user.id });
   } catch (error) {
     return loaderError(error);
   }
@@ -46,9 +50,32 @@ async function certificateAction(orgId: number, userId: number, fields: Array<[s
   }
 }
 
+/**
+ * The organization's OpenPGP key (its own form, posted to `?openpgp`: a pasted key or a file of
+ * at most 64 KiB, in a multipart body bounded by server/body-limit.ts), or its removal.
+ */
+async function openpgpAction(request: Request, orgId: number, userId: number) {
+  const values = { _for: "openpgp" };
+  let formData: FormData;
+  try {
+    formData = await request.formData();
+  } catch {
+    return reply({ errors: { openpgpKey: "openpgp.badForm" }, values }, 400);
+  }
+  try {
+    const key = formData.get("_intent") === "removeOpenpgp" ? null : await keyFromForm(formData);
+    if (key === undefined) return reply({ errors: { openpgpKey: "openpgp.unreadable" }, values }, 400);
+    await setOrganizationKey(orgId, userId, key);
+    return reply({ notice: key ? "openpgpSaved" : "openpgpRemoved" });
+  } catch (error) {
+    return actionError(error, values);
+  }
+}
+
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUser(request);
   const orgId = idOf(params.orgId);
+  if (new URL(request.url).searchParams.has("openpgp")) return openpgpAction(request, orgId, user.id);
   let formData: FormData;
   if (/^multipart\/form-data/i.test(request.headers.get("content-type") ?? "")) {
     const upload = await readCertificateForm(request);
@@ -86,7 +113,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function Organization() {
-  const { organization, role, members, me, certificate } = useLoaderData<typeof loader>();
+  const { organization, role, members, me, certificate, openpgp } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>();
   const { t, date } = useT();
   // The passphrase is never sent back; after an answer the field is emptied in the browser too.
@@ -179,6 +206,56 @@ export default function Organization() {
         ) : (
           <p>{t("delivery.contactNone")}</p>
         )}
+      </section>
+      <section aria-labelledby="openpgp-h">
+        <h2 id="openpgp-h">{t("openpgp.orgTitle")}</h2>
+        <p className="hint">{t("openpgp.orgIntro")}</p>
+        {data?.notice === "openpgpSaved" || data?.notice === "openpgpRemoved" ? (
+          <p className="notice" role="status">
+            {t(data.notice === "openpgpSaved" ? "openpgp.orgSaved" : "openpgp.orgRemoved")}
+          </p>
+        ) : null}
+        {openpgp.fingerprint ? (
+          <dl className="facts">
+            <dt>{t("openpgp.fingerprint")}</dt>
+            <dd>
+              <code className="digest" data-testid="organization-openpgp-fingerprint">
+                {formatFingerprint(openpgp.fingerprint)}
+              </code>
+            </dd>
+          </dl>
+        ) : (
+          <p>{t("openpgp.orgNone")}</p>
+        )}
+        {role === "owner" ? (
+          <>
+            <Form method="post" action="?openpgp" encType="multipart/form-data" className="stack" noValidate>
+              <input type="hidden" name="_intent" value="openpgp" />
+              <Field
+                name="openpgpKey"
+                label={t("openpgp.orgTitle")}
+                multiline
+                rows={4}
+                error={data?.values._for === "openpgp" ? errors.openpgpKey : undefined}
+              />
+              <div className="field">
+                <label htmlFor="f-openpgp-file">{t("openpgp.keyFile")}</label>
+                <input id="f-openpgp-file" type="file" name="file" accept=".asc,.gpg,.pgp,.key,application/pgp-keys" />
+              </div>
+              <div>
+                <button type="submit">{t("openpgp.orgSave")}</button>
+              </div>
+            </Form>
+            {openpgp.fingerprint ? (
+              <Form method="post" action="?openpgp" encType="multipart/form-data">
+                <input type="hidden" name="_intent" value="removeOpenpgp" />
+                <button type="submit" className="link-button">
+                  {t("openpgp.orgRemove")}
+                </button>
+              </Form>
+            ) : null}
+          </>
+        ) : null}
       </section>
       {certificate ? (
         <section aria-labelledby="certificate-h">

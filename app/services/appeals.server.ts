@@ -7,6 +7,7 @@ import {
   deleteAddressee,
   deleteVersion,
   insertAddressee,
+  type OpenPgpKeyColumns,
   insertRevision,
   moveAddressee,
   revisionsOf,
@@ -71,7 +72,9 @@ export async function editorView(appealId: number, userId: number) {
   ]);
   // Computed here: the editor's components run in the browser too, where this module is not.
   const problems = publishProblems(appeal.original_language, versions, addressees);
-  return { appeal, role, versions, addressees, attachments, revisions, organization, problems };
+  // The editor shows an addressee's OpenPGP key by its fingerprint; the key itself stays here.
+  const shown = addressees.map(({ openpgp_key: _key, ...a }) => a);
+  return { appeal, role, versions, addressees: shown, attachments, revisions, organization, problems };
 }
 
 /** A text edit made against revision `base` while the appeal has moved on to `current`: stale. */
@@ -158,9 +161,10 @@ export async function addAddressee(
   email: string | null,
   translations: Record<string, AddresseeText>,
   letterLanguage?: string,
+  openpgp: OpenPgpKeyColumns | null = null,
 ) {
   const { appeal } = await appealForMember(appealId, userId);
-  await insertAddressee(getDb(), appeal.id, email, translations, letterLanguage ?? appeal.original_language);
+  await insertAddressee(getDb(), appeal.id, email, translations, letterLanguage ?? appeal.original_language, openpgp);
   await touch(appeal.id);
 }
 
@@ -171,9 +175,11 @@ export async function editAddressee(
   email: string | null,
   translations: Record<string, AddresseeText>,
   letterLanguage?: string,
+  /** The addressee's OpenPGP key: undefined keeps the one saved, null removes it. */
+  openpgp?: OpenPgpKeyColumns | null,
 ) {
   const { appeal } = await appealForMember(appealId, userId);
-  if (!(await updateAddressee(getDb(), appeal.id, id, email, translations, letterLanguage))) throw new AppError("not_found");
+  if (!(await updateAddressee(getDb(), appeal.id, id, email, translations, letterLanguage, openpgp))) throw new AppError("not_found");
   await touch(appeal.id);
 }
 

@@ -9,6 +9,8 @@ import { AppError } from "../utils/errors";
 import { readIntent, signIntent } from "../utils/intent.server";
 import { appealForMember } from "./access.server";
 import { letterDownloadSignature, letterFileName, letterLanguages, MAX_ATTACHED_LETTER_BYTES } from "./letters.server";
+import { encryptedDownloadUrl, encryptedLetterAttachment } from "./openpgp-keys.server";
+import { keysUsable } from "./openpgp.server";
 
 /**
  * Sending the letters to the addressees, in two steps that work without JavaScript: `reviewDelivery`
@@ -36,13 +38,13 @@ export interface PlanRow {
   sentAt: string | null;
 }
 
-export type PlanProblem = "delivery.noContact" | "letters.noEmailAddressees" | "delivery.missingLetter" | "delivery.nothingToSend";
+export type PlanProblem = "delivery.noContact" | "letters.noEmailAddressees" | "delivery.missingLetter" | "delivery.nothingToSend" | "openpgp.keyUnusable";
 
 async function loadContext(db: Db, appealId: number) {
   const appeal = await db.selectFrom("appeals").selectAll().where("id", "=", appealId).executeTakeFirstOrThrow();
   const organization = await db
     .selectFrom("organizations")
-    .select(["name", "contact_email"])
+    .select(["name", "contact_email", "openpgp_key"])
     .where("id", "=", appeal.organization_id)
     .executeTakeFirstOrThrow();
   const revision = await db
@@ -106,6 +108,9 @@ async function computePlan(db: Db, appealId: number) {
   if (missing.length) problems.push("delivery.missingLetter");
   const toSend = rows.filter((r) => r.letter && !r.sentAt);
   if (rows.length && !missing.length && !toSend.length) problems.push("delivery.nothingToSend");
+  // A key that expired or was revoked since it was saved: said before sending, not at the send.
+  const keys = toSend.flatMap((r) => addressees.find((a) => a.id === r.addresseeId)?.openpgp_key ?? []);
+  if (keys.length && !(await keysUsable(organization.openpgp_key ? [...keys, organization.openpgp_key] : keys))) problems.push("openpgp.keyUnusable");
   return { ...ctx, rows, problems, missing, toSend };
 }
 
@@ -136,6 +141,8 @@ export async function reviewDelivery(appealId: number, userId: number) {
 interface SendContext {
   appeal: { id: number; slug: string; original_language: string };
   organization: { name: string; contact_email: string };
+  /** The organization's OpenPGP key (armored): letters encrypted for an addressee are encrypted to it too. */
+  organizationKey: string | null;
   userId: number;
   base: string;
   documents: Array<{ id: number; lang: string; filename: string; content_type: string; size: number; storage_key: string }>;
@@ -145,7 +152,13 @@ interface SendContext {
 async function enqueueDelivery(
   trx: Db,
   ctx: SendContext,
-  addressee: { id: number; email: string; translations: Record<string, { name: string } | undefined> },
+  addressee: {
+    id: number;
+    email: string;
+    translations: Record<string, { name: string } | undefined>;
+    openpgp_key?: string | null;
+    openpgp_fingerprint?: string | null;
+  },
   letter: {
     id: number;
     code: string;
@@ -165,10 +178,20 @@ async function enqueueDelivery(
     .executeTakeFirstOrThrow();
   const title = revision.content.versions[letter.lang]?.title ?? "";
   const attachLetter = (letter.size ?? 0) <= MAX_ATTACHED_LETTER_BYTES && !!letter.storage_key;
-  const attachments: OutboxAttachment[] = attachLetter
-    ? [{ filename: letterFileName(ctx.appeal.slug, letter), storageKey: letter.storage_key ?? "", contentType: "application/pdf" }]
+  // An addressee with an OpenPGP key gets the letter encrypted to their key (and the
+  // organization's), never the plain PDF: attached as <letter>.pdf.gpg, or, too large, linked to
+  // an encrypted download (app/services/openpgp-keys.server.ts).
+  const keys = addressee.openpgp_key ? [addressee.openpgp_key, ...(ctx.organizationKey ? [ctx.organizationKey] : [])] : null;
+  const plainName = letterFileName(ctx.appeal.slug, letter);
+  const letterAttachment = !attachLetter
+    ? null
+    : keys
+      ? await encryptedLetterAttachment(letter.storage_key ?? "", keys, plainName)
+      : { filename: plainName, storageKey: letter.storage_key ?? "", contentType: "application/pdf", size: letter.size ?? 0 };
+  const attachments: OutboxAttachment[] = letterAttachment
+    ? [{ filename: letterAttachment.filename, storageKey: letterAttachment.storageKey, contentType: letterAttachment.contentType }]
     : [];
-  let room = MAX_MAIL_ATTACHMENT_BYTES - (attachLetter ? (letter.size ?? 0) : 0);
+  let room = MAX_MAIL_ATTACHMENT_BYTES - (letterAttachment?.size ?? 0);
   const documents: string[] = [];
   const documentLinks: Array<{ name: string; url: string }> = [];
   // The supporting documents in the letter's language: attached while they fit, else linked.
@@ -192,10 +215,15 @@ async function enqueueDelivery(
     count: letter.count,
     code: letter.code,
     verifyUrl: `${ctx.base}/verify/${letter.code}`,
-    downloadUrl: attachLetter ? null : `${ctx.base}/letters/${letter.code}.pdf?sig=${letterDownloadSignature(letter.code)}`,
+    downloadUrl: attachLetter
+      ? null
+      : keys
+        ? encryptedDownloadUrl(ctx.base, letter.code, addressee.id)
+        : `${ctx.base}/letters/${letter.code}.pdf?sig=${letterDownloadSignature(letter.code)}`,
     documents,
     documentLinks,
     signerFingerprint: signer?.signer_fingerprint ?? null,
+    encryptedTo: keys ? (addressee.openpgp_fingerprint ?? null) : null,
   });
   const outboxId = await enqueueMail(trx, { kind: "delivery", to: addressee.email, ...content, attachments });
   await trx
@@ -218,13 +246,14 @@ async function lockForSending(trx: Db, appealId: number, userId: number): Promis
   if (appeal.status === "draft") throw new AppError("draft", "letters.draft");
   const organization = await trx
     .selectFrom("organizations")
-    .select(["name", "contact_email"])
+    .select(["name", "contact_email", "openpgp_key"])
     .where("id", "=", appeal.organization_id)
     .executeTakeFirstOrThrow();
   if (!organization.contact_email) throw new AppError("bad_request", "delivery.noContact");
   return {
     appeal,
     organization: { name: organization.name, contact_email: organization.contact_email },
+    organizationKey: organization.openpgp_key,
     userId,
     base: env().APP_URL,
     documents: await attachmentsOf(trx, appeal.id),

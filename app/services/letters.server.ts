@@ -126,6 +126,10 @@ export async function lettersPage(appealId: number, userId: number) {
       canResend: !!email && d.addressee_id !== null && deliveries.findIndex((e) => e.addressee_id === d.addressee_id && e.letter_id === d.letter_id) === i,
     })),
     addresseesWithEmail: addressees.filter((a) => a.email).length,
+    // Addressees with an OpenPGP key: their letter can be downloaded encrypted to it (the letter's language is theirs).
+    encryptedFor: addressees
+      .filter((a) => a.openpgp_fingerprint)
+      .map((a) => ({ id: a.id, name: a.translations[appeal.original_language]?.name ?? "", lang: a.letter_language ?? appeal.original_language })),
   };
 }
 

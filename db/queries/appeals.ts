@@ -37,12 +37,19 @@ export async function addresseesOf(db: Db, appealId: number) {
   return db.selectFrom("addressees").selectAll().where("appeal_id", "=", appealId).orderBy("position").orderBy("id").execute();
 }
 
+/** An OpenPGP public key as stored (app/services/openpgp.server.ts): armored, and its fingerprint. */
+export interface OpenPgpKeyColumns {
+  armored: string;
+  fingerprint: string;
+}
+
 export async function insertAddressee(
   db: Db,
   appealId: number,
   email: string | null,
   translations: Record<string, AddresseeText>,
   letterLanguage: string | null = null,
+  openpgp: OpenPgpKeyColumns | null = null,
 ) {
   const row = await db
     .insertInto("addressees")
@@ -51,6 +58,8 @@ export async function insertAddressee(
       email,
       translations: JSON.stringify(translations),
       letter_language: letterLanguage,
+      openpgp_key: openpgp?.armored ?? null,
+      openpgp_fingerprint: openpgp?.fingerprint ?? null,
       position: sql<number>`coalesce((select max(position) + 1 from addressees where appeal_id = ${appealId}), 1)`,
     })
     .returning("id")
@@ -65,10 +74,16 @@ export async function updateAddressee(
   email: string | null,
   translations: Record<string, AddresseeText>,
   letterLanguage?: string,
+  openpgp?: OpenPgpKeyColumns | null,
 ) {
   const r = await db
     .updateTable("addressees")
-    .set({ email, translations: JSON.stringify(translations), ...(letterLanguage ? { letter_language: letterLanguage } : {}) })
+    .set({
+      email,
+      translations: JSON.stringify(translations),
+      ...(letterLanguage ? { letter_language: letterLanguage } : {}),
+      ...(openpgp === undefined ? {} : { openpgp_key: openpgp?.armored ?? null, openpgp_fingerprint: openpgp?.fingerprint ?? null }),
+    })
     .where("id", "=", id)
     .where("appeal_id", "=", appealId)
     .executeTakeFirst();

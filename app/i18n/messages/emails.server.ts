@@ -83,6 +83,8 @@ export const emails = defineMessages({
     "email.delivery.attached": "Attached: the letter with the list of its signatories (PDF).",
     "email.delivery.attachedWithDocuments": "Attached: the letter with the list of its signatories (PDF), and its supporting documents: {documents}.",
     "email.delivery.documentsAttached": "Attached: its supporting documents: {documents}.",
+    "email.delivery.encrypted":
+      "The letter is encrypted with OpenPGP to your key {fingerprint} (file .pdf.gpg): open it with your OpenPGP program, e.g. gpg --decrypt-files. Inside is the signed PDF.",
     "email.delivery.link": "The letter is too large to attach; download it here",
     "email.delivery.notAttached": "Too large to attach; download it here: {name}",
     "email.delivery.verify": "You can check that this letter is authentic and unaltered with its verification code {code}",
@@ -174,6 +176,8 @@ export const emails = defineMessages({
     "email.delivery.attached": "Во вложении: письмо со списком подписавших (PDF).",
     "email.delivery.attachedWithDocuments": "Во вложении: письмо со списком подписавших (PDF) и сопроводительные документы: {documents}.",
     "email.delivery.documentsAttached": "Во вложении — сопроводительные документы: {documents}.",
+    "email.delivery.encrypted":
+      "Письмо зашифровано OpenPGP вашим ключом {fingerprint} (файл .pdf.gpg): откройте его своей программой OpenPGP, например gpg --decrypt-files. Внутри — подписанный PDF.",
     "email.delivery.link": "Письмо слишком большое для вложения; скачать его можно здесь",
     "email.delivery.notAttached": "Слишком большой для вложения, скачать здесь: {name}",
     "email.delivery.verify": "Подлинность и неизменность письма можно проверить по коду {code}",
@@ -262,6 +266,8 @@ export const emails = defineMessages({
     "email.delivery.attached": "Тіркемеде: қол қойғандар тізімі бар хат (PDF).",
     "email.delivery.attachedWithDocuments": "Тіркемеде: қол қойғандар тізімі бар хат (PDF) және қосымша құжаттар: {documents}.",
     "email.delivery.documentsAttached": "Тіркемеде — қосымша құжаттар: {documents}.",
+    "email.delivery.encrypted":
+      "Хат сіздің {fingerprint} кілтіңізбен OpenPGP арқылы шифрланған (.pdf.gpg файлы): оны OpenPGP бағдарламаңызбен ашыңыз, мысалы gpg --decrypt-files. Ішінде — қол қойылған PDF.",
     "email.delivery.link": "Хат тіркеуге тым үлкен; оны мына жерден жүктеп алыңыз",
     "email.delivery.notAttached": "Тіркеуге тым үлкен, мына жерден жүктеп алыңыз: {name}",
     "email.delivery.verify": "Хаттың түпнұсқалығын және өзгермегенін {code} коды арқылы тексеруге болады",
