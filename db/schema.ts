@@ -349,3 +349,8 @@ export interface LettersTable {
 export interface Database {
   signing_identities: SigningIdentitiesTable;
 }
+
+export interface AppealsTable {
+  /** The minimal-data preset (issue 14 point 2; app/services/minimal-data.server.ts). */
+  minimal_data: Defaulted<boolean>;
+}

@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import { getDb } from "../../db/client";
 import { letterByCode } from "../../db/queries/letters";
 import { enqueueMail } from "../../db/queries/outbox";
+import { neutralSender } from "../../emails/neutral";
 import { receiptEmail } from "../../emails/receipt";
 import { decodeReceipt, encodeReceipt, ReceiptError } from "../ledger/receipt";
 import { encodeLeaf, leafFieldsOf } from "../ledger/leaf";
@@ -52,6 +53,7 @@ export async function takeReceipt(
         await sql<{
           email: string | null;
           slug: string;
+          minimal_data: boolean;
           name: string;
           city: string | null;
           country: string | null;
@@ -68,7 +70,7 @@ export async function takeReceipt(
             WHERE token_hash = ${hashToken(token)} AND purpose = 'receipt' AND used_at IS NULL AND expires_at >= now()
             RETURNING signature_id
           )
-          SELECT s.email, a.slug, s.name, s.city, s.country, s.organization, s.position, s.revision, s.confirmed_at,
+          SELECT s.email, a.slug, a.minimal_data, s.name, s.city, s.country, s.organization, s.position, s.revision, s.confirmed_at,
                  s.ledger_index, s.ledger_salt, l.leaf_hash
           FROM t JOIN signatures s ON s.id = t.signature_id
           JOIN appeals a ON a.id = s.appeal_id
@@ -82,8 +84,9 @@ export async function takeReceipt(
       const receipt = encodeReceipt({ slug: row.slug, index: row.ledger_index, leaf });
       const mailed = options.email && !!row.email;
       if (mailed && row.email) {
-        const content = receiptEmail(options.lang, { title: options.title, receipt, verifyUrl: `${options.appUrl}/verify` });
-        await enqueueMail(trx, { kind: "receipt", to: row.email, ...content });
+        const neutral = row.minimal_data;
+        const content = receiptEmail(options.lang, { title: options.title, receipt, verifyUrl: `${options.appUrl}/verify`, neutral });
+        await enqueueMail(trx, { kind: "receipt", to: row.email, ...content, headers: neutral ? neutralSender(options.lang) : undefined });
       }
       return { ok: true as const, receipt, index: row.ledger_index, mailed };
     });

@@ -25,18 +25,23 @@ export interface RetentionReport {
  * signer who withdrew, said "it wasn't me", never confirmed or was removed is no longer among
  * the signatures, yet was mailed): see outboxRetention. `dryRun` reports what would be removed
  * and changes nothing.
+ *
+ * An appeal with the minimal-data preset is due at once when it is closed or delivered, whatever
+ * RETENTION_DAYS (or `days`) says; `minimalOnly` looks at those appeals alone and leaves the outbox
+ * to the full run (the scheduler runs it every minute, so "at once" means within a minute).
  */
-export async function applyRetention(options: { dryRun: boolean; days?: number }): Promise<RetentionReport> {
+export async function applyRetention(options: { dryRun: boolean; days?: number; minimalOnly?: boolean }): Promise<RetentionReport> {
   const days = options.days ?? env().RETENTION_DAYS;
   const db = getDb();
   const due = await db
     .selectFrom("appeals")
     .select(["id", "slug"])
     .where("status", "in", ["closed", "delivered"])
-    .where(sql<boolean>`coalesce(delivered_at, closed_at) <= now() - make_interval(days => ${days})`)
+    .where(sql<boolean>`coalesce(delivered_at, closed_at) <= now() - make_interval(days => CASE WHEN minimal_data THEN 0 ELSE ${days} END)`)
+    .$if(options.minimalOnly === true, (q) => q.where("minimal_data", "=", true))
     .execute();
   const report: RetentionReport = { appeals: [], emails: 0, ipHashes: 0, pending: 0, mails: 0 };
-  report.mails = await outboxRetention(db, { dryRun: options.dryRun, days });
+  if (!options.minimalOnly) report.mails = await outboxRetention(db, { dryRun: options.dryRun, days });
   for (const appeal of due) {
     const counts = await db
       .selectFrom("signatures")
