@@ -37,6 +37,23 @@ export async function receiptOffered(token: string | null): Promise<boolean> {
   return !!row;
 }
 
+/**
+ * Whether the receipt could also be e-mailed: the signature still has an address (a minimal-data
+ * appeal erases it at confirmation unless the signer asked to be kept informed).
+ */
+export async function receiptMailable(token: string | null): Promise<boolean> {
+  if (!token || !isWellFormedToken(token)) return false;
+  const row = await getDb()
+    .selectFrom("signature_tokens as t")
+    .innerJoin("signatures as s", "s.id", "t.signature_id")
+    .select("s.id")
+    .where("t.token_hash", "=", hashToken(token))
+    .where("t.purpose", "=", "receipt")
+    .where("s.email", "is not", null)
+    .executeTakeFirst();
+  return !!row;
+}
+
 export type TakenReceipt = { ok: true; receipt: string; index: number; mailed: boolean } | { ok: false };
 
 /** Uses the token up and returns the receipt of its signature on `slug` (and queues it by e-mail when asked). */

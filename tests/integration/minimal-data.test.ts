@@ -230,6 +230,8 @@ describe("the minimal-data preset", () => {
     const mail = await mailTo(email, (m) => m.text.includes("/s/confirm/"));
     const confirmed = await post(`/s/confirm/${tokenIn(mail.text, "confirm")}`, "");
     const thanks = (confirmed.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+    const offer = await (await fetch(`${h.url}/appeals/${minimalSlug}/thanks?lang=ru`, { headers: { Cookie: thanks } })).text();
+    expect(offer).toContain('name="email"');
     const taken = await fetch(`${h.url}/appeals/${minimalSlug}/thanks?lang=ru`, {
       method: "POST",
       headers: { "Content-Type": "application/x-www-form-urlencoded", Cookie: thanks },
@@ -238,6 +240,17 @@ describe("the minimal-data preset", () => {
     expect(taken.status).toBe(200);
     expectNeutral(await mailTo(email, (m) => m.text.includes("appeals-receipt:")), "ru", "receipt");
     signers.push({ lang: "ru", email, keep: true });
+
+    // A signer who did not ask for news has no address left: the page says so instead of offering to mail it.
+    const once = uniqueEmail("min-receipt-once");
+    await sign(minimalSlug, "kk", once, false);
+    const onceMail = await mailTo(once, (m) => m.text.includes("/s/confirm/"));
+    const onceConfirmed = await post(`/s/confirm/${tokenIn(onceMail.text, "confirm")}`, "");
+    const onceThanks = (onceConfirmed.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+    const page = decodeHtml(await (await fetch(`${h.url}/appeals/${minimalSlug}/thanks?lang=kk`, { headers: { Cookie: onceThanks } })).text());
+    expect(page).toContain(minimal.kk["minimal.noAddress"]);
+    expect(page).not.toContain('name="email"');
+    signers.push({ lang: "kk", email: once, keep: false });
 
     // An update reaches exactly the signers kept informed, each in their language, neutral.
     const n = await publishUpdate(minimalId, owner.userId, {

@@ -10,6 +10,7 @@ export const minimal = defineMessages({
     "minimal.signer":
       "This appeal keeps minimal data about signers: no trace of your IP address is stored, e-mails to you do not name the appeal, and your e-mail address is erased as soon as you confirm, unless you ask to be kept informed (then when the appeal is closed or delivered).",
     "minimal.signerMore": "What is kept, and for how long",
+    "minimal.noAddress": "This appeal does not keep your e-mail address, so the receipt cannot be e-mailed: copy it or download it.",
     "minimal.laterOn":
       "Turning it on now also erases, at once, the addresses of confirmed signers who did not ask to be kept informed, and every stored IP trace.",
   },
@@ -21,6 +22,7 @@ export const minimal = defineMessages({
     "minimal.signer":
       "Это обращение хранит о подписавших минимум данных: никакого следа вашего IP-адреса не сохраняется, письма вам не называют обращение, а адрес почты стирается сразу после подтверждения, если вы не попросите сообщать новости (тогда — после закрытия или передачи обращения).",
     "minimal.signerMore": "Что хранится и как долго",
+    "minimal.noAddress": "Это обращение не хранит ваш адрес почты, поэтому квитанцию нельзя отправить письмом: скопируйте или скачайте её.",
     "minimal.laterOn": "Если включить сейчас, сразу сотрутся и адреса подтвердивших, кто не просил сообщать новости, и все сохранённые следы IP-адресов.",
   },
   kk: {
@@ -31,6 +33,7 @@ export const minimal = defineMessages({
     "minimal.signer":
       "Бұл үндеу қол қоюшылар туралы ең аз дерек сақтайды: IP-мекенжайыңыздың ешбір ізі сақталмайды, сізге жіберілетін хаттар үндеудің атын атамайды, ал пошта мекенжайыңыз жаңалықтарды сұрамасаңыз, расталған бойда өшіріледі (сұрасаңыз — үндеу жабылған немесе жеткізілген кезде).",
     "minimal.signerMore": "Не сақталады және қанша уақыт",
+    "minimal.noAddress": "Бұл үндеу пошта мекенжайыңызды сақтамайды, сондықтан түбіртекті хатпен жіберу мүмкін емес: оны көшіріп алыңыз немесе жүктеп алыңыз.",
     "minimal.laterOn": "Қазір қоссаңыз, жаңалық сұрамаған расталған қол қоюшылардың мекенжайлары мен сақталған IP іздерінің бәрі бірден өшіріледі.",
   },
 });
