@@ -351,6 +351,6 @@ export interface Database {
 }
 
 export interface AppealsTable {
-  /** The minimal-data preset (issue 14 point 2; app/services/minimal-data.server.ts). */
+  /** The minimal-data preset (issue 14 point 2): signing.server (no IP hash, address erased at confirmation), emails/neutral.ts, retention.server (due at once). */
   minimal_data: Defaulted<boolean>;
 }
