@@ -1,3 +1,5 @@
+import { promises as fs } from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import "../setup/vitest-db";
 import { emailsMinimal } from "../../app/i18n/messages/emails-minimal.server";
@@ -9,6 +11,7 @@ import { getDb } from "../../db/client";
 import { newOrganization, sessionCookie, uniqueEmail } from "../fixtures/organizers";
 import type { ReceivedMail } from "../setup/smtp-sink";
 import { signForm, startHarness, tokenIn, unique, type Harness } from "./support/harness";
+import { requireJava, validate } from "./support/vnu";
 
 /**
  * The minimal-data preset (issue 14 point 2), through the built app: the create form offers it
@@ -62,6 +65,15 @@ describe("the minimal-data preset", () => {
   let minimalSlug = "";
   let standard = { id: 0, slug: "" };
   const signers: Array<{ lang: Lang; email: string; keep: boolean }> = [];
+  /** The pages this preset adds words to, as served, for the Nu Html Checker at the end. */
+  const served: Array<{ name: string; html: string }> = [];
+  async function page(name: string, url: string, headers: Record<string, string> = {}) {
+    const res = await fetch(`${h.url}${url}`, { headers });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    served.push({ name, html });
+    return decodeHtml(html);
+  }
 
   async function post(path: string, body: URLSearchParams | string, extra: Record<string, string> = {}) {
     return fetch(`${h.url}${path}`, {
@@ -130,9 +142,7 @@ describe("the minimal-data preset", () => {
 
   it("the create form offers it with its plain-words explanation, in en/ru/kk, and creating with it ticked keeps it", async () => {
     for (const lang of LANGS) {
-      const res = await fetch(`${h.url}/dashboard?lang=${lang}`, { headers: { Cookie: cookie } });
-      expect(res.status).toBe(200);
-      const html = decodeHtml(await res.text());
+      const html = await page(`dashboard-${lang}`, `/dashboard?lang=${lang}`, { Cookie: cookie });
       expect(html).toMatch(/<input type="checkbox" id="f-minimalData" name="minimalData" aria-describedby="f-minimalData-hint"/);
       expect(html).toContain(minimal[lang]["minimal.label"]);
       expect(html).toContain(`<p id="f-minimalData-hint" class="hint">${minimal[lang]["minimal.explain"]}</p>`);
@@ -150,7 +160,7 @@ describe("the minimal-data preset", () => {
     await complete(standard.id);
 
     // Published, it stays on: the settings page says so, and a form without the box leaves it on.
-    const settings = decodeHtml(await (await fetch(`${h.url}/dashboard/appeals/${minimalId}/settings?lang=ru`, { headers: { Cookie: cookie } })).text());
+    const settings = await page("settings-locked", `/dashboard/appeals/${minimalId}/settings?lang=ru`, { Cookie: cookie });
     expect(settings).toContain(minimal.ru["minimal.locked"]);
     expect(settings).not.toContain('name="minimalData"');
     const saved = await post(
@@ -161,12 +171,12 @@ describe("the minimal-data preset", () => {
     const after = await getDb().selectFrom("appeals").select("minimal_data").where("id", "=", minimalId).executeTakeFirstOrThrow();
     expect(after.minimal_data).toBe(true);
     // The standard appeal's settings still offer it, with what turning it on now would erase.
-    const offered = decodeHtml(await (await fetch(`${h.url}/dashboard/appeals/${standard.id}/settings?lang=kk`, { headers: { Cookie: cookie } })).text());
+    const offered = await page("settings-offered", `/dashboard/appeals/${standard.id}/settings?lang=kk`, { Cookie: cookie });
     expect(offered).toContain('name="minimalData"');
     expect(offered).toContain(minimal.kk["minimal.laterOn"]);
     // Signers are told on the appeal's page.
-    const page = decodeHtml(await (await fetch(`${h.url}/appeals/${minimalSlug}?lang=kk`)).text());
-    expect(page).toContain(minimal.kk["minimal.signer"]);
+    const appealPage = await page("appeal", `/appeals/${minimalSlug}?lang=kk`);
+    expect(appealPage).toContain(minimal.kk["minimal.signer"]);
     expect(await (await fetch(`${h.url}/appeals/${standard.slug}?lang=kk`)).text()).not.toContain('data-testid="minimal-data"');
   }, 90_000);
 
@@ -247,9 +257,9 @@ describe("the minimal-data preset", () => {
     const onceMail = await mailTo(once, (m) => m.text.includes("/s/confirm/"));
     const onceConfirmed = await post(`/s/confirm/${tokenIn(onceMail.text, "confirm")}`, "");
     const onceThanks = (onceConfirmed.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
-    const page = decodeHtml(await (await fetch(`${h.url}/appeals/${minimalSlug}/thanks?lang=kk`, { headers: { Cookie: onceThanks } })).text());
-    expect(page).toContain(minimal.kk["minimal.noAddress"]);
-    expect(page).not.toContain('name="email"');
+    const thanksPage = await page("thanks-no-address", `/appeals/${minimalSlug}/thanks?lang=kk`, { Cookie: onceThanks });
+    expect(thanksPage).toContain(minimal.kk["minimal.noAddress"]);
+    expect(thanksPage).not.toContain('name="email"');
     signers.push({ lang: "kk", email: once, keep: false });
 
     // An update reaches exactly the signers kept informed, each in their language, neutral.
@@ -279,4 +289,33 @@ describe("the minimal-data preset", () => {
     // The standard appeal keeps its signer's address until RETENTION_DAYS after closing.
     expect(left.filter((r) => r.appeal_id === standard.id && r.email !== null)).toHaveLength(1);
   }, 60_000);
+
+  it("the privacy notice says what each setting keeps, for how long, and where the threat model is, in en/ru/kk", async () => {
+    const heading: Record<Lang, string[]> = {
+      en: ["How long we keep it", "Appeals with minimal data", "What this protects against"],
+      ru: ["Сроки хранения", "Обращения с минимумом данных", "От чего это защищает"],
+      kk: ["Сақтау мерзімі", "Ең аз деректі үндеулер", "Бұл неден қорғайды"],
+    };
+    for (const lang of LANGS) {
+      const html = await page(`privacy-${lang}`, `/privacy?lang=${lang}`);
+      for (const h2 of heading[lang]) expect(html).toContain(`<h2>${h2}</h2>`);
+      expect(html).toContain("90"); // RETENTION_DAYS for standard appeals
+      expect(html).toContain("docs/threat-model.md");
+    }
+  });
+
+  it("the pages it adds words to validate (Nu Html Checker)", async () => {
+    requireJava();
+    expect(served.length).toBeGreaterThanOrEqual(9);
+    const dir = await fs.mkdtemp(path.join(h.dataDir, "vnu-"));
+    const files = await Promise.all(
+      served.map(async (p) => {
+        const file = path.join(dir, `${p.name}.html`);
+        await fs.writeFile(file, p.html);
+        return file;
+      }),
+    );
+    const messages = await validate(files);
+    expect(messages.map((m) => `${path.basename(m.url)}: ${m.message}`)).toEqual([]);
+  }, 120_000);
 });
