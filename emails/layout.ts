@@ -57,10 +57,3 @@ ${htmlBlocks}
   ].join("\n");
   return { subject, html, text };
 }
-
-/**
- * An outbox header the transport turns into the From display name (and never sends): how a mail
- * queued for a minimal-data appeal carries its neutral sender name (emails/neutral.ts). The address
- * stays MAIL_FROM's.
- */
-export const SENDER_NAME_HEADER = "X-Appeals-Sender-Name";

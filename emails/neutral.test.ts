@@ -1,7 +1,6 @@
 import { simpleParser } from "mailparser";
 import { describe, expect, it } from "vitest";
-import { SENDER_NAME_HEADER } from "./layout";
-import { neutralSender, neutralSubject } from "./neutral";
+import { neutralSender, neutralSubject, SENDER_NAME_HEADER } from "./neutral";
 import { confirmEmail } from "./signing";
 import { composeMessage } from "./transport.server";
 

@@ -1,7 +1,12 @@
 import { emailTranslator } from "../app/i18n/email.server";
-import { SENDER_NAME_HEADER } from "./layout.js";
 
 type MailLang = "en" | "ru" | "kk";
+
+/**
+ * An outbox header the transport turns into the From display name (and never sends): how a mail
+ * queued for a minimal-data appeal carries its neutral sender name. The address stays MAIL_FROM's.
+ */
+export const SENDER_NAME_HEADER = "X-Appeals-Sender-Name";
 export type NeutralKind = "confirm" | "already" | "receipt" | "update" | "myData";
 
 /**

@@ -4,7 +4,7 @@ import nodemailer from "nodemailer";
 import addressparser from "nodemailer/lib/addressparser";
 import { buildHeaderParam, encodeWords, foldLines, quoteString } from "nodemailer/lib/mime-funcs";
 import { encode as qpEncode, wrap as qpWrap } from "nodemailer/lib/qp";
-import { SENDER_NAME_HEADER } from "./layout.js";
+import { SENDER_NAME_HEADER } from "./neutral.js";
 
 /** One e-mail as the outbox hands it to SMTP: everything already rendered, files already read. */
 export interface OutgoingMail {

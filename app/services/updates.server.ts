@@ -1,8 +1,7 @@
 import { sql } from "kysely";
 import { getDb } from "../../db/client";
 import { queueMailsFrom } from "../../db/queries/outbox";
-import { SENDER_NAME_HEADER } from "../../emails/layout";
-import { neutralSender } from "../../emails/neutral";
+import { neutralSender, SENDER_NAME_HEADER } from "../../emails/neutral";
 import { UNSUBSCRIBE_PLACEHOLDER, updateEmail, updateMailLang } from "../../emails/update";
 import { env } from "../utils/env.server";
 import { AppError } from "../utils/errors";
