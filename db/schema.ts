@@ -358,3 +358,8 @@ export interface LettersTable {
 export interface Database {
   signing_identities: SigningIdentitiesTable;
 }
+
+export interface AppealsTable {
+  /** The minimal-data preset (issue 14 point 2): signing.server (no IP hash, address erased at confirmation), emails/neutral.ts, retention.server (due at once). */
+  minimal_data: Defaulted<boolean>;
+}

@@ -2,6 +2,7 @@ import { countryName } from "../app/data/countries";
 import { emailTranslator } from "../app/i18n/email.server";
 import type { Disclosure, SignatureStatus } from "../db/schema";
 import { renderEmail, type EmailContent } from "./layout.js";
+import { neutralSubject } from "./neutral.js";
 
 export interface HeldSignature {
   appeal: string;
@@ -22,7 +23,8 @@ export interface HeldSignature {
 type MailLang = "en" | "ru" | "kk";
 
 /** Everything held about an address, sent to that address only. */
-export function myDataEmail(lang: MailLang, email: string, rows: HeldSignature[]): EmailContent {
+/** `neutral`: one of the appeals has the minimal-data preset (emails/neutral.ts). */
+export function myDataEmail(lang: MailLang, email: string, rows: HeldSignature[], options: { neutral?: boolean } = {}): EmailContent {
   const { t, date } = emailTranslator(lang);
   const blocks = rows.length
     ? [
@@ -45,5 +47,11 @@ export function myDataEmail(lang: MailLang, email: string, rows: HeldSignature[]
         })),
       ]
     : [{ p: t("email.myData.none") }];
-  return renderEmail({ lang, subject: t("email.myData.subject"), heading: t("email.myData.heading"), blocks, footer: t("email.footer") });
+  return renderEmail({
+    lang,
+    subject: options.neutral ? neutralSubject(lang, "myData") : t("email.myData.subject"),
+    heading: t("email.myData.heading"),
+    blocks,
+    footer: t("email.footer"),
+  });
 }

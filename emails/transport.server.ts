@@ -4,6 +4,7 @@ import nodemailer from "nodemailer";
 import addressparser from "nodemailer/lib/addressparser";
 import { buildHeaderParam, encodeWords, foldLines, quoteString } from "nodemailer/lib/mime-funcs";
 import { encode as qpEncode, wrap as qpWrap } from "nodemailer/lib/qp";
+import { SENDER_NAME_HEADER } from "./neutral.js";
 
 /** One e-mail as the outbox hands it to SMTP: everything already rendered, files already read. */
 export interface OutgoingMail {
@@ -64,11 +65,12 @@ function headerLine(name: string, value: string): string {
   return foldLines(`${name}: ${PRINTABLE_ASCII.test(clean) ? clean : encodeWords(clean, "Q", 52)}`, 76);
 }
 
-function mailboxHeader(from: string): { header: string; address: string } {
+/** `senderName` (a minimal-data appeal's neutral name) replaces MAIL_FROM's display name; the address stays. */
+function mailboxHeader(from: string, senderName?: string): { header: string; address: string } {
   const parsed = addressparser(from, { flatten: true })[0];
   if (!parsed?.address) throw new Error("MAIL_FROM holds no e-mail address");
   const address = asciiAddress(parsed.address);
-  const name = parsed.name.replace(/[\x00-\x1f\x7f]+/g, " ").trim();
+  const name = (senderName ?? parsed.name).replace(/[\x00-\x1f\x7f]+/g, " ").trim();
   if (!name) return { header: address, address };
   const display = PRINTABLE_ASCII.test(name) ? quoteString(name) : encodeWords(name, "Q", 52);
   return { header: `${display} <${address}>`, address };
@@ -119,7 +121,8 @@ function multipart(subtype: "alternative" | "mixed", parts: string[]): { type: s
 
 /** The whole message (headers and body) as SMTP DATA, and the envelope recipient. */
 export function composeMessage(mail: OutgoingMail, from: string, date = new Date()): { raw: Buffer; from: string; to: string } {
-  const sender = mailboxHeader(from);
+  const { [SENDER_NAME_HEADER]: senderName, ...extraHeaders } = mail.headers;
+  const sender = mailboxHeader(from, senderName);
   const to = asciiAddress(mail.to);
   const alternative = multipart("alternative", [textPart("text/plain", mail.text), textPart("text/html", mail.html)]);
   const content =
@@ -134,7 +137,7 @@ export function composeMessage(mail: OutgoingMail, from: string, date = new Date
     `Date: ${date.toUTCString().replace(/GMT$/, "+0000")}`,
     headerLine("Message-ID", messageId),
     "MIME-Version: 1.0",
-    ...Object.entries(mail.headers).map(([name, value]) => headerLine(name, value)),
+    ...Object.entries(extraHeaders).map(([name, value]) => headerLine(name, value)),
     `Content-Type: ${content.type}`,
   ];
   return { raw: Buffer.from(`${headers.join(CRLF)}${CRLF}${CRLF}${content.body}`), from: sender.address, to };

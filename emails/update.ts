@@ -1,5 +1,6 @@
 import { emailTranslator } from "../app/i18n/email.server";
 import { renderEmail, type EmailContent } from "./layout.js";
+import { neutralSubject } from "./neutral.js";
 
 /** Where each recipient's own unsubscribe link goes; filled in per row when the mails are queued. */
 export const UNSUBSCRIBE_PLACEHOLDER = "__UNSUBSCRIBE_URL__";
@@ -11,10 +12,14 @@ export const updateMailLang = (lang: string): "en" | "ru" | "kk" => (lang === "r
  * An update e-mail in one language; the unsubscribe URL is a placeholder replaced per recipient
  * (the link opens the unsubscribe page in the same language).
  */
-export function updateEmail(lang: string, v: { kind: "update" | "response"; appealTitle: string; title: string; body: string; pageUrl: string }): EmailContent {
+export function updateEmail(
+  lang: string,
+  v: { kind: "update" | "response"; appealTitle: string; title: string; body: string; pageUrl: string; neutral?: boolean },
+): EmailContent {
   const key = updateMailLang(lang);
   const { t } = emailTranslator(key);
-  const subject = t(`email.update.subject.${v.kind}`, { title: v.appealTitle });
+  // A minimal-data appeal's subject (also the footer) names neither the appeal nor the organization.
+  const subject = v.neutral ? neutralSubject(key, "update") : t(`email.update.subject.${v.kind}`, { title: v.appealTitle });
   const content = renderEmail({
     lang: key,
     subject,

@@ -16,6 +16,8 @@ const TASKS: Task[] = [
   { name: "purge unconfirmed signatures", everyMs: 10 * 60_000, run: purgeUnconfirmed },
   { name: "purge login tokens", everyMs: 60 * 60_000, run: purgeLoginTokens },
   { name: "retention", everyMs: 6 * 60 * 60_000, run: () => applyRetention({ dryRun: false }) },
+  // Minimal-data appeals (issue 14 point 2): their signers' addresses go as soon as the appeal is closed or delivered.
+  { name: "minimal-data retention", everyMs: 60_000, run: () => applyRetention({ dryRun: false, minimalOnly: true }) },
 ];
 
 /**

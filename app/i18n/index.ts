@@ -12,6 +12,7 @@ import { certificate } from "./messages/certificate";
 import { ledger } from "./messages/ledger";
 import { receipts } from "./messages/receipts";
 import { openpgp } from "./messages/openpgp";
+import { minimal } from "./messages/minimal";
 import { formatDate, formatNumber, knownLanguageName } from "./format";
 import { DEFAULT_LANG, type UiLang } from "./languages";
 import { pluralCategory } from "./plural";
@@ -23,7 +24,23 @@ export * from "./languages";
  * and list it here. Everything listed here reaches the browser: e-mail words are not listed (they
  * are in ./messages/emails.server.ts, read through ./email.server).
  */
-const areas = [common, auth, appeals, dashboard, signing, letters, campaign, mailbox, textCheck, delivery, certificate, ledger, receipts, openpgp] as const;
+const areas = [
+  common,
+  auth,
+  appeals,
+  dashboard,
+  signing,
+  letters,
+  campaign,
+  mailbox,
+  textCheck,
+  delivery,
+  certificate,
+  ledger,
+  receipts,
+  openpgp,
+  minimal,
+] as const;
 
 /** A group of strings made with defineMessages(): one table per interface language. */
 type Area = { readonly [L in UiLang]: Readonly<Record<string, string>> };

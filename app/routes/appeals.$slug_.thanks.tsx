@@ -4,7 +4,7 @@ import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { useT } from "~/i18n/react";
 import { receiptRequestSchema } from "~/schemas/receipts";
 import { justConfirmed, receiptTokenFrom } from "~/services/confirmed-flash.server";
-import { receiptOffered, takeReceipt } from "~/services/receipts.server";
+import { receiptMailable, receiptOffered, takeReceipt } from "~/services/receipts.server";
 import { parseForm } from "~/utils/forms";
 import { cachedPublicAppeal } from "~/services/public-appeal.server";
 import { confirmedCountBySlug } from "~/services/signing.server";
@@ -26,9 +26,12 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   if (!view) throw new Response(null, { status: 404 });
   const count = (await confirmedCountBySlug(view.slug)) ?? view.confirmed;
   const confirmed = justConfirmed(request.headers.get("Cookie"), view.slug);
-  const offerReceipt = confirmed && (await receiptOffered(receiptTokenFrom(request.headers.get("Cookie"), view.slug)));
+  const receiptToken = receiptTokenFrom(request.headers.get("Cookie"), view.slug);
+  const offerReceipt = confirmed && (await receiptOffered(receiptToken));
+  // A minimal-data appeal keeps no address for a signer who did not ask for news: nothing to mail it to.
+  const mailReceipt = offerReceipt && (await receiptMailable(receiptToken));
   return json(
-    { slug: view.slug, title: view.title, lang: view.lang, count, confirmed, offerReceipt, shareUrl: `${env().APP_URL}/appeals/${view.slug}` },
+    { slug: view.slug, title: view.title, lang: view.lang, count, confirmed, offerReceipt, mailReceipt, shareUrl: `${env().APP_URL}/appeals/${view.slug}` },
     { headers: { "Cache-Control": "private, no-store" } },
   );
 }
@@ -56,7 +59,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function Thanks() {
-  const { slug, title, lang, count, confirmed, offerReceipt, shareUrl } = useLoaderData<typeof loader>();
+  const { slug, title, lang, count, confirmed, offerReceipt, mailReceipt, shareUrl } = useLoaderData<typeof loader>();
   const acted = useActionData<typeof action>();
   const { t, plural } = useT();
   return (
@@ -107,11 +110,15 @@ export default function Thanks() {
           </p>
           <p className="hint">{t("receipt.what")}</p>
           <input type="hidden" name="_intent" value="receipt" />
-          <div>
-            <label className="checkbox">
-              <input type="checkbox" name="email" /> {t("receipt.alsoEmail")}
-            </label>
-          </div>
+          {mailReceipt ? (
+            <div>
+              <label className="checkbox">
+                <input type="checkbox" name="email" /> {t("receipt.alsoEmail")}
+              </label>
+            </div>
+          ) : (
+            <p className="hint">{t("minimal.noAddress")}</p>
+          )}
           <div>
             <button type="submit">{t("receipt.keep")}</button>
           </div>

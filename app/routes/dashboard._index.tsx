@@ -115,6 +115,21 @@ export default function Dashboard() {
               {errors.originalLanguage ? <p className="field-error">{errorText(t, errors.originalLanguage)}</p> : null}
             </div>
             <div>
+              <label className="checkbox">
+                <input
+                  type="checkbox"
+                  id="f-minimalData"
+                  name="minimalData"
+                  aria-describedby="f-minimalData-hint"
+                  defaultChecked={values.minimalData === "on"}
+                />
+                {t("minimal.label")}
+              </label>
+              <p id="f-minimalData-hint" className="hint">
+                {t("minimal.explain")}
+              </p>
+            </div>
+            <div>
               <button type="submit">{t("dash.create")}</button>
             </div>
           </Form>

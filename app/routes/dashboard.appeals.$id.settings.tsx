@@ -21,6 +21,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
       closesAt: d.closesAt,
       fields: { city: d.field_city, country: d.field_country, organization: d.field_organization, position: d.field_position },
       showPublicList: d.showPublicList,
+      minimalData: d.minimalData,
     });
     return reply({ notice: "saved", values: formValues(formData) });
   } catch (error) {
@@ -67,6 +68,29 @@ export default function Settings() {
           <input type="checkbox" name="showPublicList" defaultChecked={values.showPublicList ? values.showPublicList === "on" : appeal.show_public_list} />
           {t("dash.showPublicList")}
         </label>
+        {appeal.minimal_data && appeal.status !== "draft" ? (
+          <div>
+            <p className="notice">{t("minimal.locked")}</p>
+            <p className="hint">{t("minimal.explain")}</p>
+          </div>
+        ) : (
+          <div>
+            <label className="checkbox">
+              <input
+                type="checkbox"
+                id="f-minimalData"
+                name="minimalData"
+                aria-describedby="f-minimalData-hint"
+                defaultChecked={values.minimalData ? values.minimalData === "on" : appeal.minimal_data}
+              />
+              {t("minimal.label")}
+            </label>
+            <p id="f-minimalData-hint" className="hint">
+              {t("minimal.explain")}
+              {appeal.status !== "draft" ? ` ${t("minimal.laterOn")}` : null}
+            </p>
+          </div>
+        )}
         <div>
           <button type="submit">{t("form.save")}</button>
         </div>

@@ -28,10 +28,21 @@ const NOTICE: Record<"en" | "ru" | "kk", (d: { retentionDays: number; ttlDays: n
         "Confirmation",
         `A signature counts only once you confirm it through the link we e-mail you. Unconfirmed signatures and their addresses are deleted after ${d.ttlDays} days.`,
       ],
-      ["Your IP address", "We keep only a keyed hash of it, for rate limiting against abuse, and delete it within a day."],
+      [
+        "Your IP address",
+        "We keep only a keyed hash of it, for rate limiting against abuse, and delete it within a day (on appeals with minimal data, not even that).",
+      ],
       [
         "How long we keep it",
         `${d.retentionDays} days after an appeal is delivered or closed, e-mail addresses and hashed IP addresses of its signers are deleted automatically; what the delivered letter contained is kept so that it can still be verified.`,
+      ],
+      [
+        "Appeals with minimal data",
+        "Organizers can choose “minimal data” for an appeal whose signers could be in danger for signing (the appeal's page says so). Then: no trace of your IP address is stored at all (abuse limits count a key that exists only in the server's memory and changes every hour); e-mails to you have a neutral subject and sender that name neither the appeal nor the organization; your e-mail address is erased as soon as you confirm, unless you asked to be kept informed, and then it is erased as soon as the appeal is closed or delivered. Until then we keep a keyed hash of the address (it cannot be turned back into the address without the server's key) so that the same address cannot sign twice. Your name and details are kept for the letter, as for every appeal.",
+      ],
+      [
+        "What this protects against",
+        "The threat model of this software says what each of these measures protects against — a seized server, a mail provider reading mailboxes, a scraper of public lists, a rogue organizer — and what none can: a name shown publicly is public, and a receipt proves that you signed. It is the file docs/threat-model.md in the source code of Appeals, published with the software.",
       ],
       [
         "Your rights",
@@ -54,10 +65,21 @@ const NOTICE: Record<"en" | "ru" | "kk", (d: { retentionDays: number; ttlDays: n
         "Подтверждение",
         `Подпись засчитывается только после подтверждения по ссылке из письма. Неподтверждённые подписи и их адреса удаляются через ${d.ttlDays} дней.`,
       ],
-      ["Ваш IP-адрес", "Мы храним только его хэш с ключом — для ограничения злоупотреблений — и удаляем его в течение суток."],
+      [
+        "Ваш IP-адрес",
+        "Мы храним только его хэш с ключом — для ограничения злоупотреблений — и удаляем его в течение суток (в обращениях с минимумом данных — не храним и его).",
+      ],
       [
         "Сроки хранения",
         `Через ${d.retentionDays} дней после передачи или закрытия обращения адреса почты и хэши IP-адресов подписавших удаляются автоматически; содержание переданного письма сохраняется, чтобы его можно было проверить.`,
+      ],
+      [
+        "Обращения с минимумом данных",
+        "Организаторы могут выбрать «минимум данных» для обращения, подписантам которого подпись может грозить опасностью (об этом сказано на странице обращения). Тогда: никакого следа вашего IP-адреса не сохраняется вовсе (ограничения против злоупотреблений считают ключ, который существует только в памяти сервера и меняется каждый час); письма вам приходят с нейтральной темой и отправителем, без названия обращения и организации; адрес почты стирается сразу после подтверждения, если вы не просили сообщать новости, а в этом случае — сразу после закрытия или передачи обращения. До тех пор мы храним хэш адреса с ключом (без ключа сервера по нему нельзя восстановить адрес), чтобы один адрес не мог подписать дважды. Имя и данные хранятся для письма, как и в любом обращении.",
+      ],
+      [
+        "От чего это защищает",
+        "Модель угроз этой программы описывает, от чего защищает каждая из этих мер — изъятие сервера, почтовый провайдер, читающий письма, сборщик публичных списков, недобросовестный организатор, — и от чего не защищает ни одна: имя, показанное публично, публично, а квитанция доказывает, что вы подписали. Это файл docs/threat-model.md в исходном коде «Обращений», который публикуется вместе с программой.",
       ],
       [
         "Ваши права",
@@ -80,10 +102,21 @@ const NOTICE: Record<"en" | "ru" | "kk", (d: { retentionDays: number; ttlDays: n
         "Растау",
         `Қолтаңба тек хаттағы сілтеме арқылы расталғаннан кейін есептеледі. Расталмаған қолтаңбалар мен олардың мекенжайлары ${d.ttlDays} күннен кейін жойылады.`,
       ],
-      ["IP-мекенжайыңыз", "Біз оның тек кілтпен хэшін теріс пайдалануды шектеу үшін сақтаймыз және бір тәулік ішінде жоямыз."],
+      [
+        "IP-мекенжайыңыз",
+        "Біз оның тек кілтпен хэшін теріс пайдалануды шектеу үшін сақтаймыз және бір тәулік ішінде жоямыз (ең аз деректі үндеулерде оны да сақтамаймыз).",
+      ],
       [
         "Сақтау мерзімі",
         `Үндеу жеткізілгеннен немесе жабылғаннан кейін ${d.retentionDays} күн өткен соң қол қойғандардың пошта мекенжайлары мен IP хэштері автоматты түрде жойылады; жеткізілген хаттың мазмұны оны тексеру мүмкін болуы үшін сақталады.`,
+      ],
+      [
+        "Ең аз деректі үндеулер",
+        "Ұйымдастырушылар қол қою қол қоюшыларға қауіп төндіруі мүмкін үндеу үшін «ең аз дерек» режимін таңдай алады (бұл үндеу бетінде айтылады). Бұл кезде: IP-мекенжайыңыздың ешбір ізі мүлде сақталмайды (теріс пайдалануға қарсы шектеулер тек сервер жадында болатын және әр сағат сайын өзгеретін кілтті санайды); сізге жіберілетін хаттардың тақырыбы мен жіберушісі бейтарап, онда үндеудің де, ұйымның да атауы жоқ; пошта мекенжайыңыз жаңалықтарды хабарлауды сұрамасаңыз, расталған бойда өшіріледі, ал сұрасаңыз — үндеу жабылған немесе жеткізілген бойда. Оған дейін бір мекенжай екі рет қол қоя алмауы үшін мекенжайдың кілтпен хэшін сақтаймыз (сервер кілтінсіз одан мекенжайды қалпына келтіру мүмкін емес). Аты-жөніңіз бен деректеріңіз кез келген үндеудегідей хат үшін сақталады.",
+      ],
+      [
+        "Бұл неден қорғайды",
+        "Осы бағдарламаның қауіп моделі әр шараның неден қорғайтынын — серверді тәркілеу, хаттарды оқитын пошта провайдері, жария тізімдерді жинаушы, адал емес ұйымдастырушы — және ешқайсысы неден қорғай алмайтынын сипаттайды: жария көрсетілген аты-жөн жария, ал түбіртек сіздің қол қойғаныңызды дәлелдейді. Бұл — бағдарламамен бірге жарияланатын «Үндеулер» бастапқы кодындағы docs/threat-model.md файлы.",
       ],
       [
         "Сіздің құқықтарыңыз",

@@ -14,6 +14,8 @@ export const newAppealSchema = z.object({
   slug,
   originalLanguage: contentLang,
   title: requiredText(300),
+  /** The minimal-data preset (issue 14 point 2). */
+  minimalData: checkbox,
 });
 
 export const versionSchema = z.object({
@@ -77,6 +79,7 @@ export const settingsSchema = z.object({
   field_organization: fieldMode,
   field_position: fieldMode,
   showPublicList: checkbox,
+  minimalData: checkbox,
 });
 
 export const publishSchema = z.object({

@@ -344,3 +344,16 @@ export async function spendBudget(budget: RequestBudget, ip: string): Promise<nu
     return res instanceof RateLimiterRes ? Math.max(1, Math.ceil(res.msBeforeNext / 1000)) : options.duration;
   }
 }
+
+/**
+ * The in-memory limiter key of a client signing a minimal-data appeal (issue 14 point 2), in place
+ * of ipHash: a keyed hash of the client (clientKey) under a random key this process makes and
+ * replaces every hour, never written anywhere. Nothing IP-derived is stored for such an appeal, and
+ * once the hour is over not even the server's secrets link a key to an address. (Its budget is
+ * counted apart from ipHash's: a client gets SIGN_LIMIT_PER_IP for each kind of appeal.)
+ */
+let ephemeral = { until: 0, key: Buffer.alloc(0) };
+export function ephemeralClientKey(ip: string, now = Date.now()): string {
+  if (now >= ephemeral.until) ephemeral = { until: now + 3600_000, key: crypto.randomBytes(32) };
+  return `m|${crypto.createHmac("sha256", ephemeral.key).update(clientKey(ip)).digest("base64url").slice(0, 22)}`;
+}

@@ -40,7 +40,10 @@ function slugClash(error: unknown): unknown {
   return error;
 }
 
-export async function createAppeal(userId: number, input: { organizationId: number; slug: string; originalLanguage: string; title: string }) {
+export async function createAppeal(
+  userId: number,
+  input: { organizationId: number; slug: string; originalLanguage: string; title: string; minimalData?: boolean },
+) {
   await requireRole(input.organizationId, userId, "member");
   const db = getDb();
   return db
@@ -49,7 +52,13 @@ export async function createAppeal(userId: number, input: { organizationId: numb
       if (await slugTaken(trx, input.slug)) throw new AppError("conflict", "appeal.slugTaken", { field: "slug" });
       const row = await trx
         .insertInto("appeals")
-        .values({ organization_id: input.organizationId, slug: input.slug, original_language: input.originalLanguage, created_by: userId })
+        .values({
+          organization_id: input.organizationId,
+          slug: input.slug,
+          original_language: input.originalLanguage,
+          created_by: userId,
+          minimal_data: input.minimalData ?? false,
+        })
         .returning("id")
         .executeTakeFirstOrThrow();
       await upsertVersion(trx, row.id, input.originalLanguage, { title: input.title, summary: "", body: "" });
@@ -134,23 +143,52 @@ export interface SettingsInput {
   closesAt: Date | null;
   fields: { city: FieldMode; country: FieldMode; organization: FieldMode; position: FieldMode };
   showPublicList: boolean;
+  /** The minimal-data preset: may be turned off only while the appeal is a draft (nobody has signed under it). */
+  minimalData?: boolean;
 }
 
 export async function saveSettings(appealId: number, userId: number, input: SettingsInput) {
   const { appeal } = await appealForMember(appealId, userId);
+  // Once published, the preset stays on: people signed under it.
+  const minimalData = appeal.minimal_data && appeal.status !== "draft" ? true : (input.minimalData ?? appeal.minimal_data);
   await getDb()
-    .updateTable("appeals")
+    .transaction()
+    .execute(async (trx) => {
+      await trx
+        .updateTable("appeals")
+        .set({
+          goal: input.goal,
+          closes_at: input.closesAt,
+          field_city: input.fields.city,
+          field_country: input.fields.country,
+          field_organization: input.fields.organization,
+          field_position: input.fields.position,
+          show_public_list: input.showPublicList,
+          minimal_data: minimalData,
+          updated_at: sql`now()`,
+        })
+        .where("id", "=", appeal.id)
+        .execute();
+      if (minimalData && !appeal.minimal_data) await eraseForMinimalData(trx, appeal.id);
+    });
+}
+
+/**
+ * The minimal-data preset turned on after people signed: what it would not have kept goes now —
+ * every IP hash, and the address of every confirmed signer who did not ask to be kept informed
+ * (email_key stays, for duplicate detection, as at confirmation).
+ */
+async function eraseForMinimalData(trx: Parameters<typeof upsertVersion>[0], appealId: number) {
+  await trx
+    .updateTable("signatures")
     .set({
-      goal: input.goal,
-      closes_at: input.closesAt,
-      field_city: input.fields.city,
-      field_country: input.fields.country,
-      field_organization: input.fields.organization,
-      field_position: input.fields.position,
-      show_public_list: input.showPublicList,
-      updated_at: sql`now()`,
+      ip_hash: null,
+      email: sql<string | null>`CASE WHEN status = 'confirmed' AND NOT keep_informed THEN NULL ELSE email END`,
     })
-    .where("id", "=", appeal.id)
+    .where("appeal_id", "=", appealId)
+    .where((eb) =>
+      eb.or([eb("ip_hash", "is not", null), eb.and([eb("status", "=", "confirmed"), eb("keep_informed", "=", false), eb("email", "is not", null)])]),
+    )
     .execute();
 }
 

@@ -1,6 +1,7 @@
 import { getDb } from "../../db/client";
 import { enqueueMail } from "../../db/queries/outbox";
 import { myDataEmail } from "../../emails/my-data";
+import { neutralSender } from "../../emails/neutral";
 import type { UiLang } from "../i18n";
 import { env } from "../utils/env.server";
 import { mayMailAddress } from "./abuse.server";
@@ -34,12 +35,15 @@ export async function requestMyData(address: string, lang: UiLang): Promise<void
       "s.created_at",
       "s.confirmed_at",
       "s.lang",
+      "a.minimal_data",
     ])
     .where("s.email_key", "=", key)
     .orderBy("s.created_at")
     .execute();
   if (!rows.length) return;
   const base = env().APP_URL;
+  // One minimal-data appeal among them: the neutral subject and sender (emails/neutral.ts).
+  const neutral = rows.some((r) => r.minimal_data);
   const content = myDataEmail(
     lang,
     address,
@@ -57,6 +61,7 @@ export async function requestMyData(address: string, lang: UiLang): Promise<void
       signedAt: r.created_at,
       confirmedAt: r.confirmed_at,
     })),
+    { neutral },
   );
-  await enqueueMail(db, { kind: "my_data", to: address, ...content });
+  await enqueueMail(db, { kind: "my_data", to: address, ...content, headers: neutral ? neutralSender(lang) : undefined });
 }

@@ -33,6 +33,8 @@ export interface AppealView {
   closesAt: string | null;
   fields: { city: FieldMode; country: FieldMode; organization: FieldMode; position: FieldMode };
   showPublicList: boolean;
+  /** The minimal-data preset (issue 14 point 2): the sign form says what it means for the signer. */
+  minimalData: boolean;
   acceptsSignatures: boolean;
   preview: boolean;
   updates: Array<{ id: number; kind: "update" | "response"; lang: string; title: string; body: string; date: string }>;
@@ -100,6 +102,7 @@ async function build(
     closesAt: appeal.closes_at ? new Date(appeal.closes_at).toISOString() : null,
     fields: { city: appeal.field_city, country: appeal.field_country, organization: appeal.field_organization, position: appeal.field_position },
     showPublicList: appeal.show_public_list,
+    minimalData: appeal.minimal_data,
     acceptsSignatures: status === "published" && !preview,
     preview,
     updates: updates.map((u) => {

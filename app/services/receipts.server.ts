@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import { getDb } from "../../db/client";
 import { letterByCode } from "../../db/queries/letters";
 import { enqueueMail } from "../../db/queries/outbox";
+import { neutralSender } from "../../emails/neutral";
 import { receiptEmail } from "../../emails/receipt";
 import { decodeReceipt, encodeReceipt, ReceiptError } from "../ledger/receipt";
 import { encodeLeaf, leafFieldsOf } from "../ledger/leaf";
@@ -36,6 +37,23 @@ export async function receiptOffered(token: string | null): Promise<boolean> {
   return !!row;
 }
 
+/**
+ * Whether the receipt could also be e-mailed: the signature still has an address (a minimal-data
+ * appeal erases it at confirmation unless the signer asked to be kept informed).
+ */
+export async function receiptMailable(token: string | null): Promise<boolean> {
+  if (!token || !isWellFormedToken(token)) return false;
+  const row = await getDb()
+    .selectFrom("signature_tokens as t")
+    .innerJoin("signatures as s", "s.id", "t.signature_id")
+    .select("s.id")
+    .where("t.token_hash", "=", hashToken(token))
+    .where("t.purpose", "=", "receipt")
+    .where("s.email", "is not", null)
+    .executeTakeFirst();
+  return !!row;
+}
+
 export type TakenReceipt = { ok: true; receipt: string; index: number; mailed: boolean } | { ok: false };
 
 /** Uses the token up and returns the receipt of its signature on `slug` (and queues it by e-mail when asked). */
@@ -52,6 +70,7 @@ export async function takeReceipt(
         await sql<{
           email: string | null;
           slug: string;
+          minimal_data: boolean;
           name: string;
           city: string | null;
           country: string | null;
@@ -68,7 +87,7 @@ export async function takeReceipt(
             WHERE token_hash = ${hashToken(token)} AND purpose = 'receipt' AND used_at IS NULL AND expires_at >= now()
             RETURNING signature_id
           )
-          SELECT s.email, a.slug, s.name, s.city, s.country, s.organization, s.position, s.revision, s.confirmed_at,
+          SELECT s.email, a.slug, a.minimal_data, s.name, s.city, s.country, s.organization, s.position, s.revision, s.confirmed_at,
                  s.ledger_index, s.ledger_salt, l.leaf_hash
           FROM t JOIN signatures s ON s.id = t.signature_id
           JOIN appeals a ON a.id = s.appeal_id
@@ -82,8 +101,9 @@ export async function takeReceipt(
       const receipt = encodeReceipt({ slug: row.slug, index: row.ledger_index, leaf });
       const mailed = options.email && !!row.email;
       if (mailed && row.email) {
-        const content = receiptEmail(options.lang, { title: options.title, receipt, verifyUrl: `${options.appUrl}/verify` });
-        await enqueueMail(trx, { kind: "receipt", to: row.email, ...content });
+        const neutral = row.minimal_data;
+        const content = receiptEmail(options.lang, { title: options.title, receipt, verifyUrl: `${options.appUrl}/verify`, neutral });
+        await enqueueMail(trx, { kind: "receipt", to: row.email, ...content, headers: neutral ? neutralSender(options.lang) : undefined });
       }
       return { ok: true as const, receipt, index: row.ledger_index, mailed };
     });

@@ -25,29 +25,47 @@ export interface RetentionReport {
  * signer who withdrew, said "it wasn't me", never confirmed or was removed is no longer among
  * the signatures, yet was mailed): see outboxRetention. `dryRun` reports what would be removed
  * and changes nothing.
+ *
+ * An appeal with the minimal-data preset is due at once when it is closed or delivered, whatever
+ * RETENTION_DAYS (or `days`) says; `minimalOnly` looks at those appeals alone and leaves the outbox
+ * to the full run (the scheduler runs it every minute, so "at once" means within a minute).
  */
-export async function applyRetention(options: { dryRun: boolean; days?: number }): Promise<RetentionReport> {
+export async function applyRetention(options: { dryRun: boolean; days?: number; minimalOnly?: boolean }): Promise<RetentionReport> {
   const days = options.days ?? env().RETENTION_DAYS;
   const db = getDb();
   const due = await db
     .selectFrom("appeals")
     .select(["id", "slug"])
     .where("status", "in", ["closed", "delivered"])
-    .where(sql<boolean>`coalesce(delivered_at, closed_at) <= now() - make_interval(days => ${days})`)
+    .where(sql<boolean>`coalesce(delivered_at, closed_at) <= now() - make_interval(days => CASE WHEN minimal_data THEN 0 ELSE ${days} END)`)
+    // Every minute: only the appeals not yet done since they were closed or delivered.
+    .$if(options.minimalOnly === true, (q) =>
+      q.where("minimal_data", "=", true).where(sql<boolean>`retention_done_at IS NULL OR retention_done_at < coalesce(delivered_at, closed_at)`),
+    )
     .execute();
   const report: RetentionReport = { appeals: [], emails: 0, ipHashes: 0, pending: 0, mails: 0 };
-  report.mails = await outboxRetention(db, { dryRun: options.dryRun, days });
+  if (!options.minimalOnly) report.mails = await outboxRetention(db, { dryRun: options.dryRun, days });
   for (const appeal of due) {
-    const counts = await db
+    const { keys, ...counts } = await db
       .selectFrom("signatures")
       .select([
         sql<number>`count(*) filter (where email is not null and status <> 'pending')::int`.as("emails"),
         sql<number>`count(*) filter (where ip_hash is not null)::int`.as("ipHashes"),
         sql<number>`count(*) filter (where status = 'pending')::int`.as("pending"),
+        // Look-up keys left without their address (a minimal-data appeal erases the address at confirmation).
+        sql<number>`count(*) filter (where email_key is not null)::int`.as("keys"),
       ])
       .where("appeal_id", "=", appeal.id)
       .executeTakeFirstOrThrow();
-    if (!counts.emails && !counts.ipHashes && !counts.pending) continue;
+    if (!counts.emails && !counts.ipHashes && !counts.pending && !keys) {
+      if (options.minimalOnly)
+        await db
+          .updateTable("appeals")
+          .set({ retention_done_at: sql`now()` })
+          .where("id", "=", appeal.id)
+          .execute();
+      continue;
+    }
     report.appeals.push({ id: appeal.id, slug: appeal.slug, ...counts });
     report.emails += counts.emails;
     report.ipHashes += counts.ipHashes;
@@ -59,7 +77,7 @@ export async function applyRetention(options: { dryRun: boolean; days?: number }
         .updateTable("signatures")
         .set({ email: null, email_key: null, ip_hash: null, keep_informed: false })
         .where("appeal_id", "=", appeal.id)
-        .where((eb) => eb.or([eb("email", "is not", null), eb("ip_hash", "is not", null)]))
+        .where((eb) => eb.or([eb("email", "is not", null), eb("email_key", "is not", null), eb("ip_hash", "is not", null)]))
         .execute();
       await trx
         .deleteFrom("signature_tokens")

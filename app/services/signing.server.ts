@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import { getDb } from "../../db/client";
 import { enqueueMail, queueMailsFrom } from "../../db/queries/outbox";
 import type { Disclosure, RevisionContent, TokenPurpose } from "../../db/schema";
+import { neutralSender } from "../../emails/neutral";
 import { alreadySignedEmail, confirmEmail, type MailLang } from "../../emails/signing";
 import type { UiLang } from "../i18n";
 import type { SignInput } from "../schemas/sign";
@@ -9,7 +10,7 @@ import { env } from "../utils/env.server";
 import { leafFieldsOf, leafHash, newSalt } from "../ledger/leaf";
 import { AppError } from "../utils/errors";
 import { hashesMatch, hashToken, isWellFormedToken, newToken } from "../utils/tokens.server";
-import { ipHash, mayMailAddress, recordAbuse, screenSubmission } from "./abuse.server";
+import { ephemeralClientKey, ipHash, mayMailAddress, recordAbuse, screenSubmission } from "./abuse.server";
 import { emailKey } from "./email-key";
 import { effectiveStatus } from "./status";
 
@@ -23,6 +24,8 @@ interface SigningTarget {
   revision: number;
   originalLanguage: string;
   titles: Record<string, string>;
+  /** The minimal-data preset: no IP hash stored, neutral e-mail subject and sender. */
+  minimalData: boolean;
 }
 
 // The signing path reads the appeal on every POST; a 2-second in-process cache keeps that
@@ -35,7 +38,7 @@ async function signingTarget(slug: string): Promise<SigningTarget | null> {
   const row = await getDb()
     .selectFrom("appeals as a")
     .innerJoin("appeal_revisions as r", (j) => j.onRef("r.appeal_id", "=", "a.id").onRef("r.number", "=", "a.current_revision"))
-    .select(["a.id", "a.slug", "a.status", "a.closes_at", "a.current_revision", "a.original_language", "r.content"])
+    .select(["a.id", "a.slug", "a.status", "a.closes_at", "a.current_revision", "a.original_language", "r.content", "a.minimal_data"])
     .where("a.slug", "=", slug)
     .executeTakeFirst();
   const value = row
@@ -47,6 +50,7 @@ async function signingTarget(slug: string): Promise<SigningTarget | null> {
         revision: row.current_revision,
         originalLanguage: row.original_language,
         titles: titlesOf(row.content),
+        minimalData: row.minimal_data,
       }
     : null;
   if (targetCache.size > 1000) targetCache.clear();
@@ -84,8 +88,10 @@ export async function sign(slug: string, input: SignInput, ctx: SignContext): Pr
   const target = await signingTarget(slug);
   if (!target) throw new AppError("not_found");
   if (!accepting(target)) throw new AppError("closed");
-  const hashedIp = ipHash(ctx.ip);
-  const tripped = await screenSubmission({ website: input.website, stamp: input.stamp, email: input.email, ipHash: hashedIp });
+  // Minimal data: nothing IP-derived is stored; the limit counts an hourly-rekeyed key in memory.
+  const hashedIp = target.minimalData ? null : ipHash(ctx.ip);
+  const limitKey = hashedIp ?? ephemeralClientKey(ctx.ip);
+  const tripped = await screenSubmission({ website: input.website, stamp: input.stamp, email: input.email, ipHash: limitKey });
   if (tripped) {
     await recordAbuse(tripped, target.id);
     return;
@@ -103,6 +109,7 @@ export async function sign(slug: string, input: SignInput, ctx: SignContext): Pr
     confirmUrl: link("confirm", confirm.token, lang),
     rejectUrl: link("reject", reject.token, lang),
     withdrawUrl: link("withdraw", withdraw.token, lang),
+    neutral: target.minimalData,
   });
   const ttl = ttlHours();
   // The cached target may be up to 2 s old: whether the appeal is open, and its current
@@ -124,7 +131,7 @@ export async function sign(slug: string, input: SignInput, ctx: SignContext): Pr
       FROM s, (VALUES (${confirm.hash}::bytea, 'confirm', ${ttl}::float8), (${reject.hash}::bytea, 'reject', ${ttl}::float8),
                       (${withdraw.hash}::bytea, 'withdraw', ${WITHDRAW_TOKEN_DAYS * 24}::float8)) AS v(hash, purpose, hours)
     ), o AS (
-      ${queueMailsFrom(sql`s`, { kind: "signature_confirm", to: input.email, subject: mail.subject, html: mail.html, text: mail.text })}
+      ${queueMailsFrom(sql`s`, { kind: "signature_confirm", to: input.email, subject: mail.subject, html: mail.html, text: mail.text, headers: senderOf(target, lang) })}
     )
     SELECT (SELECT id FROM s) AS id, EXISTS (SELECT 1 FROM a) AS open`.execute(getDb());
   const result = inserted.rows[0];
@@ -135,6 +142,9 @@ export async function sign(slug: string, input: SignInput, ctx: SignContext): Pr
   }
   await alreadyThere(target, key, input.email, input.name, lang, title);
 }
+
+/** A minimal-data appeal's mails carry the neutral sender name (emails/neutral.ts); others MAIL_FROM's. */
+const senderOf = (target: SigningTarget, lang: MailLang) => (target.minimalData ? neutralSender(lang) : undefined);
 
 /** Whole days for the e-mail's "the link works for N days" (at least 1). */
 const ttlDays = () => Math.max(1, Math.round(ttlHours() / 24));
@@ -161,7 +171,8 @@ async function alreadyThere(target: SigningTarget, key: string, address: string,
       await enqueueMail(trx, {
         kind: "signature_already",
         to: address,
-        ...alreadySignedEmail(lang, { title, withdrawUrl: link("withdraw", withdraw.token, lang) }),
+        ...alreadySignedEmail(lang, { title, withdrawUrl: link("withdraw", withdraw.token, lang), neutral: target.minimalData }),
+        headers: senderOf(target, lang),
       });
       return;
     }
@@ -176,8 +187,9 @@ async function alreadyThere(target: SigningTarget, key: string, address: string,
       confirmUrl: link("confirm", confirm.token, lang),
       rejectUrl: link("reject", reject.token, lang),
       withdrawUrl: link("withdraw", withdraw.token, lang),
+      neutral: target.minimalData,
     });
-    await enqueueMail(trx, { kind: "signature_confirm", to: address, ...content });
+    await enqueueMail(trx, { kind: "signature_confirm", to: address, ...content, headers: senderOf(target, lang) });
   });
 }
 
@@ -295,9 +307,11 @@ export async function confirmSignature(token: string): Promise<TokenView> {
       const hash = leafHash(leafFieldsOf({ ...pending, confirmedAt: at }), salt);
       await sql`
         WITH a AS (
-          UPDATE appeals SET ledger_size = ledger_size + 1 WHERE id = ${pending.appeal_id} RETURNING ledger_size - 1 AS ix
+          UPDATE appeals SET ledger_size = ledger_size + 1 WHERE id = ${pending.appeal_id} RETURNING ledger_size - 1 AS ix, minimal_data
         ), s AS (
-          UPDATE signatures SET status = 'confirmed', confirmed_at = ${at}, ledger_index = (SELECT ix FROM a), ledger_salt = ${Buffer.from(salt)}
+          UPDATE signatures SET status = 'confirmed', confirmed_at = ${at}, ledger_index = (SELECT ix FROM a), ledger_salt = ${Buffer.from(salt)},
+            -- Minimal data: the address goes now, unless the signer asked for news (email_key stays: duplicates).
+            email = CASE WHEN keep_informed OR NOT (SELECT minimal_data FROM a) THEN email END
           WHERE id = ${pending.id} RETURNING appeal_id, ledger_index
         ), l AS (
           INSERT INTO ledger_leaves (appeal_id, leaf_index, leaf_hash, created_at) SELECT appeal_id, ledger_index, ${Buffer.from(hash)}, ${at} FROM s

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { getDb } from "../../db/client";
 import { queueMailsFrom } from "../../db/queries/outbox";
+import { neutralSender, SENDER_NAME_HEADER } from "../../emails/neutral";
 import { UNSUBSCRIBE_PLACEHOLDER, updateEmail, updateMailLang } from "../../emails/update";
 import { env } from "../utils/env.server";
 import { AppError } from "../utils/errors";
@@ -68,11 +69,14 @@ export async function publishUpdate(appealId: number, userId: number, input: Upd
           title: text.title,
           body: text.body,
           pageUrl: `${base}/appeals/${appeal.slug}?lang=${appealLang}#updates`,
+          neutral: appeal.minimal_data,
         });
-        return { signerLang, ...m };
+        // A minimal-data appeal's mails carry the neutral sender name (null: MAIL_FROM's).
+        const sender = appeal.minimal_data ? (neutralSender(updateMailLang(signerLang))[SENDER_NAME_HEADER] ?? null) : null;
+        return { signerLang, ...m, sender };
       });
     const fb = mails.find((m) => m.signerLang === "en")!;
-    const values = sql.join(mails.map((m) => sql`(${m.signerLang}, ${updateMailLang(m.signerLang)}, ${m.subject}, ${m.html}, ${m.text})`));
+    const values = sql.join(mails.map((m) => sql`(${m.signerLang}, ${updateMailLang(m.signerLang)}, ${m.subject}, ${m.html}, ${m.text}, ${m.sender}::text)`));
     const result = await sql<{ n: number }>`
       WITH recipients AS (
         SELECT s.id, s.email, s.lang,
@@ -83,7 +87,7 @@ export async function publishUpdate(appealId: number, userId: number, input: Upd
         INSERT INTO signature_tokens (token_hash, signature_id, purpose, expires_at)
         SELECT sha256(convert_to(token, 'UTF8')), id, 'unsubscribe', now() + interval '400 days' FROM recipients
       ), mails AS (
-        SELECT * FROM (VALUES ${values}) AS m(lang, ui_lang, subject, html, text)
+        SELECT * FROM (VALUES ${values}) AS m(lang, ui_lang, subject, html, text, sender)
       ), queued AS (
         ${queueMailsFrom(sql`recipients r LEFT JOIN mails m ON m.lang = r.lang`, {
           kind: "update",
@@ -91,7 +95,8 @@ export async function publishUpdate(appealId: number, userId: number, input: Upd
           subject: sql`coalesce(m.subject, ${fb.subject})`,
           html: sql`replace(coalesce(m.html, ${fb.html}), ${UNSUBSCRIBE_PLACEHOLDER}, ${`${base}/s/unsubscribe/`} || r.token)`,
           text: sql`replace(coalesce(m.text, ${fb.text}), ${UNSUBSCRIBE_PLACEHOLDER}, ${`${base}/s/unsubscribe/`} || r.token)`,
-          headers: sql`jsonb_build_object('List-Unsubscribe', '<' || ${`${base}/s/unsubscribe/`} || r.token || '?lang=' || coalesce(m.ui_lang, 'en') || '>', 'List-Unsubscribe-Post', 'List-Unsubscribe=One-Click')`,
+          headers: sql`jsonb_build_object('List-Unsubscribe', '<' || ${`${base}/s/unsubscribe/`} || r.token || '?lang=' || coalesce(m.ui_lang, 'en') || '>', 'List-Unsubscribe-Post', 'List-Unsubscribe=One-Click')
+            || jsonb_strip_nulls(jsonb_build_object(${SENDER_NAME_HEADER}::text, coalesce(m.sender, ${fb.sender}::text)))`,
         })}
         RETURNING 1
       )

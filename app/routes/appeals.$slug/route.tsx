@@ -120,6 +120,7 @@ export default function AppealRoute() {
   const signForm = view.acceptsSignatures ? (
     <SignForm
       fields={view.fields}
+      minimalData={view.minimalData}
       countries={countries}
       stamp={acted?.stamp || stamp}
       values={acted?.values ?? {}}

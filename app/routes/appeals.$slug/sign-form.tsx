@@ -12,10 +12,12 @@ export interface SignFormProps {
   values: Record<string, string>;
   errors: Record<string, string>;
   formError?: string;
+  /** The appeal keeps minimal data: said next to "keep me informed", which decides whether the address is kept. */
+  minimalData?: boolean;
 }
 
 /** The sign form: plain HTML that works without JavaScript, in the page's language. */
-export function SignForm({ fields, countries, stamp, values, errors, formError }: SignFormProps) {
+export function SignForm({ fields, countries, stamp, values, errors, formError, minimalData }: SignFormProps) {
   const { t } = useT();
   const optional = (mode: FieldMode) => (mode === "optional" ? ` ${t("sign.optional")}` : "");
   const disclosure = values.disclosure ?? "public";
@@ -131,6 +133,11 @@ export function SignForm({ fields, countries, stamp, values, errors, formError }
         <input type="checkbox" name="keepInformed" defaultChecked={values.keepInformed === "on"} />
         {t("sign.keepInformed")}
       </label>
+      {minimalData ? (
+        <p className="hint" data-testid="minimal-data">
+          {t("minimal.signer")} <a href="/privacy">{t("minimal.signerMore")}</a>
+        </p>
+      ) : null}
       <div>
         <label className="checkbox">
           <input
