@@ -3,6 +3,7 @@ import { sql } from "kysely";
 import { databaseUrl, getDb } from "../../db/client";
 import { claimLetter, claimPendingLetter } from "../../db/queries/letters";
 import { env } from "../utils/env.server";
+import { developmentDataKey } from "./data-key.server";
 import { ensureSigningIdentityForLetter } from "./signing-identity.server";
 import { generateLetter, partialFilesIn, removePartialFile, removePartialFiles, type GenerateJob, type GenerateResult } from "./letter-generate.server";
 import { pathOf } from "./storage.server";
@@ -65,7 +66,15 @@ export async function runLetterPipeline(claim: LetterClaim, run: LetterRun = {})
     try {
       // The organization's signing identity is made here if it has none yet: the generation only reads it.
       await ensureSigningIdentityForLetter(letter.id);
-      const job = { databaseUrl: databaseUrl(), letterId: letter.id, outputPath, appUrl: env().APP_URL, signingSecret: env().SIGNING_KEY_SECRET };
+      const config = env();
+      const job = {
+        databaseUrl: databaseUrl(),
+        letterId: letter.id,
+        outputPath,
+        appUrl: config.APP_URL,
+        signingSecret: config.SIGNING_KEY_SECRET,
+        dataKeys: { current: config.DATA_KEY ?? developmentDataKey(config.DATA_DIR), previous: config.DATA_KEY_PREVIOUS },
+      };
       const result = await generate(job, onProgress);
       await recorded; // a late progress write must not land after "ready"
       await markReady(letter.id, letter.code, result);

@@ -11,6 +11,7 @@ import {
   type OutgoingMail,
 } from "../../emails/transport.server";
 import { env } from "../utils/env.server";
+import { open } from "./data-key.server";
 import { readFileBuffer } from "./storage.server";
 
 /*
@@ -167,7 +168,11 @@ export function createOutboxProcessor(options: OutboxWorkerOptions = {}): Outbox
   const processBatch = async (): Promise<BatchResult> => {
     const result = emptyResult();
     const claimedAt = now().getTime();
-    const rows = await claimDueMails(db, { now: new Date(claimedAt), leaseUntil: new Date(claimedAt + leaseMs), limit: batchSize });
+    // A signer's address copied from signatures.email (updates) is sealed at rest: opened before sending and redacting.
+    const rows = (await claimDueMails(db, { now: new Date(claimedAt), leaseUntil: new Date(claimedAt + leaseMs), limit: batchSize })).map((r) => ({
+      ...r,
+      to_address: open(r.to_address, "email"),
+    }));
     result.claimed = rows.length;
     // A send started late in the lease could outlive it while another worker takes the row:
     // rows not started by half the lease go back to the queue instead.
