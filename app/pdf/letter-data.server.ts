@@ -305,7 +305,8 @@ export async function loadLetterData(
   // leaves (all withdrawn, if any) go to the embedded files now, before anything is drawn.
   if (count === 0) {
     firstStarted = true;
-    for await (const _ of signatoryRows(client, letter.appeal_id, onRow, first, ring)) throw new LedgerMismatchError("a printed row in a letter of no signatory");
+    for await (const _ of signatoryRows(client, letter.appeal_id, onRow, first, ring))
+      throw new LedgerMismatchError("a printed row in a letter of no signatory");
   }
   const parts: LetterPart[] = langs.map((lang, index) => ({
     input: inputFor(lang),
