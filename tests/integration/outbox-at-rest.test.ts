@@ -65,9 +65,9 @@ describe("the outbox at rest, and single-line fields", () => {
 
     const dump = await dumpByTable();
     for (const [kind, token] of Object.entries(tokens)) expect(tablesHolding(dump, token), kind).toEqual([]);
-    // The addresses are where the app needs them (the signature, until retention; the account),
-    // nowhere else: not in the outbox.
-    expect(tablesHolding(dump, signer)).toEqual(["signatures"]);
+    // The addresses are where the app needs them (the account), nowhere else: not in the outbox;
+    // the signature holds its signer's sealed (issue 14).
+    expect(tablesHolding(dump, signer)).toEqual([]);
     expect(tablesHolding(dump, owner.email)).toEqual(["users"]);
     expect(dump.get("outbox")).not.toMatch(/@|\/s\/|\/login\/t\//);
     expect(dump.get("outbox")).not.toContain("Aigerim");
