@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import pg from "pg";
+import { emailLookup, keyringFrom, open } from "../../../app/services/data-key.server";
 
 /**
  * Published appeals for browser tests, written straight into the e2e database (the shape
@@ -126,20 +127,23 @@ export interface StoredSignature {
 }
 
 /** The signatures stored for an address (by its normalised key, as the app compares). */
+/** The tests' DATA_KEY (tests/setup/playwright-global.ts): signatures are found by the address's keyed hash, names opened. */
+const ring = () => keyringFrom(process.env.DATA_KEY ?? "");
+
 export async function signaturesOf(appeal: FixtureAppeal, email: string): Promise<StoredSignature[]> {
   const r = await db().query<StoredSignature>(
-    "SELECT status, lang, revision, name, city, disclosure, keep_informed FROM signatures WHERE appeal_id = $1 AND lower(email) = lower($2) ORDER BY id",
-    [appeal.id, email],
+    "SELECT status, lang, revision, name, city, disclosure, keep_informed FROM signatures WHERE appeal_id = $1 AND email_key = $2 ORDER BY id",
+    [appeal.id, emailLookup(email, ring())],
   );
-  return r.rows;
+  return r.rows.map((row) => ({ ...row, name: open(row.name, "name", ring()) }));
 }
 
 /** Makes every confirmation link of this address expire now. */
 export async function expireConfirmLinks(appeal: FixtureAppeal, email: string) {
   await db().query(
     `UPDATE signature_tokens SET expires_at = now() - interval '1 second'
-     WHERE purpose = 'confirm' AND signature_id IN (SELECT id FROM signatures WHERE appeal_id = $1 AND lower(email) = lower($2))`,
-    [appeal.id, email],
+     WHERE purpose = 'confirm' AND signature_id IN (SELECT id FROM signatures WHERE appeal_id = $1 AND email_key = $2)`,
+    [appeal.id, emailLookup(email, ring())],
   );
 }
 
