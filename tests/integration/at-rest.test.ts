@@ -1,4 +1,5 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -9,13 +10,59 @@ import "../setup/vitest-db";
 import { exportCsv } from "../../app/services/export.server";
 import { letterDownloadSignature, requestLetters } from "../../app/services/letters.server";
 import { publishUpdate } from "../../app/services/updates.server";
-import { databaseUrl, getDb } from "../../db/client";
+import { closeDb, createDb, databaseUrl, getDb, setDatabaseUrl } from "../../db/client";
+import { freePort } from "../../db/embedded";
+import { migrateToLatest } from "../../db/migrate";
 import { publishedAppeal as campaignAppeal } from "../fixtures/campaign";
 import { csvObjects } from "../fixtures/csv";
 import { signForm, startHarness, tokenIn, unique, type Harness } from "./support/harness";
 
 const run = promisify(execFile);
-const PG_DUMP = "/usr/lib/postgresql/15/bin/pg_dump";
+const PG_BIN = "/usr/lib/postgresql/15/bin";
+const PG_DUMP = `${PG_BIN}/pg_dump`;
+
+/**
+ * pg_dump refuses a server newer than itself, and the tests' embedded PostgreSQL is newer than
+ * Debian's pg_dump (15): this file's campaign runs against a throwaway PostgreSQL 15 cluster of
+ * Debian's own binaries (as the `postgres` user when run as root), on 127.0.0.1 and a free port,
+ * so that the dump is pg_dump's. Null when those binaries are not installed.
+ */
+async function startPostgres15(): Promise<{ url: string; stop: () => Promise<void> } | null> {
+  if (!existsSync(`${PG_BIN}/postgres`) || !existsSync(PG_DUMP)) return null;
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "at-rest-pg15-"));
+  const asRoot = process.getuid?.() === 0;
+  const command = (bin: string, args: string[]): [string, string[]] =>
+    asRoot ? ["runuser", ["-u", "postgres", "--", `${PG_BIN}/${bin}`, ...args]] : [`${PG_BIN}/${bin}`, args];
+  if (asRoot) await run("chown", ["postgres", dir]);
+  const data = path.join(dir, "data");
+  await run(...command("initdb", ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8"]));
+  const port = await freePort();
+  const [bin, args] = command("postgres", ["-D", data, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"]);
+  const server = spawn(bin, args, { stdio: "ignore" });
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await run(`${PG_BIN}/pg_isready`, ["-h", "127.0.0.1", "-p", String(port)]);
+      break;
+    } catch {
+      if (server.exitCode !== null || Date.now() > deadline) throw new Error("PostgreSQL 15 did not start");
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  return {
+    url,
+    stop: async () => {
+      if (server.exitCode === null) {
+        const exited = new Promise((r) => server.once("exit", r));
+        // pg_ctl, not a signal to runuser (which does not pass it on).
+        await run(...command("pg_ctl", ["stop", "-D", data, "-m", "fast", "-w", "-t", "30"]));
+        await exited;
+      }
+      await fs.rm(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 /**
  * Signatures at rest (issue 14): a whole campaign through the app — signers in Russian, English and
@@ -31,8 +78,19 @@ describe("signatures at rest: a database dump after a whole campaign", () => {
   let h: Harness;
   let appeal: { owner: { organizationId: number; userId: number; email: string }; id: number; slug: string };
   let second: { id: number; slug: string; ownerId: number };
+  let pg15: Awaited<ReturnType<typeof startPostgres15>> = null;
 
   beforeAll(async () => {
+    pg15 = await startPostgres15();
+    if (pg15) {
+      // This file's database, the app's and this process's, is on PostgreSQL 15 (see startPostgres15).
+      const migrated = createDb(pg15.url);
+      await migrateToLatest(migrated.db);
+      await migrated.db.destroy();
+      await closeDb();
+      setDatabaseUrl(pg15.url);
+      process.env.DATABASE_URL = pg15.url;
+    }
     h = await startHarness();
     appeal = await campaignAppeal({ organization: unique("At rest coalition") });
     // A second appeal of the same organization: its update stays in the outbox at the end.
@@ -41,6 +99,10 @@ describe("signatures at rest: a database dump after a whole campaign", () => {
   }, 120_000);
   afterAll(async () => {
     await h?.stop();
+    if (pg15) {
+      await closeDb();
+      await pg15.stop();
+    }
   });
 
   const tag = unique("rest").replace(/-/g, "");
@@ -216,6 +278,7 @@ describe("signatures at rest: a database dump after a whole campaign", () => {
     expect(await getDb().selectFrom("outbox").select("id").where("status", "=", "pending").execute()).toHaveLength(1);
 
     const bytes = await dump();
+    if (pg15) expect(bytes).toContain("PostgreSQL database dump");
     const lower = bytes.toLowerCase();
     // Not vacuous: the dump holds the signatures (a public name, a city) and the appeals.
     expect(bytes).toContain(of("publicRu").name);
