@@ -316,6 +316,30 @@ describe("signing: a pending signature and its confirmation e-mail", () => {
   });
 });
 
+describe("signing: during a data key rotation", () => {
+  it("finds a signature made under the previous key by its address: no second signature, the confirmation sent again, the name still opens", async () => {
+    const appeal = await openAppeal();
+    const previous = process.env.DATA_KEY!;
+    const current = crypto.randomBytes(32).toString("base64");
+    try {
+      const first = await signAndRead(appeal, { name: "Скрытая Ротация", disclosure: "private" });
+      // The new key in DATA_KEY, the old one in DATA_KEY_PREVIOUS (as `npm run data-key -- rotate` expects).
+      configure({ DATA_KEY: current, DATA_KEY_PREVIOUS: previous });
+      const before = (await mailsTo(first.input.email)).length;
+      await sign(appeal.slug, form(appeal, { email: first.input.email.toUpperCase(), name: "Скрытая Ротация", disclosure: "private" }), ctx());
+      expect(await getDb().selectFrom("signatures").select("id").where("appeal_id", "=", appeal.id).execute()).toHaveLength(1);
+      const again = (await mailsTo(first.input.email.toLowerCase())).slice(before);
+      expect(again.map((m) => m.kind)).toEqual(["signature_confirm"]);
+      expect((await confirmSignature(tokenIn(again[0]!.text, "confirm"))).state).toBe("valid");
+      const [row] = await signaturesOf(appeal.id);
+      expect(open(row!.name, "name")).toBe("Скрытая Ротация");
+      expect(open(row!.email!, "email")).toBe(first.input.email);
+    } finally {
+      configure();
+    }
+  });
+});
+
 describe("signing: the links", () => {
   it("opening a link consumes nothing; the button confirms once, a second press says 'already'; the signer is counted after foldCounts and listed as chosen", async () => {
     const appeal = await openAppeal();
