@@ -3,6 +3,7 @@ import type pg from "pg";
 import Cursor from "pg-cursor";
 import type { RevisionContent } from "../../db/schema";
 import { canonicalLeaf, leafFieldsOf } from "../ledger/leaf";
+import { keyring, open, type Keyring } from "../services/data-key.server";
 import { consistencyProof, equalBytes, PackedLeafHashes, TreeBuilder, verifyConsistency } from "../ledger/merkle";
 import { LedgerFiles } from "./ledger-files.server";
 import type { LedgerHead, LetterAttachment, LetterInput, LetterPart, LetterSignatory } from "./render.server";
@@ -77,7 +78,13 @@ interface FirstPass {
 }
 
 /** Every leaf of the appeal in index order, each with its confirmed signature if the letter prints it. */
-async function* signatoryRows(client: pg.ClientBase, appealId: number, onRow: () => void, first: FirstPass | null): AsyncGenerator<LetterSignatory> {
+async function* signatoryRows(
+  client: pg.ClientBase,
+  appealId: number,
+  onRow: () => void,
+  first: FirstPass | null,
+  ring: Keyring,
+): AsyncGenerator<LetterSignatory> {
   const cursor = client.query(
     new Cursor<Row>(
       `SELECT l.leaf_index, l.leaf_hash, s.id IS NOT NULL AS printed, s.ledger_salt,
@@ -99,7 +106,8 @@ async function* signatoryRows(client: pg.ClientBase, appealId: number, onRow: ()
           continue;
         }
         const row: LetterSignatory = {
-          name: r.name,
+          // A hidden signer's name is sealed at rest (issue 14): the letter prints it, and its leaf is over it, opened.
+          name: open(r.name, "name", ring),
           city: r.city,
           country: r.country,
           organization: r.organization,
@@ -212,8 +220,9 @@ export async function loadLetterData(
   letterId: number,
   appUrl: string,
   onRow: () => void = () => undefined,
-  options: { filesDir?: string } = {},
+  options: { filesDir?: string; ring?: Keyring } = {},
 ): Promise<LetterData> {
+  const ring = options.ring ?? keyring();
   const letter = (
     await client.query<{ appeal_id: number; code: string; lang: string; kind: "single" | "combined"; revision: number; created_at: Date }>(
       "SELECT appeal_id, code, lang, kind, revision, created_at FROM letters WHERE id = $1",
@@ -296,14 +305,15 @@ export async function loadLetterData(
   // leaves (all withdrawn, if any) go to the embedded files now, before anything is drawn.
   if (count === 0) {
     firstStarted = true;
-    for await (const _ of signatoryRows(client, letter.appeal_id, onRow, first)) throw new LedgerMismatchError("a printed row in a letter of no signatory");
+    for await (const _ of signatoryRows(client, letter.appeal_id, onRow, first, ring))
+      throw new LedgerMismatchError("a printed row in a letter of no signatory");
   }
   const parts: LetterPart[] = langs.map((lang, index) => ({
     input: inputFor(lang),
     rows: () => {
       const isFirst = index === 0 && !firstStarted;
       if (index === 0) firstStarted = true;
-      return signatoryRows(client, letter.appeal_id, onRow, isFirst ? first : null);
+      return signatoryRows(client, letter.appeal_id, onRow, isFirst ? first : null, ring);
     },
   }));
   return {

@@ -12,6 +12,7 @@ import { exactConfirmed } from "./counts.server";
 import { inviteMember } from "./organizations.server";
 import { publicSigners } from "./signing.server";
 import { findUserByEmail } from "../../db/queries/organizations";
+import { open, seal } from "./data-key.server";
 
 /**
  * The organizers' dashboard of one appeal: every number it shows is checked against what SQL
@@ -210,6 +211,20 @@ describe("campaign statistics", () => {
   });
 });
 
+describe("signatures at rest", () => {
+  it("shows organizers a hidden signer's name, stored sealed, as the signer wrote it", async () => {
+    const appeal = await publishedAppeal();
+    await addSigners(appeal.id, [
+      { name: seal("Скрытая Подписантка", "name"), disclosure: "private", email: signerAddress("hidden"), at: hoursAgo(1) },
+      { name: "Открытый Подписант", email: signerAddress("open"), at: hoursAgo(2) },
+    ]);
+    const stats = await campaignStats(appeal.id, appeal.owner.userId);
+    expect(stats.recent.map((r) => r.name)).toEqual(["Открытый Подписант", "Скрытая Подписантка"]);
+    expect(JSON.stringify(stats)).not.toContain("s1:");
+    expect((await publicSigners(appeal.id)).signers.map((s) => s.name)).toEqual(["Открытый Подписант"]);
+  });
+});
+
 describe("moderation", () => {
   it("hides an abusive name from the public list, keeps it counted, and shows it again on request", async () => {
     const appeal = await publishedAppeal();
@@ -276,10 +291,8 @@ describe("moderation", () => {
     const refused = await post({ _intent: "remove", signatureId: String(spam), reason: "   " });
     expect(refused.status).toBe(400);
     expect(((await refused.json()) as { errors: Record<string, string> }).errors.reason).toBe("form.required");
-    expect(await getDb().selectFrom("signatures").select(["status", "email"]).where("id", "=", spam!).executeTakeFirstOrThrow()).toEqual({
-      status: "confirmed",
-      email,
-    });
+    const before = await getDb().selectFrom("signatures").select(["status", "email"]).where("id", "=", spam!).executeTakeFirstOrThrow();
+    expect({ ...before, email: open(before.email!, "email") }).toEqual({ status: "confirmed", email });
 
     const done = await post({ _intent: "remove", signatureId: String(spam), reason: "Спам: вымышленное имя" });
     expect(done.status).toBe(200);

@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import { getDb } from "../../db/client";
 import { AppError } from "../utils/errors";
 import { appealForMember } from "./access.server";
+import { open } from "./data-key.server";
 
 export interface Point {
   at: string;
@@ -60,6 +61,8 @@ export async function campaignStats(appealId: number, userId: number) {
     cities: cities.rows,
     recent: recent.map((r) => ({
       ...r,
+      // A hidden signer's name is sealed at rest; organizers see it (it is in the letter).
+      name: open(r.name, "name"),
       created_at: new Date(r.created_at).toISOString(),
       confirmed_at: r.confirmed_at ? new Date(r.confirmed_at).toISOString() : null,
     })),

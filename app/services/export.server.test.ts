@@ -10,6 +10,7 @@ import { getDb } from "../../tests/setup/vitest-db";
 import { action as exportAction } from "../routes/dashboard.appeals.$id.export[.]csv";
 import { parseEnv, setEnv } from "../utils/env.server";
 import { AppError } from "../utils/errors";
+import { seal } from "./data-key.server";
 import { DOWNLOADS_PER_PROCESS, exportCsv, exportSlot, neutralise } from "./export.server";
 
 /**
@@ -194,6 +195,23 @@ describe("CSV export", () => {
     expect(emptyResponse.status).toBe(303);
     expect(emptyResponse.headers.get("Location")).toBe(`/dashboard/appeals/${empty.id}/signatures?exportError=export.empty#export-h`);
     expect(await exportsOf(empty.id)).toEqual([]);
+  });
+
+  it("opens what is sealed at rest: a hidden signer's name and a kept-informed address, never the sealed text", async () => {
+    const appeal = await publishedAppeal();
+    const address = signerAddress("hidden");
+    await addSigners(appeal.id, [
+      { name: seal("Скрытый Подписант", "name"), disclosure: "private", email: address, keepInformed: true, at: daysAgo(2) },
+      { name: "Открытая Подписантка", email: signerAddress("open"), at: daysAgo(1) },
+    ]);
+    const stored = await getDb().selectFrom("signatures").select(["name", "email"]).where("appeal_id", "=", appeal.id).orderBy("id").executeTakeFirstOrThrow();
+    expect(`${stored.name} ${stored.email}`).not.toMatch(/Скрытый|@/);
+    const text = (await readAll((await exportCsv(appeal.id, appeal.owner.userId, "проверка")).stream)).subarray(3).toString("utf8");
+    expect(csvObjects(text).map((r) => [r.name, r.disclosure, r.email])).toEqual([
+      ["Скрытый Подписант", "private", address],
+      ["Открытая Подписантка", "public", ""],
+    ]);
+    expect(text).not.toContain("s1:");
   });
 
   it("streams 200,000 rows from a cursor: bounded buffering when the reader is slow, bounded memory, connection closed", async () => {

@@ -5,6 +5,7 @@ import Cursor from "pg-cursor";
 import { databaseUrl, getDb } from "../../db/client";
 import { AppError } from "../utils/errors";
 import { appealForMember } from "./access.server";
+import { keyring, open, openNullable } from "./data-key.server";
 
 /** Spreadsheets run a cell starting with = + - @ (or tab/CR) as a formula: prefix it with '. */
 export function neutralise(value: string | null): string {
@@ -102,6 +103,8 @@ async function startCsv(appealId: number, userId: number, purpose: string, relea
     throw error;
   }
   const csv = stringify({ header: true, columns: HEADER, bom: true });
+  // Addresses and hidden signers' names are sealed at rest: opened here, row by row.
+  const ring = keyring();
   csv.pipe(out);
   const cursor = client.query(
     new Cursor<Row>(
@@ -133,7 +136,7 @@ async function startCsv(appealId: number, userId: number, purpose: string, relea
           // 200–450 ms (a CPU profile of `BENCH_ATTACKS_ONLY=a npm run bench:attacks`).
           if (i % YIELD_EVERY_ROWS === 0) await new Promise((resolve) => setImmediate(resolve));
           const ok = csv.write([
-            neutralise(r.name),
+            neutralise(open(r.name, "name", ring)),
             neutralise(r.city),
             r.country ?? "",
             neutralise(r.organization),
@@ -141,7 +144,7 @@ async function startCsv(appealId: number, userId: number, purpose: string, relea
             r.disclosure,
             r.revision,
             r.confirmed_at.toISOString(),
-            neutralise(r.email),
+            neutralise(openNullable(r.email, "email", ring)),
           ]);
           if (!ok && !closed) await drained(csv, out);
         }

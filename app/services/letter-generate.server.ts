@@ -9,6 +9,7 @@ import { renderCombined, renderLetter, type RenderOptions } from "../pdf/render.
 import { signPdfFile } from "../pdf/sign.server";
 import { httpTimestamper } from "../pdf/timestamp.server";
 import { env } from "../utils/env.server";
+import { keyring, keyringFrom } from "./data-key.server";
 import { letterSigningIdentity, type ActiveIdentity } from "./signing-identity.server";
 
 /**
@@ -36,6 +37,11 @@ export interface GenerateJob {
    * travels in memory with the job, never in a row or a log); default: this thread's env().
    */
   signingSecret?: string;
+  /**
+   * DATA_KEY and DATA_KEY_PREVIOUS (base64), to open hidden signers' names sealed at rest; they
+   * travel with the job like signingSecret. Default: this thread's keyring().
+   */
+  dataKeys?: { current: string; previous: string[] };
 }
 
 export interface GenerateResult {
@@ -141,7 +147,7 @@ export async function generateLetter(job: GenerateJob, onProgress: (fraction: nu
           onProgress(Math.min(0.99, seen / total));
         }
       },
-      { filesDir },
+      { filesDir, ring: job.dataKeys ? keyringFrom(job.dataKeys.current, job.dataKeys.previous) : keyring() },
     );
     closeFiles = letter.close;
     total = Math.max(1, letter.count * letter.parts.length);

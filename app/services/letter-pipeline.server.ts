@@ -3,6 +3,7 @@ import { sql } from "kysely";
 import { databaseUrl, getDb } from "../../db/client";
 import { claimLetter, claimPendingLetter } from "../../db/queries/letters";
 import { env } from "../utils/env.server";
+import { developmentDataKey, open, seal } from "./data-key.server";
 import { ensureSigningIdentityForLetter } from "./signing-identity.server";
 import { generateLetter, partialFilesIn, removePartialFile, removePartialFiles, type GenerateJob, type GenerateResult } from "./letter-generate.server";
 import { pathOf } from "./storage.server";
@@ -65,7 +66,15 @@ export async function runLetterPipeline(claim: LetterClaim, run: LetterRun = {})
     try {
       // The organization's signing identity is made here if it has none yet: the generation only reads it.
       await ensureSigningIdentityForLetter(letter.id);
-      const job = { databaseUrl: databaseUrl(), letterId: letter.id, outputPath, appUrl: env().APP_URL, signingSecret: env().SIGNING_KEY_SECRET };
+      const config = env();
+      const job = {
+        databaseUrl: databaseUrl(),
+        letterId: letter.id,
+        outputPath,
+        appUrl: config.APP_URL,
+        signingSecret: config.SIGNING_KEY_SECRET,
+        dataKeys: { current: config.DATA_KEY ?? developmentDataKey(config.DATA_DIR), previous: config.DATA_KEY_PREVIOUS },
+      };
       const result = await generate(job, onProgress);
       await recorded; // a late progress write must not land after "ready"
       await markReady(letter.id, letter.code, result);
@@ -104,7 +113,7 @@ export async function generateNow(letterId: number, onProgress?: (fraction: numb
         digest: row.digest,
         fileSha256: row.file_sha256 ?? "",
         size: row.size ?? 0,
-        flaggedNames: Array.isArray(flagged) ? flagged.map(String) : [],
+        flaggedNames: Array.isArray(flagged) ? flagged.map((n) => open(String(n), "name")) : [],
         signerFingerprint: row.signer_fingerprint ?? "",
         treeSize: row.tree_size ?? undefined,
         treeRoot: row.tree_root?.toString("hex"),
@@ -133,7 +142,8 @@ export async function markReady(letterId: number, code: string, r: GenerateResul
           storage_key: letterKey(code),
           pages: r.pages,
           size: r.size,
-          flagged_names: JSON.stringify(r.flaggedNames.slice(0, 1000)),
+          // Names the font could not draw, sealed: any of them may be a hidden signer's (issue 14).
+          flagged_names: JSON.stringify(r.flaggedNames.slice(0, 1000).map((n) => seal(n, "name"))),
           signer_fingerprint: r.signerFingerprint,
           finished_at: sql`now()`,
           tree_size: r.treeSize ?? null,

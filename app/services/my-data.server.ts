@@ -5,7 +5,7 @@ import { neutralSender } from "../../emails/neutral";
 import type { UiLang } from "../i18n";
 import { env } from "../utils/env.server";
 import { mayMailAddress } from "./abuse.server";
-import { emailKey } from "./email-key";
+import { emailLookup, emailLookups, open } from "./data-key.server";
 
 /**
  * A signer's request for everything held about them: the answer goes by e-mail to that
@@ -13,8 +13,7 @@ import { emailKey } from "./email-key";
  * address. Limited per address like every other e-mail a stranger can trigger.
  */
 export async function requestMyData(address: string, lang: UiLang): Promise<void> {
-  const key = emailKey(address);
-  if (!(await mayMailAddress(`data|${key}`))) return;
+  if (!(await mayMailAddress(`data|${emailLookup(address)}`))) return;
   const db = getDb();
   const rows = await db
     .selectFrom("signatures as s")
@@ -37,7 +36,8 @@ export async function requestMyData(address: string, lang: UiLang): Promise<void
       "s.lang",
       "a.minimal_data",
     ])
-    .where("s.email_key", "=", key)
+    // By the address's keyed hash (under every key during a rotation), never the address.
+    .where("s.email_key", "in", emailLookups(address))
     .orderBy("s.created_at")
     .execute();
   if (!rows.length) return;
@@ -50,7 +50,7 @@ export async function requestMyData(address: string, lang: UiLang): Promise<void
     rows.map((r) => ({
       appeal: r.content.versions[r.lang]?.title ?? r.content.versions[r.original_language]?.title ?? r.slug,
       url: `${base}/appeals/${r.slug}`,
-      name: r.name,
+      name: open(r.name, "name"),
       city: r.city,
       country: r.country,
       organization: r.organization,

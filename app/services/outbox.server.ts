@@ -181,6 +181,7 @@ export function createOutboxProcessor(options: OutboxWorkerOptions = {}): Outbox
   const processBatch = async (): Promise<BatchResult> => {
     const result = emptyResult();
     const claimedAt = now().getTime();
+    // Sealed at rest; each row is opened where it is sent (openMail below), so one under an unknown key fails alone.
     const rows = await claimDueMails(db, { now: new Date(claimedAt), leaseUntil: new Date(claimedAt + leaseMs), limit: batchSize });
     result.claimed = rows.length;
     // A send started late in the lease could outlive it while another worker takes the row:

@@ -9,6 +9,7 @@ import { encodeLeaf, leafFieldsOf } from "../ledger/leaf";
 import { equalBytes, hashLeaf, HASH_SIZE, inclusionProof, verifyInclusion, type LeafHashList } from "../ledger/merkle";
 import { normaliseCode } from "../utils/codes";
 import { hashToken, isWellFormedToken } from "../utils/tokens.server";
+import { open, openNullable } from "./data-key.server";
 
 /**
  * Signer receipts (issue 13 point 4, docs/verification.md §3).
@@ -95,15 +96,17 @@ export async function takeReceipt(
           WHERE s.status = 'confirmed'`.execute(trx)
       ).rows[0];
       if (!row || row.slug !== slug || row.ledger_index === null || !row.ledger_salt || !row.leaf_hash) return { ok: false as const };
-      const leaf = encodeLeaf(leafFieldsOf({ ...row, confirmedAt: new Date(row.confirmed_at) }), new Uint8Array(row.ledger_salt));
+      // A hidden signer's name is sealed at rest; the leaf holds it as the letter prints it.
+      const leaf = encodeLeaf(leafFieldsOf({ ...row, name: open(row.name, "name"), confirmedAt: new Date(row.confirmed_at) }), new Uint8Array(row.ledger_salt));
       // Never hand out a receipt that would not verify: the row must still be the leaf it was confirmed as.
       if (!equalBytes(hashLeaf(leaf), new Uint8Array(row.leaf_hash))) return { ok: false as const };
       const receipt = encodeReceipt({ slug: row.slug, index: row.ledger_index, leaf });
-      const mailed = options.email && !!row.email;
-      if (mailed && row.email) {
+      const address = openNullable(row.email, "email");
+      const mailed = options.email && !!address;
+      if (mailed && address) {
         const neutral = row.minimal_data;
         const content = receiptEmail(options.lang, { title: options.title, receipt, verifyUrl: `${options.appUrl}/verify`, neutral });
-        await enqueueMail(trx, { kind: "receipt", to: row.email, ...content, headers: neutral ? neutralSender(options.lang) : undefined });
+        await enqueueMail(trx, { kind: "receipt", to: address, ...content, headers: neutral ? neutralSender(options.lang) : undefined });
       }
       return { ok: true as const, receipt, index: row.ledger_index, mailed };
     });

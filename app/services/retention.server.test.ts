@@ -19,6 +19,7 @@ import { signSchema } from "../schemas/sign";
 import { formStamp, resetLimits } from "./abuse.server";
 import { pathOf } from "./storage.server";
 import { mailsTo, openedOutbox } from "../../tests/fixtures/outbox";
+import { emailLookup } from "./data-key.server";
 
 /**
  * Retention: RETENTION_DAYS after an appeal is delivered or closed, its signers' addresses and
@@ -275,12 +276,12 @@ describe("retention", () => {
     await getDb()
       .updateTable("signature_tokens")
       .set({ expires_at: daysAgo(1) })
-      .where("signature_id", "in", (eb) => eb.selectFrom("signatures").select("id").where("email", "=", unconfirmed.email))
+      .where("signature_id", "in", (eb) => eb.selectFrom("signatures").select("id").where("email_key", "=", emailLookup(unconfirmed.email)))
       .execute();
     expect(await signing.purgeUnconfirmed()).toBeGreaterThanOrEqual(1);
     const removed = await signAndRead("removed");
     await signing.confirmSignature(removed.confirm);
-    const removedId = (await getDb().selectFrom("signatures").select("id").where("email", "=", removed.email).executeTakeFirstOrThrow()).id;
+    const removedId = (await getDb().selectFrom("signatures").select("id").where("email_key", "=", emailLookup(removed.email)).executeTakeFirstOrThrow()).id;
     await removeSignature(appeal.id, appeal.owner.userId, removedId, "spam");
     const cases = [rejected, withdrawn, unconfirmed, removed];
     // None of them is among the signatures any more.
@@ -289,9 +290,9 @@ describe("retention", () => {
         .selectFrom("signatures")
         .select("id")
         .where(
-          "email",
+          "email_key",
           "in",
-          cases.map((c) => c.email),
+          cases.map((c) => emailLookup(c.email)),
         )
         .execute(),
     ).toEqual([]);

@@ -15,6 +15,7 @@ import { hashToken } from "../utils/tokens.server";
 import { formStamp, resetLimits } from "./abuse.server";
 import { closeAppeal, publish } from "./appeals.server";
 import { exactConfirmed, foldCounts } from "./counts.server";
+import { emailLookup, open } from "./data-key.server";
 import { emailKey } from "./email-key";
 import {
   confirmedCountBySlug,
@@ -118,7 +119,7 @@ function tokenIn(text: string, kind: "confirm" | "reject" | "withdraw"): string 
 
 function signaturesOf(appealId: number, email?: string) {
   let q = getDb().selectFrom("signatures").selectAll().where("appeal_id", "=", appealId);
-  if (email) q = q.where("email", "=", email);
+  if (email) q = q.where("email_key", "=", emailLookup(email));
   return q.orderBy("id").execute();
 }
 
@@ -172,10 +173,13 @@ describe("signing: a pending signature and its confirmation e-mail", () => {
       position: null,
       disclosure: "initials",
       keep_informed: true,
-      email: input.email,
-      email_key: input.email,
+      email_key: emailLookup(input.email),
       confirmed_at: null,
     });
+    // At rest (issue 14): the address sealed, the duplicate key a keyed hash; neither is the address.
+    expect(signature!.email).toMatch(/^s1:[0-9a-f]{8}:/);
+    expect(open(signature!.email!, "email")).toBe(input.email);
+    expect(JSON.stringify(signature).toLowerCase()).not.toContain(input.email.split("@")[0]!.toLowerCase());
 
     expect(mail.kind).toBe("signature_confirm");
     expect(mail.subject).toBe(`Қолтаңбаңызды растаңыз: ${KK.title}`);
@@ -231,7 +235,9 @@ describe("signing: a pending signature and its confirmation e-mail", () => {
         UNION ALL SELECT row_to_json(a)::text FROM abuse_events a
       ) rows`.execute(getDb());
     const everything = dump.rows[0]?.t ?? "";
-    expect(everything).toContain(input.email);
+    // The signature is in it (its keyed hash), never its address (sealed at rest, issue 14).
+    expect(everything).toContain(emailLookup(input.email));
+    expect(everything.toLowerCase()).not.toContain(input.email.toLowerCase());
     for (const token of [confirm, reject, withdraw]) {
       expect(everything).not.toContain(token);
       expect(everything).not.toContain(Buffer.from(token).toString("hex"));
@@ -305,9 +311,34 @@ describe("signing: a pending signature and its confirmation e-mail", () => {
     await sign(appeal.slug, form(appeal, { email: `${local.toUpperCase()}@gmail.com` }), ctx());
     const rows = await signaturesOf(appeal.id);
     expect(rows).toHaveLength(1);
-    expect(rows[0]!.email_key).toBe(`${local.replace(".", "")}@gmail.com`);
+    expect(rows[0]!.email_key).toBe(emailLookup(`${local.replace(".", "")}@gmail.com`));
     // The second address gets its own confirmation e-mail (it is the person's own mailbox).
     expect(await mailsTo(`${local.replace(".", "")}+appeal@googlemail.com`)).toHaveLength(1);
+  });
+});
+
+describe("signing: during a data key rotation", () => {
+  it("finds a signature made under the previous key by its address: no second signature, the confirmation sent again, name and address still open", async () => {
+    const appeal = await openAppeal();
+    const previous = process.env.DATA_KEY!;
+    const current = crypto.randomBytes(32).toString("base64");
+    try {
+      const first = await signAndRead(appeal, { name: "Скрытая Ротация", disclosure: "private" });
+      // The new key in DATA_KEY, the old one in DATA_KEY_PREVIOUS (as `npm run data-key -- rotate` expects).
+      configure({ DATA_KEY: current, DATA_KEY_PREVIOUS: previous });
+      const before = (await mailsTo(first.input.email)).length;
+      await sign(appeal.slug, form(appeal, { email: first.input.email.toUpperCase(), name: "Скрытая Ротация", disclosure: "private" }), ctx());
+      expect(await getDb().selectFrom("signatures").select("id").where("appeal_id", "=", appeal.id).execute()).toHaveLength(1);
+      const again = (await mailsTo(first.input.email.toLowerCase())).slice(before);
+      expect(again.map((m) => m.kind)).toEqual(["signature_confirm"]);
+      expect(again[0]!.text).toContain(`${APP_URL}/s/confirm/`);
+      const [row] = await signaturesOf(appeal.id);
+      expect(open(row!.name, "name")).toBe("Скрытая Ротация");
+      expect(open(row!.email!, "email")).toBe(first.input.email);
+    } finally {
+      configure();
+      await getDb().deleteFrom("signatures").where("appeal_id", "=", appeal.id).execute();
+    }
   });
 });
 
@@ -347,6 +378,20 @@ describe("signing: the links", () => {
     expect(signers).toHaveLength(2);
     expect(JSON.stringify(signers)).not.toContain("Ұзақбаев");
     expect(JSON.stringify(signers)).not.toContain("@");
+    // The hidden signer's name is sealed at rest, the public ones are not; its ledger leaf is over the name itself.
+    const stored = await signaturesOf(appeal.id);
+    const hidden = stored.find((r) => r.disclosure === "private")!;
+    expect(hidden.name).toMatch(/^s1:[0-9a-f]{8}:/);
+    expect(open(hidden.name, "name")).toBe("Һибатулла Ұзақбаев");
+    expect(stored.filter((r) => r.disclosure !== "private").map((r) => r.name)).toEqual(expect.arrayContaining(["Ғалым Өтегенұлы", "Айгерім Сейітқалиева"]));
+    const leaf = await getDb()
+      .selectFrom("ledger_leaves")
+      .select("leaf_hash")
+      .where("appeal_id", "=", appeal.id)
+      .where("leaf_index", "=", hidden.ledger_index!)
+      .executeTakeFirstOrThrow();
+    const fields = { ...hidden, name: "Һибатулла Ұзақбаев", confirmedAt: hidden.confirmed_at! };
+    expect(Buffer.from(leafHash(leafFieldsOf(fields), new Uint8Array(hidden.ledger_salt!))).equals(leaf.leaf_hash)).toBe(true);
     expect(initials("Zofia Łukasiewicz-Żółć")).toBe("Z. Ł. Ż.");
   });
 
@@ -391,7 +436,7 @@ describe("signing: the links", () => {
     expect(await peekToken(s.reject, "reject")).toMatchObject({ state: "valid", slug: appeal.slug });
     expect(await rejectSignature(s.reject)).toMatchObject({ state: "valid", slug: appeal.slug });
     expect(await signaturesOf(appeal.id, s.input.email)).toHaveLength(0);
-    const leftover = await getDb().selectFrom("signatures").select("id").where("email_key", "=", emailKey(s.input.email)).execute();
+    const leftover = await getDb().selectFrom("signatures").select("id").where("email_key", "=", emailLookup(s.input.email)).execute();
     expect(leftover).toHaveLength(0);
     expect(
       await getDb()
@@ -478,13 +523,15 @@ describe("signing: purging unconfirmed signatures", () => {
       .updateTable("signatures")
       .set({ created_at: sql`now() - interval '8 days'` })
       .where("appeal_id", "=", appeal.id)
-      .where("email", "!=", fresh.input.email)
+      .where("email_key", "!=", emailLookup(fresh.input.email))
       .execute();
     await getDb()
       .updateTable("signature_tokens")
       .set({ expires_at: sql`now() - interval '1 day'` })
       .where("purpose", "=", "confirm")
-      .where("signature_id", "in", (eb) => eb.selectFrom("signatures").select("id").where("appeal_id", "=", appeal.id).where("email", "!=", fresh.input.email))
+      .where("signature_id", "in", (eb) =>
+        eb.selectFrom("signatures").select("id").where("appeal_id", "=", appeal.id).where("email_key", "!=", emailLookup(fresh.input.email)),
+      )
       .execute();
     // ...but one signer signed again yesterday and got a new link, valid for 6 more days.
     await sign(appeal.slug, form(appeal, { email: resent.input.email }), ctx());

@@ -11,7 +11,7 @@ import { leafFieldsOf, leafHash, newSalt } from "../ledger/leaf";
 import { AppError } from "../utils/errors";
 import { hashesMatch, hashToken, isWellFormedToken, newToken } from "../utils/tokens.server";
 import { ephemeralClientKey, ipHash, mayMailAddress, recordAbuse, screenSubmission } from "./abuse.server";
-import { emailKey } from "./email-key";
+import { emailLookup, emailLookups, keyring, open, seal } from "./data-key.server";
 import { effectiveStatus } from "./status";
 
 const WITHDRAW_TOKEN_DAYS = 400;
@@ -96,7 +96,13 @@ export async function sign(slug: string, input: SignInput, ctx: SignContext): Pr
     await recordAbuse(tripped, target.id);
     return;
   }
-  const key = emailKey(input.email);
+  // At rest (issue 14): the address sealed, found and counted once by its keyed hash; a hidden
+  // signer's name sealed too (public and initials names are public anyway).
+  const ring = keyring();
+  const key = emailLookup(input.email, ring);
+  const storedName = input.disclosure === "private" ? seal(input.name, "name", ring) : input.name;
+  // During a key rotation a row may still hold the previous key's hash: it counts as a duplicate too.
+  const previousKeys = emailLookups(input.email, ring).slice(1);
   const lang: MailLang = ctx.lang;
   const title = titleFor(target.titles, ctx.lang, target.originalLanguage);
   const confirm = newToken();
@@ -120,9 +126,14 @@ export async function sign(slug: string, input: SignInput, ctx: SignContext): Pr
       WHERE id = ${target.id} AND status = 'published' AND (closes_at IS NULL OR closes_at > now())
     ), s AS (
       INSERT INTO signatures (appeal_id, revision, lang, name, city, country, organization, position, disclosure, keep_informed, email, email_key, ip_hash)
-      SELECT a.id, a.current_revision, ${ctx.lang}, ${input.name}, ${input.city}, ${input.country}, ${input.organization}, ${input.position},
-             ${input.disclosure}, ${input.keepInformed}, ${input.email}, ${key}, ${hashedIp}
+      SELECT a.id, a.current_revision, ${ctx.lang}, ${storedName}, ${input.city}, ${input.country}, ${input.organization}, ${input.position},
+             ${input.disclosure}, ${input.keepInformed}, ${seal(input.email, "email", ring)}, ${key}, ${hashedIp}
       FROM a
+      ${
+        previousKeys.length
+          ? sql`WHERE NOT EXISTS (SELECT 1 FROM signatures p WHERE p.appeal_id = a.id AND p.email_key = ANY(${previousKeys}::text[]) AND p.status IN ('pending', 'confirmed'))`
+          : sql``
+      }
       ON CONFLICT (appeal_id, email_key) WHERE email_key IS NOT NULL AND status IN ('pending', 'confirmed') DO NOTHING
       RETURNING id
     ), t AS (
@@ -140,7 +151,7 @@ export async function sign(slug: string, input: SignInput, ctx: SignContext): Pr
     targetCache.delete(slug);
     throw new AppError("closed");
   }
-  await alreadyThere(target, key, input.email, input.name, lang, title);
+  await alreadyThere(target, key, emailLookups(input.email, ring), input.email, input.name, lang, title);
 }
 
 /** A minimal-data appeal's mails carry the neutral sender name (emails/neutral.ts); others MAIL_FROM's. */
@@ -150,7 +161,7 @@ const senderOf = (target: SigningTarget, lang: MailLang) => (target.minimalData 
 const ttlDays = () => Math.max(1, Math.round(ttlHours() / 24));
 
 /** The address already has a signature here: resend its confirmation, or say it is already signed. */
-async function alreadyThere(target: SigningTarget, key: string, address: string, name: string, lang: MailLang, title: string) {
+async function alreadyThere(target: SigningTarget, key: string, keys: string[], address: string, name: string, lang: MailLang, title: string) {
   if (!(await mayMailAddress(key))) {
     await recordAbuse("address_rate", target.id);
     return;
@@ -161,7 +172,7 @@ async function alreadyThere(target: SigningTarget, key: string, address: string,
       .selectFrom("signatures")
       .select(["id", "status"])
       .where("appeal_id", "=", target.id)
-      .where("email_key", "=", key)
+      .where("email_key", "in", keys)
       .where("status", "in", ["pending", "confirmed"])
       .executeTakeFirst();
     if (!existing) return;
@@ -304,7 +315,8 @@ export async function confirmSignature(token: string): Promise<TokenView> {
       if (!pending) return false;
       const at = new Date();
       const salt = newSalt();
-      const hash = leafHash(leafFieldsOf({ ...pending, confirmedAt: at }), salt);
+      // The leaf is over the name as the letter prints it: a hidden signer's name is opened first.
+      const hash = leafHash(leafFieldsOf({ ...pending, name: open(pending.name, "name"), confirmedAt: at }), salt);
       await sql`
         WITH a AS (
           UPDATE appeals SET ledger_size = ledger_size + 1 WHERE id = ${pending.appeal_id} RETURNING ledger_size - 1 AS ix, minimal_data

@@ -9,6 +9,7 @@ import * as m20261203T1140 from "./2026-12-03T1140_ops.js";
 import * as m20261203T1600 from "./2026-12-03T1600_ledger.js";
 import * as m20261203T1610 from "./2026-12-03T1610_signing.js";
 import * as m20261203T1620 from "./2026-12-03T1620_receipt_tokens.js";
+import * as m20261204T0100 from "./2026-12-04T0100_signatures_at_rest.js";
 import * as m20261204T0110 from "./2026-12-04T0110_users_at_rest.js";
 import * as m20261204T0120 from "./2026-12-04T0120_minimal_data.js";
 import * as m20261204T0130 from "./2026-12-04T0130_openpgp.js";
@@ -28,6 +29,7 @@ export const migrations: Record<string, Migration> = {
   "2026-12-03T1600_ledger": m20261203T1600,
   "2026-12-03T1610_signing": m20261203T1610,
   "2026-12-03T1620_receipt_tokens": m20261203T1620,
+  "2026-12-04T0100_signatures_at_rest": m20261204T0100,
   "2026-12-04T0110_users_at_rest": m20261204T0110,
   "2026-12-04T0120_minimal_data": m20261204T0120,
   "2026-12-04T0130_openpgp": m20261204T0130,

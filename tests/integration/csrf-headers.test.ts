@@ -13,6 +13,7 @@ import { getDb } from "../../db/client";
 import { createHttpApp } from "../../server/http";
 import { publishedAppeal, signForm, startHarness, tokenIn, unique, type Harness } from "./support/harness";
 import { newOrganization, sessionCookie, uniqueEmail } from "../fixtures/organizers";
+import { emailLookup } from "../../app/services/data-key.server";
 
 /**
  * Forms only from this site (server/csrf.ts), the security headers on every kind of answer
@@ -97,7 +98,7 @@ describe("CSRF, headers, limits", () => {
       const mail = await h.sink.waitFor((m) => m.to.includes(email));
       const confirm = tokenIn(mail.text, "confirm");
       expect((await post(`/s/confirm/${confirm}`, "", headers)).status).toBe(403);
-      const row = await getDb().selectFrom("signatures").select("status").where("email", "=", email).executeTakeFirstOrThrow();
+      const row = await getDb().selectFrom("signatures").select("status").where("email_key", "=", emailLookup(email)).executeTakeFirstOrThrow();
       expect(row.status).toBe("pending");
 
       const sessions = await getDb().selectFrom("sessions").select("id_hash").where("user_id", "=", owner.userId).execute();
@@ -156,7 +157,7 @@ describe("CSRF, headers, limits", () => {
         Origin: "https://mail.example",
       });
       expect(res.status).toBe(200);
-      const row = await getDb().selectFrom("signatures").select("keep_informed").where("email", "=", email).executeTakeFirstOrThrow();
+      const row = await getDb().selectFrom("signatures").select("keep_informed").where("email_key", "=", emailLookup(email)).executeTakeFirstOrThrow();
       expect(row.keep_informed).toBe(false);
     });
   });

@@ -66,9 +66,9 @@ describe("the outbox at rest, and single-line fields", () => {
 
     const dump = await dumpByTable();
     for (const [kind, token] of Object.entries(tokens)) expect(tablesHolding(dump, token), kind).toEqual([]);
-    // The addresses are where the app needs them (the signature, until retention; the account),
-    // nowhere else: not in the outbox. The account's is sealed (issue 14).
-    expect(tablesHolding(dump, signer)).toEqual(["signatures"]);
+    // The addresses are nowhere in clear: not in the outbox, and sealed in the signature and the
+    // account (issue 14).
+    expect(tablesHolding(dump, signer)).toEqual([]);
     expect(tablesHolding(dump, owner.email)).toEqual([]);
     expect(dump.get("outbox")).not.toMatch(/@|\/s\/|\/login\/t\//);
     expect(dump.get("outbox")).not.toContain("Aigerim");

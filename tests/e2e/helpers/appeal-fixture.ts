@@ -125,11 +125,36 @@ export interface StoredSignature {
   keep_informed: boolean;
 }
 
-/** The signatures stored for an address (by its normalised key, as the app compares). */
+/**
+ * Signers' addresses are sealed at rest (app/services/data-key.server.ts), under the tests'
+ * DATA_KEY (tests/setup/playwright-global.ts). Playwright cannot load that module (it imports
+ * JSON without an import attribute), so a stored address is opened here the same way:
+ * AES-256-GCM under the key's HKDF sealing subkey, the purpose and key id as associated data.
+ * A value that is not sealed is returned as it is.
+ */
+function openAddress(stored: string): string {
+  const match = /^s1:([0-9a-f]{8}):([A-Za-z0-9_-]+)$/.exec(stored);
+  if (!match) return stored;
+  const raw = Buffer.from(process.env.DATA_KEY ?? "", "base64");
+  const sealKey = Buffer.from(crypto.hkdfSync("sha256", raw, "", "appeals data key: seal v1", 32));
+  const body = Buffer.from(match[2]!, "base64url");
+  const decipher = crypto.createDecipheriv("aes-256-gcm", sealKey, body.subarray(0, 12));
+  decipher.setAAD(Buffer.from(`email\0${match[1]}`));
+  decipher.setAuthTag(body.subarray(body.length - 16));
+  return Buffer.concat([decipher.update(body.subarray(12, body.length - 16)), decipher.final()]).toString("utf8");
+}
+
+/** The ids of this appeal's signatures stored with exactly this address (any case). */
+async function signatureIdsOf(appeal: FixtureAppeal, email: string): Promise<number[]> {
+  const r = await db().query<{ id: string; email: string }>("SELECT id, email FROM signatures WHERE appeal_id = $1 AND email IS NOT NULL", [appeal.id]);
+  return r.rows.filter((row) => openAddress(row.email).toLowerCase() === email.toLowerCase()).map((row) => Number(row.id));
+}
+
+/** The signatures stored with an address (opened and compared in any case). */
 export async function signaturesOf(appeal: FixtureAppeal, email: string): Promise<StoredSignature[]> {
   const r = await db().query<StoredSignature>(
-    "SELECT status, lang, revision, name, city, disclosure, keep_informed FROM signatures WHERE appeal_id = $1 AND lower(email) = lower($2) ORDER BY id",
-    [appeal.id, email],
+    "SELECT status, lang, revision, name, city, disclosure, keep_informed FROM signatures WHERE id = ANY($1::bigint[]) ORDER BY id",
+    [await signatureIdsOf(appeal, email)],
   );
   return r.rows;
 }
@@ -138,8 +163,8 @@ export async function signaturesOf(appeal: FixtureAppeal, email: string): Promis
 export async function expireConfirmLinks(appeal: FixtureAppeal, email: string) {
   await db().query(
     `UPDATE signature_tokens SET expires_at = now() - interval '1 second'
-     WHERE purpose = 'confirm' AND signature_id IN (SELECT id FROM signatures WHERE appeal_id = $1 AND lower(email) = lower($2))`,
-    [appeal.id, email],
+     WHERE purpose = 'confirm' AND signature_id = ANY($1::bigint[])`,
+    [await signatureIdsOf(appeal, email)],
   );
 }
 
