@@ -4,6 +4,7 @@ import { promisify } from "node:util";
 import { sql } from "kysely";
 import { afterAll, describe, expect, it } from "vitest";
 import { emailLookup, emailLookups, keyringFrom, open, seal, sealedKeyId } from "../app/services/data-key.server";
+import { emailKey } from "../app/services/email-key";
 import { createOutboxProcessor } from "../app/services/outbox.server";
 import { env, parseEnv, setEnv } from "../app/utils/env.server";
 import { enqueueMail } from "../db/queries/outbox";
@@ -45,7 +46,15 @@ describe("npm run data-key", () => {
     );
     // As the app seals them under the old key; the last ten left as written before encryption.
     for (const [i, id] of ids.entries()) {
-      if (i >= ids.length - 10) continue;
+      if (i >= ids.length - 10) {
+        // (addSigners seals as the app does: put back the address and look-up key of before.)
+        await getDb()
+          .updateTable("signatures")
+          .set({ email: addresses[i]!, email_key: emailKey(addresses[i]!) })
+          .where("id", "=", id)
+          .execute();
+        continue;
+      }
       await getDb()
         .updateTable("signatures")
         .set({
@@ -63,6 +72,22 @@ describe("npm run data-key", () => {
       html: "<p>Подтвердите</p>",
       text: "Подтвердите: https://appeals.example/s/confirm/TOKEN",
     });
+    // A letter's transliterated names (a hidden signer's among them) are sealed too.
+    const flagged = ["Скрытая Подписантка 1", "Public Signer 2"];
+    const { id: letterId } = await getDb()
+      .insertInto("letters")
+      .values({
+        appeal_id: appeal.id,
+        code: "ROTA-TION-0001",
+        lang: "ru",
+        revision: 1,
+        count: 2,
+        digest: "",
+        status: "ready",
+        flagged_names: JSON.stringify(flagged.map((n) => seal(n, "name", oldRing))),
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
     const owner = appeal.owner;
 
     const before = await cli(["status"], { DATA_KEY: OLD });
@@ -73,6 +98,7 @@ describe("npm run data-key", () => {
     expect(rotated.stdout).toContain(`signatures.name: 550 sealed again under ${newRing.current.id}`);
     expect(rotated.stdout).toContain(`outbox.to_address: 1 sealed again`);
     expect(rotated.stdout).toContain(`users.email: `);
+    expect(rotated.stdout).toContain(`letters.flagged_names: 1 sealed again under ${newRing.current.id}`);
     expect(rotated.stdout).toContain(`Every value is sealed under ${newRing.current.id} (DATA_KEY). DATA_KEY_PREVIOUS can be removed.`);
     expect(rotated.stdout).not.toContain("@");
 
@@ -93,6 +119,9 @@ describe("npm run data-key", () => {
       if (row.disclosure === "private") expect(open(row.name, "name")).toBe(`Скрытая Подписантка ${i}`);
       else expect(row.name).toBe(`Public Signer ${i}`);
     }
+    const letter = await getDb().selectFrom("letters").select("flagged_names").where("id", "=", letterId).executeTakeFirstOrThrow();
+    expect(letter.flagged_names.map((n) => sealedKeyId(n))).toEqual([newRing.current.id, newRing.current.id]);
+    expect(letter.flagged_names.map((n) => open(n, "name"))).toEqual(flagged);
     // A look-up by address (any case) finds the signer, and the organizer's account.
     const wanted = addresses[777]!.toUpperCase();
     const found = await getDb()

@@ -19,6 +19,7 @@ import { emailLookup, keyring, open, seal, sealedKeyId, type Keyring, type SealP
  *  - signatures.name ("name") where it is sealed, or the signer chose disclosure = 'private';
  *  - outbox.to_address ("email"), subject, html, text ("mail") of mails not yet sent (pending, kept);
  *  - users.email ("email") with email_key.
+ *  - letters.flagged_names ("name", each value of the JSON array).
  * A signature whose address was erased but whose look-up hash was kept (duplicate detection)
  * cannot have that hash recomputed (there is no address): it stays under the old key.
  */
@@ -141,7 +142,37 @@ export async function rotateDataKey(
       if (done) break;
     }
   }
+  counts.set("letters.flagged_names", await rotateFlaggedNames(db, ring, batch));
   return [...counts].map(([column, resealed]) => ({ column, resealed }));
+}
+
+/**
+ * letters.flagged_names: the names a letter had to transliterate (a hidden signer's among them),
+ * a JSON array of values sealed as "name". Letters whose array holds a value not under the current
+ * key are sealed again, a batch at a time. Returns how many letters changed.
+ */
+async function rotateFlaggedNames(db: Kysely<Database>, ring: Keyring, batch: number): Promise<number> {
+  let after = 0;
+  let changed = 0;
+  for (;;) {
+    const done = await db.transaction().execute(async (trx) => {
+      const { rows } = await sql<{ id: number; flagged_names: unknown }>`
+        SELECT id, flagged_names FROM letters
+        WHERE id > ${after} AND jsonb_typeof(flagged_names) = 'array' AND jsonb_array_length(flagged_names) > 0
+        ORDER BY id LIMIT ${batch} FOR UPDATE`.execute(trx);
+      if (rows.length === 0) return true;
+      after = Number(rows[rows.length - 1]!.id);
+      for (const row of rows) {
+        const names = (Array.isArray(row.flagged_names) ? row.flagged_names : []).map(String);
+        if (names.every((n) => sealedKeyId(n) === ring.current.id)) continue;
+        const resealed = names.map((n) => seal(open(n, "name", ring), "name", ring));
+        await sql`UPDATE letters SET flagged_names = ${JSON.stringify(resealed)}::jsonb WHERE id = ${row.id}`.execute(trx);
+        changed++;
+      }
+      return rows.length < batch;
+    });
+    if (done) return changed;
+  }
 }
 
 export interface KeyStatus {
