@@ -71,7 +71,9 @@ describe("migration 2026-12-04T0100_signatures_at_rest", () => {
     // A look-up by address (however it is spelt) finds the row: my-data mails what it holds.
     await requestMyData(`  LEGACY.signer.1500.${appeal.id}@mail.example `.trim(), "ru");
     const mail = await db.selectFrom("outbox").select(["to_address", "text"]).where("kind", "=", "my_data").orderBy("id", "desc").executeTakeFirstOrThrow();
-    expect(mail.text).toContain("Скрытый Подписант");
+    // (Queued mails are sealed at rest too.)
+    expect(open(mail.text, "mail")).toContain("Скрытый Подписант");
+    expect(open(mail.to_address, "email")).toBe(`LEGACY.signer.1500.${appeal.id}@mail.example`);
 
     // A rerun changes nothing.
     await up(db);
