@@ -1,5 +1,11 @@
 import { sql, type Kysely } from "kysely";
-import { emailLookup, open, seal } from "../../app/services/data-key.server.js";
+
+/**
+ * The sealing functions, loaded only when a row needs them: Playwright's global setup runs the
+ * migrations on an empty database and its loader cannot import the module's JSON (as in
+ * 2026-12-04T0100_signatures_at_rest.ts).
+ */
+const dataKey = () => import("../../app/services/data-key.server.js");
 
 /**
  * Organizer accounts at rest (issue 14): `users.email` holds the address sealed under DATA_KEY
@@ -34,6 +40,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       .execute();
     if (rows.length === 0) break;
     after = Number(rows[rows.length - 1]!.id);
+    const { emailLookup, open, seal } = await dataKey();
     const values = rows.map((r) => {
       const plain = open(r.email, "email");
       const key = emailLookup(plain);
@@ -61,6 +68,7 @@ export async function down(db: Kysely<any>): Promise<void> {
       .execute();
     if (rows.length === 0) break;
     after = Number(rows[rows.length - 1]!.id);
+    const { open } = await dataKey();
     const values = rows.map((r) => sql`(${Number(r.id)}::bigint, ${open(r.email, "email")})`);
     await sql`UPDATE users u SET email = v.email FROM (VALUES ${sql.join(values)}) AS v(id, email) WHERE u.id = v.id`.execute(db);
   }
