@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import data from "../data/email-providers.json";
+import data from "../data/email-providers";
 import { applyRule, emailKey, type ProviderRule } from "./email-key";
 
 describe("one signature per address", () => {
@@ -16,7 +16,7 @@ describe("one signature per address", () => {
   });
 });
 
-describe("provider rules (app/data/email-providers.json)", () => {
+describe("provider rules (app/data/email-providers.ts)", () => {
   it("Yandex: '.' and '-' are one, +tags ignored, its national domains and ya.ru / narod.ru are one mailbox", () => {
     const same = [
       "ivan.petrov@yandex.ru",

@@ -1,6 +1,6 @@
-import data from "../data/email-providers.json";
+import data from "../data/email-providers";
 
-/** How one provider reads the local part of its addresses (app/data/email-providers.json). */
+/** How one provider reads the local part of its addresses (app/data/email-providers.ts). */
 export interface ProviderRule {
   /** "+tag" is ignored. */
   plus?: boolean;
@@ -27,7 +27,7 @@ export function applyRule(local: string, rule: ProviderRule): string {
 /**
  * The key under which an address counts once per appeal: trimmed and lowercased; what the
  * provider ignores (+tags, dots, …) dropped only where its rule says so (see
- * app/data/email-providers.json).
+ * app/data/email-providers.ts).
  */
 export function emailKey(address: string): string {
   const trimmed = address.trim().toLowerCase();

@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { getDb } from "../../tests/setup/vitest-db";
 import { newOrganization } from "../../tests/fixtures/organizers";
 import { insertAddressee, upsertVersion } from "../../db/queries/appeals";
-import providerData from "../data/email-providers.json";
+import providerData from "../data/email-providers";
 import { leafFieldsOf, leafHash } from "../ledger/leaf";
 import { action as signAction } from "../routes/appeals.$slug/route";
 import { action as confirmAction, loader as confirmLoader } from "../routes/s.confirm.$token";
@@ -289,7 +289,7 @@ describe("signing: a pending signature and its confirmation e-mail", () => {
     expect(await signaturesOf(appeal.id)).toHaveLength(0);
   });
 
-  it("counts an address once however the provider spells it (rules from email-providers.json)", async () => {
+  it("counts an address once however the provider spells it (rules from email-providers.ts)", async () => {
     const providers: Record<string, { ignore?: string; same?: string; plus?: boolean; canonical?: string }> = providerData.providers;
     for (const [domain, rule] of Object.entries(providers)) {
       const home = rule.canonical ?? domain;

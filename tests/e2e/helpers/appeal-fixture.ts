@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import pg from "pg";
+import { emailLookup, keyringFrom, open, seal } from "../../../app/services/data-key.server";
 
 /**
  * Published appeals for browser tests, written straight into the e2e database (the shape
@@ -50,7 +51,12 @@ export async function createPublishedAppeal(options: FixtureOptions): Promise<Fi
   try {
     await client.query("BEGIN");
     const org = await client.query<{ id: string }>("INSERT INTO organizations (name) VALUES ($1) RETURNING id", [`Signing NGO ${suffix}`]);
-    const user = await client.query<{ id: string }>("INSERT INTO users (email) VALUES ($1) RETURNING id", [`owner-${suffix}@example.org`]);
+    // As the app stores an account: the address sealed, found by its keyed hash at sign-in.
+    const ownerEmail = `owner-${suffix}@example.org`;
+    const user = await client.query<{ id: string }>("INSERT INTO users (email, email_key) VALUES ($1, $2) RETURNING id", [
+      seal(ownerEmail, "email", ring()),
+      emailLookup(ownerEmail, ring()),
+    ]);
     await client.query("INSERT INTO memberships (organization_id, user_id, role) VALUES ($1, $2, 'owner')", [org.rows[0]!.id, user.rows[0]!.id]);
     const appeal = await client.query<{ id: string }>(
       `INSERT INTO appeals (organization_id, slug, original_language, status, goal, field_city, field_country, field_organization, field_position,
@@ -125,24 +131,11 @@ export interface StoredSignature {
   keep_informed: boolean;
 }
 
-/**
- * Signers' addresses are sealed at rest (app/services/data-key.server.ts), under the tests'
- * DATA_KEY (tests/setup/playwright-global.ts). Playwright cannot load that module (it imports
- * JSON without an import attribute), so a stored address is opened here the same way:
- * AES-256-GCM under the key's HKDF sealing subkey, the purpose and key id as associated data.
- * A value that is not sealed is returned as it is.
- */
-function openAddress(stored: string): string {
-  const match = /^s1:([0-9a-f]{8}):([A-Za-z0-9_-]+)$/.exec(stored);
-  if (!match) return stored;
-  const raw = Buffer.from(process.env.DATA_KEY ?? "", "base64");
-  const sealKey = Buffer.from(crypto.hkdfSync("sha256", raw, "", "appeals data key: seal v1", 32));
-  const body = Buffer.from(match[2]!, "base64url");
-  const decipher = crypto.createDecipheriv("aes-256-gcm", sealKey, body.subarray(0, 12));
-  decipher.setAAD(Buffer.from(`email\0${match[1]}`));
-  decipher.setAuthTag(body.subarray(body.length - 16));
-  return Buffer.concat([decipher.update(body.subarray(12, body.length - 16)), decipher.final()]).toString("utf8");
-}
+/** The tests' keyring (tests/setup/playwright-global.ts sets DATA_KEY for the app and the specs). */
+const ring = () => keyringFrom(process.env.DATA_KEY ?? "");
+
+/** A stored address, opened (a value that is not sealed reads as it is). */
+const openAddress = (stored: string) => open(stored, "email", ring());
 
 /** The ids of this appeal's signatures stored with exactly this address (any case). */
 async function signatureIdsOf(appeal: FixtureAppeal, email: string): Promise<number[]> {
