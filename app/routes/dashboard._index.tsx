@@ -4,6 +4,7 @@ import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { Field, FormError, errorText } from "~/components/form";
 import { ScrollTable } from "~/components/scroll-table";
 import { CONTENT_LANGUAGES, NATIVE_NAMES } from "~/i18n";
+import { MinimalDataField } from "~/components/minimal-data-field";
 import { useT } from "~/i18n/react";
 import { newAppealSchema } from "~/schemas/appeal";
 import { createAppeal, dashboardOverview } from "~/services/appeals.server";
@@ -114,21 +115,7 @@ export default function Dashboard() {
               </select>
               {errors.originalLanguage ? <p className="field-error">{errorText(t, errors.originalLanguage)}</p> : null}
             </div>
-            <div>
-              <label className="checkbox">
-                <input
-                  type="checkbox"
-                  id="f-minimalData"
-                  name="minimalData"
-                  aria-describedby="f-minimalData-hint"
-                  defaultChecked={values.minimalData === "on"}
-                />
-                {t("minimal.label")}
-              </label>
-              <p id="f-minimalData-hint" className="hint">
-                {t("minimal.explain")}
-              </p>
-            </div>
+            <MinimalDataField checked={values.minimalData === "on"} />
             <div>
               <button type="submit">{t("dash.create")}</button>
             </div>

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { Form, useActionData } from "@remix-run/react";
 import { Field, FormError, errorText } from "~/components/form";
+import { MinimalDataField } from "~/components/minimal-data-field";
 import { useT } from "~/i18n/react";
 import { settingsSchema } from "~/schemas/appeal";
 import { saveSettings } from "~/services/appeals.server";
@@ -74,22 +75,10 @@ export default function Settings() {
             <p className="hint">{t("minimal.explain")}</p>
           </div>
         ) : (
-          <div>
-            <label className="checkbox">
-              <input
-                type="checkbox"
-                id="f-minimalData"
-                name="minimalData"
-                aria-describedby="f-minimalData-hint"
-                defaultChecked={values.minimalData ? values.minimalData === "on" : appeal.minimal_data}
-              />
-              {t("minimal.label")}
-            </label>
-            <p id="f-minimalData-hint" className="hint">
-              {t("minimal.explain")}
-              {appeal.status !== "draft" ? ` ${t("minimal.laterOn")}` : null}
-            </p>
-          </div>
+          <MinimalDataField
+            checked={values.minimalData ? values.minimalData === "on" : appeal.minimal_data}
+            note={appeal.status !== "draft" ? t("minimal.laterOn") : undefined}
+          />
         )}
         <div>
           <button type="submit">{t("form.save")}</button>
