@@ -80,9 +80,11 @@ async function rawInsertRate(url: string): Promise<number> {
   return n / 5;
 }
 
+/** Signers made so far, across every phase and arm: each gets its own address and client IP. */
+let counter = 0;
+
 /** The form's request for autocannon: a new signer per request, from its own address. */
 function signRequestFor(stamp: string, prefix: string) {
-  let counter = 0;
   return {
     method: "POST" as const,
     path: `/appeals/${SLUG}`,
@@ -187,29 +189,7 @@ async function main() {
     const stamp = /name="stamp" value="([^"]+)"/.exec(page)?.[1] ?? "";
     await new Promise((r) => setTimeout(r, 3200));
 
-    let counter = 0;
-    const signRequest = (prefix: string) => ({
-      method: "POST" as const,
-      path: `/appeals/${SLUG}`,
-      setupRequest: (req: autocannon.Request) => {
-        counter++;
-        const body = new URLSearchParams({
-          name: `Айгерім Сейітқалиева ${counter}`,
-          email: `${prefix}-${counter}@bench.example.org`,
-          city: "Қарағанды",
-          country: "KZ",
-          disclosure: "public",
-          consent: "on",
-          stamp,
-          website: "",
-        }).toString();
-        return {
-          ...req,
-          body,
-          headers: { "content-type": "application/x-www-form-urlencoded", "x-forwarded-for": randomIp(counter), "accept-language": "kk" },
-        };
-      },
-    });
+    const signRequest = (prefix: string) => signRequestFor(stamp, prefix);
 
     // 1. Sign POSTs, sustained.
     const signs = await run({ url: app.url, connections: 32, duration: SECONDS, requests: [signRequest("s")], expectBody: undefined });
