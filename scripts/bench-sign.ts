@@ -13,6 +13,9 @@
  * encryption, the look-up key unkeyed; refused in production, so both of these arms run with
  * NODE_ENV=development) and once as shipped. Their ratio (sealed / plain) is the figure.
  * BENCH_COMPARE_SECONDS (default half of BENCH_SECONDS, at least 5) sets each arm's sign phase.
+ * The arms alternate plain, sealed, sealed, plain, … (BENCH_COMPARE_ROUNDS pairs, default 2), so
+ * a drift in the machine's speed during the run weighs on both alike; the ratio is of the sums.
+ * BENCH_ONLY=compare runs this comparison alone.
  */
 import { promises as fs } from "node:fs";
 import os from "node:os";
@@ -26,6 +29,8 @@ import { recordFigure } from "./lib/bench-results.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const COMPARE_SECONDS = Number(process.env.BENCH_COMPARE_SECONDS ?? Math.max(5, Math.round(SECONDS / 2)));
+const COMPARE_ROUNDS = Math.max(1, Number(process.env.BENCH_COMPARE_ROUNDS ?? 2));
+const ONLY_COMPARE = process.env.BENCH_ONLY === "compare";
 const SLUG = "demo-appeal";
 // The app's DATA_KEY (required in production): a fixed, not-secret key for a throwaway database.
 const BENCH_DATA_KEY = Buffer.from("appeals-bench-data-key-NOT-SECRET").subarray(0, 32).toString("base64");
@@ -114,8 +119,8 @@ function signRequestFor(stamp: string, prefix: string) {
  * phase, the outbox drained, then every confirm link posted once. Throughputs in req/s; errors
  * are printed (an arm with errors does not measure the same work).
  */
-async function measureArm(serverUrl: string, arm: "plain" | "sealed") {
-  const databaseUrl = await cloneDatabase(serverUrl, "bench_template", `bench_${arm}_${process.pid}`);
+async function measureArm(serverUrl: string, arm: "plain" | "sealed", round: number) {
+  const databaseUrl = await cloneDatabase(serverUrl, "bench_template", `bench_${arm}_${round}_${process.pid}`);
   const sink = new SmtpSink();
   await sink.start();
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), `appeals-bench-${arm}-`));
@@ -181,72 +186,88 @@ async function main() {
   });
   const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   try {
-    const raw = await rawInsertRate(databaseUrl);
-    console.log(`raw PostgreSQL insert rate (16 connections, single-row INSERTs): ${raw.toFixed(0)} rows/s\n`);
+    if (!ONLY_COMPARE) {
+      const raw = await rawInsertRate(databaseUrl);
+      console.log(`raw PostgreSQL insert rate (16 connections, single-row INSERTs): ${raw.toFixed(0)} rows/s\n`);
 
-    // A real form stamp, aged past the minimum time-to-fill.
-    const page = await (await fetch(`${app.url}/appeals/${SLUG}`)).text();
-    const stamp = /name="stamp" value="([^"]+)"/.exec(page)?.[1] ?? "";
-    await new Promise((r) => setTimeout(r, 3200));
+      // A real form stamp, aged past the minimum time-to-fill.
+      const page = await (await fetch(`${app.url}/appeals/${SLUG}`)).text();
+      const stamp = /name="stamp" value="([^"]+)"/.exec(page)?.[1] ?? "";
+      await new Promise((r) => setTimeout(r, 3200));
 
-    const signRequest = (prefix: string) => signRequestFor(stamp, prefix);
+      const signRequest = (prefix: string) => signRequestFor(stamp, prefix);
 
-    // 1. Sign POSTs, sustained.
-    const signs = await run({ url: app.url, connections: 32, duration: SECONDS, requests: [signRequest("s")], expectBody: undefined });
-    summary(`sign POST (${SECONDS} s sustained)`, signs, { rps: 1000, p99: 100 }, raw);
-    const signed = Number((await db.query("SELECT count(*) FROM signatures")).rows[0].count);
-    console.log(`  signatures stored: ${signed} (requests ${signs.requests.total}); 303 answers: ${signs["3xx"]}`);
+      // 1. Sign POSTs, sustained.
+      const signs = await run({ url: app.url, connections: 32, duration: SECONDS, requests: [signRequest("s")], expectBody: undefined });
+      summary(`sign POST (${SECONDS} s sustained)`, signs, { rps: 1000, p99: 100 }, raw);
+      const signed = Number((await db.query("SELECT count(*) FROM signatures")).rows[0].count);
+      console.log(`  signatures stored: ${signed} (requests ${signs.requests.total}); 303 answers: ${signs["3xx"]}`);
 
-    // 2. Outbox to the SMTP sink: how fast the worker drains what the sign phase queued.
-    const pendingAtStart = Number((await db.query("SELECT count(*) FROM outbox WHERE status = 'pending'")).rows[0].count);
-    const sentBefore = sink.messages.length;
-    const t0 = Date.now();
-    while (Number((await db.query("SELECT count(*) FROM outbox WHERE status = 'pending'")).rows[0].count) > 0 && Date.now() - t0 < 300_000) {
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    const drained = sink.messages.length - sentBefore;
-    const seconds = (Date.now() - t0) / 1000;
-    if (pendingAtStart > 0) {
-      const rate = drained / seconds;
-      recordFigure({
-        figure: "outbox → SMTP sink, draining the sign phase's backlog",
-        unit: "e-mails/s",
-        direction: "≥",
-        target: 1000,
-        measured: Math.round(rate),
-        rawInsertRate: raw,
+      // 2. Outbox to the SMTP sink: how fast the worker drains what the sign phase queued.
+      const pendingAtStart = Number((await db.query("SELECT count(*) FROM outbox WHERE status = 'pending'")).rows[0].count);
+      const sentBefore = sink.messages.length;
+      const t0 = Date.now();
+      while (Number((await db.query("SELECT count(*) FROM outbox WHERE status = 'pending'")).rows[0].count) > 0 && Date.now() - t0 < 300_000) {
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const drained = sink.messages.length - sentBefore;
+      const seconds = (Date.now() - t0) / 1000;
+      if (pendingAtStart > 0) {
+        const rate = drained / seconds;
+        recordFigure({
+          figure: "outbox → SMTP sink, draining the sign phase's backlog",
+          unit: "e-mails/s",
+          direction: "≥",
+          target: 1000,
+          measured: Math.round(rate),
+          rawInsertRate: raw,
+        });
+        console.log(
+          `outbox → SMTP sink: ${drained} e-mails in ${seconds.toFixed(1)} s = ${rate.toFixed(0)} e-mails/s (target ≥1000/s: ${rate >= 1000 ? "met" : "NOT met"}); ratio to raw insert rate ${(rate / raw).toFixed(2)}`,
+        );
+      } else {
+        console.log(`outbox → SMTP sink: the worker kept up during the sign phase (${sink.messages.length} e-mails delivered, none pending)`);
+      }
+
+      // 3. Confirmations: POST each confirm link once.
+      const links = sink.messages.map((m) => /\/s\/confirm\/([A-Za-z0-9_-]{43})/.exec(m.text)?.[1]).filter((t): t is string => Boolean(t));
+      let next = 0;
+      const confirms = await run({
+        url: app.url,
+        connections: 32,
+        amount: Math.min(links.length, 30_000),
+        requests: [{ method: "POST", setupRequest: (req: autocannon.Request) => ({ ...req, path: `/s/confirm/${links[next++ % links.length]}` }) }],
       });
-      console.log(
-        `outbox → SMTP sink: ${drained} e-mails in ${seconds.toFixed(1)} s = ${rate.toFixed(0)} e-mails/s (target ≥1000/s: ${rate >= 1000 ? "met" : "NOT met"}); ratio to raw insert rate ${(rate / raw).toFixed(2)}`,
-      );
-    } else {
-      console.log(`outbox → SMTP sink: the worker kept up during the sign phase (${sink.messages.length} e-mails delivered, none pending)`);
+      summary("confirm POST", confirms, { rps: 1000, p99: 100 }, raw);
+
+      // 4. The appeal page while signing runs at 300/s.
+      const background = run({ url: app.url, connections: 8, overallRate: 300, duration: 20, requests: [signRequest("bg")] });
+      const pages = await run({ url: `${app.url}/appeals/${SLUG}`, connections: 32, duration: 20, headers: { "accept-language": "ru" } });
+      const bg = await background;
+      summary("appeal page GET (signing at 300/s)", pages, { rps: 2000, p99: 50 }, raw);
+      summary("  background sign POST", bg, {}, raw);
     }
-
-    // 3. Confirmations: POST each confirm link once.
-    const links = sink.messages.map((m) => /\/s\/confirm\/([A-Za-z0-9_-]{43})/.exec(m.text)?.[1]).filter((t): t is string => Boolean(t));
-    let next = 0;
-    const confirms = await run({
-      url: app.url,
-      connections: 32,
-      amount: Math.min(links.length, 30_000),
-      requests: [{ method: "POST", setupRequest: (req: autocannon.Request) => ({ ...req, path: `/s/confirm/${links[next++ % links.length]}` }) }],
-    });
-    summary("confirm POST", confirms, { rps: 1000, p99: 100 }, raw);
-
-    // 4. The appeal page while signing runs at 300/s.
-    const background = run({ url: app.url, connections: 8, overallRate: 300, duration: 20, requests: [signRequest("bg")] });
-    const pages = await run({ url: `${app.url}/appeals/${SLUG}`, connections: 32, duration: 20, headers: { "accept-language": "ru" } });
-    const bg = await background;
-    summary("appeal page GET (signing at 300/s)", pages, { rps: 2000, p99: 50 }, raw);
-    summary("  background sign POST", bg, {}, raw);
 
     // 5. What encryption at rest costs: the same sign and confirm phases, plain and sealed.
-    console.log(`\nencryption at rest: sign (${COMPARE_SECONDS} s) and confirm, without sealing and as shipped (NODE_ENV=development both)`);
-    const plain = await measureArm(cluster.serverUrl, "plain");
-    const sealed = await measureArm(cluster.serverUrl, "sealed");
+    console.log(
+      `\nencryption at rest: sign (${COMPARE_SECONDS} s) and confirm, without sealing and as shipped (NODE_ENV=development both), ` +
+        `${COMPARE_ROUNDS} round(s) of plain/sealed alternating`,
+    );
+    const totals = { plain: { sign: 0, confirm: 0 }, sealed: { sign: 0, confirm: 0 } };
+    const shares: Record<"plain" | "sealed", string> = { plain: "", sealed: "" };
+    for (let round = 0; round < COMPARE_ROUNDS; round++) {
+      const order: ("plain" | "sealed")[] = round % 2 === 0 ? ["plain", "sealed"] : ["sealed", "plain"];
+      for (const arm of order) {
+        const measured = await measureArm(cluster.serverUrl, arm, round);
+        totals[arm].sign += measured.sign;
+        totals[arm].confirm += measured.confirm;
+        shares[arm] = measured.sealedShare;
+      }
+    }
     for (const phase of ["sign", "confirm"] as const) {
-      const ratio = sealed[phase] / plain[phase];
+      const plain = totals.plain[phase] / COMPARE_ROUNDS;
+      const sealed = totals.sealed[phase] / COMPARE_ROUNDS;
+      const ratio = sealed / plain;
       recordFigure({
         figure: `${phase} POST with encryption at rest, as a share of the same without (same run)`,
         unit: "ratio",
@@ -255,11 +276,11 @@ async function main() {
         measured: Math.round(ratio * 100) / 100,
       });
       console.log(
-        `${`${phase} POST`.padEnd(12)} plain ${plain[phase].toFixed(0).padStart(6)} req/s   sealed ${sealed[phase].toFixed(0).padStart(6)} req/s   ` +
+        `${`${phase} POST`.padEnd(12)} plain ${plain.toFixed(0).padStart(6)} req/s   sealed ${sealed.toFixed(0).padStart(6)} req/s   ` +
           `ratio ${ratio.toFixed(2)} (target ≥0.90: ${ratio >= 0.9 ? "met" : "NOT met"})`,
       );
     }
-    console.log(`  addresses stored sealed: plain arm ${plain.sealedShare}, shipped arm ${sealed.sealedShare}`);
+    console.log(`  addresses stored sealed: plain arm ${shares.plain}, shipped arm ${shares.sealed}`);
   } finally {
     await db.end();
     await app.stop();
