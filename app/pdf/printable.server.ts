@@ -1,27 +1,27 @@
 import anyAscii from "any-ascii";
 import type { FontkitFont } from "./pdfkit-internals.server";
+import { familyCovers, scriptFamilyOf, SCRIPT_FAMILIES } from "./script-fonts.server";
 
 /**
  * Turns user-supplied text into text the letter can print faithfully.
  *
  * Decision (context → decision → consequence):
- * - The letter embeds DejaVu Sans only. It covers Latin with diacritics, Cyrillic (all of
- *   Kazakh's Ә Ғ Қ Ң Ө Ұ Ү Һ І), Greek, Armenian and Georgian; those are printed as they are.
- *   (DejaVu Sans does draw Georgian and Armenian, so "ნინო ბერიძე" stays Georgian.)
- * - Han/Kana/Hangul, Devanagari, Thai and other scripts have no glyph in DejaVu: pdfkit would
- *   print empty boxes. Arabic, Hebrew and other right-to-left scripts do have glyphs, but pdfkit
- *   has no bidi algorithm and the list bypasses shaping, so they would come out in the wrong
- *   order with unjoined letters — garbage that looks like text. Both cases are treated alike:
- * - a character is printable when its script is Latin, Greek, Cyrillic, Armenian, Georgian,
- *   Common or Inherited AND the embedded fonts have a glyph for it (fontkit's
- *   hasGlyphForCodePoint on DejaVu Sans and Sans Bold, what names and headings are set in; the
- *   oblique faces lack only Arabic marks within those scripts, checked when this was written).
- *   Runs of other characters are transliterated to Latin with `any-ascii`
- *   ("王小明" → "WangXiaoMing", "محمد" → "mhmd"), and the caller marks the name with † and
- *   reports it (RenderResult.flaggedNames), so the organizer knows the letter shows a
- *   transliteration and can attach the original if it matters.
- * - Control and format characters (bidi overrides, zero-width joiners, soft hyphens) are
- *   removed, line breaks become spaces, and text is NFC-normalised so "й" written as и + ̆ prints
+ * - DejaVu Sans, the letter's font, covers Latin with diacritics, Cyrillic (all of Kazakh's
+ *   Ә Ғ Қ Ң Ө Ұ Ү Һ І), Greek, Armenian and Georgian; those are printed as they are by every part
+ *   of the letter.
+ * - Arabic script, Hebrew, Han/Kana, Hangul, Devanagari and Thai are drawn in their own fonts
+ *   (script-fonts.server.ts), shaped and in bidi order (shaped-text.server.ts), where the caller
+ *   asks for it with `scripts` — the signatory list's names, places and organizations (issue 15).
+ *   Elsewhere (the heading, the body: pdfkit's text engine, which has no bidi) they are still
+ *   transliterated.
+ * - What no bundled font draws (Ethiopic, Tibetan, Mongolian, Cherokee…) is transliterated to
+ *   Latin with `any-ascii` ("አበበ" → "'abebe"), and the caller marks the name with † and reports
+ *   it (RenderResult.flaggedNames): the organizer sees which names the letter shows transliterated.
+ * - A character is printable in DejaVu when its script is Latin, Greek, Cyrillic, Armenian,
+ *   Georgian, Common or Inherited AND the embedded fonts have a glyph for it (fontkit's
+ *   hasGlyphForCodePoint on DejaVu Sans and Sans Bold, what names and headings are set in).
+ * - Control and format characters (bidi overrides, soft hyphens) are removed (zero-width
+ *   joiners and non-joiners are kept with `scripts`: Persian and Devanagari need them), line breaks become spaces, and text is NFC-normalised so "й" written as и + ̆ prints
  *   as one glyph.
  * - Markup characters (< > & ") are ordinary text: nothing here interprets them.
  */
@@ -34,6 +34,11 @@ export interface Printable {
   text: string;
   /** Some characters were replaced by their Latin transliteration. */
   transliterated: boolean;
+  /**
+   * The text keeps characters only a script family draws (with `scripts`): it must be drawn by
+   * shaped-text.server.ts, not by DejaVu's cmap or pdfkit's text engine.
+   */
+  shaped: boolean;
 }
 
 /** What a code point is, for printing. */
@@ -46,6 +51,10 @@ const TRANSLITERATE = 3;
 const SPACE = 4;
 /** Format characters (bidi controls, zero-width joiners, soft hyphen): dropped. */
 const DROP = 5;
+/** Drawn in a script family's font (script-fonts.server.ts) when scripts are allowed, else transliterated. */
+const SCRIPT = 6;
+/** Zero-width non-joiner and joiner: they change how Persian or Devanagari letters join; kept with scripts, else dropped. */
+const JOINER = 7;
 
 export class PrintableText {
   /** Per code point, its kind; 1.1 MB, filled lazily. */
@@ -61,12 +70,21 @@ export class PrintableText {
     if (k === UNKNOWN) {
       const ch = String.fromCodePoint(codePoint);
       if (/[\s\p{Cc}]/u.test(ch)) k = SPACE;
+      else if (codePoint === 0x200c || codePoint === 0x200d) k = JOINER;
       else if (/\p{Cf}/u.test(ch)) k = DROP;
       else if (ALLOWED_SCRIPT.test(ch) && this.fonts.every((font) => font.hasGlyphForCodePoint(codePoint))) k = /\p{M}/u.test(ch) ? MARK : PRINT;
+      else if (this.scriptCovers(codePoint, ch)) k = SCRIPT;
       else k = TRANSLITERATE;
       this.kinds[codePoint] = k;
     }
     return k;
+  }
+
+  /** Whether a script family draws it: a letter of its script, or a sign or mark its fonts have. */
+  private scriptCovers(codePoint: number, ch: string): boolean {
+    const family = scriptFamilyOf(codePoint);
+    if (family) return familyCovers(family, codePoint);
+    return /[\p{Script=Common}\p{Script=Inherited}]/u.test(ch) && SCRIPT_FAMILIES.some((f) => familyCovers(f, codePoint));
   }
 
   /** Whether the letter prints this character as it is. */
@@ -97,18 +115,20 @@ export class PrintableText {
   /**
    * Cleans `raw` (see the module comment) and transliterates what the fonts cannot print.
    * White space runs become one space; `trim: false` keeps a leading/trailing space (inline
-   * Markdown text next to bold or a link needs it).
+   * Markdown text next to bold or a link needs it). With `scripts`, what a script family draws
+   * is kept (the caller draws it with shaped-text.server.ts) and only the rest is transliterated.
    */
-  clean(raw: string, trim = true): Printable {
+  clean(raw: string, trim = true, scripts = false): Printable {
     if (PLAIN_ASCII.test(raw)) {
       const collapsed = raw.indexOf("  ") === -1 ? raw : raw.replace(SPACES, " ");
-      return { text: trim ? collapsed.trim() : collapsed, transliterated: false };
+      return { text: trim ? collapsed.trim() : collapsed, transliterated: false, shaped: false };
     }
     const s = raw.normalize("NFC");
-    if (this.isClean(s)) return { text: s, transliterated: false };
+    if (this.isClean(s)) return { text: s, transliterated: false, shaped: false };
     let text = "";
     let bad = "";
     let transliterated = false;
+    let shaped = false;
     let space = false;
     for (let i = 0; i < s.length; i++) {
       let cp = s.charCodeAt(i);
@@ -120,8 +140,12 @@ export class PrintableText {
       } else {
         ch = s[i];
       }
-      const k = this.kind(cp);
-      if (k === DROP) continue;
+      let k = this.kind(cp);
+      if (k === DROP || (k === JOINER && !scripts)) continue;
+      if (k === SCRIPT) {
+        if (scripts) shaped = true;
+        else k = TRANSLITERATE;
+      }
       if (k === SPACE) {
         space = true;
         continue;
@@ -149,6 +173,6 @@ export class PrintableText {
     }
     if (bad !== "") text += anyAscii(bad) || "?";
     if (space && !trim) text += " ";
-    return { text, transliterated };
+    return { text, transliterated, shaped };
   }
 }

@@ -6,7 +6,8 @@ import type { RawMark } from "./tagging.server";
  *
  * Glyphs come straight from the font's cmap: no OpenType shaping, so no kerning or ligatures.
  * That is fine for names, places and dates in Latin, Cyrillic, Greek, Armenian and Georgian
- * (PrintableText has already removed scripts that need shaping or right-to-left ordering), and it
+ * (text in scripts that need shaping or right-to-left ordering goes through shaped-text.server.ts,
+ * whose runs this writer places with showRuns), and it
  * is far cheaper than `doc.text`. Each glyph is registered in pdfkit's subset, /W widths and
  * ToUnicode map exactly as pdfkit's own EmbeddedFont.encode does, so the result is ordinary,
  * extractable PDF text. A page's operators are collected and written with one `addContent`.
@@ -135,11 +136,18 @@ export interface Encoded {
   width: number;
 }
 
+/** A shaped run (shaped-text.server.ts): its font and its text-showing operators. */
+export interface GlyphRun {
+  font: EmbeddedFont;
+  ops: string;
+  width: number;
+}
+
 /**
  * One byte of a glyph code inside a PDF literal string: backslash and parentheses are escaped,
  * and so are CR and LF (an unescaped CR would be read as LF).
  */
-function escapeByte(b: number): string {
+export function escapeByte(b: number): string {
   switch (b) {
     case 0x5c:
       return "\\\\";
@@ -177,16 +185,36 @@ function hundredths(n: number): string {
   return n === 0 ? "0" : String(n / 100);
 }
 
+/** What a style needs of its font: pdfkit's embedded font, and where the baseline sits. */
+export interface StyleFont {
+  embedded: EmbeddedFont;
+  /** Distance from the top of a line box to the baseline, per point of font size. */
+  ascent: number;
+}
+
 /** A text style of the raw writer: created once, used for many cells. */
-export class RawStyle {
+export class RawStyle<F extends StyleFont = RawFont> {
   /** The operators that select it, e.g. "/F1 8.5 Tf 0.35 g". */
   readonly operators: string;
+  private variants: Map<EmbeddedFont, RawStyle<StyleFont>> | null = null;
   constructor(
-    readonly font: RawFont,
+    readonly font: F,
     readonly size: number,
     readonly gray: number,
   ) {
     this.operators = `/${font.embedded.id} ${num(size)} Tf ${num(gray)} g`;
+  }
+
+  /** The same size and colour in another font, on this style's baseline (a run of shaped text). */
+  inFont(font: EmbeddedFont): RawStyle<StyleFont> {
+    if (font === this.font.embedded) return this;
+    this.variants ??= new Map();
+    let style = this.variants.get(font);
+    if (!style) {
+      style = new RawStyle({ embedded: font, ascent: this.font.ascent }, this.size, this.gray);
+      this.variants.set(font, style);
+    }
+    return style;
   }
 }
 
@@ -206,7 +234,7 @@ interface Group {
  * q/Q so nothing leaks into pdfkit's own graphics state.
  */
 export class RawPage {
-  private readonly groups = new Map<RawStyle, Group>();
+  private readonly groups = new Map<RawStyle<StyleFont>, Group>();
   private rules = "";
   private ruleStyle = "";
 
@@ -218,15 +246,31 @@ export class RawPage {
    */
   show(style: RawStyle, x: number, top: number, encoded: Encoded, mark?: RawMark): void {
     if (encoded.codes === "") return;
+    this.showOps(style, x, top, `(${encoded.codes}) Tj`, mark);
+  }
+
+  /**
+   * Draws shaped runs (a line of shaped-text.server.ts, in visual order) from `x`, each in its
+   * own font on `style`'s baseline; each run is its own marked-content sequence when `mark` gives one.
+   */
+  showRuns(style: RawStyle<StyleFont>, x: number, top: number, runs: readonly GlyphRun[], mark?: () => RawMark | undefined): void {
+    let at = x;
+    for (const run of runs) {
+      if (run.ops !== "") this.showOps(style.inFont(run.font), at, top, run.ops, mark?.());
+      at += run.width;
+    }
+  }
+
+  private showOps(style: RawStyle<StyleFont>, x: number, top: number, ops: string, mark?: RawMark): void {
     const open = mark ? `${mark.open} ` : "";
     const close = mark ? " EMC" : "";
     const ix = Math.round(x * 100);
     const iy = Math.round((this.pageHeight - top - style.font.ascent * style.size) * 100);
     const group = this.groups.get(style);
     if (group === undefined) {
-      this.groups.set(style, { ops: `${open}1 0 0 1 ${hundredths(ix)} ${hundredths(iy)} Tm (${encoded.codes}) Tj${close}\n`, x: ix, y: iy });
+      this.groups.set(style, { ops: `${open}1 0 0 1 ${hundredths(ix)} ${hundredths(iy)} Tm ${ops}${close}\n`, x: ix, y: iy });
     } else {
-      group.ops += `${open}${hundredths(ix - group.x)} ${hundredths(iy - group.y)} Td (${encoded.codes}) Tj${close}\n`;
+      group.ops += `${open}${hundredths(ix - group.x)} ${hundredths(iy - group.y)} Td ${ops}${close}\n`;
       group.x = ix;
       group.y = iy;
     }

@@ -19,8 +19,10 @@ import {
   usedFonts,
   type FontkitFont,
 } from "./pdfkit-internals.server";
+import { ListCells } from "./list-cells.server";
 import { PrintableText } from "./printable.server";
 import { RawFont, RawPage, RawStyle } from "./raw-text.server";
+import { ScriptFonts } from "./shaped-text.server";
 import { addSignaturePlaceholder, type SignaturePlaceholder } from "./signature-placeholder.server";
 import { ARTIFACT, StructureTree, type RawMark, type StructElement } from "./tagging.server";
 import { letterLanguage } from "./strings";
@@ -146,7 +148,6 @@ const TEXT = "#111111";
 const MUTED = "#4a4a4a";
 const RAW_MUTED = 0.35;
 const RAW_LIGHT = 0.45;
-const TRANSLIT_MARK = " †";
 const FOOTER_ARTIFACT: RawMark = { open: "/Artifact <</Type /Pagination /Subtype /Footer>> BDC" };
 const COLUMN_HEADER = "/A<</O/Table/Scope/Column>>";
 
@@ -188,6 +189,8 @@ interface RawStyles {
 interface DocFonts {
   regular: RawFont;
   styles: RawStyles;
+  /** Text in other scripts (Arabic, Hebrew, CJK, Korean, Devanagari, Thai), shaped and in bidi order. */
+  scripts: ScriptFonts;
   /** The fonts user text must be printable in: names and headings use regular and bold. */
   letterFonts: FontkitFont[];
 }
@@ -209,7 +212,7 @@ function rawStyles(regular: RawFont, bold: RawFont): RawStyles {
  * The fontkit fonts parsed for one render, handed from the dry run to the real document so
  * they are parsed once per render (see registerFont for why not once per process).
  */
-type FontSet = Map<FontName, FontkitFont>;
+type FontSet = Map<string, FontkitFont>;
 
 interface DocumentMeta {
   title: string;
@@ -276,7 +279,12 @@ function createDocument(meta: DocumentMeta, fontSet: FontSet): { doc: PDFKit.PDF
   const rawRegular = new RawFont(regular);
   return {
     doc,
-    fonts: { regular: rawRegular, styles: rawStyles(rawRegular, new RawFont(bold)), letterFonts: [regular.font, bold.font] },
+    fonts: {
+      regular: rawRegular,
+      styles: rawStyles(rawRegular, new RawFont(bold)),
+      scripts: new ScriptFonts(doc, { regular, bold }, fontSet),
+      letterFonts: [regular.font, bold.font],
+    },
   };
 }
 
@@ -324,6 +332,7 @@ class LetterWriter {
   private readonly pageOffset: number;
   private readonly fmt: LetterFormat;
   private readonly footer: { countText: string; codeText: string; appealUrl: string; verifyUrl: string; ledgerText: string | null };
+  private readonly cells: ListCells;
 
   constructor(
     private readonly doc: PDFKit.PDFDocument,
@@ -341,6 +350,7 @@ class LetterWriter {
   ) {
     this.pageOffset = numbering ? numbering.first - 1 : 0;
     this.fmt = new LetterFormat(input.lang);
+    this.cells = new ListCells(printable, fonts.scripts);
     this.footer = {
       countText: this.fmt.signatories(input.count),
       codeText: `${this.fmt.strings.verificationCode(this.clean(input.verificationCode))} · `,
@@ -521,23 +531,6 @@ class LetterWriter {
     write();
   }
 
-  /**
-   * Draws one cell, cut to `width`, with † appended when it had to be transliterated.
-   * Returns whether it was.
-   */
-  private cell(page: RawPage, raw: string | null, style: RawStyle, x: number, top: number, width: number, td: StructElement | null): boolean {
-    if (!raw) return false;
-    const p = this.printable.clean(raw);
-    if (!p.transliterated) {
-      page.draw(style, x, top, p.text, width, this.mark(td));
-      return false;
-    }
-    const mark = style.font.width(TRANSLIT_MARK, style.size);
-    const shown = page.draw(style, x, top, p.text, width - mark, this.mark(td));
-    page.draw(style, x + shown.width, top, TRANSLIT_MARK, Infinity, this.mark(td));
-    return true;
-  }
-
   /** A mark for raw text of `element` (a new MCID), or none when untagged. */
   private mark(element: StructElement | null): RawMark | undefined {
     return this.tags && element ? this.tags.mark(element) : undefined;
@@ -555,14 +548,20 @@ class LetterWriter {
     const td = tags && tr ? [0, 1, 2, 3].map(() => tags.element("TD", tr)) : [null, null, null, null];
 
     page.drawRight(number, c.numberRight, top1 + 0.4, String(index + 1), Infinity, this.mark(td[0]!));
-    let flagged = this.cell(page, row.name, line1, c.name, top1, c.nameWidth, td[1]!);
-    if (this.cell(page, row.city, line1, c.place, top1, c.placeWidth, td[2]!)) flagged = true;
+    const cells = this.cells;
+    const name = cells.name(page, row.name, line1, c.name, top1, TABLE.rowHeight - 2.5, c.nameWidth, () => this.mark(td[1]!));
+    let flagged = name.flagged;
+    if (cells.line(page, row.city, line1, c.place, top1, c.placeWidth, () => this.mark(td[2]!)).flagged) flagged = true;
     page.draw(line1, c.date, top1, fmt.day(row.confirmedAt), c.dateWidth, this.mark(td[3]!));
 
     const org = row.organization || null;
     const position = row.position || null;
     const detail = org && position ? `${org}, ${position}` : (org ?? position);
-    if (this.cell(page, detail, line2, c.name, top2, c.nameWidth, td[1]!)) flagged = true;
+    const detailFlagged =
+      name.lastLine === null
+        ? cells.line(page, detail, line2, c.name, top2, c.nameWidth, () => this.mark(td[1]!)).flagged
+        : cells.detailAfterName(page, detail, line2, name.lastLine, c.name + c.nameWidth, () => this.mark(td[1]!));
+    if (detailFlagged) flagged = true;
     if (row.country) page.draw(line2, c.place, top2, fmt.country(row.country), c.placeWidth, this.mark(td[2]!));
     if (row.revision !== this.input.revision) {
       page.draw(line2, c.date, top2, fmt.strings.signedRevision(fmt.number(row.revision)), c.dateWidth, this.mark(td[3]!));

@@ -194,22 +194,34 @@ describe("renderLetter", () => {
     expect(text).not.toContain("\uFFFD");
   });
 
-  it("transliterates and flags names in scripts the font cannot print (Han, Arabic), keeps Georgian", async () => {
+  it("draws Han and Arabic names in their scripts (issue 15) and keeps Georgian; transliterates only what no font covers", async () => {
     const { pdf, result } = await render(letter({ lang: "en" }), fixtureRows());
-    const text = squash(pagesOf(pdf).join("\n"));
+    const text = squash(pagesOf(pdf).join("\n")).replace(/[\u202a-\u202e]/g, "");
 
-    expect(result.flaggedNames).toEqual(["محمد الأحمد", "王小明"]);
-    expect(result.flaggedTotal).toBe(2);
-    expect(text).toContain("WangXiaoMing †");
-    expect(text).toContain("BeiJing †");
-    expect(text).toMatch(/mhmd \S+ †/);
-    expect(text).not.toContain("王小明");
-    expect(text).toContain("† The name is written in a script this letter cannot print");
+    expect(result.flaggedNames).toEqual([]);
+    expect(result.flaggedTotal).toBe(0);
+    expect(text).toContain("王小明");
+    expect(text).toContain("北京");
+    expect(text).toContain("محمد الأحمد");
+    expect(text).toContain("عمّان");
+    expect(text).not.toContain("WangXiaoMing");
+    expect(text).not.toContain("†");
     // DejaVu Sans has Georgian and Armenian glyphs: those names stay in their own script.
     const georgian = NAMES.find((n) => n.script === "Georgian");
     expect(georgian).toBeDefined();
     expect(text).toContain(georgian?.name);
     expect(result.flaggedNames).not.toContain(georgian?.name);
+  });
+
+  it("transliterates a script no bundled font covers, marks it † and explains the mark", async () => {
+    async function* rows(): AsyncGenerator<LetterSignatory> {
+      yield { ...fixtureRow(NAMES[0]!, 0), name: "አበበ ቢቂላ", city: "አዲስ አበባ" };
+    }
+    const { pdf, result } = await render(letter({ lang: "en", count: 1 }), rows());
+    const text = squash(pagesOf(pdf).join("\n"));
+    expect(result.flaggedNames).toEqual(["አበበ ቢቂላ"]);
+    expect(text).toContain("'abebe bik'ila †");
+    expect(text).toContain("† The name is written in a script this letter cannot print");
   });
 
   it("writes an English translation with its note, English headings and plural count", async () => {
@@ -360,11 +372,11 @@ describe("renderLetter", () => {
     expect(slow.bytes().equals(fast.pdf)).toBe(true);
   });
 
-  it("cuts an over-long cell with an ellipsis instead of overflowing", async () => {
+  it("wraps an over-long name whole onto the row's second line, and cuts an over-long place with an ellipsis", async () => {
     async function* rows(): AsyncGenerator<LetterSignatory> {
       yield {
         name: `Very ${"Long".repeat(40)} Name`,
-        city: "Almaty",
+        city: `Almaty ${"Long".repeat(40)} Place`,
         country: "KZ",
         organization: null,
         position: null,
@@ -372,9 +384,13 @@ describe("renderLetter", () => {
         revision: 2,
       };
     }
-    const text = squash(pagesOf((await render(letter({ lang: "en", count: 1 }), rows())).pdf).join("\n"));
-    expect(text).toMatch(/Very (Long)+L?o?n?g?…/);
-    expect(text).not.toContain("Long Name");
+    const { pdf } = await render(letter({ lang: "en", count: 1 }), rows());
+    const text = squash(pagesOf(pdf).join("\n"));
+    // Read without -layout, the name's lines follow each other (with -layout the place column is interleaved).
+    const plain = execFileSync("pdftotext", ["-enc", "UTF-8", save(pdf), "-"], { encoding: "utf8" });
+    expect(plain.replace(/\s+/g, "")).toContain(`Very${"Long".repeat(40)}Name`);
+    expect(text).toMatch(/Almaty (Long)+L?o?n?g?…/);
+    expect(text).not.toContain("Long Place");
   });
 });
 
@@ -394,10 +410,16 @@ describe("renderCombined", () => {
   it("puts the original and its translations in one PDF, numbered across the whole document, each part in its own language", async () => {
     const parts = ["ru", "en", "kk"] as const;
     const sizes: number[] = [];
-    for (const lang of parts) sizes.push((await render(letter({ lang }), fixtureRows())).result.pages);
+    // One name in a script no bundled font covers (Ethiopic): transliterated in every part.
+    async function* withEthiopic(): AsyncGenerator<LetterSignatory> {
+      yield* fixtureRows();
+      yield { ...fixtureRow(NAMES[0]!, 0), name: "አበበ ቢቂላ" };
+    }
+    const count = NAMES.length + 1;
+    for (const lang of parts) sizes.push((await render(letter({ lang, count }), withEthiopic())).result.pages);
     const out = collector();
     const result = await renderCombined(
-      parts.map((lang) => ({ input: letter({ lang }), rows: fixtureRows })),
+      parts.map((lang) => ({ input: letter({ lang, count }), rows: withEthiopic })),
       out.stream,
     );
     const total = sizes.reduce((a, b) => a + b, 0);
@@ -420,8 +442,8 @@ describe("renderCombined", () => {
     // Every page's content is marked with its part's language, and only that one.
     expect(pageLanguages(out.bytes())).toEqual(langOfPage.map((l) => [l]));
     // Flagged names are reported once, however many parts show them.
-    expect(result.flaggedNames).toEqual(["محمد الأحمد", "王小明"]);
-    expect(result.flaggedTotal).toBe(6);
+    expect(result.flaggedNames).toEqual(["አበበ ቢቂላ"]);
+    expect(result.flaggedTotal).toBe(3);
   });
 
   it("marks a single letter's pages with its language", async () => {

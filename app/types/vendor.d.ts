@@ -1,0 +1,19 @@
+/** fontkit ships no types: the one call made outside pdfkit (script-fonts.server.ts). */
+declare module "fontkit" {
+  export function create(buffer: Buffer): unknown;
+}
+
+/** bidi-js ships no types: the calls shaped-text.server.ts makes. */
+declare module "bidi-js" {
+  export interface EmbeddingLevels {
+    levels: Uint8Array;
+    paragraphs: { start: number; end: number; level: number }[];
+  }
+  export interface Bidi {
+    getEmbeddingLevels(text: string, direction?: "ltr" | "rtl" | "auto"): EmbeddingLevels;
+    getReorderSegments(text: string, levels: EmbeddingLevels, start?: number, end?: number): [number, number][];
+    getMirroredCharactersMap(text: string, levels: EmbeddingLevels, start?: number, end?: number): Map<number, string>;
+    getBidiCharTypeName(ch: string): string;
+  }
+  export default function bidiFactory(): Bidi;
+}
