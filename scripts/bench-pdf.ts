@@ -14,6 +14,10 @@
  *    in its worker thread: p99 target ≤ 100 ms at a steady BENCH_RATE requests per second
  *    (default 100); rounds at saturation are printed too, for information.
  *
+ * 3b. (BENCH_WORLD=0 skips) The largest letter again, all names in Cyrillic, then with one name in
+ *    ten in Arabic, Persian, Uyghur, Hebrew, Chinese, Japanese, Korean, Devanagari or Thai
+ *    (issue 15): its time and peak RSS against the same targets, its size ≤ 1.5× the Cyrillic one.
+ *
  * BENCH_MAX caps the sizes (default 1000000; e.g. BENCH_MAX=100000 for a quick run).
  * BENCH_CONNECTIONS sets autocannon's connections (default 10). BENCH_SKIP_APP=1 skips step 3.
  * Wall times depend on what else the machine runs: the CPU time of each run is printed too.
@@ -32,7 +36,8 @@ import { closeDb, getDb, setDatabaseUrl } from "../db/client.js";
 import { startApp } from "../tests/setup/app-process.js";
 import { createTemplate, dbUrl, dropDatabase, startTestCluster } from "../tests/setup/postgres.js";
 import { recordFigure } from "./lib/bench-results.js";
-import { addSignatures } from "./lib/bench-seed.js";
+import { WORLD_NAMES } from "../tests/fixtures/world-names.js";
+import { addSignatures, makeAllCyrillic, mixWorldNames } from "./lib/bench-seed.js";
 
 const MAX = Number(process.env.BENCH_MAX ?? 1_000_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -167,6 +172,60 @@ async function main() {
           `${`${fmt(run.peakRssMb)} MB (${target.rssMb === null ? "no target" : `≤ ${target.rssMb} MB, ${fmt((run.peakRssMb / target.rssMb) * 100)}%`}) ${verdict(rssOk)}`.padEnd(25)} | ` +
           `${`${fmt(run.cpuSeconds, 2)} s`.padEnd(7)} | ${fmt(Number(line[2])).padEnd(7)} | ${`${line[3]} MB`.padEnd(7)} | ${line[4]} s of it generating (rows inserted in ${fmt(inserted, 1)} s)`,
       );
+    }
+
+    // Issue 15: the largest letter again, all in Cyrillic, then with one name in ten in another
+    // script (shaped, bidi, script fonts): its time and memory against the same targets, and
+    // its size against the all-Cyrillic one (≤ 1.5×).
+    if (process.env.BENCH_WORLD !== "0") {
+      const size = have;
+      const target = TARGETS[size] ?? { seconds: Infinity, rssMb: null };
+      const runLetter = async (name: string) => {
+        const out = path.join(dataDir, `letter-${size}-${name}.pdf`);
+        const run = await letterCli(["--appeal", DEMO_SLUG, "--lang", "ru", "--out", out], childEnv);
+        if (run.code !== 0) throw new Error(`the letter CLI failed (${name}):\n${run.stdout}\n${run.stderr}`);
+        return { run, bytes: (await fs.stat(out)).size };
+      };
+      await makeAllCyrillic(appeal.id);
+      const cyrillic = await runLetter("cyrillic");
+      await mixWorldNames(
+        appeal.id,
+        WORLD_NAMES.filter((w) => w.name.length < 40 && !/\p{M}{2}/u.test(w.name)),
+      );
+      const world = await runLetter("world");
+      const ratio = world.bytes / cyrillic.bytes;
+      say(
+        `${fmt(size)} rows, 1 in 10 names in Arabic/Hebrew/CJK/Korean/Devanagari/Thai: ${fmt(world.run.wallSeconds, 2)} s (≤ ${target.seconds} s), ` +
+          `${fmt(world.run.peakRssMb)} MB (≤ ${target.rssMb ?? "—"} MB), ${fmt(world.bytes / 1e6, 1)} MB = ${fmt(ratio, 2)}× the all-Cyrillic letter ` +
+          `(${fmt(cyrillic.bytes / 1e6, 1)} MB, ${fmt(cyrillic.run.wallSeconds, 2)} s, ${fmt(cyrillic.run.peakRssMb)} MB) (≤ 1.5×)`,
+      );
+      recordFigure({
+        figure: `letter of ${fmt(size)} signatories, 1 in 10 in other scripts: whole process`,
+        unit: "s",
+        direction: "≤",
+        target: target.seconds,
+        measured: Math.round(world.run.wallSeconds * 100) / 100,
+      });
+      if (target.rssMb !== null)
+        recordFigure({
+          figure: `letter of ${fmt(size)} signatories, 1 in 10 in other scripts: peak RSS`,
+          unit: "MB",
+          direction: "≤",
+          target: target.rssMb,
+          measured: Math.round(world.run.peakRssMb),
+        });
+      recordFigure({
+        figure: `letter of ${fmt(size)} signatories, 1 in 10 in other scripts: size as a share of the all-Cyrillic one`,
+        unit: "×",
+        direction: "≤",
+        target: 1.5,
+        measured: Math.round(ratio * 100) / 100,
+      });
+      if (world.run.wallSeconds > target.seconds)
+        failures.push(`${fmt(size)} rows with other scripts: ${fmt(world.run.wallSeconds, 2)} s > ${target.seconds} s`);
+      if (target.rssMb !== null && world.run.peakRssMb > target.rssMb)
+        failures.push(`${fmt(size)} rows with other scripts: ${fmt(world.run.peakRssMb)} MB > ${target.rssMb} MB`);
+      if (ratio > 1.5) failures.push(`${fmt(size)} rows with other scripts: ${fmt(ratio, 2)}× the all-Cyrillic size > 1.5×`);
     }
 
     if (process.env.BENCH_SKIP_APP !== "1") {
