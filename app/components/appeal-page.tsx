@@ -65,9 +65,20 @@ export function AppealPage({
         <ul>
           {view.addressees.map((a, i) => (
             <li key={i}>
-              <strong>{a.name}</strong>
-              {a.position ? <>, {a.position}</> : null}
-              {a.institution ? <>, {a.institution}</> : null}
+              {/* Each part in its own isolate: a name in Arabic or Hebrew keeps the commas in place. */}
+              <strong>
+                <bdi>{a.name}</bdi>
+              </strong>
+              {a.position ? (
+                <>
+                  , <bdi>{a.position}</bdi>
+                </>
+              ) : null}
+              {a.institution ? (
+                <>
+                  , <bdi>{a.institution}</bdi>
+                </>
+              ) : null}
             </li>
           ))}
         </ul>
