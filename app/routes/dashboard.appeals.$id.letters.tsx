@@ -78,6 +78,32 @@ function statusText(t: (k: MessageKey, v?: Record<string, string | number>) => s
   return t(`letters.status.${status}` as MessageKey);
 }
 
+/** At most this many transliterated names are listed under a letter; the rest are counted. */
+const FLAGGED_SHOWN = 50;
+
+/**
+ * Which names a letter printed transliterated (no bundled font draws their script), not only how
+ * many: each as the signer wrote it, in its own isolate, so the organizer can check the letter
+ * or ask the signer. Only members of the appeal's organization see this page.
+ */
+function FlaggedNames({ names }: { names: string[] }) {
+  const { plural, number } = useT();
+  const rest = names.length - FLAGGED_SHOWN;
+  return (
+    <details className="flagged-names">
+      <summary className="hint">{plural("letters.flagged", names.length)}</summary>
+      <ul>
+        {names.slice(0, FLAGGED_SHOWN).map((name, i) => (
+          <li key={i} className="name-row">
+            <bdi>{name}</bdi>
+          </li>
+        ))}
+      </ul>
+      {rest > 0 ? <p className="hint">{plural("letters.flaggedMore", rest, { count: number(rest) })}</p> : null}
+    </details>
+  );
+}
+
 export default function Letters() {
   const { letters, deliveries, appeal, encryptedFor } = useLoaderData<typeof loader>();
   const { versions } = useEditor();
@@ -137,7 +163,9 @@ export default function Letters() {
                 <tbody>
                   {review.rows.map((r) => (
                     <tr key={r.addresseeId}>
-                      <td>{r.addressee}</td>
+                      <td>
+                        <bdi>{r.addressee}</bdi>
+                      </td>
                       <td>{langName(r.lang)}</td>
                       <td>{r.letter ? <code>{r.letter.code}</code> : "—"}</td>
                       <td>
@@ -268,7 +296,7 @@ export default function Letters() {
                             </a>
                           </Fragment>
                         ))}
-                      {l.flagged_names.length ? <p className="hint">{plural("letters.flagged", l.flagged_names.length)}</p> : null}
+                      {l.flagged_names.length ? <FlaggedNames names={l.flagged_names} /> : null}
                     </>
                   ) : null}
                   {l.status === "failed" ? <p className="field-error">{t(`letters.error.${l.error ?? "failed"}` as MessageKey)}</p> : null}
@@ -315,7 +343,9 @@ export default function Letters() {
             <tbody>
               {deliveries.map((d) => (
                 <tr key={d.id}>
-                  <td>{d.addressee}</td>
+                  <td>
+                    <bdi>{d.addressee}</bdi>
+                  </td>
                   <td>
                     <code>{d.code}</code>
                   </td>
