@@ -2,6 +2,7 @@ import type { ReactNode } from "react";
 import { languageName, NATIVE_NAMES, isContentLang, type Translator } from "~/i18n";
 import { useT } from "~/i18n/react";
 import type { AppealView } from "~/services/public-appeal.server";
+import { isolate } from "~/utils/bidi";
 
 type View = Omit<AppealView, never>;
 
@@ -92,7 +93,11 @@ export function AppealPage({
         </p>
       ) : null}
       <p className="meta" lang={uiLang}>
-        {view.publishedAt ? t("appeal.publishedOn", { date: date(view.publishedAt), organization: view.organization }) : view.organization}
+        {view.publishedAt ? (
+          t("appeal.publishedOn", { date: date(view.publishedAt), organization: isolate(view.organization) })
+        ) : (
+          <bdi>{view.organization}</bdi>
+        )}
         {view.revisedAt ? (
           <>
             {" · "}

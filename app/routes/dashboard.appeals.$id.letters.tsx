@@ -11,6 +11,7 @@ import { deliver, resend, reviewDelivery, reviewResend } from "~/services/delive
 import { lettersPage, requestLetters } from "~/services/letters.server";
 import { requireUser } from "~/services/session.server";
 import { actionError, loaderError, reply } from "~/utils/action-errors.server";
+import { isolate } from "~/utils/bidi";
 import { formValues, idOf } from "~/utils/forms";
 import { useEditor } from "./dashboard.appeals.$id";
 
@@ -147,7 +148,7 @@ export default function Letters() {
           <p>
             <strong>{t(review.closes ? "delivery.closes" : "delivery.alreadyClosed")}</strong>
           </p>
-          {review.contact ? <p>{t("delivery.replyTo", { organization: review.organization, contact: review.contact })}</p> : null}
+          {review.contact ? <p>{t("delivery.replyTo", { organization: isolate(review.organization), contact: review.contact })}</p> : null}
           {review.rows.length ? (
             <>
               <p id="delivery-will-send">{t("delivery.willSend")}</p>
@@ -292,7 +293,7 @@ export default function Letters() {
                           <Fragment key={a.id}>
                             {" · "}
                             <a href={`${base}/${l.id}.pdf?for=${a.id}`} download>
-                              {t("openpgp.downloadEncrypted", { name: a.name })}
+                              {t("openpgp.downloadEncrypted", { name: isolate(a.name) })}
                             </a>
                           </Fragment>
                         ))}

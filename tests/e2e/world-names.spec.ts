@@ -39,6 +39,7 @@ const UNDRAWN = ["አበበ ቢቂላ", "བཀྲ་ཤིས་བདེ་ལ
 
 /** A taller tower than the fixture's (a dozen marks above and below): taller than a padded table cell. */
 const TALL_TOWER = { name: `Zu${"\u0300\u0301\u0302\u0303".repeat(3)}${"\u0316\u0317\u0323\u0324".repeat(3)}l Tall`, city: "Kokshetau", country: "KZ" };
+const ORGANIZATION = WORLD_NAMES[0]!.organization!;
 const TOWERS = [WORLD_NAMES.find((n) => n.script.includes("towers"))!.name.normalize("NFC"), TALL_TOWER.name.normalize("NFC")];
 const LONG = WORLD_NAMES.find((n) => n.script.includes("longer than"))!.name.normalize("NFC");
 const VIEWPORTS = [
@@ -70,6 +71,8 @@ test.beforeAll(async () => {
     fields: { city: "optional", country: "optional", organization: "optional" },
   });
   const unique = crypto.randomBytes(3).toString("hex");
+  // The organization writes its name in Arabic: sentences naming it keep it isolated.
+  await client.query("UPDATE organizations SET name = $2 WHERE id = (SELECT organization_id FROM appeals WHERE id = $1)", [appeal.id, ORGANIZATION]);
   for (const [i, s] of SIGNERS.entries()) {
     await client.query(
       `INSERT INTO signatures (appeal_id, revision, lang, status, name, city, country, organization, disclosure, keep_informed, email, email_key, created_at, confirmed_at)
@@ -238,6 +241,8 @@ test("the public list shows every name as written, isolated, wrapped, and the to
       if (name && city && Math.abs(name.y - city.y) < 2) expect(name.x, s.name).toBeLessThan(city.x);
     }
     await expectNoSidewaysScroll(page);
+    // The organization's name in "Published on … by …", between isolates (U+2068 … U+2069).
+    await expect(page.locator("p.meta")).toContainText(`\u2068${ORGANIZATION}\u2069`);
 
     for (const tower of TOWERS) {
       const towerRow = list.locator(".name-row", { has: page.locator(".signer-name", { hasText: tower }) });
