@@ -2,6 +2,7 @@ import type { ReactNode } from "react";
 import { languageName, NATIVE_NAMES, isContentLang, type Translator } from "~/i18n";
 import { useT } from "~/i18n/react";
 import type { AppealView } from "~/services/public-appeal.server";
+import { isolate } from "~/utils/bidi";
 
 type View = Omit<AppealView, never>;
 
@@ -65,9 +66,20 @@ export function AppealPage({
         <ul>
           {view.addressees.map((a, i) => (
             <li key={i}>
-              <strong>{a.name}</strong>
-              {a.position ? <>, {a.position}</> : null}
-              {a.institution ? <>, {a.institution}</> : null}
+              {/* Each part in its own isolate: a name in Arabic or Hebrew keeps the commas in place. */}
+              <strong>
+                <bdi>{a.name}</bdi>
+              </strong>
+              {a.position ? (
+                <>
+                  , <bdi>{a.position}</bdi>
+                </>
+              ) : null}
+              {a.institution ? (
+                <>
+                  , <bdi>{a.institution}</bdi>
+                </>
+              ) : null}
             </li>
           ))}
         </ul>
@@ -81,7 +93,11 @@ export function AppealPage({
         </p>
       ) : null}
       <p className="meta" lang={uiLang}>
-        {view.publishedAt ? t("appeal.publishedOn", { date: date(view.publishedAt), organization: view.organization }) : view.organization}
+        {view.publishedAt ? (
+          t("appeal.publishedOn", { date: date(view.publishedAt), organization: isolate(view.organization) })
+        ) : (
+          <bdi>{view.organization}</bdi>
+        )}
         {view.revisedAt ? (
           <>
             {" · "}

@@ -65,6 +65,19 @@ export function BarChart({
 }
 
 /**
+ * A bar's label, at most 26 characters (the full one is in the table under the chart): cut
+ * between whole characters, never inside a surrogate pair (a lone half shows as "�") nor between
+ * a letter and its combining marks (a tower of them, or a letter losing its accent).
+ */
+export function shortLabel(label: string, max = 26): string {
+  const chars = Array.from(label);
+  if (chars.length <= max) return label;
+  let end = max - 1;
+  while (end > 0 && /[\p{M}\u200d]/u.test(chars[end]!)) end--;
+  return `${chars.slice(0, end).join("")}…`;
+}
+
+/**
  * Horizontal bars with their labels, for places. Drawn for a half-width column (two sit side
  * by side), so that its 12-unit text shows at about 12 px instead of shrinking to half that.
  */
@@ -87,7 +100,7 @@ export function HBarChart({ title, rows }: { title: string; rows: Array<{ label:
           return (
             <g key={i}>
               <text x={labelWidth - 8} y={y + 15} textAnchor="end" fontSize="12" fill="#1b1f24">
-                {r.label.length > 26 ? `${r.label.slice(0, 25)}…` : r.label}
+                {shortLabel(r.label)}
               </text>
               <rect x={labelWidth} y={y + 3} width={Math.max(1, w)} height={rowHeight - 8} fill="#1e6b3a" />
               <text x={labelWidth + w + 6} y={y + 15} fontSize="12" fill="#1b1f24">

@@ -50,7 +50,10 @@ export default function Dashboard() {
         <ul>
           {organizations.map((o) => (
             <li key={o.id}>
-              <Link to={`/dashboard/orgs/${o.id}`}>{o.name}</Link> <span className="hint">({t(`dash.role.${o.role}`)})</span>
+              <Link to={`/dashboard/orgs/${o.id}`}>
+                <bdi>{o.name}</bdi>
+              </Link>{" "}
+              <span className="hint">({t(`dash.role.${o.role}`)})</span>
             </li>
           ))}
         </ul>

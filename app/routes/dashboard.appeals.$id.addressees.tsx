@@ -212,9 +212,19 @@ export default function Addressees() {
           <li key={a.id}>
             <details>
               <summary>
-                <strong>{a.translations[appeal.original_language]?.name}</strong>
-                {a.translations[appeal.original_language]?.position ? `, ${a.translations[appeal.original_language]?.position}` : ""}
-                {a.translations[appeal.original_language]?.institution ? `, ${a.translations[appeal.original_language]?.institution}` : ""}
+                <strong>
+                  <bdi>{a.translations[appeal.original_language]?.name}</bdi>
+                </strong>
+                {a.translations[appeal.original_language]?.position ? (
+                  <>
+                    , <bdi>{a.translations[appeal.original_language]?.position}</bdi>
+                  </>
+                ) : null}
+                {a.translations[appeal.original_language]?.institution ? (
+                  <>
+                    , <bdi>{a.translations[appeal.original_language]?.institution}</bdi>
+                  </>
+                ) : null}
                 {a.openpgp_fingerprint ? (
                   <span className="hint"> · {t("openpgp.encryptedTo", { fingerprint: formatFingerprint(a.openpgp_fingerprint).slice(-19) })}</span>
                 ) : null}

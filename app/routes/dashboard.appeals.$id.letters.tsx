@@ -11,6 +11,7 @@ import { deliver, resend, reviewDelivery, reviewResend } from "~/services/delive
 import { lettersPage, requestLetters } from "~/services/letters.server";
 import { requireUser } from "~/services/session.server";
 import { actionError, loaderError, reply } from "~/utils/action-errors.server";
+import { isolate } from "~/utils/bidi";
 import { formValues, idOf } from "~/utils/forms";
 import { useEditor } from "./dashboard.appeals.$id";
 
@@ -78,6 +79,32 @@ function statusText(t: (k: MessageKey, v?: Record<string, string | number>) => s
   return t(`letters.status.${status}` as MessageKey);
 }
 
+/** At most this many transliterated names are listed under a letter; the rest are counted. */
+const FLAGGED_SHOWN = 50;
+
+/**
+ * Which names a letter printed transliterated (no bundled font draws their script), not only how
+ * many: each as the signer wrote it, in its own isolate, so the organizer can check the letter
+ * or ask the signer. Only members of the appeal's organization see this page.
+ */
+function FlaggedNames({ names }: { names: string[] }) {
+  const { plural, number } = useT();
+  const rest = names.length - FLAGGED_SHOWN;
+  return (
+    <details className="flagged-names">
+      <summary className="hint">{plural("letters.flagged", names.length)}</summary>
+      <ul>
+        {names.slice(0, FLAGGED_SHOWN).map((name, i) => (
+          <li key={i} className="name-row">
+            <bdi>{name}</bdi>
+          </li>
+        ))}
+      </ul>
+      {rest > 0 ? <p className="hint">{plural("letters.flaggedMore", rest, { count: number(rest) })}</p> : null}
+    </details>
+  );
+}
+
 export default function Letters() {
   const { letters, deliveries, appeal, encryptedFor } = useLoaderData<typeof loader>();
   const { versions } = useEditor();
@@ -121,7 +148,7 @@ export default function Letters() {
           <p>
             <strong>{t(review.closes ? "delivery.closes" : "delivery.alreadyClosed")}</strong>
           </p>
-          {review.contact ? <p>{t("delivery.replyTo", { organization: review.organization, contact: review.contact })}</p> : null}
+          {review.contact ? <p>{t("delivery.replyTo", { organization: isolate(review.organization), contact: review.contact })}</p> : null}
           {review.rows.length ? (
             <>
               <p id="delivery-will-send">{t("delivery.willSend")}</p>
@@ -137,7 +164,9 @@ export default function Letters() {
                 <tbody>
                   {review.rows.map((r) => (
                     <tr key={r.addresseeId}>
-                      <td>{r.addressee}</td>
+                      <td>
+                        <bdi>{r.addressee}</bdi>
+                      </td>
                       <td>{langName(r.lang)}</td>
                       <td>{r.letter ? <code>{r.letter.code}</code> : "—"}</td>
                       <td>
@@ -264,11 +293,11 @@ export default function Letters() {
                           <Fragment key={a.id}>
                             {" · "}
                             <a href={`${base}/${l.id}.pdf?for=${a.id}`} download>
-                              {t("openpgp.downloadEncrypted", { name: a.name })}
+                              {t("openpgp.downloadEncrypted", { name: isolate(a.name) })}
                             </a>
                           </Fragment>
                         ))}
-                      {l.flagged_names.length ? <p className="hint">{plural("letters.flagged", l.flagged_names.length)}</p> : null}
+                      {l.flagged_names.length ? <FlaggedNames names={l.flagged_names} /> : null}
                     </>
                   ) : null}
                   {l.status === "failed" ? <p className="field-error">{t(`letters.error.${l.error ?? "failed"}` as MessageKey)}</p> : null}
@@ -315,7 +344,9 @@ export default function Letters() {
             <tbody>
               {deliveries.map((d) => (
                 <tr key={d.id}>
-                  <td>{d.addressee}</td>
+                  <td>
+                    <bdi>{d.addressee}</bdi>
+                  </td>
                   <td>
                     <code>{d.code}</code>
                   </td>

@@ -30,8 +30,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
         hourly: stats.hourly.map((p, i) => ({ ...p, tick: i % 12 === 0 ? `${dayMonth.format(new Date(p.at))} ${p.at.slice(11, 16)}` : null })),
         daily: stats.daily.map((p, i) => ({ ...p, tick: i % dayEvery === 0 ? dayMonth.format(new Date(p.at)) : null })),
         countries: stats.countries.map((c) => ({ ...c, label: country(c.country) })),
-        cities: stats.cities.map((c) => ({ ...c, label: [c.city, country(c.country)].filter(Boolean).join(", ") })),
-        recent: stats.recent.map((r) => ({ ...r, place: [r.city, country(r.country)].filter(Boolean).join(", ") })),
+        cities: stats.cities.map((c) => ({ ...c, label: [c.city, country(c.country)].filter(Boolean).join(", "), countryName: country(c.country) })),
+        recent: stats.recent.map((r) => ({ ...r, countryName: country(r.country) })),
       },
       { headers: { "Cache-Control": "no-store" } },
     );
@@ -72,7 +72,7 @@ export default function Signatures() {
   const hourLabel = (i: number) => hourly[i]?.tick ?? null;
   const dayLabel = (i: number) => daily[i]?.tick ?? null;
   const countryRows = countries.map((c) => ({ label: c.label ?? t("camp.unknownCountry"), n: c.n }));
-  const cityRows = cities.map((c) => ({ label: c.label, n: c.n }));
+  const cityRows = cities.map((c) => ({ label: c.label, n: c.n, city: c.city, country: c.countryName }));
   return (
     <>
       {data?.notice === "removed" ? (
@@ -169,11 +169,14 @@ export default function Signatures() {
           <tbody>
             {recent.map((s) => (
               <tr key={s.id}>
-                <td>
-                  {s.name}
+                {/* Name and city each in an isolate, in a cell that clips stacked marks (public/app.css). */}
+                <td className="name-cell">
+                  <bdi>{s.name}</bdi>
                   {s.hidden ? <span className="badge"> {t("camp.hidden")}</span> : null}
                 </td>
-                <td>{s.place}</td>
+                <td className="name-cell">
+                  <Place city={s.city} country={s.countryName} />
+                </td>
                 <td>{date(s.confirmed_at ?? s.created_at, "datetime")}</td>
                 <td>{t(`camp.disclosure.${s.disclosure}` as MessageKey)}</td>
                 <td>{t(`camp.status.${s.status}` as MessageKey)}</td>
@@ -214,7 +217,18 @@ export default function Signatures() {
   );
 }
 
-function PlaceTable({ rows, labelledBy }: { rows: Array<{ label: string; n: number }>; labelledBy: string }) {
+/** "City, Country", the city (as typed, in any script) in its own isolate. */
+function Place({ city, country }: { city: string | null; country: string | null }) {
+  return (
+    <>
+      {city ? <bdi>{city}</bdi> : null}
+      {city && country ? ", " : null}
+      {country}
+    </>
+  );
+}
+
+function PlaceTable({ rows, labelledBy }: { rows: Array<{ label: string; n: number; city?: string | null; country?: string | null }>; labelledBy: string }) {
   const { t, number } = useT();
   return (
     <ScrollTable labelledBy={labelledBy} className="compact">
@@ -227,7 +241,7 @@ function PlaceTable({ rows, labelledBy }: { rows: Array<{ label: string; n: numb
       <tbody>
         {rows.map((r) => (
           <tr key={r.label}>
-            <td>{r.label}</td>
+            <td className="name-cell">{r.city === undefined ? r.label : <Place city={r.city} country={r.country ?? null} />}</td>
             <td>{number(r.n)}</td>
           </tr>
         ))}

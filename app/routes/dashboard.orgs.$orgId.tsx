@@ -124,13 +124,17 @@ export default function Organization() {
   const errors: Record<string, string> = data?.errors ?? {};
   return (
     <>
-      <h1>{organization.name}</h1>
+      <h1>
+        <bdi>{organization.name}</bdi>
+      </h1>
       <h2 id="members-h">{t("dash.members")}</h2>
       <ScrollTable labelledBy="members-h">
         <tbody>
           {members.map((m) => (
             <tr key={m.id}>
-              <td>{m.email ?? m.name ?? `#${m.id}`}</td>
+              <td>
+                <bdi>{m.email ?? m.name ?? `#${m.id}`}</bdi>
+              </td>
               <td>{t(`dash.role.${m.role}`)}</td>
               <td>
                 {role === "owner" && m.id !== me ? (

@@ -7,6 +7,7 @@ import { env } from "../utils/env.server";
 import { newVerificationCode, normaliseCode } from "../utils/codes";
 import { AppError } from "../utils/errors";
 import { appealForMember } from "./access.server";
+import { open } from "./data-key.server";
 import { ledgerFacts } from "./ledger.server";
 
 /** Letters larger than this are delivered as a link instead of an attachment. */
@@ -116,7 +117,9 @@ export async function lettersPage(appealId: number, userId: number) {
     appeal,
     role,
     // Organizers see who generated a letter only as "a member"; addresses stay out of pages.
-    letters: letters.map(({ createdBy: _createdBy, storage_key: _k, ...l }) => l),
+    // The names a letter transliterated, opened (a hidden signer's is sealed at rest): members
+    // see them in the dashboard anyway, and a sealed value must not reach a page.
+    letters: letters.map(({ createdBy: _createdBy, storage_key: _k, flagged_names, ...l }) => ({ ...l, flagged_names: openFlaggedNames(flagged_names) })),
     // The newest delivery of each (addressee, letter) pair offers "send again" (if the addressee still has an address).
     deliveries: deliveries.map(({ email, ...d }, i) => ({
       ...d,
@@ -228,4 +231,10 @@ export async function letterForSignedDownload(code: string, signature: string) {
     .where("status", "=", "ready")
     .executeTakeFirst();
   return row?.storage_key ? { ...row, storage_key: row.storage_key } : null;
+}
+
+/** letters.flagged_names as stored (a JSON array, each value sealed or not), opened. */
+function openFlaggedNames(stored: unknown): string[] {
+  const values: unknown = typeof stored === "string" ? JSON.parse(stored) : stored;
+  return Array.isArray(values) ? values.map((v) => open(String(v), "name")) : [];
 }

@@ -11,6 +11,7 @@ import { publishUpdate } from "../../app/services/updates.server";
 import { getDb } from "../../db/client";
 import { findUserByEmail } from "../../db/queries/organizations";
 import { addSigners, fixtureNames, publishedAppeal } from "../fixtures/campaign";
+import { WORLD_NAMES } from "../fixtures/world-names";
 import { sessionCookie } from "../fixtures/organizers";
 import { requireJava, validate } from "./support/vnu";
 import { PDF, seedWorld, signForm, startHarness, tokenIn, unique, type Harness, type World } from "./support/harness";
@@ -18,7 +19,8 @@ import { PDF, seedWorld, signForm, startHarness, tokenIn, unique, type Harness, 
 /**
  * Every page, as the built app serves it, in en, ru and kk, validated by the W3C Nu Html Checker
  * (the vnu-jar package; it needs Java: Debian's default-jre-headless, which .ci/run installs):
- * 0 errors. The data holds a signature for every script of tests/fixtures/names.json. Every
+ * 0 errors. The data holds a signature for every script of tests/fixtures/names.json and
+ * tests/fixtures/world-names.ts (right-to-left names in <bdi>, issue 15). Every
  * response is also held to: no NUL byte, no U+FFFD (none is in the data).
  */
 const LANGS = ["en", "ru", "kk"] as const;
@@ -76,9 +78,9 @@ describe("HTML check (Nu Html Checker), every page in en, ru and kk", () => {
   it("every page validates with 0 errors and holds no NUL byte and no U+FFFD", async () => {
     const { owner, otherEditor, published, draft, signer, letter } = world;
 
-    // A campaign in ru (original), en and kk, signed by every name of names.json, with an update.
+    // A campaign in ru (original), en and kk, signed by every name of names.json and world-names.ts, with an update.
     const campaign = await publishedAppeal({ organization: "Коалиция «Гражданские свободы» — Қазақстан" });
-    const names = fixtureNames();
+    const names = [...fixtureNames(), ...WORLD_NAMES.map((n) => ({ name: n.name.normalize("NFC"), city: n.city, country: n.country }))];
     await addSigners(
       campaign.id,
       names.map((n, i) => ({

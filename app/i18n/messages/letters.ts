@@ -69,6 +69,8 @@ export const letters = defineMessages({
     "verify.badForm": "Send only the PDF file to check, nothing else.",
     "verify.tooLarge": "This file is larger than 512 MB: it cannot be one of our letters.",
     "verify.tooSlow": "The upload took too long and was stopped. Try again on a faster connection.",
+    "letters.flaggedMore_one": "and {count} more name",
+    "letters.flaggedMore_other": "and {count} more names",
   },
   ru: {
     "letters.title": "Письма и доставка",
@@ -142,6 +144,10 @@ export const letters = defineMessages({
     "verify.badForm": "Отправьте только PDF-файл для проверки, больше ничего.",
     "verify.tooLarge": "Файл больше 512 МБ: это не может быть наше письмо.",
     "verify.tooSlow": "Загрузка шла слишком долго и была остановлена. Попробуйте снова при более быстром соединении.",
+    "letters.flaggedMore_one": "и ещё {count} имя",
+    "letters.flaggedMore_few": "и ещё {count} имени",
+    "letters.flaggedMore_many": "и ещё {count} имён",
+    "letters.flaggedMore_other": "и ещё {count} имени",
   },
   kk: {
     "letters.title": "Хаттар және жеткізу",
@@ -211,5 +217,7 @@ export const letters = defineMessages({
     "verify.badForm": "Тексеру үшін тек PDF файлын жіберіңіз, басқа ештеңе жібермеңіз.",
     "verify.tooLarge": "Бұл файл 512 МБ-тан үлкен: ол біздің хатымыз бола алмайды.",
     "verify.tooSlow": "Жүктеу тым ұзаққа созылып, тоқтатылды. Жылдамырақ байланыспен қайталап көріңіз.",
+    "letters.flaggedMore_one": "және тағы {count} есім",
+    "letters.flaggedMore_other": "және тағы {count} есім",
   },
 });

@@ -38,7 +38,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
         newer: signers.newer ? encodeListCursor(signers.newer) : null,
         signers: signers.signers.map((s) => ({
           name: s.name,
-          place: [s.city, s.country ? countryName(s.country, negotiated.lang) : null].filter(Boolean).join(", "),
+          city: s.city || null,
+          country: s.country ? countryName(s.country, negotiated.lang) : null,
           date: date(s.at, "short"),
         })),
       }

@@ -1,9 +1,10 @@
 import { useT } from "~/i18n/react";
 
-/** A public signer as the page shows it (place and date already in the page's language). */
+/** A public signer as the page shows it (country and date already in the page's language). */
 export interface ListedSigner {
   name: string;
-  place: string;
+  city: string | null;
+  country: string | null;
   date: string;
 }
 
@@ -19,9 +20,23 @@ export function Signatories({ signers, olderHref, newerHref }: { signers: Listed
         <ol className="signer-list">
           {signers.map((s, i) => (
             <li key={i}>
-              <span className="signer-name">{s.name}</span>
-              {s.place ? <span className="hint">, {s.place}</span> : null}
-              <span className="hint"> · {s.date}</span>
+              {/* Each name and city in its own isolate (<bdi>, direction from its own first letter):
+                  an Arabic or Hebrew one neither reorders the commas around it nor the row.
+                  A row clips marks stacked past it (public/app.css, .name-row). */}
+              <span className="name-row">
+                <bdi className="signer-name">{s.name}</bdi>
+                {s.city || s.country ? (
+                  <span className="hint">
+                    {s.city ? (
+                      <>
+                        , <bdi>{s.city}</bdi>
+                      </>
+                    ) : null}
+                    {s.country ? `, ${s.country}` : null}
+                  </span>
+                ) : null}
+                <span className="hint"> · {s.date}</span>
+              </span>
             </li>
           ))}
         </ol>
