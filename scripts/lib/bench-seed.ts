@@ -29,10 +29,12 @@ const CYRILLIC_CITIES = ["Қарағанды", "Алматы", "Санкт-Пе�
 
 /**
  * Renaming confirmed rows changes their ledger leaves: the letter would refuse them as tampered
- * (rightly). A benchmark's renaming starts the appeal's ledger over instead: leaves dropped, and
- * the rows renamed with no leaf, which the database's trigger then assigns afresh.
+ * (rightly). A benchmark's renaming starts the appeal's ledger over instead: its letters and leaves
+ * dropped, and the rows renamed with no leaf, which the database's trigger then assigns afresh.
  */
 async function restartLedger(appealId: number) {
+  // The letters made so far hold the old tree (a new letter must extend them): gone with it.
+  await sql`DELETE FROM letters WHERE appeal_id = ${appealId}`.execute(getDb());
   await sql`DELETE FROM ledger_leaves WHERE appeal_id = ${appealId}`.execute(getDb());
   await sql`UPDATE appeals SET ledger_size = 0 WHERE id = ${appealId}`.execute(getDb());
 }
