@@ -2,6 +2,7 @@ import type { PrintableText } from "./printable.server";
 import { RawStyle, type RawFont, type RawPage } from "./raw-text.server";
 import type { ScriptFonts, ShapedLine } from "./shaped-text.server";
 import type { RawMark } from "./tagging.server";
+import { wrapText } from "./wrap";
 
 /**
  * The signatory list's cells: user text (names, places, organizations) cleaned, drawn in its
@@ -28,7 +29,6 @@ const MAX_WRAPPED = 400;
 const MIN_DETAIL_ROOM = 24;
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
-const words = new Intl.Segmenter(undefined, { granularity: "word" });
 
 /** One line of text ready to draw: DejaVu codes, or shaped runs. */
 type Prepared = { shaped: false; text: string; width: number } | { shaped: true; line: ShapedLine; width: number };
@@ -181,43 +181,8 @@ export class ListCells {
     return this.line(page, raw, sized, last.end + gap, top, right - last.end - gap, mark).flagged;
   }
 
-  /**
-   * Greedy line breaking at word boundaries (Intl.Segmenter: spaces, and between Chinese or
-   * Thai words by ICU's dictionaries); a word wider than the line breaks between graphemes.
-   * Widths are summed per piece (measured once each), so it is linear in the text.
-   */
   private wrap(text: string, shaped: boolean, style: RawStyle, width: number): string[] {
-    const measure = (s: string) => (s === "" ? 0 : this.prepare(s, shaped, style).width);
-    const pieces: { text: string; width: number; space: boolean }[] = [];
-    for (const { segment } of words.segment(text)) {
-      const w = measure(segment);
-      if (w <= width || segment.trim() === "") {
-        pieces.push({ text: segment, width: w, space: segment.trim() === "" });
-        continue;
-      }
-      for (const { segment: g } of graphemes.segment(segment)) pieces.push({ text: g, width: measure(g), space: false });
-    }
-    const lines: string[] = [];
-    let line = "";
-    let used = 0;
-    for (const piece of pieces) {
-      if (piece.space) {
-        if (line !== "") {
-          line += piece.text;
-          used += piece.width;
-        }
-        continue;
-      }
-      if (line !== "" && used + piece.width > width) {
-        lines.push(line.trim());
-        line = "";
-        used = 0;
-      }
-      line += piece.text;
-      used += piece.width;
-    }
-    if (line.trim() !== "") lines.push(line.trim());
-    return lines;
+    return wrapText(text, (s) => (s === "" ? 0 : this.prepare(s, shaped, style).width), width);
   }
 }
 

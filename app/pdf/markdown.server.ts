@@ -223,7 +223,7 @@ export function drawPlain(
   );
 }
 
-function lineHeight(doc: PDFKit.PDFDocument, font: FontName, size: number, lineGap: number): number {
+export function lineHeight(doc: PDFKit.PDFDocument, font: FontName, size: number, lineGap: number): number {
   doc.font(font).fontSize(size);
   return doc.currentLineHeight(true) + lineGap;
 }

@@ -6,7 +6,7 @@ import PDFDocument from "pdfkit";
 import { NATIVE_NAMES } from "../i18n/languages";
 import { LetterFormat } from "./format";
 import { CONTENT_LEFT, CONTENT_RIGHT, CONTENT_WIDTH, FOOTER, MARGIN, PAGE_HEIGHT, ROWS_PER_FULL_PAGE, TABLE, planList, type ListPlan } from "./layout";
-import { BODY, drawMarkdown, drawPlain, ensureSpace, type BodyContext, type FontName } from "./markdown.server";
+import { BODY, drawMarkdown, drawPlain, ensureSpace, lineHeight, type BodyContext, type FontName } from "./markdown.server";
 import { PdfSink } from "./output.server";
 import { embedAttachments, makePdfA } from "./pdfa.server";
 import {
@@ -22,6 +22,7 @@ import {
 import { ListCells } from "./list-cells.server";
 import { PrintableText } from "./printable.server";
 import { RawFont, RawPage, RawStyle } from "./raw-text.server";
+import { drawShapedParagraph } from "./shaped-paragraph.server";
 import { ScriptFonts } from "./shaped-text.server";
 import { addSignaturePlaceholder, type SignaturePlaceholder } from "./signature-placeholder.server";
 import { ARTIFACT, StructureTree, type RawMark, type StructElement } from "./tagging.server";
@@ -188,6 +189,7 @@ interface RawStyles {
 /** The fonts of one pdfkit document, for raw text and for the printable check. */
 interface DocFonts {
   regular: RawFont;
+  bold: RawFont;
   styles: RawStyles;
   /** Text in other scripts (Arabic, Hebrew, CJK, Korean, Devanagari, Thai), shaped and in bidi order. */
   scripts: ScriptFonts;
@@ -277,11 +279,13 @@ function createDocument(meta: DocumentMeta, fontSet: FontSet): { doc: PDFKit.PDF
   fontSet.set("bold", bold.font);
   doc.font("regular");
   const rawRegular = new RawFont(regular);
+  const rawBold = new RawFont(bold);
   return {
     doc,
     fonts: {
       regular: rawRegular,
-      styles: rawStyles(rawRegular, new RawFont(bold)),
+      bold: rawBold,
+      styles: rawStyles(rawRegular, rawBold),
       scripts: new ScriptFonts(doc, { regular, bold }, fontSet),
       letterFonts: [regular.font, bold.font],
     },
@@ -403,6 +407,21 @@ class LetterWriter {
     if (/^https?:\/\//i.test(input.verifyUrl)) doc.link(verifyX, FOOTER.line2Top, verifyUrl.width, box, input.verifyUrl);
   }
 
+  /**
+   * User text of the heading (organization, addressees, title) as one paragraph: in its own
+   * script when a script font draws it (shaped-paragraph.server.ts), else by pdfkit as before.
+   */
+  private plain(raw: string, font: "regular" | "bold", x: number, width: number, size: number, color: string, lineGap: number): void {
+    const p = this.printable.clean(raw, true, true);
+    if (!p.shaped) {
+      drawPlain(this.doc, p.text, font, x, width, size, color, lineGap);
+      return;
+    }
+    const base = font === "bold" ? this.fonts.bold : this.fonts.regular;
+    drawShapedParagraph(this.doc, this.fonts.scripts, base, font, p.text, x, width, size, color, lineHeight(this.doc, font, size, lineGap));
+    this.doc.x = CONTENT_LEFT;
+  }
+
   private bodyContext(): BodyContext {
     return { doc: this.doc, clean: (s) => this.clean(s, false), newPage: () => this.doc.addPage(), tags: this.tags ?? undefined };
   }
@@ -431,7 +450,7 @@ class LetterWriter {
     const top = MARGIN.top;
     const orgWidth = CONTENT_WIDTH * 0.62;
     doc.y = top;
-    this.block("P", () => drawPlain(doc, this.clean(input.organization), "bold", CONTENT_LEFT, orgWidth, 12, TEXT, 1));
+    this.block("P", () => this.plain(input.organization, "bold", CONTENT_LEFT, orgWidth, 12, TEXT, 1));
     const afterOrg = doc.y;
     this.block("P", () => {
       doc.font("regular").fontSize(10).fillColor(MUTED);
@@ -454,9 +473,9 @@ class LetterWriter {
         if (i > 0) doc.y += 7;
         ensureSpace(ctx, 40);
         this.block("P", () => {
-          drawPlain(doc, this.clean(a.name), "bold", x, width, 10.5, TEXT, 1);
-          if (a.position.trim()) drawPlain(doc, this.clean(a.position), "regular", x, width, 9.5, TEXT, 1);
-          if (a.institution.trim()) drawPlain(doc, this.clean(a.institution), "regular", x, width, 9.5, TEXT, 1);
+          this.plain(a.name, "bold", x, width, 10.5, TEXT, 1);
+          if (a.position.trim()) this.plain(a.position, "regular", x, width, 9.5, TEXT, 1);
+          if (a.institution.trim()) this.plain(a.institution, "regular", x, width, 9.5, TEXT, 1);
         });
       });
       doc.y += 22;
@@ -464,7 +483,7 @@ class LetterWriter {
 
     // Title, revision, translation note.
     ensureSpace(ctx, 80);
-    this.block("H1", () => drawPlain(doc, this.clean(input.title), "bold", CONTENT_LEFT, CONTENT_WIDTH, 15, TEXT, 2));
+    this.block("H1", () => this.plain(input.title, "bold", CONTENT_LEFT, CONTENT_WIDTH, 15, TEXT, 2));
     doc.y += 5;
     this.block("P", () => drawPlain(doc, s.revision(fmt.number(input.revision)), "regular", CONTENT_LEFT, CONTENT_WIDTH, 8.5, MUTED, 1));
     if (baseLanguage(input.lang) !== baseLanguage(input.originalLanguage)) {
@@ -722,7 +741,7 @@ async function renderParts(parts: LetterPart[], out: NodeJS.WritableStream, outl
     const plan = plans[i];
     const writer = new LetterWriter(doc, fonts, part.input, printable, { total, first: pages + 1 }, flags, tags);
     current = writer;
-    const label = outline ? `${NATIVE_NAMES[letterLanguage(part.input.lang)]} — ${printable.clean(part.input.title).text}` : null;
+    const label = outline ? `${NATIVE_NAMES[letterLanguage(part.input.lang)]} — ${printable.clean(part.input.title, true, true).text}` : null;
     const front = writer.drawFrontMatter(label);
     if (front.pages !== plan.front.pages || Math.abs(front.tableTop - plan.front.tableTop) > 0.001) {
       throw new Error("letter layout differs between the dry run and the real run");

@@ -118,6 +118,21 @@ describe("letters in every script (issue 15)", () => {
     execFileSync("qpdf", ["--check", file], { encoding: "utf8" });
   });
 
+  it("prints the organization, the addressees and the title in their scripts too", async () => {
+    const input = letter({
+      organization: "منظمة حقوق الإنسان في كازاخستان",
+      addressees: [{ name: "김민준", position: "위원장", institution: "人权委员会" }],
+      title: "מכתב פתוח לנשיא הפרלמנט",
+      count: 1,
+    });
+    const { file } = await render(input, namesOnly([{ name: "ليلى حسن" }]), "heading");
+    const lines = textOf(file)
+      .split("\n")
+      .map((l) => l.trim());
+    for (const s of ["منظمة حقوق الإنسان في كازاخستان", "김민준", "위원장", "人权委员会", "מכתב פתוח לנשיא הפרלמנט"]) expect(lines).toContain(s);
+    execFileSync("qpdf", ["--check", file], { encoding: "utf8" });
+  });
+
   it("loads a script's font only when a letter needs it", async () => {
     const { file } = await render(letter({ count: 2 }), namesOnly([{ name: "Айгерім Сейітқалиева" }, { name: "Zofia Łukasiewicz" }]), "cyrillic");
     const fonts = execFileSync("pdffonts", [file], { encoding: "utf8" });
