@@ -30,6 +30,14 @@ import { familyCovers, fontBytes, scriptFamilyOf, SCRIPT_FAMILIES, type ScriptFa
 
 const bidi = bidiFactory();
 
+/**
+ * Text only OpenType shaping draws right: Arabic and Hebrew (joining, marks), the Indic and
+ * South-East Asian scripts (reordering, conjuncts), conjoining Hangul jamo, combining marks,
+ * joiners. Other words (Han, Kana, Hangul syllables, digits…) are drawn from the cmap.
+ */
+const NEEDS_SHAPING =
+  /[\u0590-\u08ff\u0900-\u0dff\u0e00-\u0eff\u1000-\u109f\u1100-\u11ff\u1780-\u17ff\ua960-\ua97f\ud7b0-\ud7ff\ufb1d-\ufdff\ufe70-\ufeff\u200c\u200d\p{M}]/u;
+
 /** What a code point's font is decided by. */
 const UNKNOWN = 0;
 const BASE = 1;
@@ -218,10 +226,35 @@ export class ScriptFonts {
     let word = this.words.get(key);
     if (!word) {
       if (this.words.size >= WORD_CACHE_LIMIT) this.words.clear();
-      word = this.shapeWord(font, text, rtl, size);
+      word = NEEDS_SHAPING.test(text) ? this.shapeWord(font, text, rtl, size) : this.cmapWord(font, text, rtl);
       this.words.set(key, word);
     }
     return word;
+  }
+
+  /**
+   * A word with nothing to shape (Han, Kana, Hangul syllables, digits, Latin or Cyrillic in a
+   * script font): glyphs straight from the cmap, as raw-text.server.ts draws DejaVu — fontkit's
+   * layout costs ~100 µs a word even when it changes nothing, and every row's number is a new word.
+   */
+  private cmapWord(embedded: EmbeddedFont, text: string, rtl: boolean): ShapedWord {
+    const scale = 1000 / embedded.font.unitsPerEm;
+    const codes = this.codesOf(embedded);
+    const cps = Array.from(text, (ch) => ch.codePointAt(0)!);
+    if (rtl) cps.reverse();
+    let tj = "";
+    let advance = 0;
+    for (const cp of cps) {
+      const glyph = embedded.font.glyphForCodePoint(cp);
+      const gid = this.glyphFor(embedded, glyph.id, [cp]);
+      const width = glyph.advanceWidth * scale;
+      if (embedded.widths[gid] == null) embedded.widths[gid] = width;
+      if (embedded.unicode[gid] == null) embedded.unicode[gid] = [cp];
+      if (codes[gid] === undefined) codes[gid] = escapeByte(gid >> 8) + escapeByte(gid & 0xff);
+      tj += `(${codes[gid]})`;
+      advance += width;
+    }
+    return { ops: tj === "" ? "" : `[${tj}] TJ `, advance };
   }
 
   private shapeWord(embedded: EmbeddedFont, text: string, rtl: boolean, size: number): ShapedWord {
