@@ -2,6 +2,7 @@ import MarkdownIt from "markdown-it";
 import type Token from "markdown-it/lib/token.mjs";
 import { CONTENT_BOTTOM, CONTENT_LEFT, CONTENT_RIGHT } from "./layout";
 import { embeddedFont } from "./pdfkit-internals.server";
+import type { StyledParagraphOptions } from "./shaped-paragraph.server";
 import { advanceMeasure, splitLongWords, WORD_ROOM } from "./word-break.server";
 
 /**
@@ -51,7 +52,7 @@ export const BODY = {
   headingSizes: [15, 13, 11.5, 10.5, 10.5, 10.5],
 } as const;
 
-interface Run {
+export interface Run {
   text: string;
   bold: boolean;
   italic: boolean;
@@ -154,6 +155,13 @@ function fontOf(run: Run): FontName {
  * previous call's end x instead of at the left edge.
  */
 export function drawRuns(doc: PDFKit.PDFDocument, runs: Run[], x: number, width: number, size: number, color: string, lineGap: number = BODY.lineGap): void {
+  const scripts = scriptBodies.get(doc);
+  if (scripts && runs.some((r) => scripts.needed(r.text))) {
+    const font = runs.some((r) => r.bold) ? "bold" : "regular";
+    scripts.draw(runs, { x, width, size, color, linkColor: BODY.link, lineHeight: lineHeight(doc, font, size, lineGap), bottom: CONTENT_BOTTOM });
+    doc.x = CONTENT_LEFT;
+    return;
+  }
   const lines: Run[][] = [[]];
   for (const run of runs) {
     run.text.split("\n").forEach((text, i) => {
@@ -193,6 +201,22 @@ export function drawRuns(doc: PDFKit.PDFDocument, runs: Run[], x: number, width:
 }
 
 /** Plain text as one paragraph in one font. */
+/**
+ * Text in other scripts (Arabic, Chinese…) in the body: the renderer registers, per document, how
+ * to tell it (PrintableText) and how to draw a paragraph of it (shaped-paragraph.server.ts), and
+ * drawRuns hands such paragraphs over; everything else stays with pdfkit's text engine.
+ */
+export interface ScriptBody {
+  needed(text: string): boolean;
+  draw(runs: Run[], options: Omit<StyledParagraphOptions, "newPage">): void;
+}
+
+const scriptBodies = new WeakMap<PDFKit.PDFDocument, ScriptBody>();
+
+export function useScriptBody(doc: PDFKit.PDFDocument, body: ScriptBody): void {
+  scriptBodies.set(doc, body);
+}
+
 export function drawPlain(
   doc: PDFKit.PDFDocument,
   text: string,

@@ -87,6 +87,13 @@ export class PrintableText {
     return /[\p{Script=Common}\p{Script=Inherited}]/u.test(ch) && SCRIPT_FAMILIES.some((f) => familyCovers(f, codePoint));
   }
 
+  /** Whether `text` holds a character only a script family draws (drawn by shaped-text.server.ts). */
+  hasScripts(text: string): boolean {
+    if (PLAIN_ASCII.test(text)) return false;
+    for (const ch of text) if (this.kind(ch.codePointAt(0)!) === SCRIPT) return true;
+    return false;
+  }
+
   /** Whether the letter prints this character as it is. */
   canPrint(codePoint: number): boolean {
     const k = this.kind(codePoint);

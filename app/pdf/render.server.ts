@@ -6,7 +6,7 @@ import PDFDocument from "pdfkit";
 import { NATIVE_NAMES } from "../i18n/languages";
 import { LetterFormat } from "./format";
 import { CONTENT_LEFT, CONTENT_RIGHT, CONTENT_WIDTH, FOOTER, MARGIN, PAGE_HEIGHT, ROWS_PER_FULL_PAGE, TABLE, planList, type ListPlan } from "./layout";
-import { BODY, drawMarkdown, drawPlain, ensureSpace, lineHeight, type BodyContext, type FontName } from "./markdown.server";
+import { BODY, drawMarkdown, drawPlain, ensureSpace, lineHeight, useScriptBody, type BodyContext, type FontName } from "./markdown.server";
 import { PdfSink } from "./output.server";
 import { embedAttachments, makePdfA } from "./pdfa.server";
 import {
@@ -22,7 +22,7 @@ import {
 import { ListCells } from "./list-cells.server";
 import { PrintableText } from "./printable.server";
 import { RawFont, RawPage, RawStyle } from "./raw-text.server";
-import { drawShapedParagraph } from "./shaped-paragraph.server";
+import { drawShapedParagraph, drawStyledParagraph } from "./shaped-paragraph.server";
 import { ScriptFonts } from "./shaped-text.server";
 import { addSignaturePlaceholder, type SignaturePlaceholder } from "./signature-placeholder.server";
 import { ARTIFACT, StructureTree, type RawMark, type StructElement } from "./tagging.server";
@@ -355,6 +355,11 @@ class LetterWriter {
     this.pageOffset = numbering ? numbering.first - 1 : 0;
     this.fmt = new LetterFormat(input.lang);
     this.cells = new ListCells(printable, fonts.scripts);
+    useScriptBody(doc, {
+      needed: (text) => printable.hasScripts(text),
+      draw: (runs, options) =>
+        drawStyledParagraph(doc, fonts.scripts, { regular: fonts.regular, bold: fonts.bold }, runs, { ...options, newPage: () => doc.addPage() }),
+    });
     this.footer = {
       countText: this.fmt.signatories(input.count),
       codeText: `${this.fmt.strings.verificationCode(this.clean(input.verificationCode))} · `,
@@ -417,13 +422,13 @@ class LetterWriter {
       drawPlain(this.doc, p.text, font, x, width, size, color, lineGap);
       return;
     }
-    const base = font === "bold" ? this.fonts.bold : this.fonts.regular;
-    drawShapedParagraph(this.doc, this.fonts.scripts, base, font, p.text, x, width, size, color, lineHeight(this.doc, font, size, lineGap));
+    const fonts = { regular: this.fonts.regular, bold: this.fonts.bold };
+    drawShapedParagraph(this.doc, this.fonts.scripts, fonts, font, p.text, x, width, size, color, lineHeight(this.doc, font, size, lineGap));
     this.doc.x = CONTENT_LEFT;
   }
 
   private bodyContext(): BodyContext {
-    return { doc: this.doc, clean: (s) => this.clean(s, false), newPage: () => this.doc.addPage(), tags: this.tags ?? undefined };
+    return { doc: this.doc, clean: (s) => this.printable.clean(s, false, true).text, newPage: () => this.doc.addPage(), tags: this.tags ?? undefined };
   }
 
   /** Draws one block of pdfkit text as a structure element of `type` (untagged in the dry run). */

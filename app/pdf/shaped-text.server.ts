@@ -66,12 +66,20 @@ export function hasRtl(text: string): boolean {
   return RTL_LETTER.test(text);
 }
 
+/** A paragraph's direction by its first strong letter (the bidi algorithm's rules P2–P3). */
+export function baseDirection(text: string): "ltr" | "rtl" {
+  if (!hasRtl(text)) return "ltr";
+  return (bidi.getEmbeddingLevels(text).paragraphs[0]?.level ?? 0) % 2 === 1 ? "rtl" : "ltr";
+}
+
 /** Base direction of a line: from its first strong letter ("auto"), or as given. */
 export type Direction = "auto" | "ltr" | "rtl";
 
 export interface ShapedRun {
   /** The font and the code operators for this run. */
   font: EmbeddedFont;
+  /** Its style (an index into LineStyles.weights; 0 without styles). */
+  style: number;
   /** Text-showing operators (TJ arrays, Ts for raised marks) at the size asked. */
   ops: string;
   /** Width in points at the size asked. */
@@ -129,14 +137,14 @@ export class ScriptFonts {
    * Lays `text` out as one line (no wrapping) at `size` points: fonts chosen, bidi applied,
    * shaped, in visual order.
    */
-  line(text: string, weight: Weight, size: number, direction: Direction = "auto"): ShapedLine {
-    const runs = this.itemize(text, direction);
+  line(text: string, weight: Weight, size: number, direction: Direction = "auto", styles?: LineStyles): ShapedLine {
+    const runs = this.itemize(text, direction, styles?.at);
     const shaped: ShapedRun[] = [];
     let width = 0;
     for (const run of visualOrder(runs.items)) {
-      const font = this.font(run.family, weight);
+      const font = this.font(run.family, styles ? styles.weights[run.style]! : weight);
       const piece = this.shapeRun(font, text.slice(run.start, run.end), run.level % 2 === 1, size, runs.mirrored, run.start);
-      shaped.push(piece);
+      shaped.push({ ...piece, style: run.style });
       width += piece.width;
     }
     return { runs: shaped, width, rtl: runs.paragraphLevel === 1 };
@@ -148,7 +156,7 @@ export class ScriptFonts {
   }
 
   /** Splits the text into runs of one font family and one bidi level, in logical order. */
-  private itemize(text: string, direction: Direction): { items: Item[]; mirrored: Map<number, string> | null; paragraphLevel: number } {
+  private itemize(text: string, direction: Direction, style?: Uint8Array): { items: Item[]; mirrored: Map<number, string> | null; paragraphLevel: number } {
     const n = text.length;
     // Per UTF-16 index: its font class (the low surrogate repeats the high one's).
     const cls = new Uint8Array(n);
@@ -188,11 +196,12 @@ export class ScriptFonts {
     const items: Item[] = [];
     let start = 0;
     const levelAt = (i: number) => (levels ? levels.levels[i]! : 0);
+    const styleAt = (i: number) => (style ? style[i]! : 0);
     for (let i = 1; i <= n; i++) {
-      if (i === n || cls[i] !== cls[start] || levelAt(i) !== levelAt(start)) {
+      if (i === n || cls[i] !== cls[start] || levelAt(i) !== levelAt(start) || styleAt(i) !== styleAt(start)) {
         if (!(text.charCodeAt(i - 1) >= 0xd800 && text.charCodeAt(i - 1) <= 0xdbff && i < n)) {
           const c = cls[start]!;
-          items.push({ start, end: i, level: levelAt(start), family: c >= FAMILY0 ? SCRIPT_FAMILIES[c - FAMILY0]! : null });
+          items.push({ start, end: i, level: levelAt(start), family: c >= FAMILY0 ? SCRIPT_FAMILIES[c - FAMILY0]! : null, style: styleAt(start) });
           start = i;
         }
       }
@@ -201,7 +210,14 @@ export class ScriptFonts {
   }
 
   /** Shapes one run word by word (cached), in visual order. */
-  private shapeRun(font: EmbeddedFont, raw: string, rtl: boolean, size: number, mirrored: Map<number, string> | null, offset: number): ShapedRun {
+  private shapeRun(
+    font: EmbeddedFont,
+    raw: string,
+    rtl: boolean,
+    size: number,
+    mirrored: Map<number, string> | null,
+    offset: number,
+  ): Omit<ShapedRun, "style"> {
     let text = raw;
     if (rtl && mirrored && mirrored.size) {
       let swapped = "";
@@ -417,6 +433,13 @@ interface Item {
   end: number;
   level: number;
   family: ScriptFamily | null;
+  style: number;
+}
+
+/** Styles within one line: a style index per UTF-16 unit, and each style's weight. */
+export interface LineStyles {
+  at: Uint8Array;
+  weights: readonly Weight[];
 }
 
 /** Rule L2 of the bidi algorithm on runs: from the highest level down to the lowest odd one, reverse every sequence at that level or above. */

@@ -133,6 +133,33 @@ describe("letters in every script (issue 15)", () => {
     execFileSync("qpdf", ["--check", file], { encoding: "utf8" });
   });
 
+  it("draws the body's paragraphs in other scripts too: bold and links kept, right-to-left sentences in order, across pages", async () => {
+    const arabic = "نطالب بالإفراج عن المعتقلين";
+    const body = [
+      `We stand with **ليلى حسن** and [王小明](https://example.org/wang), and with प्रिया शर्मा.`,
+      arabic,
+      // Enough paragraphs to go on to the next pages (mostly left to right: poppler reads a page
+      // whose lines are mostly right to left as a right-to-left page, and a left-to-right sentence
+      // on it in its own order).
+      ...Array.from({ length: 60 }, (_, i) => `Paragraph ${i + 1}: 김민준 from 서울 and 陳美玲 from 臺北 sign too.`),
+    ].join("\n\n");
+    const { file, result } = await render(letter({ bodyMarkdown: body, count: 1 }), namesOnly([{ name: "ليلى حسن" }]), "body");
+    expect(result.pages).toBeGreaterThan(1);
+    const lines = textOf(file)
+      .split("\n")
+      .map((l) => l.trim());
+    // Words in reading order (poppler moves the space next to a right-to-left run inside it).
+    const squashed = (t: string) => t.replace(/\s+/g, "");
+    expect(lines.map(squashed)).toContain(squashed("We stand with ليلى حسن and 王小明, and with प्रिया शर्मा."));
+    expect(lines).toContain(arabic);
+    expect(lines).toContain("Paragraph 60: 김민준 from 서울 and 陳美玲 from 臺北 sign too.");
+    expect(textOf(file)).not.toMatch(/WangXiaoMing|mhmd/);
+    // The link is an annotation over its text.
+    const qdf = execFileSync("qpdf", ["--qdf", "--object-streams=disable", file, "-"], { encoding: "latin1", maxBuffer: 64 * 1024 * 1024 });
+    expect(qdf).toContain("(https://example.org/wang)");
+    execFileSync("qpdf", ["--check", file], { encoding: "utf8" });
+  });
+
   it("loads a script's font only when a letter needs it", async () => {
     const { file } = await render(letter({ count: 2 }), namesOnly([{ name: "Айгерім Сейітқалиева" }, { name: "Zofia Łukasiewicz" }]), "cyrillic");
     const fonts = execFileSync("pdffonts", [file], { encoding: "utf8" });
