@@ -11,9 +11,8 @@ import { familyCovers, scriptFamilyOf, SCRIPT_FAMILIES } from "./script-fonts.se
  *   of the letter.
  * - Arabic script, Hebrew, Han/Kana, Hangul, Devanagari and Thai are drawn in their own fonts
  *   (script-fonts.server.ts), shaped and in bidi order (shaped-text.server.ts), where the caller
- *   asks for it with `scripts` — the signatory list's names, places and organizations (issue 15).
- *   Elsewhere (the heading, the body: pdfkit's text engine, which has no bidi) they are still
- *   transliterated.
+ *   asks for it with `scripts`: the signatory list's names, places and organizations, the
+ *   heading's organization, addressees and title, and body paragraphs holding them (issue 15).
  * - What no bundled font draws (Ethiopic, Tibetan, Mongolian, Cherokee…) is transliterated to
  *   Latin with `any-ascii` ("አበበ" → "'abebe"), and the caller marks the name with † and reports
  *   it (RenderResult.flaggedNames): the organizer sees which names the letter shows transliterated.
