@@ -114,6 +114,27 @@ function signRequestFor(stamp: string, prefix: string) {
   };
 }
 
+/** Waits (at most 5 minutes) until the outbox worker has sent every pending e-mail. */
+async function drainOutbox(db: pg.Pool): Promise<void> {
+  const t0 = Date.now();
+  while (Number((await db.query("SELECT count(*) FROM outbox WHERE status = 'pending'")).rows[0].count) > 0 && Date.now() - t0 < 300_000) {
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Posts every confirm link the sink received once (at most 30,000), 32 connections. */
+async function confirmAll(url: string, sink: SmtpSink): Promise<{ links: string[]; confirms: Result }> {
+  const links = sink.messages.map((m) => /\/s\/confirm\/([A-Za-z0-9_-]{43})/.exec(m.text)?.[1]).filter((t): t is string => Boolean(t));
+  let next = 0;
+  const confirms = await run({
+    url,
+    connections: 32,
+    amount: Math.min(links.length, 30_000),
+    requests: [{ method: "POST", setupRequest: (req: autocannon.Request) => ({ ...req, path: `/s/confirm/${links[next++ % links.length]}` }) }],
+  });
+  return { links, confirms };
+}
+
 /**
  * One arm of the encryption comparison: a fresh database and app (sealing on or off), the sign
  * phase, the outbox drained, then every confirm link posted once. Throughputs in req/s; errors
@@ -140,18 +161,8 @@ async function measureArm(serverUrl: string, arm: "plain" | "sealed", round: num
     const stamp = /name="stamp" value="([^"]+)"/.exec(page)?.[1] ?? "";
     await new Promise((r) => setTimeout(r, 3200));
     const signs = await run({ url: app.url, connections: 32, duration: COMPARE_SECONDS, requests: [signRequestFor(stamp, arm)] });
-    const t0 = Date.now();
-    while (Number((await db.query("SELECT count(*) FROM outbox WHERE status = 'pending'")).rows[0].count) > 0 && Date.now() - t0 < 300_000) {
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    const links = sink.messages.map((m) => /\/s\/confirm\/([A-Za-z0-9_-]{43})/.exec(m.text)?.[1]).filter((t): t is string => Boolean(t));
-    let next = 0;
-    const confirms = await run({
-      url: app.url,
-      connections: 32,
-      amount: Math.min(links.length, 30_000),
-      requests: [{ method: "POST", setupRequest: (req: autocannon.Request) => ({ ...req, path: `/s/confirm/${links[next++ % links.length]}` }) }],
-    });
+    await drainOutbox(db);
+    const { links, confirms } = await confirmAll(app.url, sink);
     const errors = (r: Result) => r["4xx"] + r["5xx"] + r.errors + r.timeouts;
     const stored = (await db.query("SELECT count(*) FILTER (WHERE email LIKE 's1:%') AS sealed, count(email) AS n FROM signatures")).rows[0];
     console.log(
@@ -207,9 +218,7 @@ async function main() {
       const pendingAtStart = Number((await db.query("SELECT count(*) FROM outbox WHERE status = 'pending'")).rows[0].count);
       const sentBefore = sink.messages.length;
       const t0 = Date.now();
-      while (Number((await db.query("SELECT count(*) FROM outbox WHERE status = 'pending'")).rows[0].count) > 0 && Date.now() - t0 < 300_000) {
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      await drainOutbox(db);
       const drained = sink.messages.length - sentBefore;
       const seconds = (Date.now() - t0) / 1000;
       if (pendingAtStart > 0) {
@@ -230,14 +239,7 @@ async function main() {
       }
 
       // 3. Confirmations: POST each confirm link once.
-      const links = sink.messages.map((m) => /\/s\/confirm\/([A-Za-z0-9_-]{43})/.exec(m.text)?.[1]).filter((t): t is string => Boolean(t));
-      let next = 0;
-      const confirms = await run({
-        url: app.url,
-        connections: 32,
-        amount: Math.min(links.length, 30_000),
-        requests: [{ method: "POST", setupRequest: (req: autocannon.Request) => ({ ...req, path: `/s/confirm/${links[next++ % links.length]}` }) }],
-      });
+      const { confirms } = await confirmAll(app.url, sink);
       summary("confirm POST", confirms, { rps: 1000, p99: 100 }, raw);
 
       // 4. The appeal page while signing runs at 300/s.

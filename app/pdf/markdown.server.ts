@@ -2,7 +2,7 @@ import MarkdownIt from "markdown-it";
 import type Token from "markdown-it/lib/token.mjs";
 import { CONTENT_BOTTOM, CONTENT_LEFT, CONTENT_RIGHT } from "./layout";
 import { embeddedFont } from "./pdfkit-internals.server";
-import type { StyledParagraphOptions } from "./shaped-paragraph.server";
+import type { StyledParagraphOptions, StyledRun } from "./shaped-paragraph.server";
 import { advanceMeasure, splitLongWords, WORD_ROOM } from "./word-break.server";
 
 /**
@@ -52,14 +52,8 @@ export const BODY = {
   headingSizes: [15, 13, 11.5, 10.5, 10.5, 10.5],
 } as const;
 
-export interface Run {
-  text: string;
-  bold: boolean;
-  italic: boolean;
-  mono: boolean;
-  strike: boolean;
-  link: string | null;
-}
+/** A run of inline text in one style (shaped-paragraph.server.ts draws the same runs). */
+export type Run = StyledRun;
 
 const BULLETS = ["•", "◦", "▪"];
 
