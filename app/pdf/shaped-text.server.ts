@@ -182,10 +182,12 @@ export class ScriptFonts {
     // A family that lacks the character (e.g. "№" in Noto Sans Arabic) hands it to DejaVu.
     for (let i = 0; i < n; i++) {
       const c = cls[i]!;
-      if (c >= FAMILY0) {
-        const cp = text.codePointAt(i) ?? 0;
-        if (scriptFamilyOf(cp) === null && !familyCovers(SCRIPT_FAMILIES[c - FAMILY0]!, cp)) cls[i] = BASE;
+      const cp = text.codePointAt(i) ?? 0;
+      if (c >= FAMILY0 && scriptFamilyOf(cp) === null && !familyCovers(SCRIPT_FAMILIES[c - FAMILY0]!, cp)) {
+        cls[i] = BASE;
+        if (cp > 0xffff) cls[i + 1] = BASE;
       }
+      if (cp > 0xffff) i++;
     }
     let levels: EmbeddingLevels | null = null;
     let paragraphLevel = direction === "rtl" ? 1 : 0;

@@ -160,6 +160,15 @@ describe("letters in every script (issue 15)", () => {
     execFileSync("qpdf", ["--check", file], { encoding: "utf8" });
   });
 
+  it("keeps characters beyond the BMP whole: drawn when a font has them (𠳐), transliterated when none does (𠮷)", async () => {
+    const names = [{ name: "𠳐明 王" }, { name: "𠮷野 家" }];
+    const { file, result } = await render(letter({ count: 2 }), namesOnly(names), "astral");
+    expect(result.flaggedNames).toEqual(["𠮷野 家"]);
+    const text = textOf(file);
+    expect(text).toContain("𠳐明 王");
+    expect(text).not.toContain("\ufffd");
+  });
+
   it("loads a script's font only when a letter needs it", async () => {
     const { file } = await render(letter({ count: 2 }), namesOnly([{ name: "Айгерім Сейітқалиева" }, { name: "Zofia Łukasiewicz" }]), "cyrillic");
     const fonts = execFileSync("pdffonts", [file], { encoding: "utf8" });
