@@ -179,6 +179,8 @@ export class PrintableText {
     }
     if (bad !== "") text += anyAscii(bad) || "?";
     if (space && !trim) text += " ";
+    // Joiners matter only between letters a script font shapes; DejaVu's path draws none.
+    if (!shaped && scripts) text = text.replace(/[\u200c\u200d]/g, "");
     return { text, transliterated, shaped };
   }
 }

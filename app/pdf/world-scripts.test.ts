@@ -169,6 +169,14 @@ describe("letters in every script (issue 15)", () => {
     expect(text).not.toContain("\ufffd");
   });
 
+  it("keeps the zero-width non-joiner a Persian name needs, and drops joiners elsewhere", async () => {
+    const names = [{ name: "مهرنوش می\u200cخواهد" }, { name: "Anna\u200d Maria" }];
+    const { file } = await render(letter({ count: 2 }), namesOnly(names), "joiners");
+    const text = textOf(file);
+    expect(text).toContain("Anna Maria");
+    expect(text).toContain("مهرنوش");
+  });
+
   it("loads a script's font only when a letter needs it", async () => {
     const { file } = await render(letter({ count: 2 }), namesOnly([{ name: "Айгерім Сейітқалиева" }, { name: "Zofia Łukasiewicz" }]), "cyrillic");
     const fonts = execFileSync("pdffonts", [file], { encoding: "utf8" });
