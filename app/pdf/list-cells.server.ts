@@ -1,5 +1,5 @@
 import type { PrintableText } from "./printable.server";
-import { RawStyle, type RawFont, type RawPage } from "./raw-text.server";
+import { RawStyle, type RawPage } from "./raw-text.server";
 import type { ScriptFonts, ShapedLine } from "./shaped-text.server";
 import type { RawMark } from "./tagging.server";
 import { wrapText } from "./wrap";
@@ -22,7 +22,7 @@ const ELLIPSIS = "…";
 const NAME_SIZES = [8.5, 8, 7.5, 7, 6.5, 6, 5.5, 5, 4.5, 4] as const;
 /** Line distance of a wrapped name, per point of size (8.5 pt: its second line sits where the row's second line does). */
 const LINE_SPACING = 1.12;
-export const MIN_NAME_SIZE = NAME_SIZES[NAME_SIZES.length - 1];
+const MIN_NAME_SIZE = NAME_SIZES[NAME_SIZES.length - 1];
 /** Names longer than this are cut, not wrapped (the sign form takes 200 characters). */
 const MAX_WRAPPED = 400;
 /** Less room than this after a wrapped name: its organization is not started there. */
@@ -185,5 +185,3 @@ export class ListCells {
     return wrapText(text, (s) => (s === "" ? 0 : this.prepare(s, shaped, style).width), width);
   }
 }
-
-export type { RawFont };

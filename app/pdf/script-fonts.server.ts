@@ -59,11 +59,6 @@ export function scriptFamilyOf(codePoint: number): ScriptFamily | null {
   return null;
 }
 
-/** Right-to-left families: text in them needs the bidi algorithm. */
-export function isRtlFamily(family: ScriptFamily): boolean {
-  return family === "arabic" || family === "hebrew";
-}
-
 const require = createRequire(import.meta.url);
 
 /** The TTF file of a family's weight, resolved in node_modules. */

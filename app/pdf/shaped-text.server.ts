@@ -1,6 +1,6 @@
 import bidiFactory, { type EmbeddingLevels } from "bidi-js";
 import { embeddedFont, registerFont, type EmbeddedFont, type FontkitFont } from "./pdfkit-internals.server";
-import { escapeByte, num, type Encoded, type StyleFont } from "./raw-text.server";
+import { escapeByte, num } from "./raw-text.server";
 import { familyCovers, fontBytes, scriptFamilyOf, SCRIPT_FAMILIES, type ScriptFamily, type Weight } from "./script-fonts.server";
 
 /**
@@ -477,10 +477,3 @@ function embedQuietly(doc: PDFKit.PDFDocument, name: string): EmbeddedFont {
   for (const [k, v] of saved) Reflect.set(doc, k, v);
   return font;
 }
-
-/** For raw-text.server.ts's styles: a fallback run drawn on a base style's baseline. */
-export function runFont(font: EmbeddedFont, baseline: StyleFont): StyleFont {
-  return { embedded: font, ascent: baseline.ascent };
-}
-
-export type { Encoded };
