@@ -1,11 +1,12 @@
 import { promises as fs, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { Locator, Page } from "@playwright/test";
+import type { Locator } from "@playwright/test";
 import pg from "pg";
 import { csvObjects } from "../fixtures/csv";
-import { expect, expectAccessible, linkIn, mailbox, test } from "./fixtures";
+import { expect, expectAccessible, test } from "./fixtures";
 import { closeFixtureDb, createPublishedAppeal, deleteAppeal, type FixtureAppeal } from "./helpers/appeal-fixture";
+import { signIn } from "./helpers/sign-in";
 
 /**
  * The organizer's dashboard of one appeal, with signatures seeded in the database: the numbers,
@@ -136,20 +137,6 @@ async function truth(appealId: number) {
     )
   ).rows;
   return { confirmed, pending, lastHours, days, countries, cities: cities.map((c) => c.n) };
-}
-
-/** Signed in as the fixture appeal's owner, through the login form and the e-mailed link. */
-async function signIn(page: Page, email: string) {
-  const before = (await mailbox.all()).filter(mailbox.to(email)).length;
-  await page.goto("/login?lang=en");
-  await page.getByRole("textbox", { name: /e-mail/i }).fill(email);
-  await page.locator("form button[type=submit]").click();
-  await expect(page.getByRole("status")).toBeVisible();
-  await expect.poll(async () => (await mailbox.all()).filter(mailbox.to(email)).length, { timeout: 20_000 }).toBeGreaterThan(before);
-  const mails = (await mailbox.all()).filter(mailbox.to(email));
-  await page.goto(linkIn(mails[mails.length - 1]!.text, `${process.env.E2E_BASE_URL}/login/t/`));
-  await page.locator("form button[type=submit]").click();
-  await expect(page).toHaveURL(/\/dashboard$/);
 }
 
 /** The numbers in a chart's bars (each bar's tooltip is "label: n"). */

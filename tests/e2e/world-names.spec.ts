@@ -8,8 +8,9 @@ import { keyringFrom, seal } from "../../app/services/data-key.server";
 import { requireJava, validate } from "../integration/support/vnu";
 import { csvObjects } from "../fixtures/csv";
 import { WORLD_NAMES } from "../fixtures/world-names";
-import { expect, linkIn, mailbox, test } from "./fixtures";
+import { expect, test } from "./fixtures";
 import { closeFixtureDb, createPublishedAppeal, deleteAppeal, type FixtureAppeal } from "./helpers/appeal-fixture";
+import { signIn } from "./helpers/sign-in";
 
 /**
  * Issue 15, the web side: names in every script of tests/fixtures/world-names.ts, signed and
@@ -89,19 +90,6 @@ test.afterAll(async () => {
   await client.end();
   for (const dir of dirs) await fs.rm(dir, { recursive: true, force: true });
 });
-
-async function signIn(page: Page, email: string) {
-  const before = (await mailbox.all()).filter(mailbox.to(email)).length;
-  await page.goto("/login?lang=en");
-  await page.getByRole("textbox", { name: /e-mail/i }).fill(email);
-  await page.locator("form button[type=submit]").click();
-  await expect(page.getByRole("status")).toBeVisible();
-  await expect.poll(async () => (await mailbox.all()).filter(mailbox.to(email)).length, { timeout: 20_000 }).toBeGreaterThan(before);
-  const mails = (await mailbox.all()).filter(mailbox.to(email));
-  await page.goto(linkIn(mails[mails.length - 1]!.text, `${process.env.E2E_BASE_URL}/login/t/`));
-  await page.locator("form button[type=submit]").click();
-  await expect(page).toHaveURL(/\/dashboard$/);
-}
 
 const ownerOf = (a: FixtureAppeal) => `owner-${a.slug.replace(/^e2e-sign-/, "")}@example.org`;
 

@@ -1,10 +1,11 @@
 import crypto from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import type { Browser, BrowserContext, Page } from "@playwright/test";
+import type { Browser, BrowserContext } from "@playwright/test";
 import pg from "pg";
-import { expect, linkIn, mailbox } from "../fixtures";
+import { expect } from "../fixtures";
 import { createPublishedAppeal, deleteAppeal, type FixtureAppeal } from "./appeal-fixture";
+import { loginLink } from "./sign-in";
 
 /**
  * Every page of the app with realistic data behind it, for checks that hold on all of them
@@ -89,18 +90,6 @@ async function insertToken(client: pg.Client, signatureId: number, purpose: "con
     purpose,
   ]);
   return token;
-}
-
-/** The newest link in the owner's mailbox that starts with /login/t/, after asking for one. */
-async function loginLink(page: Page, email: string): Promise<string> {
-  const before = (await mailbox.all()).filter(mailbox.to(email)).length;
-  await page.goto("/login?lang=en");
-  await page.getByRole("textbox", { name: /e-mail/i }).fill(email);
-  await page.locator("form button[type=submit]").click();
-  await expect(page.getByRole("status")).toBeVisible();
-  await expect.poll(async () => (await mailbox.all()).filter(mailbox.to(email)).length, { timeout: 20_000 }).toBeGreaterThan(before);
-  const mails = (await mailbox.all()).filter(mailbox.to(email));
-  return linkIn(mails[mails.length - 1]!.text, `${process.env.E2E_BASE_URL}/login/t/`);
 }
 
 export async function buildTour(browser: Browser): Promise<Tour> {
