@@ -160,13 +160,24 @@ async function measureArm(serverUrl: string, arm: "plain" | "sealed", round: num
     const page = await (await fetch(`${app.url}/appeals/${SLUG}`)).text();
     const stamp = /name="stamp" value="([^"]+)"/.exec(page)?.[1] ?? "";
     await new Promise((r) => setTimeout(r, 3200));
+    const lsn = async () => (await db.query("SELECT pg_current_wal_lsn() AS l")).rows[0].l as string;
+    const walBefore = await lsn();
     const signs = await run({ url: app.url, connections: 32, duration: COMPARE_SECONDS, requests: [signRequestFor(stamp, arm)] });
+    // What each signature wrote: WAL bytes over the sign phase (the outbox worker sends meanwhile) and the outbox's size.
+    const written = (
+      await db.query(
+        "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1) AS wal, pg_total_relation_size('outbox') AS outbox, (SELECT count(*) FROM signatures) AS n",
+        [walBefore],
+      )
+    ).rows[0];
     await drainOutbox(db);
     const { links, confirms } = await confirmAll(app.url, sink);
     const errors = (r: Result) => r["4xx"] + r["5xx"] + r.errors + r.timeouts;
     const stored = (await db.query("SELECT count(*) FILTER (WHERE email LIKE 's1:%') AS sealed, count(email) AS n FROM signatures")).rows[0];
+    const perSign = (bytes: unknown) => `${(Number(bytes) / Math.max(1, Number(written.n)) / 1024).toFixed(1)} KiB`;
     console.log(
-      `  ${arm.padEnd(6)} sign ${signs.requests.average.toFixed(0)} req/s (errors ${errors(signs)}), confirm ${confirms.requests.average.toFixed(0)} req/s over ${links.length} links (errors ${errors(confirms)})`,
+      `  ${arm.padEnd(6)} sign ${signs.requests.average.toFixed(0)} req/s (errors ${errors(signs)}), confirm ${confirms.requests.average.toFixed(0)} req/s over ${links.length} links (errors ${errors(confirms)}); ` +
+        `per signature: WAL ${perSign(written.wal)}, outbox ${perSign(written.outbox)}`,
     );
     return { sign: signs.requests.average, confirm: confirms.requests.average, sealedShare: `${stored.sealed}/${stored.n}` };
   } finally {
