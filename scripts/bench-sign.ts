@@ -135,6 +135,23 @@ async function confirmAll(url: string, sink: SmtpSink): Promise<{ links: string[
   return { links, confirms };
 }
 
+/** CPU time (ms, user + system) of `pid` and, with `children`, of its live child processes (Linux /proc). */
+async function cpuMs(pid: number, children = false): Promise<number> {
+  const ticks = (stat: string) => {
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { ppid: Number(f[1]), cpu: Number(f[11]) + Number(f[12]) };
+  };
+  let total = 0;
+  for (const entry of children ? await fs.readdir("/proc") : [String(pid)]) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await fs.readFile(`/proc/${entry}/stat`, "utf8").catch(() => null);
+    if (!stat) continue;
+    const t = ticks(stat);
+    if (Number(entry) === pid || (children && t.ppid === pid)) total += t.cpu;
+  }
+  return total * 10; // USER_HZ is 100 on Linux
+}
+
 /**
  * One arm of the encryption comparison: a fresh database and app (sealing on or off), the sign
  * phase, the outbox drained, then every confirm link posted once. Throughputs in req/s; errors
@@ -162,6 +179,10 @@ async function measureArm(serverUrl: string, arm: "plain" | "sealed", round: num
     await new Promise((r) => setTimeout(r, 3200));
     const lsn = async () => (await db.query("SELECT pg_current_wal_lsn() AS l")).rows[0].l as string;
     const walBefore = await lsn();
+    // The PostgreSQL server's processes (the parent of this connection's backend) and the app's, for CPU per signature.
+    const backend = Number((await db.query("SELECT pg_backend_pid() AS p")).rows[0].p);
+    const postmaster = Number((await fs.readFile(`/proc/${backend}/stat`, "utf8")).split(") ")[1]!.split(" ")[1]);
+    const cpuBefore = { app: await cpuMs(app.process.pid!), db: await cpuMs(postmaster, true) };
     const signs = await run({ url: app.url, connections: 32, duration: COMPARE_SECONDS, requests: [signRequestFor(stamp, arm)] });
     // What each signature wrote: WAL bytes over the sign phase (the outbox worker sends meanwhile) and the outbox's size.
     const written = (
@@ -170,16 +191,24 @@ async function measureArm(serverUrl: string, arm: "plain" | "sealed", round: num
         [walBefore],
       )
     ).rows[0];
+    const cpu = { app: (await cpuMs(app.process.pid!)) - cpuBefore.app, db: (await cpuMs(postmaster, true)) - cpuBefore.db };
     await drainOutbox(db);
     const { links, confirms } = await confirmAll(app.url, sink);
     const errors = (r: Result) => r["4xx"] + r["5xx"] + r.errors + r.timeouts;
     const stored = (await db.query("SELECT count(*) FILTER (WHERE email LIKE 's1:%') AS sealed, count(email) AS n FROM signatures")).rows[0];
-    const perSign = (bytes: unknown) => `${(Number(bytes) / Math.max(1, Number(written.n)) / 1024).toFixed(1)} KiB`;
+    const signed = Math.max(1, Number(written.n));
+    const perSign = (bytes: unknown) => `${(Number(bytes) / signed / 1024).toFixed(1)} KiB`;
+    const cpuPerSign = (ms: number) => `${((ms * 1000) / signed).toFixed(0)} µs`;
     console.log(
       `  ${arm.padEnd(6)} sign ${signs.requests.average.toFixed(0)} req/s (errors ${errors(signs)}), confirm ${confirms.requests.average.toFixed(0)} req/s over ${links.length} links (errors ${errors(confirms)}); ` +
-        `per signature: WAL ${perSign(written.wal)}, outbox ${perSign(written.outbox)}`,
+        `per signature: WAL ${perSign(written.wal)}, outbox ${perSign(written.outbox)}, CPU app ${cpuPerSign(cpu.app)} + PostgreSQL ${cpuPerSign(cpu.db)}`,
     );
-    return { sign: signs.requests.average, confirm: confirms.requests.average, sealedShare: `${stored.sealed}/${stored.n}` };
+    return {
+      sign: signs.requests.average,
+      confirm: confirms.requests.average,
+      sealedShare: `${stored.sealed}/${stored.n}`,
+      cpuPerSign: (cpu.app + cpu.db) / signed,
+    };
   } finally {
     await db.end();
     await app.stop();
@@ -266,7 +295,7 @@ async function main() {
       `\nencryption at rest: sign (${COMPARE_SECONDS} s) and confirm, without sealing and as shipped (NODE_ENV=development both), ` +
         `${COMPARE_ROUNDS} round(s) of plain/sealed alternating`,
     );
-    const totals = { plain: { sign: 0, confirm: 0 }, sealed: { sign: 0, confirm: 0 } };
+    const totals = { plain: { sign: 0, confirm: 0, cpu: 0 }, sealed: { sign: 0, confirm: 0, cpu: 0 } };
     const shares: Record<"plain" | "sealed", string> = { plain: "", sealed: "" };
     for (let round = 0; round < COMPARE_ROUNDS; round++) {
       const order: ("plain" | "sealed")[] = round % 2 === 0 ? ["plain", "sealed"] : ["sealed", "plain"];
@@ -274,6 +303,7 @@ async function main() {
         const measured = await measureArm(cluster.serverUrl, arm, round);
         totals[arm].sign += measured.sign;
         totals[arm].confirm += measured.confirm;
+        totals[arm].cpu += measured.cpuPerSign;
         shares[arm] = measured.sealedShare;
       }
     }
@@ -294,6 +324,12 @@ async function main() {
       );
     }
     console.log(`  addresses stored sealed: plain arm ${shares.plain}, shipped arm ${shares.sealed}`);
+    // CPU per signature (app + PostgreSQL) depends far less on what else runs on the machine than req/s does.
+    const cpu = { plain: totals.plain.cpu / COMPARE_ROUNDS, sealed: totals.sealed.cpu / COMPARE_ROUNDS };
+    console.log(
+      `  CPU per signature over the sign phase (app + PostgreSQL): plain ${(cpu.plain * 1000).toFixed(0)} µs, sealed ${(cpu.sealed * 1000).toFixed(0)} µs, ` +
+        `plain / sealed ${(cpu.plain / cpu.sealed).toFixed(2)}`,
+    );
   } finally {
     await db.end();
     await app.stop();
