@@ -20,30 +20,21 @@
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import autocannon, { type Result } from "autocannon";
+import type autocannon from "autocannon";
+import type { Result } from "autocannon";
 import pg from "pg";
 import { startApp } from "../tests/setup/app-process.js";
 import { cloneDatabase, createTemplate, startTestCluster } from "../tests/setup/postgres.js";
 import { SmtpSink } from "../tests/setup/smtp-sink.js";
 import { recordFigure } from "./lib/bench-results.js";
+import { SLUG, run, signRequestFor } from "./lib/bench-load.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const COMPARE_SECONDS = Number(process.env.BENCH_COMPARE_SECONDS ?? Math.max(5, Math.round(SECONDS / 2)));
 const COMPARE_ROUNDS = Math.max(1, Number(process.env.BENCH_COMPARE_ROUNDS ?? 2));
 const ONLY_COMPARE = process.env.BENCH_ONLY === "compare";
-const SLUG = "demo-appeal";
 // The app's DATA_KEY (required in production): a fixed, not-secret key for a throwaway database.
 const BENCH_DATA_KEY = Buffer.from("appeals-bench-data-key-NOT-SECRET").subarray(0, 32).toString("base64");
-
-function randomIp(i: number) {
-  return `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
-}
-
-function run(options: autocannon.Options): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
-  });
-}
 
 function summary(name: string, r: Result, target: { rps?: number; p99?: number }, raw: number) {
   const rps = r.requests.average;
@@ -83,35 +74,6 @@ async function rawInsertRate(url: string): Promise<number> {
   await pool.query("DROP TABLE bench_raw");
   await pool.end();
   return n / 5;
-}
-
-/** Signers made so far, across every phase and arm: each gets its own address and client IP. */
-let counter = 0;
-
-/** The form's request for autocannon: a new signer per request, from its own address. */
-function signRequestFor(stamp: string, prefix: string) {
-  return {
-    method: "POST" as const,
-    path: `/appeals/${SLUG}`,
-    setupRequest: (req: autocannon.Request) => {
-      counter++;
-      const body = new URLSearchParams({
-        name: `Айгерім Сейітқалиева ${counter}`,
-        email: `${prefix}-${counter}@bench.example.org`,
-        city: "Қарағанды",
-        country: "KZ",
-        disclosure: "public",
-        consent: "on",
-        stamp,
-        website: "",
-      }).toString();
-      return {
-        ...req,
-        body,
-        headers: { "content-type": "application/x-www-form-urlencoded", "x-forwarded-for": randomIp(counter), "accept-language": "kk" },
-      };
-    },
-  };
 }
 
 /** Waits (at most 5 minutes) until the outbox worker has sent every pending e-mail. */

@@ -1,0 +1,185 @@
+/**
+ * `npm run bench:pages` (issue 16): public pages and static files against the page ceiling — a
+ * bare `node:http` server (scripts/lib/bare-server.ts, its own process like the app) sending the
+ * very bytes and headers the app answered, gzipped as the app sent them — measured in the same
+ * run, while the app takes sign POSTs at 300/s (BENCH_SIGN_RATE) in both measurements. Load from
+ * `wrk` (Debian's package: one thread, BENCH_CONNECTIONS connections, BENCH_SECONDS each) so
+ * that the load generator is not what limits the ceiling. Prints each figure, its ceiling and
+ * the ratio (targets: cached pages ≥ 0.3 with p99 ≤ 20 ms; static files ≥ 0.5).
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { promises as fs } from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { startApp } from "../tests/setup/app-process.js";
+import { cloneDatabase, createTemplate, startTestCluster } from "../tests/setup/postgres.js";
+import { SmtpSink } from "../tests/setup/smtp-sink.js";
+import { SLUG, run, signRequestFor } from "./lib/bench-load.js";
+import { recordFigure } from "./lib/bench-results.js";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const SIGN_RATE = Number(process.env.BENCH_SIGN_RATE ?? 300);
+const BENCH_DATA_KEY = Buffer.from("appeals-bench-data-key-NOT-SECRET").subarray(0, 32).toString("base64");
+
+interface Target {
+  name: string;
+  path: string;
+  lang: string;
+  /** Share of the ceiling to reach, and the p99 (ms) where the issue sets one. */
+  share: number;
+  p99?: number;
+}
+
+interface Recording {
+  path: string;
+  lang: string;
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** One GET as a browser sends it (gzip accepted), the answer's bytes as they came (not decompressed). */
+function record(base: string, target: Target): Promise<Recording> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(`${base}${target.path}`, { headers: { "accept-encoding": "gzip", "accept-language": target.lang } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => {
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(res.headers))
+          if (value !== undefined && !["date", "connection", "keep-alive", "transfer-encoding", "content-length"].includes(name))
+            headers[name] = Array.isArray(value) ? value.join(", ") : value;
+        resolve({ path: target.path, lang: target.lang, status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks).toString("base64") });
+      });
+    });
+    req.on("error", reject);
+  });
+}
+
+interface WrkResult {
+  rps: number;
+  p99: number;
+  errors: number;
+}
+
+/** `wrk --latency` against one URL; requests/s, p99 (ms), non-2xx/3xx and socket errors. */
+function wrk(url: string, lang: string): WrkResult {
+  const out = spawnSync(
+    "wrk",
+    ["-t1", `-c${CONNECTIONS}`, `-d${SECONDS}s`, "--latency", "-H", "Accept-Encoding: gzip", "-H", `Accept-Language: ${lang}`, url],
+    { encoding: "utf8" },
+  );
+  if (out.status !== 0) throw new Error(`wrk failed: ${out.stderr || out.error}`);
+  const text = out.stdout;
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? 0);
+  const p99Match = /\s99%\s+([\d.]+)(us|ms|s)/.exec(text);
+  const p99 = p99Match ? Number(p99Match[1]) * { us: 0.001, ms: 1, s: 1000 }[p99Match[2] as "us" | "ms" | "s"] : NaN;
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(text)?.[1] ?? 0);
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
+  const errors = non2xx + (socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
+  return { rps, p99, errors };
+}
+
+async function startBare(file: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, ["--import", "tsx", path.resolve("scripts/lib/bare-server.ts"), file], { stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.once("data", (d: Buffer) => resolve(Number(d.toString().trim())));
+    child.once("exit", (code) => reject(new Error(`the bare server exited (${code})`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+async function main() {
+  if (spawnSync("wrk", ["--version"]).error) throw new Error("bench:pages needs wrk (apt-get install wrk)");
+  const cluster = await startTestCluster();
+  await createTemplate(cluster.serverUrl, "bench_template");
+  const databaseUrl = await cloneDatabase(cluster.serverUrl, "bench_template", `bench_pages_${process.pid}`);
+  const sink = new SmtpSink();
+  await sink.start();
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "appeals-bench-pages-"));
+  const app = await startApp({
+    DATABASE_URL: databaseUrl,
+    SMTP_URL: sink.url,
+    DATA_DIR: dataDir,
+    SEED_DEMO: "1",
+    LOG_REQUESTS: "0",
+    NODE_ENV: "production",
+    SESSION_SECRET: "bench-secret-bench-secret-bench-secret!!",
+    SIGNING_KEY_SECRET: "bench-signing-secret-bench-signing-secret",
+    DATA_KEY: BENCH_DATA_KEY,
+  });
+  let bare: Awaited<ReturnType<typeof startBare>> | undefined;
+  try {
+    const page = await (await fetch(`${app.url}/appeals/${SLUG}`)).text();
+    const stamp = /name="stamp" value="([^"]+)"/.exec(page)?.[1] ?? "";
+    const script = /<script[^>]+src="(\/build\/[^"]+\.js)"/.exec(page)?.[1] ?? /href="(\/build\/[^"]+\.js)"/.exec(page)?.[1];
+    const targets: Target[] = [
+      { name: "home page", path: "/", lang: "ru", share: 0.3, p99: 20 },
+      ...["ru", "en", "kk"].map((lang) => ({ name: `appeal page (${lang})`, path: `/appeals/${SLUG}`, lang, share: 0.3, p99: 20 })),
+      ...(script ? [{ name: "static file (a script bundle)", path: script, lang: "ru", share: 0.5 }] : []),
+    ];
+    const recordings = await Promise.all(targets.map((t) => record(app.url, t)));
+    const file = path.join(dataDir, "recordings.json");
+    await fs.writeFile(file, JSON.stringify(recordings));
+    bare = await startBare(file);
+    await new Promise((r) => setTimeout(r, 3200)); // the form stamp's minimum time-to-fill
+
+    console.log(
+      `pages and static files against a bare node:http server sending the same bytes (wrk, ${CONNECTIONS} connections, ${SECONDS} s each), ` +
+        `the app signing at ${SIGN_RATE}/s meanwhile\n`,
+    );
+    for (const [i, target] of targets.entries()) {
+      const bytes = Buffer.from(recordings[i]!.body, "base64").length;
+      // Sign POSTs at a steady rate against the app during both measurements, so both share the machine alike.
+      const measure = async (url: string) => {
+        const background = run({ url: app.url, connections: 8, overallRate: SIGN_RATE, duration: SECONDS, requests: [signRequestFor(stamp, `p${i}`)] });
+        const result = wrk(url, target.lang);
+        const signs = await background;
+        return { ...result, signErrors: signs["4xx"] + signs["5xx"] + signs.errors + signs.timeouts, signRate: signs.requests.average };
+      };
+      const measured = await measure(`${app.url}${target.path}`);
+      const ceiling = await measure(`${bare.url}${target.path}`);
+      const ratio = measured.rps / ceiling.rps;
+      const okP99 = target.p99 === undefined || measured.p99 <= target.p99;
+      recordFigure({
+        figure: `${target.name}: share of a bare node:http server sending the same bytes`,
+        unit: "ratio",
+        direction: "≥",
+        target: target.share,
+        measured: Math.round(ratio * 100) / 100,
+        note: `${measured.rps.toFixed(0)} vs ${ceiling.rps.toFixed(0)} req/s, p99 ${measured.p99} ms`,
+      });
+      if (target.p99 !== undefined)
+        recordFigure({
+          figure: `${target.name}: p99 latency (signing at ${SIGN_RATE}/s)`,
+          unit: "ms",
+          direction: "≤",
+          target: target.p99,
+          measured: measured.p99,
+        });
+      console.log(
+        `${target.name.padEnd(30)} ${String(bytes).padStart(7)} B  app ${measured.rps.toFixed(0).padStart(6)} req/s p99 ${measured.p99.toFixed(1).padStart(6)} ms  ` +
+          `ceiling ${ceiling.rps.toFixed(0).padStart(6)} req/s p99 ${ceiling.p99.toFixed(1).padStart(6)} ms  ratio ${ratio.toFixed(2)} ` +
+          `(target ≥${target.share}${target.p99 ? `, p99 ≤${target.p99} ms` : ""}: ${ratio >= target.share && okP99 && measured.errors === 0 ? "met" : "NOT met"})` +
+          `  errors ${measured.errors}; signing meanwhile ${measured.signRate.toFixed(0)}/s, errors ${measured.signErrors}`,
+      );
+    }
+  } finally {
+    await bare?.stop();
+    await app.stop();
+    await sink.stop();
+    await cluster.stop();
+    await fs.rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
