@@ -41,4 +41,3 @@ export function signRequestFor(stamp: string, prefix: string) {
     },
   };
 }
-
