@@ -6,6 +6,10 @@
  * `wrk` (Debian's package: one thread, BENCH_CONNECTIONS connections, BENCH_SECONDS each) so
  * that the load generator is not what limits the ceiling. Prints each figure, its ceiling and
  * the ratio (targets: cached pages ≥ 0.3 with p99 ≤ 20 ms; static files ≥ 0.5).
+ *
+ * Throughput is taken at saturation (wrk as fast as it can); a latency at saturation is only
+ * the length of the queue, so each page's p99 is taken apart, at a steady BENCH_PAGE_RATE
+ * requests per second (default 1000; autocannon) while the signing goes on.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { promises as fs } from "node:fs";
@@ -21,6 +25,7 @@ import { recordFigure } from "./lib/bench-results.js";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const SIGN_RATE = Number(process.env.BENCH_SIGN_RATE ?? 300);
+const PAGE_RATE = Number(process.env.BENCH_PAGE_RATE ?? 1000);
 const BENCH_DATA_KEY = Buffer.from("appeals-bench-data-key-NOT-SECRET").subarray(0, 32).toString("base64");
 
 interface Target {
@@ -135,7 +140,7 @@ async function main() {
 
     console.log(
       `pages and static files against a bare node:http server sending the same bytes (wrk, ${CONNECTIONS} connections, ${SECONDS} s each), ` +
-        `the app signing at ${SIGN_RATE}/s meanwhile\n`,
+        `the app signing at ${SIGN_RATE}/s meanwhile; p99 at a steady ${PAGE_RATE} requests/s\n`,
     );
     for (const [i, target] of targets.entries()) {
       const bytes = Buffer.from(recordings[i]!.body, "base64").length;
@@ -148,6 +153,17 @@ async function main() {
       };
       const measured = await measure(`${app.url}${target.path}`);
       const ceiling = await measure(`${bare.url}${target.path}`);
+      // p99 at a steady rate, signing meanwhile.
+      const background = run({ url: app.url, connections: 8, overallRate: SIGN_RATE, duration: SECONDS, requests: [signRequestFor(stamp, `q${i}`)] });
+      const steady = await run({
+        url: `${app.url}${target.path}`,
+        connections: 16,
+        overallRate: PAGE_RATE,
+        duration: SECONDS,
+        headers: { "accept-encoding": "gzip", "accept-language": target.lang },
+      });
+      await background;
+      measured.p99 = steady.latency.p99;
       const ratio = measured.rps / ceiling.rps;
       const okP99 = target.p99 === undefined || measured.p99 <= target.p99;
       recordFigure({
@@ -167,9 +183,9 @@ async function main() {
           measured: measured.p99,
         });
       console.log(
-        `${target.name.padEnd(30)} ${String(bytes).padStart(7)} B  app ${measured.rps.toFixed(0).padStart(6)} req/s p99 ${measured.p99.toFixed(1).padStart(6)} ms  ` +
-          `ceiling ${ceiling.rps.toFixed(0).padStart(6)} req/s p99 ${ceiling.p99.toFixed(1).padStart(6)} ms  ratio ${ratio.toFixed(2)} ` +
-          `(target ≥${target.share}${target.p99 ? `, p99 ≤${target.p99} ms` : ""}: ${ratio >= target.share && okP99 && measured.errors === 0 ? "met" : "NOT met"})` +
+        `${target.name.padEnd(30)} ${String(bytes).padStart(7)} B  app ${measured.rps.toFixed(0).padStart(6)} req/s  ` +
+          `ceiling ${ceiling.rps.toFixed(0).padStart(6)} req/s  ratio ${ratio.toFixed(2)} ` +
+          `p99 at ${PAGE_RATE}/s ${measured.p99.toFixed(1)} ms (target ≥${target.share}${target.p99 ? `, p99 ≤${target.p99} ms` : ""}: ${ratio >= target.share && okP99 && measured.errors === 0 ? "met" : "NOT met"})` +
           `  errors ${measured.errors}; signing meanwhile ${measured.signRate.toFixed(0)}/s, errors ${measured.signErrors}`,
       );
     }

@@ -17,6 +17,7 @@ import { pageCache } from "./page-cache.js";
 import { plainErrorPage, plainLang, sendUnavailable } from "./plain-error-page.js";
 import { remixMiddleware, remixServe } from "./remix-handler.js";
 import { requestBudget } from "./request-budget.js";
+import { staticFiles } from "./static-files.js";
 import { TOKEN_PATH, tokenGuard } from "./token-guard.js";
 
 /** Browser features the app never uses, refused for the page and anything it embeds. */
@@ -66,32 +67,15 @@ export function createHttpApp(options: HttpOptions) {
   // Behind a reverse proxy the client address comes from X-Forwarded-For (rate limits): which
   // proxies to believe is TRUST_PROXY (app/utils/env.server.ts; default: the private ranges).
   app.set("trust proxy", env().TRUST_PROXY);
-  app.use(compression());
 
   if (options.logRequests) {
     morgan.token("safe-url", (req) => redactPath((req as express.Request).originalUrl ?? "/"));
     app.use(morgan(":method :safe-url :status :res[content-length] - :response-time ms"));
   }
 
-  // Security headers on every answer: pages, static files, /healthz, refusals (before all of them).
-  app.use((req, res, next) => {
-    const nonce = crypto.randomBytes(16).toString("base64");
-    res.locals.cspNonce = nonce;
-    res.setHeader(
-      "Content-Security-Policy",
-      [
-        "default-src 'self'",
-        `script-src 'self' 'nonce-${nonce}'`,
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        `connect-src 'self'${options.isProduction ? "" : " ws://localhost:* ws://127.0.0.1:*"}`,
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-      ].join("; "),
-    );
+  /** The security headers of every answer, given the CSP's script sources (a nonce, or a cached page's hashes). */
+  const securityHeaders = (req: express.Request, res: express.Response, scriptSources: string) => {
+    res.setHeader("Content-Security-Policy", contentSecurityPolicy(scriptSources, options.isProduction));
     res.setHeader("X-Content-Type-Options", "nosniff");
     // The app uses none of these; nothing embedded in a page may ask for them either.
     res.setHeader("Permissions-Policy", PERMISSIONS_POLICY);
@@ -104,6 +88,30 @@ export function createHttpApp(options: HttpOptions) {
     // Tor Browser offers the same page on the onion service (ONION_URL): path and query as asked.
     const onion = onionLocation(req.originalUrl);
     if (onion) res.setHeader("Onion-Location", onion);
+  };
+
+  // Anonymous public pages (home, appeal pages) are rendered at most once per 2 s per language
+  // and kept compressed (server/page-cache.ts); a copy is sent from here, before anything else.
+  const pages = pageCache({ ttlMs: 2000, path: /^\/(appeals\/[a-z0-9-]+\/?)?$/, securityHeaders });
+  app.use(pages.hits);
+  // The app's own static files, from memory and compressed once (server/static-files.ts), in production.
+  if (options.mode === "production")
+    app.use(
+      staticFiles({
+        mounts: [
+          { prefix: "/build", dir: path.resolve("public/build"), cacheControl: "public, max-age=31536000, immutable" },
+          { prefix: "/", dir: path.resolve("public"), cacheControl: "public, max-age=3600" },
+        ],
+        securityHeaders: (req, res) => securityHeaders(req, res, "'self'"),
+      }),
+    );
+  app.use(compression());
+
+  // Security headers on every answer: pages, static files, /healthz, refusals (before all of them).
+  app.use((req, res, next) => {
+    const nonce = crypto.randomBytes(16).toString("base64");
+    res.locals.cspNonce = nonce;
+    securityHeaders(req, res, `'self' 'nonce-${nonce}'`);
     next();
   });
 
@@ -155,8 +163,8 @@ export function createHttpApp(options: HttpOptions) {
   // cheaply once past its budget (server/request-budget.ts).
   app.use(requestBudget());
 
-  // Anonymous public pages (home, appeal pages) are rendered at most once per 2 s per language.
-  app.use(pageCache({ ttlMs: 2000, path: /^\/(appeals\/[a-z0-9-]+\/?)?$/ }));
+  // A public page rendered here is kept (pages.hits above serves the copies).
+  app.use(pages.store);
 
   const serve = remixServe({ build: options.build, mode: options.mode });
   app.use(fastPaths({ serve }));
@@ -190,6 +198,32 @@ export function createHttpApp(options: HttpOptions) {
       .send(plainErrorPage(plainLang(req), 500));
   });
   return app;
+}
+
+const policies = new Map<string, string>();
+
+/** The Content-Security-Policy with these script sources (kept per sources: a cached page's hashes repeat). */
+export function contentSecurityPolicy(scriptSources: string, isProduction: boolean): string {
+  const cached = policies.get(scriptSources);
+  if (cached) return cached;
+  const policy = [
+    "default-src 'self'",
+    `script-src ${scriptSources}`,
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    `connect-src 'self'${isProduction ? "" : " ws://localhost:* ws://127.0.0.1:*"}`,
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+  // A nonce is never seen twice: only hash lists are kept, and only so many.
+  if (!scriptSources.includes("'nonce-")) {
+    if (policies.size >= 1000) policies.clear();
+    policies.set(scriptSources, policy);
+  }
+  return policy;
 }
 
 /**

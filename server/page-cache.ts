@@ -1,34 +1,106 @@
+import crypto from "node:crypto";
+import zlib from "node:zlib";
 import type { NextFunction, Request, Response } from "express";
 import { negotiateLanguage } from "../app/i18n/negotiate.js";
 
-const NONCE_PLACEHOLDER = "__APPEALS_CSP_NONCE__";
 const PRIVATE_CACHE_CONTROL = "private, no-store";
+
+/** The encodings a cached page is kept in, the client's preferred one sent. */
+type Encoding = "br" | "gzip" | "identity";
 
 interface Entry {
   at: number;
-  status: number;
+  /** Headers of the page as Remix answered it (content-type, cache-control, vary), and its CSP's script sources. */
   headers: Array<[string, string]>;
-  body: string;
+  scriptSources: string;
+  etag: string;
+  bodies: Record<Encoding, Buffer>;
+}
+
+export interface PageCacheOptions {
+  ttlMs: number;
+  staleMs?: number;
+  maxEntries?: number;
+  path: RegExp;
+  /**
+   * Sets the security headers of an answer (server/http.ts): given the CSP's script sources —
+   * `'nonce-…'` for a page rendered for this request, the hashes of a cached page's inline
+   * scripts for a copy.
+   */
+  securityHeaders: (req: Request, res: Response, scriptSources: string) => void;
+}
+
+export interface PageCache {
+  /** Early in the chain: answers a fresh copy, as stored bytes, before anything else runs. */
+  hits: (req: Request, res: Response, next: NextFunction) => void;
+  /** Where pages are rendered: keeps a copy of what goes out (and marks non-GET answers private). */
+  store: (req: Request, res: Response, next: NextFunction) => void;
 }
 
 /**
  * A micro-cache for anonymous public pages (home, appeal pages): the same HTML is served for
  * `ttlMs` instead of rendering it again, which is what keeps a page fast while thousands sign.
- * Counts are already a few seconds stale by design, so this adds no visible staleness. Each hit
- * still gets its own CSP nonce (the cached HTML holds a placeholder). Signed-in organizers,
- * POSTs and anything with a cookie other than the language are never cached.
+ * Counts are already a few seconds stale by design, so this adds no visible staleness. Signed-in
+ * organizers, POSTs and anything with a cookie other than the language are never cached.
+ *
+ * A copy is bytes ready to send: kept gzip- and brotli-compressed (once per render, not per
+ * hit), and with a Content-Security-Policy that allows its inline scripts by their SHA-256
+ * hashes rather than by a per-request nonce — a nonce would change the bytes of every answer
+ * (and a nonce served from a cache to everyone would be no nonce at all). So a page that may be
+ * cached is rendered without a nonce, and its answer carries the hashes of its inline scripts
+ * (Remix's context and module loader, the scroll restoration), computed from what was rendered.
+ * A hit is answered by `hits`, ahead of compression and the routers, with the stored headers,
+ * the security headers and the bytes; `If-None-Match` with its ETag gets a 304.
  *
  * An answer to anything but GET or HEAD — a form shown again with what was typed (a name, an
  * address), a "sent" page — is nobody else's: it is marked `private, no-store` as it goes out,
  * whatever the route set (a route's headers inherit its loader's public Cache-Control), so
  * neither this cache nor a shared one in front keeps it.
  */
-export function pageCache(options: { ttlMs: number; staleMs?: number; maxEntries?: number; path: RegExp }) {
+export function pageCache(options: PageCacheOptions): PageCache {
   const entries = new Map<string, Entry>();
   const max = options.maxEntries ?? 1000;
   const staleMs = options.staleMs ?? options.ttlMs * 3;
   const refreshing = new Set<string>();
-  return (req: Request, res: Response, next: NextFunction) => {
+
+  /** The cache key of a request that may be served from or stored in the cache, or null. */
+  const keyOf = (req: Request): string | null => {
+    if (req.method !== "GET" || !options.path.test(req.path)) return null;
+    const cookies = req.headers.cookie ?? "";
+    if (cookies && cookies.split(";").some((c) => c.trim() && !c.trim().startsWith("lang="))) return null;
+    const url = new URL(req.originalUrl, "http://x");
+    if ([...url.searchParams.keys()].some((k) => k !== "lang" && k !== "page")) return null;
+    const { lang } = negotiateLanguage(url, req.headers.cookie ?? null, req.headers["accept-language"] ?? null);
+    return `${lang}|${req.originalUrl}`;
+  };
+
+  const hits = (req: Request, res: Response, next: NextFunction) => {
+    const key = keyOf(req);
+    const hit = key === null ? undefined : entries.get(key);
+    if (!hit || key === null) return next();
+    const age = Date.now() - hit.at;
+    // Fresh: serve it. Expired but one request is already rendering the next copy: serve the
+    // old one meanwhile (for at most `staleMs`), so that a busy page is rendered by one request
+    // at a time instead of by every request that arrives during the render.
+    if (!(age < options.ttlMs || (refreshing.has(key) && age < staleMs))) return next();
+    options.securityHeaders(req, res, hit.scriptSources);
+    for (const [name, value] of hit.headers) res.setHeader(name, value);
+    res.setHeader("ETag", hit.etag);
+    res.setHeader("X-Page-Cache", "hit");
+    if (req.headers["if-none-match"] === hit.etag) {
+      res.statusCode = 304;
+      res.end();
+      return;
+    }
+    const encoding = preferredEncoding(req.headers["accept-encoding"]);
+    const body = hit.bodies[encoding];
+    if (encoding !== "identity") res.setHeader("Content-Encoding", encoding);
+    res.setHeader("Content-Length", body.length);
+    res.statusCode = 200;
+    res.end(body);
+  };
+
+  const store = (req: Request, res: Response, next: NextFunction) => {
     if (req.method !== "GET" && req.method !== "HEAD") {
       const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => Response;
       res.writeHead = ((...args: unknown[]) => {
@@ -37,31 +109,14 @@ export function pageCache(options: { ttlMs: number; staleMs?: number; maxEntries
       }) as Response["writeHead"];
       return next();
     }
-    if (req.method !== "GET" || !options.path.test(req.path)) return next();
-    const cookies = req.headers.cookie ?? "";
-    if (cookies.split(";").some((c) => c.trim() && !c.trim().startsWith("lang="))) return next();
-    const url = new URL(req.originalUrl, "http://x");
-    if ([...url.searchParams.keys()].some((k) => k !== "lang" && k !== "page")) return next();
-    const { lang } = negotiateLanguage(url, req.headers.cookie ?? null, req.headers["accept-language"] ?? null);
-    const key = `${lang}|${req.originalUrl}`;
-    const nonce = String(res.locals.cspNonce ?? "");
-    const hit = entries.get(key);
-    const age = hit ? Date.now() - hit.at : Infinity;
-    // Fresh: serve it. Expired but one request is already rendering the next copy: serve the
-    // old one meanwhile (for at most `staleMs`), so that a busy page is rendered by one request
-    // at a time instead of by every request that arrives during the render.
-    if (hit && (age < options.ttlMs || (refreshing.has(key) && age < staleMs))) {
-      res.status(hit.status);
-      for (const [name, value] of hit.headers) res.setHeader(name, value);
-      res.setHeader("X-Page-Cache", "hit");
-      res.send(nonce ? hit.body.split(NONCE_PLACEHOLDER).join(nonce) : hit.body);
-      return;
-    }
-    // Miss: let Remix render, and keep a copy of the HTML as it goes out.
+    const key = keyOf(req);
+    if (key === null) return next();
+    // Rendered without a nonce: the answer allows its inline scripts by their hashes instead.
+    res.locals.cspNonce = "";
     refreshing.add(key);
     res.once("close", () => refreshing.delete(key));
+    // The answer is held until its end (a page is tens of kilobytes), then sent with its CSP.
     const chunks: Buffer[] = [];
-    const write = res.write.bind(res) as (...args: unknown[]) => boolean;
     const end = res.end.bind(res) as (...args: unknown[]) => Response;
     const keep = (chunk: unknown, encoding?: unknown) => {
       if (typeof chunk === "string") chunks.push(Buffer.from(chunk, typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8"));
@@ -69,22 +124,82 @@ export function pageCache(options: { ttlMs: number; staleMs?: number; maxEntries
     };
     res.write = ((chunk: unknown, ...rest: unknown[]) => {
       keep(chunk, rest[0]);
-      return write(chunk, ...rest);
+      const callback = rest.find((r) => typeof r === "function") as (() => void) | undefined;
+      if (callback) process.nextTick(callback);
+      return true;
     }) as Response["write"];
     res.end = ((chunk?: unknown, ...rest: unknown[]) => {
       if (chunk !== undefined && typeof chunk !== "function") keep(chunk, rest[0]);
+      const callback = [chunk, ...rest].find((r) => typeof r === "function") as (() => void) | undefined;
+      const html = Buffer.concat(chunks);
       const type = String(res.getHeader("content-type") ?? "");
-      if (res.statusCode === 200 && type.startsWith("text/html") && !res.getHeader("set-cookie") && nonce) {
+      const scriptSources = type.startsWith("text/html") ? inlineScriptHashes(html.toString("utf8")) : "";
+      options.securityHeaders(req, res, scriptSources);
+      if (res.statusCode === 200 && type.startsWith("text/html") && !res.getHeader("set-cookie")) {
         if (entries.size >= max) entries.clear();
         const headers: Array<[string, string]> = [];
         for (const name of ["content-type", "cache-control", "vary"]) {
           const value = res.getHeader(name);
           if (value !== undefined) headers.push([name, String(value)]);
         }
-        entries.set(key, { at: Date.now(), status: 200, headers, body: Buffer.concat(chunks).toString("utf8").split(nonce).join(NONCE_PLACEHOLDER) });
+        const entry: Entry = {
+          at: Date.now(),
+          headers,
+          scriptSources,
+          etag: `W/"${crypto.createHash("sha256").update(html).digest("base64url").slice(0, 27)}"`,
+          bodies: {
+            identity: html,
+            gzip: zlib.gzipSync(html, { level: 9 }),
+            br: zlib.brotliCompressSync(html, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 9, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: html.length } }),
+          },
+        };
+        entries.set(key, entry);
+        res.setHeader("ETag", entry.etag);
+        const encoding = preferredEncoding(req.headers["accept-encoding"]);
+        if (encoding !== "identity") {
+          // Sent as stored; compression() leaves an answer that has a Content-Encoding alone.
+          res.setHeader("Content-Encoding", encoding);
+          res.setHeader("Content-Length", entry.bodies[encoding].length);
+          return end(entry.bodies[encoding], callback);
+        }
       }
-      return end(chunk, ...rest);
+      return end(html, callback);
     }) as Response["end"];
     next();
   };
+
+  return { hits, store };
+}
+
+/** br if the client takes it, else gzip, else none (q=0 refuses an encoding). */
+export function preferredEncoding(header: string | string[] | undefined): Encoding {
+  if (!header) return "identity";
+  const accepted = new Set<string>();
+  for (const item of String(header).split(",")) {
+    const [name = "", ...params] = item.trim().toLowerCase().split(";");
+    if (params.some((p) => /^\s*q=0(\.0*)?\s*$/.test(p))) continue;
+    accepted.add(name.trim());
+  }
+  if (accepted.has("br")) return "br";
+  if (accepted.has("gzip") || accepted.has("*")) return "gzip";
+  return "identity";
+}
+
+/**
+ * The CSP script sources allowing a page's inline scripts: `'self'` and the SHA-256 hash of
+ * each `<script>` without `src`. A script's text is hashed as the browser reads it (a script
+ * element's content is raw text: no entities are decoded).
+ */
+export function inlineScriptHashes(html: string): string {
+  const hashes = new Set<string>();
+  for (const match of html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)) {
+    if (/\bsrc\s*=/i.test(match[1] ?? "")) continue;
+    hashes.add(
+      `'sha256-${crypto
+        .createHash("sha256")
+        .update(match[2] ?? "", "utf8")
+        .digest("base64")}'`,
+    );
+  }
+  return ["'self'", ...hashes].join(" ");
 }

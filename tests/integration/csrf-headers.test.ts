@@ -163,14 +163,16 @@ describe("CSRF, headers, limits", () => {
   });
 
   describe("headers", () => {
-    function expectSecurityHeaders(res: Response, referrer: "same-origin" | "no-referrer") {
+    /** `scripts`: a page rendered for this request allows its inline scripts by nonce; a public page that may be cached, by their hashes. */
+    function expectSecurityHeaders(res: Response, referrer: "same-origin" | "no-referrer", scripts: "nonce" | "hashes" = "nonce") {
       const csp = res.headers.get("content-security-policy") ?? "";
       const scriptSrc =
         csp
           .split(";")
           .map((d) => d.trim())
           .find((d) => d.startsWith("script-src")) ?? "";
-      expect(scriptSrc).toMatch(/^script-src 'self' 'nonce-[A-Za-z0-9+/=]+'$/);
+      if (scripts === "nonce") expect(scriptSrc).toMatch(/^script-src 'self' 'nonce-[A-Za-z0-9+/=]+'$/);
+      else expect(scriptSrc).toMatch(/^script-src 'self'( 'sha256-[A-Za-z0-9+/]{43}=')+$/);
       expect(scriptSrc).not.toContain("unsafe-inline");
       expect(csp).toContain("frame-ancestors 'none'");
       expect(csp).toContain("object-src 'none'");
@@ -182,21 +184,36 @@ describe("CSRF, headers, limits", () => {
       expect(res.headers.get("strict-transport-security")).toBeNull();
     }
 
-    it("on Remix pages, cached pages (with a fresh nonce), fast-path redirects and refusals", async () => {
+    it("on Remix pages, cached pages (their inline scripts allowed by hash), fast-path redirects and refusals", async () => {
       const first = await fetch(`${h.url}/appeals/${appeal.slug}`);
-      expectSecurityHeaders(first, "same-origin");
+      expectSecurityHeaders(first, "same-origin", "hashes");
       const html = await first.text();
-      const nonce = /'nonce-([^']+)'/.exec(first.headers.get("content-security-policy") ?? "")?.[1];
-      expect(html).toContain(`nonce="${nonce}"`);
-      // No inline script without the nonce.
-      for (const tag of html.match(/<script\b[^>]*>/g) ?? []) expect(tag.includes(`nonce="${nonce}"`) || /\bsrc=/.test(tag)).toBe(true);
+      // Every inline script is allowed by its hash, and nothing else is: the hashes are those of the scripts on the page.
+      const allowed = new Set(
+        /script-src ([^;]+)/
+          .exec(first.headers.get("content-security-policy") ?? "")![1]!
+          .split(" ")
+          .slice(1),
+      );
+      const inline = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)].filter((m) => !/\bsrc=/.test(m[1]!));
+      expect(inline.length).toBeGreaterThan(0);
+      expect(new Set(inline.map((m) => `'sha256-${crypto.createHash("sha256").update(m[2]!).digest("base64")}'`))).toEqual(allowed);
+      expect(html).not.toMatch(/nonce="[^"]/);
 
-      const second = await fetch(`${h.url}/appeals/${appeal.slug}`);
+      // A copy from the cache: the same bytes, the same policy, compressed as kept.
+      const second = await fetch(`${h.url}/appeals/${appeal.slug}`, { headers: { "accept-encoding": "gzip, deflate, br" } });
       expect(second.headers.get("x-page-cache")).toBe("hit");
-      expectSecurityHeaders(second, "same-origin");
-      const nonce2 = /'nonce-([^']+)'/.exec(second.headers.get("content-security-policy") ?? "")?.[1];
-      expect(nonce2).not.toBe(nonce);
-      expect(await second.text()).toContain(`nonce="${nonce2}"`);
+      expectSecurityHeaders(second, "same-origin", "hashes");
+      expect(second.headers.get("content-security-policy")).toBe(first.headers.get("content-security-policy"));
+      expect(second.headers.get("content-encoding")).toBe("br");
+      expect(await second.text()).toBe(html);
+      // Revalidation: its ETag gives a 304 with no body.
+      const etag = second.headers.get("etag")!;
+      const again = await fetch(`${h.url}/appeals/${appeal.slug}`, { headers: { "if-none-match": etag } });
+      expect(again.status).toBe(304);
+
+      // The same page with another query (never cached) is rendered for its request, with a nonce.
+      expectSecurityHeaders(await fetch(`${h.url}/appeals/${appeal.slug}?utm=x`), "same-origin");
 
       const signed = await post(`/appeals/${appeal.slug}`, signForm({ name: "Header Check", email: uniqueEmail("headers") }), {});
       expect(signed.status).toBe(303);
@@ -205,7 +222,8 @@ describe("CSRF, headers, limits", () => {
       const refused = await post("/login", "email=x%40example.org", { "Sec-Fetch-Site": "cross-site" });
       expectSecurityHeaders(refused, "same-origin");
 
-      for (const page of ["/", "/login", "/privacy", "/verify", "/no/such/page"]) expectSecurityHeaders(await fetch(`${h.url}${page}`), "same-origin");
+      expectSecurityHeaders(await fetch(`${h.url}/`), "same-origin", "hashes");
+      for (const page of ["/login", "/privacy", "/verify", "/no/such/page"]) expectSecurityHeaders(await fetch(`${h.url}${page}`), "same-origin");
     });
 
     it("token pages send no Referer (GET, and the answers to their buttons)", async () => {
