@@ -327,8 +327,7 @@ export function drawMarkdown(ctx: BodyContext, source: string): void {
         if (marker !== null) {
           ensureSpace(ctx, bodyLine());
           doc.font("regular").fontSize(BODY.size).fillColor(color());
-          // Right to left, "1." reads ".1" (the full stop after the number, on its left) as browsers show it.
-          const text = rtl && list?.ordered ? `.${marker.slice(0, -1)}` : marker;
+          const text = marker;
           const markerX = rtl ? x + width + 5 : x - 5 - doc.widthOfString(marker);
           tagged("Lbl", () => doc.text(text, markerX, doc.y, { lineBreak: false }));
           marker = null;
