@@ -1,0 +1,54 @@
+import { expect, test } from "./fixtures";
+import { closeFixtureDb, createPublishedAppeal, deleteAppeal, type FixtureAppeal } from "./helpers/appeal-fixture";
+
+/**
+ * Issue 15: an appeal's version in Arabic reads right to left inside a page that stays in the
+ * interface's language, left to right — at a phone's width (360 px), without sideways scrolling.
+ * RTL_SHOTS=<dir> keeps a screenshot to look at.
+ */
+
+let appeal: FixtureAppeal;
+
+test.beforeAll(async () => {
+  appeal = await createPublishedAppeal({
+    originalLanguage: "ar",
+    versions: {
+      ar: {
+        title: "رسالة مفتوحة بشأن الحريات المدنية",
+        summary: "نطالب بحماية الحريات المدنية (وحرية التعبير).",
+        body: "نحن الموقعين أدناه نطالب بما يلي:\n\n1. الإفراج عن المعتقلين\n2. ضمان حرية التعبير\n\n> We stand together.",
+      },
+      en: { title: "An open letter on civil liberties", summary: "We ask.", body: "We ask." },
+    },
+  });
+});
+
+test.afterAll(async () => {
+  await deleteAppeal(appeal).catch(() => undefined);
+  await closeFixtureDb();
+});
+
+test("an Arabic version reads right to left; the page around it stays left to right (360 px)", async ({ page }) => {
+  await page.setViewportSize({ width: 360, height: 800 });
+  await page.goto(`/appeals/${appeal.slug}?lang=ar`);
+  const title = page.locator("h1");
+  await expect(title).toHaveText("رسالة مفتوحة بشأن الحريات المدنية");
+  await expect(title).toHaveAttribute("dir", "rtl");
+  await expect(title).toHaveAttribute("lang", "ar");
+  await expect(page.locator(".appeal-body")).toHaveAttribute("dir", "rtl");
+  expect(await page.evaluate(() => getComputedStyle(document.querySelector(".appeal-body")!).direction)).toBe("rtl");
+  expect(await page.evaluate(() => getComputedStyle(document.querySelector(".count-box")!).direction)).toBe("ltr");
+  // The title's right edge is the column's right edge: aligned right.
+  const box = (await title.boundingBox())!;
+  const column = (await page.locator("article.appeal").boundingBox())!;
+  const range = await title.evaluate((h) => {
+    const r = document.createRange();
+    r.selectNodeContents(h);
+    return r.getBoundingClientRect().right;
+  });
+  expect(Math.abs(range - (box.x + box.width))).toBeLessThan(2);
+  expect(box.x + box.width).toBeLessThanOrEqual(column.x + column.width + 1);
+  const { scroll, client } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+  expect(scroll).toBeLessThanOrEqual(client);
+  if (process.env.RTL_SHOTS) await page.screenshot({ path: `${process.env.RTL_SHOTS}/rtl-version-360.png`, fullPage: true });
+});
