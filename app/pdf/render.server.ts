@@ -36,7 +36,7 @@ import { PrintableText } from "./printable.server";
 import { RawFont, RawPage, RawStyle } from "./raw-text.server";
 import type { Weight } from "./script-fonts.server";
 import { drawShapedParagraph, drawStyledParagraph } from "./shaped-paragraph.server";
-import { ScriptFonts } from "./shaped-text.server";
+import { ScriptFonts, type ShapedLine } from "./shaped-text.server";
 import { addSignaturePlaceholder, type SignaturePlaceholder } from "./signature-placeholder.server";
 import { ARTIFACT, StructureTree, type RawMark, type StructElement } from "./tagging.server";
 import { letterLanguage } from "./strings";
@@ -364,6 +364,8 @@ class LetterWriter {
   private readonly cells: ListCells;
   /** The letter's language is written right to left: everything is laid out mirrored. */
   private readonly rtl: boolean;
+  /** rtlText's shaped lines, by weight, size and text. */
+  private readonly rtlLines = new Map<string, ShapedLine>();
 
   constructor(
     private readonly doc: PDFKit.PDFDocument,
@@ -440,7 +442,14 @@ class LetterWriter {
     mark?: () => RawMark | undefined,
   ): number {
     const weight: Weight = style.font === this.fonts.bold ? "bold" : "regular";
-    const line = this.fonts.scripts.line(text, weight, style.size, "rtl");
+    // Rows repeat these words (a day, a country, "revision 1"): each is laid out once, in a capped map.
+    const key = `${weight}|${style.size}|${text}`;
+    let line = this.rtlLines.get(key);
+    if (!line) {
+      line = this.fonts.scripts.line(text, weight, style.size, "rtl");
+      if (this.rtlLines.size >= 4096) this.rtlLines.clear();
+      this.rtlLines.set(key, line);
+    }
     page.showRuns(style, "right" in at ? at.right - line.width : at.left, top, line.runs, mark);
     return line.width;
   }
