@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONTENT_LEFT, CONTENT_RIGHT, CONTENT_WIDTH, PAGE_WIDTH } from "./layout";
-import { renderLetter, type LetterInput, type LetterSignatory } from "./render.server";
+import { renderCombined, renderLetter, type LetterInput, type LetterSignatory } from "./render.server";
 
 /**
  * Issue 15: a letter whose language is written right to left (Arabic, Persian) lays out right to
@@ -197,5 +197,32 @@ describe.each(CASES)("a letter in $lang (right to left)", (c) => {
     execFileSync("qpdf", ["--check", file], { encoding: "utf8" });
     const fonts = run("pdffonts", [file]);
     expect(fonts).toMatch(/^[A-Z]{6}\+NotoSansArabic-Regular\s.*yes\s+yes\s+yes/m);
+  });
+});
+
+describe("a combined letter: an Arabic part, then a Russian one", () => {
+  it("lays out each part in its own direction, with its bookmark and /Lang; the document's /Lang is the first part's", async () => {
+    const file = path.join(tmp, "rtl-combined.pdf");
+    const ar = { ...input(CASES[0]!), bodyMarkdown: "Body text in the Arabic part" };
+    const ru = { ...input(CASES[0]!), lang: "ru", title: "Открытое письмо министру", bodyMarkdown: "Body text in the Russian part" };
+    await renderCombined(
+      [
+        { input: ar, rows },
+        { input: ru, rows },
+      ],
+      fs.createWriteStream(file),
+    );
+    const bbox = bboxLines(file);
+    const arBody = bbox.find((l) => l.text === "Body text in the Arabic part")!;
+    const ruBody = bbox.find((l) => l.text === "Body text in the Russian part")!;
+    expect(Math.abs(arBody.xMax - CONTENT_RIGHT)).toBeLessThan(1.5);
+    expect(Math.abs(ruBody.xMin - CONTENT_LEFT)).toBeLessThan(1.5);
+    const outlines = (JSON.parse(run("qpdf", ["--json=2", "--json-key=outlines", file])) as { outlines: { title: string }[] }).outlines;
+    expect(outlines.map((o) => o.title)).toEqual([`العربية — ${CASES[0]!.title}`, "Русский — Открытое письмо министру"]);
+    const qdf = run("qpdf", ["--qdf", "--object-streams=disable", file, "-"]);
+    expect(qdf).toMatch(/\/Lang \(ar\)/);
+    expect(qdf).toMatch(/\/Lang \(ru\)/);
+    expect(run("pdfinfo", [file])).toMatch(/Tagged:\s+yes/);
+    execFileSync("qpdf", ["--check", file], { encoding: "utf8" });
   });
 });
