@@ -1,4 +1,5 @@
 import { expect, test } from "./fixtures";
+import { signIn } from "./helpers/sign-in";
 import { closeFixtureDb, createPublishedAppeal, deleteAppeal, type FixtureAppeal } from "./helpers/appeal-fixture";
 
 /**
@@ -51,4 +52,23 @@ test("an Arabic version reads right to left; the page around it stays left to ri
   const { scroll, client } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
   expect(scroll).toBeLessThanOrEqual(client);
   if (process.env.RTL_SHOTS) await page.screenshot({ path: `${process.env.RTL_SHOTS}/rtl-version-360.png`, fullPage: true });
+});
+
+test("the organizer types an Arabic version right to left (360 px)", async ({ page }) => {
+  await page.setViewportSize({ width: 360, height: 800 });
+  await signIn(page, appeal.ownerEmail);
+  await page.goto(`/dashboard/appeals/${appeal.id}/text/ar`);
+  for (const name of ["title", "summary", "body"]) {
+    const field = page.locator(`[name="${name}"]`);
+    await expect(field).toHaveAttribute("dir", "rtl");
+    await expect(field).toHaveAttribute("lang", "ar");
+  }
+  await expect(page.locator('[name="title"]')).toHaveValue("رسالة مفتوحة بشأن الحريات المدنية");
+  // The labels stay in the interface's language, left to right.
+  expect(await page.evaluate(() => getComputedStyle(document.querySelector('label[for="f-title"]')!).direction)).toBe("ltr");
+  const { scroll, client } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+  expect(scroll).toBeLessThanOrEqual(client);
+  if (process.env.RTL_SHOTS) await page.screenshot({ path: `${process.env.RTL_SHOTS}/rtl-editor-360.png`, fullPage: true });
+  await page.goto(`/dashboard/appeals/${appeal.id}/text/en`);
+  await expect(page.locator('[name="title"]')).not.toHaveAttribute("dir", /./);
 });
