@@ -1,3 +1,8 @@
+import { execFileSync } from "node:child_process";
+import { promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { CONTENT_RIGHT } from "../../app/pdf/layout";
 import { expect, test } from "./fixtures";
 import { signIn } from "./helpers/sign-in";
 import { closeFixtureDb, createPublishedAppeal, deleteAppeal, type FixtureAppeal } from "./helpers/appeal-fixture";
@@ -71,4 +76,33 @@ test("the organizer types an Arabic version right to left (360 px)", async ({ pa
   if (process.env.RTL_SHOTS) await page.screenshot({ path: `${process.env.RTL_SHOTS}/rtl-editor-360.png`, fullPage: true });
   await page.goto(`/dashboard/appeals/${appeal.id}/text/en`);
   await expect(page.locator('[name="title"]')).not.toHaveAttribute("dir", /./);
+});
+
+test("the organizer generates the Arabic letter from the dashboard: laid out right to left", async ({ page }) => {
+  test.setTimeout(180_000);
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "appeals-e2e-rtl-"));
+  try {
+    await signIn(page, appeal.ownerEmail);
+    await page.goto(`/dashboard/appeals/${appeal.id}/letters?lang=en`);
+    await page.getByLabel("Generate a letter in").selectOption("ar");
+    await page.getByRole("button", { name: "Generate", exact: true }).click();
+    const row = page.getByRole("row").filter({ hasText: "Arabic" });
+    await expect(row).toContainText("Ready", { timeout: 90_000 });
+    const [download] = await Promise.all([page.waitForEvent("download"), row.getByRole("link", { name: "Download PDF" }).click()]);
+    const file = path.join(dir, "letter.pdf");
+    await download.saveAs(file);
+    const text = execFileSync("pdftotext", ["-enc", "UTF-8", file, "-"], { encoding: "utf8" }).replace(/[\u202a-\u202e]/g, "");
+    const lines = text.split("\n").map((l) => l.trim());
+    expect(lines).toContain("رسالة مفتوحة بشأن الحريات المدنية");
+    expect(lines).toContain("نحن الموقعين أدناه نطالب بما يلي:");
+    expect(lines).toContain("لا توجد توقيعات مؤكَّدة حتى الآن.");
+    // The title ends at the right margin.
+    const bbox = execFileSync("pdftotext", ["-enc", "UTF-8", "-bbox-layout", file, "-"], { encoding: "utf8" });
+    const rights = [...bbox.matchAll(/<line xMin="[\d.]+" yMin="[\d.]+" xMax="([\d.]+)"/g)].map((m) => Number(m[1]));
+    expect(rights.filter((x) => Math.abs(x - CONTENT_RIGHT) < 1.5).length).toBeGreaterThan(5);
+    expect(execFileSync("qpdf", ["--qdf", "--object-streams=disable", file, "-"], { encoding: "latin1" })).toContain("/Lang (ar)");
+    if (process.env.RTL_SHOTS) await fs.copyFile(file, `${process.env.RTL_SHOTS}/rtl-letter-e2e.pdf`);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
 });
