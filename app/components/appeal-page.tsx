@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import { languageName, NATIVE_NAMES, isContentLang, type Translator } from "~/i18n";
+import { isRtlLang, languageName, NATIVE_NAMES, isContentLang, type Translator } from "~/i18n";
 import { useT } from "~/i18n/react";
 import type { AppealView } from "~/services/public-appeal.server";
 import { isolate } from "~/utils/bidi";
@@ -31,6 +31,9 @@ export function AppealPage({
   const percent = view.goal ? Math.min(100, Math.round((view.confirmed / view.goal) * 100)) : 0;
   const encoded = encodeURIComponent(pageUrl);
   const text = encodeURIComponent(view.title);
+  // The version's own text (title, summary, body) in its language and direction: an Arabic or
+  // Persian version reads right to left; the page around it stays in the interface's language, left to right.
+  const versionText = isRtlLang(view.lang) ? { lang: view.lang, dir: "rtl" } : {};
   return (
     <article className="appeal" lang={view.lang}>
       {view.preview ? (
@@ -85,8 +88,12 @@ export function AppealPage({
         </ul>
       </section>
 
-      <h1>{view.title}</h1>
-      {view.summary ? <p className="lead">{view.summary}</p> : null}
+      <h1 {...versionText}>{view.title}</h1>
+      {view.summary ? (
+        <p className="lead" {...versionText}>
+          {view.summary}
+        </p>
+      ) : null}
       {view.isTranslation ? (
         <p className="translation-note" lang={uiLang}>
           {t("appeal.translationFrom", { language: originalName })}
@@ -130,7 +137,7 @@ export function AppealPage({
         {view.status === "delivered" ? <p className="notice">{t("appeal.deliveredNotice", { count: number(view.confirmed) })}</p> : null}
       </div>
 
-      <div className="appeal-body" dangerouslySetInnerHTML={{ __html: view.bodyHtml }} />
+      <div className="appeal-body" {...versionText} dangerouslySetInnerHTML={{ __html: view.bodyHtml }} />
 
       {view.attachments.length ? (
         <section aria-labelledby="attachments-h" lang={uiLang}>

@@ -44,6 +44,7 @@ export function Field(props: FieldProps) {
     "aria-describedby": describedBy,
     autoComplete: props.autoComplete,
     lang: props.lang,
+    dir: props.dir,
   } as const;
   return (
     <div className="field">

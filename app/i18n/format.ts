@@ -1,4 +1,4 @@
-import type { UiLang } from "./languages";
+import { isContentLang, type ContentLang, type UiLang } from "./languages";
 
 /**
  * Dates, numbers and language names of the interface languages, from our own tables.
@@ -56,7 +56,7 @@ export function formatNumber(lang: UiLang, n: number): string {
   return `${n < 0 ? "-" : ""}${grouped}${frac ? (lang === "en" ? "." : ",") + frac : ""}`;
 }
 
-const LANGUAGE_NAMES: Record<UiLang, Record<string, string>> = {
+const LANGUAGE_NAMES: Record<UiLang, Record<ContentLang, string>> = {
   en: {
     en: "English",
     ru: "Russian",
@@ -69,6 +69,8 @@ const LANGUAGE_NAMES: Record<UiLang, Record<string, string>> = {
     ky: "Kyrgyz",
     uz: "Uzbek",
     tg: "Tajik",
+    ar: "Arabic",
+    fa: "Persian",
   },
   ru: {
     en: "английский",
@@ -82,6 +84,8 @@ const LANGUAGE_NAMES: Record<UiLang, Record<string, string>> = {
     ky: "киргизский",
     uz: "узбекский",
     tg: "таджикский",
+    ar: "арабский",
+    fa: "персидский",
   },
   kk: {
     en: "ағылшын тілі",
@@ -95,10 +99,12 @@ const LANGUAGE_NAMES: Record<UiLang, Record<string, string>> = {
     ky: "қырғыз тілі",
     uz: "өзбек тілі",
     tg: "тәжік тілі",
+    ar: "араб тілі",
+    fa: "парсы тілі",
   },
 };
 
 /** The name of a content language in an interface language, when we have it. */
 export function knownLanguageName(code: string, inLang: string): string | undefined {
-  return inLang === "en" || inLang === "ru" || inLang === "kk" ? LANGUAGE_NAMES[inLang][code] : undefined;
+  return (inLang === "en" || inLang === "ru" || inLang === "kk") && isContentLang(code) ? LANGUAGE_NAMES[inLang][code] : undefined;
 }

@@ -3,7 +3,7 @@ export const UI_LANGUAGES = ["en", "ru", "kk"] as const;
 export type UiLang = (typeof UI_LANGUAGES)[number];
 
 /** Languages an appeal may be written in (its versions). */
-export const CONTENT_LANGUAGES = ["en", "ru", "kk", "uk", "pl", "de", "fr", "es", "ky", "uz", "tg"] as const;
+export const CONTENT_LANGUAGES = ["en", "ru", "kk", "uk", "pl", "de", "fr", "es", "ky", "uz", "tg", "ar", "fa"] as const;
 export type ContentLang = (typeof CONTENT_LANGUAGES)[number];
 
 export const DEFAULT_LANG: UiLang = "en";
@@ -29,6 +29,8 @@ export const NATIVE_NAMES: Record<ContentLang, string> = {
   ky: "Кыргызча",
   uz: "Oʻzbekcha",
   tg: "Тоҷикӣ",
+  ar: "العربية",
+  fa: "فارسی",
 };
 
 /**
@@ -47,4 +49,14 @@ export const OG_LOCALES: Record<ContentLang, string> = {
   ky: "ky_KG",
   uz: "uz_UZ",
   tg: "tg_TJ",
+  ar: "ar_AR",
+  fa: "fa_IR",
 };
+
+/** Content languages written right to left: their versions show with dir="rtl" and their letters lay out right to left. */
+export const RTL_LANGUAGES: ReadonlySet<string> = new Set<ContentLang>(["ar", "fa"]);
+
+/** Whether `lang` (a content language, or a tag such as "fa-IR") is written right to left. */
+export function isRtlLang(lang: string): boolean {
+  return RTL_LANGUAGES.has(lang.trim().toLowerCase().split(/[-_]/)[0] ?? "");
+}

@@ -18,6 +18,8 @@ export const PLURAL_CATEGORIES = {
   ky: ["one", "other"],
   uz: ["one", "other"],
   tg: ["one", "other"],
+  ar: ["zero", "one", "two", "few", "many", "other"],
+  fa: ["one", "other"],
 } as const satisfies Record<ContentLang, readonly Intl.LDMLPluralRule[]>;
 
 export type PluralLang = keyof typeof PLURAL_CATEGORIES;

@@ -13,7 +13,14 @@ import { letterLanguage, letterStrings, SIGNATORIES, type LetterStrings } from "
  * Where a letter language's dates follow a regional form: English letters go to European
  * institutions, so they read "3 December 2026" and "03/12/2026" (en-GB), not the US forms.
  */
-const DATE_LOCALES: Readonly<Record<string, string>> = { en: "en-GB" };
+const DATE_LOCALES: Readonly<Record<string, string>> = { en: "en-GB", ar: "ar-u-nu-latn", fa: "fa-u-ca-gregory-nu-latn" };
+
+/**
+ * Arabic and Persian numbers in the Latin digits the rest of the letter (codes, addresses, row
+ * numbers, the ledger root) is in; Persian dates in the Gregorian calendar (Intl's "fa" default is
+ * the Solar Hijri one), so a date reads the same day in every version of the letter.
+ */
+const NUMBER_LOCALES: Readonly<Record<string, string>> = { ar: "ar-u-nu-latn", fa: "fa-u-nu-latn" };
 
 export class LetterFormat {
   readonly lang: string;
@@ -29,7 +36,7 @@ export class LetterFormat {
   constructor(lang: string) {
     this.lang = letterLanguage(lang);
     this.strings = letterStrings(lang);
-    this.numbers = new Intl.NumberFormat(this.lang);
+    this.numbers = new Intl.NumberFormat(NUMBER_LOCALES[this.lang] ?? this.lang);
     const dateLocale = DATE_LOCALES[this.lang] ?? this.lang;
     this.longDate = new Intl.DateTimeFormat(dateLocale, { dateStyle: "long", timeZone: "UTC" });
     this.shortDate = new Intl.DateTimeFormat(dateLocale, { year: "numeric", month: "2-digit", day: "2-digit", timeZone: "UTC" });

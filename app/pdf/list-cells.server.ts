@@ -15,6 +15,10 @@ import { wrapText } from "./wrap";
  * it there, cut if they must be), at a smaller size — and on a third and fourth line below 6 pt —
  * if two lines at the list's size are not enough. At MIN_NAME_SIZE the row holds about 300
  * average letters (the sign form takes 200); only a longer name would be cut.
+ *
+ * In a right-to-left letter (`rtl`) every cell is aligned right, and a name's organization
+ * continues to the left of its last line. Each text keeps its own direction (a Latin or Cyrillic
+ * name reads left to right inside the right-to-left row, as `dir="auto"` shows it on the web).
  */
 
 const TRANSLIT_MARK = " †";
@@ -35,8 +39,8 @@ type Prepared = { shaped: false; text: string; width: number } | { shaped: true;
 
 export interface NameResult {
   flagged: boolean;
-  /** When the name took more than one line: its last line's top, end (x) and size; else null. */
-  lastLine: { top: number; end: number; size: number } | null;
+  /** When the name took more than one line: its last line's top, left and right ends (x) and size; else null. */
+  lastLine: { top: number; left: number; end: number; size: number } | null;
 }
 
 export class ListCells {
@@ -45,6 +49,8 @@ export class ListCells {
   constructor(
     private readonly printable: PrintableText,
     private readonly scripts: ScriptFonts,
+    /** A right-to-left letter: cells aligned right. */
+    private readonly rtl = false,
   ) {}
 
   /** `style` at another size (same font and colour), made once. */
@@ -106,6 +112,7 @@ export class ListCells {
     const p = this.printable.clean(raw, true, true);
     if (!p.shaped) {
       // The fast path: DejaVu's cmap, cut by the raw writer.
+      if (this.rtl) return this.lineRight(page, p.text, p.transliterated, style, x + width, top, width, mark);
       if (!p.transliterated) return { flagged: false, width: page.draw(style, x, top, p.text, width, mark()).width };
       const room = width - style.font.width(TRANSLIT_MARK, style.size);
       const shown = page.draw(style, x, top, p.text, room, mark());
@@ -117,9 +124,35 @@ export class ListCells {
     const text = p.text.length > MAX_WRAPPED ? `${p.text.slice(0, MAX_WRAPPED).replace(/[\ud800-\udbff]$/, "")}${ELLIPSIS}` : p.text;
     let prepared = this.prepare(text, true, style);
     if (prepared.width > width - markWidth) prepared = this.cut(text, true, style, width - markWidth);
+    if (this.rtl) {
+      // Aligned right; the mark after the text in its own direction (on the left of a right-to-left one).
+      const start = x + width - prepared.width - markWidth;
+      const textRtl = prepared.shaped && prepared.line.rtl;
+      this.draw(page, style, textRtl ? start + markWidth : start, top, prepared, mark);
+      if (p.transliterated) page.draw(style, textRtl ? start : start + prepared.width, top, TRANSLIT_MARK, Infinity, mark());
+      return { flagged: p.transliterated, width: prepared.width + markWidth };
+    }
     this.draw(page, style, x, top, prepared, mark);
     if (p.transliterated) page.draw(style, x + prepared.width, top, TRANSLIT_MARK, Infinity, mark());
     return { flagged: p.transliterated, width: prepared.width + markWidth };
+  }
+
+  /** The fast path of a right-to-left letter: DejaVu text (and its † after it) ending at `right`, cut to `width`. */
+  private lineRight(
+    page: RawPage,
+    text: string,
+    transliterated: boolean,
+    style: RawStyle,
+    right: number,
+    top: number,
+    width: number,
+    mark: () => RawMark | undefined,
+  ): { flagged: boolean; width: number } {
+    if (!transliterated) return { flagged: false, width: page.drawRight(style, right, top, text, width, mark()).width };
+    const markWidth = style.font.width(TRANSLIT_MARK, style.size);
+    const shown = page.drawRight(style, right - markWidth, top, text, width - markWidth, mark());
+    page.draw(style, right - markWidth, top, TRANSLIT_MARK, Infinity, mark());
+    return { flagged: true, width: shown.width + markWidth };
   }
 
   /**
@@ -133,7 +166,7 @@ export class ListCells {
     const text = p.transliterated ? `${p.text}${TRANSLIT_MARK}` : p.text;
     const whole = this.prepare(text, p.shaped, style);
     if (whole.width <= width) {
-      this.draw(page, style, x, top1, whole, mark);
+      this.draw(page, style, this.rtl ? x + width - whole.width : x, top1, whole, mark);
       return { flagged: p.transliterated, lastLine: null };
     }
     for (const size of NAME_SIZES) {
@@ -146,15 +179,17 @@ export class ListCells {
         const shown = lines.slice(0, room);
         if (lines.length > room) shown[room - 1] = lines.slice(room - 1).join(" ");
         let top = top1;
+        let left = x;
         let end = x;
         for (const [i, line] of shown.entries()) {
           let prepared = this.prepare(line, p.shaped, sized);
           if (prepared.width > width) prepared = this.cut(line, p.shaped, sized, width);
-          this.draw(page, sized, x, top, prepared, mark);
-          end = x + prepared.width;
+          left = this.rtl ? x + width - prepared.width : x;
+          this.draw(page, sized, left, top, prepared, mark);
+          end = left + prepared.width;
           if (i < shown.length - 1) top += lineHeight;
         }
-        return { flagged: p.transliterated, lastLine: { top, end, size } };
+        return { flagged: p.transliterated, lastLine: { top, left, end, size } };
       }
     }
     throw new Error("unreachable: MIN_NAME_SIZE always draws");
@@ -162,7 +197,8 @@ export class ListCells {
 
   /**
    * Organization and position after a name that took several lines, in what is left of its last
-   * line (at the line-2 style's size, or the name's if smaller).
+   * line (at the line-2 style's size, or the name's if smaller). `right` is the cell's far edge:
+   * its right end, or in a right-to-left letter its left end (the organization goes left of the name).
    */
   detailAfterName(
     page: RawPage,
@@ -175,8 +211,14 @@ export class ListCells {
     if (!raw) return false;
     const sized = this.atSize(style, Math.min(style.size, last.size));
     const gap = sized.font.width(" · ", sized.size);
-    if (right - last.end - gap < MIN_DETAIL_ROOM) return false;
+    if (!this.rtl && right - last.end - gap < MIN_DETAIL_ROOM) return false;
     const top = last.top + (last.size - sized.size) * 0.8;
+    if (this.rtl) {
+      const left = right;
+      if (last.left - gap - left < MIN_DETAIL_ROOM) return false;
+      page.drawRight(sized, last.left, top, " · ", Infinity, mark());
+      return this.line(page, raw, sized, left, top, last.left - gap - left, mark).flagged;
+    }
     page.draw(sized, last.end, top, " · ", Infinity, mark());
     return this.line(page, raw, sized, last.end + gap, top, right - last.end - gap, mark).flagged;
   }

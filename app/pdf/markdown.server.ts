@@ -28,6 +28,11 @@ export interface BodyContext {
   newPage: () => void;
   /** The structure tree to tag the body in (tagging.server.ts); absent in the dry run. */
   tags?: BodyTags;
+  /**
+   * A right-to-left letter: indents (lists, quotes, code) from the right, list markers on the
+   * right. Its paragraphs are drawn right to left by the ScriptBody the renderer registers.
+   */
+  rtl?: boolean;
 }
 
 /** What the body needs of the structure tree: containers and tagged blocks of text. */
@@ -268,6 +273,12 @@ export function drawMarkdown(ctx: BodyContext, source: string): void {
   // Tagging (when ctx.tags): headings one level below the letter's title (H1), P, L/LI/Lbl/LBody,
   // BlockQuote; a rule is an artifact. A list item's LBody opens before its first block.
   const tags = ctx.tags;
+  const rtl = ctx.rtl === true;
+  /** The text column at the current indent (plus `extra`): mirrored in a right-to-left letter. */
+  const column = (extra = 0) =>
+    rtl
+      ? { x: CONTENT_LEFT, width: CONTENT_RIGHT - indent - extra - CONTENT_LEFT }
+      : { x: CONTENT_LEFT + indent + extra, width: CONTENT_RIGHT - (CONTENT_LEFT + indent + extra) };
   const tagged = (type: string, draw: () => void) => (tags ? tags.content(type, draw) : draw());
   const items: Array<{ body: boolean }> = [];
   const inItemBody = () => {
@@ -300,8 +311,7 @@ export function drawMarkdown(ctx: BodyContext, source: string): void {
           row.push(inlineRuns(t.children, ctx.clean, { bold: headerRow }));
           break;
         }
-        const x = CONTENT_LEFT + indent;
-        const width = CONTENT_RIGHT - x;
+        const { x, width } = column();
         if (block === "heading") {
           const size = BODY.headingSizes[headingLevel - 1] ?? BODY.size;
           if (doc.y > doc.page.margins.top) doc.y += size * 0.5;
@@ -317,9 +327,9 @@ export function drawMarkdown(ctx: BodyContext, source: string): void {
         if (marker !== null) {
           ensureSpace(ctx, bodyLine());
           doc.font("regular").fontSize(BODY.size).fillColor(color());
-          const markerWidth = doc.widthOfString(marker);
           const text = marker;
-          tagged("Lbl", () => doc.text(text, x - 5 - markerWidth, doc.y, { lineBreak: false }));
+          const markerX = rtl ? x + width + 5 : x - 5 - doc.widthOfString(marker);
+          tagged("Lbl", () => doc.text(text, markerX, doc.y, { lineBreak: false }));
           marker = null;
         }
         inItemBody();
@@ -369,11 +379,11 @@ export function drawMarkdown(ctx: BodyContext, source: string): void {
         break;
       case "fence":
       case "code_block": {
-        const x = CONTENT_LEFT + indent + 8;
+        const { x, width } = column(8);
         const lines = t.content.replace(/\n$/, "").split("\n").map(ctx.clean).join("\n");
         ensureSpace(ctx, bodyLine());
         inItemBody();
-        tagged("P", () => drawPlain(doc, lines, "mono", x, CONTENT_RIGHT - x, BODY.size - 1, BODY.muted, 1.5));
+        tagged("P", () => drawPlain(doc, lines, "mono", x, width, BODY.size - 1, BODY.muted, 1.5));
         doc.y += BODY.paragraphGap;
         break;
       }
@@ -383,8 +393,8 @@ export function drawMarkdown(ctx: BodyContext, source: string): void {
         const rule = () =>
           doc
             .save()
-            .moveTo(CONTENT_LEFT + indent, y)
-            .lineTo(CONTENT_RIGHT, y)
+            .moveTo(rtl ? CONTENT_LEFT : CONTENT_LEFT + indent, y)
+            .lineTo(rtl ? CONTENT_RIGHT - indent : CONTENT_RIGHT, y)
             .lineWidth(0.5)
             .strokeColor("#999999")
             .stroke()
@@ -418,9 +428,9 @@ export function drawMarkdown(ctx: BodyContext, source: string): void {
             if (i > 0) runs.push({ text: "  |  ", bold: false, italic: false, mono: false, strike: false, link: null });
             runs.push(...cell);
           });
-          const x = CONTENT_LEFT + indent;
+          const { x, width } = column();
           inItemBody();
-          tagged("P", () => drawRuns(doc, runs, x, CONTENT_RIGHT - x, BODY.size - 0.5, color()));
+          tagged("P", () => drawRuns(doc, runs, x, width, BODY.size - 0.5, color()));
           doc.y += BODY.tightGap;
         }
         row = null;

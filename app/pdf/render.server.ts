@@ -3,9 +3,21 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import PDFDocument from "pdfkit";
-import { NATIVE_NAMES } from "../i18n/languages";
+import { isRtlLang, NATIVE_NAMES } from "../i18n/languages";
 import { LetterFormat } from "./format";
-import { CONTENT_LEFT, CONTENT_RIGHT, CONTENT_WIDTH, FOOTER, MARGIN, PAGE_HEIGHT, ROWS_PER_FULL_PAGE, TABLE, planList, type ListPlan } from "./layout";
+import {
+  CONTENT_LEFT,
+  CONTENT_RIGHT,
+  CONTENT_WIDTH,
+  FOOTER,
+  MARGIN,
+  PAGE_HEIGHT,
+  PAGE_WIDTH,
+  ROWS_PER_FULL_PAGE,
+  TABLE,
+  planList,
+  type ListPlan,
+} from "./layout";
 import { BODY, drawMarkdown, drawPlain, ensureSpace, lineHeight, useScriptBody, type BodyContext, type FontName } from "./markdown.server";
 import { PdfSink } from "./output.server";
 import { embedAttachments, makePdfA } from "./pdfa.server";
@@ -22,8 +34,9 @@ import {
 import { ListCells } from "./list-cells.server";
 import { PrintableText } from "./printable.server";
 import { RawFont, RawPage, RawStyle } from "./raw-text.server";
+import type { Weight } from "./script-fonts.server";
 import { drawShapedParagraph, drawStyledParagraph } from "./shaped-paragraph.server";
-import { ScriptFonts } from "./shaped-text.server";
+import { ScriptFonts, type ShapedLine } from "./shaped-text.server";
 import { addSignaturePlaceholder, type SignaturePlaceholder } from "./signature-placeholder.server";
 import { ARTIFACT, StructureTree, type RawMark, type StructElement } from "./tagging.server";
 import { letterLanguage } from "./strings";
@@ -58,6 +71,14 @@ import { letterLanguage } from "./strings";
  * cost ~125 MB of file rather than ~570 MB. Footers and repeated table headers are artifacts.
  * With `input.ledger`, every footer has a third line with the ledger's size and root, and the
  * Info dictionary and the XMP carry it (/AppealsLedger "v1 <size> <root>", /AppealsLetterCode).
+ *
+ * A letter in a right-to-left language (isRtlLang: Arabic, Persian) is laid out mirrored: every
+ * paragraph, the heading's fields and the letter's own words are drawn by the shaped engine with
+ * a right-to-left base direction and aligned right; the organization is on the right and the
+ * date on the left, the addressees in the left half; the table's columns are mirrored
+ * (x' = PAGE_WIDTH − x − width: the number on the right, the date on the left) with cells aligned
+ * right; the footer's page number and count on the left. Left-to-right letters take the code
+ * paths they always took (every mirrored branch is behind `rtl`).
  *
  * Same input, same bytes: CreationDate/ModDate are `generatedAt`, the trailer /ID is an md5 of
  * the snapshot id and language, fonts are subset in first-use order, nothing reads the clock.
@@ -151,6 +172,10 @@ const RAW_MUTED = 0.35;
 const RAW_LIGHT = 0.45;
 const FOOTER_ARTIFACT: RawMark = { open: "/Artifact <</Type /Pagination /Subtype /Footer>> BDC" };
 const COLUMN_HEADER = "/A<</O/Table/Scope/Column>>";
+/** A right-to-left letter's row numbers end here: the number column's outer edge, mirrored (LTR: it starts at CONTENT_LEFT + 2). */
+const RTL_NUMBER_RIGHT = PAGE_WIDTH - (CONTENT_LEFT + 2);
+/** Mirrors a column of the left-to-right table: its left end in a right-to-left letter. */
+const mirrored = (x: number, width: number): number => PAGE_WIDTH - x - width;
 
 const FONT_FILES: Record<FontName, string> = {
   regular: "DejaVuSans.ttf",
@@ -337,6 +362,10 @@ class LetterWriter {
   private readonly fmt: LetterFormat;
   private readonly footer: { countText: string; codeText: string; appealUrl: string; verifyUrl: string; ledgerText: string | null };
   private readonly cells: ListCells;
+  /** The letter's language is written right to left: everything is laid out mirrored. */
+  private readonly rtl: boolean;
+  /** rtlText's shaped lines, by weight, size and text. */
+  private readonly rtlLines = new Map<string, ShapedLine>();
 
   constructor(
     private readonly doc: PDFKit.PDFDocument,
@@ -354,12 +383,26 @@ class LetterWriter {
   ) {
     this.pageOffset = numbering ? numbering.first - 1 : 0;
     this.fmt = new LetterFormat(input.lang);
-    this.cells = new ListCells(printable, fonts.scripts);
-    useScriptBody(doc, {
-      needed: (text) => printable.hasScripts(text),
-      draw: (runs, options) =>
-        drawStyledParagraph(doc, fonts.scripts, { regular: fonts.regular, bold: fonts.bold }, runs, { ...options, newPage: () => doc.addPage() }),
-    });
+    this.rtl = isRtlLang(this.fmt.lang);
+    this.cells = new ListCells(printable, fonts.scripts, this.rtl);
+    if (this.rtl) {
+      // Every paragraph right to left (an English quote too), by the shaped engine.
+      useScriptBody(doc, {
+        needed: () => true,
+        draw: (runs, options) =>
+          drawStyledParagraph(doc, fonts.scripts, { regular: fonts.regular, bold: fonts.bold }, runs, {
+            ...options,
+            newPage: () => doc.addPage(),
+            direction: "rtl",
+          }),
+      });
+    } else {
+      useScriptBody(doc, {
+        needed: (text) => printable.hasScripts(text),
+        draw: (runs, options) =>
+          drawStyledParagraph(doc, fonts.scripts, { regular: fonts.regular, bold: fonts.bold }, runs, { ...options, newPage: () => doc.addPage() }),
+      });
+    }
     this.footer = {
       countText: this.fmt.signatories(input.count),
       codeText: `${this.fmt.strings.verificationCode(this.clean(input.verificationCode))} · `,
@@ -386,7 +429,56 @@ class LetterWriter {
     if (this.numbering !== null) this.drawFooter();
   }
 
+  /**
+   * The letter's own words (column headings, dates, countries, footer) in a right-to-left letter:
+   * shaped right to left on a raw page, ending at `at.right` or starting at `at.left`. Returns the width.
+   */
+  private rtlText(
+    page: RawPage,
+    style: RawStyle,
+    text: string,
+    at: { right: number } | { left: number },
+    top: number,
+    mark?: () => RawMark | undefined,
+  ): number {
+    const weight: Weight = style.font === this.fonts.bold ? "bold" : "regular";
+    // Rows repeat these words (a day, a country, "revision 1"): each is laid out once, in a capped map.
+    const key = `${weight}|${style.size}|${text}`;
+    let line = this.rtlLines.get(key);
+    if (!line) {
+      line = this.fonts.scripts.line(text, weight, style.size, "rtl");
+      if (this.rtlLines.size >= 4096) this.rtlLines.clear();
+      this.rtlLines.set(key, line);
+    }
+    page.showRuns(style, "right" in at ? at.right - line.width : at.left, top, line.runs, mark);
+    return line.width;
+  }
+
+  /** drawFooter mirrored: page number and count on the left, the addresses and code on the right. */
+  private drawFooterRtl(): void {
+    const { doc, input, fmt } = this;
+    const { footer, footerBold } = this.fonts.styles;
+    const gap = 12;
+    const page = new RawPage(PAGE_HEIGHT);
+    page.rule(CONTENT_LEFT, CONTENT_RIGHT, FOOTER.ruleY, 0.5, 0.55);
+    const pageText = fmt.strings.page(fmt.number(this.pageOffset + this.pageNo), fmt.number(this.numbering?.total ?? 0));
+    const pageNo = this.rtlText(page, footerBold, pageText, { left: CONTENT_LEFT }, FOOTER.line1Top);
+    const count = this.rtlText(page, footer, this.footer.countText, { left: CONTENT_LEFT }, FOOTER.line2Top);
+    const appealUrl = page.drawRight(footer, CONTENT_RIGHT, FOOTER.line1Top, this.footer.appealUrl, CONTENT_WIDTH - pageNo - gap);
+    const room = CONTENT_WIDTH - count - gap;
+    const lead = this.rtlText(page, footer, this.footer.codeText, { right: CONTENT_RIGHT }, FOOTER.line2Top);
+    const verifyRight = CONTENT_RIGHT - lead;
+    const verifyUrl = page.drawRight(footer, verifyRight, FOOTER.line2Top, this.footer.verifyUrl, Math.max(0, room - lead));
+    if (this.footer.ledgerText !== null) this.rtlText(page, footer, this.footer.ledgerText, { right: CONTENT_RIGHT }, FOOTER.line3Top);
+    page.flush(doc, FOOTER_ARTIFACT);
+
+    const box = FOOTER.size * 1.2;
+    if (/^https?:\/\//i.test(input.appealUrl)) doc.link(CONTENT_RIGHT - appealUrl.width, FOOTER.line1Top, appealUrl.width, box, input.appealUrl);
+    if (/^https?:\/\//i.test(input.verifyUrl)) doc.link(verifyRight - verifyUrl.width, FOOTER.line2Top, verifyUrl.width, box, input.verifyUrl);
+  }
+
   private drawFooter(): void {
+    if (this.rtl) return this.drawFooterRtl();
     const { doc, input, fmt } = this;
     const { footer, footerBold } = this.fonts.styles;
     const gap = 12;
@@ -416,8 +508,15 @@ class LetterWriter {
    * User text of the heading (organization, addressees, title) as one paragraph: in its own
    * script when a script font draws it (shaped-paragraph.server.ts), else by pdfkit as before.
    */
-  private plain(raw: string, font: "regular" | "bold", x: number, width: number, size: number, color: string, lineGap: number): void {
+  private plain(raw: string, font: "regular" | "bold", x: number, width: number, size: number, color: string, lineGap: number, align?: "left"): void {
     const p = this.printable.clean(raw, true, true);
+    if (this.rtl) {
+      const fonts = { regular: this.fonts.regular, bold: this.fonts.bold };
+      const height = lineHeight(this.doc, font, size, lineGap);
+      drawShapedParagraph(this.doc, this.fonts.scripts, fonts, font, p.text, x, width, size, color, height, { direction: "rtl", align });
+      this.doc.x = CONTENT_LEFT;
+      return;
+    }
     if (!p.shaped) {
       drawPlain(this.doc, p.text, font, x, width, size, color, lineGap);
       return;
@@ -428,7 +527,13 @@ class LetterWriter {
   }
 
   private bodyContext(): BodyContext {
-    return { doc: this.doc, clean: (s) => this.printable.clean(s, false, true).text, newPage: () => this.doc.addPage(), tags: this.tags ?? undefined };
+    return {
+      doc: this.doc,
+      clean: (s) => this.printable.clean(s, false, true).text,
+      newPage: () => this.doc.addPage(),
+      tags: this.tags ?? undefined,
+      rtl: this.rtl,
+    };
   }
 
   /** Draws one block of pdfkit text as a structure element of `type` (untagged in the dry run). */
@@ -455,12 +560,22 @@ class LetterWriter {
     const top = MARGIN.top;
     const orgWidth = CONTENT_WIDTH * 0.62;
     doc.y = top;
-    this.block("P", () => this.plain(input.organization, "bold", CONTENT_LEFT, orgWidth, 12, TEXT, 1));
+    if (this.rtl) {
+      // Mirrored: the organization on the right, the date on the left.
+      this.block("P", () => this.plain(input.organization, "bold", CONTENT_RIGHT - orgWidth, orgWidth, 12, TEXT, 1));
+    } else {
+      this.block("P", () => this.plain(input.organization, "bold", CONTENT_LEFT, orgWidth, 12, TEXT, 1));
+    }
     const afterOrg = doc.y;
-    this.block("P", () => {
-      doc.font("regular").fontSize(10).fillColor(MUTED);
-      doc.text(fmt.date(input.generatedAt), CONTENT_LEFT + orgWidth, top + 1.5, { width: CONTENT_WIDTH - orgWidth, align: "right" });
-    });
+    if (this.rtl) {
+      doc.y = top + 1.5;
+      this.block("P", () => this.plain(fmt.date(input.generatedAt), "regular", CONTENT_LEFT, CONTENT_WIDTH - orgWidth, 10, MUTED, 0, "left"));
+    } else {
+      this.block("P", () => {
+        doc.font("regular").fontSize(10).fillColor(MUTED);
+        doc.text(fmt.date(input.generatedAt), CONTENT_LEFT + orgWidth, top + 1.5, { width: CONTENT_WIDTH - orgWidth, align: "right" });
+      });
+    }
     doc.x = CONTENT_LEFT;
     doc.y = Math.max(afterOrg, doc.y) + 6;
     const rule = () => doc.save().moveTo(CONTENT_LEFT, doc.y).lineTo(CONTENT_RIGHT, doc.y).lineWidth(0.6).strokeColor("#777777").stroke().restore();
@@ -468,10 +583,10 @@ class LetterWriter {
     else rule();
     doc.y += 16;
 
-    // Addressees, in the right half, as official letters do.
+    // Addressees, in the right half, as official letters do (the left half, right to left).
     if (input.addressees.length > 0) {
-      const x = CONTENT_LEFT + CONTENT_WIDTH * 0.46;
-      const width = CONTENT_RIGHT - x;
+      const x = this.rtl ? CONTENT_LEFT : CONTENT_LEFT + CONTENT_WIDTH * 0.46;
+      const width = this.rtl ? CONTENT_WIDTH - CONTENT_WIDTH * 0.46 : CONTENT_RIGHT - x;
       this.block("P", () => drawPlain(doc, s.to, "regular", x, width, 8.5, MUTED, 1));
       doc.y += 3;
       input.addressees.forEach((a, i) => {
@@ -544,6 +659,20 @@ class LetterWriter {
       mark = (column) => tags.mark(cells[column]!);
       write = () => [...cells, row, thead].forEach((e) => tags.write(e));
     }
+    if (this.rtl) {
+      // Mirrored columns, each heading aligned right.
+      const at = (x: number, width: number) => ({ right: mirrored(x, width) + width });
+      this.rtlText(page, header, s.number, { right: RTL_NUMBER_RIGHT }, line1, () => mark(0));
+      this.rtlText(page, header, s.name, at(c.name, c.nameWidth), line1, () => mark(1));
+      this.rtlText(page, headerDetail, s.nameDetail, at(c.name, c.nameWidth), line2, () => mark(1));
+      this.rtlText(page, header, s.city, at(c.place, c.placeWidth), line1, () => mark(2));
+      this.rtlText(page, headerDetail, s.country, at(c.place, c.placeWidth), line2, () => mark(2));
+      this.rtlText(page, header, s.confirmed, at(c.date, c.dateWidth), line1, () => mark(3));
+      this.rtlText(page, headerDetail, s.confirmedDetail, at(c.date, c.dateWidth), line2, () => mark(3));
+      page.rule(CONTENT_LEFT, CONTENT_RIGHT, top + TABLE.headerHeight - 3, 0.8, 0.25);
+      write();
+      return;
+    }
     page.drawRight(header, c.numberRight, line1, s.number, 34, mark(0));
     page.draw(header, c.name, line1, s.name, c.nameWidth, mark(1));
     page.draw(headerDetail, c.name, line2, s.nameDetail, c.nameWidth, mark(1));
@@ -560,8 +689,50 @@ class LetterWriter {
     return this.tags && element ? this.tags.mark(element) : undefined;
   }
 
+  /** drawRow mirrored: the number on the right, then name, place and date leftwards, each cell aligned right. */
+  private drawRowRtl(page: RawPage, index: number, row: LetterSignatory, top: number, body: StructElement | null): boolean {
+    const { number, line1, line2 } = this.fonts.styles;
+    const { fmt, tags } = this;
+    const c = TABLE.columns;
+    const top1 = top + 2.5;
+    const top2 = top + 12;
+    const nameX = mirrored(c.name, c.nameWidth);
+    const placeX = mirrored(c.place, c.placeWidth);
+    const dateRight = mirrored(c.date, c.dateWidth) + c.dateWidth;
+    const tr = tags && body ? tags.element("TR", body) : null;
+    const td = tags && tr ? [0, 1, 2, 3].map(() => tags.element("TD", tr)) : [null, null, null, null];
+
+    page.drawRight(number, RTL_NUMBER_RIGHT, top1 + 0.4, String(index + 1), Infinity, this.mark(td[0]!));
+    const cells = this.cells;
+    const name = cells.name(page, row.name, line1, nameX, top1, TABLE.rowHeight - 2.5, c.nameWidth, () => this.mark(td[1]!));
+    let flagged = name.flagged;
+    if (cells.line(page, row.city, line1, placeX, top1, c.placeWidth, () => this.mark(td[2]!)).flagged) flagged = true;
+    this.rtlText(page, line1, fmt.day(row.confirmedAt), { right: dateRight }, top1, () => this.mark(td[3]!));
+
+    const org = row.organization || null;
+    const position = row.position || null;
+    const detail = org && position ? `${org}، ${position}` : (org ?? position);
+    const detailFlagged =
+      name.lastLine === null
+        ? cells.line(page, detail, line2, nameX, top2, c.nameWidth, () => this.mark(td[1]!)).flagged
+        : cells.detailAfterName(page, detail, line2, name.lastLine, nameX, () => this.mark(td[1]!));
+    if (detailFlagged) flagged = true;
+    if (row.country) this.rtlText(page, line2, fmt.country(row.country), { right: placeX + c.placeWidth }, top2, () => this.mark(td[2]!));
+    if (row.revision !== this.input.revision) {
+      this.rtlText(page, line2, fmt.strings.signedRevision(fmt.number(row.revision)), { right: dateRight }, top2, () => this.mark(td[3]!));
+    }
+    page.rule(CONTENT_LEFT, CONTENT_RIGHT, top + TABLE.rowHeight, 0.3, 0.82);
+    if (tags && tr) {
+      for (const cell of td) if (cell) tags.write(cell);
+      tags.write(tr);
+    }
+    if (flagged) this.flags?.add(row.name);
+    return flagged;
+  }
+
   /** Draws row `index` with its top at `top`; returns whether it shows a transliteration. */
   private drawRow(page: RawPage, index: number, row: LetterSignatory, top: number, body: StructElement | null): boolean {
+    if (this.rtl) return this.drawRowRtl(page, index, row, top, body);
     const { number, line1, line2 } = this.fonts.styles;
     const { fmt, tags } = this;
     const c = TABLE.columns;
@@ -601,6 +772,11 @@ class LetterWriter {
 
   private drawLegend(page: RawPage): void {
     const note = this.tags ? this.tags.element("P") : null;
+    if (this.rtl) {
+      this.rtlText(page, this.fonts.styles.legend, this.fmt.strings.transliterated, { right: CONTENT_RIGHT }, FOOTER.legendTop, () => this.mark(note));
+      if (this.tags && note) this.tags.write(note);
+      return;
+    }
     page.draw(this.fonts.styles.legend, CONTENT_LEFT, FOOTER.legendTop, this.fmt.strings.transliterated, CONTENT_WIDTH, this.mark(note));
     if (this.tags && note) this.tags.write(note);
   }

@@ -21,10 +21,11 @@ export function drawShapedParagraph(
   size: number,
   color: string,
   lineHeight: number,
+  layout: Pick<StyledParagraphOptions, "direction" | "align"> = {},
 ): void {
   const run: StyledRun = { text, bold: weight === "bold", italic: false, mono: false, strike: false, link: null };
   // The heading's fields are short and kept on their page by the caller (ensureSpace), as before.
-  drawStyledParagraph(doc, scripts, fonts, [run], { x, width, size, color, linkColor: color, lineHeight, bottom: Infinity, newPage: () => {} });
+  drawStyledParagraph(doc, scripts, fonts, [run], { x, width, size, color, linkColor: color, lineHeight, bottom: Infinity, newPage: () => {}, ...layout });
 }
 
 /** "#4a4a4a" → 0.29: the letter's text colours are greys. */
@@ -55,13 +56,18 @@ export interface StyledParagraphOptions {
   /** The lowest line top; below it a new page is started with `newPage`. */
   bottom: number;
   newPage: () => void;
+  /** The paragraph's base direction (a right-to-left letter's are all "rtl"); by default its first strong letter's. */
+  direction?: "ltr" | "rtl";
+  /** Where lines sit; by default at the start of the direction (right for right-to-left). */
+  align?: "left" | "right";
 }
 
 /**
  * A body paragraph holding text in other scripts, as pdfkit would draw it (wrapped, left-aligned,
  * links, strike-through, hard breaks) but each line laid out by shaped-text.server.ts over the
  * whole line, so a bold word inside an Arabic sentence keeps its place and right-to-left runs
- * read in order. The paragraph's direction comes from its first strong letter. Script fonts have
+ * read in order. The paragraph's direction comes from its first strong letter, or is given (every
+ * paragraph of a right-to-left letter is right to left, an English quote too). Script fonts have
  * no italic: italic text in them is upright (DejaVu's Latin too, within such a paragraph).
  */
 export function drawStyledParagraph(
@@ -93,7 +99,8 @@ export function drawStyledParagraph(
     .flat()
     .map((p) => p.text)
     .join(" ");
-  const direction = baseDirection(paragraph);
+  const direction = o.direction ?? baseDirection(paragraph);
+  const alignRight = (o.align ?? (direction === "rtl" ? "right" : "left")) === "right";
   let page = new RawPage(PAGE_HEIGHT);
   let top = doc.y;
   const rawStyles = new Map<string, RawStyle<StyleFont>>();
@@ -127,7 +134,7 @@ export function drawStyledParagraph(
         offset += p.text.length;
       }
       const shaped = scripts.line(text, "regular", o.size, direction, { at, weights });
-      let x = direction === "rtl" ? o.x + o.width - shaped.width : o.x;
+      let x = alignRight ? o.x + o.width - shaped.width : o.x;
       for (const run of shaped.runs) {
         const style = styles[run.style]!;
         page.showRuns(rawStyle(style.weight, style.link ? linkGray : gray), x, top, [run]);

@@ -66,6 +66,15 @@ export function hasRtl(text: string): boolean {
   return RTL_LETTER.test(text);
 }
 
+/**
+ * The characters a right-to-left run draws mirrored ("(" as ")"), by index: bidi-js wants the
+ * levels array here, not the result object (given that, it found nothing and brackets around
+ * right-to-left text came out backwards).
+ */
+export function mirroredCharacters(text: string, levels: EmbeddingLevels): Map<number, string> {
+  return bidi.getMirroredCharactersMap(text, levels.levels);
+}
+
 /** A paragraph's direction by its first strong letter (the bidi algorithm's rules P2–P3). */
 export function baseDirection(text: string): "ltr" | "rtl" {
   if (!hasRtl(text)) return "ltr";
@@ -208,7 +217,7 @@ export class ScriptFonts {
         }
       }
     }
-    return { items, mirrored: levels ? bidi.getMirroredCharactersMap(text, levels) : null, paragraphLevel };
+    return { items, mirrored: levels ? mirroredCharacters(text, levels) : null, paragraphLevel };
   }
 
   /** Shapes one run word by word (cached), in visual order. */

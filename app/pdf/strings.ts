@@ -10,6 +10,10 @@ import type { PluralTable } from "../i18n/plural";
  * category of their language (../i18n/plural), or the compiler refuses them; Kazakh, Kyrgyz,
  * Uzbek and Tajik nouns do not change after a numeral, so their forms are the same.
  *
+ * Arabic and Persian letters lay out right to left (isRtlLang, render.server.ts); their numbers
+ * and dates use the Latin digits the rest of the letter (codes, addresses, row numbers) uses, and
+ * Persian dates the Gregorian calendar the other versions' dates are in (format.ts).
+ *
  * en, ru and kk are the languages of the interface and must be right; the others were written
  * with care but deserve a native speaker's read before a letter goes to a ministry.
  */
@@ -304,6 +308,52 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
     transliterated: "† Ном бо хате навишта шудааст, ки ин нома чоп карда наметавонад; он бо ҳарфҳои лотинӣ оварда шудааст.",
     ledger: (s, r) => `Феҳристи имзоҳо: сабтҳо ${s} · реша ${r}`,
   },
+  ar: {
+    to: "إلى:",
+    revision: (n) => `صيغة النص رقم ${n}`,
+    translationNote: (o) => `ترجمة. لغة الأصل: ${o}؛ ويُعتمد النص الأصلي عند الاختلاف.`,
+    signatoriesTitle: "الموقّعون",
+    asOf: (d) => `حتى تاريخ ${d}`,
+    revisionLegend: "إذا وقّع أحد الموقّعين على صيغة سابقة من النص، يُذكر رقمها تحت التاريخ.",
+    columns: {
+      number: "رقم",
+      name: "الاسم",
+      nameDetail: "الجهة، المنصب",
+      city: "المدينة",
+      country: "البلد",
+      confirmed: "التأكيد",
+      confirmedDetail: "التاريخ (UTC)",
+    },
+    signedRevision: (n) => `الصيغة ${n}`,
+    noSignatures: "لا توجد توقيعات مؤكَّدة حتى الآن.",
+    page: (x, y) => `الصفحة ${x} من ${y}`,
+    verificationCode: (c) => `رمز التحقق ${c}`,
+    transliterated: "† الاسم مكتوب بخط لا تستطيع هذه الرسالة طباعته؛ لذا يظهر بحروف لاتينية.",
+    ledger: (s, r) => `سجل التوقيعات: عدد القيود ${s} · الجذر ${r}`,
+  },
+  fa: {
+    to: "گیرنده:",
+    revision: (n) => `ویرایش متن: ${n}`,
+    translationNote: (o) => `ترجمه. زبان اصلی: ${o}؛ در صورت اختلاف، متن اصلی ملاک است.`,
+    signatoriesTitle: "امضاکنندگان",
+    asOf: (d) => `تا تاریخ ${d}`,
+    revisionLegend: "اگر امضاکننده\u200cای ویرایش پیشین متن را امضا کرده باشد، شمارهٔ آن زیر تاریخ آمده است.",
+    columns: {
+      number: "ردیف",
+      name: "نام و نام خانوادگی",
+      nameDetail: "سازمان، سمت",
+      city: "شهر",
+      country: "کشور",
+      confirmed: "تأیید",
+      confirmedDetail: "تاریخ (UTC)",
+    },
+    signedRevision: (n) => `ویرایش ${n}`,
+    noSignatures: "هنوز هیچ امضای تأییدشده\u200cای وجود ندارد.",
+    page: (x, y) => `صفحهٔ ${x} از ${y}`,
+    verificationCode: (c) => `کد راستی\u200cآزمایی ${c}`,
+    transliterated: "† نام به خطی نوشته شده که این نامه نمی\u200cتواند آن را چاپ کند؛ از این رو با حروف لاتین آمده است.",
+    ledger: (s, r) => `دفتر امضاها: ${s} مدخل · ریشه ${r}`,
+  },
 };
 
 /** The letter language to use for `lang`: an exact content language, its base ("kk-KZ" → kk), else English. */
@@ -330,4 +380,14 @@ export const SIGNATORIES: PluralTable<ContentLang, (n: string) => string> = {
   ky: { one: (n) => `${n} кол коюучу`, other: (n) => `${n} кол коюучу` },
   uz: { one: (n) => `${n} imzolovchi`, other: (n) => `${n} imzolovchi` },
   tg: { one: (n) => `${n} имзокунанда`, other: (n) => `${n} имзокунанда` },
+  // Arabic: 1 and 2 are said in words (a numeral before them reads as redundant), 3–10 take the plural, 11–99 the accusative singular, 100… and 0 the genitive singular.
+  ar: {
+    zero: (n) => `${n} موقّع`,
+    one: () => "موقّع واحد",
+    two: () => "موقّعان",
+    few: (n) => `${n} موقّعين`,
+    many: (n) => `${n} موقّعًا`,
+    other: (n) => `${n} موقّع`,
+  },
+  fa: { one: (n) => `${n} امضاکننده`, other: (n) => `${n} امضاکننده` },
 };

@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { useT } from "~/i18n/react";
-import { translator, isUiLang } from "~/i18n";
+import { translator, isRtlLang, isUiLang } from "~/i18n";
 import { homeAppeals } from "~/services/home.server";
 import { PUBLIC_CACHE_CONTROL, publicPageHeaders } from "~/utils/headers";
 import { requestLanguage } from "~/utils/lang.server";
@@ -37,10 +37,14 @@ export default function Home() {
         <ul className="appeal-list">
           {appeals.map((appeal) => (
             <li key={appeal.slug} className="appeal-card">
-              <h2 lang={appeal.lang}>
+              <h2 lang={appeal.lang} dir={isRtlLang(appeal.lang) ? "rtl" : undefined}>
                 <Link to={`/appeals/${appeal.slug}`}>{appeal.title}</Link>
               </h2>
-              {appeal.summary ? <p lang={appeal.lang}>{appeal.summary}</p> : null}
+              {appeal.summary ? (
+                <p lang={appeal.lang} dir={isRtlLang(appeal.lang) ? "rtl" : undefined}>
+                  {appeal.summary}
+                </p>
+              ) : null}
               <p className="meta">
                 <span className={`badge badge-${appeal.status}`}>{t(`status.${appeal.status}`)}</span>{" "}
                 <span>{plural("home.signatures", appeal.confirmed)}</span>

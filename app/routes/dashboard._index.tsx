@@ -74,7 +74,9 @@ export default function Dashboard() {
             {appeals.map((a) => (
               <tr key={a.id}>
                 <td>
-                  <Link to={`/dashboard/appeals/${a.id}`}>{a.title || a.slug}</Link>
+                  <Link to={`/dashboard/appeals/${a.id}`}>
+                    <bdi>{a.title || a.slug}</bdi>
+                  </Link>
                 </td>
                 <td>
                   <span className={`badge badge-${a.status}`}>{t(`status.${a.status}`)}</span>

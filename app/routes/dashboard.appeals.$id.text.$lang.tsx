@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useParams } from "@remix-run/react";
 import { Field, FormError } from "~/components/form";
-import { isContentLang, languageName } from "~/i18n";
+import { isContentLang, isRtlLang, languageName } from "~/i18n";
 import { useT } from "~/i18n/react";
 import { versionSchema } from "~/schemas/appeal";
 import { removeVersion, saveVersion } from "~/services/appeals.server";
@@ -43,6 +43,8 @@ export default function VersionEditor() {
   const data = useActionData<typeof action>();
   const { t, lang: ui } = useT();
   const version = versions.find((v) => v.lang === lang);
+  // An Arabic or Persian version is typed right to left (the labels around it stay in the interface's language).
+  const dir = isRtlLang(lang) ? "rtl" : undefined;
   const values = data?.values ?? {};
   const errors = data?.errors ?? {};
   const base = `/dashboard/appeals/${appeal.id}`;
@@ -75,11 +77,20 @@ export default function VersionEditor() {
       {Object.keys(errors).length ? <FormError>{t("form.fixErrors")}</FormError> : null}
       <Form method="post" className="stack" noValidate key={lang}>
         <input type="hidden" name="baseRevision" value={appeal.current_revision} />
-        <Field name="title" label={t("dash.titleField")} lang={lang} defaultValue={values.title ?? version?.title} error={errors.title} maxLength={300} />
+        <Field
+          name="title"
+          label={t("dash.titleField")}
+          lang={lang}
+          dir={dir}
+          defaultValue={values.title ?? version?.title}
+          error={errors.title}
+          maxLength={300}
+        />
         <Field
           name="summary"
           label={t("dash.summary")}
           lang={lang}
+          dir={dir}
           defaultValue={values.summary ?? version?.summary}
           error={errors.summary}
           maxLength={600}
@@ -91,6 +102,7 @@ export default function VersionEditor() {
           label={t("dash.body")}
           hint={t("dash.bodyHint")}
           lang={lang}
+          dir={dir}
           defaultValue={values.body ?? version?.body}
           error={errors.body}
           multiline

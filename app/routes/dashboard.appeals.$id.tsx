@@ -46,7 +46,8 @@ export default function AppealEditorLayout() {
         <a href="/dashboard">{t("dash.title")}</a> /
       </p>
       <h1>
-        {original?.title || appeal.slug} <span className={`badge badge-${appeal.status}`}>{t(`status.${appeal.status}`)}</span>
+        {/* An isolate: an Arabic or Persian title neither reorders nor drags the badge after it. */}
+        <bdi>{original?.title || appeal.slug}</bdi> <span className={`badge badge-${appeal.status}`}>{t(`status.${appeal.status}`)}</span>
       </h1>
       <nav aria-label={t("dash.overview")} className="tabs">
         <ul className="inline-list">

@@ -12,7 +12,8 @@ declare module "bidi-js" {
   export interface Bidi {
     getEmbeddingLevels(text: string, direction?: "ltr" | "rtl" | "auto"): EmbeddingLevels;
     getReorderSegments(text: string, levels: EmbeddingLevels, start?: number, end?: number): [number, number][];
-    getMirroredCharactersMap(text: string, levels: EmbeddingLevels, start?: number, end?: number): Map<number, string>;
+    /** Takes the levels array (`EmbeddingLevels.levels`), not the result object: given the object it finds nothing to mirror. */
+    getMirroredCharactersMap(text: string, levels: Uint8Array, start?: number, end?: number): Map<number, string>;
     getBidiCharTypeName(ch: string): string;
   }
   export default function bidiFactory(): Bidi;

@@ -78,8 +78,9 @@ describe("HTML check (Nu Html Checker), every page in en, ru and kk", () => {
   it("every page validates with 0 errors and holds no NUL byte and no U+FFFD", async () => {
     const { owner, otherEditor, published, draft, signer, letter } = world;
 
-    // A campaign in ru (original), en and kk, signed by every name of names.json and world-names.ts, with an update.
-    const campaign = await publishedAppeal({ organization: "Коалиция «Гражданские свободы» — Қазақстан" });
+    // A campaign in ru (original), en, kk and ar, signed by every name of names.json and world-names.ts, with an update.
+    // An Arabic version too (issue 15): written right to left, inside a page that stays left to right.
+    const campaign = await publishedAppeal({ organization: "Коалиция «Гражданские свободы» — Қазақстан", langs: ["ru", "en", "kk", "ar"] });
     const names = [...fixtureNames(), ...WORLD_NAMES.map((n) => ({ name: n.name.normalize("NFC"), city: n.city, country: n.country }))];
     await addSigners(
       campaign.id,
@@ -130,6 +131,13 @@ describe("HTML check (Nu Html Checker), every page in en, ru and kk", () => {
       await page(`/appeals/${slug}/thanks`, 200);
       await page(`/appeals/${slug}/sent`, 200);
     }
+    // The Arabic version: its title, summary and body in dir="rtl" lang="ar"; the page itself in the interface's language.
+    await page(`/appeals/${campaign.slug}?lang=ar`, 200);
+    const arabic = await fs.readFile(pages[pages.length - 1]!.file, "utf8");
+    expect(arabic).toMatch(/<html lang="kk"(?![^>]*dir=)/);
+    expect(/<h1[^>]*>[^<]*<\/h1>/.exec(arabic)?.[0]).toBe('<h1 lang="ar" dir="rtl">رسالة مفتوحة بشأن الحريات المدنية</h1>');
+    expect(arabic).toContain('<p class="lead" lang="ar" dir="rtl">');
+    expect(arabic).toMatch(/<div class="appeal-body" lang="ar" dir="rtl"><p>نحن الموقعين/);
     await page("/login", 200);
     await page("/my-data", 200);
     await page("/privacy", 200);
@@ -213,8 +221,23 @@ describe("HTML check (Nu Html Checker), every page in en, ru and kk", () => {
     await page("/dashboard", 200, campaignCookie);
     await page(`/dashboard/orgs/${owner.organizationId}`, 200, owner.cookie);
     await page(`/dashboard/orgs/${campaign.owner.organizationId}`, 200, campaignCookie);
-    const tabs = ["", "/text/ru", "/text/en", "/text/kk", "/addressees", "/attachments", "/settings", "/preview", "/signatures", "/updates", "/letters"];
+    const tabs = [
+      "",
+      "/text/ru",
+      "/text/en",
+      "/text/kk",
+      "/text/ar",
+      "/addressees",
+      "/attachments",
+      "/settings",
+      "/preview",
+      "/signatures",
+      "/updates",
+      "/letters",
+    ];
     for (const tab of tabs) await page(`/dashboard/appeals/${campaign.id}${tab}`, 200, campaignCookie);
+    const editor = await fs.readFile(pages.find((p) => p.url.endsWith(`${campaign.id}/text/ar`))!.file, "utf8");
+    for (const name of ["title", "summary", "body"]) expect(editor, name).toMatch(new RegExp(`<(input|textarea) [^>]*name="${name}"[^>]*lang="ar" dir="rtl"`));
     for (const tab of ["", "/letters", "/signatures"]) await page(`/dashboard/appeals/${published.id}${tab}`, 200, owner.cookie);
     for (const tab of ["", "/text/en", "/addressees", "/attachments", "/settings", "/preview"])
       await page(`/dashboard/appeals/${draft.id}${tab}`, 200, owner.cookie);

@@ -39,6 +39,8 @@ export interface FixtureOptions {
 export interface FixtureAppeal {
   id: number;
   slug: string;
+  /** The owner's address, to sign in with (helpers/sign-in.ts). */
+  ownerEmail: string;
 }
 
 /** A new organization with its owner and one published appeal with a unique slug. */
@@ -92,7 +94,7 @@ export async function createPublishedAppeal(options: FixtureOptions): Promise<Fi
     ]);
     await client.query("INSERT INTO appeal_counts (appeal_id) VALUES ($1)", [id]);
     await client.query("COMMIT");
-    return { id, slug };
+    return { id, slug, ownerEmail };
   } catch (error) {
     await client.query("ROLLBACK");
     throw error;
