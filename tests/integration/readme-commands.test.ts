@@ -26,6 +26,7 @@ const ELSEWHERE: Record<string, string> = {
   "npm run bench:sign": "figures, not checks: run by hand (README, Benchmarks)",
   "npm run bench:outbox": "figures, not checks: run by hand (README, Benchmarks)",
   "npm run bench:pdf": "figures, not checks: run by hand (README, Benchmarks)",
+  "npm run bench:pages": "figures, not checks: run by hand (README, Benchmarks)",
   "npm run bench:attacks": "figures, not checks: run by hand (README, Benchmarks); tests/integration/bench-attacks.test.ts runs it in a tiny mode",
   "npm run lint": "npm test (scripts/test.ts) runs it first",
   "npm run data-key": "scripts/data-key.test.ts runs status and rotate (old key to new, then the old key gone; a value under an unknown key; a bad argument)",
