@@ -133,7 +133,7 @@ export function pageCache(options: PageCacheOptions): PageCache {
       const callback = [chunk, ...rest].find((r) => typeof r === "function") as (() => void) | undefined;
       const html = Buffer.concat(chunks);
       const type = String(res.getHeader("content-type") ?? "");
-      const scriptSources = type.startsWith("text/html") ? inlineScriptHashes(html.toString("utf8")) : "";
+      const scriptSources = type.startsWith("text/html") ? inlineScriptHashes(html.toString("utf8")) : "'self'";
       options.securityHeaders(req, res, scriptSources);
       if (res.statusCode === 200 && type.startsWith("text/html") && !res.getHeader("set-cookie")) {
         if (entries.size >= max) entries.clear();
