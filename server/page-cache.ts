@@ -138,10 +138,13 @@ export function pageCache(options: PageCacheOptions): PageCache {
       if (res.statusCode === 200 && type.startsWith("text/html") && !res.getHeader("set-cookie")) {
         if (entries.size >= max) entries.clear();
         const headers: Array<[string, string]> = [];
-        for (const name of ["content-type", "cache-control", "vary"]) {
+        for (const name of ["content-type", "cache-control"]) {
           const value = res.getHeader(name);
           if (value !== undefined) headers.push([name, String(value)]);
         }
+        // A hit is sent compressed by what the request accepts: a cache in front must know.
+        const vary = String(res.getHeader("vary") ?? "");
+        headers.push(["vary", /accept-encoding/i.test(vary) ? vary : vary ? `${vary}, Accept-Encoding` : "Accept-Encoding"]);
         const entry: Entry = {
           at: Date.now(),
           headers,
