@@ -17,10 +17,11 @@ import type { Database } from "./schema.js";
  * Public reads from a PostgreSQL streaming replica (READ_DATABASE_URL; issue 16, "Past one
  * machine"). The appeal page, the JSON API and the home page read through a Kysely handle whose
  * driver takes each connection from the replica's pool, and runs a statement on the primary
- * instead when the replica cannot answer it: refused, timed out, shut down, still starting,
- * a statement cancelled by recovery. The replica is then left alone for RETRY_MS (every read goes
- * to the primary) and tried again by the first read after that. Each change of state is logged
- * once, with a reason code and never an address.
+ * instead when the replica cannot answer it: refused, no connection in time, shut down, still
+ * starting. The replica is then left alone for REPLICA_RETRY_MS (every read goes to the primary)
+ * and tried again by the first read after that. Each change of state is logged once, with a
+ * reason code and never an address. (A statement cancelled by a recovery conflict also runs
+ * again on the primary, without leaving the replica.)
  *
  * Only single statements run here: a transaction could not move to the primary halfway, so the
  * handle refuses to open one. Writes, and the reads that must see a write just made (the thanks
@@ -37,13 +38,22 @@ export function replicaUnavailable(error: unknown): boolean {
   if (error instanceof pg.DatabaseError) {
     const code = error.code ?? "";
     // 08 connection, 28 authentication, 3D000 no such database, 53 resources (too many
-    // connections), 57P shutdown / starting up, 58 system error, 40001 cancelled by recovery.
-    return /^(08|28|53|57P|58)/.test(code) || code === "3D000" || code === "40001";
+    // connections), 57P shutdown / starting up, 58 system error.
+    return /^(08|28|53|57P|58)/.test(code) || code === "3D000";
   }
   if (!(error instanceof Error)) return false;
   const code = "code" in error ? String(error.code) : "";
   if (/^E[A-Z]+$/.test(code)) return true; // ECONNREFUSED, ECONNRESET, ETIMEDOUT, EHOSTUNREACH, ENOTFOUND…
   return /connection terminated|timeout exceeded when trying to connect|not queryable/i.test(error.message);
+}
+
+/**
+ * A statement the standby cancelled because replaying the primary's WAL needed what it read
+ * (40001, "conflict with recovery"): rare with short reads, and no sign that the replica is down.
+ * It runs again on the primary; the replica keeps the next reads.
+ */
+function recoveryConflict(error: unknown): boolean {
+  return error instanceof pg.DatabaseError && error.code === "40001";
 }
 
 /** Why the replica is down, for the log: a code, never a message (which may hold its address). */
@@ -102,6 +112,7 @@ class ReplicaConnection implements DatabaseConnection {
     try {
       result = await this.inner.executeQuery<R>(query);
     } catch (error) {
+      if (recoveryConflict(error)) return this.onPrimary<R>(query);
       if (!replicaUnavailable(error)) throw error;
       this.state.failed(error);
       return this.onPrimary<R>(query);

@@ -62,7 +62,12 @@ function cluster(root: string, dataDir: string, port: number, flags: string[]): 
           await run(`${PG_BIN}/pg_isready`, ["-q", "-h", "127.0.0.1", "-p", String(port)]);
           return;
         } catch {
-          if (child.exitCode !== null || Date.now() > deadline) throw new Error(`PostgreSQL in ${dataDir} did not start:\n${c.output()}`);
+          if (child.exitCode !== null || Date.now() > deadline) {
+            // Never leave a server behind a failed start (the caller gets no handle to stop it).
+            if (child.exitCode === null) await run(...command("pg_ctl", ["stop", "-D", dataDir, "-m", "immediate", "-w"])).catch(() => undefined);
+            server = null;
+            throw new Error(`PostgreSQL in ${dataDir} did not start:\n${c.output()}`);
+          }
           await new Promise((r) => setTimeout(r, 200));
         }
       }
