@@ -39,7 +39,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
   if (negotiated.badLang !== undefined) {
     throw json({ lang: negotiated.lang, badLang: negotiated.badLang }, { status: 400 });
   }
-  const headers = new Headers({ Vary: "Cookie, Accept-Language" });
+  // ?lang= naming a UI language fixes the page's language by its URL: a cache in front keeps one
+  // copy per URL instead of one per Accept-Language header.
+  const headers = new Headers({ Vary: negotiated.byUrl ? "Cookie" : "Cookie, Accept-Language" });
   if (negotiated.remember) headers.append("Set-Cookie", langCookie(negotiated.remember));
   const user = await currentUser(request);
   // A signed-in organizer's pages are theirs: never kept by a shared cache (utils/headers.ts keeps this).

@@ -11,6 +11,10 @@
  * pool of 8 connections. Also prints the CPU each part (worker, sink, PostgreSQL) spent per
  * e-mail: on a shared machine the rate depends on the load, the CPU cost much less.
  * BENCH_BATCH and BENCH_CONNECTIONS override the worker's batch size and SMTP connections.
+ *
+ * The outbox's own ceiling (issue 16): after the worker, a bare script sends the same number of
+ * the same e-mails to the same sink with nodemailer's pool alone (as many connections, as many
+ * in flight as the worker keeps), no database; the worker's rate is printed as a share of it.
  */
 import { fork } from "node:child_process";
 import { promises as fs } from "node:fs";
@@ -19,6 +23,7 @@ import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import nodemailer from "nodemailer";
 import pg from "pg";
 import { startOutboxWorker } from "../app/services/outbox.server.js";
 import { createDb } from "../db/client.js";
@@ -85,21 +90,26 @@ async function startSinkProcess() {
 
 type Sink = Awaited<ReturnType<typeof startSinkProcess>>;
 
+/** The i-th benchmark e-mail, as the app renders a confirmation. */
+function benchMail(i: number) {
+  return renderEmail({
+    lang: "en",
+    subject: `Confirm your signature #${i}`,
+    heading: "Please confirm your signature",
+    blocks: [
+      { p: "You signed the appeal “Clean air for our city”. Confirm it so that it counts." },
+      { button: { label: "Confirm my signature", url: `http://localhost:3000/s/confirm/token${i}` } },
+      { link: { label: "Not you? Remove the signature", url: `http://localhost:3000/s/reject/token${i}` } },
+    ],
+    footer: "Appeals, free software for NGOs.",
+  });
+}
+
 async function enqueueAll(db: ReturnType<typeof createDb>["db"]) {
   for (let from = 0; from < MAILS; from += 1_000) {
     const rows = Array.from({ length: Math.min(1_000, MAILS - from) }, (_, k) => {
       const i = from + k;
-      const mail = renderEmail({
-        lang: "en",
-        subject: `Confirm your signature #${i}`,
-        heading: "Please confirm your signature",
-        blocks: [
-          { p: "You signed the appeal “Clean air for our city”. Confirm it so that it counts." },
-          { button: { label: "Confirm my signature", url: `http://localhost:3000/s/confirm/token${i}` } },
-          { link: { label: "Not you? Remove the signature", url: `http://localhost:3000/s/reject/token${i}` } },
-        ],
-        footer: "Appeals, free software for NGOs.",
-      });
+      const mail = benchMail(i);
       return mailRow({
         kind: "signature.confirm",
         to: `signer${i}@example.org`,
@@ -177,6 +187,36 @@ async function sendAll(db: ReturnType<typeof createDb>["db"], sink: Sink, pgData
   return seconds;
 }
 
+/** The ceiling: the same e-mails through nodemailer's pool from a bare loop (no database, no outbox). */
+async function bareNodemailer(sink: Sink): Promise<number> {
+  const connections = CONNECTIONS ?? 8;
+  const transport = nodemailer.createTransport({ url: sink.url, pool: true, maxConnections: connections, maxMessages: Infinity });
+  const mails = Array.from({ length: MAILS }, (_, i) => benchMail(i));
+  const before = (await sink.report()).received ?? 0;
+  let next = 0;
+  const started = performance.now();
+  const lane = async () => {
+    while (next < MAILS) {
+      const i = next++;
+      const mail = mails[i]!;
+      await transport.sendMail({
+        from: "Appeals <no-reply@appeals.localhost>",
+        to: `signer${i}@example.org`,
+        subject: mail.subject,
+        html: mail.html,
+        text: mail.text,
+        headers: { "List-Unsubscribe": `<http://localhost:3000/u/token${i}>` },
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: connections * 2 }, lane));
+  const seconds = (performance.now() - started) / 1000;
+  transport.close();
+  const received = ((await sink.report()).received ?? 0) - before;
+  if (received !== MAILS) throw new Error(`bare nodemailer: expected ${MAILS} e-mails at the sink, got ${received}`);
+  return seconds;
+}
+
 async function insertAll(url: string): Promise<number> {
   const pool = new pg.Pool({ connectionString: url, max: INSERT_POOL });
   try {
@@ -212,6 +252,17 @@ async function main() {
     const sendSeconds = await sendAll(handle.db, sink, cluster.dataDir);
     const mailRate = MAILS / sendSeconds;
     say(`outbox → SMTP: ${fmt(MAILS)} e-mails in ${fmt(sendSeconds, 2)} s = ${fmt(mailRate)} e-mails/s (each arrived once)`);
+
+    const bareRate = MAILS / (await bareNodemailer(sink));
+    say(`bare nodemailer pool → the same sink: ${fmt(bareRate)} e-mails/s; outbox ÷ bare = ${fmt(mailRate / bareRate, 2)} (target ≥1,000/s or ≥0.50)`);
+    recordFigure({
+      figure: "outbox → SMTP sink, as a share of nodemailer's pool alone sending the same e-mails (same run)",
+      unit: "ratio",
+      direction: "≥",
+      target: 0.5,
+      measured: Math.round((mailRate / bareRate) * 100) / 100,
+      note: `${fmt(mailRate)} vs ${fmt(bareRate)} e-mails/s`,
+    });
 
     const insertSeconds = await insertAll(url);
     const insertRate = MAILS / insertSeconds;

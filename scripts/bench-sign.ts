@@ -16,6 +16,11 @@
  * The arms alternate plain, sealed, sealed, plain, … (BENCH_COMPARE_ROUNDS pairs, default 2), so
  * a drift in the machine's speed during the run weighs on both alike; the ratio is of the sums.
  * BENCH_ONLY=compare runs this comparison alone.
+ *
+ * The signing ceiling (issue 16): the statements one sign and one confirm send, captured from the
+ * app and driven straight at PostgreSQL by pgbench (ceilings()); the sign and confirm phases are
+ * printed as a share of it. BENCH_CEILING_SECONDS (default 15) sets pgbench's sign run;
+ * BENCH_ONLY=ceiling measures the ceiling alone.
  */
 import { promises as fs } from "node:fs";
 import os from "node:os";
@@ -28,11 +33,14 @@ import { cloneDatabase, createTemplate, startTestCluster } from "../tests/setup/
 import { SmtpSink } from "../tests/setup/smtp-sink.js";
 import { recordFigure } from "./lib/bench-results.js";
 import { SLUG, run, signRequestFor } from "./lib/bench-load.js";
+import { isBytea, PGBENCH, pgbenchAvailable, pgbenchScript, readCapture, runPgbench, type Step } from "./lib/pgbench-ceiling.js";
+import { hashToken } from "../app/utils/tokens.server.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const COMPARE_SECONDS = Number(process.env.BENCH_COMPARE_SECONDS ?? Math.max(5, Math.round(SECONDS / 2)));
 const COMPARE_ROUNDS = Math.max(1, Number(process.env.BENCH_COMPARE_ROUNDS ?? 2));
 const ONLY_COMPARE = process.env.BENCH_ONLY === "compare";
+const CEILING_SECONDS = Number(process.env.BENCH_CEILING_SECONDS ?? 15);
 // The app's DATA_KEY (required in production): a fixed, not-secret key for a throwaway database.
 const BENCH_DATA_KEY = Buffer.from("appeals-bench-data-key-NOT-SECRET").subarray(0, 32).toString("base64");
 
@@ -53,6 +61,22 @@ function summary(name: string, r: Result, target: { rps?: number; p99?: number }
       `errors ${failed}  ` +
       `(target ${target.rps ? `≥${target.rps}/s` : ""}${target.p99 ? ` p99≤${target.p99} ms` : ""}: ${ok && okRps && okP99 ? "met" : "NOT met"})  ` +
       `ratio to raw insert rate ${(rps / raw).toFixed(2)}`,
+  );
+}
+
+/** The app's rate as a share of pgbench running its statements (issue 16: ≥ 0.35). */
+function shareOfCeiling(name: string, rate: number, ceiling: number) {
+  const ratio = rate / ceiling;
+  recordFigure({
+    figure: `${name}: share of its statements through pgbench (same run)`,
+    unit: "ratio",
+    direction: "≥",
+    target: 0.35,
+    measured: Math.round(ratio * 100) / 100,
+    note: `${rate.toFixed(0)} req/s vs ${ceiling.toFixed(0)} tx/s`,
+  });
+  console.log(
+    `  ${name}: ${rate.toFixed(0)} req/s, ceiling ${ceiling.toFixed(0)} tx/s, ratio ${ratio.toFixed(2)} (target ≥0.35: ${ratio >= 0.35 ? "met" : "NOT met"})`,
   );
 }
 
@@ -179,16 +203,105 @@ async function measureArm(serverUrl: string, arm: "plain" | "sealed", round: num
   }
 }
 
-async function main() {
-  const cluster = await startTestCluster();
-  await createTemplate(cluster.serverUrl, "bench_template");
-  const databaseUrl = await cloneDatabase(cluster.serverUrl, "bench_template", `bench_${process.pid}`);
+/**
+ * The ceilings (issue 16): one sign and one confirm through an app that records each statement it
+ * sends (scripts/lib/sql-capture.mjs); then those statements through pgbench, 16 clients, on the
+ * same database: the sign statement for CEILING_SECONDS, then the confirm's statements once for
+ * each pending signature pgbench made. Returns both rates (transactions/s).
+ */
+async function ceilings(serverUrl: string): Promise<{ sign: number; confirm: number }> {
+  const databaseUrl = await cloneDatabase(serverUrl, "bench_template", `bench_ceiling_${process.pid}`);
   const sink = new SmtpSink();
   await sink.start();
-  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "appeals-bench-"));
-  const app = await startApp({
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "appeals-bench-ceiling-"));
+  const captureFile = path.join(dataDir, "statements.jsonl");
+  const app = await startApp({ ...productionEnv(databaseUrl, sink.url, dataDir), SQL_CAPTURE_FILE: captureFile }, [
+    "--import",
+    path.resolve("scripts/lib/sql-capture.mjs"),
+  ]);
+  const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  try {
+    // Signature ids apart from the appeal's, so the captured parameters tell them apart.
+    await db.query("SELECT setval(pg_get_serial_sequence('signatures', 'id'), 1000)");
+    const page = await (await fetch(`${app.url}/appeals/${SLUG}`)).text();
+    const stamp = /name="stamp" value="([^"]+)"/.exec(page)?.[1] ?? "";
+    await new Promise((r) => setTimeout(r, 3200));
+    const form = signRequestFor(stamp, "ceiling").setupRequest({} as autocannon.Request) as { body: string; headers: Record<string, string> };
+    const signed = await fetch(`${app.url}/appeals/${SLUG}`, { method: "POST", body: form.body, headers: form.headers, redirect: "manual" });
+    if (signed.status !== 303) throw new Error(`the ceiling's sign answered ${signed.status}`);
+    const until = Date.now() + 30_000;
+    while (sink.messages.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    const token = /\/s\/confirm\/([A-Za-z0-9_-]{43})/.exec(sink.messages[0]?.text ?? "")?.[1];
+    if (!token) throw new Error("the ceiling's confirmation e-mail did not arrive");
+    const from = Date.now();
+    const confirmed = await fetch(`${app.url}/s/confirm/${token}`, { method: "POST", redirect: "manual" });
+    const to = Date.now();
+    if (confirmed.status !== 303) throw new Error(`the ceiling's confirm answered ${confirmed.status}`);
+    await app.stop();
+    const captured = await readCapture(captureFile);
+    if (process.env.BENCH_CAPTURE_DUMP) await fs.copyFile(captureFile, process.env.BENCH_CAPTURE_DUMP);
+
+    // Sign: the one statement that stores the signature, its tokens and its e-mail.
+    const signStatement = captured.find((c) => c.text.includes("INSERT INTO signatures"));
+    if (!signStatement) throw new Error("no sign statement captured");
+    const sealedAt = signStatement.values.findIndex((v) => typeof v === "string" && v.startsWith("s1:"));
+    const vars = new Map<number, string>([[sealedAt + 1, "k"]]); // the address's look-up key follows its sealed copy
+    signStatement.values.forEach((v, i) => isBytea(v) && vars.set(i, `t${vars.size}`)); // confirm, reject, withdraw token hashes
+    const signScript = pgbenchScript(
+      ["\\set n :n + 1", "\\set k :client_id * 100000000 + :n", "\\set t1 :k * 4 + 1", "\\set t2 :k * 4 + 2", "\\set t3 :k * 4 + 3"],
+      [{ statement: signStatement, vars }],
+    );
+    const sign = await runPgbench(databaseUrl, signScript, { clients: 16, seconds: CEILING_SECONDS });
+
+    // Confirm: what the confirm POST sent (background jobs' statements left out), pgbench's own pending signatures confirmed in turn.
+    const hash = hashToken(token).toString("hex");
+    const claim = captured.find((c) => c.at >= from && c.at <= to && c.text.includes("UPDATE signature_tokens SET used_at"));
+    // The request's statements run on one pooled connection; the jobs' (outbox, letters, count folding) are left out.
+    const window = captured.filter(
+      (c) => c.at >= from && c.at <= to && c.client === claim?.client && !/outbox|UPDATE letters|DELETE FROM count_deltas/.test(c.text),
+    );
+    const claimAt = claim ? window.indexOf(claim) : -1;
+    const ids = (
+      await db.query("SELECT s.id, s.appeal_id FROM signature_tokens t JOIN signatures s ON s.id = t.signature_id WHERE t.token_hash = $1", [
+        Buffer.from(hash, "hex"),
+      ])
+    ).rows[0] as { id: number; appeal_id: number };
+    if (claimAt < 0 || !ids || ids.id === ids.appeal_id) throw new Error("the confirm's statements were not captured as expected");
+    const steps: Step[] = window.map((statement, k) => {
+      const own = new Map<number, string>();
+      statement.values.forEach((v, i) => {
+        if (isBytea(v) && v.bytea === hash) own.set(i, "i");
+        else if (isBytea(v) && statement.text.includes('insert into "signature_tokens"'))
+          own.set(i, "r"); // the receipt's token
+        else if (k > claimAt && v === ids.id) own.set(i, "p_id");
+        else if (k > claimAt && v === ids.appeal_id) own.set(i, "p_appeal_id");
+      });
+      return { statement, vars: own, gset: k === claimAt ? "p_" : undefined };
+    });
+    console.log(`  confirm POST's statements: ${window.map((c) => c.text.trim().replace(/\s+/g, " ").slice(0, 40)).join(" | ")}`);
+    const perClient = Number(
+      (await db.query("SELECT min(n) AS n FROM (SELECT count(*) AS n FROM signatures WHERE email_key ~ '^[0-9]+$' GROUP BY email_key::bigint / 100000000) c"))
+        .rows[0].n,
+    );
+    const confirmScript = pgbenchScript(
+      ["\\set n :n + 1", "\\set i (:client_id * 100000000 + :n) * 4 + 1", "\\set r (:client_id * 100000000 + :n) * 4 + 4"],
+      steps,
+    );
+    const confirm = await runPgbench(databaseUrl, confirmScript, { clients: 16, transactions: Math.max(1, Math.min(perClient, 2000)) });
+    return { sign: sign.tps, confirm: confirm.tps };
+  } finally {
+    await db.end();
+    await app.stop();
+    await sink.stop();
+    await fs.rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** The app as `npm start` runs it, on a throwaway database with the demo appeal. */
+function productionEnv(databaseUrl: string, smtpUrl: string, dataDir: string): Record<string, string> {
+  return {
     DATABASE_URL: databaseUrl,
-    SMTP_URL: sink.url,
+    SMTP_URL: smtpUrl,
     DATA_DIR: dataDir,
     SEED_DEMO: "1",
     LOG_REQUESTS: "0",
@@ -196,12 +309,33 @@ async function main() {
     SESSION_SECRET: "bench-secret-bench-secret-bench-secret!!",
     SIGNING_KEY_SECRET: "bench-signing-secret-bench-signing-secret",
     DATA_KEY: BENCH_DATA_KEY,
-  });
+  };
+}
+
+async function main() {
+  const cluster = await startTestCluster();
+  await createTemplate(cluster.serverUrl, "bench_template");
+  const databaseUrl = await cloneDatabase(cluster.serverUrl, "bench_template", `bench_${process.pid}`);
+  const sink = new SmtpSink();
+  await sink.start();
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "appeals-bench-"));
+  const app = await startApp(productionEnv(databaseUrl, sink.url, dataDir));
   const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   try {
+    if (process.env.BENCH_ONLY === "ceiling") {
+      const ceiling = await ceilings(cluster.serverUrl);
+      console.log(`signing ceiling: sign ${ceiling.sign.toFixed(0)} tx/s, confirm ${ceiling.confirm.toFixed(0)} tx/s`);
+      return;
+    }
     if (!ONLY_COMPARE) {
       const raw = await rawInsertRate(databaseUrl);
       console.log(`raw PostgreSQL insert rate (16 connections, single-row INSERTs): ${raw.toFixed(0)} rows/s\n`);
+      const ceiling = (await pgbenchAvailable()) ? await ceilings(cluster.serverUrl) : null;
+      console.log(
+        ceiling
+          ? `signing ceiling, the app's own statements through pgbench (16 clients, -M extended): sign ${ceiling.sign.toFixed(0)} tx/s, confirm ${ceiling.confirm.toFixed(0)} tx/s\n`
+          : `no pgbench at ${PGBENCH}: no signing ceiling (apt-get install postgresql)\n`,
+      );
 
       // A real form stamp, aged past the minimum time-to-fill.
       const page = await (await fetch(`${app.url}/appeals/${SLUG}`)).text();
@@ -213,6 +347,7 @@ async function main() {
       // 1. Sign POSTs, sustained.
       const signs = await run({ url: app.url, connections: 32, duration: SECONDS, requests: [signRequest("s")], expectBody: undefined });
       summary(`sign POST (${SECONDS} s sustained)`, signs, { rps: 1000, p99: 100 }, raw);
+      if (ceiling) shareOfCeiling("sign POST", signs.requests.average, ceiling.sign);
       const signed = Number((await db.query("SELECT count(*) FROM signatures")).rows[0].count);
       console.log(`  signatures stored: ${signed} (requests ${signs.requests.total}); 303 answers: ${signs["3xx"]}`);
 
@@ -243,6 +378,7 @@ async function main() {
       // 3. Confirmations: POST each confirm link once.
       const { confirms } = await confirmAll(app.url, sink);
       summary("confirm POST", confirms, { rps: 1000, p99: 100 }, raw);
+      if (ceiling) shareOfCeiling("confirm POST", confirms.requests.average, ceiling.confirm);
 
       // 4. The appeal page while signing runs at 300/s.
       const background = run({ url: app.url, connections: 8, overallRate: 300, duration: 20, requests: [signRequest("bg")] });

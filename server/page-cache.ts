@@ -1,9 +1,12 @@
 import crypto from "node:crypto";
+import { promisify } from "node:util";
 import zlib from "node:zlib";
 import type { NextFunction, Request, Response } from "express";
 import { negotiateLanguage } from "../app/i18n/negotiate.js";
 
 const PRIVATE_CACHE_CONTROL = "private, no-store";
+const gzip = promisify(zlib.gzip);
+const brotli = promisify(zlib.brotliCompress);
 
 /** The encodings a cached page is kept in, the client's preferred one sent. */
 type Encoding = "br" | "gzip" | "identity";
@@ -60,7 +63,9 @@ export interface PageCache {
 export function pageCache(options: PageCacheOptions): PageCache {
   const entries = new Map<string, Entry>();
   const max = options.maxEntries ?? 1000;
-  const staleMs = options.staleMs ?? options.ttlMs * 3;
+  // While one request renders the next copy, the others get the previous one for this long (the
+  // Cache-Control's stale-while-revalidate): a render slowed by a rush must not send the rush to render too.
+  const staleMs = options.staleMs ?? 30_000;
   const refreshing = new Set<string>();
 
   /** The cache key of a request that may be served from or stored in the cache, or null. */
@@ -114,7 +119,8 @@ export function pageCache(options: PageCacheOptions): PageCache {
     // Rendered without a nonce: the answer allows its inline scripts by their hashes instead.
     res.locals.cspNonce = "";
     refreshing.add(key);
-    res.once("close", () => refreshing.delete(key));
+    let storing = false;
+    res.once("close", () => storing || refreshing.delete(key));
     // The answer is held until its end (a page is tens of kilobytes), then sent with its CSP.
     const chunks: Buffer[] = [];
     const end = res.end.bind(res) as (...args: unknown[]) => Response;
@@ -136,32 +142,41 @@ export function pageCache(options: PageCacheOptions): PageCache {
       const scriptSources = type.startsWith("text/html") ? inlineScriptHashes(html.toString("utf8")) : "'self'";
       options.securityHeaders(req, res, scriptSources);
       if (res.statusCode === 200 && type.startsWith("text/html") && !res.getHeader("set-cookie")) {
-        if (entries.size >= max) entries.clear();
+        // Compressed off the event loop (zlib's thread pool), at the highest levels worth it for bytes
+        // sent thousands of times; readers meanwhile get the previous copy. Then stored and sent.
+        storing = true;
         const headers: Array<[string, string]> = [];
-        for (const name of ["content-type", "cache-control", "vary"]) {
+        for (const name of ["content-type", "cache-control"]) {
           const value = res.getHeader(name);
           if (value !== undefined) headers.push([name, String(value)]);
         }
-        const entry: Entry = {
-          at: Date.now(),
-          headers,
-          scriptSources,
-          etag: `W/"${crypto.createHash("sha256").update(html).digest("base64url").slice(0, 27)}"`,
-          bodies: {
-            identity: html,
-            gzip: zlib.gzipSync(html, { level: 9 }),
-            br: zlib.brotliCompressSync(html, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 9, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: html.length } }),
-          },
-        };
-        entries.set(key, entry);
-        res.setHeader("ETag", entry.etag);
-        const encoding = preferredEncoding(req.headers["accept-encoding"]);
-        if (encoding !== "identity") {
-          // Sent as stored; compression() leaves an answer that has a Content-Encoding alone.
-          res.setHeader("Content-Encoding", encoding);
-          res.setHeader("Content-Length", entry.bodies[encoding].length);
-          return end(entry.bodies[encoding], callback);
-        }
+        // A hit is sent compressed by what the request accepts: a cache in front must know.
+        const vary = String(res.getHeader("vary") ?? "");
+        headers.push(["vary", /accept-encoding/i.test(vary) ? vary : vary ? `${vary}, Accept-Encoding` : "Accept-Encoding"]);
+        const quality = { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 9, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: html.length } };
+        void Promise.all([gzip(html, { level: 9 }), brotli(html, quality)])
+          .then(([gzipped, brotlied]) => {
+            if (entries.size >= max) entries.clear();
+            const entry: Entry = {
+              at: Date.now(),
+              headers,
+              scriptSources,
+              etag: `W/"${crypto.createHash("sha256").update(html).digest("base64url").slice(0, 27)}"`,
+              bodies: { identity: html, gzip: gzipped, br: brotlied },
+            };
+            entries.set(key, entry);
+            if (res.destroyed) return;
+            res.setHeader("ETag", entry.etag);
+            const encoding = preferredEncoding(req.headers["accept-encoding"]);
+            if (encoding === "identity") return end(html, callback);
+            // Sent as stored; compression() leaves an answer that has a Content-Encoding alone.
+            res.setHeader("Content-Encoding", encoding);
+            res.setHeader("Content-Length", entry.bodies[encoding].length);
+            return end(entry.bodies[encoding], callback);
+          })
+          .catch(() => res.destroyed || end(html, callback))
+          .finally(() => refreshing.delete(key));
+        return res;
       }
       return end(html, callback);
     }) as Response["end"];

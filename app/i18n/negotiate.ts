@@ -9,8 +9,10 @@ export interface Negotiated {
   requested?: ContentLang;
   /** ?lang= named a language we do not have: the caller answers 400. */
   badLang?: string;
-  /** ?lang= named a UI language: remember it. */
+  /** ?lang= named a UI language the cookie does not hold yet: remember it. */
   remember?: UiLang;
+  /** The interface language comes from the URL (?lang= named a UI language), not from the request's headers. */
+  byUrl?: true;
 }
 
 function fromCookie(cookieHeader: string | null): UiLang | undefined {
@@ -48,7 +50,8 @@ export function negotiateLanguage(url: URL, cookieHeader: string | null, acceptL
   const param = url.searchParams.get("lang");
   if (param === null || param === "") return { lang: fallback };
   const code = param.toLowerCase();
-  if (isUiLang(code)) return { lang: code, requested: code, remember: code };
+  // The cookie is set only when the choice changes, so that the answer to a reader who keeps it stays shareable.
+  if (isUiLang(code)) return { lang: code, requested: code, byUrl: true, ...(fromCookie(cookieHeader) === code ? {} : { remember: code }) };
   if (isContentLang(code)) return { lang: fallback, requested: code };
   return { lang: fallback, badLang: param.slice(0, 20) };
 }

@@ -16,7 +16,7 @@ export const meta: MetaFunction = ({ matches }) => {
 export async function loader({ request }: LoaderFunctionArgs) {
   const { lang } = requestLanguage(request);
   const appeals = await homeAppeals(lang);
-  return json({ appeals }, { headers: { "Cache-Control": PUBLIC_CACHE_CONTROL, Vary: "Cookie, Accept-Language" } });
+  return json({ appeals }, { headers: { "Cache-Control": PUBLIC_CACHE_CONTROL } });
 }
 
 export const headers = publicPageHeaders;

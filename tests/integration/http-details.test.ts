@@ -66,13 +66,34 @@ describe("HTTP details", () => {
   });
 
   describe("caching of public pages", () => {
-    it("the home page and an appeal page: max-age=5, stale-while-revalidate, for anonymous readers", async () => {
+    it("the home page and an appeal page: max-age=5, s-maxage for a cache in front, stale-while-revalidate, for anonymous readers", async () => {
       for (const url of ["/", `/appeals/${appeal.slug}`]) {
-        const res = await fetch(`${h.url}${url}`);
+        for (const attempt of ["rendered", "from the page cache"]) {
+          const res = await fetch(`${h.url}${url}`, { headers: { "accept-encoding": "gzip" } });
+          await res.arrayBuffer();
+          expect(res.status, url).toBe(200);
+          expect(res.headers.get("cache-control"), `${url} ${attempt}`).toMatch(/^public, max-age=5, s-maxage=10, stale-while-revalidate=\d+$/);
+          // The language comes from Accept-Language here, the encoding from Accept-Encoding.
+          const vary = (res.headers.get("vary") ?? "").split(/,\s*/).map((v) => v.toLowerCase());
+          expect(new Set(vary), `${url} ${attempt}`).toEqual(new Set(["cookie", "accept-language", "accept-encoding"]));
+        }
+      }
+    });
+
+    it("a page whose URL names the language varies on no Accept-Language, and a reader who keeps the language gets the shared copy", async () => {
+      const url = `${h.url}/appeals/${appeal.slug}?lang=en`;
+      const first = await fetch(url);
+      await first.arrayBuffer();
+      expect(first.headers.get("set-cookie")).toMatch(/^lang=en;/);
+      expect(first.headers.get("cache-control")).toMatch(/^private/);
+      for (const attempt of ["rendered", "from the page cache"]) {
+        const res = await fetch(url, { headers: { cookie: "lang=en", "accept-language": "kk", "accept-encoding": "br" } });
         await res.arrayBuffer();
-        expect(res.status, url).toBe(200);
-        expect(res.headers.get("cache-control"), url).toMatch(/^public, max-age=5, stale-while-revalidate=\d+$/);
-        expect(res.headers.get("vary"), url).toMatch(/Cookie/);
+        expect(res.headers.get("set-cookie"), attempt).toBeNull();
+        expect(res.headers.get("cache-control"), attempt).toMatch(/^public, max-age=5, s-maxage=10/);
+        const vary = (res.headers.get("vary") ?? "").split(/,\s*/).map((v) => v.toLowerCase());
+        expect(new Set(vary), attempt).toEqual(new Set(["cookie", "accept-encoding"]));
+        if (attempt === "from the page cache") expect(res.headers.get("x-page-cache")).toBe("hit");
       }
     });
 

@@ -11,14 +11,14 @@ export interface AppProcess {
 }
 
 /** Runs `server.ts` (the same code as `npm start`) on a free 127.0.0.1 port and waits for /healthz. */
-export async function startApp(env: Record<string, string>): Promise<AppProcess> {
+export async function startApp(env: Record<string, string>, nodeArgs: string[] = []): Promise<AppProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let output = "";
   // APP_NODE_ARGS: flags for the app's node (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"; NODE_OPTIONS refuses --cpu-prof).
   const child = spawn(
     process.execPath,
-    [...(process.env.APP_NODE_ARGS ? process.env.APP_NODE_ARGS.split(" ") : []), "--import", "tsx", path.resolve("server.ts")],
+    [...(process.env.APP_NODE_ARGS ? process.env.APP_NODE_ARGS.split(" ") : []), ...nodeArgs, "--import", "tsx", path.resolve("server.ts")],
     {
       env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", APP_URL: url, ...env },
       stdio: ["ignore", "pipe", "pipe"],

@@ -58,7 +58,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       alternates: view.languages.map((l) => ({ lang: l, href: `${base}?lang=${l}` })),
     },
     // Counts are folded every 2 s; a few seconds of caching costs nothing in accuracy.
-    { headers: { "Cache-Control": PUBLIC_CACHE_CONTROL, Vary: "Cookie, Accept-Language" } },
+    { headers: { "Cache-Control": PUBLIC_CACHE_CONTROL } },
   );
 }
 
