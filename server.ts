@@ -60,8 +60,9 @@ async function main() {
   process.on("SIGINT", () => void shutdown("SIGINT"));
 
   try {
-    database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, log });
+    database = await openDatabase({ databaseUrl: config.DATABASE_URL, readDatabaseUrl: config.READ_DATABASE_URL, dataDir: config.DATA_DIR, log });
     log(database.embedded ? `embedded PostgreSQL ready (data in ${config.DATA_DIR}/pg)` : "using DATABASE_URL");
+    if (config.READ_DATABASE_URL) log("public reads (appeal pages, API, home) from READ_DATABASE_URL, the primary while it is unavailable");
   } catch (error) {
     console.error(`Could not open the database: ${error instanceof Error ? error.message : String(error)}`);
     await database?.close();

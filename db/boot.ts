@@ -1,4 +1,4 @@
-import { closeDb, getDb, setDatabaseUrl, type DB } from "./client.js";
+import { closeDb, getDb, setDatabaseUrl, setReadDatabaseUrl, type DB } from "./client.js";
 import { embeddedDataDir, startEmbeddedPostgres } from "./embedded.js";
 import { ensureDatabase } from "./ensure-database.js";
 import { migrateToLatest } from "./migrate.js";
@@ -13,8 +13,15 @@ export interface OpenDatabase {
 /**
  * The database of this process: DATABASE_URL when set, else the embedded cluster under
  * DATA_DIR/pg (started, or joined when `npm start` already runs it). Migrates to latest.
+ * READ_DATABASE_URL (`readDatabaseUrl`), a streaming replica, serves the public reads (getReadDb()).
  */
-export async function openDatabase(options: { databaseUrl?: string; dataDir: string; log?: (line: string) => void; migrate?: boolean }): Promise<OpenDatabase> {
+export async function openDatabase(options: {
+  databaseUrl?: string;
+  readDatabaseUrl?: string;
+  dataDir: string;
+  log?: (line: string) => void;
+  migrate?: boolean;
+}): Promise<OpenDatabase> {
   let url = options.databaseUrl;
   let stopEmbedded = async () => undefined as void;
   if (!url) {
@@ -23,6 +30,7 @@ export async function openDatabase(options: { databaseUrl?: string; dataDir: str
     url = await ensureDatabase(embedded.url, "appeals");
   }
   setDatabaseUrl(url);
+  setReadDatabaseUrl(options.readDatabaseUrl, options.log);
   const db = getDb();
   if (options.migrate !== false) await migrateToLatest(db);
   return {

@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
+import { createReadDb } from "./read-replica.js";
 import type { Database } from "./schema.js";
 
 // bigint (int8) columns and count(*) come back as JS numbers: our ids and counts stay far below 2^53.
@@ -33,7 +34,12 @@ export function createDb(url: string, options: { max?: number } = {}): DbHandle 
 
 // One pool per process, shared by the server, the Remix build and the workers, which
 // may each hold their own copy of this module.
-const g = globalThis as typeof globalThis & { __appealsDb?: DbHandle; __appealsDbUrl?: string };
+const g = globalThis as typeof globalThis & {
+  __appealsDb?: DbHandle;
+  __appealsDbUrl?: string;
+  __appealsReadDb?: DB;
+  __appealsRead?: { url: string; log: (line: string) => void };
+};
 
 /** Where the process' database lives: DATABASE_URL, or the embedded cluster's URL set at start. */
 export function setDatabaseUrl(url: string) {
@@ -51,8 +57,38 @@ export function getDb(): DB {
   return g.__appealsDb.db;
 }
 
+function primaryPool(): pg.Pool {
+  getDb();
+  if (!g.__appealsDb) throw new Error("No database configured");
+  return g.__appealsDb.pool;
+}
+
+/**
+ * Where public reads may come from: a streaming replica of the primary (READ_DATABASE_URL), or
+ * undefined (the primary). `log` hears each change between the replica and the primary (no address).
+ */
+export function setReadDatabaseUrl(url: string | undefined, log: (line: string) => void = (line) => console.log(`[appeals] ${line}`)) {
+  g.__appealsRead = url ? { url, log } : undefined;
+}
+
+/**
+ * The handle of the public reads (appeal page, JSON API, home page): the replica when
+ * READ_DATABASE_URL is set, with each statement run on the primary while the replica cannot
+ * answer (db/read-replica.ts); getDb() itself when it is not. Single statements only, and no
+ * read that must see a write this request or the one before made: those use getDb().
+ */
+export function getReadDb(): DB {
+  const read = g.__appealsRead;
+  if (!read) return getDb();
+  g.__appealsReadDb ??= createReadDb(read.url, primaryPool, read.log);
+  return g.__appealsReadDb;
+}
+
 export async function closeDb() {
   const handle = g.__appealsDb;
+  const read = g.__appealsReadDb;
   g.__appealsDb = undefined;
+  g.__appealsReadDb = undefined;
+  if (read) await read.destroy();
   if (handle) await handle.db.destroy();
 }

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { getDb } from "../../db/client";
+import { getDb, type DB } from "../../db/client";
 import { AppError } from "../utils/errors";
 import { appealForMember } from "./access.server";
 import { open } from "./data-key.server";
@@ -127,8 +127,8 @@ export async function removeSignature(appealId: number, userId: number, signatur
 }
 
 /** The public revocation list of a delivered letter: dates only, no names. */
-export async function revocations(appealId: number) {
-  const rows = await getDb()
+export async function revocations(appealId: number, db: DB = getDb()) {
+  const rows = await db
     .selectFrom("signatures")
     .select(sql<string>`to_char(withdrawn_at at time zone 'UTC', 'YYYY-MM-DD')`.as("day"))
     .select((eb) => eb.fn.countAll<number>().as("n"))

@@ -1,4 +1,4 @@
-import { getDb } from "../../db/client";
+import { getDb, getReadDb, type DB } from "../../db/client";
 import { addresseesOf, attachmentsOf, confirmedCount, findAppealBySlug, latestRevision, revisionsOf, versionsOf } from "../../db/queries/appeals";
 import type { AddresseeText, Appeal, AppealStatus, FieldMode, RevisionContent } from "../../db/schema";
 import { isContentLang } from "../i18n";
@@ -55,6 +55,7 @@ function orderLanguages(langs: string[], original: string) {
 }
 
 async function build(
+  db: DB,
   appeal: Appeal,
   content: RevisionContent,
   organization: string,
@@ -62,7 +63,6 @@ async function build(
   uiLang: string,
   preview: boolean,
 ): Promise<AppealView> {
-  const db = getDb();
   const languages = orderLanguages(Object.keys(content.versions).filter(isContentLang), appeal.original_language);
   const lang = pickLanguage(languages, appeal.original_language, requested, uiLang);
   const version = content.versions[lang] ?? { title: "", summary: "", body: "" };
@@ -70,8 +70,8 @@ async function build(
     attachmentsOf(db, appeal.id),
     revisionsOf(db, appeal.id),
     confirmedCount(db, appeal.id),
-    preview ? Promise.resolve([]) : updatesOf(appeal.id),
-    appeal.status === "delivered" ? revocations(appeal.id) : Promise.resolve([]),
+    preview ? Promise.resolve([]) : updatesOf(appeal.id, db),
+    appeal.status === "delivered" ? revocations(appeal.id, db) : Promise.resolve([]),
   ]);
   const latest = revisions.at(-1);
   const status = effectiveStatus(appeal);
@@ -113,20 +113,24 @@ async function build(
   };
 }
 
-async function organizationName(id: number) {
-  const row = await getDb().selectFrom("organizations").select("name").where("id", "=", id).executeTakeFirst();
+async function organizationName(db: DB, id: number) {
+  const row = await db.selectFrom("organizations").select("name").where("id", "=", id).executeTakeFirst();
   return row?.name ?? "";
 }
 
-/** The public page of a published (or closed, delivered) appeal; null for drafts and unknown slugs. */
+/**
+ * The public page of a published (or closed, delivered) appeal; null for drafts and unknown slugs.
+ * Read from the replica when READ_DATABASE_URL is set (getReadDb()): a public page may be a few
+ * seconds behind, as its count already is.
+ */
 export async function publicAppeal(slug: string, requested: string | undefined, uiLang: string): Promise<AppealView | null> {
   if (!/^[a-z0-9-]{1,80}$/.test(slug)) return null;
-  const db = getDb();
+  const db = getReadDb();
   const appeal = await findAppealBySlug(db, slug);
   if (!appeal || appeal.status === "draft" || appeal.current_revision < 1) return null;
   const revision = await latestRevision(db, appeal.id, appeal.current_revision);
   if (!revision) return null;
-  return build(appeal, revision.content, await organizationName(appeal.organization_id), requested, uiLang, false);
+  return build(db, appeal, revision.content, await organizationName(db, appeal.organization_id), requested, uiLang, false);
 }
 
 /** The working copy shown as the public page will look (organizers only; checked by the caller). */
@@ -137,14 +141,14 @@ export async function previewAppeal(appeal: Appeal, requested: string | undefine
     versions: Object.fromEntries(versions.map((v) => [v.lang, { title: v.title, summary: v.summary, body: v.body }])),
     addressees: addressees.map((a) => ({ id: a.id, email: a.email, translations: a.translations })),
   };
-  return build(appeal, content, await organizationName(appeal.organization_id), requested, uiLang, true);
+  return build(db, appeal, content, await organizationName(db, appeal.organization_id), requested, uiLang, true);
 }
 
-/** The JSON API's view. */
+/** The JSON API's view (from the replica, as publicAppeal()). */
 export async function apiAppeal(slug: string) {
   const view = await publicAppeal(slug, undefined, "en");
   if (!view) return null;
-  const db = getDb();
+  const db = getReadDb();
   const appeal = await findAppealBySlug(db, slug);
   const revision = appeal ? await latestRevision(db, appeal.id, appeal.current_revision) : undefined;
   if (!revision) return null;
@@ -174,7 +178,7 @@ export function cachedPublicAppeal(slug: string, requested: string | undefined, 
 
 export function cachedPublicSigners(appealId: number, from: ListFrom = { first: true }) {
   const place = "after" in from ? `a${from.after.at}/${from.after.id}` : "before" in from ? `b${from.before.at}/${from.before.id}` : "first";
-  return signerCache.get(`${appealId}|${place}`, () => publicSigners(appealId, from));
+  return signerCache.get(`${appealId}|${place}`, () => publicSigners(appealId, from, undefined, getReadDb()));
 }
 
 /*

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { getDb } from "../../db/client";
+import { getDb, type DB } from "../../db/client";
 import { enqueueMail, queueMailsFrom } from "../../db/queries/outbox";
 import type { Disclosure, RevisionContent, TokenPurpose } from "../../db/schema";
 import { neutralSender } from "../../emails/neutral";
@@ -453,8 +453,8 @@ const PUBLIC_LIST_PAGE = 50;
  * (signatures_confirmed_idx: appeal_id, confirmed_at, id, for confirmed rows). `older` / `newer`
  * are the keys to continue from, or null at either end.
  */
-function listedSigners(appealId: number) {
-  return getDb()
+function listedSigners(appealId: number, db: DB) {
+  return db
     .selectFrom("signatures")
     .where("appeal_id", "=", appealId)
     .where("status", "=", "confirmed")
@@ -468,8 +468,8 @@ const listKey = (k: ListKey) => sql`(${k.at}::timestamptz, ${k.id}::bigint)`;
  * The one query of a list page: up to `limit` rows from the key on (newest first; oldest first
  * for `before`). Exported so a test can EXPLAIN exactly what a page runs.
  */
-export function signerPageQuery(appealId: number, from: ListFrom, limit: number) {
-  const q = listedSigners(appealId).select([
+export function signerPageQuery(appealId: number, from: ListFrom, limit: number, db: DB = getDb()) {
+  const q = listedSigners(appealId, db).select([
     "id",
     "name",
     "city",
@@ -495,10 +495,11 @@ export async function publicSigners(
   appealId: number,
   from: ListFrom = { first: true },
   perPage = PUBLIC_LIST_PAGE,
+  db: DB = getDb(),
 ): Promise<{ signers: PublicSigner[]; more: boolean; older: ListKey | null; newer: ListKey | null }> {
   const exists = async (comparison: "<" | ">", k: ListKey) =>
     Boolean(
-      await listedSigners(appealId)
+      await listedSigners(appealId, db)
         .select("id")
         .where(sql<boolean>`(confirmed_at, id) ${sql.raw(comparison)} ${listKey(k)}`)
         .limit(1)
@@ -506,13 +507,13 @@ export async function publicSigners(
     );
   const keyOf = (r: { at: string; id: number | string }): ListKey => ({ at: r.at, id: Number(r.id) });
 
-  const rows = await signerPageQuery(appealId, from, perPage + 1).execute();
+  const rows = await signerPageQuery(appealId, from, perPage + 1, db).execute();
   let shown;
   let hasOlder: boolean;
   let hasNewer: boolean;
   if ("before" in from) {
     // Less than a page is newer than the key: that is the newest page.
-    if (rows.length <= perPage) return publicSigners(appealId, { first: true }, perPage);
+    if (rows.length <= perPage) return publicSigners(appealId, { first: true }, perPage, db);
     shown = rows.slice(0, perPage).reverse();
     hasNewer = true;
     const oldest = shown.at(-1);

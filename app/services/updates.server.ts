@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { getDb } from "../../db/client";
+import { getDb, type DB } from "../../db/client";
 import { queueMailsFrom } from "../../db/queries/outbox";
 import { neutralSender, SENDER_NAME_HEADER } from "../../emails/neutral";
 import { UNSUBSCRIBE_PLACEHOLDER, updateEmail, updateMailLang } from "../../emails/update";
@@ -107,8 +107,8 @@ export async function publishUpdate(appealId: number, userId: number, input: Upd
   });
 }
 
-export async function updatesOf(appealId: number) {
-  return getDb()
+export async function updatesOf(appealId: number, db: DB = getDb()) {
+  return db
     .selectFrom("updates")
     .select(["id", "kind", "content", "created_at", "recipients"])
     .where("appeal_id", "=", appealId)

@@ -7,6 +7,7 @@ describe("configuration", () => {
     expect(env.PORT).toBe(3000);
     expect(env.APP_URL).toBe("http://localhost:3000");
     expect(env.DATABASE_URL).toBeUndefined();
+    expect(env.READ_DATABASE_URL).toBeUndefined();
     expect(env.DATA_DIR).toMatch(/\.data$/);
   });
 
@@ -14,6 +15,7 @@ describe("configuration", () => {
     [{ PORT: "eighty" }, "Invalid configuration: PORT must be a number"],
     [{ PORT: "70000" }, "Invalid configuration: PORT must be between 0 and 65535"],
     [{ DATABASE_URL: "mysql://x" }, "Invalid configuration: DATABASE_URL must be a URL starting with postgres:// or postgresql://"],
+    [{ READ_DATABASE_URL: "replica:5432" }, "Invalid configuration: READ_DATABASE_URL must be a URL starting with postgres:// or postgresql://"],
     [{ SMTP_URL: "not a url" }, "Invalid configuration: SMTP_URL must be a URL starting with smtp:// or smtps://"],
     [{ APP_URL: "example.org" }, "Invalid configuration: APP_URL must be an absolute http:// or https:// URL"],
     [{ NODE_ENV: "production" }, "Invalid configuration: SESSION_SECRET is required in production and must be at least 32 characters"],
@@ -34,9 +36,11 @@ describe("configuration", () => {
       DATA_KEY: Buffer.alloc(32, 7).toString("base64"),
       APP_URL: "https://appeals.example.org/",
       DATABASE_URL: "postgres://u:p@db:5432/appeals",
+      READ_DATABASE_URL: "postgres://u:p@db-replica:5432/appeals",
       SMTP_URL: "smtp://mail:25",
     });
     expect(env.APP_URL).toBe("https://appeals.example.org");
+    expect(env.READ_DATABASE_URL).toBe("postgres://u:p@db-replica:5432/appeals");
     expect(env.SIGNING_KEY_SECRET).toBe("k".repeat(40));
   });
 

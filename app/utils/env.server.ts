@@ -59,6 +59,9 @@ const schema = z
   .object({
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
     DATABASE_URL: optionalUrl(["postgres:", "postgresql:"]),
+    // A streaming replica of the database: the public reads (appeal pages, the JSON API, the home
+    // page) go there, and to the primary while it does not answer (db/read-replica.ts).
+    READ_DATABASE_URL: optionalUrl(["postgres:", "postgresql:"]),
     SMTP_URL: optionalUrl(["smtp:", "smtps:"]),
     APP_URL: z
       .string()
