@@ -57,7 +57,8 @@ export function getDb(): DB {
   return g.__appealsDb.db;
 }
 
-function primaryPool(): pg.Pool {
+/** The primary's pool itself, for a library that speaks pg (the rate limits' store). */
+export function primaryPool(): pg.Pool {
   getDb();
   if (!g.__appealsDb) throw new Error("No database configured");
   return g.__appealsDb.pool;

@@ -363,3 +363,18 @@ export interface AppealsTable {
   /** The minimal-data preset (issue 14 point 2): signing.server (no IP hash, address erased at confirmation), emails/neutral.ts, retention.server (due at once). */
   minimal_data: Defaulted<boolean>;
 }
+
+/**
+ * The rate limits' counters when LIMITS_STORE=postgres (rate-limiter-flexible's RateLimiterPostgres
+ * layout: key = "<limiter>:<client hash>", expire in ms since the epoch). UNLOGGED: lost on a crash,
+ * which only forgets who was near a limit.
+ */
+export interface RateLimitsTable {
+  key: string;
+  points: Defaulted<number>;
+  expire: number | null;
+}
+
+export interface Database {
+  rate_limits: RateLimitsTable;
+}

@@ -1,3 +1,4 @@
+import { purgeExpiredLimits } from "../app/services/abuse.server.js";
 import { closeDueAppeals } from "../app/services/appeals.server.js";
 import { purgeLoginTokens } from "../app/services/auth.server.js";
 import { foldCounts } from "../app/services/counts.server.js";
@@ -14,6 +15,8 @@ const TASKS: Task[] = [
   { name: "fold counts", everyMs: 2_000, run: foldCounts },
   { name: "close due appeals", everyMs: 30_000, run: closeDueAppeals },
   { name: "purge unconfirmed signatures", everyMs: 10 * 60_000, run: purgeUnconfirmed },
+  // LIMITS_STORE=postgres: the rate_limits rows of windows that have ended.
+  { name: "purge expired limits", everyMs: 10 * 60_000, run: () => purgeExpiredLimits() },
   { name: "purge login tokens", everyMs: 60 * 60_000, run: purgeLoginTokens },
   { name: "retention", everyMs: 6 * 60 * 60_000, run: () => applyRetention({ dryRun: false }) },
   // Minimal-data appeals (issue 14 point 2): their signers' addresses go as soon as the appeal is closed or delivered.

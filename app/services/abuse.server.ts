@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import net from "node:net";
-import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
-import { getDb } from "../../db/client";
+import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import { getDb, primaryPool } from "../../db/client";
 import { env } from "../utils/env.server";
 import { hashToken, isWellFormedToken } from "../utils/tokens.server";
 import { emailDomain, emailKey } from "./email-key";
@@ -13,33 +13,96 @@ import { emailDomain, emailKey } from "./email-key";
  */
 export type AbuseKind = "honeypot" | "too_fast" | "bad_stamp" | "stale_stamp" | "ip_rate" | "address_rate" | "blocked_domain" | "not_allowed_domain";
 
-const limiters = {
-  ip: null as RateLimiterMemory | null,
-  address: null as RateLimiterMemory | null,
-  tokens: null as RateLimiterMemory | null,
-  tokenExcess: null as RateLimiterMemory | null,
-  loginClient: null as RateLimiterMemory | null,
-  loginAddress: null as RateLimiterMemory | null,
-  loginAddressDay: null as RateLimiterMemory | null,
-  listPages: null as RateLimiterMemory | null,
-  verifyUploads: null as RateLimiterMemory | null,
-  revocationLists: null as RateLimiterMemory | null,
-  loginRequests: null as RateLimiterMemory | null,
+/**
+ * Where the counters live (LIMITS_STORE): "memory", each process counts its own; "postgres", in
+ * the rate_limits table (an UNLOGGED table made by a migration), so every process of the site —
+ * on one machine or several — counts against one limit. Each limiter has its own key prefix. If
+ * the table cannot be reached, a postgres limiter counts in memory (its insuranceLimiter) for as
+ * long as the error lasts: the site still limits, per process, rather than letting all through.
+ */
+export type LimitsStore = "memory" | "postgres";
+export const LIMITS_TABLE = "rate_limits";
+/** The prefix of ephemeralClientKey's keys (minimal-data appeals). */
+const EPHEMERAL_PREFIX = "m|";
+
+export function newLimiter(
+  keyPrefix: string,
+  options: { points: number; duration: number },
+  where: { store?: LimitsStore; tableName?: string } = {},
+): RateLimiterAbstract {
+  const store = where.store ?? env().LIMITS_STORE;
+  if (store === "memory") return new RateLimiterMemory({ ...options, keyPrefix });
+  return new RateLimiterPostgres({
+    ...options,
+    keyPrefix,
+    storeClient: primaryPool(),
+    tableName: where.tableName ?? LIMITS_TABLE,
+    // Made by db/migrations (2026-12-04T1300_rate_limits); expired rows go in the scheduler (purgeExpiredLimits).
+    tableCreated: true,
+    clearExpiredByTimeout: false,
+    insuranceLimiter: new RateLimiterMemory({ ...options, keyPrefix }),
+  });
+}
+
+const limiters: Record<
+  | "ip"
+  | "ipMinimal"
+  | "address"
+  | "tokens"
+  | "tokenExcess"
+  | "loginClient"
+  | "loginAddress"
+  | "loginAddressDay"
+  | "listPages"
+  | "verifyUploads"
+  | "revocationLists"
+  | "loginRequests",
+  RateLimiterAbstract | null
+> = {
+  ip: null,
+  ipMinimal: null,
+  address: null,
+  tokens: null,
+  tokenExcess: null,
+  loginClient: null,
+  loginAddress: null,
+  loginAddressDay: null,
+  listPages: null,
+  verifyUploads: null,
+  revocationLists: null,
+  loginRequests: null,
 };
 
 function ipLimiter() {
-  limiters.ip ??= new RateLimiterMemory({ points: env().SIGN_LIMIT_PER_IP, duration: 600 });
+  limiters.ip ??= newLimiter("sign-ip", { points: env().SIGN_LIMIT_PER_IP, duration: 600 });
   return limiters.ip;
 }
+/**
+ * Signing a minimal-data appeal (ephemeralClientKey, "m|..."): counted in this process' memory
+ * whatever LIMITS_STORE says, since nothing IP-derived of such a signer may be written anywhere —
+ * so with several processes each counts its own SIGN_LIMIT_PER_IP.
+ */
+function minimalIpLimiter() {
+  limiters.ipMinimal ??= newLimiter("sign-ip-minimal", { points: env().SIGN_LIMIT_PER_IP, duration: 600 }, { store: "memory" });
+  return limiters.ipMinimal;
+}
 function addressLimiter() {
-  limiters.address ??= new RateLimiterMemory({ points: env().SIGN_LIMIT_PER_ADDRESS, duration: 3600 });
+  limiters.address ??= newLimiter("mail-address", { points: env().SIGN_LIMIT_PER_ADDRESS, duration: 3600 });
   return limiters.address;
 }
 
-/** For tests: forget every counter (limits are per process and in memory). */
-export function resetLimits() {
+/** For tests: forget every counter (this process' limiters, and with LIMITS_STORE=postgres the table's rows). */
+export async function resetLimits(): Promise<void> {
   for (const name of Object.keys(limiters) as Array<keyof typeof limiters>) limiters[name] = null;
   lookups.clear();
+  if (env().LIMITS_STORE === "postgres") await getDb().deleteFrom("rate_limits").execute();
+}
+
+/** Deletes the rows of windows that have ended (the scheduler, every 10 minutes; a no-op in memory). */
+export async function purgeExpiredLimits(now = Date.now()): Promise<number> {
+  if (env().LIMITS_STORE !== "postgres") return 0;
+  const result = await getDb().deleteFrom("rate_limits").where("expire", "<", now).executeTakeFirst();
+  return Number(result.numDeletedRows);
 }
 
 /**
@@ -57,12 +120,12 @@ export const TOKEN_GUESS_WINDOW_S = 15 * 60;
 export const TOKEN_GUESS_MAX_WAIT_S = 24 * 3600;
 
 function tokenLimiter() {
-  limiters.tokens ??= new RateLimiterMemory({ points: TOKEN_GUESSES_PER_IP, duration: TOKEN_GUESS_WINDOW_S });
+  limiters.tokens ??= newLimiter("token-guess", { points: TOKEN_GUESSES_PER_IP, duration: TOKEN_GUESS_WINDOW_S });
   return limiters.tokens;
 }
 /** Unknown tokens sent while already over the limit, per client, for a day: what the wait grows with. */
 function tokenExcessLimiter() {
-  limiters.tokenExcess ??= new RateLimiterMemory({ points: Number.MAX_SAFE_INTEGER, duration: TOKEN_GUESS_MAX_WAIT_S });
+  limiters.tokenExcess ??= newLimiter("token-excess", { points: Number.MAX_SAFE_INTEGER, duration: TOKEN_GUESS_MAX_WAIT_S });
   return limiters.tokenExcess;
 }
 
@@ -242,7 +305,7 @@ export async function screenSubmission(
   if (allowed.length && !allowed.includes(domain)) return "not_allowed_domain";
   if (domainList(config.BLOCKED_EMAIL_DOMAINS).includes(domain)) return "blocked_domain";
   try {
-    await ipLimiter().consume(input.ipHash);
+    await (input.ipHash.startsWith(EPHEMERAL_PREFIX) ? minimalIpLimiter() : ipLimiter()).consume(input.ipHash);
   } catch {
     return "ip_rate";
   }
@@ -279,12 +342,12 @@ export const LOGIN_DAY_S = 24 * 3600;
 export type LoginAllowance = { ok: true } | { ok: false; limited: "client" | "address"; retryAfter: number };
 
 function loginClientLimiter() {
-  limiters.loginClient ??= new RateLimiterMemory({ points: env().LOGIN_LIMIT_PER_IP, duration: LOGIN_WINDOW_S });
+  limiters.loginClient ??= newLimiter("login-client", { points: env().LOGIN_LIMIT_PER_IP, duration: LOGIN_WINDOW_S });
   return limiters.loginClient;
 }
 function loginAddressLimiters() {
-  limiters.loginAddress ??= new RateLimiterMemory({ points: env().LOGIN_LIMIT_PER_ADDRESS, duration: LOGIN_WINDOW_S });
-  limiters.loginAddressDay ??= new RateLimiterMemory({ points: env().LOGIN_LIMIT_PER_ADDRESS * 4, duration: LOGIN_DAY_S });
+  limiters.loginAddress ??= newLimiter("login-address", { points: env().LOGIN_LIMIT_PER_ADDRESS, duration: LOGIN_WINDOW_S });
+  limiters.loginAddressDay ??= newLimiter("login-address-day", { points: env().LOGIN_LIMIT_PER_ADDRESS * 4, duration: LOGIN_DAY_S });
   return [limiters.loginAddress, limiters.loginAddressDay];
 }
 
@@ -319,7 +382,8 @@ export async function loginAllowance(address: string, ip: string): Promise<Login
  * cache, and everything else stay open to it. A reader paging by hand makes a few pages a minute.
  * Sign-in requests (`loginRequests`) get one more than LOGIN_LIMIT_PER_IP: the login action
  * counts the same limit and answers the first refusal with the form and its reason; after that,
- * the plain page. (The server and the Remix build each load this module, so each counts its own.)
+ * the plain page. (The server and the Remix build each load this module: in memory each counts its
+ * own; with LIMITS_STORE=postgres they share the table, as every process does.)
  */
 export const REQUEST_BUDGETS = {
   listPages: { points: 120, duration: 60 },
@@ -336,7 +400,7 @@ function budgetOptions(budget: RequestBudget) {
 /** Counts one such request; the seconds to wait when the client is past its budget (0: go on). */
 export async function spendBudget(budget: RequestBudget, ip: string): Promise<number> {
   const options = budgetOptions(budget);
-  limiters[budget] ??= new RateLimiterMemory(options);
+  limiters[budget] ??= newLimiter(`budget-${budget}`, options);
   try {
     await limiters[budget].consume(ipHash(ip));
     return 0;
@@ -355,5 +419,5 @@ export async function spendBudget(budget: RequestBudget, ip: string): Promise<nu
 let ephemeral = { until: 0, key: Buffer.alloc(0) };
 export function ephemeralClientKey(ip: string, now = Date.now()): string {
   if (now >= ephemeral.until) ephemeral = { until: now + 3600_000, key: crypto.randomBytes(32) };
-  return `m|${crypto.createHmac("sha256", ephemeral.key).update(clientKey(ip)).digest("base64url").slice(0, 22)}`;
+  return `${EPHEMERAL_PREFIX}${crypto.createHmac("sha256", ephemeral.key).update(clientKey(ip)).digest("base64url").slice(0, 22)}`;
 }

@@ -229,7 +229,7 @@ describe("retention", () => {
     // A second run finds nothing; "your data" has nothing to send for an erased address, and still works for others.
     expect(await applyRetention({ dryRun: false })).toEqual({ appeals: [], emails: 0, ipHashes: 0, pending: 0, mails: 0 });
     await getDb().deleteFrom("outbox").where("status", "=", "pending").execute();
-    resetLimits();
+    await resetLimits();
     const erased = before.delivered!.signatures.find((s) => s.status === "confirmed")!.email!;
     await requestMyData(erased, "ru");
     await requestMyData(openSigners[0]!.email!, "kk");

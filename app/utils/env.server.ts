@@ -93,6 +93,9 @@ const schema = z
     SIGN_LIMIT_PER_IP: z.coerce.number().int().positive("must be a positive number").default(60),
     SIGN_LIMIT_PER_ADDRESS: z.coerce.number().int().positive("must be a positive number").default(3),
     MIN_FILL_SECONDS: z.coerce.number().min(0, "must be 0 or more seconds").default(3),
+    // Where the rate limits count (app/services/abuse.server.ts): in this process, or in the
+    // database's rate_limits table, so several processes enforce one limit.
+    LIMITS_STORE: z.enum(["memory", "postgres"], { message: 'must be "memory" or "postgres"' }).default("memory"),
     TRUST_PROXY: trustProxy,
     // Tor: the app's onion service (http://<56 letters>.onion, no path). Every response then
     // sends Onion-Location; MAIL_LINKS=onion points e-mail links there (the clear-web link follows
