@@ -236,8 +236,10 @@ export interface LettersTable {
   error: string | null;
   created_by: number | null;
   created_at: Timestamp;
-  /** Times generation was started; a letter interrupted too often is marked failed. */
+  /** Times generation was started; a letter interrupted too often is marked failed. Also the claim's number: only its holder stores a result. */
   attempts: Defaulted<number>;
+  /** Until when the worker that claimed it holds it (renewed while it works); past it, it may be queued again. */
+  lease_until: NullableTimestamp;
   /** The signatory ledger the letter holds (size and 32-byte root), set when generated. */
   tree_size: number | null;
   tree_root: Buffer | null;

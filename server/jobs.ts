@@ -12,8 +12,9 @@ import { startScheduler } from "./scheduler.js";
  *    appeals past their end, purge unconfirmed signatures and old login tokens, retention;
  *  - "letters": the letter job (server/letter-jobs.ts): makes requested letters through the
  *    letter pipeline in a worker thread, and at start and every minute queues again the letters
- *    a dead process left and removes their partial files.
- * `npm start` (server.ts) runs all three; `npm run worker` (scripts/worker.ts) the outbox alone.
+ *    whose worker's lease ran out and removes their partial files.
+ * `npm start` (server.ts) runs all three; `npm run worker` (scripts/worker.ts) the outbox and/or
+ * the letters, as its flags say.
  * Returns stop(): each job stops taking work and finishes what it has in hand (the outbox its
  * current batch, the scheduler its running tasks, the letter job its current letter).
  */

@@ -243,7 +243,7 @@ describe("a letter killed mid-write", () => {
     expect(fs.readdirSync(lettersDir).filter((f) => f.includes(".part"))).toEqual([]);
     await getDb()
       .updateTable("letters")
-      .set({ started_at: sql<Date>`now() - interval '1 minute'` })
+      .set({ started_at: sql<Date>`now() - interval '1 minute'`, lease_until: sql<Date>`now() - interval '1 second'` })
       .where("id", "=", row.id)
       .execute();
     expect(await requeueInterrupted()).toEqual({ requeued: 1, failed: 0 });
@@ -281,7 +281,7 @@ describe("a letter killed mid-write", () => {
       // The process dies: the letter stays 'running', its lock is gone.
       await getDb()
         .updateTable("letters")
-        .set({ started_at: sql<Date>`now() - interval '1 minute'` })
+        .set({ started_at: sql<Date>`now() - interval '1 minute'`, lease_until: sql<Date>`now() - interval '1 second'` })
         .where("id", "=", id!)
         .execute();
       const { requeued, failed } = await requeueInterrupted();

@@ -64,8 +64,9 @@ function runWorker(entry: string, job: GenerateJob, onProgress: (fraction: numbe
 
 /**
  * The letter job inside `npm start`: runs the letter pipeline (app/services/letter-pipeline.server.ts)
- * for one pending letter at a time (FOR UPDATE SKIP LOCKED, so several app processes share the
- * work; organizations in turn, see claimPendingLetter), each generated in a worker thread for at
+ * for one pending letter at a time (FOR UPDATE SKIP LOCKED, so several app processes and
+ * `npm run worker -- --letters` on other machines share the work; each claim is a lease, renewed
+ * while the letter is made; organizations in turn, see claimPendingLetter), each generated in a worker thread for at
  * most LETTER_JOB_TIMEOUT_S. A letter that fails leaves no file behind: the generation removes
  * its partial file itself, and for one stopped from outside (the time limit) the pipeline does.
  */
@@ -82,6 +83,7 @@ export function startLetterJobs(log: (line: string) => void): () => Promise<void
     })
       .then((outcome) => {
         if (outcome?.status === "failed") log(`letter ${outcome.letter.code} failed: ${message(outcome.error)}`);
+        if (outcome?.status === "lost") log(`letter ${outcome.letter.code}: its lease ran out and another worker took it; this result was dropped`);
       })
       // A database that fails before a letter is claimed is tried again at the next tick, quietly.
       .catch((error: unknown) => {
@@ -91,9 +93,9 @@ export function startLetterJobs(log: (line: string) => void): () => Promise<void
         current = null;
       });
   };
-  // At start and then every minute: letters left `running` by a process that died go back to
-  // the queue (see requeueInterrupted), so a surviving process finishes them; the partial files
-  // such a process left are removed.
+  // At start and then every minute: letters left `running` by a process that died (their lease
+  // ran out, LETTER_LEASE_S) go back to the queue (see requeueInterrupted), so a surviving process
+  // — on this machine or another — finishes them; the partial files such a process left here are removed.
   const requeue = () =>
     void requeueInterrupted()
       .then(async ({ requeued, failed }) => {

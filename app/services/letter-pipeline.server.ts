@@ -15,15 +15,23 @@ import { pathOf } from "./storage.server";
  * generation in a worker thread with a time limit; the CLI (`npm run letter`, generateNow) for
  * the letters it requested, the generation in its own thread. The recovery from a process that
  * died mid-letter (requeueInterrupted, removeStalePartialLetters) lives here too, as it relies on
- * the same lock.
+ * the same lease and lock.
+ *
+ * Leases (issue 16): a claim holds the letter for LETTER_LEASE_S seconds and the worker renews it
+ * while it works (a timer, and each progress write); only a letter whose lease ran out is queued
+ * again, so workers on several machines never take each other's live letters. Each claim has a
+ * number (the letter's `attempts` after the claim); progress, "ready" and "failed" are written only
+ * while the letter still holds that number, so a worker whose lease was taken over cannot store
+ * its result over the new owner's.
  */
 
 export const letterKey = (code: string) => `letters/${code}.pdf`;
 
-/** A claimed letter: its status is `running`, its `attempts` counted. */
+/** A claimed letter: its status is `running`, its `attempts` counted; `claim` is that count, this claim's number. */
 export interface ClaimedLetter {
   id: number;
   code: string;
+  claim: number;
 }
 
 /** Which letter to claim: the next pending one (organizations in turn, see claimPendingLetter), or this one if still pending. */
@@ -38,55 +46,83 @@ export interface LetterRun {
   onClaimed?: (letter: ClaimedLetter) => void;
 }
 
-export type LetterOutcome = { letter: ClaimedLetter } & ({ status: "ready"; result: GenerateResult } | { status: "failed"; error: unknown });
+/** "lost": the lease ran out and another worker claimed the letter; nothing of this run was stored. */
+export type LetterOutcome = { letter: ClaimedLetter } & (
+  { status: "ready"; result: GenerateResult } | { status: "failed"; error: unknown } | { status: "lost" }
+);
 
 /**
  * Claims a letter, takes its lock (holdLetterLock), generates it, and marks it ready with the
  * file's facts, or failed (markFailed) with its partial file removed. Null when nothing was
  * claimed: no letter pending, or (for one letter) another process claimed it first. Throws only
  * when the database fails around the generation (the claim, the lock); a letter claimed then is
- * left `running` for requeueInterrupted.
+ * left `running` for requeueInterrupted once its lease runs out.
  */
 export async function runLetterPipeline(claim: LetterClaim, run: LetterRun = {}): Promise<LetterOutcome | null> {
   const db = getDb();
-  const letter = claim === "next" ? await claimPendingLetter(db) : await claimLetter(db, claim.letterId);
+  const leaseS = env().LETTER_LEASE_S;
+  const letter = claim === "next" ? await claimPendingLetter(db, leaseS) : await claimLetter(db, claim.letterId, leaseS);
   if (!letter) return null;
   run.onClaimed?.(letter);
   const generate = run.generate ?? generateLetter;
-  return holdLetterLock(letter.id, async (): Promise<LetterOutcome> => {
-    const outputPath = pathOf(letterKey(letter.code));
-    let lastWrite = 0;
-    let recorded: Promise<void> = Promise.resolve();
-    const onProgress = (fraction: number) => {
-      run.onProgress?.(fraction);
-      if (Date.now() - lastWrite < 500) return;
-      lastWrite = Date.now();
-      recorded = setProgress(letter.id, fraction).catch(() => undefined);
+  // Renewed from the claim on (the lock below may take a while), a third of the lease apart.
+  const renewal = setInterval(() => void renewLease(letter, leaseS).catch(() => undefined), Math.max(250, (leaseS * 1000) / 3));
+  renewal.unref();
+  try {
+    return await holdLetterLock(letter.id, () => generateClaimed(letter, generate, run));
+  } finally {
+    clearInterval(renewal);
+  }
+}
+
+async function generateClaimed(letter: ClaimedLetter, generate: NonNullable<LetterRun["generate"]>, run: LetterRun): Promise<LetterOutcome> {
+  const outputPath = pathOf(letterKey(letter.code));
+  let lastWrite = 0;
+  let recorded: Promise<unknown> = Promise.resolve();
+  const onProgress = (fraction: number) => {
+    run.onProgress?.(fraction);
+    if (Date.now() - lastWrite < 500) return;
+    lastWrite = Date.now();
+    recorded = setProgress(letter.id, fraction, letter.claim).catch(() => undefined);
+  };
+  try {
+    // The organization's signing identity is made here if it has none yet: the generation only reads it.
+    await ensureSigningIdentityForLetter(letter.id);
+    const config = env();
+    const job = {
+      databaseUrl: databaseUrl(),
+      letterId: letter.id,
+      outputPath,
+      appUrl: config.APP_URL,
+      signingSecret: config.SIGNING_KEY_SECRET,
+      dataKeys: { current: config.DATA_KEY ?? developmentDataKey(config.DATA_DIR), previous: config.DATA_KEY_PREVIOUS },
     };
-    try {
-      // The organization's signing identity is made here if it has none yet: the generation only reads it.
-      await ensureSigningIdentityForLetter(letter.id);
-      const config = env();
-      const job = {
-        databaseUrl: databaseUrl(),
-        letterId: letter.id,
-        outputPath,
-        appUrl: config.APP_URL,
-        signingSecret: config.SIGNING_KEY_SECRET,
-        dataKeys: { current: config.DATA_KEY ?? developmentDataKey(config.DATA_DIR), previous: config.DATA_KEY_PREVIOUS },
-      };
-      const result = await generate(job, onProgress);
-      await recorded; // a late progress write must not land after "ready"
-      await markReady(letter.id, letter.code, result);
-      return { letter, status: "ready", result };
-    } catch (error) {
-      // Still under the letter's lock: nobody else writes this letter's partial file. (A
-      // generation stopped from outside, at the time limit, could not remove it itself.)
-      await removePartialFiles(outputPath).catch(() => undefined);
-      await markFailed(letter.id, error).catch(() => undefined);
-      return { letter, status: "failed", error };
-    }
-  });
+    const result = await generate(job, onProgress);
+    await recorded; // a late progress write must not land after "ready"
+    if (!(await markReady(letter.id, letter.code, result, letter.claim))) return { letter, status: "lost" };
+    return { letter, status: "ready", result };
+  } catch (error) {
+    // Still under the letter's lock: nobody else writes this letter's partial file. (A
+    // generation stopped from outside, at the time limit, could not remove it itself.)
+    await removePartialFiles(outputPath).catch(() => undefined);
+    const stored = await markFailed(letter.id, error, letter.claim).catch(() => true);
+    return stored ? { letter, status: "failed", error } : { letter, status: "lost" };
+  }
+}
+
+/**
+ * Extends the claim's lease to `leaseS` seconds from now; false when the letter no longer holds
+ * this claim (its lease ran out and it was queued again or claimed by another worker).
+ */
+export async function renewLease(letter: { id: number; claim: number }, leaseS: number): Promise<boolean> {
+  const changed = await getDb()
+    .updateTable("letters")
+    .set({ lease_until: sql<Date>`now() + make_interval(secs => ${leaseS})` })
+    .where("id", "=", letter.id)
+    .where("attempts", "=", letter.claim)
+    .where("status", "=", "running")
+    .executeTakeFirst();
+  return Number(changed.numUpdatedRows) > 0;
 }
 
 /**
@@ -96,7 +132,7 @@ export async function runLetterPipeline(claim: LetterClaim, run: LetterRun = {})
 export async function generateNow(letterId: number, onProgress?: (fraction: number) => void): Promise<GenerateResult & { code: string; storageKey: string }> {
   const outcome = await runLetterPipeline({ letterId }, { onProgress });
   if (outcome?.status === "failed") throw outcome.error;
-  if (outcome) return { ...outcome.result, code: outcome.letter.code, storageKey: letterKey(outcome.letter.code) };
+  if (outcome?.status === "ready") return { ...outcome.result, code: outcome.letter.code, storageKey: letterKey(outcome.letter.code) };
   const db = getDb();
   const { code } = await db.selectFrom("letters").select("code").where("id", "=", letterId).executeTakeFirstOrThrow();
   for (;;) {
@@ -126,12 +162,16 @@ export async function generateNow(letterId: number, onProgress?: (fraction: numb
   }
 }
 
-/** The "mark written" step: the letter is ready, with its file's facts (and its ledger's, with the consistency proofs to earlier letters). */
-export async function markReady(letterId: number, code: string, r: GenerateResult) {
-  await getDb()
+/**
+ * The "mark written" step: the letter is ready, with its file's facts (and its ledger's, with the
+ * consistency proofs to earlier letters). With `claim`, only if the letter is still `running`
+ * under that claim; false (nothing written) when another worker has taken it over.
+ */
+export async function markReady(letterId: number, code: string, r: GenerateResult, claim?: number): Promise<boolean> {
+  return getDb()
     .transaction()
     .execute(async (trx) => {
-      await trx
+      const changed = await trx
         .updateTable("letters")
         .set({
           status: "ready",
@@ -148,15 +188,19 @@ export async function markReady(letterId: number, code: string, r: GenerateResul
           finished_at: sql`now()`,
           tree_size: r.treeSize ?? null,
           tree_root: r.treeRoot ? Buffer.from(r.treeRoot, "hex") : null,
+          lease_until: null,
         })
         .where("id", "=", letterId)
-        .execute();
+        .$if(claim !== undefined, (q) => q.where("attempts", "=", claim ?? 0).where("status", "=", "running"))
+        .executeTakeFirst();
+      if (Number(changed.numUpdatedRows) === 0) return false;
       await trx.deleteFrom("letter_consistency").where("letter_id", "=", letterId).execute();
       if (r.consistency?.length)
         await trx
           .insertInto("letter_consistency")
           .values(r.consistency.map((c) => ({ letter_id: letterId, earlier_letter_id: c.earlierLetterId, proof: Buffer.from(c.proof.join(""), "hex") })))
           .execute();
+      return true;
     });
 }
 
@@ -176,10 +220,13 @@ export function failureOf(error: unknown): LetterFailure {
   return "failed";
 }
 
-/** A failed generation leaves no snapshot: no file, no digest; the row says why, for the dashboard. */
-export async function markFailed(letterId: number, error: unknown) {
+/**
+ * A failed generation leaves no snapshot: no file, no digest; the row says why, for the dashboard.
+ * With `claim`, only while the letter holds that claim (see markReady); says whether it was written.
+ */
+export async function markFailed(letterId: number, error: unknown, claim?: number): Promise<boolean> {
   const message = failureOf(error);
-  await getDb()
+  const changed = await getDb()
     .updateTable("letters")
     .set({
       status: "failed",
@@ -191,15 +238,25 @@ export async function markFailed(letterId: number, error: unknown) {
       finished_at: sql`now()`,
       tree_size: null,
       tree_root: null,
+      lease_until: null,
     })
     .where("id", "=", letterId)
-    .execute();
+    .$if(claim !== undefined, (q) => q.where("attempts", "=", claim ?? 0).where("status", "=", "running"))
+    .executeTakeFirst();
+  return Number(changed.numUpdatedRows) > 0;
 }
 
-export async function setProgress(letterId: number, fraction: number) {
+/** Records the progress and, with `claim`, renews the lease (LETTER_LEASE_S) — only while the letter holds that claim. */
+export async function setProgress(letterId: number, fraction: number, claim?: number) {
   await getDb()
     .updateTable("letters")
     .set({ progress: Math.round(fraction * 100) })
+    .$if(claim !== undefined, (q) =>
+      q
+        .set({ lease_until: sql<Date>`now() + make_interval(secs => ${env().LETTER_LEASE_S})` })
+        .where("attempts", "=", claim ?? 0)
+        .where("status", "=", "running"),
+    )
     .where("id", "=", letterId)
     .execute();
 }
@@ -231,17 +288,24 @@ export const MAX_LETTER_ATTEMPTS = 3;
 /**
  * Letters left `running` by a process that died go back to the queue, or, once started
  * MAX_LETTER_ATTEMPTS times (a letter that kills its process every time), are marked failed
- * ("interrupted"). Returns how many of each.
+ * ("interrupted"). Returns how many of each. A letter is left alone while its lease runs (its
+ * worker renews it, on whatever machine) and while its lock is held (a process still writing its
+ * file: the next owner would wait for that lock anyway). Rows claimed before leases existed (no
+ * lease_until) count as expired a few seconds after their start.
  */
 export async function requeueInterrupted(): Promise<{ requeued: number; failed: number }> {
   const db = getDb();
   const done = { requeued: 0, failed: 0 };
-  // Claimed a few seconds ago at least: the claiming process takes the lock right after claiming.
   const running = await db
     .selectFrom("letters")
     .select(["id", "attempts"])
     .where("status", "=", "running")
-    .where("started_at", "<", sql<Date>`now() - interval '5 seconds'`)
+    .where((eb) =>
+      eb.or([
+        eb("lease_until", "<", sql<Date>`now()`),
+        eb.and([eb("lease_until", "is", null), eb("started_at", "<", sql<Date>`now() - interval '5 seconds'`)]),
+      ]),
+    )
     .execute();
   for (const { id, attempts } of running) {
     await db.connection().execute(async (conn) => {
@@ -251,9 +315,15 @@ export async function requeueInterrupted(): Promise<{ requeued: number; failed: 
         const giveUp = attempts >= MAX_LETTER_ATTEMPTS;
         const changed = await conn
           .updateTable("letters")
-          .set(giveUp ? { status: "failed", error: "interrupted", progress: 0, finished_at: sql`now()` } : { status: "pending", progress: 0 })
+          .set(
+            giveUp
+              ? { status: "failed", error: "interrupted", progress: 0, finished_at: sql`now()`, lease_until: null }
+              : { status: "pending", progress: 0, lease_until: null },
+          )
           .where("id", "=", id)
+          .where("attempts", "=", attempts)
           .where("status", "=", "running")
+          .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<", sql<Date>`now()`)]))
           .executeTakeFirst();
         if (Number(changed.numUpdatedRows) > 0) done[giveUp ? "failed" : "requeued"]++;
       } finally {

@@ -117,6 +117,9 @@ const schema = z
     // 1,000,000-row letter takes ~11 s here: see the README's figures), and the letters one
     // organization may have waiting or being made at once.
     LETTER_JOB_TIMEOUT_S: z.coerce.number().positive("must be a positive number of seconds").default(1800),
+    // A letter worker holds the letter it makes for this long, renewing it while it works; a
+    // letter whose worker stopped renewing (dead, or cut off) is queued again after it.
+    LETTER_LEASE_S: z.coerce.number().int().min(1, "must be at least 1 second").default(120),
     LETTER_QUEUE_PER_ORG: z.coerce.number().int().positive("must be a positive number").default(20),
     // Signed letters: the secret the organizations' signing keys are encrypted under at rest
     // (app/services/signing-identity.server.ts), and an RFC 3161 time-stamp authority (unset: no time-stamp).

@@ -14,6 +14,7 @@ import * as m20261204T0110 from "./2026-12-04T0110_users_at_rest.js";
 import * as m20261204T0120 from "./2026-12-04T0120_minimal_data.js";
 import * as m20261204T0130 from "./2026-12-04T0130_openpgp.js";
 import * as m20261204T1300 from "./2026-12-04T1300_rate_limits.js";
+import * as m20261204T1310 from "./2026-12-04T1310_letter_leases.js";
 
 /**
  * Every migration, in order. Listed statically (not read from the folder) so the same code
@@ -35,4 +36,5 @@ export const migrations: Record<string, Migration> = {
   "2026-12-04T0120_minimal_data": m20261204T0120,
   "2026-12-04T0130_openpgp": m20261204T0130,
   "2026-12-04T1300_rate_limits": m20261204T1300,
+  "2026-12-04T1310_letter_leases": m20261204T1310,
 };

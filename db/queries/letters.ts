@@ -16,8 +16,15 @@ export async function insertLetter(
   return row.id;
 }
 
-/** What claiming a letter sets, whichever way it is claimed. */
-const CLAIM = sql`status = 'running', started_at = now(), progress = 0, error = null, attempts = attempts + 1`;
+/**
+ * What claiming a letter sets, whichever way it is claimed: `attempts` counts up and is the
+ * claim's number (ClaimedLetter.claim), and the claimer holds it for `leaseS` seconds.
+ */
+const claimSet = (leaseS: number) =>
+  sql`status = 'running', started_at = now(), progress = 0, error = null, attempts = attempts + 1, lease_until = now() + make_interval(secs => ${leaseS})`;
+
+/** How long a claim holds a letter unless renewed (LETTER_LEASE_S's default). */
+export const DEFAULT_LETTER_LEASE_S = 120;
 
 /**
  * Claims the next pending letter for generation (several processes may run the job), giving
@@ -25,9 +32,9 @@ const CLAIM = sql`status = 'running', started_at = now(), progress = 0, error = 
  * the one whose last letter started longest ago (or never), then the oldest request. One
  * organization's backlog of large letters never holds up another's.
  */
-export async function claimPendingLetter(db: Db) {
-  const { rows } = await sql<{ id: number; code: string }>`
-    UPDATE letters SET ${CLAIM}
+export async function claimPendingLetter(db: Db, leaseS = DEFAULT_LETTER_LEASE_S) {
+  const { rows } = await sql<{ id: number; code: string; claim: number }>`
+    UPDATE letters SET ${claimSet(leaseS)}
     WHERE id = (
       SELECT l.id FROM letters l JOIN appeals a ON a.id = l.appeal_id
       WHERE l.status = 'pending'
@@ -40,14 +47,14 @@ export async function claimPendingLetter(db: Db) {
       LIMIT 1
       FOR UPDATE OF l SKIP LOCKED
     )
-    RETURNING id, code`.execute(db);
+    RETURNING id, code, attempts AS claim`.execute(db);
   return rows[0];
 }
 
 /** Claims one letter (the CLI's), if it is still pending: no process has claimed it meanwhile. */
-export async function claimLetter(db: Db, letterId: number) {
-  const { rows } = await sql<{ id: number; code: string }>`
-    UPDATE letters SET ${CLAIM} WHERE id = ${letterId} AND status = 'pending' RETURNING id, code`.execute(db);
+export async function claimLetter(db: Db, letterId: number, leaseS = DEFAULT_LETTER_LEASE_S) {
+  const { rows } = await sql<{ id: number; code: string; claim: number }>`
+    UPDATE letters SET ${claimSet(leaseS)} WHERE id = ${letterId} AND status = 'pending' RETURNING id, code, attempts AS claim`.execute(db);
   return rows[0];
 }
 

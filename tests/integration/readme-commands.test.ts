@@ -289,7 +289,7 @@ describe("README commands", () => {
       ["letter", ["--appeal", "demo-appeal", "--lang", "xx", "--out", path.join(outDir, "x.pdf")], /^Error: the appeal has no version in "xx"$/],
       ["letter", ["--appeal", "no-such-appeal", "--lang", "en", "--out", path.join(outDir, "x.pdf")], /^Error: no appeal with slug "no-such-appeal"$/],
       ["retention", ["--days", "soon"], /^--days must be a whole number of days\. Usage: npm run retention/],
-      ["worker", ["--now"], /^Unknown option '--now'\. Usage: npm run worker$/],
+      ["worker", ["--now"], /^Unknown option '--now'\. Usage: npm run worker \[-- --outbox\] \[--letters\]$/],
     ];
     for (const [script, args, expected] of cases) {
       const r = await npmRun(script, args);
