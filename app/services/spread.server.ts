@@ -21,11 +21,16 @@ export interface SpreadAppeal {
 }
 
 /** The appeal behind /appeals/:slug/{badge.svg,embed,og.png,poster.pdf}; throws a 404 or a 400 (unknown ?lang=) Response. */
-export async function spreadAppeal(request: Request, slug: string): Promise<SpreadAppeal> {
+export async function spreadAppeal(request: Request, slug: string, options: { originalByDefault?: boolean } = {}): Promise<SpreadAppeal> {
   const negotiated = requestLanguage(request);
   if (negotiated.badLang !== undefined) throw new Response(null, { status: 400 });
-  const view = await cachedPublicAppeal(slug, negotiated.requested, negotiated.lang);
+  let view = await cachedPublicAppeal(slug, negotiated.requested, negotiated.lang);
   if (!view) throw new Response(null, { status: 404 });
+  // The poster: the original unless ?lang= names a version (a poster is printed once, for a place).
+  if (options.originalByDefault && !negotiated.requested && view.lang !== view.originalLanguage) {
+    view = await cachedPublicAppeal(slug, view.originalLanguage, negotiated.lang);
+    if (!view) throw new Response(null, { status: 404 });
+  }
   const ui = isUiLang(view.lang) ? view.lang : negotiated.lang;
   return {
     view,
@@ -58,4 +63,14 @@ export function countText(t: Translator, count: number, exact = true): string {
 export function shareImageAlt(view: AppealView, negotiated: UiLang): string {
   const t = translator(isUiLang(view.lang) ? view.lang : negotiated);
   return t.t("spread.badgeAlt", { title: view.title, count: countText(t, view.confirmed, false) });
+}
+
+/** The poster's text under the title: the summary, or else the body's first paragraph as plain text. */
+export function posterSummary(view: AppealView): string {
+  if (view.summary.trim()) return view.summary;
+  const first = /<p\b[^>]*>([\s\S]*?)<\/p>/i.exec(view.bodyHtml)?.[1] ?? "";
+  return first
+    .replace(/<[^>]*>/g, "")
+    .replace(/&(amp|lt|gt|quot|#39|#x27|nbsp);/g, (_, e: string) => ({ amp: "&", lt: "<", gt: ">", quot: '"', "#39": "'", "#x27": "'", nbsp: " " })[e] ?? "")
+    .trim();
 }
