@@ -98,7 +98,9 @@ test.describe.serial("spreading an appeal (kk)", () => {
     await run("pdftoppm", ["-r", "72", "-png", "-singlefile", file, test.info().outputPath("poster-kk")]);
     // The badge as a partner's page shows it: an <img> (drawn with the reader's fonts).
     await page.goto(partnerUrl);
-    await page.setContent(`<!doctype html><html lang="kk"><body style="padding:20px"><img src="${process.env.E2E_BASE_URL}/appeals/${appeal.slug}/badge.svg?lang=kk" alt="badge"></body></html>`);
+    await page.setContent(
+      `<!doctype html><html lang="kk"><body style="padding:20px"><img src="${process.env.E2E_BASE_URL}/appeals/${appeal.slug}/badge.svg?lang=kk" alt="badge"></body></html>`,
+    );
     await expect.poll(() => page.locator("img").evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(100);
     await page.screenshot({ path: test.info().outputPath("badge-on-partner-kk.png") });
   });
