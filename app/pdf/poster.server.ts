@@ -81,12 +81,16 @@ export function renderPoster(input: PosterInput, out: NodeJS.WritableStream): Pr
   const scripts = new ScriptFonts(doc, { regular, bold }, new Map());
   const align = input.rtl ? "right" : "left";
 
-  /** One paragraph from doc.y, in `weight` and `size`; at most `maxLines` lines by pdfkit's measure (the rest is cut). */
+  /**
+   * One paragraph from doc.y, in `weight` and `size`. A right-to-left version's paragraphs sit on
+   * the right; each reads in the direction of its first strong letter (an organization named in
+   * Russian on an Arabic poster keeps its guillemets in place).
+   */
   const paragraph = (text: string, weight: Weight, size: number, color: string, gap = 0) => {
     doc.font(weight).fontSize(size);
     const lineHeight = doc.currentLineHeight(true) + gap;
     if (input.rtl || needsShaping(text)) {
-      drawShapedParagraph(doc, scripts, raw, weight, text, MARGIN, WIDTH, size, color, lineHeight, input.rtl ? { direction: "rtl", align: "right" } : {});
+      drawShapedParagraph(doc, scripts, raw, weight, text, MARGIN, WIDTH, size, color, lineHeight, input.rtl ? { align: "right" } : {});
       doc.x = MARGIN;
     } else {
       doc.fillColor(color).text(text, MARGIN, doc.y, { width: WIDTH, align, lineGap: gap });

@@ -1,29 +1,21 @@
-import { PassThrough } from "node:stream";
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { renderPoster } from "~/pdf/poster.server";
+import { posterPdf } from "~/services/poster.server";
 import { posterSummary, spreadAppeal } from "~/services/spread.server";
 
 /** An A4 poster of the appeal with a QR code to its sign page (?lang= picks the version; by default the original). */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { view, t, rtl, signUrl, vary } = await spreadAppeal(request, params.slug ?? "", { originalByDefault: true });
-  const out = new PassThrough();
-  const chunks: Buffer[] = [];
-  out.on("data", (chunk: Buffer) => chunks.push(chunk));
-  await renderPoster(
-    {
-      lang: view.lang,
-      rtl,
-      organization: view.organization,
-      title: view.title,
-      summary: posterSummary(view),
-      signUrl,
-      scan: t.t("spread.scan"),
-      orOpen: t.t("spread.orOpen"),
-      date: new Date(view.revisedAt ?? view.publishedAt ?? 0),
-    },
-    out,
-  );
-  const pdf = Buffer.concat(chunks);
+  const pdf = await posterPdf({
+    lang: view.lang,
+    rtl,
+    organization: view.organization,
+    title: view.title,
+    summary: posterSummary(view),
+    signUrl,
+    scan: t.t("spread.scan"),
+    orOpen: t.t("spread.orOpen"),
+    date: new Date(view.revisedAt ?? view.publishedAt ?? 0),
+  });
   return new Response(new Uint8Array(pdf), {
     headers: {
       "Content-Type": "application/pdf",

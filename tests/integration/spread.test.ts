@@ -32,7 +32,7 @@ describe("badge, embed, share image, poster", () => {
     const owner = await newOrganization("Коалиция «Гражданские свободы»");
     slug = unique("spread");
     const id = await createAppeal(owner.userId, { organizationId: owner.organizationId, slug, originalLanguage: "ru", title: TEXTS.ru.title });
-    for (const lang of ["ru", "kk", "en"] as const) await saveVersion(id, owner.userId, lang, TEXTS[lang]);
+    for (const lang of ["ru", "kk", "en", "ar"] as const) await saveVersion(id, owner.userId, lang, TEXTS[lang]);
     await addAddressee(id, owner.userId, null, { ru: { name: "Министр", position: "Министр", institution: "Министерство" } });
     await publish(id, owner.userId);
     await addSigners(
@@ -209,6 +209,22 @@ describe("badge, embed, share image, poster", () => {
           if (dark !== expected.dark(row, col)) mismatches++;
         }
       expect(mismatches).toBe(0);
+    });
+
+    it("Arabic: the poster, the share image and the embed page are drawn right to left", async () => {
+      const res = await fetch(`${h.url}/appeals/${slug}/poster.pdf?lang=ar`);
+      expect(res.status).toBe(200);
+      const file = path.join(tmp, "poster-ar.pdf");
+      await fs.writeFile(file, Buffer.from(await res.arrayBuffer()));
+      await run("qpdf", ["--check", file]);
+      const { stdout } = await run("pdftotext", [file, "-"]);
+      expect(stdout).toMatch(/[\u0600-\u06ff]{3}/);
+      if (process.env.SPREAD_SHOTS) await run("pdftoppm", ["-r", "60", "-png", "-singlefile", file, path.join(process.env.SPREAD_SHOTS, "poster-ar")]);
+      const og = Buffer.from(await (await fetch(`${h.url}/appeals/${slug}/og.png?lang=ar`)).arrayBuffer());
+      expect([og.readUInt32BE(16), og.readUInt32BE(20)]).toEqual([1200, 630]);
+      if (process.env.SPREAD_SHOTS) await fs.writeFile(path.join(process.env.SPREAD_SHOTS, "og-ar.png"), og);
+      const embed = await (await fetch(`${h.url}/appeals/${slug}/embed?lang=ar`)).text();
+      expect(embed).toMatch(/<html lang="ar" dir="rtl">/);
     });
 
     it("without a summary: the body's first paragraph, as plain text", async () => {
