@@ -42,6 +42,13 @@ export const PERMISSIONS_POLICY = [
   .map((feature) => `${feature}=()`)
   .join(", ");
 
+/**
+ * The one address other sites may frame: the embeddable counter (app/routes/appeals.$slug_.embed.tsx,
+ * issue 17), which has no form and opens signing in a new tab. Every other answer keeps
+ * `frame-ancestors 'none'` (no clickjacking of the sign form or the dashboard).
+ */
+export const FRAMABLE = /^\/appeals\/[a-z0-9-]+\/embed\/?$/;
+
 export interface HttpOptions {
   build: ServerBuild | (() => Promise<ServerBuild>);
   mode: "production" | "development";
@@ -75,7 +82,7 @@ export function createHttpApp(options: HttpOptions) {
 
   /** The security headers of every answer, given the CSP's script sources (a nonce, or a cached page's hashes). */
   const securityHeaders = (req: express.Request, res: express.Response, scriptSources: string) => {
-    res.setHeader("Content-Security-Policy", contentSecurityPolicy(scriptSources, options.isProduction));
+    res.setHeader("Content-Security-Policy", contentSecurityPolicy(scriptSources, options.isProduction, FRAMABLE.test(req.path)));
     res.setHeader("X-Content-Type-Options", "nosniff");
     // The app uses none of these; nothing embedded in a page may ask for them either.
     res.setHeader("Permissions-Policy", PERMISSIONS_POLICY);
@@ -202,9 +209,13 @@ export function createHttpApp(options: HttpOptions) {
 
 const policies = new Map<string, string>();
 
-/** The Content-Security-Policy with these script sources (kept per sources: a cached page's hashes repeat). */
-export function contentSecurityPolicy(scriptSources: string, isProduction: boolean): string {
-  const cached = policies.get(scriptSources);
+/**
+ * The Content-Security-Policy with these script sources (kept per sources: a cached page's hashes
+ * repeat); `framable` lets any site frame the answer (FRAMABLE only).
+ */
+export function contentSecurityPolicy(scriptSources: string, isProduction: boolean, framable = false): string {
+  const key = `${framable ? "f" : "-"}${scriptSources}`;
+  const cached = policies.get(key);
   if (cached) return cached;
   const policy = [
     "default-src 'self'",
@@ -216,12 +227,12 @@ export function contentSecurityPolicy(scriptSources: string, isProduction: boole
     "object-src 'none'",
     "base-uri 'self'",
     "form-action 'self'",
-    "frame-ancestors 'none'",
+    framable ? "frame-ancestors *" : "frame-ancestors 'none'",
   ].join("; ");
   // A nonce is never seen twice: only hash lists are kept, and only so many.
   if (!scriptSources.includes("'nonce-")) {
     if (policies.size >= 1000) policies.clear();
-    policies.set(scriptSources, policy);
+    policies.set(key, policy);
   }
   return policy;
 }

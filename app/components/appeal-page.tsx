@@ -260,6 +260,12 @@ export function AppealPage({
               <a href={`mailto:?subject=${text}&body=${encoded}`}>E-mail</a>
             </li>
           </ul>
+          <p>
+            {/* For noticeboards and rallies: an A4 PDF with a QR code to this page (appeals.$slug_.poster[.]pdf.tsx). */}
+            <a href={`${basePath}/poster.pdf?lang=${view.lang}`} type="application/pdf">
+              {t("spread.printPoster")}
+            </a>
+          </p>
         </section>
       ) : null}
     </article>

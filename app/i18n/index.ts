@@ -13,6 +13,7 @@ import { ledger } from "./messages/ledger";
 import { receipts } from "./messages/receipts";
 import { openpgp } from "./messages/openpgp";
 import { minimal } from "./messages/minimal";
+import { spread } from "./messages/spread";
 import { formatDate, formatNumber, knownLanguageName } from "./format";
 import { DEFAULT_LANG, type UiLang } from "./languages";
 import { pluralCategory } from "./plural";
@@ -40,6 +41,7 @@ const areas = [
   receipts,
   openpgp,
   minimal,
+  spread,
 ] as const;
 
 /** A group of strings made with defineMessages(): one table per interface language. */

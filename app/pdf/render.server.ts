@@ -189,7 +189,7 @@ const FONT_NAMES: FontName[] = ["regular", "bold", "italic", "boldItalic", "mono
 let fontBytes: Record<FontName, Buffer> | null = null;
 
 /** The DejaVu TTF files, read once per process. Never pdfkit's built-in Helvetica (no Cyrillic). */
-function fontFiles(): Record<FontName, Buffer> {
+export function fontFiles(): Record<FontName, Buffer> {
   if (!fontBytes) {
     const require = createRequire(import.meta.url);
     const dir = path.join(path.dirname(require.resolve("dejavu-fonts-ttf/package.json")), "ttf");

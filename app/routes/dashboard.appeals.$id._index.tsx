@@ -4,6 +4,7 @@ import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData } from "@remix-run/react";
 import { Field, FormError, errorText } from "~/components/form";
 import { PublishProblems } from "~/components/publish-problems";
+import { ShareSnippets } from "~/components/share-snippets";
 import { CONTENT_LANGUAGES, NATIVE_NAMES, languageName } from "~/i18n";
 import { useT } from "~/i18n/react";
 import { addLanguageSchema, publishSchema } from "~/schemas/appeal";
@@ -58,7 +59,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function AppealOverview() {
-  const { appeal, versions, revisions, problems: current } = useEditor();
+  const { appeal, versions, revisions, problems: current, appUrl } = useEditor();
   const data = useActionData<typeof action>();
   const { t, lang, date } = useT();
   const base = `/dashboard/appeals/${appeal.id}`;
@@ -186,6 +187,16 @@ export default function AppealOverview() {
             </Form>
           )}
         </section>
+      ) : null}
+
+      {appeal.status !== "draft" ? (
+        <ShareSnippets
+          appUrl={appUrl}
+          slug={appeal.slug}
+          lang={appeal.original_language}
+          title={originalFirst[0]?.title ?? appeal.slug}
+          languages={originalFirst.filter((v) => v.title).map((v) => v.lang)}
+        />
       ) : null}
 
       {appeal.status === "draft" && confirm?.confirm === "delete" ? (

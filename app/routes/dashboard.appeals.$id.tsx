@@ -8,13 +8,15 @@ import { editorView } from "~/services/appeals.server";
 import { requireUser } from "~/services/session.server";
 import { findReplacementCharacters } from "~/services/text-check.server";
 import { loaderError } from "~/utils/action-errors.server";
+import { env } from "~/utils/env.server";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   try {
     const view = await editorView(Number(params.id), user.id);
     const lostCharacters = await findReplacementCharacters({ appealId: view.appeal.id });
-    return json({ ...view, lostCharacters }, { headers: { "Cache-Control": "no-store" } });
+    // The public address, for the snippets a partner's site embeds (components/share-snippets.tsx).
+    return json({ ...view, lostCharacters, appUrl: env().APP_URL }, { headers: { "Cache-Control": "no-store" } });
   } catch (error) {
     return loaderError(error);
   }

@@ -144,6 +144,10 @@ test.describe.serial("nothing leaves", () => {
         await anonymous.page.goto(inLang(p.url, "en"));
         await check(anonymous.page, anonymous.recorder, `${p.name}${js ? "" : " (no JS)"}`);
       }
+      // The embeddable counter (issue 17), framed on partners' sites: no React, so not in the tour's
+      // list of pages (their hydration is checked there), but it must load nothing from elsewhere either.
+      await anonymous.page.goto(`/appeals/${tour.appeal.slug}/embed?lang=en`);
+      await check(anonymous.page, anonymous.recorder, `embed${js ? "" : " (no JS)"}`);
       // Error pages made outside Remix: a URL that cannot be decoded (400), a cross-site form post (403).
       await anonymous.page.goto("/%E0%A4%A");
       await check(anonymous.page, anonymous.recorder, "400 page");

@@ -130,7 +130,10 @@ describe("HTML check (Nu Html Checker), every page in en, ru and kk", () => {
       await page(`/appeals/${slug}`, 200);
       await page(`/appeals/${slug}/thanks`, 200);
       await page(`/appeals/${slug}/sent`, 200);
+      // The embeddable counter (issue 17): a page of its own, framed on partners' sites.
+      await page(`/appeals/${slug}/embed`, 200);
     }
+    await page(`/appeals/${campaign.slug}/embed?lang=ar`, 200);
     // The Arabic version: its title, summary and body in dir="rtl" lang="ar"; the page itself in the interface's language.
     await page(`/appeals/${campaign.slug}?lang=ar`, 200);
     const arabic = await fs.readFile(pages[pages.length - 1]!.file, "utf8");

@@ -141,15 +141,15 @@ describe("HTTP details", () => {
         .filter((tag) => tag.includes(`property="${property}"`))
         .map((tag) => /content="([^"]*)"/.exec(tag)?.[1]);
 
-    it("og:image: an absolute URL of a 1200 × 630 PNG that the app serves, with its size and a translated alt", async () => {
+    it("og:image: an absolute URL of the appeal's own 1200 × 630 PNG (title, count), with its size and an alt saying what it shows", async () => {
       for (const [lang, alt] of [
-        ["en", /envelope/],
-        ["ru", /конверт/],
-        ["kk", /конверт/],
+        ["en", /^An open letter: 0 signatures$/],
+        ["ru", /^Открытое письмо: 0 подписей$/],
+        ["kk", /^Ашық хат: 0 қолтаңба$/],
       ] as const) {
         const html = await (await fetch(`${h.url}/appeals/${trilingual}`, { headers: { "Accept-Language": lang } })).text();
         const [image] = metas(html, "og:image");
-        expect(image, lang).toBe(`${h.url}/og.png`);
+        expect(image, lang).toBe(`${h.url}/appeals/${trilingual}/og.png?lang=${lang}`);
         expect(metas(html, "og:image:width")).toEqual(["1200"]);
         expect(metas(html, "og:image:height")).toEqual(["630"]);
         expect(metas(html, "og:image:type")).toEqual(["image/png"]);

@@ -31,6 +31,10 @@ const ROWS: Row[] = [
   { route: "api.appeals.$slug", url: (w) => `/api/appeals/${w.published.slug}`, allow: READ },
   { route: "appeals.$slug", url: (w) => `/appeals/${w.published.slug}`, allow: READ_WRITE },
   { route: "appeals.$slug.attachments.$id", url: (w) => `/appeals/${w.published.slug}/attachments/${w.published.attachmentId}`, allow: READ },
+  { route: "appeals.$slug_.badge[.]svg", url: (w) => `/appeals/${w.published.slug}/badge.svg`, allow: READ },
+  { route: "appeals.$slug_.embed", url: (w) => `/appeals/${w.published.slug}/embed`, allow: READ },
+  { route: "appeals.$slug_.og[.]png", url: (w) => `/appeals/${w.published.slug}/og.png`, allow: READ },
+  { route: "appeals.$slug_.poster[.]pdf", url: (w) => `/appeals/${w.published.slug}/poster.pdf`, allow: READ },
   { route: "appeals.$slug_.sent", url: (w) => `/appeals/${w.published.slug}/sent`, allow: READ },
   { route: "appeals.$slug_.thanks", url: (w) => `/appeals/${w.published.slug}/thanks`, allow: READ_WRITE },
   // Without ?index a form post goes to the layout route (no action); with it, to the index route.

@@ -4,7 +4,6 @@ export const common = defineMessages({
   en: {
     "app.name": "Appeals",
     "app.tagline": "Open letters and appeals to institutions, signed by citizens",
-    "app.shareImageAlt": "The Appeals logo: a white envelope on blue",
     "nav.home": "Appeals",
     "nav.dashboard": "Dashboard",
     "nav.signIn": "Sign in for organizers",
@@ -66,7 +65,6 @@ export const common = defineMessages({
   ru: {
     "app.name": "Обращения",
     "app.tagline": "Открытые письма и обращения к институтам, подписанные гражданами",
-    "app.shareImageAlt": "Логотип «Обращений»: белый конверт на синем фоне",
     "nav.home": "Обращения",
     "nav.dashboard": "Кабинет",
     "nav.signIn": "Вход для организаторов",
@@ -130,7 +128,6 @@ export const common = defineMessages({
   kk: {
     "app.name": "Үндеулер",
     "app.tagline": "Азаматтар қол қойған мекемелерге ашық хаттар мен үндеулер",
-    "app.shareImageAlt": "«Үндеулер» логотипі: көк түстегі ақ конверт",
     "nav.home": "Үндеулер",
     "nav.dashboard": "Жеке кабинет",
     "nav.signIn": "Ұйымдастырушыларға кіру",

@@ -9,10 +9,11 @@ import { useT } from "~/i18n/react";
 import { formStamp } from "~/services/abuse.server";
 import { cachedPublicAppeal, cachedPublicSigners, encodeListCursor, listFromUrl } from "~/services/public-appeal.server";
 import { submitSignature } from "~/services/sign-form.server";
+import { shareImageAlt } from "~/services/spread.server";
 import { env } from "~/utils/env.server";
 import { formFields, formValues } from "~/utils/forms";
 import { PUBLIC_CACHE_CONTROL, publicPageHeaders } from "~/utils/headers";
-import { errorTitleMeta, metaLang } from "~/utils/meta";
+import { errorTitleMeta } from "~/utils/meta";
 import { requestLanguage } from "~/utils/lang.server";
 import { Signatories } from "./signatories";
 import { SignForm } from "./sign-form";
@@ -53,8 +54,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       countries,
       stamp: formStamp(),
       pageUrl: `${base}?lang=${view.lang}`,
-      // The same image for every appeal for now (public/og.png, scripts/make-images.ts).
-      shareImage: `${env().APP_URL}/og.png`,
+      // Title, organization and count, drawn per count bucket (appeals.$slug_.og[.]png.tsx).
+      shareImage: `${base}/og.png?lang=${view.lang}`,
+      shareImageAlt: shareImageAlt(view, negotiated.lang),
       alternates: view.languages.map((l) => ({ lang: l, href: `${base}?lang=${l}` })),
     },
     // Counts are folded every 2 s; a few seconds of caching costs nothing in accuracy.
@@ -87,8 +89,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 
 export const meta: MetaFunction<typeof loader> = ({ data, matches, error }) => {
   if (!data) return errorTitleMeta(matches, error);
-  const { view, pageUrl, shareImage } = data;
-  const { t } = translator(metaLang(matches));
+  const { view, pageUrl, shareImage, shareImageAlt } = data;
   return [
     { title: view.title },
     { name: "description", content: view.summary },
@@ -106,7 +107,7 @@ export const meta: MetaFunction<typeof loader> = ({ data, matches, error }) => {
     { property: "og:image:type", content: "image/png" },
     { property: "og:image:width", content: "1200" },
     { property: "og:image:height", content: "630" },
-    { property: "og:image:alt", content: t("app.shareImageAlt") },
+    { property: "og:image:alt", content: shareImageAlt },
     { name: "twitter:card", content: "summary_large_image" },
     { name: "twitter:title", content: view.title },
     { name: "twitter:description", content: view.summary },
