@@ -1,4 +1,5 @@
 import crypto from "node:crypto";
+import http from "node:http";
 import path from "node:path";
 import type { ServerBuild } from "@remix-run/node";
 import compression from "compression";
@@ -81,19 +82,22 @@ export function createHttpApp(options: HttpOptions) {
   }
 
   /** The security headers of every answer, given the CSP's script sources (a nonce, or a cached page's hashes). */
-  const securityHeaders = (req: express.Request, res: express.Response, scriptSources: string) => {
-    res.setHeader("Content-Security-Policy", contentSecurityPolicy(scriptSources, options.isProduction, FRAMABLE.test(req.path)));
+  const securityHeaders = (req: http.IncomingMessage, res: http.ServerResponse, scriptSources: string) => {
+    // The address as the client asked for it (express's originalUrl; a mounted router rewrites req.url).
+    const asked = (req as Partial<express.Request>).originalUrl ?? req.url ?? "/";
+    const pathname = asked.split("?", 1)[0]!;
+    res.setHeader("Content-Security-Policy", contentSecurityPolicy(scriptSources, options.isProduction, FRAMABLE.test(pathname)));
     res.setHeader("X-Content-Type-Options", "nosniff");
     // The app uses none of these; nothing embedded in a page may ask for them either.
     res.setHeader("Permissions-Policy", PERMISSIONS_POLICY);
     // Another site that opens a page of ours in a window gets no handle on it (and we none on it).
     res.setHeader("Cross-Origin-Opener-Policy", "same-origin");
     // A page whose address holds a token sends no Referer at all (its links and its form).
-    res.setHeader("Referrer-Policy", TOKEN_PATH.test(req.path) ? "no-referrer" : "same-origin");
+    res.setHeader("Referrer-Policy", TOKEN_PATH.test(pathname) ? "no-referrer" : "same-origin");
     // Browsers take this only over HTTPS, which production is behind.
     if (options.isProduction) res.setHeader("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
     // Tor Browser offers the same page on the onion service (ONION_URL): path and query as asked.
-    const onion = onionLocation(req.originalUrl);
+    const onion = onionLocation(asked);
     if (onion) res.setHeader("Onion-Location", onion);
   };
 
@@ -102,16 +106,17 @@ export function createHttpApp(options: HttpOptions) {
   const pages = pageCache({ ttlMs: 2000, path: /^\/(appeals\/[a-z0-9-]+\/?)?$/, securityHeaders });
   app.use(pages.hits);
   // The app's own static files, from memory and compressed once (server/static-files.ts), in production.
-  if (options.mode === "production")
-    app.use(
-      staticFiles({
-        mounts: [
-          { prefix: "/build", dir: path.resolve("public/build"), cacheControl: "public, max-age=31536000, immutable" },
-          { prefix: "/", dir: path.resolve("public"), cacheControl: "public, max-age=3600" },
-        ],
-        securityHeaders: (req, res) => securityHeaders(req, res, "'self'"),
-      }),
-    );
+  const files =
+    options.mode === "production"
+      ? staticFiles({
+          mounts: [
+            { prefix: "/build", dir: path.resolve("public/build"), cacheControl: "public, max-age=31536000, immutable" },
+            { prefix: "/", dir: path.resolve("public"), cacheControl: "public, max-age=3600" },
+          ],
+          securityHeaders: (req, res) => securityHeaders(req, res, "'self'"),
+        })
+      : null;
+  if (files) app.use(files);
   app.use(compression());
 
   // Security headers on every answer: pages, static files, /healthz, refusals (before all of them).
@@ -204,6 +209,22 @@ export function createHttpApp(options: HttpOptions) {
       .type("html")
       .send(plainErrorPage(plainLang(req), 500));
   });
+  // The fast lane: a cached page or a static file already in memory is answered by plain node:http,
+  // ahead of express (its request set-up and middleware walk cost more than the answer itself —
+  // bench:pages, issue 16); everything else goes through express. `app.listen` serves both.
+  const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const started = process.hrtime.bigint();
+    // The same line morgan writes for what goes through express (set before the answer: it may finish at once).
+    const logLine = () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      process.stdout.write(`${req.method} ${redactPath(req.url ?? "/")} ${res.statusCode} ${res.getHeader("content-length") ?? "-"} - ${ms.toFixed(3)} ms\n`);
+    };
+    if (options.logRequests) res.once("finish", logLine);
+    if (pages.answer(req, res) || files?.answer(req, res)) return;
+    res.off("finish", logLine);
+    app(req, res);
+  };
+  app.listen = ((...args: Parameters<http.Server["listen"]>) => http.createServer(listener).listen(...args)) as typeof app.listen;
   return app;
 }
 

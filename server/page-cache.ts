@@ -1,4 +1,5 @@
 import crypto from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { promisify } from "node:util";
 import zlib from "node:zlib";
 import type { NextFunction, Request, Response } from "express";
@@ -30,11 +31,16 @@ export interface PageCacheOptions {
    * `'nonce-…'` for a page rendered for this request, the hashes of a cached page's inline
    * scripts for a copy.
    */
-  securityHeaders: (req: Request, res: Response, scriptSources: string) => void;
+  securityHeaders: (req: IncomingMessage, res: ServerResponse, scriptSources: string) => void;
 }
 
 export interface PageCache {
-  /** Early in the chain: answers a fresh copy, as stored bytes, before anything else runs. */
+  /**
+   * Answers a fresh copy, as stored bytes, if there is one (true); else leaves the request alone.
+   * Plain node:http: the server calls it ahead of express (server/http.ts, the fast lane).
+   */
+  answer: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** The same as an express middleware, first in the chain. */
   hits: (req: Request, res: Response, next: NextFunction) => void;
   /** Where pages are rendered: keeps a copy of what goes out (and marks non-GET answers private). */
   store: (req: Request, res: Response, next: NextFunction) => void;
@@ -69,25 +75,27 @@ export function pageCache(options: PageCacheOptions): PageCache {
   const refreshing = new Set<string>();
 
   /** The cache key of a request that may be served from or stored in the cache, or null. */
-  const keyOf = (req: Request): string | null => {
-    if (req.method !== "GET" || !options.path.test(req.path)) return null;
+  const keyOf = (req: IncomingMessage): string | null => {
+    // The address as asked (express's originalUrl; the same as req.url where these run, at the root).
+    const asked = (req as Partial<Request>).originalUrl ?? req.url ?? "/";
+    if (req.method !== "GET" || !options.path.test(asked.split("?", 1)[0]!)) return null;
     const cookies = req.headers.cookie ?? "";
     if (cookies && cookies.split(";").some((c) => c.trim() && !c.trim().startsWith("lang="))) return null;
-    const url = new URL(req.originalUrl, "http://x");
+    const url = new URL(asked, "http://x");
     if ([...url.searchParams.keys()].some((k) => k !== "lang" && k !== "page")) return null;
     const { lang } = negotiateLanguage(url, req.headers.cookie ?? null, req.headers["accept-language"] ?? null);
-    return `${lang}|${req.originalUrl}`;
+    return `${lang}|${url.pathname}${url.search}`;
   };
 
-  const hits = (req: Request, res: Response, next: NextFunction) => {
+  const answer = (req: IncomingMessage, res: ServerResponse): boolean => {
     const key = keyOf(req);
     const hit = key === null ? undefined : entries.get(key);
-    if (!hit || key === null) return next();
+    if (!hit || key === null) return false;
     const age = Date.now() - hit.at;
     // Fresh: serve it. Expired but one request is already rendering the next copy: serve the
     // old one meanwhile (for at most `staleMs`), so that a busy page is rendered by one request
     // at a time instead of by every request that arrives during the render.
-    if (!(age < options.ttlMs || (refreshing.has(key) && age < staleMs))) return next();
+    if (!(age < options.ttlMs || (refreshing.has(key) && age < staleMs))) return false;
     options.securityHeaders(req, res, hit.scriptSources);
     for (const [name, value] of hit.headers) res.setHeader(name, value);
     res.setHeader("ETag", hit.etag);
@@ -95,7 +103,7 @@ export function pageCache(options: PageCacheOptions): PageCache {
     if (req.headers["if-none-match"] === hit.etag) {
       res.statusCode = 304;
       res.end();
-      return;
+      return true;
     }
     const encoding = preferredEncoding(req.headers["accept-encoding"]);
     const body = hit.bodies[encoding];
@@ -103,6 +111,11 @@ export function pageCache(options: PageCacheOptions): PageCache {
     res.setHeader("Content-Length", body.length);
     res.statusCode = 200;
     res.end(body);
+    return true;
+  };
+
+  const hits = (req: Request, res: Response, next: NextFunction) => {
+    if (!answer(req, res)) next();
   };
 
   const store = (req: Request, res: Response, next: NextFunction) => {
@@ -183,7 +196,7 @@ export function pageCache(options: PageCacheOptions): PageCache {
     next();
   };
 
-  return { hits, store };
+  return { answer, hits, store };
 }
 
 /** br if the client takes it, else gzip, else none (q=0 refuses an encoding). */

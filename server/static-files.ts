@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { NextFunction, Request, Response } from "express";
 import { preferredEncoding } from "./page-cache.js";
 
@@ -45,7 +46,7 @@ export interface StaticMount {
  * server runs (a new build is a new process). Anything it does not know — another extension,
  * a large file, a path it would have to think about — goes on to express.static as before.
  */
-export function staticFiles(options: { mounts: StaticMount[]; securityHeaders: (req: Request, res: Response) => void }) {
+export function staticFiles(options: { mounts: StaticMount[]; securityHeaders: (req: IncomingMessage, res: ServerResponse) => void }) {
   const entries = new Map<string, Entry | Promise<Entry | null>>();
   let total = 0;
 
@@ -77,7 +78,7 @@ export function staticFiles(options: { mounts: StaticMount[]; securityHeaders: (
     };
   };
 
-  const send = (req: Request, res: Response, entry: Entry) => {
+  const send = (req: IncomingMessage, res: ServerResponse, entry: Entry) => {
     options.securityHeaders(req, res);
     for (const [name, value] of entry.headers) res.setHeader(name, value);
     res.setHeader("ETag", entry.etag);
@@ -94,7 +95,16 @@ export function staticFiles(options: { mounts: StaticMount[]; securityHeaders: (
     res.end(req.method === "HEAD" ? undefined : body);
   };
 
-  return (req: Request, res: Response, next: NextFunction) => {
+  /** A file already in memory is sent (true); anything else is left to the middleware. Plain node:http (the fast lane). */
+  const answer = (req: IncomingMessage, res: ServerResponse): boolean => {
+    if (req.method !== "GET" && req.method !== "HEAD") return false;
+    const known = entries.get(req.url ?? "");
+    if (!known || known instanceof Promise) return false;
+    send(req, res, known);
+    return true;
+  };
+
+  const middleware = (req: Request, res: Response, next: NextFunction) => {
     if (req.method !== "GET" && req.method !== "HEAD") return next();
     // Plain paths only (no query, no escapes, no dot segments): anything else is express.static's.
     const urlPath = req.url;
@@ -118,4 +128,5 @@ export function staticFiles(options: { mounts: StaticMount[]; securityHeaders: (
       () => next(),
     );
   };
+  return Object.assign(middleware, { answer });
 }

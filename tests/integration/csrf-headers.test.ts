@@ -4,7 +4,7 @@ import type { Server } from "node:http";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ServerBuild } from "@remix-run/node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import "../setup/vitest-db";
 import { TOKEN_GUESSES_PER_IP } from "../../app/services/abuse.server";
 import { hashesMatch, hashToken } from "../../app/utils/tokens.server";
@@ -164,7 +164,7 @@ describe("CSRF, headers, limits", () => {
 
   describe("headers", () => {
     /** `scripts`: a page rendered for this request allows its inline scripts by nonce; a public page that may be cached, by their hashes. */
-    function expectSecurityHeaders(res: Response, referrer: "same-origin" | "no-referrer", scripts: "nonce" | "hashes" = "nonce") {
+    function expectSecurityHeaders(res: Response, referrer: "same-origin" | "no-referrer", scripts: "nonce" | "hashes" | "self" = "nonce", production = false) {
       const csp = res.headers.get("content-security-policy") ?? "";
       const scriptSrc =
         csp
@@ -172,6 +172,7 @@ describe("CSRF, headers, limits", () => {
           .map((d) => d.trim())
           .find((d) => d.startsWith("script-src")) ?? "";
       if (scripts === "nonce") expect(scriptSrc).toMatch(/^script-src 'self' 'nonce-[A-Za-z0-9+/=]+'$/);
+      else if (scripts === "self") expect(scriptSrc).toBe("script-src 'self'");
       else expect(scriptSrc).toMatch(/^script-src 'self'( 'sha256-[A-Za-z0-9+/]{43}=')+$/);
       expect(scriptSrc).not.toContain("unsafe-inline");
       expect(csp).toContain("frame-ancestors 'none'");
@@ -180,8 +181,8 @@ describe("CSRF, headers, limits", () => {
       expect(csp).toContain("form-action 'self'");
       expect(res.headers.get("x-content-type-options")).toBe("nosniff");
       expect(res.headers.get("referrer-policy")).toBe(referrer);
-      // Not in production (NODE_ENV=test here): see the production check below.
-      expect(res.headers.get("strict-transport-security")).toBeNull();
+      // Not in production (NODE_ENV=test here): see the production checks below.
+      expect(res.headers.get("strict-transport-security")).toBe(production ? "max-age=31536000; includeSubDomains" : null);
     }
 
     it("on Remix pages, cached pages (their inline scripts allowed by hash), fast-path redirects and refusals", async () => {
@@ -252,6 +253,44 @@ describe("CSRF, headers, limits", () => {
         expect(res.status).toBe(200);
         expect(res.headers.get("strict-transport-security")).toBe("max-age=31536000; includeSubDomains");
       } finally {
+        await new Promise((r) => server.close(r));
+      }
+    });
+
+    it("the fast lane (a cached page, a static file in memory, answered ahead of express) sends the same headers and writes the same log line", async () => {
+      const build = (await import(pathToFileURL(path.resolve("build/index.js")).href)) as ServerBuild;
+      const app = createHttpApp({ build, mode: "production", logRequests: true, isProduction: true, appUrl: "https://appeals.example" });
+      const server: Server = app.listen(0, "127.0.0.1");
+      await new Promise((r) => server.once("listening", r));
+      const lines: string[] = [];
+      const write = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+        lines.push(String(chunk));
+        return true;
+      });
+      try {
+        const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+        for (const [url, type] of [
+          [`/appeals/${appeal.slug}`, "text/html"],
+          ["/favicon.ico", "image/"],
+        ] as const) {
+          const answers: Response[] = [];
+          for (let i = 0; i < 3; i++) {
+            const res = await fetch(`${base}${url}`, { headers: { "accept-encoding": "br" } });
+            await res.arrayBuffer();
+            answers.push(res);
+          }
+          // The first answer came through express (rendered, or read from disk); the last from the fast lane.
+          for (const res of answers) {
+            expect(res.status, url).toBe(200);
+            expect(res.headers.get("content-type"), url).toContain(type);
+            expectSecurityHeaders(res, "same-origin", type === "text/html" ? "hashes" : "self", true);
+          }
+          if (type === "text/html") expect(answers[2]!.headers.get("x-page-cache")).toBe("hit");
+          await new Promise((r) => setTimeout(r, 50));
+          expect(lines.filter((l) => l.startsWith(`GET ${url} 200 `)).length, url).toBe(3);
+        }
+      } finally {
+        write.mockRestore();
         await new Promise((r) => server.close(r));
       }
     });
