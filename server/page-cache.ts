@@ -166,7 +166,15 @@ export function pageCache(options: PageCacheOptions): PageCache {
         // A hit is sent compressed by what the request accepts: a cache in front must know.
         const vary = String(res.getHeader("vary") ?? "");
         headers.push(["vary", /accept-encoding/i.test(vary) ? vary : vary ? `${vary}, Accept-Encoding` : "Accept-Encoding"]);
-        const quality = { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 9, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: html.length } };
+        // A window to fit the page (not brotli's default 4 MiB, whose allocation and release cost more than the compression).
+        const window = Math.min(22, Math.max(16, Math.ceil(Math.log2(html.length + 1))));
+        const quality = {
+          params: {
+            [zlib.constants.BROTLI_PARAM_QUALITY]: 9,
+            [zlib.constants.BROTLI_PARAM_SIZE_HINT]: html.length,
+            [zlib.constants.BROTLI_PARAM_LGWIN]: window,
+          },
+        };
         void Promise.all([gzip(html, { level: 9 }), brotli(html, quality)])
           .then(([gzipped, brotlied]) => {
             if (entries.size >= max) entries.clear();
