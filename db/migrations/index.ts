@@ -13,6 +13,7 @@ import * as m20261204T0100 from "./2026-12-04T0100_signatures_at_rest.js";
 import * as m20261204T0110 from "./2026-12-04T0110_users_at_rest.js";
 import * as m20261204T0120 from "./2026-12-04T0120_minimal_data.js";
 import * as m20261204T0130 from "./2026-12-04T0130_openpgp.js";
+import * as m20261204T0200 from "./2026-12-04T0200_signature_lists.js";
 
 /**
  * Every migration, in order. Listed statically (not read from the folder) so the same code
@@ -33,4 +34,5 @@ export const migrations: Record<string, Migration> = {
   "2026-12-04T0110_users_at_rest": m20261204T0110,
   "2026-12-04T0120_minimal_data": m20261204T0120,
   "2026-12-04T0130_openpgp": m20261204T0130,
+  "2026-12-04T0200_signature_lists": m20261204T0200,
 };

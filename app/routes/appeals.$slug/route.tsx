@@ -36,6 +36,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     ? {
         older: signers.older ? encodeListCursor(signers.older) : null,
         newer: signers.newer ? encodeListCursor(signers.newer) : null,
+        page: signers.page,
+        pages: signers.pages,
         signers: signers.signers.map((s) => ({
           name: s.name,
           city: s.city || null,
@@ -55,6 +57,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       pageUrl: `${base}?lang=${view.lang}`,
       // The same image for every appeal for now (public/og.png, scripts/make-images.ts).
       shareImage: `${env().APP_URL}/og.png`,
+      feedUrl: `${base}/updates.atom?lang=${view.lang}`,
       alternates: view.languages.map((l) => ({ lang: l, href: `${base}?lang=${l}` })),
     },
     // Counts are folded every 2 s; a few seconds of caching costs nothing in accuracy.
@@ -94,6 +97,8 @@ export const meta: MetaFunction<typeof loader> = ({ data, matches, error }) => {
     { name: "description", content: view.summary },
     { tagName: "link", rel: "canonical", href: pageUrl },
     ...data.alternates.map((a) => ({ tagName: "link", rel: "alternate", hrefLang: a.lang, href: a.href })),
+    // The updates as an Atom feed, in this version's language (app/routes/appeals.$slug.updates[.]atom.tsx).
+    { tagName: "link", rel: "alternate", type: "application/atom+xml", title: t("updates.feed"), href: data.feedUrl },
     { property: "og:type", content: "article" },
     { property: "og:title", content: view.title },
     { property: "og:description", content: view.summary },
@@ -134,7 +139,15 @@ export default function AppealRoute() {
     </p>
   ) : null;
   const listHref = (direction: "after" | "before", cursor: string | null) => (cursor ? `${basePath}?lang=${view.lang}&${direction}=${cursor}#signers-h` : null);
-  const signatories = list ? <Signatories signers={list.signers} olderHref={listHref("after", list.older)} newerHref={listHref("before", list.newer)} /> : null;
+  const signatories = list ? (
+    <Signatories
+      signers={list.signers}
+      olderHref={listHref("after", list.older)}
+      newerHref={listHref("before", list.newer)}
+      page={list.page}
+      pages={list.pages}
+    />
+  ) : null;
   return <AppealPage view={view} pageUrl={pageUrl} basePath={basePath} signForm={signForm} signatories={signatories} />;
 }
 

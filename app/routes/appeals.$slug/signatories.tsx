@@ -9,8 +9,20 @@ export interface ListedSigner {
 }
 
 /** The public list of signatories, as each chose to appear. */
-export function Signatories({ signers, olderHref, newerHref }: { signers: ListedSigner[]; olderHref: string | null; newerHref: string | null }) {
-  const { t } = useT();
+export function Signatories({
+  signers,
+  olderHref,
+  newerHref,
+  page,
+  pages,
+}: {
+  signers: ListedSigner[];
+  olderHref: string | null;
+  newerHref: string | null;
+  page: number;
+  pages: number;
+}) {
+  const { t, number } = useT();
   return (
     <section aria-labelledby="signers-h" className="signatories">
       <h2 id="signers-h">{t("list.title")}</h2>
@@ -48,7 +60,11 @@ export function Signatories({ signers, olderHref, newerHref }: { signers: Listed
               {t("list.newer")}
             </a>
           ) : null}
-          {newerHref && olderHref ? " · " : null}
+          {newerHref ? " · " : null}
+          <span className="page-of" aria-current="page">
+            {t("list.pageOf", { page: number(page), pages: number(pages) })}
+          </span>
+          {olderHref ? " · " : null}
           {olderHref ? (
             <a href={olderHref} rel="next">
               {t("list.more")}
