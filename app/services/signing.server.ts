@@ -445,7 +445,7 @@ export interface ListKey {
 /** Which page of the public list: the newest, the one after (older than) a key, or before (newer than) one. */
 export type ListFrom = { first: true } | { after: ListKey } | { before: ListKey };
 
-const PUBLIC_LIST_PAGE = 50;
+export const PUBLIC_LIST_PAGE = 50;
 
 /**
  * The public list: newest first, per each signer's disclosure choice; never an address. Paged by

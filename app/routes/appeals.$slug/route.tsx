@@ -9,6 +9,7 @@ import { useT } from "~/i18n/react";
 import { formStamp } from "~/services/abuse.server";
 import { cachedPublicAppeal, cachedPublicSigners, encodeListCursor, listFromUrl } from "~/services/public-appeal.server";
 import { submitSignature } from "~/services/sign-form.server";
+import { PUBLIC_LIST_PAGE } from "~/services/signing.server";
 import { env } from "~/utils/env.server";
 import { formFields, formValues } from "~/utils/forms";
 import { PUBLIC_CACHE_CONTROL, publicPageHeaders } from "~/utils/headers";
@@ -38,6 +39,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
         newer: signers.newer ? encodeListCursor(signers.newer) : null,
         page: signers.page,
         pages: signers.pages,
+        perPage: PUBLIC_LIST_PAGE,
         signers: signers.signers.map((s) => ({
           name: s.name,
           city: s.city || null,
@@ -146,6 +148,7 @@ export default function AppealRoute() {
       newerHref={listHref("before", list.newer)}
       page={list.page}
       pages={list.pages}
+      perPage={list.perPage}
     />
   ) : null;
   return <AppealPage view={view} pageUrl={pageUrl} basePath={basePath} signForm={signForm} signatories={signatories} />;
