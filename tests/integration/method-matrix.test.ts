@@ -31,6 +31,9 @@ const ROWS: Row[] = [
   { route: "api.appeals.$slug", url: (w) => `/api/appeals/${w.published.slug}`, allow: READ },
   { route: "appeals.$slug", url: (w) => `/appeals/${w.published.slug}`, allow: READ_WRITE },
   { route: "appeals.$slug.attachments.$id", url: (w) => `/appeals/${w.published.slug}/attachments/${w.published.attachmentId}`, allow: READ },
+  { route: "appeals.$slug.updates[.]atom", url: (w) => `/appeals/${w.published.slug}/updates.atom`, allow: READ },
+  { route: "sitemap[.]xml", url: () => "/sitemap.xml", allow: READ },
+  { route: "robots[.]txt", url: () => "/robots.txt", allow: READ },
   { route: "appeals.$slug_.sent", url: (w) => `/appeals/${w.published.slug}/sent`, allow: READ },
   { route: "appeals.$slug_.thanks", url: (w) => `/appeals/${w.published.slug}/thanks`, allow: READ_WRITE },
   // Without ?index a form post goes to the layout route (no action); with it, to the index route.
