@@ -86,6 +86,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
       const q = String(formData.get("q") ?? "")
         .trim()
         .slice(0, 200);
+      // Members only, before anything: a stranger is refused (403), not redirected.
+      await appealForMember(id, user.id);
       // Part of a name or city: shown at an address of its own (?q=), to reload, share and page by link.
       if (searchKind(q) === "text") return redirect(`/dashboard/appeals/${id}/signatures${q ? `?q=${encodeURIComponent(q)}` : ""}#search-h`, 303);
       // An address: answered here, to this POST, so it is in no URL (nor history, nor log line).
