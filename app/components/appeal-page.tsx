@@ -175,7 +175,7 @@ export function AppealPage({
         <section id="updates" aria-labelledby="updates-h" lang={uiLang} className="updates-list">
           <h2 id="updates-h">{t("updates.public")}</h2>
           {view.updates.map((u) => (
-            <article key={u.id} lang={u.lang}>
+            <article key={u.id} id={`update-${u.id}`} lang={u.lang}>
               <h3>
                 {u.kind === "response" ? (
                   <span className="badge" lang={uiLang}>
@@ -192,6 +192,11 @@ export function AppealPage({
               ))}
             </article>
           ))}
+          <p className="hint">
+            <a href={`${basePath}/updates.atom?lang=${view.lang}`} type="application/atom+xml">
+              {t("updates.feedLink")}
+            </a>
+          </p>
         </section>
       ) : null}
 

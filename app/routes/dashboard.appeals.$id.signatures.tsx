@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { json } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { json, redirect } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { BarChart, HBarChart } from "~/components/charts";
 import { Field, FormError, errorText } from "~/components/form";
 import { ScrollTable } from "~/components/scroll-table";
@@ -8,25 +8,61 @@ import { countryName } from "~/data/countries";
 import type { MessageKey } from "~/i18n";
 import { useT } from "~/i18n/react";
 import { removeSignatureSchema } from "~/schemas/signatures";
+import { appealForMember } from "~/services/access.server";
 import { campaignStats, removeSignature, setHidden } from "~/services/campaign.server";
+import { searchKind, searchSignatures, type FoundSignature, type SearchFrom, type SearchResult } from "~/services/signature-search.server";
 import { requireUser } from "~/services/session.server";
-import { actionError, loaderError, reply } from "~/utils/action-errors.server";
+import { actionError, loaderError, reply, type FormReply } from "~/utils/action-errors.server";
 import { requestLanguage } from "~/utils/lang.server";
 import { formValues, idOf, parseForm } from "~/utils/forms";
+
+/** Which page of search results: `after` (older) or `before` (newer) a signature's id. */
+function searchFrom(get: (name: string) => FormDataEntryValue | string | null): SearchFrom {
+  const after = idOf(get("after"));
+  if (after) return { after };
+  const before = idOf(get("before"));
+  return before ? { before } : { first: true };
+}
+
+/** A search as the page shows it: the query, how it was sent, and one page of results. */
+interface ShownSearch {
+  query: string;
+  by: "text" | "email";
+  result: Omit<SearchResult, "signatures"> & { signatures: Array<FoundSignature & { countryName: string | null }> };
+}
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   try {
     const stats = await campaignStats(Number(params.id), user.id);
+    const { role } = await appealForMember(Number(params.id), user.id);
+    // A search by part of a name or city may be in the address (?q=); an address never is: the
+    // form sends that by POST (the action), and a ?q= with an "@" in it is not looked up.
+    const url = new URL(request.url);
+    const q = (url.searchParams.get("q") ?? "").trim();
+    const found =
+      q && searchKind(q) === "text"
+        ? await searchSignatures(
+            Number(params.id),
+            user.id,
+            q,
+            searchFrom((n) => url.searchParams.get(n)),
+          )
+        : null;
     // Country names and the charts' day labels come from the server's ICU: browsers lack some
     // of its data (Debian's Chromium has no Kazakh), and the page must hydrate as rendered.
     const { lang } = requestLanguage(request);
     const country = (code: string | null) => (code ? countryName(code, lang) : null);
     const dayMonth = new Intl.DateTimeFormat(lang, { day: "numeric", month: "short", timeZone: "UTC" });
     const dayEvery = Math.max(1, Math.ceil(stats.daily.length / 8));
+    const search: ShownSearch | null = found
+      ? { query: q, by: "text", result: { ...found, signatures: found.signatures.map((f) => ({ ...f, countryName: country(f.country) })) } }
+      : null;
     return json(
       {
         ...stats,
+        role,
+        search,
         hourly: stats.hourly.map((p, i) => ({ ...p, tick: i % 12 === 0 ? `${dayMonth.format(new Date(p.at))} ${p.at.slice(11, 16)}` : null })),
         daily: stats.daily.map((p, i) => ({ ...p, tick: i % dayEvery === 0 ? dayMonth.format(new Date(p.at)) : null })),
         countries: stats.countries.map((c) => ({ ...c, label: country(c.country) })),
@@ -46,6 +82,30 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const formData = await request.formData();
   const intent = String(formData.get("_intent") ?? "");
   try {
+    if (intent === "search") {
+      const q = String(formData.get("q") ?? "")
+        .trim()
+        .slice(0, 200);
+      // Members only, before anything: a stranger is refused (403), not redirected.
+      await appealForMember(id, user.id);
+      // Part of a name or city: shown at an address of its own (?q=), to reload, share and page by link.
+      if (searchKind(q) === "text") return redirect(`/dashboard/appeals/${id}/signatures${q ? `?q=${encodeURIComponent(q)}` : ""}#search-h`, 303);
+      // An address: answered here, to this POST, so it is in no URL (nor history, nor log line).
+      const found = await searchSignatures(
+        id,
+        user.id,
+        q,
+        searchFrom((n) => formData.get(n)),
+      );
+      const { lang } = requestLanguage(request);
+      const search: ShownSearch = {
+        query: q,
+        by: "email",
+        result: { ...found, signatures: found.signatures.map((f) => ({ ...f, countryName: f.country ? countryName(f.country, lang) : null })) },
+      };
+      const body: FormReply & { search: ShownSearch } = { ok: true, errors: {}, values: {}, problems: [], stale: null, notice: null, search };
+      return json(body, { headers: { "Cache-Control": "no-store" } });
+    }
     if (intent === "hide" || intent === "unhide") {
       await setHidden(id, user.id, idOf(formData.get("signatureId")), intent === "hide");
       return reply({});
@@ -63,8 +123,10 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function Signatures() {
-  const { appeal, counts, hourly, daily, countries, cities, recent } = useLoaderData<typeof loader>();
+  const { appeal, counts, hourly, daily, countries, cities, recent, role, search: searched } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>();
+  // JSON-safe already (dates as strings): the serialized type is the same shape.
+  const search = ((data && "search" in data ? data.search : null) ?? searched) as ShownSearch | null;
   const { t, number, date } = useT();
   const [params] = useSearchParams();
   const exportError = params.get("exportError");
@@ -132,6 +194,7 @@ export default function Signatures() {
           </div>
         </>
       )}
+      <SearchSection appealId={appeal.id} owner={role === "owner"} search={search} error={data?.errors.q} typed={data?.values.q} />
       <section aria-labelledby="export-h">
         <h2 id="export-h">{t("export.title")}</h2>
         <p className="hint">{t("export.hint")}</p>
@@ -214,6 +277,126 @@ export default function Signatures() {
         </ScrollTable>
       </section>
     </>
+  );
+}
+
+/**
+ * The search form and one page of its results. The form always posts: part of a name or city is
+ * redirected to ?q= (a page of its own), an address answered to the POST (app/services/signature-search.server.ts).
+ */
+function SearchSection({
+  appealId,
+  owner,
+  search,
+  error,
+  typed,
+}: {
+  appealId: number;
+  owner: boolean;
+  search: ShownSearch | null;
+  error: string | undefined;
+  typed: string | undefined;
+}) {
+  const { t, date } = useT();
+  const base = `/dashboard/appeals/${appealId}/signatures`;
+  const result = search?.result;
+  // Text searches page by link; address searches by a form that posts the address again.
+  const pageLink = (direction: "after" | "before", key: number, label: string, rel: string) =>
+    search?.by === "email" ? (
+      <Form method="post" className="inline-form">
+        <input type="hidden" name="q" value={search.query} />
+        <input type="hidden" name={direction} value={key} />
+        <button type="submit" name="_intent" value="search" className="link-button">
+          {label}
+        </button>
+      </Form>
+    ) : (
+      <Link to={`${base}?q=${encodeURIComponent(search?.query ?? "")}&${direction}=${key}#search-h`} rel={rel}>
+        {label}
+      </Link>
+    );
+  return (
+    <section aria-labelledby="search-h">
+      <h2 id="search-h">{t("search.title")}</h2>
+      <p className="hint" id="search-hint">
+        {owner ? t("search.hint") : t("search.hintEditor")}
+      </p>
+      <Form method="post" className="stack" role="search" aria-describedby="search-hint">
+        <Field
+          name="q"
+          label={owner ? t("search.label") : t("search.labelEditor")}
+          maxLength={200}
+          autoComplete="off"
+          defaultValue={typed ?? (search?.by === "text" ? search.query : "")}
+          error={error}
+        />
+        <div>
+          <button type="submit" name="_intent" value="search">
+            {t("search.submit")}
+          </button>
+          {search ? (
+            <>
+              {" "}
+              <Link to={`${base}#search-h`}>{t("search.clear")}</Link>
+            </>
+          ) : null}
+        </div>
+      </Form>
+      {result ? (
+        <>
+          <h3 id="results-h">{t("search.results")}</h3>
+          {result.signatures.length === 0 ? (
+            <p role="status">{t("search.none")}</p>
+          ) : (
+            <ScrollTable labelledBy="results-h" wide>
+              <thead>
+                <tr>
+                  <th scope="col">{t("camp.name")}</th>
+                  <th scope="col">{t("camp.place")}</th>
+                  <th scope="col">{t("camp.when")}</th>
+                  <th scope="col">{t("camp.disclosure")}</th>
+                  <th scope="col">{t("camp.status")}</th>
+                  <th scope="col">
+                    <span className="visually-hidden">{t("camp.hide")}</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {result.signatures.map((s) => (
+                  <tr key={s.id} data-testid="search-row">
+                    <td className="name-cell">
+                      <bdi>{s.name}</bdi>
+                      {s.hidden ? <span className="badge"> {t("camp.hidden")}</span> : null}
+                    </td>
+                    <td className="name-cell">
+                      <Place city={s.city} country={s.countryName} />
+                    </td>
+                    <td>{date(s.at, "datetime")}</td>
+                    <td>{t(`camp.disclosure.${s.disclosure}` as MessageKey)}</td>
+                    <td>{t(`camp.status.${s.status}` as MessageKey)}</td>
+                    <td>
+                      <Form method="post">
+                        <input type="hidden" name="signatureId" value={s.id} />
+                        <button type="submit" name="_intent" value={s.hidden ? "unhide" : "hide"} className="link-button">
+                          {s.hidden ? t("camp.unhide") : t("camp.hide")}
+                        </button>
+                      </Form>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </ScrollTable>
+          )}
+          {result.newer || result.older ? (
+            <nav aria-label={t("search.pages")} className="signer-pages">
+              {result.newer ? pageLink("before", result.newer, t("search.newer"), "prev") : null}
+              {result.newer && result.older ? " · " : null}
+              {result.older ? pageLink("after", result.older, t("search.older"), "next") : null}
+            </nav>
+          ) : null}
+        </>
+      ) : null}
+    </section>
   );
 }
 

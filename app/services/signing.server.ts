@@ -445,7 +445,7 @@ export interface ListKey {
 /** Which page of the public list: the newest, the one after (older than) a key, or before (newer than) one. */
 export type ListFrom = { first: true } | { after: ListKey } | { before: ListKey };
 
-const PUBLIC_LIST_PAGE = 50;
+export const PUBLIC_LIST_PAGE = 50;
 
 /**
  * The public list: newest first, per each signer's disclosure choice; never an address. Paged by
@@ -496,7 +496,7 @@ export async function publicSigners(
   from: ListFrom = { first: true },
   perPage = PUBLIC_LIST_PAGE,
   db: DB = getDb(),
-): Promise<{ signers: PublicSigner[]; more: boolean; older: ListKey | null; newer: ListKey | null }> {
+): Promise<{ signers: PublicSigner[]; more: boolean; older: ListKey | null; newer: ListKey | null; page: number; pages: number }> {
   const exists = async (comparison: "<" | ">", k: ListKey) =>
     Boolean(
       await listedSigners(appealId, db)
@@ -527,7 +527,24 @@ export async function publicSigners(
   const oldest = shown.at(-1);
   const older = hasOlder && oldest ? keyOf(oldest) : null;
   const newer = hasNewer ? (newest ? keyOf(newest) : "after" in from ? from.after : null) : null;
+  // "Page 2 of 14": the listed rows above this page and in all, counted on signatures_listed_idx
+  // (index only). These counts grow with the depth, unlike the page's own query; the page behind
+  // its 2-second cache (public-appeal.server.ts) runs them at most once per place and 2 s.
+  const count = async (above: ListKey | null) =>
+    Number(
+      (
+        await listedSigners(appealId, db)
+          .select(sql<string>`count(*)`.as("n"))
+          .$if(above !== null, (w) => w.where(sql<boolean>`(confirmed_at, id) > ${listKey(above ?? { at: "", id: 0 })}`))
+          .executeTakeFirst()
+      )?.n ?? 0,
+    );
+  const [total, above] = await Promise.all([count(null), hasNewer && newest ? count(keyOf(newest)) : Promise.resolve(0)]);
+  const pages = Math.max(1, Math.ceil(total / perPage));
+  const page = Math.min(pages, Math.floor(above / perPage) + 1); // the page its first row falls on
   return {
+    page,
+    pages,
     signers: shown.map((r) => ({
       name: (r.disclosure as Disclosure) === "initials" ? initials(r.name) : r.name,
       city: r.city,

@@ -1,9 +1,14 @@
-/** Characters XML 1.0 forbids (C0 controls but tab, newline, return; U+FFFE/U+FFFF) and unpaired surrogates. */
-const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-
-const ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };
-
-/** Text for an XML (SVG) element or a quoted attribute: escaped, and without characters XML cannot hold. */
-export function escapeXml(text: string): string {
-  return text.replace(NOT_XML, "").replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
+/**
+ * Text for an XML element or a quoted attribute (SVG, Atom, the sitemap): the five special
+ * characters escaped, and the characters XML 1.0 does not allow at all (C0 controls but tab and
+ * line breaks, lone surrogates, U+FFFE/F) dropped, so a stray one never makes the document unreadable.
+ */
+export function escapeXml(value: string): string {
+  return value
+    .replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, "")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&apos;");
 }

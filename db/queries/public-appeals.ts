@@ -15,14 +15,19 @@ export interface AppealListItem {
 
 /**
  * Published, closed and delivered appeals, newest first, each in `lang` when it has that
- * version, else in its original language. Counts come from the aggregated appeal_counts.
+ * version, else in its original language (`statuses`: a subset of those three). Counts come from the aggregated appeal_counts.
  */
-export async function listPublicAppeals(db: DB, lang: string, limit = 50): Promise<AppealListItem[]> {
+export async function listPublicAppeals(
+  db: DB,
+  lang: string,
+  limit = 50,
+  statuses: AppealStatus[] = ["published", "closed", "delivered"],
+): Promise<AppealListItem[]> {
   const rows = await db
     .selectFrom("appeals as a")
     .innerJoin("appeal_revisions as r", (j) => j.onRef("r.appeal_id", "=", "a.id").onRef("r.number", "=", "a.current_revision"))
     .leftJoin("appeal_counts as c", "c.appeal_id", "a.id")
-    .where("a.status", "in", ["published", "closed", "delivered"])
+    .where("a.status", "in", statuses)
     .select([
       "a.slug",
       "a.status",

@@ -73,6 +73,11 @@ const ROWS: Row[] = [
   { route: "appeals.$slug_.og[.]png", method: "GET", url: (w) => `/appeals/${w.draft.slug}/og.png`, expect: all(404) },
   { route: "appeals.$slug_.poster[.]pdf", method: "GET", url: (w) => `/appeals/${w.published.slug}/poster.pdf`, expect: all(200) },
   { route: "appeals.$slug_.poster[.]pdf", method: "GET", url: (w) => `/appeals/${w.draft.slug}/poster.pdf`, expect: all(404) },
+  // Issue 17 item 7: the updates feed of a public appeal (none of a draft), the sitemap, robots.txt.
+  { route: "appeals.$slug.updates[.]atom", method: "GET", url: (w) => `/appeals/${w.published.slug}/updates.atom`, expect: all(200) },
+  { route: "appeals.$slug.updates[.]atom", method: "GET", url: (w) => `/appeals/${w.draft.slug}/updates.atom`, expect: all(404) },
+  { route: "sitemap[.]xml", method: "GET", url: () => "/sitemap.xml", expect: all(200) },
+  { route: "robots[.]txt", method: "GET", url: () => "/robots.txt", expect: all(200) },
   { route: "appeals.$slug_.sent", method: "GET", url: (w) => `/appeals/${w.published.slug}/sent`, expect: all(200) },
   { route: "appeals.$slug_.thanks", method: "GET", url: (w) => `/appeals/${w.published.slug}/thanks`, expect: all(200) },
   { route: "appeals.$slug_.thanks", method: "GET", url: (w) => `/appeals/${w.draft.slug}/thanks`, expect: all(404) },
@@ -168,6 +173,22 @@ const ROWS: Row[] = [
     url: (w) => `/dashboard/appeals/${w.published.id}/signatures`,
     body: form({ _intent: "hide", signatureId: "999999999" }),
     expect: members(404),
+  },
+  // Issue 17 item 4: search by part of a name or city (GET ?q=, or a POST redirected there), by address (POST, owners only).
+  { route: "dashboard.appeals.$id.signatures", method: "GET", url: (w) => `/dashboard/appeals/${w.published.id}/signatures?q=a`, expect: members() },
+  {
+    route: "dashboard.appeals.$id.signatures",
+    method: "POST",
+    url: (w) => `/dashboard/appeals/${w.published.id}/signatures`,
+    body: form({ _intent: "search", q: "Some Name" }),
+    expect: [302, 302, 403, 303, 303],
+  },
+  {
+    route: "dashboard.appeals.$id.signatures",
+    method: "POST",
+    url: (w) => `/dashboard/appeals/${w.published.id}/signatures`,
+    body: form({ _intent: "search", q: "someone@example.org" }),
+    expect: [302, 302, 403, 400, 200],
   },
   { route: "dashboard.appeals.$id.text.$lang", method: "GET", url: (w) => `/dashboard/appeals/${w.draft.id}/text/en`, expect: members() },
   {

@@ -239,6 +239,10 @@ describe("HTML check (Nu Html Checker), every page in en, ru and kk", () => {
       "/letters",
     ];
     for (const tab of tabs) await page(`/dashboard/appeals/${campaign.id}${tab}`, 200, campaignCookie);
+    // The signatures tab's search (issue 17 item 4): by part of a city (GET, ?q=), and by address (POST, answered in place).
+    await page(`/dashboard/appeals/${campaign.id}/signatures?q=${encodeURIComponent(names[0]!.city.slice(0, 3))}`, 200, campaignCookie);
+    await page(`/dashboard/appeals/${campaign.id}/signatures?q=zzzz-no-such-name`, 200, campaignCookie);
+    await page(`/dashboard/appeals/${campaign.id}/signatures`, 200, campaignCookie, LANGS, "_intent=search&q=someone%40example.org");
     const editor = await fs.readFile(pages.find((p) => p.url.endsWith(`${campaign.id}/text/ar`))!.file, "utf8");
     for (const name of ["title", "summary", "body"]) expect(editor, name).toMatch(new RegExp(`<(input|textarea) [^>]*name="${name}"[^>]*lang="ar" dir="rtl"`));
     for (const tab of ["", "/letters", "/signatures"]) await page(`/dashboard/appeals/${published.id}${tab}`, 200, owner.cookie);

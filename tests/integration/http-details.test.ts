@@ -224,6 +224,21 @@ describe("HTTP details", () => {
       ])
         expect(allowed(robots, path), path).toBe(false);
     });
+
+    it("points to the sitemap, which lists the appeal; the appeal's updates feed is Atom (issue 17 item 7)", async () => {
+      const robots = await (await fetch(`${h.url}/robots.txt`)).text();
+      const sitemapUrl = /^Sitemap: (\S+)$/m.exec(robots)?.[1];
+      expect(sitemapUrl).toMatch(/^https?:\/\/[^/]+\/sitemap\.xml$/);
+      const sitemap = await fetch(`${h.url}/sitemap.xml`);
+      expect(sitemap.status).toBe(200);
+      expect(sitemap.headers.get("content-type")).toBe("application/xml; charset=utf-8");
+      expect(await sitemap.text()).toContain(`/appeals/${appeal.slug}?lang=`);
+      const feed = await fetch(`${h.url}/appeals/${appeal.slug}/updates.atom`);
+      expect(feed.status).toBe(200);
+      expect(feed.headers.get("content-type")).toBe("application/atom+xml; charset=utf-8");
+      expect(await feed.text()).toContain('<feed xmlns="http://www.w3.org/2005/Atom"');
+      expect((await fetch(`${h.url}/appeals/no-such-appeal/updates.atom`)).status).toBe(404);
+    });
   });
 
   describe("requests Node refuses before any route (server/client-error.ts)", () => {

@@ -35,6 +35,9 @@ const ROWS: Row[] = [
   { route: "appeals.$slug_.embed", url: (w) => `/appeals/${w.published.slug}/embed`, allow: READ },
   { route: "appeals.$slug_.og[.]png", url: (w) => `/appeals/${w.published.slug}/og.png`, allow: READ },
   { route: "appeals.$slug_.poster[.]pdf", url: (w) => `/appeals/${w.published.slug}/poster.pdf`, allow: READ },
+  { route: "appeals.$slug.updates[.]atom", url: (w) => `/appeals/${w.published.slug}/updates.atom`, allow: READ },
+  { route: "sitemap[.]xml", url: () => "/sitemap.xml", allow: READ },
+  { route: "robots[.]txt", url: () => "/robots.txt", allow: READ },
   { route: "appeals.$slug_.sent", url: (w) => `/appeals/${w.published.slug}/sent`, allow: READ },
   { route: "appeals.$slug_.thanks", url: (w) => `/appeals/${w.published.slug}/thanks`, allow: READ_WRITE },
   // Without ?index a form post goes to the layout route (no action); with it, to the index route.

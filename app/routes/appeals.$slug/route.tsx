@@ -10,10 +10,11 @@ import { formStamp } from "~/services/abuse.server";
 import { cachedPublicAppeal, cachedPublicSigners, encodeListCursor, listFromUrl } from "~/services/public-appeal.server";
 import { submitSignature } from "~/services/sign-form.server";
 import { shareImageAlt } from "~/services/spread.server";
+import { PUBLIC_LIST_PAGE } from "~/services/signing.server";
 import { env } from "~/utils/env.server";
 import { formFields, formValues } from "~/utils/forms";
 import { PUBLIC_CACHE_CONTROL, publicPageHeaders } from "~/utils/headers";
-import { errorTitleMeta } from "~/utils/meta";
+import { errorTitleMeta, metaLang } from "~/utils/meta";
 import { requestLanguage } from "~/utils/lang.server";
 import { Signatories } from "./signatories";
 import { SignForm } from "./sign-form";
@@ -37,6 +38,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     ? {
         older: signers.older ? encodeListCursor(signers.older) : null,
         newer: signers.newer ? encodeListCursor(signers.newer) : null,
+        page: signers.page,
+        pages: signers.pages,
+        perPage: PUBLIC_LIST_PAGE,
         signers: signers.signers.map((s) => ({
           name: s.name,
           city: s.city || null,
@@ -57,6 +61,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       // Title, organization and count, drawn per count bucket (appeals.$slug_.og[.]png.tsx).
       shareImage: `${base}/og.png?lang=${view.lang}`,
       shareImageAlt: shareImageAlt(view, negotiated.lang),
+      feedUrl: `${base}/updates.atom?lang=${view.lang}`,
       alternates: view.languages.map((l) => ({ lang: l, href: `${base}?lang=${l}` })),
     },
     // Counts are folded every 2 s; a few seconds of caching costs nothing in accuracy.
@@ -90,11 +95,14 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 export const meta: MetaFunction<typeof loader> = ({ data, matches, error }) => {
   if (!data) return errorTitleMeta(matches, error);
   const { view, pageUrl, shareImage, shareImageAlt } = data;
+  const { t } = translator(metaLang(matches));
   return [
     { title: view.title },
     { name: "description", content: view.summary },
     { tagName: "link", rel: "canonical", href: pageUrl },
     ...data.alternates.map((a) => ({ tagName: "link", rel: "alternate", hrefLang: a.lang, href: a.href })),
+    // The updates as an Atom feed, in this version's language (app/routes/appeals.$slug.updates[.]atom.tsx).
+    { tagName: "link", rel: "alternate", type: "application/atom+xml", title: t("updates.feed"), href: data.feedUrl },
     { property: "og:type", content: "article" },
     { property: "og:title", content: view.title },
     { property: "og:description", content: view.summary },
@@ -135,7 +143,16 @@ export default function AppealRoute() {
     </p>
   ) : null;
   const listHref = (direction: "after" | "before", cursor: string | null) => (cursor ? `${basePath}?lang=${view.lang}&${direction}=${cursor}#signers-h` : null);
-  const signatories = list ? <Signatories signers={list.signers} olderHref={listHref("after", list.older)} newerHref={listHref("before", list.newer)} /> : null;
+  const signatories = list ? (
+    <Signatories
+      signers={list.signers}
+      olderHref={listHref("after", list.older)}
+      newerHref={listHref("before", list.newer)}
+      page={list.page}
+      pages={list.pages}
+      perPage={list.perPage}
+    />
+  ) : null;
   return <AppealPage view={view} pageUrl={pageUrl} basePath={basePath} signForm={signForm} signatories={signatories} />;
 }
 

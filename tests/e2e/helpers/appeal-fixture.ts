@@ -172,3 +172,19 @@ export async function addListedSigners(appeal: FixtureAppeal, count: number) {
     [appeal.id, count],
   );
 }
+
+/**
+ * `count` confirmed public signers named "<prefix> NN" (NN from 01, newest first) in `city`, each
+ * with an address stored as signing stores it (sealed, with its keyed look-up hash).
+ */
+export async function addSignersWithAddresses(appeal: FixtureAppeal, count: number, prefix: string, city: string | null, address: (i: number) => string) {
+  // Oldest first, so ids rise with time as in real signing.
+  for (let i = count; i >= 1; i--) {
+    const email = address(i);
+    await db().query(
+      `INSERT INTO signatures (appeal_id, revision, lang, status, name, city, disclosure, email, email_key, created_at, confirmed_at)
+       VALUES ($1, 1, 'ru', 'confirmed', $2, $3, 'public', $4, $5, now() - make_interval(mins => $6), now() - make_interval(mins => $6))`,
+      [appeal.id, `${prefix} ${String(i).padStart(2, "0")}`, city, seal(email, "email", ring()), emailLookup(email, ring()), i],
+    );
+  }
+}
