@@ -217,39 +217,13 @@ export default function Signatures() {
       <section aria-labelledby="recent-h">
         <h2 id="recent-h">{t("camp.recent")}</h2>
         <ScrollTable labelledBy="recent-h" wide>
-          <thead>
-            <tr>
-              <th scope="col">{t("camp.name")}</th>
-              <th scope="col">{t("camp.place")}</th>
-              <th scope="col">{t("camp.when")}</th>
-              <th scope="col">{t("camp.disclosure")}</th>
-              <th scope="col">{t("camp.status")}</th>
-              <th scope="col">
-                <span className="visually-hidden">{t("camp.remove")}</span>
-              </th>
-            </tr>
-          </thead>
+          <SignatureHead actions={t("camp.remove")} />
           <tbody>
             {recent.map((s) => (
               <tr key={s.id}>
-                {/* Name and city each in an isolate, in a cell that clips stacked marks (public/app.css). */}
-                <td className="name-cell">
-                  <bdi>{s.name}</bdi>
-                  {s.hidden ? <span className="badge"> {t("camp.hidden")}</span> : null}
-                </td>
-                <td className="name-cell">
-                  <Place city={s.city} country={s.countryName} />
-                </td>
-                <td>{date(s.confirmed_at ?? s.created_at, "datetime")}</td>
-                <td>{t(`camp.disclosure.${s.disclosure}` as MessageKey)}</td>
-                <td>{t(`camp.status.${s.status}` as MessageKey)}</td>
+                <SignatureCells signature={{ ...s, at: s.confirmed_at ?? s.created_at }} />
                 <td>
-                  <Form method="post">
-                    <input type="hidden" name="signatureId" value={s.id} />
-                    <button type="submit" name="_intent" value={s.hidden ? "unhide" : "hide"} className="link-button">
-                      {s.hidden ? t("camp.unhide") : t("camp.hide")}
-                    </button>
-                  </Form>
+                  <HideForm signature={s} />
                   <details>
                     <summary>{t("camp.remove")}</summary>
                     <Form method="post" className="stack">
@@ -297,7 +271,7 @@ function SearchSection({
   error: string | undefined;
   typed: string | undefined;
 }) {
-  const { t, date } = useT();
+  const { t } = useT();
   const base = `/dashboard/appeals/${appealId}/signatures`;
   const result = search?.result;
   // Text searches page by link; address searches by a form that posts the address again.
@@ -349,38 +323,13 @@ function SearchSection({
             <p role="status">{t("search.none")}</p>
           ) : (
             <ScrollTable labelledBy="results-h" wide>
-              <thead>
-                <tr>
-                  <th scope="col">{t("camp.name")}</th>
-                  <th scope="col">{t("camp.place")}</th>
-                  <th scope="col">{t("camp.when")}</th>
-                  <th scope="col">{t("camp.disclosure")}</th>
-                  <th scope="col">{t("camp.status")}</th>
-                  <th scope="col">
-                    <span className="visually-hidden">{t("camp.hide")}</span>
-                  </th>
-                </tr>
-              </thead>
+              <SignatureHead actions={t("camp.hide")} />
               <tbody>
                 {result.signatures.map((s) => (
                   <tr key={s.id} data-testid="search-row">
-                    <td className="name-cell">
-                      <bdi>{s.name}</bdi>
-                      {s.hidden ? <span className="badge"> {t("camp.hidden")}</span> : null}
-                    </td>
-                    <td className="name-cell">
-                      <Place city={s.city} country={s.countryName} />
-                    </td>
-                    <td>{date(s.at, "datetime")}</td>
-                    <td>{t(`camp.disclosure.${s.disclosure}` as MessageKey)}</td>
-                    <td>{t(`camp.status.${s.status}` as MessageKey)}</td>
+                    <SignatureCells signature={s} />
                     <td>
-                      <Form method="post">
-                        <input type="hidden" name="signatureId" value={s.id} />
-                        <button type="submit" name="_intent" value={s.hidden ? "unhide" : "hide"} className="link-button">
-                          {s.hidden ? t("camp.unhide") : t("camp.hide")}
-                        </button>
-                      </Form>
+                      <HideForm signature={s} />
                     </td>
                   </tr>
                 ))}
@@ -401,6 +350,67 @@ function SearchSection({
 }
 
 /** "City, Country", the city (as typed, in any script) in its own isolate. */
+/** The head of a table of signatures (recent ones, search results); `actions` names the last column. */
+function SignatureHead({ actions }: { actions: string }) {
+  const { t } = useT();
+  return (
+    <thead>
+      <tr>
+        <th scope="col">{t("camp.name")}</th>
+        <th scope="col">{t("camp.place")}</th>
+        <th scope="col">{t("camp.when")}</th>
+        <th scope="col">{t("camp.disclosure")}</th>
+        <th scope="col">{t("camp.status")}</th>
+        <th scope="col">
+          <span className="visually-hidden">{actions}</span>
+        </th>
+      </tr>
+    </thead>
+  );
+}
+
+interface SignatureRow {
+  id: number;
+  name: string;
+  hidden: boolean;
+  city: string | null;
+  countryName: string | null;
+  at: string | Date;
+  disclosure: string;
+  status: string;
+}
+
+/** A signature's cells: name and city each in an isolate, in a cell that clips stacked marks (public/app.css). */
+function SignatureCells({ signature: s }: { signature: SignatureRow }) {
+  const { t, date } = useT();
+  return (
+    <>
+      <td className="name-cell">
+        <bdi>{s.name}</bdi>
+        {s.hidden ? <span className="badge"> {t("camp.hidden")}</span> : null}
+      </td>
+      <td className="name-cell">
+        <Place city={s.city} country={s.countryName} />
+      </td>
+      <td>{date(s.at, "datetime")}</td>
+      <td>{t(`camp.disclosure.${s.disclosure}` as MessageKey)}</td>
+      <td>{t(`camp.status.${s.status}` as MessageKey)}</td>
+    </>
+  );
+}
+
+function HideForm({ signature: s }: { signature: Pick<SignatureRow, "id" | "hidden"> }) {
+  const { t } = useT();
+  return (
+    <Form method="post">
+      <input type="hidden" name="signatureId" value={s.id} />
+      <button type="submit" name="_intent" value={s.hidden ? "unhide" : "hide"} className="link-button">
+        {s.hidden ? t("camp.unhide") : t("camp.hide")}
+      </button>
+    </Form>
+  );
+}
+
 function Place({ city, country }: { city: string | null; country: string | null }) {
   return (
     <>
