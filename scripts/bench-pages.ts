@@ -19,14 +19,13 @@ import path from "node:path";
 import { startApp } from "../tests/setup/app-process.js";
 import { cloneDatabase, createTemplate, startTestCluster } from "../tests/setup/postgres.js";
 import { SmtpSink } from "../tests/setup/smtp-sink.js";
-import { SLUG, run, signRequestFor } from "./lib/bench-load.js";
+import { SLUG, productionEnv, run, signRequestFor } from "./lib/bench-load.js";
 import { recordFigure } from "./lib/bench-results.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const SIGN_RATE = Number(process.env.BENCH_SIGN_RATE ?? 300);
 const PAGE_RATE = Number(process.env.BENCH_PAGE_RATE ?? 1000);
-const BENCH_DATA_KEY = Buffer.from("appeals-bench-data-key-NOT-SECRET").subarray(0, 32).toString("base64");
 
 interface Target {
   name: string;
@@ -117,17 +116,7 @@ async function main() {
   const sink = new SmtpSink();
   await sink.start();
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "appeals-bench-pages-"));
-  const app = await startApp({
-    DATABASE_URL: databaseUrl,
-    SMTP_URL: sink.url,
-    DATA_DIR: dataDir,
-    SEED_DEMO: "1",
-    LOG_REQUESTS: "0",
-    NODE_ENV: "production",
-    SESSION_SECRET: "bench-secret-bench-secret-bench-secret!!",
-    SIGNING_KEY_SECRET: "bench-signing-secret-bench-signing-secret",
-    DATA_KEY: BENCH_DATA_KEY,
-  });
+  const app = await startApp(productionEnv(databaseUrl, sink.url, dataDir));
   let bare: Awaited<ReturnType<typeof startBare>> | undefined;
   try {
     const page = await (await fetch(`${app.url}/appeals/${SLUG}`)).text();

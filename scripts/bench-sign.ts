@@ -32,7 +32,7 @@ import { startApp } from "../tests/setup/app-process.js";
 import { cloneDatabase, createTemplate, startTestCluster } from "../tests/setup/postgres.js";
 import { SmtpSink } from "../tests/setup/smtp-sink.js";
 import { recordFigure } from "./lib/bench-results.js";
-import { SLUG, run, signRequestFor } from "./lib/bench-load.js";
+import { BENCH_DATA_KEY, SLUG, productionEnv, run, signRequestFor } from "./lib/bench-load.js";
 import { isBytea, PGBENCH, pgbenchAvailable, pgbenchScript, readCapture, runPgbench, type Step } from "./lib/pgbench-ceiling.js";
 import { hashToken } from "../app/utils/tokens.server.js";
 
@@ -41,8 +41,6 @@ const COMPARE_SECONDS = Number(process.env.BENCH_COMPARE_SECONDS ?? Math.max(5, 
 const COMPARE_ROUNDS = Math.max(1, Number(process.env.BENCH_COMPARE_ROUNDS ?? 2));
 const ONLY_COMPARE = process.env.BENCH_ONLY === "compare";
 const CEILING_SECONDS = Number(process.env.BENCH_CEILING_SECONDS ?? 15);
-// The app's DATA_KEY (required in production): a fixed, not-secret key for a throwaway database.
-const BENCH_DATA_KEY = Buffer.from("appeals-bench-data-key-NOT-SECRET").subarray(0, 32).toString("base64");
 
 function summary(name: string, r: Result, target: { rps?: number; p99?: number }, raw: number) {
   const rps = r.requests.average;
@@ -295,21 +293,6 @@ async function ceilings(serverUrl: string): Promise<{ sign: number; confirm: num
     await sink.stop();
     await fs.rm(dataDir, { recursive: true, force: true });
   }
-}
-
-/** The app as `npm start` runs it, on a throwaway database with the demo appeal. */
-function productionEnv(databaseUrl: string, smtpUrl: string, dataDir: string): Record<string, string> {
-  return {
-    DATABASE_URL: databaseUrl,
-    SMTP_URL: smtpUrl,
-    DATA_DIR: dataDir,
-    SEED_DEMO: "1",
-    LOG_REQUESTS: "0",
-    NODE_ENV: "production",
-    SESSION_SECRET: "bench-secret-bench-secret-bench-secret!!",
-    SIGNING_KEY_SECRET: "bench-signing-secret-bench-signing-secret",
-    DATA_KEY: BENCH_DATA_KEY,
-  };
 }
 
 async function main() {

@@ -12,6 +12,11 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const xml = await atomFeed(params.slug ?? "", negotiated.requested, negotiated.lang);
   if (xml === null) throw new Response(null, { status: 404 });
   return new Response(xml, {
-    headers: { "Content-Type": "application/atom+xml; charset=utf-8", "Cache-Control": "public, max-age=300" },
+    headers: {
+      "Content-Type": "application/atom+xml; charset=utf-8",
+      "Cache-Control": "public, max-age=300",
+      // Without ?lang= the version follows the reader's language: a cache in front must keep one per language.
+      ...(negotiated.requested ? {} : { Vary: "Cookie, Accept-Language" }),
+    },
   });
 }

@@ -103,7 +103,7 @@ export async function searchSignatures(
     hasNewer = rows.length > perPage;
     // Less than a page is newer than the key: that is the first page.
     if (!hasNewer) return searchSignatures(appealId, userId, rawQuery, { first: true }, perPage);
-    shown = hasNewer ? rows.slice(1) : rows;
+    shown = rows.slice(1);
     hasOlder = true;
   } else {
     hasOlder = rows.length > perPage;

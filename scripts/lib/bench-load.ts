@@ -41,3 +41,21 @@ export function signRequestFor(stamp: string, prefix: string) {
     },
   };
 }
+
+/** The app's DATA_KEY (required in production): a fixed, not-secret key for a throwaway database. */
+export const BENCH_DATA_KEY = Buffer.from("appeals-bench-data-key-NOT-SECRET").subarray(0, 32).toString("base64");
+
+/** The app as `npm start` runs it in production, on a throwaway database with the demo appeal. */
+export function productionEnv(databaseUrl: string, smtpUrl: string, dataDir: string): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    SMTP_URL: smtpUrl,
+    DATA_DIR: dataDir,
+    SEED_DEMO: "1",
+    LOG_REQUESTS: "0",
+    NODE_ENV: "production",
+    SESSION_SECRET: "bench-secret-bench-secret-bench-secret!!",
+    SIGNING_KEY_SECRET: "bench-signing-secret-bench-signing-secret",
+    DATA_KEY: BENCH_DATA_KEY,
+  };
+}
