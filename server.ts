@@ -110,7 +110,7 @@ async function main() {
     );
   }
   // Every background job (outbox, scheduler, letters): see server/jobs.ts.
-  stopJobs = startJobs({ config, log });
+  stopJobs = startJobs({ config, log, outboxThread: true });
   server = app.listen(config.PORT, config.HOST, () => {
     const address = server?.address();
     const port = typeof address === "object" && address ? address.port : config.PORT;

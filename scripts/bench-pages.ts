@@ -113,7 +113,7 @@ async function main() {
   const cluster = await startTestCluster();
   await createTemplate(cluster.serverUrl, "bench_template");
   const databaseUrl = await cloneDatabase(cluster.serverUrl, "bench_template", `bench_pages_${process.pid}`);
-  const sink = new SmtpSink();
+  const sink = new SmtpSink({ parse: false });
   await sink.start();
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "appeals-bench-pages-"));
   const app = await startApp(productionEnv(databaseUrl, sink.url, dataDir));

@@ -3,11 +3,13 @@ import type { Database } from "../db/schema.js";
 import type { Env } from "../app/utils/env.server.js";
 import { startOutboxWorker } from "../app/services/outbox.server.js";
 import { startLetterJobs } from "./letter-jobs.js";
+import { startOutboxThread } from "./outbox-thread.js";
 import { startScheduler } from "./scheduler.js";
 
 /**
  * The one place background jobs are started and stopped. It starts, in this order:
- *  - "outbox": sends the queued e-mails (app/services/outbox.server.ts; without SMTP_URL it keeps them);
+ *  - "outbox": sends the queued e-mails (app/services/outbox.server.ts; without SMTP_URL it keeps them),
+ *    with `outboxThread` in a worker thread of its own (server/outbox-thread.ts), as `npm start` does;
  *  - "scheduler": periodic upkeep (server/scheduler.ts): fold the signature counts, close
  *    appeals past their end, purge unconfirmed signatures and old login tokens, retention;
  *  - "letters": the letter job (server/letter-jobs.ts): makes requested letters through the
@@ -27,11 +29,14 @@ export interface JobsOptions {
   only?: JobName[];
   /** The database the outbox uses; the app's (getDb) by default. */
   db?: Kysely<Database>;
+  /** Run the outbox in a worker thread at a lower priority (`npm start`: the thread that answers requests keeps its CPU). */
+  outboxThread?: boolean;
 }
 
-export function startJobs({ config, log, only = ["outbox", "scheduler", "letters"], db }: JobsOptions): () => Promise<void> {
+export function startJobs({ config, log, only = ["outbox", "scheduler", "letters"], db, outboxThread = false }: JobsOptions): () => Promise<void> {
   const stops: Array<() => Promise<void>> = [];
-  if (only.includes("outbox")) stops.push(startOutboxWorker({ db, smtpUrl: config.SMTP_URL ?? null, from: config.MAIL_FROM, log }).stop);
+  const mail = { smtpUrl: config.SMTP_URL ?? null, from: config.MAIL_FROM, log };
+  if (only.includes("outbox")) stops.push(outboxThread ? startOutboxThread(mail) : startOutboxWorker({ db, ...mail }).stop);
   if (only.includes("scheduler")) stops.push(startScheduler(log));
   if (only.includes("letters")) stops.push(startLetterJobs(log));
   return async () => {

@@ -1,0 +1,69 @@
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getDb } from "../tests/setup/vitest-db";
+import { SmtpSink } from "../tests/setup/smtp-sink";
+import { parseEnv, setEnv } from "../app/utils/env.server";
+import { enqueueMail } from "../db/queries/outbox";
+import { startOutboxThread } from "./outbox-thread";
+
+/**
+ * `npm start` sends the outbox from a worker thread of its own (issue 16: the thread answering
+ * requests keeps its CPU). The thread opens what the main thread sealed, sends through a real
+ * SMTP server, and stop() lets it finish and close before resolving.
+ */
+let dataDir: string;
+let sink: SmtpSink;
+
+beforeAll(async () => {
+  dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "appeals-outbox-thread-"));
+  setEnv(parseEnv({ ...process.env, DATA_DIR: dataDir }));
+  sink = new SmtpSink();
+  await sink.start();
+});
+
+afterAll(async () => {
+  await sink.stop();
+  await fs.rm(dataDir, { recursive: true, force: true });
+});
+
+const enqueue = (n: number, prefix: string) =>
+  getDb()
+    .transaction()
+    .execute(async (trx) => {
+      for (let i = 0; i < n; i++)
+        await enqueueMail(trx, { kind: "test", to: `${prefix}${i}@example.org`, subject: `${prefix} ${i}`, html: `<p>Сәлем ${i}</p>`, text: `Сәлем ${i}` });
+    });
+
+const pending = async () =>
+  Number(
+    (
+      await getDb()
+        .selectFrom("outbox")
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .where("status", "=", "pending")
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+
+describe("the outbox thread", () => {
+  it("sends what the app queued, each mail once, and stops cleanly", async () => {
+    const lines: string[] = [];
+    await enqueue(30, "thread");
+    const stop = startOutboxThread({ smtpUrl: sink.url, from: "Appeals <no-reply@appeals.localhost>", log: (line) => lines.push(line) });
+    const deadline = Date.now() + 60_000;
+    while ((await pending()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await stop();
+    expect(await pending()).toBe(0);
+    expect(sink.messages.map((m) => m.subject).sort()).toEqual(Array.from({ length: 30 }, (_, i) => `thread ${i}`).sort());
+    expect(sink.messages[0]?.text).toContain("Сәлем");
+    expect(lines).toEqual([]);
+
+    // Stopped: nothing more leaves.
+    await enqueue(1, "after");
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await pending()).toBe(1);
+    expect(sink.messages).toHaveLength(30);
+  }, 90_000);
+});
