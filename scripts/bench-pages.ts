@@ -11,7 +11,7 @@
  * the length of the queue, so each page's p99 is taken apart, at a steady BENCH_PAGE_RATE
  * requests per second (default 1000; autocannon) while the signing goes on.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { promises as fs } from "node:fs";
 import http from "node:http";
 import os from "node:os";
@@ -21,6 +21,7 @@ import { cloneDatabase, createTemplate, startTestCluster } from "../tests/setup/
 import { SmtpSink } from "../tests/setup/smtp-sink.js";
 import { SLUG, productionEnv, run, signRequestFor } from "./lib/bench-load.js";
 import { recordFigure } from "./lib/bench-results.js";
+import { haveWrk, wrk } from "./lib/wrk.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -62,35 +63,8 @@ function record(base: string, target: Target): Promise<Recording> {
   });
 }
 
-interface WrkResult {
-  rps: number;
-  p99: number;
-  errors: number;
-}
-
-/** `wrk --latency` against one URL; requests/s, p99 (ms), non-2xx/3xx and socket errors. */
-/** wrk as a child process, awaited: the sign POSTs sent from this process go on meanwhile (a spawnSync would stop them). */
-async function wrk(url: string, lang: string): Promise<WrkResult> {
-  const child = spawn("wrk", ["-t1", `-c${CONNECTIONS}`, `-d${SECONDS}s`, "--latency", "-H", "Accept-Encoding: gzip", "-H", `Accept-Language: ${lang}`, url], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let text = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (text += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  const status = await new Promise<number | null>((resolve, reject) => {
-    child.once("error", reject);
-    child.once("exit", resolve);
-  });
-  if (status !== 0) throw new Error(`wrk failed: ${stderr}`);
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? 0);
-  const p99Match = /\s99%\s+([\d.]+)(us|ms|s)/.exec(text);
-  const p99 = p99Match ? Number(p99Match[1]) * { us: 0.001, ms: 1, s: 1000 }[p99Match[2] as "us" | "ms" | "s"] : NaN;
-  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(text)?.[1] ?? 0);
-  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
-  const errors = non2xx + (socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
-  return { rps, p99, errors };
-}
+/** wrk at saturation against one URL, as a browser asks (gzip, the page's language). */
+const wrkGet = (url: string, lang: string) => wrk([`-c${CONNECTIONS}`, `-d${SECONDS}s`, "-H", "Accept-Encoding: gzip", "-H", `Accept-Language: ${lang}`, url]);
 
 async function startBare(file: string): Promise<{ url: string; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, ["--import", "tsx", path.resolve("scripts/lib/bare-server.ts"), file], { stdio: ["ignore", "pipe", "inherit"] });
@@ -109,7 +83,7 @@ async function startBare(file: string): Promise<{ url: string; stop: () => Promi
 }
 
 async function main() {
-  if (spawnSync("wrk", ["--version"]).error) throw new Error("bench:pages needs wrk (apt-get install wrk)");
+  if (!haveWrk()) throw new Error("bench:pages needs wrk (apt-get install wrk)");
   const cluster = await startTestCluster();
   await createTemplate(cluster.serverUrl, "bench_template");
   const databaseUrl = await cloneDatabase(cluster.serverUrl, "bench_template", `bench_pages_${process.pid}`);
@@ -142,7 +116,7 @@ async function main() {
       // Sign POSTs at a steady rate against the app during both measurements, so both share the machine alike.
       const measure = async (url: string) => {
         const background = run({ url: app.url, connections: 32, overallRate: SIGN_RATE, duration: SECONDS, requests: [signRequestFor(stamp, `p${i}`)] });
-        const result = await wrk(url, target.lang);
+        const result = await wrkGet(url, target.lang);
         const signs = await background;
         return { ...result, signErrors: signs["4xx"] + signs["5xx"] + signs.errors + signs.timeouts, signRate: signs.requests.average };
       };

@@ -1,0 +1,104 @@
+/**
+ * `wrk` (Debian's package, written in C) as the benches' load generator where the load itself
+ * should cost little: on these 2-core machines autocannon, in JavaScript, took ~0.45 ms of CPU
+ * per sign POST from the cores the app and PostgreSQL run on, while pgbench — the signing
+ * ceiling's client — is C too. Run as a child process and awaited, so load sent from the bench's
+ * own process (autocannon at a fixed rate) goes on meanwhile.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { SLUG } from "./bench-load.js";
+
+export interface WrkResult {
+  rps: number;
+  total: number;
+  p50: number;
+  p99: number;
+  /** Answers by status class (only counted when a Lua script counts them: wrkSign). */
+  statuses: Record<string, number>;
+  /** Non-2xx/3xx answers and socket errors. */
+  errors: number;
+  /** wrk's report as printed. */
+  text: string;
+}
+
+export const haveWrk = () => !spawnSync("wrk", ["--version"]).error;
+
+const ms = (m: RegExpExecArray | null) => (m ? Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2] as "us" | "ms" | "s"] : NaN);
+
+/** Runs wrk with `args` (one thread, `--latency`), awaited; parses its report. */
+export async function wrk(args: string[]): Promise<WrkResult> {
+  const child = spawn("wrk", ["-t1", "--latency", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let text = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (text += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const status = await new Promise<number | null>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", resolve);
+  });
+  if (status !== 0) throw new Error(`wrk failed: ${stderr}`);
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(text)?.[1] ?? 0);
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
+  const statuses = Object.fromEntries([...text.matchAll(/^status (\d)xx (\d+)$/gm)].map((m) => [`${m[1]}xx`, Number(m[2])]));
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? 0),
+    total: Number(/(\d+) requests in/.exec(text)?.[1] ?? 0),
+    p50: ms(/\s50%\s+([\d.]+)(us|ms|s)/.exec(text)),
+    p99: ms(/\s99%\s+([\d.]+)(us|ms|s)/.exec(text)),
+    statuses,
+    errors: non2xx + (socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0),
+    text,
+  };
+}
+
+/** Signers wrkSign has made, across calls: each gets its own address and client IP. */
+let signers = 0;
+
+/**
+ * Sign POSTs at saturation for `seconds`, the form as the bench's autocannon load sends it
+ * (bench-load.ts signRequestFor): a new signer per request, from its own client IP. wrk's Lua
+ * script builds each body and counts the answers by status class (a 303 is a stored signature).
+ */
+export async function wrkSign(options: { url: string; stamp: string; prefix: string; seconds: number; connections: number }): Promise<WrkResult> {
+  const first = signers + 1;
+  const form = (field: string, value: string) => `${field}=${encodeURIComponent(value)}`;
+  const lua = `
+local n = ${first - 1}
+local name = "${form("name", "Айгерім Сейітқалиева")}"
+local rest = "&${[form("city", "Қарағанды"), "country=KZ", "disclosure=public", "consent=on", form("stamp", options.stamp), "website="].join("&")}"
+function setup(thread) table.insert(threads, thread) end
+threads = {}
+counts = { 0, 0, 0, 0, 0 }
+last = n
+request = function()
+  n = n + 1
+  last = n
+  local body = name .. "+" .. n .. "&email=${options.prefix}-" .. n .. "%40bench.example.org" .. rest
+  local ip = "10." .. (math.floor(n / 65536) % 256) .. "." .. (math.floor(n / 256) % 256) .. "." .. (n % 256)
+  return wrk.format("POST", "/appeals/${SLUG}", { ["Content-Type"] = "application/x-www-form-urlencoded", ["X-Forwarded-For"] = ip, ["Accept-Language"] = "kk" }, body)
+end
+response = function(status, headers, body)
+  local class = math.floor(status / 100)
+  counts[class] = (counts[class] or 0) + 1
+end
+done = function(summary, latency, requests)
+  for _, t in ipairs(threads) do
+    local c = t:get("counts")
+    for class = 1, 5 do io.write(string.format("status %dxx %d\\n", class, c[class] or 0)) end
+    io.write(string.format("last signer %d\\n", t:get("last")))
+  end
+end
+`;
+  const file = path.join(await fs.mkdtemp(path.join(os.tmpdir(), "appeals-wrk-")), "sign.lua");
+  await fs.writeFile(file, lua);
+  try {
+    const result = await wrk([`-c${options.connections}`, `-d${options.seconds}s`, "--timeout", "10s", "-s", file, options.url]);
+    signers = Number(/^last signer (\d+)$/m.exec(result.text)?.[1] ?? first + result.total);
+    return result;
+  } finally {
+    await fs.rm(path.dirname(file), { recursive: true, force: true });
+  }
+}
