@@ -380,3 +380,33 @@ export interface RateLimitsTable {
 export interface Database {
   rate_limits: RateLimitsTable;
 }
+
+export type OrganizationStatus = "active" | "pending";
+
+/** Self-registration (issue 17 item 6, ORG_REGISTRATION; app/services/registration.server.ts). */
+export interface OrganizationsTable {
+  /** "pending": registered while ORG_REGISTRATION=approval, until `npm run org:approve`; cannot publish. */
+  status: Defaulted<OrganizationStatus>;
+  description: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The owner's language at registration (the approval e-mail's). */
+  registered_lang: ColumnType<string | null, string | null | undefined, string | null>;
+  approved_at: NullableTimestamp;
+}
+
+/** A registration waiting for its e-mailed link; address sealed, token as its SHA-256, wiped when used. */
+export interface OrgRegistrationsTable {
+  id: Generated<number>;
+  name: string;
+  description: string | null;
+  /** seal(address, "email"); null once the link was used. */
+  email: string | null;
+  lang: string;
+  token_hash: Buffer;
+  expires_at: Date | string;
+  used_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
+export interface Database {
+  org_registrations: OrgRegistrationsTable;
+}

@@ -4,7 +4,7 @@ import { onionLocation } from "../server/http";
 import { deliveryEmail } from "./delivery";
 import { viaOnion, type EmailContent } from "./layout";
 import { myDataEmail } from "./my-data";
-import { inviteEmail, loginEmail } from "./organizer";
+import { approvedEmail, inviteEmail, loginEmail, registerEmail } from "./organizer";
 import { receiptEmail } from "./receipt";
 import { alreadySignedEmail, confirmEmail } from "./signing";
 import { updateEmail } from "./update";
@@ -38,6 +38,8 @@ function everyEmail(lang: (typeof LANGS)[number]): Array<[string, EmailContent]>
     ["already", alreadySignedEmail(lang, { title, withdrawUrl: `${APP}/s/withdraw/T` })],
     ["login", loginEmail(lang, `${APP}/login/t/T?lang=${lang}`)],
     ["invite", inviteEmail(lang, "Coalition", `${APP}/login`)],
+    ["register", registerEmail(lang, "Coalition", `${APP}/register/t/T`)],
+    ["approved", approvedEmail(lang, "Coalition", `${APP}/login`)],
     [
       "update",
       updateEmail(lang, { kind: "update", appealTitle: title, title: "News", body: "See https://example.org/x.png", pageUrl: `${APP}/appeals/x#updates` }),

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { deliveryEmail, type DeliveryEmailValues } from "./delivery";
 import type { EmailContent } from "./layout";
 import { myDataEmail, type HeldSignature } from "./my-data";
-import { inviteEmail, loginEmail } from "./organizer";
+import { approvedEmail, inviteEmail, loginEmail, registerEmail } from "./organizer";
 import { receiptEmail } from "./receipt";
 import { alreadySignedEmail, confirmEmail } from "./signing";
 import { updateEmail } from "./update";
@@ -74,6 +74,8 @@ function cases(lang: (typeof LANGS)[number]): Array<[string, EmailContent]> {
     ["already", alreadySignedEmail(lang, { title, withdrawUrl: `${BASE}/s/withdraw/T` })],
     ["login", loginEmail(lang, `${BASE}/login/t/T?lang=${lang}`)],
     ["invite", inviteEmail(lang, "Coalition & Co {org}", `${BASE}/login`)],
+    ["register", registerEmail(lang, "Coalition & Co {org}", `${BASE}/register/t/T`)],
+    ["approved", approvedEmail(lang, "Coalition & Co {org}", `${BASE}/login`)],
     ["update", update("update")],
     ["response", update("response")],
     [

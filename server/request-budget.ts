@@ -7,7 +7,8 @@ import { sendRefusal } from "./refusal-hold.js";
 function budgetOf(req: Request): RequestBudget | null {
   if (req.method === "GET" && /^\/appeals\/[^/]+\/?$/.test(req.path) && ("after" in req.query || "before" in req.query)) return "listPages";
   if (req.method === "POST" && /^\/verify\/[^/]+\/?$/.test(req.path)) return "verifyUploads";
-  if (req.method === "POST" && /^\/login\/?$/.test(req.path)) return "loginRequests";
+  // Registering sends mail to an address as signing in does: one budget for both.
+  if (req.method === "POST" && /^\/(?:login|register)\/?$/.test(req.path)) return "loginRequests";
   if ((req.method === "GET" || req.method === "HEAD") && /^\/verify\/[^/]+\/revocations(\.p7s)?\/?$/.test(req.path)) return "revocationLists";
   return null;
 }

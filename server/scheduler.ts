@@ -1,6 +1,7 @@
 import { purgeExpiredLimits } from "../app/services/abuse.server.js";
 import { closeDueAppeals } from "../app/services/appeals.server.js";
 import { purgeLoginTokens } from "../app/services/auth.server.js";
+import { purgeRegistrations } from "../app/services/registration.server.js";
 import { foldCounts } from "../app/services/counts.server.js";
 import { applyRetention } from "../app/services/retention.server.js";
 import { purgeUnconfirmed } from "../app/services/signing.server.js";
@@ -18,6 +19,8 @@ const TASKS: Task[] = [
   // LIMITS_STORE=postgres: the rate_limits rows of windows that have ended.
   { name: "purge expired limits", everyMs: 10 * 60_000, run: () => purgeExpiredLimits() },
   { name: "purge login tokens", everyMs: 60 * 60_000, run: purgeLoginTokens },
+  // Registration links that expired unused: their address erased within 10 minutes.
+  { name: "purge registrations", everyMs: 10 * 60_000, run: purgeRegistrations },
   { name: "retention", everyMs: 6 * 60 * 60_000, run: () => applyRetention({ dryRun: false }) },
   // Minimal-data appeals (issue 14 point 2): their signers' addresses go as soon as the appeal is closed or delivered.
   { name: "minimal-data retention", everyMs: 60_000, run: () => applyRetention({ dryRun: false, minimalOnly: true }) },

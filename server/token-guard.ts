@@ -4,11 +4,11 @@ import { plainErrorPage, plainLang } from "./plain-error-page.js";
 import { sendRefusal } from "./refusal-hold.js";
 
 /** The pages opened from links in e-mails, each carrying a token. */
-export const TOKEN_PATH = /^\/(?:s\/(confirm|reject|withdraw|unsubscribe)|login\/t)\/([^/]*)\/?$/;
+export const TOKEN_PATH = /^\/(?:s\/(confirm|reject|withdraw|unsubscribe)|(login|register)\/t)\/([^/]*)\/?$/;
 
 function kindOf(match: RegExpExecArray): TokenKind {
-  const kind = match[1];
-  return kind === "confirm" || kind === "reject" || kind === "withdraw" || kind === "unsubscribe" ? kind : "login";
+  const kind = match[1] ?? match[2];
+  return kind === "confirm" || kind === "reject" || kind === "withdraw" || kind === "unsubscribe" || kind === "register" ? kind : "login";
 }
 
 function decoded(segment: string): string {
@@ -33,7 +33,7 @@ export function tokenGuard() {
     if (!match) return next();
     const key = `link|${ipHash(req.ip ?? "")}`;
     const kind = kindOf(match);
-    const token = decoded(match[2] ?? "");
+    const token = decoded(match[3] ?? "");
     // Sent REFUSAL_HOLD_MS late (server/refusal-hold.ts): a guesser gets a few answers a second.
     const refuse = (wait: number) =>
       sendRefusal(req, res, () =>

@@ -1,4 +1,4 @@
-import type { ReactNode } from "react";
+import type { FormEvent, ReactNode, Ref } from "react";
 import { useT } from "~/i18n/react";
 import type { MessageKey, Translator } from "~/i18n";
 
@@ -26,6 +26,9 @@ interface FieldProps {
   lang?: string;
   dir?: string;
   inputMode?: "text" | "email" | "numeric";
+  /** What the page does as it is typed in (the dashboard proposes a slug from the title). */
+  onInput?: (event: FormEvent<HTMLInputElement | HTMLTextAreaElement>) => void;
+  inputRef?: Ref<HTMLInputElement>;
 }
 
 /** A labelled input with its hint and its error, wired for screen readers. */
@@ -45,6 +48,7 @@ export function Field(props: FieldProps) {
     autoComplete: props.autoComplete,
     lang: props.lang,
     dir: props.dir,
+    onInput: props.onInput,
   } as const;
   return (
     <div className="field">
@@ -57,7 +61,11 @@ export function Field(props: FieldProps) {
           {props.hint}
         </p>
       ) : null}
-      {props.multiline ? <textarea {...common} rows={props.rows ?? 10} /> : <input {...common} type={props.type ?? "text"} inputMode={props.inputMode} />}
+      {props.multiline ? (
+        <textarea {...common} rows={props.rows ?? 10} />
+      ) : (
+        <input {...common} ref={props.inputRef} type={props.type ?? "text"} inputMode={props.inputMode} />
+      )}
       {message ? (
         <p id={`${id}-error`} className="field-error">
           {message}

@@ -1,8 +1,9 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
-import { Field, FormError, errorText } from "~/components/form";
+import { FormError, errorText } from "~/components/form";
 import { ScrollTable } from "~/components/scroll-table";
+import { TitleAndSlug } from "~/components/title-and-slug";
 import { CONTENT_LANGUAGES, NATIVE_NAMES } from "~/i18n";
 import { MinimalDataField } from "~/components/minimal-data-field";
 import { useT } from "~/i18n/react";
@@ -53,11 +54,21 @@ export default function Dashboard() {
               <Link to={`/dashboard/orgs/${o.id}`}>
                 <bdi>{o.name}</bdi>
               </Link>{" "}
-              <span className="hint">({t(`dash.role.${o.role}`)})</span>
+              <span className="hint">
+                ({t(`dash.role.${o.role}`)}
+                {o.status === "pending" ? <>, {t("register.pending")}</> : null})
+              </span>
             </li>
           ))}
         </ul>
       )}
+      {organizations
+        .filter((o) => o.status === "pending")
+        .map((o) => (
+          <p key={o.id} className="notice" role="status">
+            {t("register.pendingNotice", { org: o.name })}
+          </p>
+        ))}
       <h2 id="appeals-h">{t("dash.appeals")}</h2>
       {appeals.length === 0 ? (
         <p>{t("dash.noAppeals")}</p>
@@ -102,8 +113,7 @@ export default function Dashboard() {
                 ))}
               </select>
             </div>
-            <Field name="title" label={t("dash.titleField")} required defaultValue={values.title} error={errors.title} maxLength={300} />
-            <Field name="slug" label={t("dash.slug")} hint={t("dash.slugHint")} required defaultValue={values.slug} error={errors.slug} maxLength={80} />
+            <TitleAndSlug title={values.title} slug={values.slug} errors={errors} />
             <div>
               <label htmlFor="f-originalLanguage">{t("dash.originalLanguage")}</label>
               <select

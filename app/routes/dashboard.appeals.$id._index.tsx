@@ -59,7 +59,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function AppealOverview() {
-  const { appeal, versions, revisions, problems: current, appUrl } = useEditor();
+  const { appeal, versions, revisions, problems: current, appUrl, organization } = useEditor();
   const data = useActionData<typeof action>();
   const { t, lang, date } = useT();
   const base = `/dashboard/appeals/${appeal.id}`;
@@ -124,6 +124,11 @@ export default function AppealOverview() {
         <section aria-labelledby="publish-h">
           <h2 id="publish-h">{t("dash.publish")}</h2>
           <p className="hint">{t("dash.publishHint")}</p>
+          {organization.status === "pending" ? (
+            <p className="notice" role="status">
+              {t("register.pendingPublish")}
+            </p>
+          ) : null}
           <PublishProblems problems={problems} />
           <Form method="post">
             <input type="hidden" name="_intent" value="publish" />

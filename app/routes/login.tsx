@@ -1,10 +1,11 @@
 import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
-import { Form, useActionData, useSearchParams } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { Field, FormError } from "~/components/form";
 import { useT } from "~/i18n/react";
 import { loginSchema } from "~/schemas/auth";
 import { requestLoginLink } from "~/services/auth.server";
+import { registrationMode } from "~/services/registration.server";
 import { currentUser } from "~/services/session.server";
 import { type FieldErrors, parseForm } from "~/utils/forms";
 import { requestLanguage } from "~/utils/lang.server";
@@ -14,7 +15,7 @@ export const meta: MetaFunction = ({ matches }) => titleMeta(matches, "login.tit
 
 export async function loader({ request }: LoaderFunctionArgs) {
   if (await currentUser(request)) throw redirect("/dashboard");
-  return null;
+  return json({ registration: registrationMode() !== "closed" });
 }
 
 /** A limited request's Retry-After reaches the page (the root's headers otherwise). */
@@ -39,6 +40,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function Login() {
+  const { registration } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>();
   const [params] = useSearchParams();
   const { t } = useT();
@@ -69,6 +71,11 @@ export default function Login() {
               <button type="submit">{t("login.submit")}</button>
             </div>
           </Form>
+          {registration ? (
+            <p>
+              <Link to="/register">{t("register.offer")}</Link>
+            </p>
+          ) : null}
         </>
       )}
     </div>

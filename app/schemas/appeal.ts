@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CONTENT_LANGUAGES } from "~/i18n/languages";
+import { isSlug } from "~/utils/slug";
 import { email, longText, optionalMultiline, optionalText, requiredText, checkbox } from "./common";
 
 export const contentLang = z.enum(CONTENT_LANGUAGES, { message: "appeal.langUnsupported" });
@@ -7,11 +8,17 @@ export const contentLang = z.enum(CONTENT_LANGUAGES, { message: "appeal.langUnsu
 export const slug = z
   .string({ message: "form.required" })
   .transform((v) => v.trim().toLowerCase())
-  .refine((v) => /^[a-z0-9](?:[a-z0-9-]{1,78})[a-z0-9]$/.test(v) && !v.includes("--"), { message: "appeal.slugInvalid" });
+  .refine(isSlug, { message: "appeal.slugInvalid" });
 
 export const newAppealSchema = z.object({
   organizationId: z.coerce.number({ message: "form.invalid" }).int().positive({ message: "form.invalid" }),
-  slug,
+  /** Empty: made from the title (app/utils/slug.ts; the page proposes it as the title is typed). */
+  slug: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? "").trim())
+    .pipe(z.union([z.literal(""), slug]))
+    .transform((v) => v || null),
   originalLanguage: contentLang,
   title: requiredText(300),
   /** The minimal-data preset (issue 14 point 2). */

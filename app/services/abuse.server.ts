@@ -189,7 +189,7 @@ export async function inClientLane<T>(key: string, lookup: () => Promise<T>): Pr
   }
 }
 
-export type TokenKind = "confirm" | "reject" | "withdraw" | "unsubscribe" | "login";
+export type TokenKind = "confirm" | "reject" | "withdraw" | "unsubscribe" | "login" | "register";
 
 /**
  * Whether a token was ever issued (used or expired ones included: those are not guesses).
@@ -203,7 +203,9 @@ export async function isIssuedToken(kind: TokenKind, token: string): Promise<boo
   const row =
     kind === "login"
       ? await db.selectFrom("login_tokens").select("id").where("token_hash", "=", hash).executeTakeFirst()
-      : await db.selectFrom("signature_tokens").select("signature_id").where("token_hash", "=", hash).where("purpose", "=", kind).executeTakeFirst();
+      : kind === "register"
+        ? await db.selectFrom("org_registrations").select("id").where("token_hash", "=", hash).executeTakeFirst()
+        : await db.selectFrom("signature_tokens").select("signature_id").where("token_hash", "=", hash).where("purpose", "=", kind).executeTakeFirst();
   return row !== undefined;
 }
 

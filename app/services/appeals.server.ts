@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { sql, type Kysely } from "kysely";
 import { getDb } from "../../db/client";
 import {
   addresseesOf,
@@ -17,9 +17,11 @@ import {
   versionsOf,
 } from "../../db/queries/appeals";
 import { membershipsOf } from "../../db/queries/organizations";
-import type { AddresseeText, FieldMode, RevisionContent } from "../../db/schema";
+import type { AddresseeText, Database, FieldMode, RevisionContent } from "../../db/schema";
 import { AppError, type PublishProblem } from "../utils/errors";
+import { isSlug, SLUG_MAX, slugify } from "../utils/slug";
 import { appealForMember, requireRole } from "./access.server";
+import { assertMayPublish } from "./registration.server";
 
 export type { PublishProblem };
 
@@ -33,6 +35,20 @@ export async function dashboardOverview(userId: number) {
   return { organizations, appeals };
 }
 
+/**
+ * A slug left empty: the title's (app/utils/slug.ts, as the page proposes it), "-2", "-3"… after
+ * it while that is taken; "appeal" when the title has no letter to write in Latin.
+ */
+async function freeSlug(db: Kysely<Database>, title: string): Promise<string> {
+  const proposed = slugify(title);
+  const base = isSlug(proposed) ? proposed : "appeal";
+  for (let n = 1; ; n++) {
+    const suffix = n === 1 ? "" : `-${n}`;
+    const candidate = `${base.slice(0, SLUG_MAX - suffix.length).replace(/-+$/, "")}${suffix}`;
+    if (!(await slugTaken(db, candidate))) return candidate;
+  }
+}
+
 /** Two drafts claiming one slug at the same moment: the database's unique index decides. */
 function slugClash(error: unknown): unknown {
   const unique = error instanceof Error && "code" in error && error.code === "23505";
@@ -42,19 +58,21 @@ function slugClash(error: unknown): unknown {
 
 export async function createAppeal(
   userId: number,
-  input: { organizationId: number; slug: string; originalLanguage: string; title: string; minimalData?: boolean },
+  input: { organizationId: number; slug?: string | null; originalLanguage: string; title: string; minimalData?: boolean },
 ) {
   await requireRole(input.organizationId, userId, "member");
   const db = getDb();
   return db
     .transaction()
     .execute(async (trx) => {
-      if (await slugTaken(trx, input.slug)) throw new AppError("conflict", "appeal.slugTaken", { field: "slug" });
+      let slug = input.slug;
+      if (!slug) slug = await freeSlug(trx, input.title);
+      else if (await slugTaken(trx, slug)) throw new AppError("conflict", "appeal.slugTaken", { field: "slug" });
       const row = await trx
         .insertInto("appeals")
         .values({
           organization_id: input.organizationId,
-          slug: input.slug,
+          slug,
           original_language: input.originalLanguage,
           created_by: userId,
           minimal_data: input.minimalData ?? false,
@@ -77,7 +95,7 @@ export async function editorView(appealId: number, userId: number) {
     addresseesOf(db, appeal.id),
     attachmentsOf(db, appeal.id),
     revisionsOf(db, appeal.id),
-    db.selectFrom("organizations").select(["id", "name"]).where("id", "=", appeal.organization_id).executeTakeFirstOrThrow(),
+    db.selectFrom("organizations").select(["id", "name", "status"]).where("id", "=", appeal.organization_id).executeTakeFirstOrThrow(),
   ]);
   // Computed here: the editor's components run in the browser too, where this module is not.
   const problems = publishProblems(appeal.original_language, versions, addressees);
@@ -272,6 +290,8 @@ export async function publish(appealId: number, userId: number, options: { chang
     const locked = await trx.selectFrom("appeals").selectAll().where("id", "=", appeal.id).forUpdate().executeTakeFirstOrThrow();
     assertBase(locked.current_revision, options.baseRevision);
     if (locked.status === "delivered" || locked.status === "closed") throw new AppError("closed");
+    // An organization that registered itself under ORG_REGISTRATION=approval waits for the operator.
+    await assertMayPublish(trx, locked.organization_id);
     const versions = await versionsOf(trx, locked.id);
     const addressees = await addresseesOf(trx, locked.id);
     const problems = publishProblems(locked.original_language, versions, addressees);

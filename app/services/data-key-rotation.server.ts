@@ -19,6 +19,7 @@ import { emailLookup, keyring, open, seal, sealedKeyId, type Keyring, type SealP
  *  - signatures.name ("name") where it is sealed, or the signer chose disclosure = 'private';
  *  - outbox.to_address ("email"), subject, html, text ("mail") of mails not yet sent (pending, kept);
  *  - users.email ("email") with email_key.
+ *  - org_registrations.email ("email"): registrations whose link is not used yet.
  *  - letters.flagged_names ("name", each value of the JSON array).
  * A signature whose address was erased but whose look-up hash was kept (duplicate detection)
  * cannot have that hash recomputed (there is no address): it stays under the old key.
@@ -34,7 +35,7 @@ interface Column {
 }
 
 interface Table {
-  table: "signatures" | "outbox" | "users";
+  table: "signatures" | "outbox" | "users" | "org_registrations";
   columns: Column[];
   /** Which rows the table's columns are looked at in. */
   rows?: RawBuilder<boolean>;
@@ -62,6 +63,8 @@ export const SEALED_COLUMNS: Table[] = [
     ],
   },
   { table: "users", columns: [{ name: "email", purpose: "email" }], emailKeyFrom: "email" },
+  // Registrations whose link was not used yet (the address is erased when it is).
+  { table: "org_registrations", columns: [{ name: "email", purpose: "email" }] },
 ];
 
 const applies = (t: Table, c: Column) =>

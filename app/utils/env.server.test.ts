@@ -9,10 +9,14 @@ describe("configuration", () => {
     expect(env.DATABASE_URL).toBeUndefined();
     expect(env.READ_DATABASE_URL).toBeUndefined();
     expect(env.DATA_DIR).toMatch(/\.data$/);
+    // Organizations do not register themselves unless the operator says so.
+    expect(env.ORG_REGISTRATION).toBe("closed");
+    expect(parseEnv({ ORG_REGISTRATION: "approval" }).ORG_REGISTRATION).toBe("approval");
   });
 
   it.each([
     [{ PORT: "eighty" }, "Invalid configuration: PORT must be a number"],
+    [{ ORG_REGISTRATION: "yes" }, 'Invalid configuration: ORG_REGISTRATION must be "closed", "approval" or "open"'],
     [{ PORT: "70000" }, "Invalid configuration: PORT must be between 0 and 65535"],
     [{ DATABASE_URL: "mysql://x" }, "Invalid configuration: DATABASE_URL must be a URL starting with postgres:// or postgresql://"],
     [{ READ_DATABASE_URL: "replica:5432" }, "Invalid configuration: READ_DATABASE_URL must be a URL starting with postgres:// or postgresql://"],

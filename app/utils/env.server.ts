@@ -109,6 +109,11 @@ const schema = z
         message: "must be an http:// or https:// URL whose host ends in .onion, with no path, query or fragment (e.g. http://abc…xyz.onion)",
       }),
     MAIL_LINKS: z.enum(["clear", "onion"], { message: 'must be "clear" or "onion"' }).default("clear"),
+    // Organizations registering themselves at /register (app/services/registration.server.ts):
+    // "closed", only `npm run org:create` makes them (/register is 404); "approval", an owner who
+    // opened the e-mailed link gets a pending organization that publishes once the operator ran
+    // `npm run org:approve`; "open", it is active at once.
+    ORG_REGISTRATION: z.enum(["closed", "approval", "open"], { message: 'must be "closed", "approval" or "open"' }).default("closed"),
     LOGIN_LIMIT_PER_IP: z.coerce.number().int().positive("must be a positive number").default(30),
     LOGIN_LIMIT_PER_ADDRESS: z.coerce.number().int().positive("must be a positive number").default(3),
     // A client past a budget (floods, link guessing) gets its 429 after this many ms (server/refusal-hold.ts).

@@ -56,7 +56,7 @@ export async function membershipsOf(db: Db, userId: number) {
   return db
     .selectFrom("memberships as m")
     .innerJoin("organizations as o", "o.id", "m.organization_id")
-    .select(["o.id", "o.name", "m.role"])
+    .select(["o.id", "o.name", "o.status", "m.role"])
     .where("m.user_id", "=", userId)
     .orderBy("o.name")
     .execute();

@@ -244,6 +244,18 @@ const ROWS: Row[] = [
   { route: "login", method: "POST", url: () => "/login", body: form({ email: "nobody@example.org" }), expect: [200, 200, 302, 302, 302] },
   { route: "login_.t.$token", method: "GET", url: (w) => `/login/t/${w.loginToken}`, expect: all(200) },
   { route: "login_.t.$token", method: "POST", url: () => `/login/t/${unknownToken()}`, body: form({}), expect: all(400) },
+  // ORG_REGISTRATION=open here: anyone may register (the same answer whoever the address is);
+  // someone signed in goes on to the dashboard. Closed, both are 404 (tests/integration/register.test.ts).
+  { route: "register", method: "GET", url: () => "/register", expect: [200, 200, 302, 302, 302] },
+  {
+    route: "register",
+    method: "POST",
+    url: () => "/register",
+    body: form({ name: "Matrix NGO", email: "nobody@example.org" }),
+    expect: [200, 200, 302, 302, 302],
+  },
+  { route: "register_.t.$token", method: "GET", url: () => `/register/t/${unknownToken()}`, expect: all(200) },
+  { route: "register_.t.$token", method: "POST", url: () => `/register/t/${unknownToken()}`, body: form({}), expect: all(400) },
   { route: "logout", method: "GET", url: () => "/logout", expect: all(302) },
   { route: "logout", method: "POST", url: () => "/logout", body: form({}), expect: all(302) },
   { route: "my-data", method: "GET", url: () => "/my-data", expect: all(200) },
@@ -264,7 +276,7 @@ describe("authorization matrix", () => {
   let w: World;
 
   beforeAll(async () => {
-    h = await startHarness({ NODE_ENV: "production" });
+    h = await startHarness({ NODE_ENV: "production", ORG_REGISTRATION: "open" });
     w = await seedWorld(h);
   }, 180_000);
 

@@ -29,6 +29,8 @@ const TABLES = [
   "addressees",
   "attachments",
   "login_tokens",
+  "org_registrations",
+  "organizations",
   "outbox",
   "users",
   "memberships",
@@ -255,6 +257,17 @@ function mixed(w: World): fc.Arbitrary<Spec> {
       ),
     },
     { weight: 3, arbitrary: endpoint("routes/my-data", "POST", "/my-data", fieldsFrom({ email })) },
+    { weight: 3, arbitrary: endpoint("routes/register", "POST", "/register", fieldsFrom({ name: text, email, description: text })) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(token, fc.constantFrom("GET", "POST"))
+        .chain(([t, m]) =>
+          endpoint("routes/register_.t.$token", m, `/register/t/${enc(t)}`, fieldsFrom({})).map((s) =>
+            m === "GET" ? { ...s, body: undefined, headers: undefined } : s,
+          ),
+        ),
+    },
     { weight: 2, arbitrary: endpoint("routes/logout", "POST", "/logout", fieldsFrom({ everywhere: text })) },
     {
       weight: 6,
@@ -476,6 +489,7 @@ function getPages(w: World): fc.Arbitrary<Spec> {
         `/verify/${w.letter.code}`,
         "/privacy",
         "/login",
+        "/register",
         "/my-data",
         `/dashboard/appeals/${w.draft.id}/preview`,
         `/dashboard/appeals/${w.published.id}/export.csv`,
@@ -526,6 +540,15 @@ function refused(w: World): fc.Arbitrary<Spec> {
     })),
     badEmail.map((e) => ({ kind: "login (bad e-mail)", method: "POST", path: "/login", ...urlencoded([["email", e]]) })),
     badEmail.map((e) => ({ kind: "my data (bad e-mail)", method: "POST", path: "/my-data", ...urlencoded([["email", e]]) })),
+    badEmail.map((e) => ({
+      kind: "register (bad e-mail)",
+      method: "POST",
+      path: "/register",
+      ...urlencoded([
+        ["name", "NGO"],
+        ["email", e],
+      ]),
+    })),
     token
       .filter((t) => !/^[A-Za-z0-9_-]{43}$/.test(t))
       .chain((t) =>
@@ -606,6 +629,7 @@ function oversized(w: World): Spec[] {
     [`/appeals/${w.published.slug}`, 65 * 1024, undefined],
     ["/login", 200 * 1024, undefined],
     ["/my-data", 1024 * 1024, undefined],
+    ["/register", 100 * 1024, undefined],
     [`/s/confirm/${"A".repeat(43)}`, 70 * 1024, undefined],
     [`/dashboard/appeals/${w.draft.id}/text/en`, 2 * 1024 * 1024 + 10, "owner"],
     [`/dashboard/appeals/${w.draft.id}/attachments`, 13 * 1024 * 1024, "owner"],
@@ -659,7 +683,7 @@ describe(`fuzzing every form and endpoint (seed ${SEED})`, () => {
   const started = Date.now();
 
   beforeAll(async () => {
-    h = await startHarness({ LOG_REQUESTS: "0" });
+    h = await startHarness({ LOG_REQUESTS: "0", ORG_REGISTRATION: "open" });
     w = await seedWorld(h);
   }, 180_000);
 

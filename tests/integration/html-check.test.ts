@@ -41,7 +41,7 @@ describe("HTML check (Nu Html Checker), every page in en, ru and kk", () => {
 
   beforeAll(async () => {
     requireJava();
-    h = await startHarness();
+    h = await startHarness({ ORG_REGISTRATION: "open" });
     dir = await fs.mkdtemp(path.join(os.tmpdir(), "appeals-html-"));
     world = await seedWorld(h);
   }, 180_000);
@@ -142,6 +142,28 @@ describe("HTML check (Nu Html Checker), every page in en, ru and kk", () => {
     expect(arabic).toContain('<p class="lead" lang="ar" dir="rtl">');
     expect(arabic).toMatch(/<div class="appeal-body" lang="ar" dir="rtl"><p>نحن الموقعين/);
     await page("/login", 200);
+    // Self-registration (ORG_REGISTRATION=open in this file): the form, its answer, its link's page before and after use.
+    await page("/register", 200);
+    await page(
+      "/register",
+      200,
+      "",
+      LANGS,
+      new URLSearchParams({ name: "Таза ауа", email: `${unique("html-register")}@example.org`, description: "" }).toString(),
+    );
+    const founder = `${unique("html-founder")}@example.org`;
+    await fetch(`${h.url}/register`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ name: "Өзен қорғаушылары", email: founder, description: "Ертіс өзені үшін." }).toString(),
+    });
+    const registerToken = /\/register\/t\/([A-Za-z0-9_-]{43})/.exec(
+      (await h.sink.waitFor((m) => m.to.includes(founder) && m.text.includes("/register/t/"))).text,
+    )?.[1];
+    await page(`/register/t/${registerToken}`, 200);
+    expect((await fetch(`${h.url}/register/t/${registerToken}`, { method: "POST", redirect: "manual" })).status).toBe(302);
+    await page(`/register/t/${registerToken}`, [200, 410]);
+    await page("/register", 400, "", LANGS, "name=&email=not-an-address&description=");
     await page("/my-data", 200);
     await page("/privacy", 200);
     await page("/verify", 200);

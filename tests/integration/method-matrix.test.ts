@@ -64,6 +64,9 @@ const ROWS: Row[] = [
   { route: "login", url: () => "/login", allow: READ_WRITE },
   { route: "login_.t.$token", url: (w) => `/login/t/${w.loginToken}`, allow: READ_WRITE },
   { route: "logout", url: () => "/logout", allow: READ_WRITE },
+  // ORG_REGISTRATION=open in this file (closed, the default, answers 404: tests/integration/register.test.ts).
+  { route: "register", url: () => "/register", allow: READ_WRITE },
+  { route: "register_.t.$token", url: () => `/register/t/${"A".repeat(43)}`, allow: READ_WRITE },
   { route: "my-data", url: () => "/my-data", allow: READ_WRITE },
   { route: "s.confirm.$token", url: (w) => `/s/confirm/${w.signer.confirm}`, allow: READ_WRITE },
   { route: "s.reject.$token", url: (w) => `/s/reject/${w.signer.reject}`, allow: READ_WRITE },
@@ -130,7 +133,7 @@ describe("method matrix", () => {
 
   beforeAll(async () => {
     // Not production: the developer mailbox (dev.mailbox*) is live here, and answers too.
-    h = await startHarness();
+    h = await startHarness({ ORG_REGISTRATION: "open" });
     w = await seedWorld(h);
   }, 180_000);
 

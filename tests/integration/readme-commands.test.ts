@@ -29,6 +29,8 @@ const ELSEWHERE: Record<string, string> = {
   "npm run bench:pages": "figures, not checks: run by hand (README, Benchmarks)",
   "npm run bench:attacks": "figures, not checks: run by hand (README, Benchmarks); tests/integration/bench-attacks.test.ts runs it in a tiny mode",
   "npm run lint": "npm test (scripts/test.ts) runs it first",
+  "npm run org:approve":
+    "tests/integration/register.test.ts runs it against its app's database (the list, an approval and its e-mail, not pending, a bad argument)",
   "npm run data-key": "scripts/data-key.test.ts runs status and rotate (old key to new, then the old key gone; a value under an unknown key; a bad argument)",
   "npm run verify":
     "scripts/verify.test.ts runs it on generated letters (valid, one byte changed, a receipt, an earlier letter, malformed files, bad arguments)",

@@ -52,6 +52,8 @@ export default async function globalSetup() {
     SIGN_LIMIT_PER_IP: "100000",
     LOGIN_LIMIT_PER_IP: "100000",
     LOGIN_LIMIT_PER_ADDRESS: "1000",
+    // Organizations may register themselves (tests/e2e/register.spec.ts).
+    ORG_REGISTRATION: "open",
   });
 
   process.env.E2E_BASE_URL = app.url;

@@ -211,6 +211,9 @@ export async function buildTour(browser: Browser): Promise<Tour> {
       { name: "my data", url: "/my-data" },
       { name: "sign in", url: "/login" },
       { name: "sign-in link", url: new URL(unusedLogin).pathname },
+      // The e2e app runs with ORG_REGISTRATION=open (tests/setup/playwright-global.ts).
+      { name: "register an organization", url: "/register" },
+      { name: "registration link, unknown", url: `/register/t/${"A".repeat(43)}` },
       { name: "404", url: "/no/such/page" },
       { name: "404 appeal", url: "/appeals/no-such-appeal-here" },
     ];
