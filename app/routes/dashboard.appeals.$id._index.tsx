@@ -132,7 +132,7 @@ export default function AppealOverview() {
           <h2 id="publish-h">{t("dash.publish")}</h2>
           <p className="hint">{t("dash.publishHint")}</p>
           <PublishProblems problems={problems} />
-          <Form method="post" className="stack">
+          <Form method="post" className="stack" noValidate>
             <input type="hidden" name="_intent" value="publish" />
             <input type="hidden" name="baseRevision" value={appeal.current_revision} />
             <StaleConfirm stale={stale} error={data?.errors.confirmStale} />

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { diffWords } from "diff";
+import { diffLines, diffWords } from "diff";
 import { getReadDb, type DB } from "../../db/client";
 import { findAppealBySlug, latestRevision } from "../../db/queries/appeals";
 import type { AddresseeText, RevisionContent, VersionText } from "../../db/schema";
@@ -26,14 +26,36 @@ export interface DiffPart {
 }
 
 /**
- * A word-level diff of two texts in `lang`. Words are cut by the platform's Unicode word
- * segmentation for that language (Intl.Segmenter): jsdiff's own tokenizer knows Latin letters only
- * and would diff Cyrillic letter by letter.
+ * A word-level diff of two texts in `lang`, paragraph by paragraph: lines are matched first, and
+ * words are compared within the lines that changed, so a change never runs across a paragraph
+ * break. Words are cut by the platform's Unicode word segmentation for that language
+ * (Intl.Segmenter): jsdiff's own tokenizer knows Latin letters only and would diff Cyrillic letter
+ * by letter.
  */
 export function textDiff(before: string, after: string, lang: string): DiffPart[] {
   if (before === after) return before ? [{ op: "same", text: before }] : [];
   const segmenter = new Intl.Segmenter(lang, { granularity: "word" });
-  return diffWords(before, after, { intlSegmenter: segmenter }).map((c) => ({ op: c.added ? "ins" : c.removed ? "del" : "same", text: c.value }));
+  const parts: DiffPart[] = [];
+  const push = (op: DiffPart["op"], text: string) => {
+    const last = parts.at(-1);
+    if (last && last.op === op) last.text += text;
+    else if (text) parts.push({ op, text });
+  };
+  const lines = diffLines(before, after);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    const next = lines[i + 1];
+    if (!line) continue;
+    if (line.removed && next?.added) {
+      // The lines' common line break stays outside the change.
+      const tail = line.value.endsWith("\n") && next.value.endsWith("\n") ? "\n" : "";
+      const cut = (v: string) => v.slice(0, v.length - tail.length);
+      for (const w of diffWords(cut(line.value), cut(next.value), { intlSegmenter: segmenter })) push(w.added ? "ins" : w.removed ? "del" : "same", w.value);
+      push("same", tail);
+      i++;
+    } else push(line.added ? "ins" : line.removed ? "del" : "same", line.value);
+  }
+  return parts;
 }
 
 export function changed(parts: DiffPart[]): boolean {
