@@ -259,7 +259,7 @@ describe("HTML check (Nu Html Checker), every page in en, ru and kk", () => {
     await page(`/dashboard/appeals/${campaign.id}/signatures`, 200, campaignCookie, LANGS, "_intent=search&q=someone%40example.org");
     // Publishing with stale translations and without the confirmation: refused, in place.
     await page(
-      `/dashboard/appeals/${campaign.id}`,
+      `/dashboard/appeals/${campaign.id}?index`,
       409,
       campaignCookie,
       LANGS,
