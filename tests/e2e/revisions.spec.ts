@@ -123,8 +123,9 @@ test("an organizer corrects a Kazakh appeal, is asked to confirm the stale Russi
   await expectAccessible(pub);
 
   // The Russian version did not change in revision 2: said so.
-  await pub.getByRole("link", { name: "Русский" }).click();
-  await expect(pub.getByText("Орыс тілі нұсқасы осы редакцияда өзгерген жоқ.")).toBeVisible();
+  // (?lang= names the version and, being a language of the interface too, the interface's: as on the appeal page.)
+  await pub.getByRole("navigation", { name: "Оқу тілі" }).getByRole("link", { name: "Русский" }).click();
+  await expect(pub.getByText("Версия на языке «Русский» в этой редакции не изменилась.")).toBeVisible();
 
   // Revision 1, as it was signed.
   await pub.goto(`/appeals/${appeal.slug}/revisions/1?lang=kk`);
