@@ -20,6 +20,13 @@ export interface AddresseeText {
   institution: string;
 }
 
+/** One language version's text. */
+export interface VersionText {
+  title: string;
+  summary: string;
+  body: string;
+}
+
 /** What a revision freezes: every language version and the addressees, as published. */
 export interface RevisionContent {
   versions: Record<string, { title: string; summary: string; body: string }>;
@@ -102,6 +109,11 @@ export interface AppealVersionsTable {
   title: Defaulted<string>;
   summary: Defaulted<string>;
   body: Defaulted<string>;
+  /**
+   * The original's text when this version was last saved (a translation's "basis"): differing from
+   * the original's working copy now, the translation is stale. Null: not known, never flagged.
+   */
+  basis: ColumnType<VersionText | null, string | null | undefined, string | null>;
 }
 
 export interface AddresseesTable {

@@ -112,6 +112,11 @@ export function AppealPage({
           </>
         ) : null}
       </p>
+      {view.revision > 1 && !view.preview ? (
+        <p className="hint" lang={uiLang}>
+          <a href={`/appeals/${view.slug}/revisions?lang=${view.lang}`}>{t("revisions.link", { revision: view.revision })}</a>
+        </p>
+      ) : null}
 
       <div className="count-box" lang={uiLang}>
         <p className="count">
@@ -164,7 +169,14 @@ export function AppealPage({
           <ul>
             {view.changes.map((c) => (
               <li key={c.number}>
-                {t("appeal.revisedOn", { date: date(c.date), revision: c.number })}: <span lang={view.originalLanguage}>{c.note}</span>
+                {view.preview ? (
+                  t("appeal.revisedOn", { date: date(c.date), revision: c.number })
+                ) : (
+                  <a href={`/appeals/${view.slug}/revisions/${c.number}?lang=${view.lang}`}>
+                    {t("appeal.revisedOn", { date: date(c.date), revision: c.number })}
+                  </a>
+                )}
+                : <span lang={view.originalLanguage}>{c.note}</span>
               </li>
             ))}
           </ul>

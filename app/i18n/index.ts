@@ -15,6 +15,7 @@ import { openpgp } from "./messages/openpgp";
 import { minimal } from "./messages/minimal";
 import { spread } from "./messages/spread";
 import { register } from "./messages/register";
+import { revisions } from "./messages/revisions";
 import { formatDate, formatNumber, knownLanguageName } from "./format";
 import { DEFAULT_LANG, type UiLang } from "./languages";
 import { pluralCategory } from "./plural";
@@ -44,6 +45,7 @@ const areas = [
   minimal,
   spread,
   register,
+  revisions,
 ] as const;
 
 /** A group of strings made with defineMessages(): one table per interface language. */

@@ -5,6 +5,7 @@ import { Form, Link, useActionData } from "@remix-run/react";
 import { Field, FormError, errorText } from "~/components/form";
 import { PublishProblems } from "~/components/publish-problems";
 import { ShareSnippets } from "~/components/share-snippets";
+import { StaleConfirm } from "~/components/stale-confirm";
 import { CONTENT_LANGUAGES, NATIVE_NAMES, languageName } from "~/i18n";
 import { useT } from "~/i18n/react";
 import { addLanguageSchema, publishSchema } from "~/schemas/appeal";
@@ -59,7 +60,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function AppealOverview() {
-  const { appeal, versions, revisions, problems: current, appUrl, organization } = useEditor();
+  const { appeal, versions, revisions, problems: current, appUrl, organization, stale } = useEditor();
   const data = useActionData<typeof action>();
   const { t, lang, date } = useT();
   const base = `/dashboard/appeals/${appeal.id}`;
@@ -87,6 +88,12 @@ export default function AppealOverview() {
           <li key={v.lang}>
             <Link to={`${base}/text/${v.lang}`}>{languageName(v.lang, lang)}</Link>
             {v.lang === appeal.original_language ? <span className="hint"> ({t("appeal.original")})</span> : null}
+            {stale.includes(v.lang) ? (
+              <>
+                {" "}
+                <strong className="badge badge-stale">{t("revisions.stale")}</strong>
+              </>
+            ) : null}
             {v.title ? (
               <>
                 {" "}
@@ -130,10 +137,13 @@ export default function AppealOverview() {
             </p>
           ) : null}
           <PublishProblems problems={problems} />
-          <Form method="post">
+          <Form method="post" className="stack" noValidate>
             <input type="hidden" name="_intent" value="publish" />
             <input type="hidden" name="baseRevision" value={appeal.current_revision} />
-            <button type="submit">{t("dash.publish")}</button>
+            <StaleConfirm stale={stale} error={data?.errors.confirmStale} />
+            <div>
+              <button type="submit">{t("dash.publish")}</button>
+            </div>
           </Form>
         </section>
       ) : null}
@@ -154,6 +164,7 @@ export default function AppealOverview() {
               error={data?.errors.changeNote}
               maxLength={500}
             />
+            <StaleConfirm stale={stale} error={data?.errors.confirmStale} />
             <div>
               <button type="submit">{t("dash.publishCorrection")}</button>
             </div>

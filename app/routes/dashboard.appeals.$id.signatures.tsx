@@ -221,7 +221,7 @@ export default function Signatures() {
           <tbody>
             {recent.map((s) => (
               <tr key={s.id}>
-                <SignatureCells signature={{ ...s, at: s.confirmed_at ?? s.created_at }} />
+                <SignatureCells signature={{ ...s, at: s.confirmed_at ?? s.created_at }} revisions={appeal.current_revision > 1} />
                 <td>
                   <HideForm signature={s} />
                   <details>
@@ -378,10 +378,12 @@ interface SignatureRow {
   at: string | Date;
   disclosure: string;
   status: string;
+  /** The revision of the text signed (signatures.revision), where the rows carry it. */
+  revision?: number;
 }
 
 /** A signature's cells: name and city each in an isolate, in a cell that clips stacked marks (public/app.css). */
-function SignatureCells({ signature: s }: { signature: SignatureRow }) {
+function SignatureCells({ signature: s, revisions = false }: { signature: SignatureRow; revisions?: boolean }) {
   const { t, date } = useT();
   return (
     <>
@@ -392,7 +394,11 @@ function SignatureCells({ signature: s }: { signature: SignatureRow }) {
       <td className="name-cell">
         <Place city={s.city} country={s.countryName} />
       </td>
-      <td>{date(s.at, "datetime")}</td>
+      <td>
+        {date(s.at, "datetime")}
+        {/* Once the text was corrected, which revision each person signed (issue 17 item 5). */}
+        {revisions && s.revision ? <span className="hint"> · {t("revisions.signedRevision", { revision: s.revision })}</span> : null}
+      </td>
       <td>{t(`camp.disclosure.${s.disclosure}` as MessageKey)}</td>
       <td>{t(`camp.status.${s.status}` as MessageKey)}</td>
     </>

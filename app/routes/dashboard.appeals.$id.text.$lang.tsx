@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useParams } from "@remix-run/react";
+import { DiffText } from "~/components/diff-text";
 import { Field, FormError } from "~/components/form";
 import { isContentLang, isRtlLang, languageName } from "~/i18n";
 import { useT } from "~/i18n/react";
@@ -37,7 +38,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function VersionEditor() {
-  const { appeal, versions } = useEditor();
+  const { appeal, versions, staleChanges } = useEditor();
   const params = useParams();
   const lang = params.lang ?? "";
   const data = useActionData<typeof action>();
@@ -48,6 +49,8 @@ export default function VersionEditor() {
   const values = data?.values ?? {};
   const errors = data?.errors ?? {};
   const base = `/dashboard/appeals/${appeal.id}`;
+  const originalChanges = staleChanges[lang];
+  const fields = originalChanges ? (["title", "summary", "body"] as const).filter((f) => originalChanges[f].some((p) => p.op !== "same")) : [];
   return (
     <>
       <nav aria-label={t("dash.versions")}>
@@ -68,6 +71,20 @@ export default function VersionEditor() {
         {lang === appeal.original_language ? <span className="hint"> ({t("appeal.original")})</span> : null}
       </h2>
       {appeal.status !== "draft" ? <p className="hint">{t("dash.frozenNote")}</p> : null}
+      {originalChanges ? (
+        <section aria-labelledby="stale-h" className="notice">
+          <h3 id="stale-h">{t("revisions.stale")}</h3>
+          <p>{t("revisions.staleNotice", { language: languageName(appeal.original_language, ui) })}</p>
+          <p className="hint">{t("revisions.legend")}</p>
+          {fields.map((f) => (
+            <div key={f}>
+              <h4>{t(`revisions.field.${f}`)}</h4>
+              <DiffText parts={originalChanges[f]} lang={appeal.original_language} />
+            </div>
+          ))}
+          <p className="hint">{t("revisions.staleSaveHint")}</p>
+        </section>
+      ) : null}
       {data?.notice === "saved" ? (
         <p className="notice" role="status">
           {t("dash.saved")}

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CONTENT_LANGUAGES } from "~/i18n/languages";
+import { CONTENT_LANGUAGES, isContentLang } from "~/i18n/languages";
 import { isSlug } from "~/utils/slug";
 import { email, longText, optionalMultiline, optionalText, requiredText, checkbox } from "./common";
 
@@ -92,6 +92,15 @@ export const settingsSchema = z.object({
 export const publishSchema = z.object({
   changeNote: optionalText(500).transform((v) => v ?? ""),
   baseRevision: z.coerce.number().int().min(0).optional(),
+  /**
+   * The ticked confirmation that stale translations may be published as they are: the languages
+   * it listed, comma-separated (the service refuses when a stale one is not among them).
+   */
+  confirmStale: z
+    .string()
+    .max(400)
+    .optional()
+    .transform((v) => (v ?? "").split(",").filter(isContentLang)),
 });
 
 /** The organization's contact address for replies to its delivery e-mails. */

@@ -22,6 +22,7 @@ import { AppError, type PublishProblem } from "../utils/errors";
 import { isSlug, SLUG_MAX, slugify } from "../utils/slug";
 import { appealForMember, requireRole } from "./access.server";
 import { assertMayPublish } from "./registration.server";
+import { originalChanges, staleTranslations } from "./revisions.server";
 
 export type { PublishProblem };
 
@@ -101,7 +102,14 @@ export async function editorView(appealId: number, userId: number) {
   const problems = publishProblems(appeal.original_language, versions, addressees);
   // The editor shows an addressee's OpenPGP key by its fingerprint; the key itself stays here.
   const shown = addressees.map(({ openpgp_key: _key, ...a }) => a);
-  return { appeal, role, versions, addressees: shown, attachments, revisions, organization, problems };
+  // Translations not updated since the original changed, each with what changed in the original.
+  const stale = staleTranslations(appeal.original_language, versions);
+  const original = versions.find((v) => v.lang === appeal.original_language);
+  const staleChanges = Object.fromEntries(
+    versions.flatMap((v) => (original && v.basis && stale.includes(v.lang) ? [[v.lang, originalChanges(v.basis, original, appeal.original_language)]] : [])),
+  );
+  const listed = versions.map(({ basis: _basis, ...v }) => v);
+  return { appeal, role, versions: listed, addressees: shown, attachments, revisions, organization, problems, stale, staleChanges };
 }
 
 /** A text edit made against revision `base` while the appeal has moved on to `current`: stale. */
@@ -120,6 +128,7 @@ async function touch(appealId: number) {
 /**
  * Saves the working copy of one language version. Before publication this is the text;
  * afterwards the published revision stays frozen until a correction is published.
+ * A translation saved is taken as updated against the original as it is now (its basis).
  */
 export async function saveVersion(
   appealId: number,
@@ -130,7 +139,17 @@ export async function saveVersion(
   const { appeal } = await appealForMember(appealId, userId);
   if (appeal.status === "delivered") throw new AppError("closed");
   assertBase(appeal.current_revision, input.baseRevision);
-  await upsertVersion(getDb(), appeal.id, lang, { title: input.title, summary: input.summary, body: input.body });
+  const db = getDb();
+  const basis =
+    lang === appeal.original_language
+      ? undefined
+      : await db
+          .selectFrom("appeal_versions")
+          .select(["title", "summary", "body"])
+          .where("appeal_id", "=", appeal.id)
+          .where("lang", "=", appeal.original_language)
+          .executeTakeFirst();
+  await upsertVersion(db, appeal.id, lang, { title: input.title, summary: input.summary, body: input.body }, basis);
   await touch(appeal.id);
 }
 
@@ -282,8 +301,10 @@ function snapshot(
 /**
  * Publishes the working copy: the first time as revision 1 (draft → published), later as a
  * correction with a public change note (revision N+1). Published text is never edited in place.
+ * Translations not updated since the original changed are published only when each is named in
+ * `confirmStale` (the organizer ticked the box listing them); otherwise the publish is refused.
  */
-export async function publish(appealId: number, userId: number, options: { changeNote?: string; baseRevision?: number } = {}) {
+export async function publish(appealId: number, userId: number, options: { changeNote?: string; baseRevision?: number; confirmStale?: string[] } = {}) {
   const { appeal } = await appealForMember(appealId, userId);
   const db = getDb();
   return db.transaction().execute(async (trx) => {
@@ -298,6 +319,8 @@ export async function publish(appealId: number, userId: number, options: { chang
     if (problems.length) throw new AppError("blocked", undefined, { problems });
     const number = locked.current_revision + 1;
     if (number > 1 && !options.changeNote?.trim()) throw new AppError("conflict", "form.required", { field: "changeNote" });
+    const unconfirmed = staleTranslations(locked.original_language, versions).filter((l) => !options.confirmStale?.includes(l));
+    if (unconfirmed.length) throw new AppError("conflict", "revisions.confirmRequired", { field: "confirmStale" });
     await insertRevision(trx, locked.id, number, snapshot(versions, addressees), options.changeNote?.trim() ?? "", userId);
     await trx
       .updateTable("appeals")

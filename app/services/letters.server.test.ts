@@ -162,7 +162,7 @@ async function publishedAppeal(options: { revisions?: number; organization?: str
   await publish(id, owner.userId);
   for (let r = 2; r <= (options.revisions ?? 1); r++) {
     await saveVersion(id, owner.userId, "ru", { ...RU, body: `${RU.body}\n\nРедакция ${r}.` });
-    await publish(id, owner.userId, { changeNote: `Уточнение ${r}` });
+    await publish(id, owner.userId, { changeNote: `Уточнение ${r}`, confirmStale: ["en", "kk"] });
   }
   return { owner, id, slug };
 }
@@ -620,7 +620,7 @@ describe("the snapshot and its verification", () => {
 
     // A new revision of the text, same signatories.
     await saveVersion(appeal.id, appeal.owner.userId, "ru", { ...RU, body: `${RU.body}\n\nИсправлена опечатка.` });
-    await publish(appeal.id, appeal.owner.userId, { changeNote: "Опечатка" });
+    await publish(appeal.id, appeal.owner.userId, { changeNote: "Опечатка", confirmStale: ["en", "kk"] });
     const revised = await generate(appeal.id, appeal.owner.userId, "ru");
     expect(revised.digest).not.toBe(reordered.digest);
     expect((await letterRow(revised.id)).revision).toBe(3);

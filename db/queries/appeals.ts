@@ -1,5 +1,5 @@
 import { sql, type Kysely } from "kysely";
-import type { AddresseeText, Database, FieldMode, RevisionContent } from "../schema.js";
+import type { AddresseeText, Database, FieldMode, RevisionContent, VersionText } from "../schema.js";
 
 type Db = Kysely<Database>;
 
@@ -21,7 +21,9 @@ export async function versionsOf(db: Db, appealId: number) {
   return db.selectFrom("appeal_versions").selectAll().where("appeal_id", "=", appealId).orderBy("lang").execute();
 }
 
-export async function upsertVersion(db: Db, appealId: number, lang: string, v: { title: string; summary: string; body: string }) {
+/** `basis`: for a translation, the original's text it was saved against (undefined: left as it is). */
+export async function upsertVersion(db: Db, appealId: number, lang: string, text: VersionText, basis?: VersionText) {
+  const v = { ...text, ...(basis ? { basis: JSON.stringify(basis) } : {}) };
   await db
     .insertInto("appeal_versions")
     .values({ appeal_id: appealId, lang, ...v })

@@ -203,6 +203,8 @@ test.describe("appeals: organizers draft and publish, visitors read", () => {
 
     await page.goto(base);
     await expect(page.getByRole("alert")).toHaveCount(0);
+    // The Russian original changed after the English version was saved: publishing asks to confirm it.
+    await page.getByLabel("I have checked: publish these translations as they are (English).").check();
     await page.getByRole("button", { name: "Publish", exact: true }).click();
     await expect(page.getByRole("status")).toHaveText("Published as revision 1.");
     await expect(page.getByRole("heading", { level: 1 })).toContainText("Open for signatures");
@@ -366,6 +368,7 @@ test.describe("appeals: organizers draft and publish, visitors read", () => {
     await check.close();
     await page.goto(base);
     await page.getByLabel("Change note (public)").fill("Уточнён заголовок");
+    await page.getByLabel("I have checked: publish these translations as they are (English, Kazakh).").check();
     await page.getByRole("button", { name: "Publish the correction as a new revision" }).click();
     await expect(page.getByRole("status")).toHaveText("Published as revision 2.");
 
@@ -381,6 +384,7 @@ test.describe("appeals: organizers draft and publish, visitors read", () => {
     await editor.close();
     await page.goto(base);
     await page.getByLabel("Change note (public)").fill("Clearer English title");
+    await page.getByLabel("I have checked: publish these translations as they are (Kazakh).").check();
     await page.getByRole("button", { name: "Publish the correction as a new revision" }).click();
     await expect(page.getByRole("status")).toHaveText("Published as revision 3.");
 

@@ -79,6 +79,12 @@ const ROWS: Row[] = [
   { route: "sitemap[.]xml", method: "GET", url: () => "/sitemap.xml", expect: all(200) },
   { route: "robots[.]txt", method: "GET", url: () => "/robots.txt", expect: all(200) },
   { route: "appeals.$slug_.sent", method: "GET", url: (w) => `/appeals/${w.published.slug}/sent`, expect: all(200) },
+  // Issue 17 item 5: the published revisions of a public appeal, to anyone; nothing of a draft, not even to its organizers.
+  { route: "appeals.$slug_.revisions._index", method: "GET", url: (w) => `/appeals/${w.published.slug}/revisions`, expect: all(200) },
+  { route: "appeals.$slug_.revisions._index", method: "GET", url: (w) => `/appeals/${w.draft.slug}/revisions`, expect: all(404) },
+  { route: "appeals.$slug_.revisions.$n", method: "GET", url: (w) => `/appeals/${w.published.slug}/revisions/1`, expect: all(200) },
+  { route: "appeals.$slug_.revisions.$n", method: "GET", url: (w) => `/appeals/${w.published.slug}/revisions/2`, expect: all(404) },
+  { route: "appeals.$slug_.revisions.$n", method: "GET", url: (w) => `/appeals/${w.draft.slug}/revisions/1`, expect: all(404) },
   { route: "appeals.$slug_.thanks", method: "GET", url: (w) => `/appeals/${w.published.slug}/thanks`, expect: all(200) },
   { route: "appeals.$slug_.thanks", method: "GET", url: (w) => `/appeals/${w.draft.slug}/thanks`, expect: all(404) },
   // Asking for a receipt takes the confirming browser's receipt token (its thanks cookie): nobody else gets one.

@@ -5,12 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import "../setup/vitest-db";
 import { encodeLeaf, leafFieldsOf } from "../../app/ledger/leaf";
 import { encodeReceipt } from "../../app/ledger/receipt";
+import { publish, saveVersion } from "../../app/services/appeals.server";
 import { addAttachment } from "../../app/services/attachments.server";
 import { DEMO_ORGANIZER, DEMO_SLUG, seedDemo } from "../../app/services/demo-data.server";
 import { publishUpdate } from "../../app/services/updates.server";
 import { getDb } from "../../db/client";
 import { findUserByEmail } from "../../db/queries/organizations";
-import { addSigners, fixtureNames, publishedAppeal } from "../fixtures/campaign";
+import { addSigners, fixtureNames, publishedAppeal, TEXTS } from "../fixtures/campaign";
 import { WORLD_NAMES } from "../fixtures/world-names";
 import { sessionCookie } from "../fixtures/organizers";
 import { requireJava, validate } from "./support/vnu";
@@ -104,6 +105,13 @@ describe("HTML check (Nu Html Checker), every page in en, ru and kk", () => {
     });
     await addAttachment(campaign.id, campaign.owner.userId, { lang: "ru", filename: "доклад-2026.pdf", data: PDF });
     const campaignCookie = await sessionCookie(campaign.owner.userId);
+    // Revision 2 (issue 17 item 5): the Russian original and the Arabic version corrected, English
+    // and Kazakh confirmed as they were; then the original changes again, so the dashboard shows
+    // stale translations (the text tabs' notice with its diff, the publish form's confirmation).
+    await saveVersion(campaign.id, campaign.owner.userId, "ru", { ...TEXTS.ru, body: `${TEXTS.ru.body}\n\nИ прекратить преследование.` });
+    await saveVersion(campaign.id, campaign.owner.userId, "ar", { ...TEXTS.ar, body: `${TEXTS.ar.body}\n\nونطالب بالشفافية.` });
+    await publish(campaign.id, campaign.owner.userId, { changeNote: "Добавлено требование", confirmStale: ["en", "kk"] });
+    await saveVersion(campaign.id, campaign.owner.userId, "ru", { ...TEXTS.ru, title: `${TEXTS.ru.title}!` });
 
     // The demo appeal (long ru/kk/en texts, two addressees).
     await seedDemo();
@@ -134,6 +142,12 @@ describe("HTML check (Nu Html Checker), every page in en, ru and kk", () => {
       await page(`/appeals/${slug}/embed`, 200);
     }
     await page(`/appeals/${campaign.slug}/embed?lang=ar`, 200);
+    // Earlier revisions and their word diffs (issue 17 item 5), right to left too.
+    await page(`/appeals/${campaign.slug}/revisions`, 200);
+    for (const n of [1, 2]) await page(`/appeals/${campaign.slug}/revisions/${n}`, 200);
+    await page(`/appeals/${campaign.slug}/revisions/2?lang=ar`, 200);
+    await page(`/appeals/${campaign.slug}/revisions/2?lang=en`, 200);
+    await page(`/appeals/${campaign.slug}/revisions/3`, 404, "", ["en"]);
     // The Arabic version: its title, summary and body in dir="rtl" lang="ar"; the page itself in the interface's language.
     await page(`/appeals/${campaign.slug}?lang=ar`, 200);
     const arabic = await fs.readFile(pages[pages.length - 1]!.file, "utf8");
@@ -265,6 +279,14 @@ describe("HTML check (Nu Html Checker), every page in en, ru and kk", () => {
     await page(`/dashboard/appeals/${campaign.id}/signatures?q=${encodeURIComponent(names[0]!.city.slice(0, 3))}`, 200, campaignCookie);
     await page(`/dashboard/appeals/${campaign.id}/signatures?q=zzzz-no-such-name`, 200, campaignCookie);
     await page(`/dashboard/appeals/${campaign.id}/signatures`, 200, campaignCookie, LANGS, "_intent=search&q=someone%40example.org");
+    // Publishing with stale translations and without the confirmation: refused, in place.
+    await page(
+      `/dashboard/appeals/${campaign.id}?index`,
+      409,
+      campaignCookie,
+      LANGS,
+      "_intent=publish&baseRevision=2&changeNote=%D0%A3%D1%82%D0%BE%D1%87%D0%BD%D0%B5%D0%BD%D0%BE",
+    );
     const editor = await fs.readFile(pages.find((p) => p.url.endsWith(`${campaign.id}/text/ar`))!.file, "utf8");
     for (const name of ["title", "summary", "body"]) expect(editor, name).toMatch(new RegExp(`<(input|textarea) [^>]*name="${name}"[^>]*lang="ar" dir="rtl"`));
     for (const tab of ["", "/letters", "/signatures"]) await page(`/dashboard/appeals/${published.id}${tab}`, 200, owner.cookie);

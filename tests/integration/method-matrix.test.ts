@@ -38,6 +38,8 @@ const ROWS: Row[] = [
   { route: "appeals.$slug.updates[.]atom", url: (w) => `/appeals/${w.published.slug}/updates.atom`, allow: READ },
   { route: "sitemap[.]xml", url: () => "/sitemap.xml", allow: READ },
   { route: "robots[.]txt", url: () => "/robots.txt", allow: READ },
+  { route: "appeals.$slug_.revisions._index", url: (w) => `/appeals/${w.published.slug}/revisions`, allow: READ },
+  { route: "appeals.$slug_.revisions.$n", url: (w) => `/appeals/${w.published.slug}/revisions/1`, allow: READ },
   { route: "appeals.$slug_.sent", url: (w) => `/appeals/${w.published.slug}/sent`, allow: READ },
   { route: "appeals.$slug_.thanks", url: (w) => `/appeals/${w.published.slug}/thanks`, allow: READ_WRITE },
   // Without ?index a form post goes to the layout route (no action); with it, to the index route.
