@@ -2,7 +2,12 @@ import { parse } from "csv-parse/sync";
 import { sql } from "kysely";
 import { getDb } from "../../db/client";
 import type { Disclosure } from "../../db/schema";
-import type { MessageKey } from "../i18n";
+import { PassThrough } from "node:stream";
+import { isRtlLang, isUiLang, translator, type MessageKey, type UiLang } from "../i18n";
+import { renderSheet, type SheetInput } from "../pdf/sheet.server";
+import { env } from "../utils/env.server";
+import { publicAppeal } from "./public-appeal.server";
+import { posterSummary } from "./spread.server";
 import { leafFieldsOf, leafHash, newSalt } from "../ledger/leaf";
 import { paperSchema, sheetColumns, type PaperColumn, type PaperInput } from "../schemas/paper";
 import type { SignerFields } from "../schemas/sign";
@@ -297,4 +302,42 @@ export async function paperSummary(appealId: number, userId: number): Promise<{ 
       enteredByName: r.user_name,
     })),
   };
+}
+
+/** Each column's share of the sheet's width (the signature needs room; a country is short). */
+const SHEET_WEIGHTS: Record<PaperColumn, number> = { name: 3.2, city: 2, country: 1.5, organization: 2.4, position: 2 };
+const COLUMN_LABELS: Record<PaperColumn, MessageKey> = {
+  name: "paper.name",
+  city: "sign.city",
+  country: "sign.country",
+  organization: "sign.organization",
+  position: "sign.position",
+};
+
+/**
+ * The printable signature sheet of an appeal in version `lang` (a member's download): the
+ * interface's words in `lang` when it is an interface language, else in `uiLang`.
+ */
+export async function sheetPdf(appealId: number, userId: number, lang: string, uiLang: UiLang): Promise<{ pdf: Buffer; filename: string }> {
+  const target = await paperTarget(appealId, userId);
+  const view = await publicAppeal(target.slug, lang, uiLang);
+  if (!view || view.lang !== lang) throw new AppError("not_found");
+  const t = translator(isUiLang(lang) ? lang : uiLang);
+  const input: SheetInput = {
+    lang,
+    rtl: isRtlLang(lang),
+    organization: view.organization,
+    title: view.title,
+    summary: posterSummary(view),
+    statement: t.t("paper.sheetStatement"),
+    numberLabel: t.t("paper.sheetNumber"),
+    columns: [...target.columns.map((c) => ({ label: t.t(COLUMN_LABELS[c]), weight: SHEET_WEIGHTS[c] })), { label: t.t("paper.sheetSignature"), weight: 2.6 }],
+    footer: t.t("paper.sheetReturn", { organization: view.organization, url: `${env().APP_URL}/appeals/${view.slug}?lang=${lang}` }),
+    date: new Date(view.revisedAt ?? view.publishedAt ?? 0),
+  };
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on("data", (chunk: Buffer) => chunks.push(chunk));
+  await renderSheet(input, out);
+  return { pdf: Buffer.concat(chunks), filename: `sheet-${view.slug}-${lang}.pdf` };
 }
