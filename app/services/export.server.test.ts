@@ -23,7 +23,7 @@ beforeAll(() => {
 });
 
 const NAMES = fixtureNames();
-const HEADER = ["name", "city", "country", "organization", "position", "disclosure", "revision", "confirmed_at", "email"];
+const HEADER = ["name", "city", "country", "organization", "position", "disclosure", "revision", "confirmed_at", "email", "source"];
 const FORMULA_NAME = '=HYPERLINK("http://x","y")';
 
 /** The V8 garbage collector, exposed at run time (vitest's workers do not start with --expose-gc). */

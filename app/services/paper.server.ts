@@ -1,6 +1,7 @@
 import { parse } from "csv-parse/sync";
 import { sql } from "kysely";
 import { getDb } from "../../db/client";
+import { COUNTRY_CODES, countryName } from "../data/countries";
 import type { Disclosure } from "../../db/schema";
 import { PassThrough } from "node:stream";
 import { isRtlLang, isUiLang, translator, type MessageKey, type UiLang } from "../i18n";
@@ -41,7 +42,7 @@ export interface PaperTarget {
   revision: number;
   originalLanguage: string;
   fields: SignerFields;
-  columns: PaperColumn[];
+  columns: readonly PaperColumn[];
 }
 
 /** The appeal, for a member, if it takes paper signatures: published, closed or delivered (sheets come in late), never a draft. */
@@ -143,7 +144,7 @@ export interface PaperRow {
 }
 
 export type PaperCsv =
-  | { ok: true; columns: PaperColumn[]; rows: PaperRow[]; valid: number; withDisclosure: boolean }
+  | { ok: true; columns: readonly PaperColumn[]; rows: PaperRow[]; valid: number; withDisclosure: boolean }
   /** The file as a whole cannot be read: the message key (and its argument, shown as {max}) says why. */
   | { ok: false; error: MessageKey; arg?: number };
 
@@ -165,6 +166,22 @@ function columnOf(header: string): PaperColumn | "disclosure" | null {
   const h = header.trim().toLowerCase().replace(/\s+/g, " ");
   for (const [column, names] of Object.entries(HEADERS)) if (names.includes(h)) return column as PaperColumn | "disclosure";
   return null;
+}
+
+let countryCodes: Map<string, string> | null = null;
+
+/**
+ * A country as people write it on a sheet: its code (KZ), or its name in English, Russian or
+ * Kazakh ("Казахстан", "Kazakhstan", "Қазақстан"), as the sign form's list names it; else as written.
+ */
+export function countryCodeOf(written: string): string {
+  const v = written.trim();
+  if (/^[A-Za-z]{2}$/.test(v)) return v;
+  if (!countryCodes) {
+    countryCodes = new Map();
+    for (const lang of ["en", "ru", "kk"]) for (const code of COUNTRY_CODES) countryCodes.set(countryName(code, lang).toLowerCase(), code);
+  }
+  return countryCodes.get(v.toLowerCase().replace(/\s+/g, " ")) ?? v;
 }
 
 /** The file's text: UTF-8 (a BOM dropped), or, when it is not valid UTF-8, Windows-1251 (Excel's "CSV" on Russian Windows). */
@@ -213,7 +230,7 @@ export function readPaperCsv(bytes: Uint8Array, target: Pick<PaperTarget, "field
   if (records.length === 0) return { ok: false, error: "paper.csvEmpty" };
   const header = records[0]!.map(columnOf);
   const hasHeader = header.includes("name");
-  const layout: Array<PaperColumn | "disclosure" | null> = hasHeader ? header : target.columns;
+  const layout: ReadonlyArray<PaperColumn | "disclosure" | null> = hasHeader ? header : target.columns;
   const data = hasHeader ? records.slice(1) : records;
   if (data.length === 0) return { ok: false, error: "paper.csvEmpty" };
   if (data.length > PAPER_CSV_MAX_ROWS) return { ok: false, error: "paper.csvTooManyRows", arg: PAPER_CSV_MAX_ROWS };
@@ -226,7 +243,7 @@ export function readPaperCsv(bytes: Uint8Array, target: Pick<PaperTarget, "field
       const cell = cells[j];
       if (column && cell !== undefined && values[column] === undefined) values[column] = cell;
     });
-    const parsed = parseFields(schema, values);
+    const parsed = parseFields(schema, values.country ? { ...values, country: countryCodeOf(values.country) } : values);
     if (parsed.ok) valid++;
     return { line: firstLine + i, values, errors: parsed.ok ? {} : parsed.errors };
   });
@@ -251,7 +268,7 @@ export async function importPaperCsv(appealId: number, userId: number, bytes: Ui
   const schema = paperSchema(target.fields);
   const rows: PaperInput[] = [];
   for (const r of read.rows) {
-    const parsed = parseFields(schema, r.values);
+    const parsed = parseFields(schema, r.values.country ? { ...r.values, country: countryCodeOf(r.values.country) } : r.values);
     if (parsed.ok) rows.push(parsed.data);
   }
   return storePaper(target, userId, rows, lang);
