@@ -210,7 +210,8 @@ describe("paper signatures", () => {
       .set({ field_city: "required", field_country: "off", field_organization: "optional", field_position: "off" })
       .where("id", "=", appeal.id)
       .execute();
-    const dir = await fs.mkdtemp(`${dataDir}-sheet-`);
+    await fs.mkdir(dataDir, { recursive: true });
+    const dir = await fs.mkdtemp(`${dataDir}/sheet-`);
     for (const [lang, words, absent] of [
       ["ru", ["Освободите журналистов", "Полное имя", "Город", "Организация", "Подпись", "Подписывая этот лист"], "Страна"],
       ["kk", ["Журналистерді босатыңыз", "Толық аты-жөні", "Қала", "Ұйым", "Қолы"], "Ел"],
