@@ -378,6 +378,8 @@ interface SignatureRow {
   at: string | Date;
   disclosure: string;
   status: string;
+  /** "paper": entered from a paper sheet (app/services/paper.server.ts). */
+  source?: string;
 }
 
 /** A signature's cells: name and city each in an isolate, in a cell that clips stacked marks (public/app.css). */
@@ -388,6 +390,7 @@ function SignatureCells({ signature: s }: { signature: SignatureRow }) {
       <td className="name-cell">
         <bdi>{s.name}</bdi>
         {s.hidden ? <span className="badge"> {t("camp.hidden")}</span> : null}
+        {s.source === "paper" ? <span className="hint"> · {t("paper.onPaper")}</span> : null}
       </td>
       <td className="name-cell">
         <Place city={s.city} country={s.countryName} />
