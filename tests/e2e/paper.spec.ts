@@ -67,6 +67,11 @@ test("an organizer enters a paper signature and imports a CSV file with one bad 
   await expect(page.getByText("Введено с бумаги: 3")).toBeVisible();
   await page.screenshot({ path: `${SHOTS}/paper-imported-ru.png`, fullPage: true });
 
+  // The signatures tab says which came from paper.
+  await page.getByRole("link", { name: "Подписи", exact: true }).click();
+  const recent = page.locator("section", { has: page.locator("#recent-h") });
+  await expect(recent.locator("tr", { hasText: "Ерлан Касымов" })).toContainText("на бумаге");
+
   // The public list: marked on paper.
   const visitor = await browser.newContext({ baseURL: process.env.E2E_BASE_URL, locale: "ru-RU", javaScriptEnabled: false });
   const pub = await visitor.newPage();
