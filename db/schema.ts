@@ -8,6 +8,7 @@ type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefine
 export type Role = "owner" | "editor";
 export type AppealStatus = "draft" | "published" | "closed" | "delivered";
 export type FieldMode = "off" | "optional" | "required";
+export type SignatureSource = "web" | "paper";
 export type Disclosure = "public" | "initials" | "private";
 export type SignatureStatus = "pending" | "confirmed" | "withdrawn" | "removed";
 export type TokenPurpose = "confirm" | "reject" | "withdraw" | "unsubscribe" | "receipt";
@@ -176,6 +177,10 @@ export interface SignaturesTable {
   /** The signature's leaf in the appeal's ledger and its 32-byte salt, set on confirmation. */
   ledger_index: number | null;
   ledger_salt: Buffer | null;
+  /** 'web' (the sign form) or 'paper' (entered by an organizer from a paper sheet; never an address). */
+  source: Defaulted<SignatureSource>;
+  /** The organizer who entered a paper signature. */
+  entered_by: number | null;
 }
 
 export interface SignatureTokensTable {

@@ -16,6 +16,7 @@ import { minimal } from "./messages/minimal";
 import { spread } from "./messages/spread";
 import { register } from "./messages/register";
 import { revisions } from "./messages/revisions";
+import { paper } from "./messages/paper";
 import { formatDate, formatNumber, knownLanguageName } from "./format";
 import { DEFAULT_LANG, type UiLang } from "./languages";
 import { pluralCategory } from "./plural";
@@ -46,6 +47,7 @@ const areas = [
   spread,
   register,
   revisions,
+  paper,
 ] as const;
 
 /** A group of strings made with defineMessages(): one table per interface language. */

@@ -68,6 +68,7 @@ type Row = {
   position: string | null;
   confirmed_at: Date;
   revision: number;
+  source: string | null;
 };
 
 /** What the first part does with each leaf as it streams: recheck, digest, the embedded files. */
@@ -96,7 +97,7 @@ async function* signatoryRows(
   const cursor = client.query(
     new Cursor<Row>(
       `SELECT l.leaf_index, l.leaf_hash, s.id IS NOT NULL AS printed, s.ledger_salt,
-              s.name, s.city, s.country, s.organization, s.position, s.confirmed_at, s.revision
+              s.name, s.city, s.country, s.organization, s.position, s.confirmed_at, s.revision, s.source
        FROM ledger_leaves l
        LEFT JOIN signatures s ON s.appeal_id = l.appeal_id AND s.ledger_index = l.leaf_index AND s.status = 'confirmed'
        WHERE l.appeal_id = $1 ORDER BY l.leaf_index`,
@@ -122,6 +123,7 @@ async function* signatoryRows(
           position: r.position,
           confirmedAt: r.confirmed_at,
           revision: r.revision,
+          paper: r.source === "paper",
         };
         printed++;
         await first?.onPrinted(row, r);

@@ -48,7 +48,7 @@ export function qrModules(url: string): { size: number; dark: (row: number, col:
 }
 
 /** Text needing the letters' shaping path: right to left, or a script DejaVu does not draw. */
-function needsShaping(text: string): boolean {
+export function needsShaping(text: string): boolean {
   if (hasRtl(text)) return true;
   for (const ch of text) if (scriptFamilyOf(ch.codePointAt(0) ?? 0) !== null) return true;
   return false;

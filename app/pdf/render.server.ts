@@ -99,6 +99,8 @@ export interface LetterSignatory {
   confirmedAt: Date;
   /** Revision the signer signed. */
   revision: number;
+  /** Collected on a paper sheet and entered by the organizers: printed "on paper" under the date. */
+  paper?: boolean;
 }
 
 export interface LetterInput {
@@ -718,9 +720,8 @@ class LetterWriter {
         : cells.detailAfterName(page, detail, line2, name.lastLine, nameX, () => this.mark(td[1]!));
     if (detailFlagged) flagged = true;
     if (row.country) this.rtlText(page, line2, fmt.country(row.country), { right: placeX + c.placeWidth }, top2, () => this.mark(td[2]!));
-    if (row.revision !== this.input.revision) {
-      this.rtlText(page, line2, fmt.strings.signedRevision(fmt.number(row.revision)), { right: dateRight }, top2, () => this.mark(td[3]!));
-    }
+    const dateDetail = this.dateDetail(row);
+    if (dateDetail) this.rtlText(page, line2, dateDetail, { right: dateRight }, top2, () => this.mark(td[3]!));
     page.rule(CONTENT_LEFT, CONTENT_RIGHT, top + TABLE.rowHeight, 0.3, 0.82);
     if (tags && tr) {
       for (const cell of td) if (cell) tags.write(cell);
@@ -728,6 +729,14 @@ class LetterWriter {
     }
     if (flagged) this.flags?.add(row.name);
     return flagged;
+  }
+
+  /** Under a row's date: "on paper" for a paper signature, the revision signed when not the letter's. */
+  private dateDetail(row: LetterSignatory): string | null {
+    const { strings } = this.fmt;
+    const parts = [row.paper ? strings.onPaper : null, row.revision !== this.input.revision ? strings.signedRevision(this.fmt.number(row.revision)) : null];
+    const shown = parts.filter((p): p is string => p !== null);
+    return shown.length ? shown.join(", ") : null;
   }
 
   /** Draws row `index` with its top at `top`; returns whether it shows a transliteration. */
@@ -758,9 +767,8 @@ class LetterWriter {
         : cells.detailAfterName(page, detail, line2, name.lastLine, c.name + c.nameWidth, () => this.mark(td[1]!));
     if (detailFlagged) flagged = true;
     if (row.country) page.draw(line2, c.place, top2, fmt.country(row.country), c.placeWidth, this.mark(td[2]!));
-    if (row.revision !== this.input.revision) {
-      page.draw(line2, c.date, top2, fmt.strings.signedRevision(fmt.number(row.revision)), c.dateWidth, this.mark(td[3]!));
-    }
+    const dateDetail = this.dateDetail(row);
+    if (dateDetail) page.draw(line2, c.date, top2, dateDetail, c.dateWidth, this.mark(td[3]!));
     page.rule(CONTENT_LEFT, CONTENT_RIGHT, top + TABLE.rowHeight, 0.3, 0.82);
     if (tags && tr) {
       for (const cell of td) if (cell) tags.write(cell);

@@ -42,6 +42,8 @@ export interface LetterStrings {
   };
   /** Under the date when a signatory signed another revision than the current one. */
   signedRevision: (n: string) => string;
+  /** Under the date of a signature collected on a paper sheet and entered by the organizers. */
+  onPaper: string;
   /** The letter has no confirmed signature yet. */
   noSignatures: string;
   /** Footer page number. */
@@ -72,6 +74,7 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
       confirmedDetail: "date (UTC)",
     },
     signedRevision: (n) => `revision ${n}`,
+    onPaper: "on paper",
     noSignatures: "No signatures have been confirmed yet.",
     page: (x, y) => `Page ${x} of ${y}`,
     verificationCode: (c) => `Verification code ${c}`,
@@ -95,6 +98,7 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
       confirmedDetail: "дата (UTC)",
     },
     signedRevision: (n) => `редакция ${n}`,
+    onPaper: "на бумаге",
     noSignatures: "Подтверждённых подписей пока нет.",
     page: (x, y) => `Страница ${x} из ${y}`,
     verificationCode: (c) => `Код проверки ${c}`,
@@ -118,6 +122,7 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
       confirmedDetail: "күні (UTC)",
     },
     signedRevision: (n) => `${n}-редакция`,
+    onPaper: "қағазда",
     noSignatures: "Әзірге расталған қолдар жоқ.",
     page: (x, y) => `${y} беттің ${x}-беті`,
     verificationCode: (c) => `Тексеру коды ${c}`,
@@ -141,6 +146,7 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
       confirmedDetail: "дата (UTC)",
     },
     signedRevision: (n) => `редакція ${n}`,
+    onPaper: "на папері",
     noSignatures: "Підтверджених підписів поки немає.",
     page: (x, y) => `Сторінка ${x} з ${y}`,
     verificationCode: (c) => `Код перевірки ${c}`,
@@ -164,6 +170,7 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
       confirmedDetail: "data (UTC)",
     },
     signedRevision: (n) => `wersja ${n}`,
+    onPaper: "na papierze",
     noSignatures: "Nie ma jeszcze potwierdzonych podpisów.",
     page: (x, y) => `Strona ${x} z ${y}`,
     verificationCode: (c) => `Kod weryfikacyjny ${c}`,
@@ -187,6 +194,7 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
       confirmedDetail: "Datum (UTC)",
     },
     signedRevision: (n) => `Fassung ${n}`,
+    onPaper: "auf Papier",
     noSignatures: "Es liegen noch keine bestätigten Unterschriften vor.",
     page: (x, y) => `Seite ${x} von ${y}`,
     verificationCode: (c) => `Prüfcode ${c}`,
@@ -210,6 +218,7 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
       confirmedDetail: "date (UTC)",
     },
     signedRevision: (n) => `version ${n}`,
+    onPaper: "sur papier",
     noSignatures: "Aucune signature n’a encore été confirmée.",
     page: (x, y) => `Page ${x} sur ${y}`,
     verificationCode: (c) => `Code de vérification ${c}`,
@@ -233,6 +242,7 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
       confirmedDetail: "fecha (UTC)",
     },
     signedRevision: (n) => `versión ${n}`,
+    onPaper: "en papel",
     noSignatures: "Todavía no hay firmas confirmadas.",
     page: (x, y) => `Página ${x} de ${y}`,
     verificationCode: (c) => `Código de verificación ${c}`,
@@ -256,6 +266,7 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
       confirmedDetail: "күнү (UTC)",
     },
     signedRevision: (n) => `${n}-редакция`,
+    onPaper: "кагазда",
     noSignatures: "Азырынча ырасталган колдор жок.",
     page: (x, y) => `${y} беттин ${x}-бети`,
     verificationCode: (c) => `Текшерүү коду ${c}`,
@@ -279,6 +290,7 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
       confirmedDetail: "sana (UTC)",
     },
     signedRevision: (n) => `${n}-tahrir`,
+    onPaper: "qogʻozda",
     noSignatures: "Hozircha tasdiqlangan imzolar yoʻq.",
     page: (x, y) => `${y} sahifadan ${x}-sahifa`,
     verificationCode: (c) => `Tekshirish kodi ${c}`,
@@ -302,6 +314,7 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
       confirmedDetail: "сана (UTC)",
     },
     signedRevision: (n) => `таҳрири ${n}`,
+    onPaper: "дар коғаз",
     noSignatures: "Ҳоло имзоҳои тасдиқшуда нестанд.",
     page: (x, y) => `Саҳифаи ${x} аз ${y}`,
     verificationCode: (c) => `Рамзи санҷиш ${c}`,
@@ -325,6 +338,7 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
       confirmedDetail: "التاريخ (UTC)",
     },
     signedRevision: (n) => `الصيغة ${n}`,
+    onPaper: "على الورق",
     noSignatures: "لا توجد توقيعات مؤكَّدة حتى الآن.",
     page: (x, y) => `الصفحة ${x} من ${y}`,
     verificationCode: (c) => `رمز التحقق ${c}`,
@@ -348,6 +362,7 @@ export const LETTER_STRINGS: Record<ContentLang, LetterStrings> = {
       confirmedDetail: "تاریخ (UTC)",
     },
     signedRevision: (n) => `ویرایش ${n}`,
+    onPaper: "روی کاغذ",
     noSignatures: "هنوز هیچ امضای تأییدشده\u200cای وجود ندارد.",
     page: (x, y) => `صفحهٔ ${x} از ${y}`,
     verificationCode: (c) => `کد راستی\u200cآزمایی ${c}`,

@@ -380,6 +380,8 @@ interface SignatureRow {
   status: string;
   /** The revision of the text signed (signatures.revision), where the rows carry it. */
   revision?: number;
+  /** "paper": entered from a paper sheet (app/services/paper.server.ts). */
+  source?: string;
 }
 
 /** A signature's cells: name and city each in an isolate, in a cell that clips stacked marks (public/app.css). */
@@ -390,6 +392,7 @@ function SignatureCells({ signature: s, revisions = false }: { signature: Signat
       <td className="name-cell">
         <bdi>{s.name}</bdi>
         {s.hidden ? <span className="badge"> {t("camp.hidden")}</span> : null}
+        {s.source === "paper" ? <span className="hint"> · {t("paper.onPaper")}</span> : null}
       </td>
       <td className="name-cell">
         <Place city={s.city} country={s.countryName} />

@@ -86,6 +86,11 @@ export default function AppealEditorLayout() {
           ) : null}
           {appeal.status !== "draft" ? (
             <li>
+              <NavLink to={`${base}/paper`}>{t("paper.tab")}</NavLink>
+            </li>
+          ) : null}
+          {appeal.status !== "draft" ? (
+            <li>
               <NavLink to={`${base}/updates`}>{t("updates.tab")}</NavLink>
             </li>
           ) : null}

@@ -45,7 +45,7 @@ export async function campaignStats(appealId: number, userId: number) {
       GROUP BY lower(city), country ORDER BY n DESC, 1 LIMIT 10`.execute(db),
     db
       .selectFrom("signatures")
-      .select(["id", "name", "city", "country", "disclosure", "status", "hidden", "created_at", "confirmed_at", "revision", "lang"])
+      .select(["id", "name", "city", "country", "disclosure", "status", "hidden", "created_at", "confirmed_at", "revision", "lang", "source"])
       .where("appeal_id", "=", id)
       .where("status", "in", ["pending", "confirmed"])
       .orderBy("id", "desc")

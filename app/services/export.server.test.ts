@@ -23,7 +23,7 @@ beforeAll(() => {
 });
 
 const NAMES = fixtureNames();
-const HEADER = ["name", "city", "country", "organization", "position", "disclosure", "revision", "confirmed_at", "email"];
+const HEADER = ["name", "city", "country", "organization", "position", "disclosure", "revision", "confirmed_at", "email", "source"];
 const FORMULA_NAME = '=HYPERLINK("http://x","y")';
 
 /** The V8 garbage collector, exposed at run time (vitest's workers do not start with --expose-gc). */
@@ -254,7 +254,7 @@ describe("CSV export", () => {
       }
     }
     expect(lines).toBe(N + 1);
-    expect(tail).toMatch(new RegExp(`Айгерім Сейітқалиева ${N},Θεσσαλονίκη,GR,,,public,1,2025-01-03T07:33:20.000Z,bulk-${N}@mail.example\\r?\\n$`));
+    expect(tail).toMatch(new RegExp(`Айгерім Сейітқалиева ${N},Θεσσαλονίκη,GR,,,public,1,2025-01-03T07:33:20.000Z,bulk-${N}@mail.example,web\\r?\\n$`));
     // About 20 MB of CSV went through while live memory grew by a small fraction of that.
     expect(bytes).toBeGreaterThan(15 * 1024 * 1024);
     expect(peak - before).toBeLessThan(bytes / 4);

@@ -52,7 +52,8 @@ const YIELD_EVERY_ROWS = 250;
 /** A download whose client takes no bytes for this long is ended (its query with it). */
 const STALLED_MS = 5 * 60_000;
 
-const HEADER = ["name", "city", "country", "organization", "position", "disclosure", "revision", "confirmed_at", "email"];
+// "source": web (the sign form) or paper (entered by an organizer from a paper sheet; never an address).
+const HEADER = ["name", "city", "country", "organization", "position", "disclosure", "revision", "confirmed_at", "email", "source"];
 
 type Row = {
   name: string;
@@ -64,6 +65,7 @@ type Row = {
   revision: number;
   confirmed_at: Date;
   email: string | null;
+  source: string;
 };
 
 /**
@@ -109,7 +111,7 @@ async function startCsv(appealId: number, userId: number, purpose: string, relea
   const cursor = client.query(
     new Cursor<Row>(
       `SELECT name, city, country, organization, position, disclosure, revision, confirmed_at,
-              CASE WHEN keep_informed THEN email END AS email
+              CASE WHEN keep_informed THEN email END AS email, source
        FROM signatures WHERE appeal_id = $1 AND status = 'confirmed' ORDER BY confirmed_at, id`,
       [appeal.id],
     ),
@@ -145,6 +147,7 @@ async function startCsv(appealId: number, userId: number, purpose: string, relea
             r.revision,
             r.confirmed_at.toISOString(),
             neutralise(openNullable(r.email, "email", ring)),
+            r.source,
           ]);
           if (!ok && !closed) await drained(csv, out);
         }

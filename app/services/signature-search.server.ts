@@ -33,6 +33,8 @@ export interface FoundSignature {
   status: SignatureStatus;
   hidden: boolean;
   at: string;
+  /** "web" or "paper" (entered from a paper sheet). */
+  source: string;
 }
 
 export interface SearchResult {
@@ -65,7 +67,7 @@ export async function searchSignatures(
   const db = getDb();
   let q = db
     .selectFrom("signatures")
-    .select(["id", "name", "city", "country", "disclosure", "status", "hidden", "created_at"])
+    .select(["id", "name", "city", "country", "disclosure", "status", "hidden", "created_at", "source"])
     .where("appeal_id", "=", appeal.id)
     .where("status", "in", ["pending", "confirmed", "withdrawn"]);
   if (by === "email") {
@@ -121,6 +123,7 @@ export async function searchSignatures(
       status: r.status,
       hidden: r.hidden,
       at: new Date(r.created_at).toISOString(),
+      source: r.source,
     })),
     older: hasOlder && shown.length ? Number(shown.at(-1)!.id) : null,
     newer: hasNewer && shown.length ? Number(shown[0]!.id) : null,

@@ -426,6 +426,8 @@ export interface PublicSigner {
   city: string | null;
   country: string | null;
   at: string;
+  /** Collected on a paper sheet (shown "on paper"). */
+  paper: boolean;
 }
 
 export function initials(name: string): string {
@@ -475,6 +477,7 @@ export function signerPageQuery(appealId: number, from: ListFrom, limit: number,
     "city",
     "country",
     "disclosure",
+    "source",
     sql<string>`to_char(confirmed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as("at"),
   ]);
   if ("before" in from)
@@ -550,6 +553,7 @@ export async function publicSigners(
       city: r.city,
       country: r.country,
       at: new Date(r.at).toISOString(),
+      paper: r.source === "paper",
     })),
     more: older !== null,
     older,

@@ -16,6 +16,7 @@ import * as m20261204T0130 from "./2026-12-04T0130_openpgp.js";
 import * as m20261204T1300 from "./2026-12-04T1300_rate_limits.js";
 import * as m20261204T1310 from "./2026-12-04T1310_letter_leases.js";
 import * as m20261204T1400 from "./2026-12-04T1400_signature_lists.js";
+import * as m20261205T0100 from "./2026-12-05T0100_paper_signatures.js";
 import * as m20261205T0110 from "./2026-12-05T0110_translation_basis.js";
 import * as m20261205T0120 from "./2026-12-05T0120_org_registration.js";
 
@@ -41,6 +42,7 @@ export const migrations: Record<string, Migration> = {
   "2026-12-04T1300_rate_limits": m20261204T1300,
   "2026-12-04T1310_letter_leases": m20261204T1310,
   "2026-12-04T1400_signature_lists": m20261204T1400,
+  "2026-12-05T0100_paper_signatures": m20261205T0100,
   "2026-12-05T0110_translation_basis": m20261205T0110,
   "2026-12-05T0120_org_registration": m20261205T0120,
 };

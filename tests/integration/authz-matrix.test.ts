@@ -163,6 +163,25 @@ const ROWS: Row[] = [
     url: (w) => `/dashboard/appeals/${w.published.id}/letters.zip?ids=${w.letter.id}`,
     expect: members(),
   },
+  // Issue 17 item 3: paper signatures (a draft takes none: 400), the printable sheet.
+  { route: "dashboard.appeals.$id.paper", method: "GET", url: (w) => `/dashboard/appeals/${w.published.id}/paper`, expect: members() },
+  { route: "dashboard.appeals.$id.paper", method: "GET", url: (w) => `/dashboard/appeals/${w.draft.id}/paper`, expect: members(400) },
+  {
+    route: "dashboard.appeals.$id.paper",
+    method: "POST",
+    url: (w) => `/dashboard/appeals/${w.published.id}/paper`,
+    body: form({ _intent: "add", name: "Paper Signer" }),
+    expect: members(),
+  },
+  {
+    route: "dashboard.appeals.$id.paper",
+    method: "POST",
+    url: (w) => `/dashboard/appeals/${w.published.id}/paper`,
+    body: multipart({ _intent: "check" }),
+    expect: members(400),
+  },
+  { route: "dashboard.appeals.$id.sheet.$lang[.]pdf", method: "GET", url: (w) => `/dashboard/appeals/${w.published.id}/sheet/en.pdf`, expect: members() },
+  { route: "dashboard.appeals.$id.sheet.$lang[.]pdf", method: "GET", url: (w) => `/dashboard/appeals/${w.published.id}/sheet/xx.pdf`, expect: members(404) },
   { route: "dashboard.appeals.$id.preview", method: "GET", url: (w) => `/dashboard/appeals/${w.draft.id}/preview`, expect: members() },
   { route: "dashboard.appeals.$id.settings", method: "GET", url: (w) => `/dashboard/appeals/${w.draft.id}/settings`, expect: members() },
   {

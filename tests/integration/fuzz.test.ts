@@ -369,6 +369,24 @@ function mixed(w: World): fc.Arbitrary<Spec> {
     {
       weight: 2,
       arbitrary: endpoint(
+        "routes/dashboard.appeals.$id.paper",
+        "POST",
+        fc.constant(`/dashboard/appeals/${w.published.id}/paper`),
+        fieldsFrom({
+          _intent: fc.oneof(fc.constantFrom("add", "import", "check"), text),
+          name: text,
+          city: text,
+          country: text,
+          disclosure: text,
+          file: text,
+          expected: text,
+        }),
+        "owner",
+      ),
+    },
+    {
+      weight: 2,
+      arbitrary: endpoint(
         "routes/dashboard.appeals.$id.letters",
         "POST",
         fc.constant(`/dashboard/appeals/${w.published.id}/letters`),

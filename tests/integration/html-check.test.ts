@@ -271,6 +271,7 @@ describe("HTML check (Nu Html Checker), every page in en, ru and kk", () => {
       "/settings",
       "/preview",
       "/signatures",
+      "/paper",
       "/updates",
       "/letters",
     ];

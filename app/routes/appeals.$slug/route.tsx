@@ -46,6 +46,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
           city: s.city || null,
           country: s.country ? countryName(s.country, negotiated.lang) : null,
           date: date(s.at, "short"),
+          paper: s.paper,
         })),
       }
     : null;

@@ -6,6 +6,8 @@ export interface ListedSigner {
   city: string | null;
   country: string | null;
   date: string;
+  /** Collected on a paper sheet. */
+  paper: boolean;
 }
 
 /** Room on the left for the list's largest number ("10,050." needs more than "50."), by class (no inline style). */
@@ -57,7 +59,11 @@ export function Signatories({
                     {s.country ? `, ${s.country}` : null}
                   </span>
                 ) : null}
-                <span className="hint"> · {s.date}</span>
+                <span className="hint">
+                  {" "}
+                  · {s.date}
+                  {s.paper ? ` · ${t("paper.onPaper")}` : null}
+                </span>
               </span>
             </li>
           ))}

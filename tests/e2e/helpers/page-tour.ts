@@ -226,6 +226,7 @@ export async function buildTour(browser: Browser): Promise<Tour> {
       { name: "dashboard: settings", url: `${base}/settings` },
       { name: "dashboard: signatures", url: `${base}/signatures` },
       { name: "dashboard: signature search", url: `${base}/signatures?q=${encodeURIComponent(names[0]!.city.slice(0, 3))}` },
+      { name: "dashboard: paper signatures", url: `${base}/paper` },
       { name: "dashboard: letters", url: `${base}/letters` },
       { name: "dashboard: updates", url: `${base}/updates` },
       { name: "dashboard: preview", url: `${base}/preview` },
