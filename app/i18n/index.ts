@@ -14,6 +14,7 @@ import { receipts } from "./messages/receipts";
 import { openpgp } from "./messages/openpgp";
 import { minimal } from "./messages/minimal";
 import { spread } from "./messages/spread";
+import { responses } from "./messages/responses";
 import { formatDate, formatNumber, knownLanguageName } from "./format";
 import { DEFAULT_LANG, type UiLang } from "./languages";
 import { pluralCategory } from "./plural";
@@ -42,6 +43,7 @@ const areas = [
   openpgp,
   minimal,
   spread,
+  responses,
 ] as const;
 
 /** A group of strings made with defineMessages(): one table per interface language. */

@@ -16,6 +16,7 @@ import * as m20261204T0130 from "./2026-12-04T0130_openpgp.js";
 import * as m20261204T1300 from "./2026-12-04T1300_rate_limits.js";
 import * as m20261204T1310 from "./2026-12-04T1310_letter_leases.js";
 import * as m20261204T1400 from "./2026-12-04T1400_signature_lists.js";
+import * as m20261205T0130 from "./2026-12-05T0130_responses.js";
 
 /**
  * Every migration, in order. Listed statically (not read from the folder) so the same code
@@ -39,4 +40,5 @@ export const migrations: Record<string, Migration> = {
   "2026-12-04T1300_rate_limits": m20261204T1300,
   "2026-12-04T1310_letter_leases": m20261204T1310,
   "2026-12-04T1400_signature_lists": m20261204T1400,
+  "2026-12-05T0130_responses": m20261205T0130,
 };
