@@ -8,8 +8,8 @@ export const fileTypeLabel = (contentType: string) => (contentType === "applicat
 
 /**
  * An addressee's response, e-mailed to the signers who asked to be kept informed: who answered
- * and when (the heading), the response's text, the institution's own letter to download when
- * there is one, the appeal's page, and the one-click unsubscribe link (a placeholder filled in
+ * and when (the heading), the response's text, the link to it on the appeal's page (where the
+ * institution's own letter, when there is one, is downloaded: its type and size are said here), and the one-click unsubscribe link (a placeholder filled in
  * per recipient, as for updates: emails/update.ts).
  */
 export function responseEmail(
@@ -21,7 +21,7 @@ export function responseEmail(
     receivedOn: string;
     body: string;
     pageUrl: string;
-    file: { url: string; contentType: string; size: number } | null;
+    file: { contentType: string; size: number } | null;
     neutral?: boolean;
   },
 ): EmailContent {
@@ -42,8 +42,11 @@ export function responseEmail(
     heading,
     blocks: [
       ...v.body.split(/\n{2,}/).map((p) => ({ p })),
-      ...(v.file ? [{ link: { label: t("email.response.file", { type: fileTypeLabel(v.file.contentType), size }), url: v.file.url } }] : []),
-      { link: { label: t("email.update.read"), url: v.pageUrl } },
+      // One link, to the response on the page (the letter is downloaded there): a mail with fewer
+      // links reads less like bulk mail, and the page is where the file's availability is decided.
+      {
+        link: { label: v.file ? t("email.response.readWithFile", { type: fileTypeLabel(v.file.contentType), size }) : t("email.update.read"), url: v.pageUrl },
+      },
       { link: { label: t("email.update.unsubscribe"), url: `${UNSUBSCRIBE_PLACEHOLDER}?lang=${key}` } },
       { p: t("email.update.why") },
     ],

@@ -189,8 +189,9 @@ describe("an addressee's response", () => {
     expect(ruMail.subject).toBe("Ответ на обращение «Освободите журналистов»");
     expect(ruMail.text).toContain("Ответ: Асель Нурланова, Министерство юстиции, 1 декабря 2026 г.");
     expect(ruMail.text).toContain("Дело журналистов направлено на пересмотр.");
-    expect(ruMail.text).toContain(`Ответ в том виде, в каком он пришёл (PDF, 1 КБ): ${APP_URL}/appeals/${appeal.slug}/attachments/${file.id}`);
-    expect(ruMail.text).toContain(`${APP_URL}/appeals/${appeal.slug}?lang=ru#update-${row.id}`);
+    expect(ruMail.text).toContain(
+      `Читать на странице обращения, там же письмо в том виде, в каком оно пришло (PDF, 1 КБ): ${APP_URL}/appeals/${appeal.slug}?lang=ru#update-${row.id}`,
+    );
     expect(enMail.subject).toBe("A response to the appeal “Free the journalists”");
     expect(enMail.text).toContain("Response from Assel Nurlanova, Ministry of Justice, December 1, 2026");
     expect(enMail.text).toContain("The journalists' case has been sent for review.");

@@ -96,13 +96,11 @@ export async function recordResponse(appealId: number, userId: number, input: Re
         })
         .returning("id")
         .executeTakeFirstOrThrow();
-      const stored = file
-        ? await trx
-            .insertInto("attachments")
-            .values({ ...file, update_id: row.id })
-            .returning("id")
-            .executeTakeFirstOrThrow()
-        : null;
+      if (file)
+        await trx
+          .insertInto("attachments")
+          .values({ ...file, update_id: row.id })
+          .execute();
       const mails = mailLanguages(langs, Object.keys(versions)).map((signerLang) => {
         // The appeal (its title, its page, who answered) in the signer's language when it has that version.
         const appealLang = versions[signerLang]?.title ? signerLang : appeal.original_language;
@@ -112,7 +110,7 @@ export async function recordResponse(appealId: number, userId: number, input: Re
           receivedOn: input.receivedOn,
           body: input.content[input.content[signerLang] ? signerLang : textLang]!,
           pageUrl: `${base}/appeals/${appeal.slug}?lang=${appealLang}#update-${row.id}`,
-          file: file && stored ? { url: `${base}/appeals/${appeal.slug}/attachments/${stored.id}`, contentType: file.content_type, size: file.size } : null,
+          file: file ? { contentType: file.content_type, size: file.size } : null,
           neutral: appeal.minimal_data,
         });
         return { signerLang, ...m };
