@@ -5,6 +5,8 @@ import type { Database } from "./schema.js";
 
 // bigint (int8) columns and count(*) come back as JS numbers: our ids and counts stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+// date columns (a response's day of receipt) stay "YYYY-MM-DD": no time zone to shift them a day.
+pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
 
 export type DB = Kysely<Database>;
 

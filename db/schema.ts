@@ -149,6 +149,8 @@ export interface AttachmentsTable {
   sha256: string;
   storage_key: string;
   created_at: Timestamp;
+  /** The response this file came with (the institution's letter); null: a supporting document of the appeal. */
+  update_id: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface SignaturesTable {
@@ -299,6 +301,10 @@ export interface UpdatesTable {
   created_by: number | null;
   created_at: Timestamp;
   recipients: Defaulted<number>;
+  /** A response: the day it was received, and who answered (their texts per language, as recorded). */
+  received_on: ColumnType<string | null, string | null | undefined, string | null>;
+  addressee_id: ColumnType<number | null, number | null | undefined, number | null>;
+  addressee: ColumnType<Record<string, AddresseeText> | null, string | null | undefined, string | null>;
 }
 
 export interface ExportsTable {

@@ -34,6 +34,10 @@ export function AppealPage({
   // The version's own text (title, summary, body) in its language and direction: an Arabic or
   // Persian version reads right to left; the page around it stays in the interface's language, left to right.
   const versionText = isRtlLang(view.lang) ? { lang: view.lang, dir: "rtl" } : {};
+  // Responses recorded with their details get a section of their own, above the updates.
+  const responses = view.updates.filter((u) => u.response);
+  const updates = view.updates.filter((u) => !u.response);
+  const latestResponse = responses[0]?.response ? { id: responses[0].id, ...responses[0].response } : null;
   return (
     <article className="appeal" lang={view.lang}>
       {view.preview ? (
@@ -140,6 +144,14 @@ export function AppealPage({
         {view.status === "published" && view.closesAt ? <p className="hint">{t("appeal.closesOn", { date: date(view.closesAt) })}</p> : null}
         {view.status === "closed" ? <p className="notice">{t("appeal.closedNotice", { count: number(view.confirmed) })}</p> : null}
         {view.status === "delivered" ? <p className="notice">{t("appeal.deliveredNotice", { count: number(view.confirmed) })}</p> : null}
+        {latestResponse ? (
+          <p className="notice">
+            {latestResponse.from
+              ? t("responses.answered", { from: isolate(latestResponse.from), date: date(latestResponse.receivedOn) })
+              : t("responses.headingUnnamed", { date: date(latestResponse.receivedOn) })}{" "}
+            <a href={`#update-${latestResponse.id}`}>{t("responses.read")}</a>
+          </p>
+        ) : null}
       </div>
 
       <div className="appeal-body" {...versionText} dangerouslySetInnerHTML={{ __html: view.bodyHtml }} />
@@ -183,10 +195,52 @@ export function AppealPage({
         </section>
       ) : null}
 
-      {view.updates.length ? (
+      {responses.length ? (
+        <section id="responses" aria-labelledby="responses-h" lang={uiLang} className="updates-list responses-list">
+          <h2 id="responses-h">{t("responses.section")}</h2>
+          {responses.map((u) =>
+            u.response ? (
+              <article key={u.id} id={`update-${u.id}`} lang={u.lang} className="response">
+                <h3 lang={uiLang}>
+                  {u.response.from
+                    ? t("responses.heading", { from: isolate(u.response.from), date: date(u.response.receivedOn) })
+                    : t("responses.headingUnnamed", { date: date(u.response.receivedOn) })}
+                </h3>
+                {u.body.split(/\n{2,}/).map((p, i) => (
+                  <p key={i}>{p}</p>
+                ))}
+                {u.response.file ? (
+                  <p lang={uiLang}>
+                    <a href={`/appeals/${view.slug}/attachments/${u.response.file.id}`} download>
+                      {t("responses.download")}
+                    </a>{" "}
+                    <span className="hint">
+                      (<bdi>{u.response.file.filename}</bdi>,{" "}
+                      {u.response.file.contentType === "application/pdf" ? "PDF" : u.response.file.contentType.replace("image/", "").toUpperCase()},{" "}
+                      {formatSize(u.response.file.size, { t, number })})
+                    </span>
+                  </p>
+                ) : null}
+                <p className="hint" lang={uiLang}>
+                  {t("responses.publishedOn", { date: date(u.date) })}
+                </p>
+              </article>
+            ) : null,
+          )}
+          {updates.length === 0 ? (
+            <p className="hint">
+              <a href={`${basePath}/updates.atom?lang=${view.lang}`} type="application/atom+xml">
+                {t("updates.feedLink")}
+              </a>
+            </p>
+          ) : null}
+        </section>
+      ) : null}
+
+      {updates.length ? (
         <section id="updates" aria-labelledby="updates-h" lang={uiLang} className="updates-list">
           <h2 id="updates-h">{t("updates.public")}</h2>
-          {view.updates.map((u) => (
+          {updates.map((u) => (
             <article key={u.id} id={`update-${u.id}`} lang={u.lang}>
               <h3>
                 {u.kind === "response" ? (

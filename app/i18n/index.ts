@@ -17,6 +17,7 @@ import { spread } from "./messages/spread";
 import { register } from "./messages/register";
 import { revisions } from "./messages/revisions";
 import { paper } from "./messages/paper";
+import { responses } from "./messages/responses";
 import { formatDate, formatNumber, knownLanguageName } from "./format";
 import { DEFAULT_LANG, type UiLang } from "./languages";
 import { pluralCategory } from "./plural";
@@ -48,6 +49,7 @@ const areas = [
   register,
   revisions,
   paper,
+  responses,
 ] as const;
 
 /** A group of strings made with defineMessages(): one table per interface language. */

@@ -1,44 +1,21 @@
-import type { ActionFunctionArgs, UploadHandler } from "@remix-run/node";
-import { unstable_parseMultipartFormData } from "@remix-run/node";
+import type { ActionFunctionArgs } from "@remix-run/node";
 import { Form, useActionData } from "@remix-run/react";
 import { FormError, errorText } from "~/components/form";
 import { NATIVE_NAMES, isContentLang, languageName } from "~/i18n";
 import { useT } from "~/i18n/react";
 import { attachmentFieldsSchema } from "~/schemas/appeal";
-import { MAX_ATTACHMENT_BYTES, addAttachment, deleteAttachment } from "~/services/attachments.server";
+import { addAttachment, deleteAttachment } from "~/services/attachments.server";
 import { requireUser } from "~/services/session.server";
 import { actionError, reply } from "~/utils/action-errors.server";
 import { AppError } from "~/utils/errors";
 import { formValues, idOf, parseForm } from "~/utils/forms";
+import { readUploadForm, TOO_LARGE } from "~/services/upload-form.server";
 import { useEditor } from "./dashboard.appeals.$id";
-
-const TOO_LARGE = "application/x-appeals-too-large";
-
-/**
- * Keeps at most MAX_ATTACHMENT_BYTES of the file in memory; a larger file is drained and
- * replaced by a marker, so the other fields of the form still arrive and the answer is clear.
- */
-const uploadHandler: UploadHandler = async ({ name, filename, data }) => {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of data) {
-    size += chunk.byteLength;
-    if (size <= MAX_ATTACHMENT_BYTES) chunks.push(chunk);
-  }
-  if (name !== "file") return Buffer.concat(chunks).toString("utf8").slice(0, 1000);
-  if (size > MAX_ATTACHMENT_BYTES) return new File([], filename ?? "file", { type: TOO_LARGE });
-  return new File([Buffer.concat(chunks)], filename ?? "file");
-};
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUser(request);
   const id = Number(params.id);
-  let formData: FormData;
-  try {
-    formData = await unstable_parseMultipartFormData(request, uploadHandler);
-  } catch {
-    formData = await request.formData().catch(() => new FormData());
-  }
+  const formData = await readUploadForm(request);
   try {
     if (formData.get("_intent") === "remove") {
       await deleteAttachment(id, user.id, idOf(formData.get("attachmentId")));

@@ -96,6 +96,11 @@ export default function AppealEditorLayout() {
           ) : null}
           {appeal.status !== "draft" ? (
             <li>
+              <NavLink to={`${base}/responses`}>{t("responses.tab")}</NavLink>
+            </li>
+          ) : null}
+          {appeal.status !== "draft" ? (
+            <li>
               <NavLink to={`${base}/letters`}>{t("letters.title")}</NavLink>
             </li>
           ) : null}

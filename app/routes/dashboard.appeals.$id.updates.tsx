@@ -25,7 +25,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 }
 
 function updateSchema(langs: string[]) {
-  const shape: Record<string, z.ZodType> = { kind: z.enum(["update", "response"], { message: "form.invalid" }) };
+  // An addressee's response is recorded on its own tab (dashboard.appeals.$id.responses.tsx), with its date and letter.
+  const shape: Record<string, z.ZodType> = { kind: z.enum(["update"], { message: "form.invalid" }).default("update") };
   for (const l of langs) {
     shape[`title.${l}`] = optionalText(200).transform((v) => v ?? "");
     shape[`body.${l}`] = z
@@ -57,8 +58,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
       else if (title && body) content[l] = { title, body };
     }
     if (Object.keys(errors).length) return reply({ errors, values: formValues(formData) }, 400);
-    const kind = d.kind === "response" ? "response" : "update";
-    const n = await publishUpdate(appeal.id, user.id, { kind, content });
+    const n = await publishUpdate(appeal.id, user.id, { kind: "update", content });
     return reply({ notice: String(n) });
   } catch (error) {
     return actionError(error, formValues(formData));
@@ -84,15 +84,9 @@ export default function Updates() {
       ) : null}
       {errors._form ? <FormError>{errorText(t, errors._form)}</FormError> : Object.keys(errors).length ? <FormError>{t("form.fixErrors")}</FormError> : null}
       <Form method="post" className="stack" noValidate>
-        <fieldset>
-          <legend>{t("updates.kind")}</legend>
-          {(["update", "response"] as const).map((k) => (
-            <label key={k} className="checkbox">
-              <input type="radio" name="kind" value={k} defaultChecked={(values.kind ?? "update") === k} />
-              {t(`updates.kind.${k}`)}
-            </label>
-          ))}
-        </fieldset>
+        <p className="hint">
+          <a href={`/dashboard/appeals/${appeal.id}/responses`}>{t("updates.responseElsewhere")}</a>
+        </p>
         {langs.map((l) => (
           <fieldset key={l}>
             <legend>{t("updates.inLanguage", { language: languageName(l, lang) })}</legend>
@@ -120,7 +114,8 @@ export default function Updates() {
             const text = u.content[appeal.original_language] ?? Object.values(u.content)[0];
             return (
               <li key={u.id}>
-                {date(u.created_at, "datetime")} — {u.kind === "response" ? `${t("updates.responseBadge")}: ` : ""}
+                {date(u.created_at, "datetime")} — {u.kind === "response" ? `${t("updates.responseBadge")}` : ""}
+                {u.kind === "response" && text?.title ? ": " : ""}
                 {text?.title} <span className="hint">({t("updates.recipients", { count: u.recipients })})</span>
               </li>
             );

@@ -29,13 +29,17 @@ function safeFilename(name: string, mime: string) {
   return base.toLowerCase().endsWith(ext) || (mime === "image/jpeg" && /\.jpe?g$/i.test(base)) ? base : `${base}${ext}`;
 }
 
-export async function addAttachment(appealId: number, userId: number, input: { lang: string; filename: string; data: Uint8Array }) {
-  const { appeal } = await appealForMember(appealId, userId);
+/**
+ * Checks a file (not empty, within MAX_ATTACHMENT_BYTES, a PDF, PNG or JPEG by its content) and
+ * stores it under the appeal's folder. Returns the attachments row to insert; the caller inserts
+ * it (in its own transaction, for a response's letter) and removes the file if that fails.
+ */
+export async function storeAttachmentFile(appealId: number, input: { lang: string; filename: string; data: Uint8Array }) {
   if (input.data.byteLength === 0) throw new AppError("empty", "attachment.empty", { field: "file" });
   if (input.data.byteLength > MAX_ATTACHMENT_BYTES) throw new AppError("too_large", "attachment.tooLarge", { field: "file" });
   const mime = await detectType(input.data);
   if (!mime) throw new AppError("bad_request", "attachment.wrongType", { field: "file" });
-  const key = newKey(`attachments/${appeal.id}`, ALLOWED.get(mime) ?? "");
+  const key = newKey(`attachments/${appealId}`, ALLOWED.get(mime) ?? "");
   try {
     await putFile(key, input.data);
   } catch (error) {
@@ -43,21 +47,24 @@ export async function addAttachment(appealId: number, userId: number, input: { l
     if (isDiskFull(error)) throw new AppError("storage_full", "attachment.diskFull", { field: "file" });
     throw error;
   }
+  return {
+    appeal_id: appealId,
+    lang: input.lang,
+    filename: safeFilename(input.filename, mime),
+    content_type: mime,
+    size: input.data.byteLength,
+    sha256: crypto.createHash("sha256").update(input.data).digest("hex"),
+    storage_key: key,
+  };
+}
+
+export async function addAttachment(appealId: number, userId: number, input: { lang: string; filename: string; data: Uint8Array }) {
+  const { appeal } = await appealForMember(appealId, userId);
+  const row = await storeAttachmentFile(appeal.id, input);
   try {
-    await getDb()
-      .insertInto("attachments")
-      .values({
-        appeal_id: appeal.id,
-        lang: input.lang,
-        filename: safeFilename(input.filename, mime),
-        content_type: mime,
-        size: input.data.byteLength,
-        sha256: crypto.createHash("sha256").update(input.data).digest("hex"),
-        storage_key: key,
-      })
-      .execute();
+    await getDb().insertInto("attachments").values(row).execute();
   } catch (error) {
-    await removeFile(key);
+    await removeFile(row.storage_key);
     throw error;
   }
 }
@@ -68,6 +75,8 @@ export async function deleteAttachment(appealId: number, userId: number, attachm
     .deleteFrom("attachments")
     .where("id", "=", attachmentId)
     .where("appeal_id", "=", appeal.id)
+    // A response's letter is part of the published response, not a supporting document.
+    .where("update_id", "is", null)
     .returning("storage_key")
     .executeTakeFirst();
   if (!row) throw new AppError("not_found");

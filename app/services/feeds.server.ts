@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { getReadDb } from "../../db/client";
-import { isContentLang } from "~/i18n";
+import { isContentLang, isUiLang, translator } from "~/i18n";
+import { fileTypeLabel } from "../../emails/response";
 import { env } from "~/utils/env.server";
 import { escapeXml } from "~/utils/xml";
 import { cachedPublicAppeal } from "./public-appeal.server";
@@ -17,16 +18,29 @@ export async function atomFeed(slug: string, requested: string | undefined, uiLa
   const page = `${base}?lang=${encodeURIComponent(view.lang)}`;
   const self = `${base}/updates.atom?lang=${encodeURIComponent(view.lang)}`;
   const updated = view.updates[0]?.date ?? view.revisedAt ?? view.publishedAt ?? new Date(0).toISOString();
-  const entries = view.updates.map(
-    (u) => `  <entry xml:lang="${escapeXml(u.lang)}">
+  // A response's title ("Response from …, <date>") in the feed's language, else the reader's.
+  const wordsLang = isUiLang(view.lang) ? view.lang : isUiLang(uiLang) ? uiLang : "en";
+  const { t, date } = translator(wordsLang);
+  const entries = view.updates.map((u) => {
+    const r = u.response;
+    const title = r
+      ? r.from
+        ? t("responses.heading", { from: r.from, date: date(r.receivedOn) })
+        : t("responses.headingUnnamed", { date: date(r.receivedOn) })
+      : u.title;
+    // The institution's letter as received, for readers that fetch enclosures (RFC 4287 4.2.7.2).
+    const enclosure = r?.file
+      ? `\n    <link rel="enclosure" type="${escapeXml(r.file.contentType)}" length="${r.file.size}" title="${escapeXml(`${r.file.filename} (${fileTypeLabel(r.file.contentType)})`)}" href="${escapeXml(`${base}/attachments/${r.file.id}`)}"/>`
+      : "";
+    return `  <entry xml:lang="${escapeXml(u.lang)}">
     <id>${escapeXml(`${base}#update-${u.id}`)}</id>
-    <title>${escapeXml(u.title)}</title>
+    <title${r ? ` xml:lang="${wordsLang}"` : ""}>${escapeXml(title)}</title>
     <updated>${u.date}</updated>
     <published>${u.date}</published>
-    <link rel="alternate" type="text/html" href="${escapeXml(`${page}#update-${u.id}`)}"/>${u.kind === "response" ? `\n    <category term="response"/>` : ""}
+    <link rel="alternate" type="text/html" href="${escapeXml(`${page}#update-${u.id}`)}"/>${enclosure}${u.kind === "response" ? `\n    <category term="response"/>` : ""}
     <content type="text">${escapeXml(u.body)}</content>
-  </entry>`,
-  );
+  </entry>`;
+  });
   return `<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${escapeXml(view.lang)}">
   <id>${escapeXml(self)}</id>

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { publicSigners, type ListFrom, type ListKey } from "./signing.server";
 import { effectiveStatus } from "./status";
 import { updatesOf } from "./updates.server";
+import { responseFrom } from "./responses.server";
 import { revocations } from "./campaign.server";
 
 export interface AppealView {
@@ -37,7 +38,16 @@ export interface AppealView {
   minimalData: boolean;
   acceptsSignatures: boolean;
   preview: boolean;
-  updates: Array<{ id: number; kind: "update" | "response"; lang: string; title: string; body: string; date: string }>;
+  updates: Array<{
+    id: number;
+    kind: "update" | "response";
+    lang: string;
+    title: string;
+    body: string;
+    date: string;
+    /** A response recorded with its details (responses.server.ts): who answered, when, the letter as received. */
+    response: { from: string; receivedOn: string; file: { id: number; filename: string; contentType: string; size: number } | null } | null;
+  }>;
   revocations: Array<{ day: string; n: number }>;
 }
 
@@ -107,7 +117,25 @@ async function build(
     preview,
     updates: updates.map((u) => {
       const l = u.content[lang] ? lang : u.content[appeal.original_language] ? appeal.original_language : (Object.keys(u.content)[0] ?? lang);
-      return { id: u.id, kind: u.kind, lang: l, title: u.content[l]?.title ?? "", body: u.content[l]?.body ?? "", date: new Date(u.created_at).toISOString() };
+      return {
+        id: u.id,
+        kind: u.kind,
+        lang: l,
+        title: u.content[l]?.title ?? "",
+        body: u.content[l]?.body ?? "",
+        date: new Date(u.created_at).toISOString(),
+        response:
+          u.kind === "response" && u.received_on
+            ? {
+                from: responseFrom(u.addressee, lang, appeal.original_language),
+                receivedOn: u.received_on,
+                file:
+                  u.file_id !== null && u.file_name !== null && u.file_type !== null && u.file_size !== null
+                    ? { id: u.file_id, filename: u.file_name, contentType: u.file_type, size: u.file_size }
+                    : null,
+              }
+            : null,
+      };
     }),
     revocations: revoked,
   };

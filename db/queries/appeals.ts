@@ -130,7 +130,8 @@ export async function insertRevision(db: Db, appealId: number, number: number, c
 }
 
 export async function attachmentsOf(db: Db, appealId: number) {
-  return db.selectFrom("attachments").selectAll().where("appeal_id", "=", appealId).orderBy("id").execute();
+  // The appeal's supporting documents: not the files that came with a response (an institution's letter).
+  return db.selectFrom("attachments").selectAll().where("appeal_id", "=", appealId).where("update_id", "is", null).orderBy("id").execute();
 }
 
 export async function confirmedCount(db: Db, appealId: number): Promise<number> {

@@ -231,6 +231,15 @@ const ROWS: Row[] = [
     body: form({ kind: "bogus" }),
     expect: members(400),
   },
+  // Issue 17 item 8: recording an addressee's response (members of the appeal's organization only).
+  { route: "dashboard.appeals.$id.responses", method: "GET", url: (w) => `/dashboard/appeals/${w.published.id}/responses`, expect: members() },
+  {
+    route: "dashboard.appeals.$id.responses",
+    method: "POST",
+    url: (w) => `/dashboard/appeals/${w.published.id}/responses`,
+    body: form({ addressee: "bogus", receivedOn: "2026-12-01", "body.en": "Answered." }),
+    expect: members(400),
+  },
   { route: "dashboard.orgs.$orgId", method: "GET", url: (w) => `/dashboard/orgs/${w.owner.organizationId}`, expect: members() },
   // Membership changes: owners only.
   {

@@ -418,6 +418,7 @@ function mixed(w: World): fc.Arbitrary<Spec> {
       ),
     },
     { weight: 3, arbitrary: attachmentUpload(anyAppealPath("/attachments")) },
+    { weight: 3, arbitrary: responseUpload(fc.constantFrom(`/dashboard/appeals/${w.published.id}/responses`, `${draft}/responses`)) },
     { weight: 3, arbitrary: verifyUpload(w) },
     { weight: 2, arbitrary: malformedMultipart([`${draft}/attachments`, `/verify/${w.letter.code}`]) },
     {
@@ -452,6 +453,28 @@ function attachmentUpload(path: fc.Arbitrary<string>): fc.Arbitrary<Spec> {
       data.append("attachmentId", attachmentId);
       data.append("file", new Blob([Buffer.concat([Buffer.from(magic, "latin1"), bytes])], { type: "application/pdf" }), name || "file.pdf");
       return { kind: "routes/dashboard.appeals.$id.attachments", method: "POST", path: p, body: data, cookie: "owner" as const };
+    });
+}
+
+/** The responses tab's form (issue 17 item 8): who answered, the date, a text, a file of any bytes. */
+function responseUpload(path: fc.Arbitrary<string>): fc.Arbitrary<Spec> {
+  return fc
+    .tuple(
+      path,
+      fc.oneof(fc.constantFrom("1", "0", "-1", "1e9", "999999999999999999", ""), text),
+      fc.oneof(fc.constantFrom("2026-12-01", "2026-02-30", "1999-12-31", "9999-12-31", ""), text),
+      fc.oneof(fc.constant("Ответ получен."), text),
+      fc.uint8Array({ maxLength: 2000 }),
+      text,
+      fc.constantFrom("%PDF-1.4\n", "\x89PNG\r\n\x1a\n", "\xff\xd8\xff", ""),
+    )
+    .map(([p, addressee, receivedOn, body, bytes, name, magic]) => {
+      const data = new FormData();
+      data.append("addressee", addressee);
+      data.append("receivedOn", receivedOn);
+      data.append("body.en", body);
+      data.append("file", new Blob([Buffer.concat([Buffer.from(magic, "latin1"), bytes])], { type: "application/pdf" }), name || "letter.pdf");
+      return { kind: "routes/dashboard.appeals.$id.responses", method: "POST", path: p, body: data, cookie: "owner" as const };
     });
 }
 

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -9,6 +10,7 @@ import { publish, saveVersion } from "../../app/services/appeals.server";
 import { addAttachment } from "../../app/services/attachments.server";
 import { DEMO_ORGANIZER, DEMO_SLUG, seedDemo } from "../../app/services/demo-data.server";
 import { publishUpdate } from "../../app/services/updates.server";
+import { recordResponse } from "../../app/services/responses.server";
 import { getDb } from "../../db/client";
 import { findUserByEmail } from "../../db/queries/organizations";
 import { addSigners, fixtureNames, publishedAppeal, TEXTS } from "../fixtures/campaign";
@@ -104,6 +106,19 @@ describe("HTML check (Nu Html Checker), every page in en, ru and kk", () => {
       },
     });
     await addAttachment(campaign.id, campaign.owner.userId, { lang: "ru", filename: "доклад-2026.pdf", data: PDF });
+    // An addressee's response with the institution's letter (issue 17 item 8), recorded the next day.
+    await getDb()
+      .updateTable("updates")
+      .set({ created_at: sql`created_at - interval '25 hours'` })
+      .where("appeal_id", "=", campaign.id)
+      .execute();
+    const addressee = await getDb().selectFrom("addressees").select("id").where("appeal_id", "=", campaign.id).executeTakeFirstOrThrow();
+    await recordResponse(campaign.id, campaign.owner.userId, {
+      addresseeId: addressee.id,
+      receivedOn: "2026-12-01",
+      content: { ru: "Европейский парламент получил обращение.\n\nОтвет будет дан после заседания комитета." },
+      file: { filename: "ответ парламента.pdf", data: PDF },
+    });
     const campaignCookie = await sessionCookie(campaign.owner.userId);
     // Revision 2 (issue 17 item 5): the Russian original and the Arabic version corrected, English
     // and Kazakh confirmed as they were; then the original changes again, so the dashboard shows
@@ -273,6 +288,7 @@ describe("HTML check (Nu Html Checker), every page in en, ru and kk", () => {
       "/signatures",
       "/paper",
       "/updates",
+      "/responses",
       "/letters",
     ];
     for (const tab of tabs) await page(`/dashboard/appeals/${campaign.id}${tab}`, 200, campaignCookie);

@@ -61,6 +61,7 @@ const ROWS: Row[] = [
   { route: "dashboard.appeals.$id.signatures", url: (w) => `/dashboard/appeals/${w.published.id}/signatures`, allow: READ_WRITE },
   { route: "dashboard.appeals.$id.text.$lang", url: (w) => `/dashboard/appeals/${w.draft.id}/text/en`, allow: READ_WRITE },
   { route: "dashboard.appeals.$id.updates", url: (w) => `/dashboard/appeals/${w.published.id}/updates`, allow: READ_WRITE },
+  { route: "dashboard.appeals.$id.responses", url: (w) => `/dashboard/appeals/${w.published.id}/responses`, allow: READ_WRITE },
   { route: "dashboard.orgs.$orgId", url: (w) => `/dashboard/orgs/${w.owner.organizationId}`, allow: READ_WRITE },
   { route: "dev.mailbox", url: () => "/dev/mailbox", allow: READ },
   { route: "dev.mailbox.$id", url: () => "/dev/mailbox/1", allow: READ },
