@@ -1,10 +1,7 @@
-import PDFDocument from "pdfkit";
+import { openOnePager } from "./one-page.server";
 import QRCode from "qrcode";
-import { embeddedFont, registerFont } from "./pdfkit-internals.server";
-import { RawFont } from "./raw-text.server";
-import { fontFiles } from "./render.server";
 import { drawShapedParagraph } from "./shaped-paragraph.server";
-import { hasRtl, ScriptFonts } from "./shaped-text.server";
+import { hasRtl } from "./shaped-text.server";
 import { scriptFamilyOf, type Weight } from "./script-fonts.server";
 
 /**
@@ -55,30 +52,10 @@ export function needsShaping(text: string): boolean {
 }
 
 export function renderPoster(input: PosterInput, out: NodeJS.WritableStream): Promise<void> {
-  const doc = new PDFDocument({
-    pdfVersion: "1.7",
-    size: "A4",
-    margins: { top: MARGIN, bottom: MARGIN, left: MARGIN, right: MARGIN },
-    autoFirstPage: false,
-    compress: true,
-    lang: input.lang,
-    displayTitle: true,
-    info: { Title: input.title, Author: input.organization, Creator: "Appeals", Producer: "Appeals (PDFKit)", CreationDate: input.date, ModDate: input.date },
-  });
-  const done = new Promise<void>((resolve, reject) => {
-    out.on("finish", resolve);
-    out.on("error", reject);
-    doc.on("error", reject);
-  });
-  doc.pipe(out);
-  const files = fontFiles();
-  registerFont(doc, "regular", files.regular);
-  registerFont(doc, "bold", files.bold);
-  doc.addPage();
-  const regular = embeddedFont(doc, "regular");
-  const bold = embeddedFont(doc, "bold");
-  const raw: Record<Weight, RawFont> = { regular: new RawFont(regular), bold: new RawFont(bold) };
-  const scripts = new ScriptFonts(doc, { regular, bold }, new Map());
+  const { doc, done, raw, scripts } = openOnePager(
+    { lang: input.lang, title: input.title, organization: input.organization, date: input.date, margin: MARGIN },
+    out,
+  );
   const align = input.rtl ? "right" : "left";
 
   /**

@@ -1,10 +1,6 @@
-import PDFDocument from "pdfkit";
-import { embeddedFont, registerFont } from "./pdfkit-internals.server";
+import { openOnePager } from "./one-page.server";
 import { needsShaping } from "./poster.server";
-import { RawFont } from "./raw-text.server";
-import { fontFiles } from "./render.server";
 import { drawShapedParagraph } from "./shaped-paragraph.server";
-import { ScriptFonts } from "./shaped-text.server";
 import type { Weight } from "./script-fonts.server";
 
 /**
@@ -57,31 +53,10 @@ export interface SheetInput {
 const NUMBER_WIDTH = 28;
 
 export function renderSheet(input: SheetInput, out: NodeJS.WritableStream): Promise<void> {
-  const doc = new PDFDocument({
-    pdfVersion: "1.7",
-    size: "A4",
-    layout: "landscape",
-    margins: { top: MARGIN, bottom: MARGIN, left: MARGIN, right: MARGIN },
-    autoFirstPage: false,
-    compress: true,
-    lang: input.lang,
-    displayTitle: true,
-    info: { Title: input.title, Author: input.organization, Creator: "Appeals", Producer: "Appeals (PDFKit)", CreationDate: input.date, ModDate: input.date },
-  });
-  const done = new Promise<void>((resolve, reject) => {
-    out.on("finish", resolve);
-    out.on("error", reject);
-    doc.on("error", reject);
-  });
-  doc.pipe(out);
-  const files = fontFiles();
-  registerFont(doc, "regular", files.regular);
-  registerFont(doc, "bold", files.bold);
-  doc.addPage();
-  const regular = embeddedFont(doc, "regular");
-  const bold = embeddedFont(doc, "bold");
-  const raw: Record<Weight, RawFont> = { regular: new RawFont(regular), bold: new RawFont(bold) };
-  const scripts = new ScriptFonts(doc, { regular, bold }, new Map());
+  const { doc, done, raw, scripts } = openOnePager(
+    { lang: input.lang, title: input.title, organization: input.organization, date: input.date, margin: MARGIN, layout: "landscape" },
+    out,
+  );
 
   /** The appeal's own text: shaped when it needs it, on the right in a right-to-left version. */
   const paragraph = (text: string, weight: Weight, size: number, color: string) => {
