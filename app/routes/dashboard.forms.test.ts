@@ -74,7 +74,20 @@ describe("new appeal form", () => {
 
     const missing = await settle(newAppealAction({ request: post("/dashboard", cookie, { organizationId: fields.organizationId }), params: {}, context: {} }));
     expect(missing.status).toBe(400);
-    expect(missing.reply?.errors).toMatchObject({ slug: "form.required", title: "form.required", originalLanguage: "appeal.langUnsupported" });
+    // No web address given: it is made from the title (issue 17), so only the title is asked for.
+    expect(missing.reply?.errors).toEqual({ title: "form.required", originalLanguage: "appeal.langUnsupported" });
+
+    const made = await settle(
+      newAppealAction({ request: post("/dashboard", cookie, { ...fields, title: "Қазақстан жастары", slug: "" }), params: {}, context: {} }),
+    );
+    expect(made.status).toBe(302);
+    const id = Number(/\/dashboard\/appeals\/(\d+)/.exec(made.location ?? "")?.[1]);
+    const editor = await editorLoader({
+      request: new Request(`http://localhost/dashboard/appeals/${id}`, { headers: { cookie } }),
+      params: { id: String(id) },
+      context: {},
+    });
+    expect((await editor.json()).appeal.slug).toMatch(/^qazaqstan-zhastary(-\d+)?$/);
   });
 
   it("a draft in an organization one does not belong to is 403", async () => {
