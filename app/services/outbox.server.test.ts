@@ -184,23 +184,6 @@ describe("outbox worker", () => {
     expect(row.sent_at).toBeInstanceOf(Date);
   });
 
-  it("records sent mails in groups, each with its own time, erased", async () => {
-    const ids = await enqueue(many(70));
-    const processor = createOutboxProcessor({ smtpUrl: sink.url });
-    const result = await processor.processBatch();
-    processor.close();
-    expect(result.sent).toBe(70);
-    expectEachOnce(many(70).map((m) => m.subject));
-    const rows = await getDb().selectFrom("outbox").selectAll().where("id", "in", ids).execute();
-    const received = new Map(sink.messages.map((m) => [Number(/^<outbox\.(\d+)\./.exec(m.headers["message-id"] ?? "")?.[1]), m.receivedAt]));
-    for (const row of rows) {
-      expect([row.status, row.to_address, row.subject, row.html, row.text]).toEqual(["sent", "", "", "", ""]);
-      // Its own moment: after the relay took it, not the group's.
-      expect(row.sent_at!.getTime()).toBeGreaterThanOrEqual(received.get(row.id)!);
-    }
-    expect(new Set(rows.map((r) => r.sent_at!.getTime())).size).toBeGreaterThan(1);
-  });
-
   it("keeps every mail while SMTP is down and delivers each exactly once when it is back", async () => {
     const port = sink.port;
     await sink.stop();

@@ -1,5 +1,5 @@
 import { getDb, type DB } from "../../db/client";
-import { claimDueMails, findKeptMail, keepDueMails, listKeptMails, markMailFailed, markMailRetry, markMailsSent, releaseMails } from "../../db/queries/outbox";
+import { claimDueMails, findKeptMail, keepDueMails, listKeptMails, markMailFailed, markMailRetry, markMailSent, releaseMails } from "../../db/queries/outbox";
 import type { OutboxRow } from "../../db/schema";
 import {
   createMailTransport,
@@ -102,9 +102,6 @@ export interface OutboxProcessor {
   close: () => void;
 }
 
-/** Mails recorded as sent per statement (see processBatch). */
-const MARK_GROUP = 32;
-
 const emptyResult = (): BatchResult => ({ claimed: 0, sent: 0, retried: 0, failed: 0, kept: 0, released: 0 });
 
 /** Runs `task` over `items` with at most `limit` running at once. `task` must not throw. */
@@ -191,46 +188,35 @@ export function createOutboxProcessor(options: OutboxWorkerOptions = {}): Outbox
     // rows not started by half the lease go back to the queue instead.
     const startBy = claimedAt + leaseMs / 2;
     const unstarted: number[] = [];
-    // Accepted mails are recorded in groups (one UPDATE per MARK_GROUP, the rest at the batch's
-    // end) rather than one statement each: a crash between the relay's acceptance and the group's
-    // write sends those few again when their lease ends, as it did for one mail before.
-    let accepted: Array<{ id: number; at: Date }> = [];
-    const record = async (all: boolean) => {
-      if (accepted.length === 0 || (!all && accepted.length < MARK_GROUP)) return;
-      const group = accepted;
-      accepted = [];
-      try {
-        await persist(() => markMailsSent(db, group));
-      } catch (error) {
-        // The relay has them but the database would not record it: they stay leased and are
-        // sent again when the lease ends. Nothing better can be done here.
-        log(`outbox: ${group.length} mail(s) sent but not marked (#${group.map((m) => m.id).join(", #")}): ${redactAddresses(String(error))}`);
-      }
-    };
     await forEachLimited(rows, maxConnections * 2, async (row) => {
       if (now().getTime() > startBy) {
         unstarted.push(row.id);
         return;
       }
+      let accepted = false;
       // Opened first: a failure is described and redacted with the plain address. A row that
       // cannot be opened (its key is not configured) fails like a temporary error, with no address in it.
       let mail = row;
       try {
         mail = openMail(row);
         await transport.send(await toOutgoing(mail));
+        accepted = true;
+        await persist(() => markMailSent(db, row.id, now()));
+        result.sent++;
       } catch (error) {
+        if (accepted) {
+          // The relay has the mail but the database would not record it: it stays leased
+          // and is sent again when the lease ends. Nothing better can be done here.
+          log(`outbox: mail #${row.id} sent but not marked: ${redactAddresses(String(error), [mail.to_address])}`);
+          return;
+        }
         try {
           await settleFailure(mail, error, result);
         } catch (dbError) {
           log(`outbox: could not record the failure of mail #${row.id}: ${redactAddresses(String(dbError), [mail.to_address])}`);
         }
-        return;
       }
-      accepted.push({ id: row.id, at: now() });
-      result.sent++;
-      await record(false);
     });
-    await record(true);
     if (unstarted.length > 0) {
       await releaseMails(db, unstarted, now());
       result.released = unstarted.length;

@@ -142,15 +142,12 @@ export async function claimDueMails(db: Kysely<Database>, options: { now: Date; 
  */
 const ERASED = { to_address: "", subject: "", html: "", text: "", headers: "{}", attachments: "[]" } as const;
 
-/** The SMTP server accepted these rows' messages, each at its time: one statement for a group. */
-export async function markMailsSent(db: Kysely<Database>, sent: ReadonlyArray<{ id: number; at: Date }>): Promise<void> {
-  if (sent.length === 0) return;
-  const ids = sent.map((s) => s.id);
-  const times = sent.map((s) => s.at);
+/** The SMTP server accepted the row's message. */
+export async function markMailSent(db: Kysely<Database>, id: number, at: Date): Promise<void> {
   await db
     .updateTable("outbox")
-    .set({ status: "sent", sent_at: sql<Date>`(${times}::timestamptz[])[array_position(${ids}::bigint[], outbox.id)]`, ...ERASED })
-    .where("id", "in", ids)
+    .set({ status: "sent", sent_at: at, ...ERASED })
+    .where("id", "=", id)
     .execute();
 }
 
