@@ -83,3 +83,45 @@ export function FormError({ children }: { children?: ReactNode }) {
     </div>
   );
 }
+
+/** The signer's country, as a list (the sign form and the paper entry form). */
+export function CountryField(props: {
+  label: ReactNode;
+  required: boolean;
+  countries: ReadonlyArray<{ code: string; name: string }>;
+  defaultValue?: string;
+  error?: string;
+  autoComplete?: string;
+}) {
+  const { t } = useT();
+  const message = errorText(t, props.error);
+  return (
+    <div className="field">
+      <label htmlFor="f-country">
+        {props.label}
+        {props.required ? <span aria-hidden="true"> *</span> : null}
+      </label>
+      <select
+        id="f-country"
+        name="country"
+        defaultValue={props.defaultValue ?? ""}
+        required={props.required}
+        aria-invalid={message ? true : undefined}
+        aria-describedby={message ? "f-country-error" : undefined}
+        autoComplete={props.autoComplete}
+      >
+        <option value="">{t("sign.chooseCountry")}</option>
+        {props.countries.map((c) => (
+          <option key={c.code} value={c.code}>
+            {c.name}
+          </option>
+        ))}
+      </select>
+      {message ? (
+        <p id="f-country-error" className="field-error">
+          {message}
+        </p>
+      ) : null}
+    </div>
+  );
+}

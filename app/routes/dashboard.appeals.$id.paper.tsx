@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { Field, FormError, errorText } from "~/components/form";
+import { CountryField, Field, FormError, errorText } from "~/components/form";
 import { ScrollTable } from "~/components/scroll-table";
 import { countryOptions } from "~/data/countries";
 import { NATIVE_NAMES, isContentLang, type MessageKey } from "~/i18n";
@@ -157,33 +157,18 @@ export default function Paper() {
           />
         ) : null}
         {fields.country !== "off" ? (
-          <div className="field">
-            <label htmlFor="f-country">
-              {t("sign.country")}
-              {optional(fields.country)}
-              {fields.country === "required" ? <span aria-hidden="true"> *</span> : null}
-            </label>
-            <select
-              id="f-country"
-              name="country"
-              defaultValue={values.country ?? ""}
-              required={fields.country === "required"}
-              aria-invalid={errors.country ? true : undefined}
-              aria-describedby={errors.country ? "f-country-error" : undefined}
-            >
-              <option value="">{t("sign.chooseCountry")}</option>
-              {countries.map((c) => (
-                <option key={c.code} value={c.code}>
-                  {c.name}
-                </option>
-              ))}
-            </select>
-            {errors.country ? (
-              <p id="f-country-error" className="field-error">
-                {errorText(t, errors.country)}
-              </p>
-            ) : null}
-          </div>
+          <CountryField
+            label={
+              <>
+                {t("sign.country")}
+                {optional(fields.country)}
+              </>
+            }
+            required={fields.country === "required"}
+            countries={countries}
+            defaultValue={values.country}
+            error={errors.country}
+          />
         ) : null}
         {fields.organization !== "off" ? (
           <Field

@@ -1,5 +1,5 @@
 import { Form } from "@remix-run/react";
-import { Field, FormError, errorText } from "~/components/form";
+import { CountryField, Field, FormError, errorText } from "~/components/form";
 import { useT } from "~/i18n/react";
 import { SIGN_LIMITS } from "~/schemas/limits";
 import type { FieldMode } from "../../../db/schema";
@@ -64,34 +64,19 @@ export function SignForm({ fields, countries, stamp, values, errors, formError, 
         />
       ) : null}
       {fields.country !== "off" ? (
-        <div className="field">
-          <label htmlFor="f-country">
-            {t("sign.country")}
-            {optional(fields.country)}
-            {fields.country === "required" ? <span aria-hidden="true"> *</span> : null}
-          </label>
-          <select
-            id="f-country"
-            name="country"
-            defaultValue={values.country ?? ""}
-            required={fields.country === "required"}
-            aria-invalid={errors.country ? true : undefined}
-            aria-describedby={errors.country ? "f-country-error" : undefined}
-            autoComplete="country"
-          >
-            <option value="">{t("sign.chooseCountry")}</option>
-            {countries.map((c) => (
-              <option key={c.code} value={c.code}>
-                {c.name}
-              </option>
-            ))}
-          </select>
-          {errors.country ? (
-            <p id="f-country-error" className="field-error">
-              {errorText(t, errors.country)}
-            </p>
-          ) : null}
-        </div>
+        <CountryField
+          label={
+            <>
+              {t("sign.country")}
+              {optional(fields.country)}
+            </>
+          }
+          required={fields.country === "required"}
+          countries={countries}
+          defaultValue={values.country}
+          error={errors.country}
+          autoComplete="country"
+        />
       ) : null}
       {fields.organization !== "off" ? (
         <Field
