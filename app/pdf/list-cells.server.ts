@@ -59,7 +59,7 @@ export class ListCells {
     const key = `${style.operators}|${size}`;
     let s = this.sized.get(key);
     if (!s) {
-      s = new RawStyle(style.font, size, style.gray);
+      s = new RawStyle(style.font, size, style.color);
       this.sized.set(key, s);
     }
     return s;

@@ -192,6 +192,15 @@ export interface StyleFont {
   ascent: number;
 }
 
+/** A colour of the raw writer: a gray level, or red, green and blue (each 0–1). */
+export type RawColor = number | readonly [number, number, number];
+
+/** The operator that sets `color` for filling (text: "0.35 g", "0.1 0.31 0.55 rg") or, with `stroke`, for lines. */
+function colorOperator(color: RawColor, stroke = false): string {
+  if (typeof color === "number") return `${num(color)} ${stroke ? "G" : "g"}`;
+  return `${color.map(num).join(" ")} ${stroke ? "RG" : "rg"}`;
+}
+
 /** A text style of the raw writer: created once, used for many cells. */
 export class RawStyle<F extends StyleFont = RawFont> {
   /** The operators that select it, e.g. "/F1 8.5 Tf 0.35 g". */
@@ -200,9 +209,11 @@ export class RawStyle<F extends StyleFont = RawFont> {
   constructor(
     readonly font: F,
     readonly size: number,
-    readonly gray: number,
+    readonly color: RawColor,
+    /** A synthetic oblique (italic in a font that has none): the text leans by this much per unit of height. */
+    readonly slant = 0,
   ) {
-    this.operators = `/${font.embedded.id} ${num(size)} Tf ${num(gray)} g`;
+    this.operators = `/${font.embedded.id} ${num(size)} Tf ${colorOperator(color)}`;
   }
 
   /** The same size and colour in another font, on this style's baseline (a run of shaped text). */
@@ -211,7 +222,7 @@ export class RawStyle<F extends StyleFont = RawFont> {
     this.variants ??= new Map();
     let style = this.variants.get(font);
     if (!style) {
-      style = new RawStyle({ embedded: font, ascent: this.font.ascent }, this.size, this.gray);
+      style = new RawStyle({ embedded: font, ascent: this.font.ascent }, this.size, this.color, this.slant);
       this.variants.set(font, style);
     }
     return style;
@@ -267,7 +278,12 @@ export class RawPage {
     const ix = Math.round(x * 100);
     const iy = Math.round((this.pageHeight - top - style.font.ascent * style.size) * 100);
     const group = this.groups.get(style);
-    if (group === undefined) {
+    if (style.slant !== 0) {
+      // A relative move would be skewed by the slanted text matrix: each cell places itself.
+      const ops2 = `${open}1 0 ${num(style.slant)} 1 ${hundredths(ix)} ${hundredths(iy)} Tm ${ops}${close}\n`;
+      if (group === undefined) this.groups.set(style, { ops: ops2, x: ix, y: iy });
+      else group.ops += ops2;
+    } else if (group === undefined) {
       this.groups.set(style, { ops: `${open}1 0 0 1 ${hundredths(ix)} ${hundredths(iy)} Tm ${ops}${close}\n`, x: ix, y: iy });
     } else {
       group.ops += `${open}${hundredths(ix - group.x)} ${hundredths(iy - group.y)} Td ${ops}${close}\n`;
@@ -291,8 +307,8 @@ export class RawPage {
   }
 
   /** A horizontal rule; consecutive rules of the same style share one path. */
-  rule(x1: number, x2: number, y: number, width: number, gray: number): void {
-    const style = `${num(gray)} G ${num(width)} w`;
+  rule(x1: number, x2: number, y: number, width: number, color: RawColor): void {
+    const style = `${colorOperator(color, true)} ${num(width)} w`;
     if (style !== this.ruleStyle) {
       if (this.ruleStyle) this.rules += "S\n";
       this.rules += `${style}\n`;

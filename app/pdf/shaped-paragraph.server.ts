@@ -1,5 +1,5 @@
 import { PAGE_HEIGHT } from "./layout";
-import { RawPage, RawStyle, type StyleFont } from "./raw-text.server";
+import { RawPage, RawStyle, type RawColor, type StyleFont } from "./raw-text.server";
 import { baseDirection, type ScriptFonts } from "./shaped-text.server";
 import type { Weight } from "./script-fonts.server";
 import { wrapText } from "./wrap";
@@ -28,13 +28,16 @@ export function drawShapedParagraph(
   drawStyledParagraph(doc, scripts, fonts, [run], { x, width, size, color, linkColor: color, lineHeight, bottom: Infinity, newPage: () => {}, ...layout });
 }
 
-/** "#4a4a4a" → 0.29: the letter's text colours are greys. */
-function grayOf(color: string): number {
+/** "#4a4a4a" → 0.29 (a grey stays a gray level), "#1a4f8b" → [0.1, 0.31, 0.55] (the links' blue, as pdfkit draws it). */
+export function rawColorOf(color: string): RawColor {
   const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color);
   if (!m) return 0;
-  const [r, g, b] = [m[1]!, m[2]!, m[3]!].map((h) => parseInt(h, 16) / 255);
-  return Math.round((0.299 * r! + 0.587 * g! + 0.114 * b!) * 1000) / 1000;
+  const [r, g, b] = [m[1]!, m[2]!, m[3]!].map((h) => parseInt(h, 16) / 255) as [number, number, number];
+  return r === g && g === b ? r : [r, g, b];
 }
+
+/** How far italic text leans in a script paragraph: about DejaVu Sans Oblique's 11°. */
+const ITALIC_SLANT = 0.2;
 
 /** A run of body text (markdown.server.ts's Run). */
 export interface StyledRun {
@@ -68,7 +71,7 @@ export interface StyledParagraphOptions {
  * whole line, so a bold word inside an Arabic sentence keeps its place and right-to-left runs
  * read in order. The paragraph's direction comes from its first strong letter, or is given (every
  * paragraph of a right-to-left letter is right to left, an English quote too). Script fonts have
- * no italic: italic text in them is upright (DejaVu's Latin too, within such a paragraph).
+ * no italic: italic text leans (a synthetic oblique, DejaVu's Latin too, within such a paragraph).
  */
 export function drawStyledParagraph(
   doc: PDFKit.PDFDocument,
@@ -77,12 +80,12 @@ export function drawStyledParagraph(
   runs: readonly StyledRun[],
   o: StyledParagraphOptions,
 ): void {
-  // One style per (weight, link, strike); its index goes with every character.
-  const styles: { weight: Weight; link: string | null; strike: boolean }[] = [];
+  // One style per (weight, italic, link, strike); its index goes with every character.
+  const styles: { weight: Weight; italic: boolean; link: string | null; strike: boolean }[] = [];
   const styleOf = (r: StyledRun) => {
     const weight: Weight = r.bold ? "bold" : "regular";
-    let i = styles.findIndex((s) => s.weight === weight && s.link === r.link && s.strike === r.strike);
-    if (i < 0) i = styles.push({ weight, link: r.link, strike: r.strike }) - 1;
+    let i = styles.findIndex((s) => s.weight === weight && s.italic === r.italic && s.link === r.link && s.strike === r.strike);
+    if (i < 0) i = styles.push({ weight, italic: r.italic, link: r.link, strike: r.strike }) - 1;
     return i;
   };
   // Hard lines ("\n"), each a list of pieces (words and spaces) with their style.
@@ -104,17 +107,17 @@ export function drawStyledParagraph(
   let page = new RawPage(PAGE_HEIGHT);
   let top = doc.y;
   const rawStyles = new Map<string, RawStyle<StyleFont>>();
-  const rawStyle = (weight: Weight, gray: number): RawStyle<StyleFont> => {
-    const key = `${weight}|${gray}`;
+  const rawStyle = (weight: Weight, italic: boolean, link: boolean): RawStyle<StyleFont> => {
+    const key = `${weight}|${italic}|${link}`;
     let s = rawStyles.get(key);
     if (!s) {
-      s = new RawStyle(fonts[weight], o.size, gray);
+      s = new RawStyle(fonts[weight], o.size, link ? linkColor : color, italic ? ITALIC_SLANT : 0);
       rawStyles.set(key, s);
     }
     return s;
   };
-  const gray = grayOf(o.color);
-  const linkGray = grayOf(o.linkColor);
+  const color = rawColorOf(o.color);
+  const linkColor = rawColorOf(o.linkColor);
   const links: { x: number; top: number; width: number; url: string }[] = [];
   for (const pieces of hardLines) {
     const lines = wrapStyled(pieces, (s, style) => (s === "" ? 0 : scripts.width(s, weights[style]!, o.size, direction)), o.width);
@@ -137,13 +140,13 @@ export function drawStyledParagraph(
       let x = alignRight ? o.x + o.width - shaped.width : o.x;
       for (const run of shaped.runs) {
         const style = styles[run.style]!;
-        page.showRuns(rawStyle(style.weight, style.link ? linkGray : gray), x, top, [run]);
+        page.showRuns(rawStyle(style.weight, style.italic, style.link !== null), x, top, [run]);
         const baseline = top + fonts[style.weight].ascent * o.size;
         if (style.link) {
-          page.rule(x, x + run.width, baseline + 1.2, 0.5, linkGray);
+          page.rule(x, x + run.width, baseline + 1.2, 0.5, linkColor);
           links.push({ x, top, width: run.width, url: style.link });
         }
-        if (style.strike) page.rule(x, x + run.width, baseline - o.size * 0.3, 0.5, gray);
+        if (style.strike) page.rule(x, x + run.width, baseline - o.size * 0.3, 0.5, color);
         x += run.width;
       }
       top += o.lineHeight;

@@ -1,6 +1,7 @@
 import bidiFactory from "bidi-js";
 import { describe, expect, it } from "vitest";
 import { mirroredCharacters } from "./shaped-text.server";
+import { rawColorOf } from "./shaped-paragraph.server";
 
 describe("mirroredCharacters", () => {
   it("mirrors the brackets of right-to-left text, and only those", () => {
@@ -17,5 +18,13 @@ describe("mirroredCharacters", () => {
     ]);
     const latin = "Anna (Almaty)";
     expect(mirroredCharacters(latin, bidi.getEmbeddingLevels(latin)).size).toBe(0);
+  });
+});
+
+describe("rawColorOf", () => {
+  it("keeps a grey a gray level and gives a colour its red, green and blue", () => {
+    expect(rawColorOf("#444444")).toBeCloseTo(0x44 / 255);
+    expect(rawColorOf("#1a4f8b")).toEqual([0x1a / 255, 0x4f / 255, 0x8b / 255]);
+    expect(rawColorOf("blue")).toBe(0);
   });
 });

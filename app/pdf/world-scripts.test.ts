@@ -133,11 +133,12 @@ describe("letters in every script (issue 15)", () => {
     execFileSync("qpdf", ["--check", file], { encoding: "utf8" });
   });
 
-  it("draws the body's paragraphs in other scripts too: bold and links kept, right-to-left sentences in order, across pages", async () => {
+  it("draws the body's paragraphs in other scripts too: bold, italic and links kept, right-to-left sentences in order, across pages", async () => {
     const arabic = "نطالب بالإفراج عن المعتقلين";
     const body = [
       `We stand with **ليلى حسن** and [王小明](https://example.org/wang), and with प्रिया शर्मा.`,
       arabic,
+      "_陳美玲 from 臺北_ writes too.",
       // Enough paragraphs to go on to the next pages (mostly left to right: poppler reads a page
       // whose lines are mostly right to left as a right-to-left page, and a left-to-right sentence
       // on it in its own order).
@@ -157,6 +158,12 @@ describe("letters in every script (issue 15)", () => {
     // The link is an annotation over its text.
     const qdf = execFileSync("qpdf", ["--qdf", "--object-streams=disable", file, "-"], { encoding: "latin1", maxBuffer: 64 * 1024 * 1024 });
     expect(qdf).toContain("(https://example.org/wang)");
+    // …drawn and underlined in the links' blue (BODY.link, #1a4f8b), as pdfkit draws links elsewhere.
+    expect(qdf).toMatch(/(^|\s)0\.1 0\.31 0\.55 rg\b/m);
+    expect(qdf).toMatch(/(^|\s)0\.1 0\.31 0\.55 RG\b/m);
+    // Italic leans (the script fonts have no italic face): a slanted text matrix.
+    expect(lines).toContain("陳美玲 from 臺北 writes too.");
+    expect(qdf).toMatch(/1 0 0\.2 1 [\d.]+ [\d.]+ Tm/);
     execFileSync("qpdf", ["--check", file], { encoding: "utf8" });
   });
 
