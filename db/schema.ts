@@ -214,6 +214,8 @@ export interface OutboxTable {
   subject: string;
   html: string;
   text: string;
+  /** A mail queued as a template and its values (emails/stored.ts), sealed; '' when subject, html and text hold it. */
+  template: Defaulted<string>;
   headers: ColumnType<Record<string, string>, string | undefined, string>;
   attachments: ColumnType<OutboxAttachment[], string | undefined, string>;
   status: Defaulted<OutboxStatus>;

@@ -8,6 +8,7 @@ import { emailKey } from "../app/services/email-key";
 import { createOutboxProcessor } from "../app/services/outbox.server";
 import { env, parseEnv, setEnv } from "../app/utils/env.server";
 import { enqueueMail } from "../db/queries/outbox";
+import { storedMailText } from "../emails/stored";
 import { findUserByEmail } from "../db/queries/organizations";
 import { addSigners, publishedAppeal, signerAddress } from "../tests/fixtures/campaign";
 import { SmtpSink } from "../tests/setup/smtp-sink";
@@ -72,6 +73,16 @@ describe("npm run data-key", () => {
       html: "<p>Подтвердите</p>",
       text: "Подтвердите: https://appeals.example/s/confirm/TOKEN",
     });
+    // A mail queued as its template and values (emails/stored.ts): the template is sealed like the bodies.
+    const templateMail = await enqueueMail(getDb(), {
+      kind: "signature_already",
+      to: addresses[1]!,
+      template: storedMailText({
+        template: "signature_already",
+        lang: "ru",
+        values: { title: "Письмо", withdrawUrl: "https://appeals.example/s/withdraw/TOKEN2", neutral: false },
+      }),
+    });
     // A letter's transliterated names (a hidden signer's among them) are sealed too.
     const flagged = ["Скрытая Подписантка 1", "Public Signer 2"];
     const { id: letterId } = await getDb()
@@ -96,7 +107,8 @@ describe("npm run data-key", () => {
     const rotated = await cli(["rotate"], { DATA_KEY: NEW, DATA_KEY_PREVIOUS: OLD });
     expect(rotated.stdout).toContain(`signatures.email: 1100 sealed again under ${newRing.current.id}`);
     expect(rotated.stdout).toContain(`signatures.name: 550 sealed again under ${newRing.current.id}`);
-    expect(rotated.stdout).toContain(`outbox.to_address: 1 sealed again`);
+    expect(rotated.stdout).toContain(`outbox.to_address: 2 sealed again`);
+    expect(rotated.stdout).toContain(`outbox.template: 1 sealed again`);
     expect(rotated.stdout).toContain(`users.email: `);
     expect(rotated.stdout).toContain(`letters.flagged_names: 1 sealed again under ${newRing.current.id}`);
     expect(rotated.stdout).toContain(`Every value is sealed under ${newRing.current.id} (DATA_KEY). DATA_KEY_PREVIOUS can be removed.`);
@@ -139,13 +151,18 @@ describe("npm run data-key", () => {
     await sink.start();
     const processor = createOutboxProcessor({ smtpUrl: sink.url, now: () => new Date(Date.now() + 1_000) });
     try {
-      expect((await processor.processBatch()).sent).toBe(1);
+      expect((await processor.processBatch()).sent).toBe(2);
       expect(sink.to(addresses[0]!)[0]?.text).toContain("Подтвердите: https://appeals.example/s/confirm/TOKEN");
+      expect(sink.to(addresses[1]!)[0]?.text).toContain("https://appeals.example/s/withdraw/TOKEN2");
     } finally {
       processor.close();
       await sink.stop();
     }
-    expect((await getDb().selectFrom("outbox").select("status").where("id", "=", pendingMail).executeTakeFirstOrThrow()).status).toBe("sent");
+    for (const id of [pendingMail, templateMail])
+      expect(await getDb().selectFrom("outbox").select(["status", "template"]).where("id", "=", id).executeTakeFirstOrThrow()).toEqual({
+        status: "sent",
+        template: "",
+      });
 
     // Nothing left to do, and the database holds none of the addresses or hidden names.
     const again = await cli(["rotate"], { DATA_KEY: NEW });

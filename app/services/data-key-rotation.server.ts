@@ -17,7 +17,7 @@ import { emailLookup, keyring, open, seal, sealedKeyId, type Keyring, type SealP
  * The columns (the contract of issue 14):
  *  - signatures.email ("email") with email_key = emailLookup(address);
  *  - signatures.name ("name") where it is sealed, or the signer chose disclosure = 'private';
- *  - outbox.to_address ("email"), subject, html, text ("mail") of mails not yet sent (pending, kept);
+ *  - outbox.to_address ("email"), subject, html, text, template ("mail") of mails not yet sent (pending, kept);
  *  - users.email ("email") with email_key.
  *  - org_registrations.email ("email"): registrations whose link is not used yet.
  *  - letters.flagged_names ("name", each value of the JSON array).
@@ -60,6 +60,7 @@ export const SEALED_COLUMNS: Table[] = [
       { name: "subject", purpose: "mail" },
       { name: "html", purpose: "mail" },
       { name: "text", purpose: "mail" },
+      { name: "template", purpose: "mail" },
     ],
   },
   { table: "users", columns: [{ name: "email", purpose: "email" }], emailKeyFrom: "email" },

@@ -8,7 +8,9 @@ import { SmtpSink } from "../../tests/setup/smtp-sink";
 import { getDb } from "../../tests/setup/vitest-db";
 import { describeSendError } from "../../emails/transport.server";
 import { env, parseEnv, setEnv } from "../utils/env.server";
-import { sealedKeyId } from "./data-key.server";
+import { confirmEmail } from "../../emails/signing";
+import { storedMailText } from "../../emails/stored";
+import { seal, sealedKeyId } from "./data-key.server";
 import { createOutboxProcessor, devMailboxEnabled, keptMail, keptMails, openMail, retryDelayMs, startOutboxWorker, type OutboxWorker } from "./outbox.server";
 import { readFileBuffer } from "./storage.server";
 
@@ -37,7 +39,10 @@ afterEach(async () => {
   await sink.stop();
 });
 
-const letter = (i: number, overrides: Partial<NewMail> = {}): NewMail => ({
+/** A mail queued with its bodies (not a template). */
+type RenderedMail = Extract<NewMail, { subject: string }>;
+
+const letter = (i: number, overrides: Partial<RenderedMail> = {}): RenderedMail => ({
   kind: "test",
   to: `person${i}@example.org`,
   subject: `Mail ${i}`,
@@ -45,6 +50,12 @@ const letter = (i: number, overrides: Partial<NewMail> = {}): NewMail => ({
   text: `Hello ${i}`,
   ...overrides,
 });
+
+/** Every outbox row as PostgreSQL prints it: what a copy of the database would show. */
+async function outboxAsText(): Promise<string> {
+  const rows = await sql<{ row: string }>`select o::text as row from outbox o`.execute(getDb());
+  return rows.rows.map((r) => r.row).join("\n");
+}
 
 /** As services do: the mail is written in the transaction of the change that causes it. */
 async function enqueue(mails: NewMail[]): Promise<number[]> {
@@ -404,11 +415,6 @@ describe("a mail that has left keeps no address and no link", () => {
   const UNSUBSCRIBE = "https://appeals.localhost/s/unsubscribe/BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
 
   /** Every column of every outbox row, as text (what a dump of the table would show). */
-  async function outboxAsText(): Promise<string> {
-    const rows = await sql<{ row: string }>`select o::text as row from outbox o`.execute(getDb());
-    return rows.rows.map((r) => r.row).join("\n");
-  }
-
   it("after sending: kind, times, status and attempts stay; address, subject, bodies, headers and attachments are gone", async () => {
     const [id] = await enqueue([
       letter(1, {
@@ -533,6 +539,65 @@ describe("a queued mail at rest", () => {
     const row = await getDb().selectFrom("outbox").select("last_error").where("id", "=", id!).executeTakeFirstOrThrow();
     expect(row.last_error).toContain("No such user here: [email]");
     for (const text of [row.last_error ?? "", ...lines]) expect(text).not.toContain("jane");
+  });
+
+  it("a mail queued as its template and values is stored sealed with empty bodies, sent as rendering it at once would have, and erased once sent", async () => {
+    const values = {
+      name: "Айгерім",
+      title: "Free the journalists",
+      days: 7,
+      confirmUrl: LINK,
+      rejectUrl: `${LINK}R`,
+      withdrawUrl: `${LINK}W`,
+      neutral: false,
+    };
+    const [id] = await enqueue([
+      { kind: "signature_confirm", to: "Aigerim.Seitkali@example.org", template: storedMailText({ template: "signature_confirm", lang: "kk", values }) },
+    ]);
+    const row = await getDb().selectFrom("outbox").selectAll().where("id", "=", id!).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ subject: "", html: "", text: "" });
+    for (const column of ["to_address", "template"] as const) expect(sealedKeyId(row[column]), column).not.toBeNull();
+    for (const secret of ["Aigerim", "Айгерім", "Free the journalists", "CCCCCCCCCCCC"]) expect(await outboxAsText()).not.toContain(secret);
+    const expected = confirmEmail("kk", values);
+    expect(openMail(row)).toMatchObject({ ...expected, template: "" });
+
+    const processor = createOutboxProcessor({ smtpUrl: sink.url, now: () => new Date(Date.now() + 1_000) });
+    try {
+      expect((await processor.processBatch()).sent).toBe(1);
+    } finally {
+      processor.close();
+    }
+    const [got] = sink.to("aigerim.seitkali@example.org");
+    expect(got?.subject).toBe(expected.subject);
+    expect(got?.text?.trim()).toBe(expected.text.trim());
+    expect(await getDb().selectFrom("outbox").select(["status", "template"]).where("id", "=", id!).executeTakeFirstOrThrow()).toEqual({
+      status: "sent",
+      template: "",
+    });
+  });
+
+  it("a stored template that is not one (altered, unknown) is not sent: the row is retried and fails alone", async () => {
+    const [bad, good] = await enqueue([
+      {
+        kind: "signature_confirm",
+        to: "one@example.org",
+        template: storedMailText({ template: "signature_already", lang: "en", values: { title: "T", withdrawUrl: LINK, neutral: false } }),
+      },
+      letter(2),
+    ]);
+    await getDb()
+      .updateTable("outbox")
+      .set({ template: seal(JSON.stringify({ template: "nope", lang: "en", values: {} }), "mail") })
+      .where("id", "=", bad!)
+      .execute();
+    const processor = createOutboxProcessor({ smtpUrl: sink.url, now: () => new Date(Date.now() + 1_000) });
+    try {
+      expect(await processor.processBatch()).toMatchObject({ sent: 1, retried: 1 });
+    } finally {
+      processor.close();
+    }
+    expect(sink.to("one@example.org")).toHaveLength(0);
+    expect((await getDb().selectFrom("outbox").select("status").where("id", "=", good!).executeTakeFirstOrThrow()).status).toBe("sent");
   });
 
   it("the dev mailbox shows kept mails opened", async () => {

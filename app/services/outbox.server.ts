@@ -1,6 +1,7 @@
 import { getDb, type DB } from "../../db/client";
 import { claimDueMails, findKeptMail, keepDueMails, listKeptMails, markMailFailed, markMailRetry, markMailSent, releaseMails } from "../../db/queries/outbox";
 import type { OutboxRow } from "../../db/schema";
+import { renderStoredMail } from "../../emails/stored";
 import {
   createMailTransport,
   describeSendError,
@@ -31,13 +32,19 @@ import { readFileBuffer } from "./storage.server";
  * Errors are stored and logged without e-mail addresses.
  * At rest the address, subject and bodies are sealed (db/queries/outbox.ts): the worker opens a
  * row before anything else (sending, redacting an error), and the dev mailbox opens what it shows.
+ * A mail queued as a template is rendered when it is opened (in the outbox's thread, under npm start).
  */
 
-/** A row as stored, with its address, subject and bodies opened (a row written before sealing reads as it is). */
-export function openMail<T extends Pick<OutboxRow, "to_address" | "subject"> & Partial<Pick<OutboxRow, "html" | "text">>>(row: T): T {
+/**
+ * A row as stored, with its address, subject and bodies opened (a row written before sealing reads
+ * as it is); a row queued as a template (emails/stored.ts) is rendered here, where it is sent.
+ */
+export function openMail<T extends Pick<OutboxRow, "to_address" | "subject"> & Partial<Pick<OutboxRow, "html" | "text" | "template">>>(row: T): T {
+  const to_address = open(row.to_address, "email");
+  if (row.template) return { ...row, to_address, ...renderStoredMail(open(row.template, "mail")), template: "" };
   return {
     ...row,
-    to_address: open(row.to_address, "email"),
+    to_address,
     subject: open(row.subject, "mail"),
     ...(row.html === undefined ? {} : { html: open(row.html, "mail") }),
     ...(row.text === undefined ? {} : { text: open(row.text, "mail") }),

@@ -3,7 +3,8 @@ import { getDb, type DB } from "../../db/client";
 import { enqueueMail, queueMailsFrom } from "../../db/queries/outbox";
 import type { Disclosure, RevisionContent, TokenPurpose } from "../../db/schema";
 import { neutralSender } from "../../emails/neutral";
-import { alreadySignedEmail, confirmEmail, type MailLang } from "../../emails/signing";
+import type { MailLang } from "../../emails/signing";
+import { storedMailText, type StoredMail } from "../../emails/stored";
 import type { UiLang } from "../i18n";
 import type { SignInput } from "../schemas/sign";
 import { env } from "../utils/env.server";
@@ -108,15 +109,8 @@ export async function sign(slug: string, input: SignInput, ctx: SignContext): Pr
   const confirm = newToken();
   const reject = newToken();
   const withdraw = newToken();
-  const mail = confirmEmail(lang, {
-    name: input.name,
-    title,
-    days: ttlDays(),
-    confirmUrl: link("confirm", confirm.token, lang),
-    rejectUrl: link("reject", reject.token, lang),
-    withdrawUrl: link("withdraw", withdraw.token, lang),
-    neutral: target.minimalData,
-  });
+  // Queued as its template and values: rendered where it is sent (emails/stored.ts).
+  const mail = confirmMail(lang, input.name, title, { confirm: confirm.token, reject: reject.token, withdraw: withdraw.token }, target.minimalData);
   const ttl = ttlHours();
   // The cached target may be up to 2 s old: whether the appeal is open, and its current
   // revision, are read again in the same statement, so closing takes effect at once.
@@ -142,7 +136,7 @@ export async function sign(slug: string, input: SignInput, ctx: SignContext): Pr
       FROM s, (VALUES (${confirm.hash}::bytea, 'confirm', ${ttl}::float8), (${reject.hash}::bytea, 'reject', ${ttl}::float8),
                       (${withdraw.hash}::bytea, 'withdraw', ${WITHDRAW_TOKEN_DAYS * 24}::float8)) AS v(hash, purpose, hours)
     ), o AS (
-      ${queueMailsFrom(sql`s`, { kind: "signature_confirm", to: input.email, subject: mail.subject, html: mail.html, text: mail.text, headers: senderOf(target, lang) })}
+      ${queueMailsFrom(sql`s`, { kind: "signature_confirm", to: input.email, template: storedMailText(mail), headers: senderOf(target, lang) })}
     )
     SELECT (SELECT id FROM s) AS id, EXISTS (SELECT 1 FROM a) AS open`.execute(getDb());
   const result = inserted.rows[0];
@@ -159,6 +153,23 @@ const senderOf = (target: SigningTarget, lang: MailLang) => (target.minimalData 
 
 /** Whole days for the e-mail's "the link works for N days" (at least 1). */
 const ttlDays = () => Math.max(1, Math.round(ttlHours() / 24));
+
+/** The confirmation mail (emails/signing.ts confirmEmail) as queued: its template and values. */
+function confirmMail(lang: MailLang, name: string, title: string, tokens: Record<"confirm" | "reject" | "withdraw", string>, neutral: boolean): StoredMail {
+  return {
+    template: "signature_confirm",
+    lang,
+    values: {
+      name,
+      title,
+      days: ttlDays(),
+      confirmUrl: link("confirm", tokens.confirm, lang),
+      rejectUrl: link("reject", tokens.reject, lang),
+      withdrawUrl: link("withdraw", tokens.withdraw, lang),
+      neutral,
+    },
+  };
+}
 
 /** The address already has a signature here: resend its confirmation, or say it is already signed. */
 async function alreadyThere(target: SigningTarget, key: string, keys: string[], address: string, name: string, lang: MailLang, title: string) {
@@ -182,7 +193,11 @@ async function alreadyThere(target: SigningTarget, key: string, keys: string[], 
       await enqueueMail(trx, {
         kind: "signature_already",
         to: address,
-        ...alreadySignedEmail(lang, { title, withdrawUrl: link("withdraw", withdraw.token, lang), neutral: target.minimalData }),
+        template: storedMailText({
+          template: "signature_already",
+          lang,
+          values: { title, withdrawUrl: link("withdraw", withdraw.token, lang), neutral: target.minimalData },
+        }),
         headers: senderOf(target, lang),
       });
       return;
@@ -191,16 +206,8 @@ async function alreadyThere(target: SigningTarget, key: string, keys: string[], 
     const reject = newToken();
     await insertToken(trx, existing.id, "confirm", confirm.hash, ttlHours());
     await insertToken(trx, existing.id, "reject", reject.hash, ttlHours());
-    const content = confirmEmail(lang, {
-      name,
-      title,
-      days: ttlDays(),
-      confirmUrl: link("confirm", confirm.token, lang),
-      rejectUrl: link("reject", reject.token, lang),
-      withdrawUrl: link("withdraw", withdraw.token, lang),
-      neutral: target.minimalData,
-    });
-    await enqueueMail(trx, { kind: "signature_confirm", to: address, ...content, headers: senderOf(target, lang) });
+    const template = confirmMail(lang, name, title, { confirm: confirm.token, reject: reject.token, withdraw: withdraw.token }, target.minimalData);
+    await enqueueMail(trx, { kind: "signature_confirm", to: address, template: storedMailText(template), headers: senderOf(target, lang) });
   });
 }
 

@@ -20,6 +20,7 @@ import * as m20261205T0100 from "./2026-12-05T0100_paper_signatures.js";
 import * as m20261205T0110 from "./2026-12-05T0110_translation_basis.js";
 import * as m20261205T0120 from "./2026-12-05T0120_org_registration.js";
 import * as m20261205T0130 from "./2026-12-05T0130_responses.js";
+import * as m20261205T0140 from "./2026-12-05T0140_outbox_template.js";
 
 /**
  * Every migration, in order. Listed statically (not read from the folder) so the same code
@@ -47,4 +48,5 @@ export const migrations: Record<string, Migration> = {
   "2026-12-05T0110_translation_basis": m20261205T0110,
   "2026-12-05T0120_org_registration": m20261205T0120,
   "2026-12-05T0130_responses": m20261205T0130,
+  "2026-12-05T0140_outbox_template": m20261205T0140,
 };

@@ -34,6 +34,15 @@ describe("one list of outbox columns for every writer", () => {
     expect(rest).toEqual(['{"X-A":"1"}', "[]"]);
   });
 
+  it("a mail queued as a template: the same columns as enqueueMail's, its bodies empty, the template sealed", () => {
+    const mail = { kind: "signature_confirm", to: "a@example.org", template: '{"template":"signature_confirm"}' };
+    const { sql: text, parameters } = queueMailsFrom(sql`s`, mail).compile(db);
+    expect(text).toBe(`INSERT INTO outbox ("kind", "to_address", "subject", "html", "text", "template") SELECT 'signature_confirm', $1, '', '', '', $2 FROM s`);
+    expect(Object.keys(mailRow(mail))).toEqual(["kind", "to_address", "subject", "html", "text", "template", "headers", "attachments"]);
+    expect(open(String(parameters[1]), "mail")).toBe(mail.template);
+    expect(open(String(mailRow(mail).template), "mail")).toBe(mail.template);
+  });
+
   it("takes SQL expressions over its FROM, and leaves out what it is not given", () => {
     const { sql: text } = queueMailsFrom(sql`recipients r`, { kind: "signature_confirm", to: sql`r.email`, subject: "S", html: "H", text: "T" }).compile(db);
     expect(text).toBe(`INSERT INTO outbox ("kind", "to_address", "subject", "html", "text") SELECT 'signature_confirm', r.email, $1, $2, $3 FROM recipients r`);

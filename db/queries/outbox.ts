@@ -2,15 +2,18 @@ import { isOperationNodeSource, sql, type Insertable, type Kysely, type QueryCre
 import { seal } from "../../app/services/data-key.server.js";
 import type { Database, OutboxAttachment, OutboxRow, OutboxTable } from "../schema.js";
 
-export interface NewMail {
+/**
+ * What a mail says: rendered, or a template and its values (emails/stored.ts storedMailText, plain:
+ * the writers here seal it), rendered where it is sent.
+ */
+export type MailContent = { subject: string; html: string; text: string; template?: undefined } | { template: string };
+
+export type NewMail = {
   kind: string;
   to: string;
-  subject: string;
-  html: string;
-  text: string;
   headers?: Record<string, string>;
   attachments?: OutboxAttachment[];
-}
+} & MailContent;
 
 /*
  * Every writer of the outbox fills its columns from here: enqueueMail (one mail, in the
@@ -19,30 +22,37 @@ export interface NewMail {
  *
  * At rest (issue 14) the address is sealed ("email") and the subject and bodies too ("mail": they
  * name the appeal and carry live links): callers pass them plain, the writers here seal them, the
- * worker (app/services/outbox.server.ts) opens them to send. An SQL expression given to
- * queueMailsFrom is stored as it is: `to` copied from signatures.email is sealed already.
+ * worker (app/services/outbox.server.ts) opens them to send. A mail queued as a template
+ * (emails/stored.ts) keeps its template and values sealed the same way, and empty bodies. An SQL
+ * expression given to queueMailsFrom is stored as it is: `to` copied from signatures.email is
+ * sealed already.
  */
 
 /** The fields of a new mail, in column order, and the outbox column each goes to. */
-const MAIL_FIELDS = ["kind", "to", "subject", "html", "text", "headers", "attachments"] as const satisfies ReadonlyArray<keyof NewMail>;
+const MAIL_FIELDS = ["kind", "to", "subject", "html", "text", "template", "headers", "attachments"] as const;
 const MAIL_COLUMNS = {
   kind: "kind",
   to: "to_address",
   subject: "subject",
   html: "html",
   text: "text",
+  template: "template",
   headers: "headers",
   attachments: "attachments",
 } as const satisfies Record<(typeof MAIL_FIELDS)[number], keyof OutboxTable>;
+
+/** The sealed content columns of a mail: its bodies, or its template with the bodies empty. */
+function sealedContent(mail: MailContent) {
+  if (mail.template !== undefined) return { subject: "", html: "", text: "", template: seal(mail.template, "mail") };
+  return { subject: seal(mail.subject, "mail"), html: seal(mail.html, "mail"), text: seal(mail.text, "mail") };
+}
 
 /** A new mail as an outbox row. */
 export function mailRow(mail: NewMail): Insertable<OutboxTable> {
   return {
     [MAIL_COLUMNS.kind]: mail.kind,
     [MAIL_COLUMNS.to]: seal(mail.to, "email"),
-    [MAIL_COLUMNS.subject]: seal(mail.subject, "mail"),
-    [MAIL_COLUMNS.html]: seal(mail.html, "mail"),
-    [MAIL_COLUMNS.text]: seal(mail.text, "mail"),
+    ...sealedContent(mail),
     [MAIL_COLUMNS.headers]: JSON.stringify(mail.headers ?? {}),
     [MAIL_COLUMNS.attachments]: JSON.stringify(mail.attachments ?? []),
   };
@@ -60,16 +70,16 @@ export async function enqueueMail(db: Kysely<Database>, mail: NewMail): Promise<
 /** A field of a mail queued by queueMailsFrom: a value, or an SQL expression over its FROM. */
 type MailExpression<T> = T | RawBuilder<unknown>;
 
-export interface MailsFrom {
+export type MailsFrom = {
   /** Always a constant of the code (it is written into the statement, not bound). */
   kind: string;
   to: MailExpression<string>;
-  subject: MailExpression<string>;
-  html: MailExpression<string>;
-  text: MailExpression<string>;
   headers?: MailExpression<Record<string, string>>;
   attachments?: MailExpression<OutboxAttachment[]>;
-}
+} & (
+  | { subject: MailExpression<string>; html: MailExpression<string>; text: MailExpression<string>; template?: undefined }
+  | { template: string; subject?: undefined; html?: undefined; text?: undefined }
+);
 
 /**
  * `INSERT INTO outbox (…) SELECT … FROM <from>`: one mail per row of `from`, for a statement
@@ -78,10 +88,13 @@ export interface MailsFrom {
  * runs with the caller's. Fields left out take the column's default.
  */
 export function queueMailsFrom(from: RawBuilder<unknown>, mail: MailsFrom): RawBuilder<unknown> {
-  const fields = MAIL_FIELDS.filter((field) => mail[field] !== undefined);
+  // A template's row leaves subject, html and text empty (their columns have no default).
+  const emptied = (field: (typeof MAIL_FIELDS)[number]) => mail.template !== undefined && (field === "subject" || field === "html" || field === "text");
+  const fields = MAIL_FIELDS.filter((field) => mail[field] !== undefined || emptied(field));
   const value = (field: (typeof MAIL_FIELDS)[number]) => {
     const v = mail[field];
     if (field === "kind") return sql.lit(mail.kind);
+    if (emptied(field)) return sql.lit("");
     if (isOperationNodeSource(v)) return v;
     if (field === "headers" || field === "attachments") return sql`${JSON.stringify(v)}::jsonb`;
     return sql`${seal(String(v), field === "to" ? "email" : "mail")}`;
@@ -140,7 +153,7 @@ export async function claimDueMails(db: Kysely<Database>, options: { now: Date; 
  * created_at). The address, subject, bodies with their live links, headers (List-Unsubscribe)
  * and attachment references are erased in the same statement that records the outcome.
  */
-const ERASED = { to_address: "", subject: "", html: "", text: "", headers: "{}", attachments: "[]" } as const;
+const ERASED = { to_address: "", subject: "", html: "", text: "", template: "", headers: "{}", attachments: "[]" } as const;
 
 /** The SMTP server accepted the row's message. */
 export async function markMailSent(db: Kysely<Database>, id: number, at: Date): Promise<void> {
@@ -166,6 +179,7 @@ export async function eraseLeftMails(db: Kysely<Database>): Promise<number> {
         eb("subject", "<>", ""),
         eb("html", "<>", ""),
         eb("text", "<>", ""),
+        eb("template", "<>", ""),
         eb(sql<string>`headers::text`, "<>", "{}"),
         eb(sql<string>`attachments::text`, "<>", "[]"),
       ]),
@@ -216,13 +230,13 @@ export async function keepDueMails(db: Kysely<Database>, options: { now: Date; l
   return rows.length;
 }
 
-export type KeptMailSummary = Pick<OutboxRow, "id" | "created_at" | "kind" | "to_address" | "subject">;
+export type KeptMailSummary = Pick<OutboxRow, "id" | "created_at" | "kind" | "to_address" | "subject" | "template">;
 
 /** Kept mails, newest first; `before` (an id) pages back. */
 export async function listKeptMails(db: Kysely<Database>, options: { limit: number; before?: number }): Promise<KeptMailSummary[]> {
   let query = db
     .selectFrom("outbox")
-    .select(["id", "created_at", "kind", "to_address", "subject"])
+    .select(["id", "created_at", "kind", "to_address", "subject", "template"])
     .where("status", "=", "kept")
     .orderBy("id", "desc")
     .limit(options.limit);
