@@ -8,7 +8,7 @@ import { SmtpSink } from "../../tests/setup/smtp-sink";
 import { getDb } from "../../tests/setup/vitest-db";
 import { describeSendError } from "../../emails/transport.server";
 import { env, parseEnv, setEnv } from "../utils/env.server";
-import { confirmEmail } from "../../emails/signing";
+import { alreadySignedEmail, confirmEmail } from "../../emails/signing";
 import { storedMailText } from "../../emails/stored";
 import { seal, sealedKeyId } from "./data-key.server";
 import { createOutboxProcessor, devMailboxEnabled, keptMail, keptMails, openMail, retryDelayMs, startOutboxWorker, type OutboxWorker } from "./outbox.server";
@@ -55,6 +55,16 @@ const letter = (i: number, overrides: Partial<RenderedMail> = {}): RenderedMail 
 async function outboxAsText(): Promise<string> {
   const rows = await sql<{ row: string }>`select o::text as row from outbox o`.execute(getDb());
   return rows.rows.map((r) => r.row).join("\n");
+}
+
+/** One batch of a processor sending to the sink, its clock a second ahead (every queued mail is due). */
+async function oneBatch() {
+  const processor = createOutboxProcessor({ smtpUrl: sink.url, now: () => new Date(Date.now() + 1_000) });
+  try {
+    return await processor.processBatch();
+  } finally {
+    processor.close();
+  }
 }
 
 /** As services do: the mail is written in the transaction of the change that causes it. */
@@ -426,12 +436,7 @@ describe("a mail that has left keeps no address and no link", () => {
         headers: { "List-Unsubscribe": `<${UNSUBSCRIBE}>` },
       }),
     ]);
-    const processor = createOutboxProcessor({ smtpUrl: sink.url, now: () => new Date(Date.now() + 1_000) });
-    try {
-      expect((await processor.processBatch()).sent).toBe(1);
-    } finally {
-      processor.close();
-    }
+    expect((await oneBatch()).sent).toBe(1);
     // The mail as received still carries everything.
     const got = sink.to("jane.doe@example.org")[0];
     expect(got.text).toContain(SECRET_LINK);
@@ -493,15 +498,10 @@ describe("a queued mail at rest", () => {
     ]);
     const row = await getDb().selectFrom("outbox").selectAll().where("id", "=", id!).executeTakeFirstOrThrow();
     for (const column of ["to_address", "subject", "html", "text"] as const) expect(sealedKeyId(row[column]), column).not.toBeNull();
-    const dump = (await sql<{ row: string }>`select o::text as row from outbox o`.execute(getDb())).rows.map((r) => r.row).join("\n");
+    const dump = await outboxAsText();
     for (const secret of ["Aigerim", "aigerim", "example.org", "Айгерім", "Free the journalists", "CCCCCCCCCCCC"]) expect(dump).not.toContain(secret);
 
-    const processor = createOutboxProcessor({ smtpUrl: sink.url, now: () => new Date(Date.now() + 1_000) });
-    try {
-      expect((await processor.processBatch()).sent).toBe(1);
-    } finally {
-      processor.close();
-    }
+    expect((await oneBatch()).sent).toBe(1);
     const [got] = sink.to("aigerim.seitkali@example.org");
     expect(got?.subject).toBe("Айгерім, растаңыз: Free the journalists");
     expect(got?.text).toContain(`Айгерім, confirm: ${LINK}`);
@@ -561,12 +561,7 @@ describe("a queued mail at rest", () => {
     const expected = confirmEmail("kk", values);
     expect(openMail(row)).toMatchObject({ ...expected, template: "" });
 
-    const processor = createOutboxProcessor({ smtpUrl: sink.url, now: () => new Date(Date.now() + 1_000) });
-    try {
-      expect((await processor.processBatch()).sent).toBe(1);
-    } finally {
-      processor.close();
-    }
+    expect((await oneBatch()).sent).toBe(1);
     const [got] = sink.to("aigerim.seitkali@example.org");
     expect(got?.subject).toBe(expected.subject);
     expect(got?.text?.trim()).toBe(expected.text.trim());
@@ -590,12 +585,7 @@ describe("a queued mail at rest", () => {
       .set({ template: seal(JSON.stringify({ template: "nope", lang: "en", values: {} }), "mail") })
       .where("id", "=", bad!)
       .execute();
-    const processor = createOutboxProcessor({ smtpUrl: sink.url, now: () => new Date(Date.now() + 1_000) });
-    try {
-      expect(await processor.processBatch()).toMatchObject({ sent: 1, retried: 1 });
-    } finally {
-      processor.close();
-    }
+    expect(await oneBatch()).toMatchObject({ sent: 1, retried: 1 });
     expect(sink.to("one@example.org")).toHaveLength(0);
     expect((await getDb().selectFrom("outbox").select("status").where("id", "=", good!).executeTakeFirstOrThrow()).status).toBe("sent");
   });
@@ -611,5 +601,23 @@ describe("a queued mail at rest", () => {
       text: "Здравствуйте",
       html: "<p>Hello 7</p>",
     });
+  });
+
+  it("the dev mailbox shows a mail queued as a template rendered: its subject in the list, its bodies when opened", async () => {
+    const values = { title: "Ашық хат", withdrawUrl: LINK, neutral: false };
+    const [id] = await enqueue([
+      { kind: "signature_already", to: "seven@example.org", template: storedMailText({ template: "signature_already", lang: "kk", values }) },
+    ]);
+    start({ smtpUrl: null });
+    await waitUntil(async () => (await countWhere("kept")) === 1);
+    const expected = alreadySignedEmail("kk", values);
+    expect((await keptMails())[0]).toEqual({
+      id,
+      created_at: expect.any(Date),
+      kind: "signature_already",
+      to_address: "seven@example.org",
+      subject: expected.subject,
+    });
+    expect(await keptMail(id!)).toMatchObject({ to_address: "seven@example.org", ...expected });
   });
 });

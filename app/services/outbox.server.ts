@@ -298,7 +298,10 @@ export function devMailboxEnabled(): boolean {
 }
 
 export async function keptMails(options: { before?: number; limit?: number } = {}) {
-  return (await listKeptMails(getDb(), { limit: options.limit ?? 100, before: options.before })).map(openMail);
+  // A mail queued as a template is rendered to show its subject; the list shows no more than the summary.
+  return (await listKeptMails(getDb(), { limit: options.limit ?? 100, before: options.before }))
+    .map(openMail)
+    .map(({ id, created_at, kind, to_address, subject }) => ({ id, created_at, kind, to_address, subject }));
 }
 
 export async function keptMail(id: number) {
