@@ -1,11 +1,13 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { CountryField, Field, FormError, errorText } from "~/components/form";
+import { Field, FormError, errorText } from "~/components/form";
+import { SignerDetailFields } from "~/components/signer-fields";
 import { ScrollTable } from "~/components/scroll-table";
 import { countryOptions } from "~/data/countries";
 import { NATIVE_NAMES, isContentLang, type MessageKey } from "~/i18n";
 import { useT } from "~/i18n/react";
+import { SIGN_LIMITS } from "~/schemas/limits";
 import { readOneFileForm } from "~/services/one-file-form.server";
 import { PAPER_CSV_MAX_BYTES, addPaperSignature, importPaperCsv, paperSummary, paperTarget, previewPaperCsv, type PaperCsv } from "~/services/paper.server";
 import { requireUser } from "~/services/session.server";
@@ -108,7 +110,6 @@ export default function Paper() {
   const base = `/dashboard/appeals/${appeal.id}`;
   const values = data?.values ?? {};
   const errors = data?.errors ?? {};
-  const optional = (mode: string) => (mode === "optional" ? ` ${t("sign.optional")}` : "");
   const columnLabel = (c: string) => t((c === "name" ? "paper.name" : c === "disclosure" ? "paper.disclosure" : `sign.${c}`) as MessageKey);
   const preview = data?.preview?.result.ok ? data.preview.result : null;
   return (
@@ -144,54 +145,8 @@ export default function Paper() {
       <Form method="post" className="stack" aria-labelledby="paper-add-h" key={data?.notice === "added" ? `added-${count}` : "add"}>
         <input type="hidden" name="_intent" value="add" />
         <FormError>{errorText(t, errors._form)}</FormError>
-        <Field name="name" label={t("paper.name")} required maxLength={200} defaultValue={values.name} error={errors.name} autoComplete="off" />
-        {fields.city !== "off" ? (
-          <Field
-            name="city"
-            label={`${t("sign.city")}${optional(fields.city)}`}
-            required={fields.city === "required"}
-            maxLength={100}
-            defaultValue={values.city}
-            error={errors.city}
-            autoComplete="off"
-          />
-        ) : null}
-        {fields.country !== "off" ? (
-          <CountryField
-            label={
-              <>
-                {t("sign.country")}
-                {optional(fields.country)}
-              </>
-            }
-            required={fields.country === "required"}
-            countries={countries}
-            defaultValue={values.country}
-            error={errors.country}
-          />
-        ) : null}
-        {fields.organization !== "off" ? (
-          <Field
-            name="organization"
-            label={`${t("sign.organization")}${optional(fields.organization)}`}
-            required={fields.organization === "required"}
-            maxLength={200}
-            defaultValue={values.organization}
-            error={errors.organization}
-            autoComplete="off"
-          />
-        ) : null}
-        {fields.position !== "off" ? (
-          <Field
-            name="position"
-            label={`${t("sign.position")}${optional(fields.position)}`}
-            required={fields.position === "required"}
-            maxLength={200}
-            defaultValue={values.position}
-            error={errors.position}
-            autoComplete="off"
-          />
-        ) : null}
+        <Field name="name" label={t("paper.name")} required maxLength={SIGN_LIMITS.name} defaultValue={values.name} error={errors.name} autoComplete="off" />
+        <SignerDetailFields fields={fields} countries={countries} values={values} errors={errors} autofill={false} />
         <div className="field">
           <label htmlFor="f-disclosure">{t("paper.disclosure")}</label>
           <select id="f-disclosure" name="disclosure" defaultValue={values.disclosure ?? "public"}>

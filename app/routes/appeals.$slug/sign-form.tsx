@@ -1,5 +1,6 @@
 import { Form } from "@remix-run/react";
-import { CountryField, Field, FormError, errorText } from "~/components/form";
+import { Field, FormError, errorText } from "~/components/form";
+import { SignerDetailFields } from "~/components/signer-fields";
 import { useT } from "~/i18n/react";
 import { SIGN_LIMITS } from "~/schemas/limits";
 import type { FieldMode } from "../../../db/schema";
@@ -19,7 +20,6 @@ export interface SignFormProps {
 /** The sign form: plain HTML that works without JavaScript, in the page's language. */
 export function SignForm({ fields, countries, stamp, values, errors, formError, minimalData }: SignFormProps) {
   const { t } = useT();
-  const optional = (mode: FieldMode) => (mode === "optional" ? ` ${t("sign.optional")}` : "");
   const disclosure = values.disclosure ?? "public";
   const hasErrors = Object.keys(errors).length > 0;
   return (
@@ -52,54 +52,7 @@ export function SignForm({ fields, countries, stamp, values, errors, formError, 
         error={errors.email}
         maxLength={SIGN_LIMITS.email}
       />
-      {fields.city !== "off" ? (
-        <Field
-          name="city"
-          label={`${t("sign.city")}${optional(fields.city)}`}
-          required={fields.city === "required"}
-          autoComplete="address-level2"
-          defaultValue={values.city}
-          error={errors.city}
-          maxLength={SIGN_LIMITS.city}
-        />
-      ) : null}
-      {fields.country !== "off" ? (
-        <CountryField
-          label={
-            <>
-              {t("sign.country")}
-              {optional(fields.country)}
-            </>
-          }
-          required={fields.country === "required"}
-          countries={countries}
-          defaultValue={values.country}
-          error={errors.country}
-          autoComplete="country"
-        />
-      ) : null}
-      {fields.organization !== "off" ? (
-        <Field
-          name="organization"
-          label={`${t("sign.organization")}${optional(fields.organization)}`}
-          required={fields.organization === "required"}
-          autoComplete="organization"
-          defaultValue={values.organization}
-          error={errors.organization}
-          maxLength={SIGN_LIMITS.organization}
-        />
-      ) : null}
-      {fields.position !== "off" ? (
-        <Field
-          name="position"
-          label={`${t("sign.position")}${optional(fields.position)}`}
-          required={fields.position === "required"}
-          autoComplete="organization-title"
-          defaultValue={values.position}
-          error={errors.position}
-          maxLength={SIGN_LIMITS.position}
-        />
-      ) : null}
+      <SignerDetailFields fields={fields} countries={countries} values={values} errors={errors} autofill />
       <fieldset aria-describedby={errors.disclosure ? "f-disclosure-error" : undefined}>
         <legend>{t("sign.disclosure")}</legend>
         {(["public", "initials", "private"] as const).map((d) => (
