@@ -32,6 +32,8 @@ describe("stored mails (a template and its values, rendered where the mail is se
       '{"template":"signature_confirm","lang":"de","values":{}}',
       JSON.stringify({ template: "signature_confirm", lang: "en", values: { ...confirm, days: 0 } }),
     ])
-      expect(() => renderStoredMail(bad), bad).toThrow();
+      expect(() => renderStoredMail(bad), bad).toThrow(/^the queued mail is not a known template$/);
+    // Not even a piece of a broken value (JSON.parse would quote it) is in the message.
+    expect(() => renderStoredMail('{"withdrawUrl":"https://a.example/s/withdraw/SECRET"')).toThrow(/^the queued mail is not a known template$/);
   });
 });

@@ -43,9 +43,18 @@ export type StoredMail = z.infer<typeof STORED>;
 /** The stored form (JSON, sealed by the outbox's writers). */
 export const storedMailText = (mail: StoredMail): string => JSON.stringify(mail);
 
-/** Renders a stored mail; throws on anything that is not one (the row then fails like one under an unknown key). */
+/**
+ * Renders a stored mail; throws on anything that is not one (the row then fails like one under an
+ * unknown key). The error says no more than that: JSON.parse's message quotes the text, which
+ * holds live links, and the outbox stores and logs what a send failed with.
+ */
 export function renderStoredMail(stored: string): EmailContent {
-  const mail = STORED.parse(JSON.parse(stored));
+  let mail: StoredMail;
+  try {
+    mail = STORED.parse(JSON.parse(stored));
+  } catch {
+    throw new Error("the queued mail is not a known template");
+  }
   switch (mail.template) {
     case "signature_confirm":
       return confirmEmail(mail.lang, mail.values);

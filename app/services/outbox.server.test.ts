@@ -587,6 +587,10 @@ describe("a queued mail at rest", () => {
       .execute();
     expect(await oneBatch()).toMatchObject({ sent: 1, retried: 1 });
     expect(sink.to("one@example.org")).toHaveLength(0);
+    // The error names the problem, not the stored values (they hold live links).
+    const { last_error } = await getDb().selectFrom("outbox").select("last_error").where("id", "=", bad!).executeTakeFirstOrThrow();
+    expect(last_error).toContain("not a known template");
+    expect(last_error).not.toContain("nope");
     expect((await getDb().selectFrom("outbox").select("status").where("id", "=", good!).executeTakeFirstOrThrow()).status).toBe("sent");
   });
 
