@@ -4,6 +4,7 @@ import nodemailer from "nodemailer";
 import addressparser from "nodemailer/lib/addressparser";
 import { buildHeaderParam, encodeWords, foldLines, quoteString } from "nodemailer/lib/mime-funcs";
 import { encode as qpEncode, wrap as qpWrap } from "nodemailer/lib/qp";
+import { randomBytes } from "../app/utils/random.server";
 import { SENDER_NAME_HEADER } from "./neutral.js";
 
 /** One e-mail as the outbox hands it to SMTP: everything already rendered, files already read. */
@@ -108,7 +109,7 @@ function attachmentPart(a: OutgoingMail["attachments"][number]): string {
  * quoted-printable or base64 bodies.
  */
 export function mimeBoundary(): string {
-  return `=_${crypto.randomBytes(18).toString("base64url")}`;
+  return `=_${randomBytes(18).toString("base64url")}`;
 }
 
 function multipart(subtype: "alternative" | "mixed", parts: string[]): { type: string; body: string } {

@@ -42,6 +42,12 @@ const COMPARE_SECONDS = Number(process.env.BENCH_COMPARE_SECONDS ?? Math.max(5, 
 const COMPARE_ROUNDS = Math.max(1, Number(process.env.BENCH_COMPARE_ROUNDS ?? 2));
 const ONLY_COMPARE = process.env.BENCH_ONLY === "compare";
 const CEILING_SECONDS = Number(process.env.BENCH_CEILING_SECONDS ?? 15);
+/**
+ * Clients at once, for the ceiling's pgbench and the app's sign and confirm phases alike: the
+ * same concurrency on both sides of the ratio (until stop 27 the app had 32 connections to
+ * pgbench's 16, which doubled its queue, and so its latency, for no more throughput).
+ */
+const CLIENTS = 16;
 
 function summary(name: string, r: Result, target: { rps?: number; p99?: number }, raw: number) {
   const rps = r.requests.average;
@@ -69,8 +75,8 @@ function summary(name: string, r: Result, target: { rps?: number; p99?: number }
  * Returned in autocannon's shape.
  */
 async function signPhase(url: string, stamp: string, prefix: string, seconds: number): Promise<Result> {
-  if (!haveWrk()) return run({ url, connections: 32, duration: seconds, requests: [signRequestFor(stamp, prefix)] });
-  const w = await wrkSign({ url, stamp, prefix, seconds, connections: 32 });
+  if (!haveWrk()) return run({ url, connections: CLIENTS, duration: seconds, requests: [signRequestFor(stamp, prefix)] });
+  const w = await wrkSign({ url, stamp, prefix, seconds, connections: CLIENTS });
   const c = (k: string) => w.statuses[k] ?? 0;
   return {
     requests: { average: w.rps, total: w.total },
@@ -131,14 +137,14 @@ async function drainOutbox(db: pg.Pool): Promise<void> {
   }
 }
 
-/** Posts every confirm link the sink received once (at most 30,000), 32 connections. */
+/** Posts every confirm link the sink received once (at most 30,000), CLIENTS connections. */
 async function confirmAll(url: string, sink: SmtpSink): Promise<{ links: string[]; confirms: Result }> {
   await sink.parseReceived();
   const links = sink.messages.map((m) => /\/s\/confirm\/([A-Za-z0-9_-]{43})/.exec(m.text)?.[1]).filter((t): t is string => Boolean(t));
   let next = 0;
   const confirms = await run({
     url,
-    connections: 32,
+    connections: CLIENTS,
     amount: Math.min(links.length, 30_000),
     requests: [{ method: "POST", setupRequest: (req: autocannon.Request) => ({ ...req, path: `/s/confirm/${links[next++ % links.length]}` }) }],
   });
@@ -275,7 +281,7 @@ async function ceilings(serverUrl: string): Promise<{ sign: number; confirm: num
       ["\\set n :n + 1", "\\set k :client_id * 100000000 + :n", "\\set t1 :k * 4 + 1", "\\set t2 :k * 4 + 2", "\\set t3 :k * 4 + 3"],
       [{ statement: signStatement, vars }],
     );
-    const sign = await runPgbench(databaseUrl, signScript, { clients: 16, seconds: CEILING_SECONDS });
+    const sign = await runPgbench(databaseUrl, signScript, { clients: CLIENTS, seconds: CEILING_SECONDS });
 
     // Confirm: what the confirm POST sent (background jobs' statements left out), pgbench's own pending signatures confirmed in turn.
     const hash = hashToken(token).toString("hex");
@@ -311,7 +317,7 @@ async function ceilings(serverUrl: string): Promise<{ sign: number; confirm: num
       ["\\set n :n + 1", "\\set i (:client_id * 100000000 + :n) * 4 + 1", "\\set r (:client_id * 100000000 + :n) * 4 + 4"],
       steps,
     );
-    const confirm = await runPgbench(databaseUrl, confirmScript, { clients: 16, transactions: Math.max(1, Math.min(perClient, 2000)) });
+    const confirm = await runPgbench(databaseUrl, confirmScript, { clients: CLIENTS, transactions: Math.max(1, Math.min(perClient, 2000)) });
     return { sign: sign.tps, confirm: confirm.tps };
   } finally {
     await db.end();
@@ -342,7 +348,7 @@ async function main() {
       const ceiling = (await pgbenchAvailable()) ? await ceilings(cluster.serverUrl) : null;
       console.log(
         ceiling
-          ? `signing ceiling, the app's own statements through pgbench (16 clients, -M extended): sign ${ceiling.sign.toFixed(0)} tx/s, confirm ${ceiling.confirm.toFixed(0)} tx/s\n`
+          ? `signing ceiling, the app's own statements through pgbench (${CLIENTS} clients, -M extended): sign ${ceiling.sign.toFixed(0)} tx/s, confirm ${ceiling.confirm.toFixed(0)} tx/s\n`
           : `no pgbench at ${PGBENCH}: no signing ceiling (apt-get install postgresql)\n`,
       );
 

@@ -1,4 +1,3 @@
-import crypto from "node:crypto";
 import http from "node:http";
 import path from "node:path";
 import type { ServerBuild } from "@remix-run/node";
@@ -7,6 +6,7 @@ import express from "express";
 import morgan from "morgan";
 import { sql } from "kysely";
 import { getDb } from "../db/client.js";
+import { randomBytes } from "../app/utils/random.server.js";
 import { redact, redactPath } from "../app/utils/redact.js";
 import { env } from "../app/utils/env.server.js";
 import { isDatabaseUnavailable } from "../app/utils/errors.js";
@@ -121,7 +121,7 @@ export function createHttpApp(options: HttpOptions) {
 
   // Security headers on every answer: pages, static files, /healthz, refusals (before all of them).
   app.use((req, res, next) => {
-    const nonce = crypto.randomBytes(16).toString("base64");
+    const nonce = randomBytes(16).toString("base64");
     res.locals.cspNonce = nonce;
     securityHeaders(req, res, `'self' 'nonce-${nonce}'`);
     next();

@@ -1,5 +1,5 @@
 import { getDb, type DB } from "../../db/client";
-import { claimDueMails, findKeptMail, keepDueMails, listKeptMails, markMailFailed, markMailRetry, markMailSent, releaseMails } from "../../db/queries/outbox";
+import { claimDueMails, findKeptMail, keepDueMails, listKeptMails, markMailFailed, markMailRetry, markMailsSent, releaseMails } from "../../db/queries/outbox";
 import type { OutboxRow } from "../../db/schema";
 import { renderStoredMail } from "../../emails/stored";
 import {
@@ -22,9 +22,11 @@ import { readFileBuffer } from "./storage.server";
  *    may run at once; none sends a row another one holds), most urgent kind first: a signer's
  *    confirmation, then sign-in mails and other answers, then updates and letters (a flood of
  *    one kind delays a confirmation by one batch at most);
- *  - sends a batch in parallel over a pool of SMTP connections and marks each row 'sent' the
- *    moment the server accepted it (a crash can only repeat the mails in that short window),
- *    and in the same statement erases its address, subject, bodies (with their links), headers
+ *  - sends a batch in parallel over a pool of SMTP connections and marks the rows 'sent' as
+ *    the server accepts them, in groups (up to MARK_GROUP rows, at most MARK_WAIT_MS after the
+ *    first: one statement and one commit instead of one per mail, which cost PostgreSQL as much
+ *    as the signature that queued the mail; a crash can only repeat the mails of that window),
+ *    and in the same statement erases their address, subject, bodies (with their links), headers
  *    and attachment references: a sent mail keeps only its record of delivery;
  *  - retries temporary failures with exponential backoff and jitter, at most 60 s apart;
  *    records permanent (5xx) rejections as 'failed' (erased the same way);
@@ -136,6 +138,44 @@ async function persist(write: () => Promise<void>): Promise<void> {
   }
 }
 
+/** Sent rows are marked in groups of at most this many, */
+const MARK_GROUP = 64;
+/** written at most this long after the first of them was accepted. */
+const MARK_WAIT_MS = 10;
+
+/**
+ * Collects ids to write together: a group is written when it is full or MARK_WAIT_MS after its
+ * first id; settle() writes what is left and waits for every write (each write retried by the
+ * caller's `write`). A group that cannot be written is handed to `failed`.
+ */
+function groupedWrites(write: (ids: number[]) => Promise<void>, failed: (ids: number[], error: unknown) => void) {
+  let group: number[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const writing = new Set<Promise<void>>();
+  const flush = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (group.length === 0) return;
+    const ids = group;
+    group = [];
+    const done: Promise<void> = write(ids)
+      .catch((error: unknown) => failed(ids, error))
+      .finally(() => writing.delete(done));
+    writing.add(done);
+  };
+  return {
+    add(id: number) {
+      group.push(id);
+      if (group.length >= MARK_GROUP) flush();
+      else timer ??= setTimeout(flush, MARK_WAIT_MS);
+    },
+    async settle() {
+      flush();
+      while (writing.size > 0) await Promise.all(writing);
+    },
+  };
+}
+
 /** One batch at a time, no loop: what the worker runs, and what tests drive step by step. */
 export function createOutboxProcessor(options: OutboxWorkerOptions = {}): OutboxProcessor {
   const db = options.db ?? getDb();
@@ -195,28 +235,28 @@ export function createOutboxProcessor(options: OutboxWorkerOptions = {}): Outbox
     // rows not started by half the lease go back to the queue instead.
     const startBy = claimedAt + leaseMs / 2;
     const unstarted: number[] = [];
+    const sent = groupedWrites(
+      async (ids) => {
+        await persist(() => markMailsSent(db, ids, now()));
+        result.sent += ids.length;
+      },
+      // The relay has these mails but the database would not record it: they stay leased and
+      // are sent again when the lease ends. Nothing better can be done here.
+      (ids, error) => log(`outbox: mails ${ids.map((id) => `#${id}`).join(", ")} sent but not marked: ${redactAddresses(String(error))}`),
+    );
     await forEachLimited(rows, maxConnections * 2, async (row) => {
       if (now().getTime() > startBy) {
         unstarted.push(row.id);
         return;
       }
-      let accepted = false;
       // Opened first: a failure is described and redacted with the plain address. A row that
       // cannot be opened (its key is not configured) fails like a temporary error, with no address in it.
       let mail = row;
       try {
         mail = openMail(row);
         await transport.send(await toOutgoing(mail));
-        accepted = true;
-        await persist(() => markMailSent(db, row.id, now()));
-        result.sent++;
+        sent.add(row.id);
       } catch (error) {
-        if (accepted) {
-          // The relay has the mail but the database would not record it: it stays leased
-          // and is sent again when the lease ends. Nothing better can be done here.
-          log(`outbox: mail #${row.id} sent but not marked: ${redactAddresses(String(error), [mail.to_address])}`);
-          return;
-        }
         try {
           await settleFailure(mail, error, result);
         } catch (dbError) {
@@ -224,6 +264,7 @@ export function createOutboxProcessor(options: OutboxWorkerOptions = {}): Outbox
         }
       }
     });
+    await sent.settle();
     if (unstarted.length > 0) {
       await releaseMails(db, unstarted, now());
       result.released = unstarted.length;

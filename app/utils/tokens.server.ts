@@ -1,8 +1,9 @@
 import crypto from "node:crypto";
+import { randomBytes } from "./random.server";
 
 /** A random token (256 bits, URL-safe) and the SHA-256 hash that is all we store of it. */
 export function newToken(): { token: string; hash: Buffer } {
-  const token = crypto.randomBytes(32).toString("base64url");
+  const token = randomBytes(32).toString("base64url");
   return { token, hash: hashToken(token) };
 }
 

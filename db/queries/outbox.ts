@@ -155,12 +155,13 @@ export async function claimDueMails(db: Kysely<Database>, options: { now: Date; 
  */
 const ERASED = { to_address: "", subject: "", html: "", text: "", template: "", headers: "{}", attachments: "[]" } as const;
 
-/** The SMTP server accepted the row's message. */
-export async function markMailSent(db: Kysely<Database>, id: number, at: Date): Promise<void> {
+/** The SMTP server accepted these rows' messages (one statement, one commit, for a group of them). */
+export async function markMailsSent(db: Kysely<Database>, ids: number[], at: Date): Promise<void> {
+  if (ids.length === 0) return;
   await db
     .updateTable("outbox")
     .set({ status: "sent", sent_at: at, ...ERASED })
-    .where("id", "=", id)
+    .where("id", "in", ids)
     .execute();
 }
 

@@ -54,15 +54,67 @@ export async function wrk(args: string[]): Promise<WrkResult> {
   };
 }
 
+/**
+ * Lua for wrk that paces requests to `rate` per second in all (wrk's `delay()` hook; the clock
+ * is CLOCK_MONOTONIC through LuaJIT's ffi): request k is sent at start + k / rate, or at once when
+ * late. So a latency is measured at a steady load (not at saturation, where it is only the length
+ * of the queue), and the load is made by a C program in its own process, not by JavaScript
+ * sharing an event loop with the bench's SMTP sink and its other load.
+ */
+export function pacingLua(rate: number): string {
+  if (!(rate > 0)) return "";
+  return `
+local ffi = require("ffi")
+ffi.cdef[[ typedef struct { long tv_sec; long tv_nsec; } appeals_timespec; int clock_gettime(int clk, appeals_timespec *tp); ]]
+local clock = ffi.new("appeals_timespec")
+local function now_ms() ffi.C.clock_gettime(1, clock); return tonumber(clock.tv_sec) * 1000 + tonumber(clock.tv_nsec) / 1e6 end
+local paced_start = nil
+local paced_sent = 0
+delay = function()
+  local t = now_ms()
+  if not paced_start then paced_start = t end
+  paced_sent = paced_sent + 1
+  local wait = paced_start + paced_sent * ${1000 / rate} - t
+  if wait < 0 then return 0 end
+  return math.floor(wait)
+end
+`;
+}
+
+/** wrk with `connections` connections for `seconds`, paced to `rate` requests/s in all, a GET with `headers`. */
+export async function wrkPaced(options: {
+  url: string;
+  rate: number;
+  seconds: number;
+  connections: number;
+  headers: Record<string, string>;
+}): Promise<WrkResult> {
+  const file = path.join(await fs.mkdtemp(path.join(os.tmpdir(), "appeals-wrk-")), "paced.lua");
+  await fs.writeFile(file, pacingLua(options.rate));
+  try {
+    const headers = Object.entries(options.headers).flatMap(([name, value]) => ["-H", `${name}: ${value}`]);
+    return await wrk([`-c${options.connections}`, `-d${options.seconds}s`, ...headers, "-s", file, options.url]);
+  } finally {
+    await fs.rm(path.dirname(file), { recursive: true, force: true });
+  }
+}
+
 /** Signers wrkSign has made, across calls: each gets its own address and client IP. */
 let signers = 0;
 
 /**
- * Sign POSTs at saturation for `seconds`, the form as the bench's autocannon load sends it
+ * Sign POSTs at saturation (or paced to `rate` per second) for `seconds`, the form as the bench's autocannon load sends it
  * (bench-load.ts signRequestFor): a new signer per request, from its own client IP. wrk's Lua
  * script builds each body and counts the answers by status class (a 303 is a stored signature).
  */
-export async function wrkSign(options: { url: string; stamp: string; prefix: string; seconds: number; connections: number }): Promise<WrkResult> {
+export async function wrkSign(options: {
+  url: string;
+  stamp: string;
+  prefix: string;
+  seconds: number;
+  connections: number;
+  rate?: number;
+}): Promise<WrkResult> {
   const first = signers + 1;
   const form = (field: string, value: string) => `${field}=${encodeURIComponent(value)}`;
   const lua = `
@@ -91,7 +143,7 @@ done = function(summary, latency, requests)
     io.write(string.format("last signer %d\\n", t:get("last")))
   end
 end
-`;
+${pacingLua(options.rate ?? 0)}`;
   const file = path.join(await fs.mkdtemp(path.join(os.tmpdir(), "appeals-wrk-")), "sign.lua");
   await fs.writeFile(file, lua);
   try {
