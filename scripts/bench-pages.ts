@@ -22,7 +22,7 @@ import os from "node:os";
 import path from "node:path";
 import { startApp } from "../tests/setup/app-process.js";
 import { cloneDatabase, createTemplate, startTestCluster } from "../tests/setup/postgres.js";
-import { SmtpSink } from "../tests/setup/smtp-sink.js";
+import { startSinkProcess } from "./lib/sink-process.js";
 import { SLUG, productionEnv } from "./lib/bench-load.js";
 import { recordFigure } from "./lib/bench-results.js";
 import { haveWrk, wrk, wrkPaced, wrkSign } from "./lib/wrk.js";
@@ -92,8 +92,7 @@ async function main() {
   const cluster = await startTestCluster();
   await createTemplate(cluster.serverUrl, "bench_template");
   const databaseUrl = await cloneDatabase(cluster.serverUrl, "bench_template", `bench_pages_${process.pid}`);
-  const sink = new SmtpSink({ parse: false });
-  await sink.start();
+  const sink = await startSinkProcess();
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "appeals-bench-pages-"));
   const app = await startApp(productionEnv(databaseUrl, sink.url, dataDir));
   let bare: Awaited<ReturnType<typeof startBare>> | undefined;

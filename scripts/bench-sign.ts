@@ -1,6 +1,7 @@
 /**
  * `npm run bench:sign`: the signing path under load, against the built app (server.ts, as
- * `npm start` runs it) on a throwaway PostgreSQL with a real local SMTP sink; load from this
+ * `npm start` runs it) on a throwaway PostgreSQL with a real local SMTP sink (in its own process at
+ * nice 10, standing for the relay that is another machine in production: scripts/lib/sink-process.ts); load from this
  * machine with autocannon. Prints each figure beside its target and the raw PostgreSQL insert
  * rate measured in the same run. Not a test: figures vary with the machine.
  *
@@ -31,6 +32,7 @@ import pg from "pg";
 import { startApp } from "../tests/setup/app-process.js";
 import { cloneDatabase, createTemplate, startTestCluster } from "../tests/setup/postgres.js";
 import { SmtpSink } from "../tests/setup/smtp-sink.js";
+import { startSinkProcess, type SinkProcess } from "./lib/sink-process.js";
 import { recordFigure } from "./lib/bench-results.js";
 import { BENCH_DATA_KEY, SLUG, productionEnv, run, signRequestFor } from "./lib/bench-load.js";
 import { isBytea, PGBENCH, pgbenchAvailable, pgbenchScript, readCapture, runPgbench, type Step } from "./lib/pgbench-ceiling.js";
@@ -138,9 +140,8 @@ async function drainOutbox(db: pg.Pool): Promise<void> {
 }
 
 /** Posts every confirm link the sink received once (at most 30,000), CLIENTS connections. */
-async function confirmAll(url: string, sink: SmtpSink): Promise<{ links: string[]; confirms: Result }> {
-  await sink.parseReceived();
-  const links = sink.messages.map((m) => /\/s\/confirm\/([A-Za-z0-9_-]{43})/.exec(m.text)?.[1]).filter((t): t is string => Boolean(t));
+async function confirmAll(url: string, sink: SinkProcess): Promise<{ links: string[]; confirms: Result }> {
+  const links = await sink.confirmTokens();
   let next = 0;
   const confirms = await run({
     url,
@@ -175,8 +176,7 @@ async function cpuMs(pid: number, children = false): Promise<number> {
  */
 async function measureArm(serverUrl: string, arm: "plain" | "sealed", round: number) {
   const databaseUrl = await cloneDatabase(serverUrl, "bench_template", `bench_${arm}_${round}_${process.pid}`);
-  const sink = new SmtpSink({ parse: false });
-  await sink.start();
+  const sink = await startSinkProcess();
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), `appeals-bench-${arm}-`));
   const app = await startApp({
     DATABASE_URL: databaseUrl,
@@ -331,8 +331,7 @@ async function main() {
   const cluster = await startTestCluster();
   await createTemplate(cluster.serverUrl, "bench_template");
   const databaseUrl = await cloneDatabase(cluster.serverUrl, "bench_template", `bench_${process.pid}`);
-  const sink = new SmtpSink({ parse: false });
-  await sink.start();
+  const sink = await startSinkProcess();
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "appeals-bench-"));
   const app = await startApp(productionEnv(databaseUrl, sink.url, dataDir));
   const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
@@ -368,10 +367,10 @@ async function main() {
 
       // 2. Outbox to the SMTP sink: how fast the worker drains what the sign phase queued.
       const pendingAtStart = Number((await db.query("SELECT count(*) FROM outbox WHERE status = 'pending'")).rows[0].count);
-      const sentBefore = sink.received;
+      const sentBefore = await sink.received();
       const t0 = Date.now();
       await drainOutbox(db);
-      const drained = sink.received - sentBefore;
+      const drained = (await sink.received()) - sentBefore;
       const seconds = (Date.now() - t0) / 1000;
       if (pendingAtStart > 0) {
         const rate = drained / seconds;
@@ -387,7 +386,7 @@ async function main() {
           `outbox → SMTP sink: ${drained} e-mails in ${seconds.toFixed(1)} s = ${rate.toFixed(0)} e-mails/s (target ≥1000/s: ${rate >= 1000 ? "met" : "NOT met"}); ratio to raw insert rate ${(rate / raw).toFixed(2)}`,
         );
       } else {
-        console.log(`outbox → SMTP sink: the worker kept up during the sign phase (${sink.received} e-mails delivered, none pending)`);
+        console.log(`outbox → SMTP sink: the worker kept up during the sign phase (${await sink.received()} e-mails delivered, none pending)`);
       }
 
       // 3. Confirmations: POST each confirm link once.
