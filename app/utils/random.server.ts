@@ -17,7 +17,7 @@ let offset = POOL_SIZE;
 
 export function randomBytes(size: number): Buffer {
   if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`randomBytes: invalid size ${size}`);
-  // Larger requests (keys, file names' entropy is small anyway) go to the CSPRNG directly.
+  // The pool is for the many small values a request needs; anything larger goes to the CSPRNG directly.
   if (size > 256) return crypto.randomBytes(size);
   if (offset + size > POOL_SIZE) {
     crypto.randomFillSync(pool);
