@@ -69,7 +69,8 @@ function record(base: string, target: Target): Promise<Recording> {
 }
 
 /** wrk at saturation against one URL, as a browser asks (gzip, the page's language). */
-const wrkGet = (url: string, lang: string) => wrk([`-c${CONNECTIONS}`, `-d${SECONDS}s`, "-H", "Accept-Encoding: gzip", "-H", `Accept-Language: ${lang}`, url]);
+const wrkGet = (url: string, lang: string, seconds = SECONDS) =>
+  wrk([`-c${CONNECTIONS}`, `-d${seconds}s`, "-H", "Accept-Encoding: gzip", "-H", `Accept-Language: ${lang}`, url]);
 
 async function startBare(file: string): Promise<{ url: string; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, ["--import", "tsx", path.resolve("scripts/lib/bare-server.ts"), file], { stdio: ["ignore", "pipe", "inherit"] });
@@ -122,10 +123,10 @@ async function main() {
     };
     for (const [i, target] of targets.entries()) {
       const bytes = Buffer.from(recordings[i]!.body, "base64").length;
-      // Sign POSTs at a steady rate against the app during both measurements, so both share the machine alike.
-      // Both measured alike: first warmed (JIT, connections) for WARM_SECONDS, then measured.
+      // The app and the bare server measured alike: warmed (JIT, connections) for WARM_SECONDS, then
+      // measured while sign POSTs go to the app at a steady rate, so both share the machine alike.
       const measure = async (url: string) => {
-        await wrk([`-c${CONNECTIONS}`, `-d${WARM_SECONDS}s`, "-H", "Accept-Encoding: gzip", "-H", `Accept-Language: ${target.lang}`, url]);
+        await wrkGet(url, target.lang, WARM_SECONDS);
         const [result, signs] = await Promise.all([wrkGet(url, target.lang), signing(`p${i}`)]);
         return { ...result, signErrors: signs.errors, signRate: signs.rps };
       };

@@ -2,7 +2,7 @@
  * `npm run bench:sign`: the signing path under load, against the built app (server.ts, as
  * `npm start` runs it) on a throwaway PostgreSQL with a real local SMTP sink (in its own process at
  * nice 10, standing for the relay that is another machine in production: scripts/lib/sink-process.ts); load from this
- * machine with autocannon. Prints each figure beside its target and the raw PostgreSQL insert
+ * machine (wrk for the sign phases where installed, else autocannon). Prints each figure beside its target and the raw PostgreSQL insert
  * rate measured in the same run. Not a test: figures vary with the machine.
  *
  * BENCH_SECONDS (default 60) sets the length of the sustained sign phase.

@@ -42,14 +42,25 @@ export async function startSinkProcess(): Promise<SinkProcess> {
     /* not permitted: it runs at normal priority */
   }
   let next = 0;
-  const pending = new Map<number, (value: unknown) => void>();
-  child.on("message", (m: Answer) => pending.get(m.id)?.(m.value));
+  let exited: Error | null = null;
+  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  child.on("message", (m: Answer) => pending.get(m.id)?.resolve(m.value));
+  // A sink that dies fails what was asked of it (and what is asked later), instead of leaving the bench waiting.
+  child.on("exit", (code) => {
+    exited = new Error(`the sink process exited (${code})`);
+    for (const { reject } of pending.values()) reject(exited);
+    pending.clear();
+  });
   const ask = <T>(what: Ask["ask"]) =>
-    new Promise<T>((resolve) => {
+    new Promise<T>((resolve, reject) => {
+      if (exited) return reject(exited);
       const id = ++next;
-      pending.set(id, (value) => {
-        pending.delete(id);
-        resolve(value as T);
+      pending.set(id, {
+        resolve: (value) => {
+          pending.delete(id);
+          resolve(value as T);
+        },
+        reject,
       });
       child.send({ id, ask: what } satisfies Ask);
     });
@@ -58,9 +69,11 @@ export async function startSinkProcess(): Promise<SinkProcess> {
     received: () => ask<number>("received"),
     confirmTokens: () => ask<string[]>("confirmTokens"),
     stop: async () => {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      await ask("stop");
-      await exited;
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const gone = new Promise((resolve) => child.once("exit", resolve));
+      // The answer and the exit may come in either order; either way it has stopped.
+      await ask("stop").catch(() => undefined);
+      await gone;
     },
   };
 }
