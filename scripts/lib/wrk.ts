@@ -40,6 +40,8 @@ export async function wrk(args: string[]): Promise<WrkResult> {
     child.once("exit", resolve);
   });
   if (status !== 0) throw new Error(`wrk failed: ${stderr}`);
+  // A report without a rate is no measurement (once seen in bench:pages as "p99 at 0/s NaN ms"): say what wrk said.
+  if (!/Requests\/sec:/.test(text)) throw new Error(`wrk reported no rate:\n${text}${stderr}`);
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(text)?.[1] ?? 0);
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
   const statuses = Object.fromEntries([...text.matchAll(/^status (\d)xx (\d+)$/gm)].map((m) => [`${m[1]}xx`, Number(m[2])]));
