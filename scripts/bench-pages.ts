@@ -140,7 +140,7 @@ async function main() {
       const [steady, signs] = await Promise.all([paced(`${app.url}${target.path}`), signing(`q${i}`)]);
       // The same steady load on the bare server, the app signing as before: what this machine's
       // scheduling alone does to a p99 while signing takes its cores (the ceiling of the p99).
-      const [bareSteady] = await Promise.all([paced(`${bare.url}${target.path}`), signing(`r${i}`)]);
+      const [bareSteady, bareSigns] = await Promise.all([paced(`${bare.url}${target.path}`), signing(`r${i}`)]);
       measured.p99 = steady.p99;
       const steadyRate = steady.rps;
       const ratio = measured.rps / ceiling.rps;
@@ -165,7 +165,7 @@ async function main() {
         `${target.name.padEnd(30)} ${String(bytes).padStart(7)} B  app ${measured.rps.toFixed(0).padStart(6)} req/s  ` +
           `ceiling ${ceiling.rps.toFixed(0).padStart(6)} req/s  ratio ${ratio.toFixed(2)} ` +
           `p99 at ${steadyRate.toFixed(0)}/s ${measured.p99.toFixed(1)} ms (bare server ${bareSteady.p99.toFixed(1)} ms) (target ≥${target.share}${target.p99 ? `, p99 ≤${target.p99} ms` : ""}: ${ratio >= target.share && okP99 && measured.errors === 0 ? "met" : "NOT met"})` +
-          `  errors ${measured.errors + steady.errors}; signing meanwhile ${measured.signRate.toFixed(0)}/s and ${signs.rps.toFixed(0)}/s, errors ${measured.signErrors + signs.errors}`,
+          `  errors ${measured.errors + steady.errors}; signing meanwhile ${measured.signRate.toFixed(0)}/s and ${signs.rps.toFixed(0)}/s, errors ${measured.signErrors + signs.errors + bareSigns.errors}`,
       );
     }
   } finally {
