@@ -91,13 +91,19 @@ export async function wrkPaced(options: {
   connections: number;
   headers: Record<string, string>;
 }): Promise<WrkResult> {
-  const file = path.join(await fs.mkdtemp(path.join(os.tmpdir(), "appeals-wrk-")), "paced.lua");
-  await fs.writeFile(file, pacingLua(options.rate));
+  const headers = Object.entries(options.headers).flatMap(([name, value]) => ["-H", `${name}: ${value}`]);
+  return withScript(pacingLua(options.rate), (file) => wrk([`-c${options.connections}`, `-d${options.seconds}s`, ...headers, "-s", file, options.url]));
+}
+
+/** Runs `use` with `lua` written to a file of its own (wrk's `-s`), removed afterwards. */
+async function withScript<T>(lua: string, use: (file: string) => Promise<T>): Promise<T> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "appeals-wrk-"));
   try {
-    const headers = Object.entries(options.headers).flatMap(([name, value]) => ["-H", `${name}: ${value}`]);
-    return await wrk([`-c${options.connections}`, `-d${options.seconds}s`, ...headers, "-s", file, options.url]);
+    const file = path.join(dir, "script.lua");
+    await fs.writeFile(file, lua);
+    return await use(file);
   } finally {
-    await fs.rm(path.dirname(file), { recursive: true, force: true });
+    await fs.rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -146,13 +152,7 @@ done = function(summary, latency, requests)
   end
 end
 ${pacingLua(options.rate ?? 0)}`;
-  const file = path.join(await fs.mkdtemp(path.join(os.tmpdir(), "appeals-wrk-")), "sign.lua");
-  await fs.writeFile(file, lua);
-  try {
-    const result = await wrk([`-c${options.connections}`, `-d${options.seconds}s`, "--timeout", "10s", "-s", file, options.url]);
-    signers = Number(/^last signer (\d+)$/m.exec(result.text)?.[1] ?? first + result.total);
-    return result;
-  } finally {
-    await fs.rm(path.dirname(file), { recursive: true, force: true });
-  }
+  const result = await withScript(lua, (file) => wrk([`-c${options.connections}`, `-d${options.seconds}s`, "--timeout", "10s", "-s", file, options.url]));
+  signers = Number(/^last signer (\d+)$/m.exec(result.text)?.[1] ?? first + result.total);
+  return result;
 }
