@@ -60,3 +60,6 @@ export function handleError(error: unknown, { request, context }: { request: Req
   // named by `?_data=` that does not match "/s/confirm/<token>"), which may hold a token.
   console.error(redact(`route error: ${error instanceof Error ? (error.stack ?? error.message) : inspect(error)}`));
 }
+
+// Read from the build by the page cache (server/http.ts): is a kept copy of a public page still what it would show?
+export { publicPageVersion } from "./services/page-version.server";

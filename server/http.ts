@@ -9,6 +9,7 @@ import { getDb } from "../db/client.js";
 import { randomBytes } from "../app/utils/random.server.js";
 import { redact, redactPath } from "../app/utils/redact.js";
 import { env } from "../app/utils/env.server.js";
+import type { Negotiated } from "../app/i18n/negotiate.js";
 import { isDatabaseUnavailable } from "../app/utils/errors.js";
 import { bodyLimit, clientErrorStatus } from "./body-limit.js";
 import { csrfGuard } from "./csrf.js";
@@ -101,9 +102,10 @@ export function createHttpApp(options: HttpOptions) {
     if (onion) res.setHeader("Onion-Location", onion);
   };
 
-  // Anonymous public pages (home, appeal pages) are rendered at most once per 2 s per language
-  // and kept compressed (server/page-cache.ts); a copy is sent from here, before anything else.
-  const pages = pageCache({ ttlMs: 2000, path: /^\/(appeals\/[a-z0-9-]+\/?)?$/, securityHeaders });
+  // Anonymous public pages (home, appeal pages) are rendered at most once per 2 s per language,
+  // and only when what they show has changed (or once a minute), and kept compressed
+  // (server/page-cache.ts); a copy is sent from here, before anything else.
+  const pages = pageCache({ ttlMs: 2000, maxAgeMs: 60_000, path: /^\/(appeals\/[a-z0-9-]+\/?)?$/, securityHeaders, version: pageVersion(options.build) });
   app.use(pages.hits);
   // The app's own static files, from memory and compressed once (server/static-files.ts), in production.
   const files =
@@ -220,12 +222,31 @@ export function createHttpApp(options: HttpOptions) {
       process.stdout.write(`${req.method} ${redactPath(req.url ?? "/")} ${res.statusCode} ${res.getHeader("content-length") ?? "-"} - ${ms.toFixed(3)} ms\n`);
     };
     if (options.logRequests) res.once("finish", logLine);
-    if (pages.answer(req, res) || files?.answer(req, res)) return;
-    res.off("finish", logLine);
-    app(req, res);
+    const viaExpress = () => {
+      res.off("finish", logLine);
+      app(req, res);
+    };
+    if (pages.answer(req, res, viaExpress) || files?.answer(req, res)) return;
+    viaExpress();
   };
   app.listen = ((...args: Parameters<http.Server["listen"]>) => http.createServer(listener).listen(...args)) as typeof app.listen;
   return app;
+}
+
+type PublicPageVersion = (url: URL, uiLang: string, requested: string | undefined) => Promise<string | null>;
+
+/**
+ * What a public page shows, for the page cache: the build's publicPageVersion (exported by
+ * app/entry.server.tsx), prefixed by the build's own version so a new build is rendered anew
+ * (`npm run dev` loads one without a restart).
+ */
+function pageVersion(build: HttpOptions["build"]) {
+  return async (url: URL, language: Negotiated): Promise<string | null> => {
+    const loaded = typeof build === "function" ? await build() : build;
+    const version = (loaded.entry.module as { publicPageVersion?: PublicPageVersion }).publicPageVersion;
+    const shown = version ? await version(url, language.lang, language.requested) : null;
+    return shown === null ? null : `${loaded.assets.version}:${shown}`;
+  };
 }
 
 const policies = new Map<string, string>();

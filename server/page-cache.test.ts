@@ -10,7 +10,7 @@ let server: Server | undefined;
 afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
 
 /** A real HTTP server whose page takes `renderMs` to render and counts its renders. */
-async function start(options: { ttlMs: number; renderMs: number; staleMs?: number }) {
+async function start(options: { ttlMs: number; renderMs: number; staleMs?: number; maxAgeMs?: number; version?: () => Promise<string | null> }) {
   const app = express();
   let renders = 0;
   let nonces = 0;
@@ -21,6 +21,8 @@ async function start(options: { ttlMs: number; renderMs: number; staleMs?: numbe
   const cache = pageCache({
     ttlMs: options.ttlMs,
     staleMs: options.staleMs,
+    maxAgeMs: options.maxAgeMs,
+    version: options.version,
     path: /^\/(appeals\/[a-z0-9-]+\/?)?$/,
     securityHeaders: (_req, res, scriptSources) => res.setHeader("Content-Security-Policy", `script-src ${scriptSources}`),
   });
@@ -64,6 +66,60 @@ describe("page micro-cache", () => {
     const after = await fetch(app.url);
     expect(after.headers.get("x-page-cache")).toBe("hit");
     expect(await after.text()).toContain("render 2");
+  });
+
+  it("keeps an expired copy while its version is unchanged, renders when it changes, and at least every maxAgeMs", async () => {
+    let shown = "v1";
+    let checks = 0;
+    const version = async () => {
+      checks++;
+      await new Promise((r) => setTimeout(r, 50)); // a query's time
+      return shown;
+    };
+    const app = await start({ ttlMs: 300, renderMs: 1, maxAgeMs: 3000, staleMs: 10_000, version });
+    const expire = () => new Promise((r) => setTimeout(r, 400));
+    expect(await (await fetch(app.url)).text()).toContain("render 1");
+    expect(checks).toBe(1); // asked before the render
+
+    // Expired, unchanged: the copy again, checked once however many ask meanwhile, no render.
+    await expire();
+    const kept = await Promise.all(Array.from({ length: 10 }, () => fetch(app.url)));
+    for (const r of kept) {
+      expect(r.headers.get("x-page-cache")).toBe("hit");
+      expect(await r.text()).toContain("render 1");
+    }
+    expect(checks).toBe(2);
+    expect(app.renders()).toBe(1);
+    // Kept another ttlMs from the check: no check for the next request.
+    expect(await (await fetch(app.url)).text()).toContain("render 1");
+    expect(checks).toBe(2);
+
+    // Changed: the request that finds it so gets the page rendered anew, and it is kept.
+    shown = "v2";
+    await expire();
+    expect(await (await fetch(app.url)).text()).toContain("render 2");
+    expect(app.renders()).toBe(2);
+    await expire();
+    expect(await (await fetch(app.url)).text()).toContain("render 2");
+    expect(app.renders()).toBe(2);
+
+    // Unknown (null) or failing: rendered again, as without a version.
+    shown = null as unknown as string;
+    await expire();
+    expect(await (await fetch(app.url)).text()).toContain("render 3");
+    shown = "v3";
+    await expire();
+    expect(await (await fetch(app.url)).text()).toContain("render 4"); // its copy had no version
+    expect(await (await fetch(app.url)).text()).toContain("render 4");
+
+    // Unchanged but older than maxAgeMs: rendered anyway (the clock's part of a page: a form's stamp).
+    const rendered = Date.now();
+    while (app.renders() === 4 && Date.now() - rendered < 10_000) {
+      await expire();
+      await fetch(app.url);
+    }
+    expect(app.renders()).toBe(5);
+    expect(Date.now() - rendered).toBeGreaterThanOrEqual(2500);
   });
 
   it("never caches a request with a session cookie", async () => {

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { promisify } from "node:util";
 import zlib from "node:zlib";
 import type { NextFunction, Request, Response } from "express";
-import { negotiateLanguage } from "../app/i18n/negotiate.js";
+import { negotiateLanguage, type Negotiated } from "../app/i18n/negotiate.js";
 
 const PRIVATE_CACHE_CONTROL = "private, no-store";
 const gzip = promisify(zlib.gzip);
@@ -13,7 +13,11 @@ const brotli = promisify(zlib.brotliCompress);
 type Encoding = "br" | "gzip" | "identity";
 
 interface Entry {
+  /** When the copy was last known to be current: rendered, or its version checked unchanged. */
   at: number;
+  renderedAt: number;
+  /** What it shows, by `version` when rendered (null: unknown, so it expires by age alone). */
+  version: string | null;
   /** Headers of the page as Remix answered it (content-type, cache-control, vary), and its CSP's script sources. */
   headers: Array<[string, string]>;
   scriptSources: string;
@@ -24,6 +28,14 @@ interface Entry {
 export interface PageCacheOptions {
   ttlMs: number;
   staleMs?: number;
+  /**
+   * A fingerprint of what the page at an address shows (its data, not its markup), or null when
+   * unknown. With it, a copy past `ttlMs` is checked instead of rendered again: unchanged, it is
+   * kept another `ttlMs`; changed, the page is rendered as without it.
+   */
+  version?: (url: URL, language: Negotiated) => Promise<string | null>;
+  /** A copy kept by its version is rendered again anyway once this old (default 60 s). */
+  maxAgeMs?: number;
   maxEntries?: number;
   path: RegExp;
   /**
@@ -37,9 +49,11 @@ export interface PageCacheOptions {
 export interface PageCache {
   /**
    * Answers a fresh copy, as stored bytes, if there is one (true); else leaves the request alone.
-   * Plain node:http: the server calls it ahead of express (server/http.ts, the fast lane).
+   * Plain node:http: the server calls it ahead of express (server/http.ts, the fast lane). With
+   * `version` and a copy to check, it takes the request (true) and, if the page changed, hands
+   * it to `render` once the check is done.
    */
-  answer: (req: IncomingMessage, res: ServerResponse) => boolean;
+  answer: (req: IncomingMessage, res: ServerResponse, render?: () => void) => boolean;
   /** The same as an express middleware, first in the chain. */
   hits: (req: Request, res: Response, next: NextFunction) => void;
   /** Where pages are rendered: keeps a copy of what goes out (and marks non-GET answers private). */
@@ -61,6 +75,12 @@ export interface PageCache {
  * A hit is answered by `hits`, ahead of compression and the routers, with the stored headers,
  * the security headers and the bytes; `If-None-Match` with its ETag gets a 304.
  *
+ * With `version`, a copy is kept for as long as what it shows is unchanged (at most `maxAgeMs`):
+ * rendering a page costs the thread that answers every request several milliseconds, during
+ * which every request waits (bench:pages, issue 16), while asking whether its data changed costs
+ * a look-up. The one request that finds the copy expired waits for that answer; the others
+ * meanwhile get the copy, as during a render.
+ *
  * An answer to anything but GET or HEAD — a form shown again with what was typed (a name, an
  * address), a "sent" page — is nobody else's: it is marked `private, no-store` as it goes out,
  * whatever the route set (a route's headers inherit its loader's public Cache-Control), so
@@ -72,10 +92,12 @@ export function pageCache(options: PageCacheOptions): PageCache {
   // While one request renders the next copy, the others get the previous one for this long (the
   // Cache-Control's stale-while-revalidate): a render slowed by a rush must not send the rush to render too.
   const staleMs = options.staleMs ?? 30_000;
+  const maxAgeMs = options.maxAgeMs ?? 60_000;
   const refreshing = new Set<string>();
+  const passedOn = new WeakSet<IncomingMessage>();
 
-  /** The cache key of a request that may be served from or stored in the cache, or null. */
-  const keyOf = (req: IncomingMessage): string | null => {
+  /** The cache key of a request that may be served from or stored in the cache (and its address and language), or null. */
+  const pageOf = (req: IncomingMessage): { key: string; url: URL; language: Negotiated } | null => {
     // The address as asked (express's originalUrl; the same as req.url where these run, at the root).
     const asked = (req as Partial<Request>).originalUrl ?? req.url ?? "/";
     if (req.method !== "GET" || !options.path.test(asked.split("?", 1)[0]!)) return null;
@@ -83,19 +105,47 @@ export function pageCache(options: PageCacheOptions): PageCache {
     if (cookies && cookies.split(";").some((c) => c.trim() && !c.trim().startsWith("lang="))) return null;
     const url = new URL(asked, "http://x");
     if ([...url.searchParams.keys()].some((k) => k !== "lang" && k !== "page")) return null;
-    const { lang } = negotiateLanguage(url, req.headers.cookie ?? null, req.headers["accept-language"] ?? null);
-    return `${lang}|${url.pathname}${url.search}`;
+    const language = negotiateLanguage(url, req.headers.cookie ?? null, req.headers["accept-language"] ?? null);
+    return { key: `${language.lang}|${url.pathname}${url.search}`, url, language };
   };
 
-  const answer = (req: IncomingMessage, res: ServerResponse): boolean => {
-    const key = keyOf(req);
-    const hit = key === null ? undefined : entries.get(key);
-    if (!hit || key === null) return false;
-    const age = Date.now() - hit.at;
-    // Fresh: serve it. Expired but one request is already rendering the next copy: serve the
-    // old one meanwhile (for at most `staleMs`), so that a busy page is rendered by one request
-    // at a time instead of by every request that arrives during the render.
-    if (!(age < options.ttlMs || (refreshing.has(key) && age < staleMs))) return false;
+  /** What `version` says of a page now (null if it cannot say, or fails). */
+  const versionOf = (page: { url: URL; language: Negotiated }): Promise<string | null> =>
+    options.version ? options.version(page.url, page.language).catch(() => null) : Promise.resolve(null);
+
+  const answer = (req: IncomingMessage, res: ServerResponse, render?: () => void): boolean => {
+    // Found changed and handed on to be rendered: not answered again on its way (express's `hits`).
+    if (passedOn.has(req)) return false;
+    const page = pageOf(req);
+    const hit = page === null ? undefined : entries.get(page.key);
+    if (!hit || page === null) return false;
+    const { key } = page;
+    const now = Date.now();
+    const age = now - hit.at;
+    // Fresh: serve it. Expired but one request is already rendering the next copy (or checking
+    // it): serve the old one meanwhile (for at most `staleMs`), so that a busy page is rendered by
+    // one request at a time instead of by every request that arrives during the render.
+    if (age < options.ttlMs || (refreshing.has(key) && age < staleMs)) return send(req, res, hit);
+    // Expired, and its version known: is it still what the page shows? This request waits for
+    // the answer; then gets the copy, kept another ttlMs, or the page rendered again.
+    if (!render || hit.version === null || now - hit.renderedAt >= maxAgeMs) return false;
+    refreshing.add(key);
+    res.once("close", () => refreshing.delete(key));
+    void versionOf(page).then((version) => {
+      if (version !== null && version === hit.version && entries.get(key) === hit) {
+        hit.at = Date.now();
+        refreshing.delete(key);
+        if (!res.destroyed) send(req, res, hit);
+      } else if (!res.destroyed) {
+        passedOn.add(req);
+        render();
+      }
+    });
+    return true;
+  };
+
+  /** Sends a kept copy (true). */
+  const send = (req: IncomingMessage, res: ServerResponse, hit: Entry): true => {
     options.securityHeaders(req, res, hit.scriptSources);
     for (const [name, value] of hit.headers) res.setHeader(name, value);
     res.setHeader("ETag", hit.etag);
@@ -115,7 +165,7 @@ export function pageCache(options: PageCacheOptions): PageCache {
   };
 
   const hits = (req: Request, res: Response, next: NextFunction) => {
-    if (!answer(req, res)) next();
+    if (!answer(req, res, () => next())) next();
   };
 
   const store = (req: Request, res: Response, next: NextFunction) => {
@@ -127,11 +177,16 @@ export function pageCache(options: PageCacheOptions): PageCache {
       }) as Response["writeHead"];
       return next();
     }
-    const key = keyOf(req);
-    if (key === null) return next();
+    const page = pageOf(req);
+    if (page === null) return next();
+    const { key } = page;
     // Rendered without a nonce: the answer allows its inline scripts by their hashes instead.
     res.locals.cspNonce = "";
     refreshing.add(key);
+    // What the page shows, asked before it is rendered (the render starts once this is known): a
+    // change in between makes a later check "changed" (one render more), never a copy kept under
+    // a version older than what it shows.
+    const version = options.version ? versionOf(page) : null;
     let storing = false;
     res.once("close", () => storing || refreshing.delete(key));
     // The answer is held until its end (a page is tens of kilobytes), then sent with its CSP.
@@ -175,11 +230,14 @@ export function pageCache(options: PageCacheOptions): PageCache {
             [zlib.constants.BROTLI_PARAM_LGWIN]: window,
           },
         };
-        void Promise.all([gzip(html, { level: 9 }), brotli(html, quality)])
-          .then(([gzipped, brotlied]) => {
+        void Promise.all([gzip(html, { level: 9 }), brotli(html, quality), version ?? null])
+          .then(([gzipped, brotlied, shown]) => {
             if (entries.size >= max) entries.clear();
+            const now = Date.now();
             const entry: Entry = {
-              at: Date.now(),
+              at: now,
+              renderedAt: now,
+              version: shown,
               headers,
               scriptSources,
               etag: `W/"${crypto.createHash("sha256").update(html).digest("base64url").slice(0, 27)}"`,
@@ -201,7 +259,8 @@ export function pageCache(options: PageCacheOptions): PageCache {
       }
       return end(html, callback);
     }) as Response["end"];
-    next();
+    if (version) void version.then(() => next());
+    else next();
   };
 
   return { answer, hits, store };

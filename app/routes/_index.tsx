@@ -15,6 +15,8 @@ export const meta: MetaFunction = ({ matches }) => {
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const { lang } = requestLanguage(request);
+  // All the page shows from the database: the page cache keeps its copy while this is unchanged
+  // (app/services/page-version.server.ts).
   const { open, finished } = await homeAppeals(lang);
   return json({ open, finished }, { headers: { "Cache-Control": PUBLIC_CACHE_CONTROL } });
 }

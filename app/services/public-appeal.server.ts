@@ -209,6 +209,18 @@ export function cachedPublicSigners(appealId: number, from: ListFrom = { first: 
   return signerCache.get(`${appealId}|${place}`, () => publicSigners(appealId, from, undefined, getReadDb()));
 }
 
+/**
+ * Everything an appeal's public page shows from the database: its view and, if the list is
+ * public, the page of signatories the address asks for (null view: no such public appeal). The
+ * page's loader reads it, and so does the page cache's check of whether a kept copy is still
+ * what the page would show (app/services/page-version.server.ts): one place, so the two agree.
+ */
+export async function appealPageData(slug: string, requested: string | undefined, uiLang: string, from: ListFrom = { first: true }) {
+  const view = await cachedPublicAppeal(slug, requested, uiLang);
+  const signers = view?.showPublicList ? await cachedPublicSigners(view.id, from) : null;
+  return { view, signers };
+}
+
 /*
  * The public list's page links carry an opaque cursor (`?after=` / `?before=`): the base64url
  * of a signature's confirmation time and id. Anything else in those parameters (edited, cut,

@@ -2,9 +2,9 @@ import { readdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import "../setup/vitest-db";
-import { newOrganization, sessionCookie } from "../fixtures/organizers";
+import { newOrganization, sessionCookie, uniqueEmail } from "../fixtures/organizers";
 import { addAddressee, createAppeal, publish, saveVersion } from "../../app/services/appeals.server";
-import { publishedAppeal, startHarness, unique, type Harness } from "./support/harness";
+import { publishedAppeal, signForm, startHarness, tokenIn, unique, type Harness } from "./support/harness";
 
 /**
  * What tools we did not write look at (curl, crawlers, link previews, Lighthouse): the headers
@@ -96,6 +96,53 @@ describe("HTTP details", () => {
         if (attempt === "from the page cache") expect(res.headers.get("x-page-cache")).toBe("hit");
       }
     });
+
+    it("a kept copy outlives its 2 s while nothing on the page changes, and is rendered again once a signature is confirmed", async () => {
+      const fresh = await publishedAppeal(await newOrganization("Kept Copy NGO"));
+      const get = async (url: string) => {
+        const res = await fetch(`${h.url}${url}`, { headers: { "accept-language": "en" } });
+        const html = await res.text();
+        return { hit: res.headers.get("x-page-cache") === "hit", etag: res.headers.get("etag"), count: /class="count"><strong>([\d,]+) signature/.exec(html)?.[1] ?? null, html };
+      };
+      const expire = () => new Promise((r) => setTimeout(r, 2500)); // past the 2 s a copy is fresh
+      for (const url of ["/", `/appeals/${fresh.slug}`]) {
+        await get(url);
+        // A copy of the home page from before this appeal was published is found changed and rendered anew.
+        await expire();
+        await get(url);
+        const kept = await get(url);
+        expect(kept.hit, url).toBe(true);
+        await expire();
+        // The same copy, not rendered again (a render would differ: the form carries its time).
+        const again = await get(url);
+        expect(again.hit, url).toBe(true);
+        expect(again.etag, url).toBe(kept.etag);
+      }
+      const before = await get(`/appeals/${fresh.slug}`);
+      expect(before.count).toBe("0");
+
+      const email = uniqueEmail("kept");
+      const signed = await fetch(`${h.url}/appeals/${fresh.slug}`, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: h.url },
+        body: signForm({ name: "Reader of Copies", email }),
+        redirect: "manual",
+      });
+      expect(signed.status).toBe(303);
+      const mail = await h.sink.waitFor((m) => m.to.includes(email) && m.text.includes("/s/confirm/"));
+      const confirmed = await fetch(`${h.url}/s/confirm/${tokenIn(mail.text, "confirm")}`, { method: "POST", redirect: "manual" });
+      expect(confirmed.status).toBe(303);
+      // The count is folded within 2 s, read through a 2 s cache, and the copy checked every 2 s.
+      const deadline = Date.now() + 20_000;
+      let after = await get(`/appeals/${fresh.slug}`);
+      while (after.count !== "1" && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 250));
+        after = await get(`/appeals/${fresh.slug}`);
+      }
+      expect(after.count).toBe("1");
+      expect(after.etag).not.toBe(before.etag);
+      expect(after.html).toContain("Reader of Copies");
+    }, 60_000);
 
     it("a signed-in organizer's copy of the same pages is private and not stored", async () => {
       for (const url of ["/", `/appeals/${appeal.slug}`, "/privacy"]) {

@@ -7,7 +7,7 @@ import { GeneralErrorBoundary } from "~/components/error-boundary";
 import { isContentLang, OG_LOCALES, translator } from "~/i18n";
 import { useT } from "~/i18n/react";
 import { formStamp } from "~/services/abuse.server";
-import { cachedPublicAppeal, cachedPublicSigners, encodeListCursor, listFromUrl } from "~/services/public-appeal.server";
+import { appealPageData, encodeListCursor, listFromUrl } from "~/services/public-appeal.server";
 import { submitSignature } from "~/services/sign-form.server";
 import { shareImageAlt } from "~/services/spread.server";
 import { PUBLIC_LIST_PAGE } from "~/services/signing.server";
@@ -21,16 +21,17 @@ import { SignForm } from "./sign-form";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const negotiated = requestLanguage(request);
-  const view = await cachedPublicAppeal(params.slug ?? "", negotiated.requested, negotiated.lang);
-  if (!view) throw new Response(null, { status: 404 });
   const url = new URL(request.url);
+  // What the page shows from the database, all of it from here: the page cache keeps its copy
+  // while this is unchanged (app/services/page-version.server.ts).
+  const { view, signers } = await appealPageData(params.slug ?? "", negotiated.requested, negotiated.lang, listFromUrl(url));
+  if (!view) throw new Response(null, { status: 404 });
   // Old offset links (`?page=N`, before the list was paged by key): the newest page. Offsets
   // moved with every new signature anyway, and a deep one cost a scan of everything above it.
   if (url.searchParams.has("page")) {
     url.searchParams.delete("page");
     throw redirect(`${url.pathname}${url.search}#signers-h`, 301);
   }
-  const signers = view.showPublicList ? await cachedPublicSigners(view.id, listFromUrl(url)) : null;
   // Country names and dates are formatted here, not in the browser: a browser without the
   // language's locale data (Kazakh, often) would render other text than the server did.
   const { date } = translator(negotiated.lang);
