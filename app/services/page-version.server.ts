@@ -10,9 +10,9 @@ const APPEAL_PAGE = /^\/appeals\/([a-z0-9-]+)\/?$/;
  *
  * The page cache (server/page-cache.ts) checks it when its copy of a page is 2 s old: unchanged,
  * the copy is kept and nothing is rendered; changed (a confirmed signature, a new revision, an
- * update, a status), the page is rendered again as before. A render costs 6–9 ms of the one
- * thread that answers every request (bench:pages, issue 16); this costs a look-up in the same
- * 2-second caches the loaders read, or their queries once they expire. The rest of a page is
+ * update, a status), the page is rendered again as before. A render costs 5–9 ms of CPU on the
+ * one thread that answers every request (bench:pages, issue 16); this costs a look-up in the
+ * same 2-second caches the loaders read, or the few queries behind them. The rest of a page is
  * the build's (code, translations) or the clock's (the form's time stamp): the cache renders a
  * page again at least every minute whatever this says, and server/http.ts adds the build's
  * version.

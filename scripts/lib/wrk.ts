@@ -35,9 +35,11 @@ export async function wrk(args: string[]): Promise<WrkResult> {
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (text += d.toString()));
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  // "close", not "exit": a process can exit before its output is read (a busy machine once gave an
+  // empty report here), and "close" comes only once its output streams have ended too.
   const status = await new Promise<number | null>((resolve, reject) => {
     child.once("error", reject);
-    child.once("exit", resolve);
+    child.once("close", resolve);
   });
   if (status !== 0) throw new Error(`wrk failed: ${stderr}`);
   // A report without a rate is no measurement (once seen in bench:pages as "p99 at 0/s NaN ms"): say what wrk said.
