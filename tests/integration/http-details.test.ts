@@ -102,7 +102,12 @@ describe("HTTP details", () => {
       const get = async (url: string) => {
         const res = await fetch(`${h.url}${url}`, { headers: { "accept-language": "en" } });
         const html = await res.text();
-        return { hit: res.headers.get("x-page-cache") === "hit", etag: res.headers.get("etag"), count: /class="count"><strong>([\d,]+) signature/.exec(html)?.[1] ?? null, html };
+        return {
+          hit: res.headers.get("x-page-cache") === "hit",
+          etag: res.headers.get("etag"),
+          count: /class="count"><strong>([\d,]+) signature/.exec(html)?.[1] ?? null,
+          html,
+        };
       };
       const expire = () => new Promise((r) => setTimeout(r, 2500)); // past the 2 s a copy is fresh
       for (const url of ["/", `/appeals/${fresh.slug}`]) {
