@@ -233,7 +233,7 @@ export function createHttpApp(options: HttpOptions) {
   return app;
 }
 
-type PublicPageVersion = (url: URL, uiLang: string, requested: string | undefined) => Promise<string | null>;
+type PublicPageVersion = typeof import("../app/services/page-version.server.js").publicPageVersion;
 
 /**
  * What a public page shows, for the page cache: the build's publicPageVersion (exported by
