@@ -99,8 +99,10 @@ describe("HTTP details", () => {
 
     it("a kept copy outlives its 2 s while nothing on the page changes, and is rendered again once a signature is confirmed", async () => {
       const fresh = await publishedAppeal(await newOrganization("Kept Copy NGO"));
+      // The language by URL and cookie: copies no other test here asks for, so this test renders them
+      // first (a copy is rendered again once a minute however unchanged).
       const get = async (url: string) => {
-        const res = await fetch(`${h.url}${url}`, { headers: { "accept-language": "en" } });
+        const res = await fetch(`${h.url}${url}?lang=en`, { headers: { cookie: "lang=en" } });
         const html = await res.text();
         return {
           hit: res.headers.get("x-page-cache") === "hit",
@@ -111,9 +113,6 @@ describe("HTTP details", () => {
       };
       const expire = () => new Promise((r) => setTimeout(r, 2500)); // past the 2 s a copy is fresh
       for (const url of ["/", `/appeals/${fresh.slug}`]) {
-        await get(url);
-        // A copy of the home page from before this appeal was published is found changed and rendered anew.
-        await expire();
         await get(url);
         const kept = await get(url);
         expect(kept.hit, url).toBe(true);
