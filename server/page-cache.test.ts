@@ -99,6 +99,7 @@ describe("page micro-cache", () => {
     await expire();
     expect(await (await fetch(app.url)).text()).toContain("render 2");
     expect(app.renders()).toBe(2);
+    expect(checks).toBe(3); // the render kept the version its check found, not asked again
     await expire();
     expect(await (await fetch(app.url)).text()).toContain("render 2");
     expect(app.renders()).toBe(2);

@@ -94,7 +94,8 @@ export function pageCache(options: PageCacheOptions): PageCache {
   const staleMs = options.staleMs ?? 30_000;
   const maxAgeMs = options.maxAgeMs ?? 60_000;
   const refreshing = new Set<string>();
-  const passedOn = new WeakSet<IncomingMessage>();
+  // Requests a check found changed and handed on to be rendered, with the version it found.
+  const passedOn = new WeakMap<IncomingMessage, string | null>();
 
   /** The cache key of a request that may be served from or stored in the cache (and its address and language), or null. */
   const pageOf = (req: IncomingMessage): { key: string; url: URL; language: Negotiated } | null => {
@@ -137,7 +138,7 @@ export function pageCache(options: PageCacheOptions): PageCache {
         refreshing.delete(key);
         if (!res.destroyed) send(req, res, hit);
       } else if (!res.destroyed) {
-        passedOn.add(req);
+        passedOn.set(req, version);
         render();
       }
     });
@@ -185,8 +186,9 @@ export function pageCache(options: PageCacheOptions): PageCache {
     refreshing.add(key);
     // What the page shows, asked before it is rendered (the render starts once this is known): a
     // change in between makes a later check "changed" (one render more), never a copy kept under
-    // a version older than what it shows.
-    const version = options.version ? versionOf(page) : null;
+    // a version older than what it shows. A check that sent the request here has just asked.
+    const checked = passedOn.get(req);
+    const version = options.version ? (typeof checked === "string" ? Promise.resolve(checked) : versionOf(page)) : null;
     let storing = false;
     res.once("close", () => storing || refreshing.delete(key));
     // The answer is held until its end (a page is tens of kilobytes), then sent with its CSP.
