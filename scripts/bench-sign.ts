@@ -366,7 +366,12 @@ async function main() {
       console.log(`  signatures stored: ${signed} (requests ${signs.requests.total}); 303 answers: ${signs["3xx"]}`);
 
       // 2. Outbox to the SMTP sink: how fast the worker drains what the sign phase queued.
-      const pendingAtStart = Number((await db.query("SELECT count(*) FROM outbox WHERE status = 'pending'")).rows[0].count);
+      // While signers keep the app busy the outbox sends at its busy rate (BUSY_MAIL_RATE): what it left is the mail's lag.
+      const backlog = (await db.query("SELECT count(*) AS n, extract(epoch FROM now() - min(created_at)) AS oldest FROM outbox WHERE status = 'pending'"))
+        .rows[0];
+      const pendingAtStart = Number(backlog.n);
+      if (pendingAtStart > 0)
+        console.log(`  mail waiting at the end of the sign phase: ${pendingAtStart} e-mails, the oldest queued ${Number(backlog.oldest).toFixed(0)} s before`);
       const sentBefore = await sink.received();
       const t0 = Date.now();
       await drainOutbox(db);
@@ -383,7 +388,7 @@ async function main() {
           rawInsertRate: raw,
         });
         console.log(
-          `outbox → SMTP sink: ${drained} e-mails in ${seconds.toFixed(1)} s = ${rate.toFixed(0)} e-mails/s (target ≥1000/s: ${rate >= 1000 ? "met" : "NOT met"}); ratio to raw insert rate ${(rate / raw).toFixed(2)}`,
+          `outbox → SMTP sink, draining that backlog: ${drained} e-mails in ${seconds.toFixed(1)} s = ${rate.toFixed(0)} e-mails/s (target ≥1000/s: ${rate >= 1000 ? "met" : "NOT met"}); ratio to raw insert rate ${(rate / raw).toFixed(2)}`,
         );
       } else {
         console.log(`outbox → SMTP sink: the worker kept up during the sign phase (${await sink.received()} e-mails delivered, none pending)`);

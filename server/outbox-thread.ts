@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import { databaseUrl } from "../db/client.js";
 import type { OutboxThreadData } from "./outbox-worker.js";
@@ -11,6 +12,9 @@ import { compiled } from "./compiled.mjs";
  * A thread that dies is started again after RESTART_MS, and said so. stop() lets the batch in hand finish.
  */
 const RESTART_MS = 5_000;
+/** How often this thread's load is looked at, and the share of that time it must have been busy for the outbox to slow down. */
+const BUSY_CHECK_MS = 500;
+const BUSY_UTILIZATION = 0.8;
 
 export function startOutboxThread(options: { smtpUrl: string | null; from: string; log: (line: string) => void }): () => Promise<void> {
   const { log } = options;
@@ -44,10 +48,23 @@ export function startOutboxThread(options: { smtpUrl: string | null; from: strin
     if (!stopping) restartTimer = setTimeout(() => void start().catch(failed), RESTART_MS);
   };
   const starting = start().catch(failed);
+  // While this thread (the one that answers requests) is busy, the outbox sends at its busy rate
+  // (server/outbox-worker.ts): what a mail costs PostgreSQL and the relay is not lowered by its nice value.
+  let load = performance.eventLoopUtilization();
+  let wasBusy = false;
+  const watch = setInterval(() => {
+    const now = performance.eventLoopUtilization();
+    const busy = performance.eventLoopUtilization(now, load).utilization >= BUSY_UTILIZATION;
+    load = now;
+    // "busy" again at every check while busy (it lapses by itself if this thread stops saying so); "calm" once when it ends.
+    if (busy || wasBusy) current?.worker.postMessage(busy ? "busy" : "calm");
+    wasBusy = busy;
+  }, BUSY_CHECK_MS).unref();
 
   return async () => {
     stopping = true;
     clearTimeout(restartTimer);
+    clearInterval(watch);
     await starting;
     const running = current;
     if (!running) return;

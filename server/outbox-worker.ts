@@ -1,11 +1,12 @@
 /**
  * Worker-thread entry: the outbox (app/services/outbox.server.ts) off the event loop that serves
  * pages, started by server/outbox-thread.ts under `npm start`. Messages to the parent: {log};
- * from it: "stop" (finish the batch in hand, close the pool, exit).
+ * from it: "busy" (the thread that answers requests is busy: send at most BUSY_MAIL_RATE mails a
+ * second for the next BUSY_HOLD_MS), "calm" (it no longer is) and "stop" (finish the batch in hand, close the pool, exit).
  */
 import os from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
-import { startOutboxWorker } from "../app/services/outbox.server.js";
+import { BUSY_MAIL_RATE, startOutboxWorker } from "../app/services/outbox.server.js";
 import { closeDb, setDatabaseUrl } from "../db/client.js";
 
 export interface OutboxThreadData {
@@ -22,10 +23,21 @@ try {
   /* not permitted here: run at normal priority */
 }
 
+/** A "busy" from the parent holds this long (it sends one every half second while busy). */
+const BUSY_HOLD_MS = 1_500;
+
 const data = workerData as OutboxThreadData;
 setDatabaseUrl(data.databaseUrl);
-const worker = startOutboxWorker({ smtpUrl: data.smtpUrl, from: data.from, log: (line) => parentPort?.postMessage({ type: "log", line }) });
+let busyUntil = 0;
+const worker = startOutboxWorker({
+  smtpUrl: data.smtpUrl,
+  from: data.from,
+  log: (line) => parentPort?.postMessage({ type: "log", line }),
+  pace: () => (Date.now() < busyUntil ? BUSY_MAIL_RATE : null),
+});
 parentPort?.on("message", (message: unknown) => {
+  if (message === "busy") busyUntil = Date.now() + BUSY_HOLD_MS;
+  if (message === "calm") busyUntil = 0;
   if (message !== "stop") return;
   void worker
     .stop()

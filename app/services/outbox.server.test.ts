@@ -398,6 +398,27 @@ describe("outbox worker", () => {
   });
 });
 
+describe("a paced outbox", () => {
+  it("sends no more than the rate it is given, in batches of half a second of it, and catches up at full speed once the rate is lifted", async () => {
+    await enqueue(Array.from({ length: 60 }, (_, i) => letter(i)));
+    let rate: number | null = 20;
+    const claimed: number[] = [];
+    const started = Date.now();
+    start({ batchSize: 200, pace: () => rate, onBatch: (r) => claimed.push(r.claimed) });
+    await new Promise((r) => setTimeout(r, 1_200));
+    // 20 a second in batches of 10, each half a second after the last began: 30 at most by 1.2 s.
+    const early = sink.messages.length;
+    expect(early).toBeGreaterThanOrEqual(10);
+    expect(early).toBeLessThanOrEqual(Math.ceil(((Date.now() - started) / 1000) * 20) + 10);
+    expect(claimed.every((n) => n <= 10)).toBe(true);
+    rate = null;
+    await waitUntil(async () => (await countWhere("sent")) === 60);
+    // Unpaced, the rest went as one batch.
+    expect(claimed.some((n) => n > 10)).toBe(true);
+    expect(new Set(sink.messages.map((m) => m.subject)).size).toBe(60);
+  }, 60_000);
+});
+
 describe("outbox priority", () => {
   it("sends a confirmation queued after 2,000 updates and 250 sign-in mails in the first batch, then the sign-in mails, then the updates", async () => {
     await enqueue(Array.from({ length: 2_000 }, (_, i) => letter(i, { kind: "update", subject: `Update ${i}` })));

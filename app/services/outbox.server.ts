@@ -95,6 +95,12 @@ export interface OutboxWorkerOptions {
   log?: (line: string) => void;
   /** Called after every batch (tests, the benchmark). */
   onBatch?: (result: BatchResult) => void;
+  /**
+   * Asked before every batch: the mails per second the outbox may send now, or null for as fast
+   * as it can. Under `npm start` the outbox's thread answers BUSY_MAIL_RATE while the thread that
+   * answers requests is busy (server/outbox-worker.ts); by default there is no limit.
+   */
+  pace?: () => number | null;
 }
 
 export interface BatchResult {
@@ -107,8 +113,8 @@ export interface BatchResult {
 }
 
 export interface OutboxProcessor {
-  /** Claims one batch of due mails and settles every one of them. */
-  processBatch: () => Promise<BatchResult>;
+  /** Claims one batch of due mails (at most `limit`, default the batch size) and settles every one of them. */
+  processBatch: (limit?: number) => Promise<BatchResult>;
   /** Closes the SMTP connections. */
   close: () => void;
 }
@@ -194,7 +200,7 @@ export function createOutboxProcessor(options: OutboxWorkerOptions = {}): Outbox
 
   if (smtpUrl === null) {
     return {
-      processBatch: async () => ({ ...emptyResult(), kept: await keepDueMails(db, { now: now(), limit: batchSize }) }),
+      processBatch: async (limit = batchSize) => ({ ...emptyResult(), kept: await keepDueMails(db, { now: now(), limit }) }),
       close: () => undefined,
     };
   }
@@ -226,11 +232,11 @@ export function createOutboxProcessor(options: OutboxWorkerOptions = {}): Outbox
     }
   };
 
-  const processBatch = async (): Promise<BatchResult> => {
+  const processBatch = async (limit = batchSize): Promise<BatchResult> => {
     const result = emptyResult();
     const claimedAt = now().getTime();
     // Sealed at rest; each row is opened where it is sent (openMail below), so one under an unknown key fails alone.
-    const rows = await claimDueMails(db, { now: new Date(claimedAt), leaseUntil: new Date(claimedAt + leaseMs), limit: batchSize });
+    const rows = await claimDueMails(db, { now: new Date(claimedAt), leaseUntil: new Date(claimedAt + leaseMs), limit });
     result.claimed = rows.length;
     // A send started late in the lease could outlive it while another worker takes the row:
     // rows not started by half the lease go back to the queue instead.
@@ -285,8 +291,22 @@ export interface OutboxWorker {
 }
 
 /**
+ * Mails a second while the app is busy. A thread's nice value reaches only that thread: what a
+ * mail costs elsewhere — its statements in PostgreSQL, the relay's side when it is on the same
+ * machine — still took the cores from signers (bench:sign, issue 16). So while requests keep the
+ * app busy, mail goes out at this rate, oldest first, and the queue is caught up once they ease.
+ * Never zero: a confirmation is never held back for the whole of a surge.
+ */
+export const BUSY_MAIL_RATE = 50;
+
+/** While paced, a batch holds about this much of the allowed rate, and the next one waits for its time. */
+const PACED_BATCH_S = 0.5;
+
+/**
  * Starts the polling loop: a full batch is followed at once by the next; otherwise the worker
- * sleeps `idleMs`. Database errors are logged and retried with backoff.
+ * sleeps `idleMs`. While `pace` gives a rate, batches are cut to half a second of it and spaced so
+ * that no more than that rate is sent (oldest first, as always). Database errors are logged and
+ * retried with backoff.
  */
 export function startOutboxWorker(options: OutboxWorkerOptions = {}): OutboxWorker {
   const processor = createOutboxProcessor(options);
@@ -308,10 +328,15 @@ export function startOutboxWorker(options: OutboxWorkerOptions = {}): OutboxWork
     let errors = 0;
     while (!stopping) {
       let full = false;
+      let spacing = 0;
       try {
-        const result = await processor.processBatch();
+        const rate = options.pace?.() ?? null;
+        const limit = rate === null ? batchSize : Math.max(1, Math.min(batchSize, Math.round(rate * PACED_BATCH_S)));
+        const started = Date.now();
+        const result = await processor.processBatch(limit);
         options.onBatch?.(result);
-        full = result.claimed >= batchSize || result.kept >= batchSize;
+        full = result.claimed >= limit || result.kept >= limit;
+        if (rate !== null) spacing = ((result.claimed + result.kept) / rate) * 1000 - (Date.now() - started);
       } catch (error) {
         // Logged once per outage (e.g. the database is down), then again on recovery.
         if (errors++ === 0) log(`outbox: ${redactAddresses(error instanceof Error ? error.message : String(error))}`);
@@ -323,6 +348,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions = {}): OutboxWork
         errors = 0;
       }
       if (!full && !stopping) await sleep(idleMs);
+      else if (spacing > 0 && !stopping) await sleep(spacing);
     }
     processor.close();
   };
