@@ -13,7 +13,7 @@ import type { Negotiated } from "../app/i18n/negotiate.js";
 import { isDatabaseUnavailable } from "../app/utils/errors.js";
 import { bodyLimit, clientErrorStatus } from "./body-limit.js";
 import { csrfGuard } from "./csrf.js";
-import { fastPaths } from "./fast-paths.js";
+import { fastPaths, takesFastPath } from "./fast-paths.js";
 import { methodGuard } from "./methods.js";
 import { pageCache } from "./page-cache.js";
 import { plainErrorPage, plainLang, sendUnavailable } from "./plain-error-page.js";
@@ -119,7 +119,9 @@ export function createHttpApp(options: HttpOptions) {
         })
       : null;
   if (files) app.use(files);
-  app.use(compression());
+  // Not for the sign and confirm POSTs: they compress only what they hand to Remix (server/fast-paths.ts).
+  const compress = compression();
+  app.use((req, res, next) => (takesFastPath(req) ? next() : compress(req, res, next)));
 
   // Security headers on every answer: pages, static files, /healthz, refusals (before all of them).
   app.use((req, res, next) => {
@@ -181,7 +183,7 @@ export function createHttpApp(options: HttpOptions) {
   app.use(pages.store);
 
   const serve = remixServe({ build: options.build, mode: options.mode });
-  app.use(fastPaths({ serve }));
+  app.use(fastPaths({ serve, compress }));
 
   app.all("*", remixMiddleware(serve));
 

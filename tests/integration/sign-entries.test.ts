@@ -111,6 +111,23 @@ describe("sign and confirm answer the same through the fast path and the Remix a
     { name: "a closed appeal", path: () => `/appeals/${closed.slug}`, body: (e) => valid(e), status: 409 },
   ];
 
+  it("the fast path's 303 is sent as it is; the page it hands to Remix (a refusal) is compressed like any other", async () => {
+    const send = (body: URLSearchParams) =>
+      fetch(`${h.url}/appeals/${open.slug}`, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", "Accept-Encoding": "gzip" },
+        body: body.toString(),
+        redirect: "manual",
+      });
+    const signed = await send(valid(uniqueEmail("compressed")));
+    expect(signed.status).toBe(303);
+    expect(signed.headers.get("content-encoding")).toBeNull();
+    const refused = await send(valid("not-an-address"));
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get("content-encoding")).toBe("gzip");
+    expect(await refused.text()).toContain("</html>");
+  });
+
   it("signing: the same status, Location and stored signature for every input", async () => {
     const sent: string[] = [];
     const refused: string[] = [];
