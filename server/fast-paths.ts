@@ -4,6 +4,12 @@ import { submitConfirmation, submitSignature } from "../app/services/sign-form.s
 import { formFields } from "../app/utils/forms.js";
 import type { RemixServe } from "./remix-handler.js";
 
+/** The requests these paths take (the routes below, not a JavaScript client's): http.ts leaves them uncompressed. */
+export function takesFastPath(req: Request): boolean {
+  return req.method === "POST" && FAST_PATH.test(req.path) && !("_data" in req.query);
+}
+const FAST_PATH = /^\/(appeals|s\/confirm)\/[^/]+\/?$/i;
+
 /**
  * The two busiest POSTs — signing and confirming — answered without React or route matching
  * when they succeed (a 303 redirect, the same answer the Remix routes give). Anything else —
@@ -15,14 +21,7 @@ import type { RemixServe } from "./remix-handler.js";
  * app/routes/s.confirm.$token.tsx) call submitSignature and submitConfirmation
  * (app/services/sign-form.server.ts), so a rule added there holds whichever entry answers. This
  * file only reads the request and writes the redirect (tests/integration/sign-entries.test.ts).
- */
-/** The requests these paths take (the routes below, not a JavaScript client's): http.ts leaves them uncompressed. */
-export function takesFastPath(req: Request): boolean {
-  return req.method === "POST" && FAST_PATH.test(req.path) && !("_data" in req.query);
-}
-const FAST_PATH = /^\/(appeals|s\/confirm)\/[^/]+\/?$/i;
-
-/**
+ *
  * `compress` (compression()) is applied only to what is handed to Remix: a 303 has nothing worth
  * compressing, and compression's set-up was a tenth of what these requests allocate (bench:sign's
  * allocation profile, issue 16).

@@ -347,7 +347,7 @@ export function startOutboxWorker(options: OutboxWorkerOptions = {}): OutboxWork
         log("outbox: recovered");
         errors = 0;
       }
-      if (!full && !stopping) await sleep(idleMs);
+      if (!full && !stopping) await sleep(Math.max(idleMs, spacing));
       else if (spacing > 0 && !stopping) await sleep(spacing);
     }
     processor.close();
