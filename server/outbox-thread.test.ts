@@ -74,7 +74,8 @@ describe("the outbox thread", () => {
     const relay = await startSinkProcess();
     const stop = startOutboxThread({ smtpUrl: relay.url, from: "Appeals <no-reply@appeals.localhost>", log: () => undefined });
     try {
-      // Whatever an earlier test left queued goes first.
+      // The thread is up (one mail through it), and whatever an earlier test left queued is gone.
+      await enqueue(1, "warm");
       const idle = Date.now() + 30_000;
       while ((await pending()) > 0 && Date.now() < idle) await new Promise((r) => setTimeout(r, 100));
       const before = await relay.received();
