@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { getDb, type DB } from "../../db/client";
-import { enqueueMail, queueMailsFrom } from "../../db/queries/outbox";
+import { enqueueMail } from "../../db/queries/outbox";
 import type { Disclosure, RevisionContent, TokenPurpose } from "../../db/schema";
 import { neutralSender } from "../../emails/neutral";
 import type { MailLang } from "../../emails/signing";
@@ -13,6 +13,7 @@ import { AppError } from "../utils/errors";
 import { hashesMatch, hashToken, isWellFormedToken, newToken } from "../utils/tokens.server";
 import { ephemeralClientKey, ipHash, mayMailAddress, recordAbuse, screenSubmission } from "./abuse.server";
 import { emailLookup, emailLookups, keyring, open, seal } from "./data-key.server";
+import { storeSignature } from "./sign-batch.server";
 import { effectiveStatus } from "./status";
 
 const WITHDRAW_TOKEN_DAYS = 400;
@@ -111,37 +112,31 @@ export async function sign(slug: string, input: SignInput, ctx: SignContext): Pr
   const withdraw = newToken();
   // Queued as its template and values: rendered where it is sent (emails/stored.ts).
   const mail = confirmMail(lang, input.name, title, { confirm: confirm.token, reject: reject.token, withdraw: withdraw.token }, target.minimalData);
-  const ttl = ttlHours();
   // The cached target may be up to 2 s old: whether the appeal is open, and its current
-  // revision, are read again in the same statement, so closing takes effect at once.
-  const inserted = await sql<{ id: number | null; open: boolean }>`
-    WITH a AS (
-      SELECT id, current_revision FROM appeals
-      WHERE id = ${target.id} AND status = 'published' AND (closes_at IS NULL OR closes_at > now())
-    ), s AS (
-      INSERT INTO signatures (appeal_id, revision, lang, name, city, country, organization, position, disclosure, keep_informed, email, email_key, ip_hash)
-      SELECT a.id, a.current_revision, ${ctx.lang}, ${storedName}, ${input.city}, ${input.country}, ${input.organization}, ${input.position},
-             ${input.disclosure}, ${input.keepInformed}, ${seal(input.email, "email", ring)}, ${key}, ${hashedIp}
-      FROM a
-      ${
-        previousKeys.length
-          ? sql`WHERE NOT EXISTS (SELECT 1 FROM signatures p WHERE p.appeal_id = a.id AND p.email_key = ANY(${previousKeys}::text[]) AND p.status IN ('pending', 'confirmed'))`
-          : sql``
-      }
-      ON CONFLICT (appeal_id, email_key) WHERE email_key IS NOT NULL AND status IN ('pending', 'confirmed') DO NOTHING
-      RETURNING id
-    ), t AS (
-      INSERT INTO signature_tokens (token_hash, signature_id, purpose, expires_at)
-      SELECT v.hash, s.id, v.purpose, now() + v.hours * interval '1 hour'
-      FROM s, (VALUES (${confirm.hash}::bytea, 'confirm', ${ttl}::float8), (${reject.hash}::bytea, 'reject', ${ttl}::float8),
-                      (${withdraw.hash}::bytea, 'withdraw', ${WITHDRAW_TOKEN_DAYS * 24}::float8)) AS v(hash, purpose, hours)
-    ), o AS (
-      ${queueMailsFrom(sql`s`, { kind: "signature_confirm", to: input.email, template: storedMailText(mail), headers: senderOf(target, lang) })}
-    )
-    SELECT (SELECT id FROM s) AS id, EXISTS (SELECT 1 FROM a) AS open`.execute(getDb());
-  const result = inserted.rows[0];
-  if (result?.id) return;
-  if (!result?.open) {
+  // revision, are read again in the statement that stores it, so closing takes effect at once.
+  const result = await storeSignature({
+    appealId: target.id,
+    lang: ctx.lang,
+    name: storedName,
+    city: input.city,
+    country: input.country,
+    organization: input.organization,
+    position: input.position,
+    disclosure: input.disclosure,
+    keepInformed: input.keepInformed,
+    email: seal(input.email, "email", ring),
+    emailKey: key,
+    previousKeys,
+    ipHash: hashedIp,
+    confirmHash: confirm.hash,
+    rejectHash: reject.hash,
+    withdrawHash: withdraw.hash,
+    ttlHours: ttlHours(),
+    withdrawHours: WITHDRAW_TOKEN_DAYS * 24,
+    mail: { template: seal(storedMailText(mail), "mail", ring), headers: senderOf(target, lang) ?? {} },
+  });
+  if (result.id) return;
+  if (!result.open) {
     targetCache.delete(slug);
     throw new AppError("closed");
   }

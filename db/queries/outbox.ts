@@ -78,7 +78,7 @@ export type MailsFrom = {
   attachments?: MailExpression<OutboxAttachment[]>;
 } & (
   | { subject: MailExpression<string>; html: MailExpression<string>; text: MailExpression<string>; template?: undefined }
-  | { template: string; subject?: undefined; html?: undefined; text?: undefined }
+  | { template: MailExpression<string>; subject?: undefined; html?: undefined; text?: undefined }
 );
 
 /**

@@ -37,7 +37,7 @@ function asText(v: Exclude<CapturedValue, null>): string {
 
 export interface Step {
   statement: Captured;
-  /** Parameters (0-based) drawn from a pgbench variable instead of the captured value. */
+  /** Parameters (0-based) drawn from a pgbench variable instead of the captured value (of a one-element array: its element). */
   vars?: Map<number, string>;
   /** Store the statement's one result row in variables with this prefix (`\gset`). */
   gset?: string;
@@ -51,7 +51,8 @@ export function pgbenchScript(header: string[], steps: Step[]): { script: string
     const text = step.statement.text.trim().replace(/\$(\d+)/g, (_, n: string) => {
       const i = Number(n) - 1;
       const own = step.vars?.get(i);
-      if (own) return `:${own}`;
+      // An array parameter (the sign statement sends each column as one) of one element: that element drawn.
+      if (own) return Array.isArray(step.statement.values[i]) ? `ARRAY[:${own}]` : `:${own}`;
       const value = step.statement.values[i];
       if (value === null || value === undefined) return "NULL";
       defines.push(`s${k}_p${n}=${asText(value)}`);

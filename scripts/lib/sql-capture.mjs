@@ -13,7 +13,15 @@ if (file) {
   const ids = new WeakMap();
   let next = 0;
   const encode = (v) =>
-    v === null || v === undefined ? null : Buffer.isBuffer(v) ? { bytea: v.toString("hex") } : v instanceof Date ? { date: v.toISOString() } : v;
+    v === null || v === undefined
+      ? null
+      : Buffer.isBuffer(v)
+        ? { bytea: v.toString("hex") }
+        : v instanceof Date
+          ? { date: v.toISOString() }
+          : Array.isArray(v)
+            ? v.map(encode)
+            : v;
   const query = pg.Client.prototype.query;
   pg.Client.prototype.query = function (config, values, ...rest) {
     const text = typeof config === "string" ? config : config?.text;
