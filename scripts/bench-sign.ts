@@ -152,21 +152,43 @@ async function confirmAll(url: string, sink: SinkProcess): Promise<{ links: stri
   return { links, confirms };
 }
 
-/** CPU time (ms, user + system) of `pid` and, with `children`, of its live child processes (Linux /proc). */
-async function cpuMs(pid: number, children = false): Promise<number> {
+/**
+ * Group commit (app/services/sign-batch.server.ts): the signatures a sign statement carried on
+ * average since `since` — one statement, one now(), so its rows share their created_at.
+ */
+async function signaturesPerStatement(db: pg.Pool, since: Date): Promise<{ perStatement: number; signatures: number; statements: number }> {
+  const row = (await db.query("SELECT count(*) AS n, count(DISTINCT created_at) AS statements FROM signatures WHERE created_at >= $1", [since])).rows[0];
+  const signatures = Number(row.n);
+  const statements = Number(row.statements);
+  return { perStatement: signatures / Math.max(1, statements), signatures, statements };
+}
+
+/** CPU time (ms, user + system) of `pid` and, with `children`, of each of its live child processes, by pid (Linux /proc). */
+async function cpuMs(pid: number, children = false): Promise<Map<number, number>> {
   const ticks = (stat: string) => {
     const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return { ppid: Number(f[1]), cpu: Number(f[11]) + Number(f[12]) };
   };
-  let total = 0;
+  const byPid = new Map<number, number>();
   for (const entry of children ? await fs.readdir("/proc") : [String(pid)]) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = await fs.readFile(`/proc/${entry}/stat`, "utf8").catch(() => null);
     if (!stat) continue;
     const t = ticks(stat);
-    if (Number(entry) === pid || (children && t.ppid === pid)) total += t.cpu;
+    if (Number(entry) === pid || (children && t.ppid === pid)) byPid.set(Number(entry), t.cpu * 10); // USER_HZ is 100 on Linux
   }
-  return total * 10; // USER_HZ is 100 on Linux
+  return byPid;
+}
+
+/**
+ * The CPU the processes alive at `after` used since `before` (a process started since counts from
+ * zero). A process that exited meanwhile (a backend of an earlier phase's app) is left out: summed
+ * as totals, its whole past CPU dropped out and made the difference negative.
+ */
+function cpuSince(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, ms] of after) total += ms - (before.get(pid) ?? 0);
+  return total;
 }
 
 /**
@@ -199,6 +221,7 @@ async function measureArm(serverUrl: string, arm: "plain" | "sealed", round: num
     const backend = Number((await db.query("SELECT pg_backend_pid() AS p")).rows[0].p);
     const postmaster = Number((await fs.readFile(`/proc/${backend}/stat`, "utf8")).split(") ")[1]!.split(" ")[1]);
     const cpuBefore = { app: await cpuMs(app.process.pid!), db: await cpuMs(postmaster, true) };
+    const phaseStart = (await db.query("SELECT now() AS at")).rows[0].at as Date;
     const signs = await signPhase(app.url, stamp, arm, COMPARE_SECONDS);
     // What each signature wrote: WAL bytes over the sign phase (the outbox worker sends meanwhile) and the outbox's size.
     const written = (
@@ -207,7 +230,8 @@ async function measureArm(serverUrl: string, arm: "plain" | "sealed", round: num
         [walBefore],
       )
     ).rows[0];
-    const cpu = { app: (await cpuMs(app.process.pid!)) - cpuBefore.app, db: (await cpuMs(postmaster, true)) - cpuBefore.db };
+    const cpu = { app: cpuSince(cpuBefore.app, await cpuMs(app.process.pid!)), db: cpuSince(cpuBefore.db, await cpuMs(postmaster, true)) };
+    const { perStatement } = await signaturesPerStatement(db, phaseStart);
     await drainOutbox(db);
     const { links, confirms } = await confirmAll(app.url, sink);
     const errors = (r: Result) => r["4xx"] + r["5xx"] + r.errors + r.timeouts;
@@ -217,7 +241,8 @@ async function measureArm(serverUrl: string, arm: "plain" | "sealed", round: num
     const cpuPerSign = (ms: number) => `${((ms * 1000) / signed).toFixed(0)} µs`;
     console.log(
       `  ${arm.padEnd(6)} sign ${signs.requests.average.toFixed(0)} req/s (errors ${errors(signs)}), confirm ${confirms.requests.average.toFixed(0)} req/s over ${links.length} links (errors ${errors(confirms)}); ` +
-        `per signature: WAL ${perSign(written.wal)}, outbox ${perSign(written.outbox)}, CPU app ${cpuPerSign(cpu.app)} + PostgreSQL ${cpuPerSign(cpu.db)}`,
+        `per signature: WAL ${perSign(written.wal)}, outbox ${perSign(written.outbox)}, CPU app ${cpuPerSign(cpu.app)} + PostgreSQL ${cpuPerSign(cpu.db)}; ` +
+        `${perStatement.toFixed(1)} signatures per statement`,
     );
     return {
       sign: signs.requests.average,
@@ -384,12 +409,8 @@ async function main() {
       const phaseStart = (await db.query("SELECT now() AS at")).rows[0].at as Date;
       const signs = await signPhase(app.url, stamp, "s", SECONDS);
       summary(`sign POST (${SECONDS} s sustained)`, signs, { rps: 1000, p99: 100 }, raw);
-      // Group commit (app/services/sign-batch.server.ts): the signatures one statement carried —
-      // one statement, one now(), so its rows share their created_at.
-      const batches = (await db.query("SELECT count(*) AS n, count(DISTINCT created_at) AS statements FROM signatures WHERE created_at >= $1", [phaseStart]))
-        .rows[0];
-      const perStatement = Number(batches.n) / Math.max(1, Number(batches.statements));
-      console.log(`  signatures per sign statement (group commit): ${perStatement.toFixed(1)} (${batches.n} in ${batches.statements} statements)`);
+      const { perStatement, signatures, statements } = await signaturesPerStatement(db, phaseStart);
+      console.log(`  signatures per sign statement (group commit): ${perStatement.toFixed(1)} (${signatures} in ${statements} statements)`);
       if (ceiling) {
         // The issue's ceiling is the statement one sign sends. Under a rush the app sends it
         // carrying several: measured that way too, and the target held to the higher of the two.
