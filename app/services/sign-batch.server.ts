@@ -107,15 +107,13 @@ async function settle(batch: Waiting[]) {
     batch.forEach((w, k) => w.resolve(outcomes[k]!));
   } catch (error) {
     if (batch.length === 1) return batch[0]!.reject(error);
-    // One row may be what failed: each alone, so the others are stored and it fails only itself.
-    await Promise.all(
-      batch.map((w) =>
-        storeBatch([w.row]).then(
-          (outcomes) => w.resolve(outcomes[0]!),
-          (e: unknown) => w.reject(e),
-        ),
-      ),
-    );
+    // One row may be what failed: each alone (one after another, in this batch's turn), so the
+    // others are stored and it fails only itself.
+    for (const w of batch)
+      await storeBatch([w.row]).then(
+        (outcomes) => w.resolve(outcomes[0]!),
+        (e: unknown) => w.reject(e),
+      );
   }
 }
 
@@ -126,19 +124,20 @@ async function settle(batch: Waiting[]) {
  * (each column one array parameter), so PostgreSQL parses one shape.
  */
 async function storeBatch(rows: SignRow[]): Promise<SignOutcome[]> {
-  const column = <T>(pick: (row: SignRow, k: number) => T) => rows.map(pick);
-  const previous = rows.flatMap((row, k) => row.previousKeys.map((key) => ({ k, key })));
+  const column = <T>(pick: (row: SignRow) => T) => rows.map(pick);
+  // A row's place is its ordinality in the arrays (1-based).
+  const previous = rows.flatMap((row, k) => row.previousKeys.map((key) => ({ k: k + 1, key })));
   const result = await sql<{ k: number; id: number | null; open: boolean }>`
     WITH v AS (
       SELECT * FROM unnest(
-        ${column((_, k) => k)}::int[], ${column((r) => r.appealId)}::bigint[], ${column((r) => r.lang)}::text[], ${column((r) => r.name)}::text[],
+        ${column((r) => r.appealId)}::bigint[], ${column((r) => r.lang)}::text[], ${column((r) => r.name)}::text[],
         ${column((r) => r.city)}::text[], ${column((r) => r.country)}::text[], ${column((r) => r.organization)}::text[], ${column((r) => r.position)}::text[],
         ${column((r) => r.disclosure)}::text[], ${column((r) => r.keepInformed)}::bool[], ${column((r) => r.email)}::text[], ${column((r) => r.emailKey)}::text[],
         ${column((r) => r.ipHash)}::text[], ${column((r) => r.confirmHash)}::bytea[], ${column((r) => r.rejectHash)}::bytea[], ${column((r) => r.withdrawHash)}::bytea[],
         ${column((r) => r.ttlHours)}::float8[], ${column((r) => r.withdrawHours)}::float8[],
         ${column((r) => r.mail.template)}::text[], ${column((r) => JSON.stringify(r.mail.headers))}::jsonb[]
-      ) AS v(k, appeal_id, lang, name, city, country, organization, position, disclosure, keep_informed, email, email_key,
-             ip_hash, confirm_hash, reject_hash, withdraw_hash, ttl_hours, withdraw_hours, mail_template, mail_headers)
+      ) WITH ORDINALITY AS v(appeal_id, lang, name, city, country, organization, position, disclosure, keep_informed, email, email_key,
+             ip_hash, confirm_hash, reject_hash, withdraw_hash, ttl_hours, withdraw_hours, mail_template, mail_headers, k)
     ), a AS (
       SELECT id, current_revision FROM appeals
       WHERE id IN (SELECT appeal_id FROM v) AND status = 'published' AND (closes_at IS NULL OR closes_at > now())
