@@ -1,4 +1,5 @@
-import { Kysely, PostgresDialect } from "kysely";
+import { createHash } from "node:crypto";
+import { Kysely, PostgresDialect, type CompiledQuery } from "kysely";
 import pg from "pg";
 import { createReadDb } from "./read-replica.js";
 import type { Database } from "./schema.js";
@@ -65,6 +66,25 @@ export function primaryPool(): pg.Pool {
   if (!g.__appealsDb) throw new Error("No database configured");
   return g.__appealsDb.pool;
 }
+
+/**
+ * Runs a query as a named prepared statement on the primary: PostgreSQL parses and plans its text
+ * once per connection instead of at every execution. For the few hot statements whose text is
+ * fixed (the sign statement: its rows are array parameters); the name follows from the text, so
+ * each shape of it is its own statement.
+ */
+export async function executePrepared<R>(query: CompiledQuery<R>): Promise<R[]> {
+  const { sql, parameters } = query;
+  let name = preparedNames.get(sql);
+  if (!name) {
+    name = `appeals_${createHash("sha256").update(sql).digest("base64url").slice(0, 16)}`;
+    if (preparedNames.size >= 100) preparedNames.clear();
+    preparedNames.set(sql, name);
+  }
+  const result = await primaryPool().query({ name, text: sql, values: parameters as unknown[] });
+  return result.rows as R[];
+}
+const preparedNames = new Map<string, string>();
 
 /**
  * Where public reads may come from: a streaming replica of the primary (READ_DATABASE_URL), or

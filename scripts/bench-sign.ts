@@ -19,7 +19,8 @@
  * BENCH_ONLY=compare runs this comparison alone.
  *
  * The signing ceiling (issue 16): the statements one sign and one confirm send, captured from the
- * app and driven straight at PostgreSQL by pgbench (ceilings()); the sign and confirm phases are
+ * app and driven straight at PostgreSQL by pgbench (ceilings()), each sent as the app sends it
+ * (the sign statement prepared, `-M prepared`); the sign and confirm phases are
  * printed as a share of it. BENCH_CEILING_SECONDS (default 15) sets pgbench's sign run;
  * BENCH_ONLY=ceiling measures the ceiling alone (and with BENCH_CEILING_ROWS=n, at n signatures per statement).
  */
@@ -264,7 +265,13 @@ async function measureArm(serverUrl: string, arm: "plain" | "sealed", round: num
  * same database: the sign statement for CEILING_SECONDS, then the confirm's statements once for
  * each pending signature pgbench made. Returns both rates (transactions/s).
  */
-async function ceilings(serverUrl: string): Promise<{ sign: number; confirm: number; batched: (rows: number) => Promise<{ rate: number; clients: number }> }> {
+async function ceilings(serverUrl: string): Promise<{
+  sign: number;
+  confirm: number;
+  batched: (rows: number) => Promise<{ rate: number; clients: number }>;
+  /** How pgbench sent the sign statement: as the app does. */
+  mode: "extended" | "prepared";
+}> {
   const databaseUrl = await cloneDatabase(serverUrl, "bench_template", `bench_ceiling_${process.pid}`);
   const sink = new SmtpSink();
   await sink.start();
@@ -309,7 +316,9 @@ async function ceilings(serverUrl: string): Promise<{ sign: number; confirm: num
     signStatement.values.forEach((v, i) => isBytea(one(v)) && vars.set(i, `t${vars.size}`)); // confirm, reject, withdraw token hashes
     const signVariables = ["\\set n :n + 1", "\\set k :client_id * 100000000 + :n", "\\set t1 :k * 4 + 1", "\\set t2 :k * 4 + 2", "\\set t3 :k * 4 + 3"];
     const signScript = pgbenchScript(signVariables, [{ statement: signStatement, vars }]);
-    const sign = await runPgbench(databaseUrl, signScript, { clients: CLIENTS, seconds: CEILING_SECONDS });
+    // As the app sends it: a named prepared statement (app/services/sign-batch.server.ts), so pgbench prepares it too.
+    const mode = signStatement.prepared ? "prepared" : "extended";
+    const sign = await runPgbench(databaseUrl, signScript, { clients: CLIENTS, seconds: CEILING_SECONDS, mode });
     // The same statement carrying `rows` signatures, as the app sends it under a rush (group
     // commit): each constant column repeated, each drawn one (look-up key, token hashes) made
     // distinct per row from its variable (and from the run above's, by its 'b'). Signatures/s.
@@ -324,7 +333,7 @@ async function ceilings(serverUrl: string): Promise<{ sign: number; confirm: num
       const script = pgbenchScript(signVariables, [{ statement: { ...signStatement, text, values } }]);
       // As many signatures in flight as the 16 clients of the one-per-statement ceiling (and of the app's load).
       const clients = Math.max(1, Math.round(CLIENTS / rows));
-      return { rate: (await runPgbench(databaseUrl, script, { clients, seconds: CEILING_SECONDS })).tps * rows, clients };
+      return { rate: (await runPgbench(databaseUrl, script, { clients, seconds: CEILING_SECONDS, mode })).tps * rows, clients };
     };
 
     // Confirm: what the confirm POST sent (background jobs' statements left out), pgbench's own pending signatures confirmed in turn.
@@ -362,7 +371,7 @@ async function ceilings(serverUrl: string): Promise<{ sign: number; confirm: num
       steps,
     );
     const confirm = await runPgbench(databaseUrl, confirmScript, { clients: CLIENTS, transactions: Math.max(1, Math.min(perClient, 2000)) });
-    return { sign: sign.tps, confirm: confirm.tps, batched };
+    return { sign: sign.tps, confirm: confirm.tps, batched, mode };
   } finally {
     await db.end();
     await app.stop();
@@ -393,7 +402,7 @@ async function main() {
       const ceiling = (await pgbenchAvailable()) ? await ceilings(cluster.serverUrl) : null;
       console.log(
         ceiling
-          ? `signing ceiling, the app's own statements through pgbench (${CLIENTS} clients, -M extended): sign ${ceiling.sign.toFixed(0)} tx/s, confirm ${ceiling.confirm.toFixed(0)} tx/s\n`
+          ? `signing ceiling, the app's own statements through pgbench (${CLIENTS} clients; sign -M ${ceiling.mode}, confirm -M extended): sign ${ceiling.sign.toFixed(0)} tx/s, confirm ${ceiling.confirm.toFixed(0)} tx/s\n`
           : `no pgbench at ${PGBENCH}: no signing ceiling (apt-get install postgresql)\n`,
       );
 

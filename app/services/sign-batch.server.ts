@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { getDb } from "../../db/client";
+import { executePrepared, getDb } from "../../db/client";
 import { queueMailsFrom } from "../../db/queries/outbox";
 import type { Disclosure } from "../../db/schema";
 
@@ -127,7 +127,8 @@ async function storeBatch(rows: SignRow[]): Promise<SignOutcome[]> {
   const column = <T>(pick: (row: SignRow) => T) => rows.map(pick);
   // A row's place is its ordinality in the arrays (1-based).
   const previous = rows.flatMap((row, k) => row.previousKeys.map((key) => ({ k: k + 1, key })));
-  const result = await sql<{ k: number; id: number | null; open: boolean }>`
+  const stored = await executePrepared(
+    sql<{ k: number; id: number | null; open: boolean }>`
     WITH v AS (
       SELECT * FROM unnest(
         ${column((r) => r.appealId)}::bigint[], ${column((r) => r.lang)}::text[], ${column((r) => r.name)}::text[],
@@ -167,6 +168,7 @@ async function storeBatch(rows: SignRow[]): Promise<SignOutcome[]> {
       ${queueMailsFrom(sql`n`, { kind: "signature_confirm", to: sql`n.email`, template: sql`n.mail_template`, headers: sql`n.mail_headers` })}
     )
     SELECT v.k, n.signature_id AS id, EXISTS (SELECT 1 FROM a WHERE a.id = v.appeal_id) AS open
-    FROM v LEFT JOIN n ON n.k = v.k ORDER BY v.k`.execute(getDb());
-  return result.rows.map((r) => ({ id: r.id, open: r.open }));
+    FROM v LEFT JOIN n ON n.k = v.k ORDER BY v.k`.compile(getDb()),
+  );
+  return stored.map((r) => ({ id: r.id, open: r.open }));
 }

@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import { sql } from "kysely";
 import { beforeEach, describe, expect, it } from "vitest";
 import { getDb } from "../../tests/setup/vitest-db";
+import { primaryPool } from "../../db/client";
 import { newOrganization } from "../../tests/fixtures/organizers";
 import { insertAddressee, upsertVersion } from "../../db/queries/appeals";
 import providerData from "../data/email-providers";
@@ -662,6 +663,19 @@ describe("signing: group commit (sign-batch.server.ts)", () => {
     const rows = await signaturesOf(appeal.id);
     expect(rows.map((r) => r.email_key).sort()).toEqual([first, ...good].map((g) => emailLookup(g.email)).sort());
     expect(await mailsTo(bad.email)).toEqual([]);
+  });
+
+  it("the sign statement is a prepared statement: parsed and planned once per connection, then reused", async () => {
+    const appeal = await openAppeal();
+    // One after another: each takes the pool's most recently used connection.
+    for (let i = 0; i < 3; i++) await sign(appeal.slug, form(appeal), ctx());
+    expect(await signaturesOf(appeal.id)).toHaveLength(3);
+    const { rows } = await primaryPool().query<{ statement: string; executions: number }>(
+      "SELECT statement, generic_plans + custom_plans AS executions FROM pg_prepared_statements WHERE from_sql = false",
+    );
+    const prepared = rows.filter((r) => r.statement.includes("INSERT INTO signatures"));
+    expect(prepared).toHaveLength(1);
+    expect(prepared[0]!.executions).toBeGreaterThanOrEqual(2);
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * The signing ceiling (issue 16): the statements the app sends for a sign or a confirm, captured
  * from a running app (scripts/lib/sql-capture.mjs), turned into a pgbench custom script — each
- * parameter sent as a parameter (`-M extended`, as node-postgres sends it), the ones that must
+ * parameter sent as a parameter, as node-postgres sends it (`-M extended`; `-M prepared` for a
+ * statement the app sends as a named prepared statement: parsed and planned once per connection), the ones that must
  * differ per transaction (the address's look-up key, the token hashes) drawn from pgbench
  * variables — and driven straight at the same PostgreSQL by 16 clients.
  */
@@ -19,6 +20,8 @@ export interface Captured {
   client: number;
   text: string;
   values: CapturedValue[];
+  /** Sent as a named prepared statement (db/client.ts executePrepared). */
+  prepared?: boolean;
 }
 
 export async function readCapture(file: string): Promise<Captured[]> {
@@ -72,18 +75,18 @@ export async function pgbenchAvailable(): Promise<boolean> {
     .catch(() => false);
 }
 
-/** Runs the script with `clients` connections for `seconds` or `transactions` each; tps without connection time. */
+/** Runs the script with `clients` connections for `seconds` or `transactions` each (`-M mode`, extended by default); tps without connection time. */
 export async function runPgbench(
   url: string,
   script: { script: string; defines: string[] },
-  options: { clients: number; seconds?: number; transactions?: number },
+  options: { clients: number; seconds?: number; transactions?: number; mode?: "extended" | "prepared" },
 ): Promise<{ tps: number; processed: number; output: string }> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "appeals-pgbench-"));
   try {
     const file = path.join(dir, "script.sql");
     await fs.writeFile(file, script.script);
     const length = options.transactions !== undefined ? ["-t", String(options.transactions)] : ["-T", String(options.seconds ?? 10)];
-    const args = ["-n", "-M", "extended", "-c", String(options.clients), "-j", "2", ...length, "-f", file, "-D", "n=0"];
+    const args = ["-n", "-M", options.mode ?? "extended", "-c", String(options.clients), "-j", "2", ...length, "-f", file, "-D", "n=0"];
     for (const d of script.defines) args.push("-D", d);
     const { stdout, stderr } = await run(PGBENCH, [...args, url], { maxBuffer: 64 * 1024 * 1024 });
     const output = `${stdout}\n${stderr}`;

@@ -1,7 +1,8 @@
 /**
  * Loaded with `node --import` into an app that a benchmark starts (never by the app itself): appends
  * each statement the app sends to PostgreSQL to SQL_CAPTURE_FILE, one JSON line each — the
- * time, the connection's number, the text and its parameters — so the benchmark can drive the very same
+ * time, the connection's number, the text and its parameters, and whether it went as a named
+ * prepared statement (db/client.ts executePrepared) — so the benchmark can drive the very same
  * statements straight at PostgreSQL with pgbench (scripts/lib/pgbench-ceiling.ts).
  */
 import fs from "node:fs";
@@ -28,7 +29,10 @@ if (file) {
     const params = Array.isArray(values) ? values : config?.values;
     if (!ids.has(this)) ids.set(this, ++next);
     if (typeof text === "string")
-      fs.appendFileSync(file, `${JSON.stringify({ at: Date.now(), client: ids.get(this), text, values: (params ?? []).map(encode) })}\n`);
+      fs.appendFileSync(
+        file,
+        `${JSON.stringify({ at: Date.now(), client: ids.get(this), text, values: (params ?? []).map(encode), prepared: Boolean(config?.name) })}\n`,
+      );
     return query.call(this, config, values, ...rest);
   };
 }
