@@ -391,7 +391,7 @@ async function main() {
   try {
     if (process.env.BENCH_ONLY === "ceiling") {
       const ceiling = await ceilings(cluster.serverUrl);
-      console.log(`signing ceiling: sign ${ceiling.sign.toFixed(0)} tx/s, confirm ${ceiling.confirm.toFixed(0)} tx/s`);
+      console.log(`signing ceiling: sign ${ceiling.sign.toFixed(0)} tx/s (-M ${ceiling.mode}), confirm ${ceiling.confirm.toFixed(0)} tx/s`);
       const rows = Number(process.env.BENCH_CEILING_ROWS ?? 1);
       if (rows > 1) console.log(`  at ${rows} signatures per statement: ${(await ceiling.batched(rows)).rate.toFixed(0)} signatures/s`);
       return;

@@ -121,7 +121,8 @@ async function settle(batch: Waiting[]) {
  * The statement: the signatures (ON CONFLICT per row: an address signs an appeal once), their
  * tokens and their e-mails, only for signatures it stored, and only while the appeal is open —
  * read again here, so closing takes effect at once. Its text is the same for any number of rows
- * (each column one array parameter), so PostgreSQL parses one shape.
+ * (each column one array parameter), so it goes as a prepared statement (executePrepared):
+ * PostgreSQL parses and plans it once per connection, not at every sign.
  */
 async function storeBatch(rows: SignRow[]): Promise<SignOutcome[]> {
   const column = <T>(pick: (row: SignRow) => T) => rows.map(pick);
