@@ -15,7 +15,7 @@ import { bodyLimit, clientErrorStatus } from "./body-limit.js";
 import { csrfGuard } from "./csrf.js";
 import { fastPaths, takesFastPath } from "./fast-paths.js";
 import { methodGuard } from "./methods.js";
-import { pageCache } from "./page-cache.js";
+import { pageCache, privateUnlessRead } from "./page-cache.js";
 import { plainErrorPage, plainLang, sendUnavailable } from "./plain-error-page.js";
 import { remixMiddleware, remixServe } from "./remix-handler.js";
 import { requestBudget } from "./request-budget.js";
@@ -76,6 +76,8 @@ export function createHttpApp(options: HttpOptions) {
   // Behind a reverse proxy the client address comes from X-Forwarded-For (rate limits): which
   // proxies to believe is TRUST_PROXY (app/utils/env.server.ts; default: the private ranges).
   app.set("trust proxy", env().TRUST_PROXY);
+  // Every answer to anything but GET or HEAD goes out private, no-store (server/page-cache.ts).
+  privateUnlessRead(app.response);
 
   if (options.logRequests) {
     morgan.token("safe-url", (req) => redactPath((req as express.Request).originalUrl ?? "/"));
@@ -231,8 +233,36 @@ export function createHttpApp(options: HttpOptions) {
     if (pages.answer(req, res, viaExpress) || files?.answer(req, res)) return;
     viaExpress();
   };
-  app.listen = ((...args: Parameters<http.Server["listen"]>) => http.createServer(listener).listen(...args)) as typeof app.listen;
+  app.listen = ((...args: Parameters<http.Server["listen"]>) => http.createServer(expressShaped(app), listener).listen(...args)) as typeof app.listen;
   return app;
+}
+
+/**
+ * node:http's options that create each request and response with express's prototypes
+ * (`app.request`, `app.response`) from the start, for the server `app.listen` starts. express
+ * gives every request it takes those prototypes itself (Object.setPrototypeOf, in its init
+ * middleware); on objects that have them already, that changes nothing. On Node 20 and 22,
+ * setting them on each request made V8 keep every request's objects through its young-generation
+ * collections (promoted, then freed only by a full collection: 4 KB a request), so each
+ * scavenge took several times longer while signing, and a scavenge pauses every page being sent
+ * (bench:pages, issue 16; server/young-generation.test.ts). Made by calling node:http's
+ * constructors on an object with the prototype (Reflect.construct with a new.target did not
+ * help); if they ever become classes, which cannot be called so, the server is left as it was.
+ * The fast lane (page copies, static files) uses node:http's own methods, which these objects
+ * still have.
+ */
+function expressShaped(app: express.Express): http.ServerOptions {
+  const isClass = (f: unknown) => /^class\b/.test(Function.prototype.toString.call(f));
+  if (isClass(http.IncomingMessage) || isClass(http.ServerResponse)) return {};
+  function AppRequest(this: http.IncomingMessage, ...args: unknown[]) {
+    Reflect.apply(http.IncomingMessage, this, args);
+  }
+  AppRequest.prototype = app.request;
+  function AppResponse(this: http.ServerResponse, ...args: unknown[]) {
+    Reflect.apply(http.ServerResponse, this, args);
+  }
+  AppResponse.prototype = app.response;
+  return { IncomingMessage: AppRequest as unknown as typeof http.IncomingMessage, ServerResponse: AppResponse as unknown as typeof http.ServerResponse };
 }
 
 type PublicPageVersion = typeof import("../app/services/page-version.server.js").publicPageVersion;

@@ -9,6 +9,28 @@ const PRIVATE_CACHE_CONTROL = "private, no-store";
 const gzip = promisify(zlib.gzip);
 const brotli = promisify(zlib.brotliCompress);
 
+/**
+ * Marks every answer to anything but GET or HEAD — a form shown again with what was typed (a
+ * name, an address), a "sent" page, a redirect — `private, no-store` as it goes out, whatever
+ * the route set (a route's headers inherit its loader's public Cache-Control), so neither the
+ * page cache nor a shared one in front keeps it.
+ *
+ * Installed once, on the prototype the app's responses share (express's `app.response`), not
+ * as a wrapper assigned to each response: on Node 20 and 22, a new closure stored on every POST's
+ * response kept that request's whole object graph alive through V8's young-generation
+ * collections (promoted, and freed only by the next full collection), which made every
+ * scavenge several times longer while signing — and a scavenge pauses every page being sent
+ * (bench:pages, issue 16; server/young-generation.test.ts).
+ */
+export function privateUnlessRead(response: Pick<ServerResponse, "writeHead">): void {
+  const writeHead = Object.getPrototypeOf(response).writeHead as ServerResponse["writeHead"];
+  response.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+    const method = this.req?.method;
+    if (method !== "GET" && method !== "HEAD") this.setHeader("Cache-Control", PRIVATE_CACHE_CONTROL);
+    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+  } as ServerResponse["writeHead"];
+}
+
 /** The encodings a cached page is kept in, the client's preferred one sent. */
 type Encoding = "br" | "gzip" | "identity";
 
@@ -56,7 +78,7 @@ export interface PageCache {
   answer: (req: IncomingMessage, res: ServerResponse, render?: () => void) => boolean;
   /** The same as an express middleware, first in the chain. */
   hits: (req: Request, res: Response, next: NextFunction) => void;
-  /** Where pages are rendered: keeps a copy of what goes out (and marks non-GET answers private). */
+  /** Where pages are rendered: keeps a copy of what goes out. */
   store: (req: Request, res: Response, next: NextFunction) => void;
 }
 
@@ -81,10 +103,8 @@ export interface PageCache {
  * a look-up. The one request that finds the copy expired waits for that answer; the others
  * meanwhile get the copy, as during a render.
  *
- * An answer to anything but GET or HEAD — a form shown again with what was typed (a name, an
- * address), a "sent" page — is nobody else's: it is marked `private, no-store` as it goes out,
- * whatever the route set (a route's headers inherit its loader's public Cache-Control), so
- * neither this cache nor a shared one in front keeps it.
+ * An answer to anything but GET or HEAD is never stored here, and goes out `private, no-store`
+ * (privateUnlessRead, above).
  */
 export function pageCache(options: PageCacheOptions): PageCache {
   const entries = new Map<string, Entry>();
@@ -170,14 +190,6 @@ export function pageCache(options: PageCacheOptions): PageCache {
   };
 
   const store = (req: Request, res: Response, next: NextFunction) => {
-    if (req.method !== "GET" && req.method !== "HEAD") {
-      const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => Response;
-      res.writeHead = ((...args: unknown[]) => {
-        res.setHeader("Cache-Control", PRIVATE_CACHE_CONTROL);
-        return writeHead(...args);
-      }) as Response["writeHead"];
-      return next();
-    }
     const page = pageOf(req);
     if (page === null) return next();
     const { key } = page;
