@@ -6,11 +6,24 @@ import http from "node:http";
 import zlib from "node:zlib";
 import { pageCache, preferredEncoding } from "./page-cache.js";
 
-let server: Server | undefined;
-afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
+const servers: Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+});
 
 /** A real HTTP server whose page takes `renderMs` to render and counts its renders. */
-async function start(options: { ttlMs: number; renderMs: number; staleMs?: number; maxAgeMs?: number; version?: () => Promise<string | null> }) {
+async function start(options: {
+  ttlMs: number;
+  renderMs: number;
+  staleMs?: number;
+  maxAgeMs?: number;
+  maxWaiting?: number;
+  version?: () => Promise<string | null>;
+  /** An asynchronous middleware between the cache's hits and its store taking this long (the app's static-file look-ups, its guards). */
+  gapMs?: number;
+  /** The status of the nth render (200 unless said). */
+  status?: (n: number) => number;
+}) {
   const app = express();
   let renders = 0;
   let nonces = 0;
@@ -22,22 +35,32 @@ async function start(options: { ttlMs: number; renderMs: number; staleMs?: numbe
     ttlMs: options.ttlMs,
     staleMs: options.staleMs,
     maxAgeMs: options.maxAgeMs,
+    maxWaiting: options.maxWaiting,
     version: options.version,
     path: /^\/(appeals\/[a-z0-9-]+\/?)?$/,
     securityHeaders: (_req, res, scriptSources) => res.setHeader("Content-Security-Policy", `script-src ${scriptSources}`),
   });
   app.use(cache.hits);
+  if (options.gapMs) app.use((_req, _res, next) => void setTimeout(next, options.gapMs));
   app.use(cache.store);
   app.get("/appeals/demo", (_req, res) => {
     renders++;
     const n = renders;
     const nonce = String(res.locals.cspNonce);
-    setTimeout(() => res.type("html").send(`<script${nonce ? ` nonce="${nonce}"` : ""}>go(${n})</script><p>render ${n}</p>`), options.renderMs);
+    setTimeout(
+      () =>
+        res
+          .status(options.status?.(n) ?? 200)
+          .type("html")
+          .send(`<script${nonce ? ` nonce="${nonce}"` : ""}>go(${n})</script><p>render ${n}</p>`),
+      options.renderMs,
+    );
   });
-  await new Promise<void>((resolve) => {
-    server = app.listen(0, "127.0.0.1", () => resolve());
+  const server = await new Promise<Server>((resolve) => {
+    const listening: Server = app.listen(0, "127.0.0.1", () => resolve(listening));
   });
-  const address = server!.address();
+  servers.push(server);
+  const address = server.address();
   const port = typeof address === "object" && address ? address.port : 0;
   return { url: `http://127.0.0.1:${port}/appeals/demo`, renders: () => renders };
 }
@@ -66,6 +89,57 @@ describe("page micro-cache", () => {
     const after = await fetch(app.url);
     expect(after.headers.get("x-page-cache")).toBe("hit");
     expect(await after.text()).toContain("render 2");
+  });
+
+  it("renders an expired page once when the way from the cache to the render takes time (the app's middleware)", async () => {
+    // The request that finds the copy expired takes 300 ms to reach the render; twenty more arrive
+    // meanwhile. Each used to render the page too, until the first one's render began.
+    const app = await start({ ttlMs: 500, renderMs: 200, staleMs: 10_000, gapMs: 300 });
+    expect(await (await fetch(app.url)).text()).toContain("render 1");
+    await new Promise((r) => setTimeout(r, 600)); // expired
+    const bodies = await Promise.all(Array.from({ length: 20 }, () => fetch(app.url).then((r) => r.text())));
+    expect(app.renders()).toBe(2);
+    expect(bodies.filter((b) => b.includes("render 2"))).toHaveLength(1);
+    expect(bodies.filter((b) => b.includes("render 1"))).toHaveLength(19);
+
+    // The same at maxAgeMs, when the copy's version is unchanged but it is rendered anyway.
+    const versioned = await start({ ttlMs: 200, renderMs: 200, staleMs: 10_000, maxAgeMs: 700, gapMs: 300, version: async () => "v1" });
+    expect(await (await fetch(versioned.url)).text()).toContain("render 1");
+    await new Promise((r) => setTimeout(r, 800)); // past maxAgeMs
+    const again = await Promise.all(Array.from({ length: 20 }, () => fetch(versioned.url).then((r) => r.text())));
+    expect(versioned.renders()).toBe(2);
+    expect(again.filter((b) => b.includes("render 2"))).toHaveLength(1);
+  });
+
+  it("renders a page with no copy, or one too old to serve, once for a rush: the others wait for that copy", async () => {
+    const app = await start({ ttlMs: 200, renderMs: 300, staleMs: 400, gapMs: 50 });
+    const rush = () => Promise.all(Array.from({ length: 20 }, () => fetch(app.url)));
+    const cold = await rush();
+    expect(app.renders()).toBe(1);
+    for (const r of cold) {
+      expect(r.status).toBe(200);
+      expect(await r.text()).toContain("render 1");
+    }
+    expect(cold.filter((r) => r.headers.get("x-page-cache") === "hit")).toHaveLength(19);
+
+    await new Promise((r) => setTimeout(r, 600)); // past staleMs: not to be served while the next render runs
+    const old = await rush();
+    expect(app.renders()).toBe(2);
+    for (const r of old) expect(await r.text()).toContain("render 2");
+  });
+
+  it("renders the waiting requests each for itself when the render they waited for gave no copy, and bounds how many wait", async () => {
+    // The first render fails (an error page is not kept): the nine that waited are rendered, not left hanging.
+    const failing = await start({ ttlMs: 2000, renderMs: 300, status: (n) => (n === 1 ? 503 : 200) });
+    const answers = await Promise.all(Array.from({ length: 10 }, () => fetch(failing.url)));
+    expect(answers.map((r) => r.status).sort()).toEqual([...Array<number>(9).fill(200), 503]);
+    expect(failing.renders()).toBe(10);
+
+    // At most maxWaiting wait; the rest render beside the first, as without the cache.
+    const bounded = await start({ ttlMs: 2000, renderMs: 300, maxWaiting: 3 });
+    const rushed = await Promise.all(Array.from({ length: 10 }, () => fetch(bounded.url).then((r) => r.text())));
+    expect(bounded.renders()).toBe(7);
+    expect(rushed.filter((b) => b.includes("render 1"))).toHaveLength(4);
   });
 
   it("keeps an expired copy while its version is unchanged, renders when it changes, and at least every maxAgeMs", async () => {

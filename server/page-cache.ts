@@ -59,6 +59,8 @@ export interface PageCacheOptions {
   /** A copy kept by its version is rendered again anyway once this old (default 60 s). */
   maxAgeMs?: number;
   maxEntries?: number;
+  /** The most requests that wait for one page's render (default 1000); more are rendered for themselves. */
+  maxWaiting?: number;
   path: RegExp;
   /**
    * Sets the security headers of an answer (server/http.ts): given the CSP's script sources —
@@ -103,19 +105,58 @@ export interface PageCache {
  * a look-up. The one request that finds the copy expired waits for that answer; the others
  * meanwhile get the copy, as during a render.
  *
+ * One request at a time refreshes a page: it is marked as soon as it finds the copy expired, not
+ * when its render begins (the middleware in between takes a while, and under 10,000 requests a
+ * second every request arriving meanwhile used to render the page too). When there is no copy,
+ * or only one too old to serve (`staleMs`), the others wait for the copy that request makes —
+ * a rush on a page nobody asked for in a while is one render, not one per request.
+ *
  * An answer to anything but GET or HEAD is never stored here, and goes out `private, no-store`
  * (privateUnlessRead, above).
  */
 export function pageCache(options: PageCacheOptions): PageCache {
   const entries = new Map<string, Entry>();
   const max = options.maxEntries ?? 1000;
+  const maxWaiting = options.maxWaiting ?? 1000;
   // While one request renders the next copy, the others get the previous one for this long (the
   // Cache-Control's stale-while-revalidate): a render slowed by a rush must not send the rush to render too.
   const staleMs = options.staleMs ?? 30_000;
   const maxAgeMs = options.maxAgeMs ?? 60_000;
-  const refreshing = new Set<string>();
+  // The request checking or rendering each page's next copy (one at a time), and the requests
+  // waiting for that copy because theirs is too old to be served meanwhile, or there is none.
+  const refreshing = new Map<string, ServerResponse>();
+  const waiting = new Map<string, Array<{ req: IncomingMessage; res: ServerResponse; render: () => void }>>();
+  // Responses whose rendered page is being compressed and stored (their close does not end the refresh).
+  const storing = new WeakSet<ServerResponse>();
   // Requests a check found changed and handed on to be rendered, with the version it found.
   const passedOn = new WeakMap<IncomingMessage, string | null>();
+  // Requests that waited for a render that gave no copy: rendered for themselves, not made to wait again.
+  const released = new WeakSet<IncomingMessage>();
+
+  /** This request checks or renders the page's next copy; the others get the copy meanwhile, or wait. */
+  const begin = (key: string, res: ServerResponse) => {
+    refreshing.set(key, res);
+    res.once("close", () => storing.has(res) || finish(key, res, null));
+  };
+  /**
+   * The refresh by `res` is over: the waiting requests get its copy, or, if it gave none (an
+   * error page, a client gone before the end), are rendered each for itself, as without waiting.
+   */
+  const finish = (key: string, res: ServerResponse, copy: Entry | null) => {
+    if (refreshing.get(key) !== res) return;
+    refreshing.delete(key);
+    const queue = waiting.get(key);
+    if (!queue) return;
+    waiting.delete(key);
+    for (const waiter of queue) {
+      if (waiter.res.destroyed) continue;
+      if (copy) send(waiter.req, waiter.res, copy);
+      else {
+        released.add(waiter.req);
+        waiter.render();
+      }
+    }
+  };
 
   /** The cache key of a request that may be served from or stored in the cache (and its address and language), or null. */
   const pageOf = (req: IncomingMessage): { key: string; url: URL; language: Negotiated } | null => {
@@ -135,27 +176,44 @@ export function pageCache(options: PageCacheOptions): PageCache {
     options.version ? options.version(page.url, page.language).catch(() => null) : Promise.resolve(null);
 
   const answer = (req: IncomingMessage, res: ServerResponse, render?: () => void): boolean => {
-    // Found changed and handed on to be rendered: not answered again on its way (express's `hits`).
-    if (passedOn.has(req)) return false;
+    // Found changed and handed on to be rendered, or rendered after waiting in vain: not answered
+    // again on its way (express's `hits`).
+    if (passedOn.has(req) || released.has(req)) return false;
     const page = pageOf(req);
-    const hit = page === null ? undefined : entries.get(page.key);
-    if (!hit || page === null) return false;
+    if (page === null) return false;
     const { key } = page;
+    const hit = entries.get(key);
+    const owner = refreshing.get(key);
+    // This request is the one refreshing the page (it came through the fast lane first): on to render.
+    if (owner === res) return false;
     const now = Date.now();
-    const age = now - hit.at;
+    const age = hit ? now - hit.at : Infinity;
     // Fresh: serve it. Expired but one request is already rendering the next copy (or checking
     // it): serve the old one meanwhile (for at most `staleMs`), so that a busy page is rendered by
     // one request at a time instead of by every request that arrives during the render.
-    if (age < options.ttlMs || (refreshing.has(key) && age < staleMs)) return send(req, res, hit);
+    if (hit && (age < options.ttlMs || (owner && age < staleMs))) return send(req, res, hit);
+    if (!render) return false;
+    // No copy, or one too old to serve, while another request renders the page: wait for its copy
+    // rather than render the same page again (a rush on a page nobody asked for in a while).
+    if (owner) {
+      const queue = waiting.get(key) ?? [];
+      if (queue.length >= maxWaiting) return false;
+      queue.push({ req, res, render });
+      waiting.set(key, queue);
+      return true;
+    }
+    // This request refreshes the copy, marked at once: the middleware between here and the render
+    // (express's, static files' look-ups) takes a while, and every request arriving meanwhile would
+    // otherwise render the page too (30 renders of one page at once under 10,000 requests/s, a
+    // 200 ms stall: bench:pages, issue 16).
+    begin(key, res);
     // Expired, and its version known: is it still what the page shows? This request waits for
     // the answer; then gets the copy, kept another ttlMs, or the page rendered again.
-    if (!render || hit.version === null || now - hit.renderedAt >= maxAgeMs) return false;
-    refreshing.add(key);
-    res.once("close", () => refreshing.delete(key));
+    if (!hit || hit.version === null || now - hit.renderedAt >= maxAgeMs) return false;
     void versionOf(page).then((version) => {
       if (version !== null && version === hit.version && entries.get(key) === hit) {
         hit.at = Date.now();
-        refreshing.delete(key);
+        finish(key, res, hit);
         if (!res.destroyed) send(req, res, hit);
       } else if (!res.destroyed) {
         passedOn.set(req, version);
@@ -195,14 +253,13 @@ export function pageCache(options: PageCacheOptions): PageCache {
     const { key } = page;
     // Rendered without a nonce: the answer allows its inline scripts by their hashes instead.
     res.locals.cspNonce = "";
-    refreshing.add(key);
+    // Usually marked by `answer` already; a request that did not wait renders beside the one that refreshes.
+    if (!refreshing.has(key)) begin(key, res);
     // What the page shows, asked before it is rendered (the render starts once this is known): a
     // change in between makes a later check "changed" (one render more), never a copy kept under
     // a version older than what it shows. A check that sent the request here has just asked.
     const checked = passedOn.get(req);
     const version = options.version ? (typeof checked === "string" ? Promise.resolve(checked) : versionOf(page)) : null;
-    let storing = false;
-    res.once("close", () => storing || refreshing.delete(key));
     // The answer is held until its end (a page is tens of kilobytes), then sent with its CSP.
     const chunks: Buffer[] = [];
     const end = res.end.bind(res) as (...args: unknown[]) => Response;
@@ -226,7 +283,8 @@ export function pageCache(options: PageCacheOptions): PageCache {
       if (res.statusCode === 200 && type.startsWith("text/html") && !res.getHeader("set-cookie")) {
         // Compressed off the event loop (zlib's thread pool), at the highest levels worth it for bytes
         // sent thousands of times; readers meanwhile get the previous copy. Then stored and sent.
-        storing = true;
+        storing.add(res);
+        let stored: Entry | null = null;
         const headers: Array<[string, string]> = [];
         for (const name of ["content-type", "cache-control"]) {
           const value = res.getHeader(name);
@@ -258,6 +316,8 @@ export function pageCache(options: PageCacheOptions): PageCache {
               bodies: { identity: html, gzip: gzipped, br: brotlied },
             };
             entries.set(key, entry);
+            stored = entry;
+            finish(key, res, entry);
             if (res.destroyed) return;
             res.setHeader("ETag", entry.etag);
             const encoding = preferredEncoding(req.headers["accept-encoding"]);
@@ -268,7 +328,7 @@ export function pageCache(options: PageCacheOptions): PageCache {
             return end(entry.bodies[encoding], callback);
           })
           .catch(() => res.destroyed || end(html, callback))
-          .finally(() => refreshing.delete(key));
+          .finally(() => finish(key, res, stored));
         return res;
       }
       return end(html, callback);
