@@ -93,8 +93,9 @@ describe("page micro-cache", () => {
 
   it("renders an expired page once when the way from the cache to the render takes time (the app's middleware)", async () => {
     // The request that finds the copy expired takes 300 ms to reach the render; twenty more arrive
-    // meanwhile. Each used to render the page too, until the first one's render began.
-    const app = await start({ ttlMs: 500, renderMs: 200, staleMs: 10_000, gapMs: 300 });
+    // meanwhile. Each used to render the page too, until the first one's render began. (A render of
+    // 1 s: margins for a loaded machine, so that all twenty arrive before the new copy is made.)
+    const app = await start({ ttlMs: 500, renderMs: 1000, staleMs: 10_000, gapMs: 300 });
     expect(await (await fetch(app.url)).text()).toContain("render 1");
     await new Promise((r) => setTimeout(r, 600)); // expired
     const bodies = await Promise.all(Array.from({ length: 20 }, () => fetch(app.url).then((r) => r.text())));
@@ -103,7 +104,7 @@ describe("page micro-cache", () => {
     expect(bodies.filter((b) => b.includes("render 1"))).toHaveLength(19);
 
     // The same at maxAgeMs, when the copy's version is unchanged but it is rendered anyway.
-    const versioned = await start({ ttlMs: 200, renderMs: 200, staleMs: 10_000, maxAgeMs: 700, gapMs: 300, version: async () => "v1" });
+    const versioned = await start({ ttlMs: 200, renderMs: 1000, staleMs: 10_000, maxAgeMs: 700, gapMs: 300, version: async () => "v1" });
     expect(await (await fetch(versioned.url)).text()).toContain("render 1");
     await new Promise((r) => setTimeout(r, 800)); // past maxAgeMs
     const again = await Promise.all(Array.from({ length: 20 }, () => fetch(versioned.url).then((r) => r.text())));
@@ -112,7 +113,7 @@ describe("page micro-cache", () => {
   });
 
   it("renders a page with no copy, or one too old to serve, once for a rush: the others wait for that copy", async () => {
-    const app = await start({ ttlMs: 200, renderMs: 300, staleMs: 400, gapMs: 50 });
+    const app = await start({ ttlMs: 200, renderMs: 1000, staleMs: 400, gapMs: 50 });
     const rush = () => Promise.all(Array.from({ length: 20 }, () => fetch(app.url)));
     const cold = await rush();
     expect(app.renders()).toBe(1);
@@ -130,13 +131,13 @@ describe("page micro-cache", () => {
 
   it("renders the waiting requests each for itself when the render they waited for gave no copy, and bounds how many wait", async () => {
     // The first render fails (an error page is not kept): the nine that waited are rendered, not left hanging.
-    const failing = await start({ ttlMs: 2000, renderMs: 300, status: (n) => (n === 1 ? 503 : 200) });
+    const failing = await start({ ttlMs: 5000, renderMs: 1000, status: (n) => (n === 1 ? 503 : 200) });
     const answers = await Promise.all(Array.from({ length: 10 }, () => fetch(failing.url)));
     expect(answers.map((r) => r.status).sort()).toEqual([...Array<number>(9).fill(200), 503]);
     expect(failing.renders()).toBe(10);
 
     // At most maxWaiting wait; the rest render beside the first, as without the cache.
-    const bounded = await start({ ttlMs: 2000, renderMs: 300, maxWaiting: 3 });
+    const bounded = await start({ ttlMs: 5000, renderMs: 1000, maxWaiting: 3 });
     const rushed = await Promise.all(Array.from({ length: 10 }, () => fetch(bounded.url).then((r) => r.text())));
     expect(bounded.renders()).toBe(7);
     expect(rushed.filter((b) => b.includes("render 1"))).toHaveLength(4);
