@@ -284,7 +284,6 @@ export function pageCache(options: PageCacheOptions): PageCache {
         // Compressed off the event loop (zlib's thread pool), at the highest levels worth it for bytes
         // sent thousands of times; readers meanwhile get the previous copy. Then stored and sent.
         storing.add(res);
-        let stored: Entry | null = null;
         const headers: Array<[string, string]> = [];
         for (const name of ["content-type", "cache-control"]) {
           const value = res.getHeader(name);
@@ -316,7 +315,6 @@ export function pageCache(options: PageCacheOptions): PageCache {
               bodies: { identity: html, gzip: gzipped, br: brotlied },
             };
             entries.set(key, entry);
-            stored = entry;
             finish(key, res, entry);
             if (res.destroyed) return;
             res.setHeader("ETag", entry.etag);
@@ -328,7 +326,8 @@ export function pageCache(options: PageCacheOptions): PageCache {
             return end(entry.bodies[encoding], callback);
           })
           .catch(() => res.destroyed || end(html, callback))
-          .finally(() => finish(key, res, stored));
+          // Stored: finished above, so this does nothing. Not stored (compression failed): the waiting requests render.
+          .finally(() => finish(key, res, null));
         return res;
       }
       return end(html, callback);
