@@ -15,7 +15,8 @@
  * the length of the queue, so each page's p99 is taken apart, at a steady BENCH_PAGE_RATE
  * requests per second (default 1000; wrk paced, scripts/lib/wrk.ts pacingLua) while the signing goes on,
  * and the bare server's p99 the same way after it: on a machine the signing keeps busy, what a p99
- * of nothing but sending bytes comes to.
+ * of nothing but sending bytes comes to. Beside each p99, the share of its window the server's
+ * request thread ran and the share it waited for a core (scripts/lib/thread-time.ts).
  */
 import { spawn } from "node:child_process";
 import { promises as fs } from "node:fs";
@@ -27,6 +28,7 @@ import { cloneDatabase, createTemplate, startTestCluster } from "../tests/setup/
 import { startSinkProcess } from "./lib/sink-process.js";
 import { SLUG, productionEnv } from "./lib/bench-load.js";
 import { recordFigure } from "./lib/bench-results.js";
+import { describeThreadTime, threadTime } from "./lib/thread-time.js";
 import { haveWrk, wrk, wrkPaced, wrkSign } from "./lib/wrk.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -76,7 +78,7 @@ function record(base: string, target: Target): Promise<Recording> {
 const wrkGet = (url: string, lang: string, seconds = SECONDS) =>
   wrk([`-c${CONNECTIONS}`, `-d${seconds}s`, "-H", "Accept-Encoding: gzip", "-H", `Accept-Language: ${lang}`, url]);
 
-async function startBare(file: string): Promise<{ url: string; stop: () => Promise<void> }> {
+async function startBare(file: string): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, ["--import", "tsx", path.resolve("scripts/lib/bare-server.ts"), file], { stdio: ["ignore", "pipe", "inherit"] });
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout.once("data", (d: Buffer) => resolve(Number(d.toString().trim())));
@@ -84,6 +86,7 @@ async function startBare(file: string): Promise<{ url: string; stop: () => Promi
   });
   return {
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
     stop: async () => {
       const exited = new Promise((r) => child.once("exit", r));
       child.kill("SIGTERM");
@@ -144,10 +147,16 @@ async function main() {
       // p99 at a steady rate, signing meanwhile.
       const paced = (url: string) =>
         wrkPaced({ url, rate: PAGE_RATE, seconds: SECONDS, connections: 16, headers: { "Accept-Encoding": "gzip", "Accept-Language": target.lang } });
+      // Each server's request thread watched meanwhile: how much of the window it ran, and how
+      // much it was ready to run but waited for a core (every request arriving then waits too).
+      const appThread = threadTime(app.process.pid!);
       const [steady, signs] = await Promise.all([paced(`${app.url}${target.path}`), signing(`q${i}`)]);
+      const appTime = describeThreadTime(appThread());
       // The same steady load on the bare server, the app signing as before: what this machine's
       // scheduling alone does to a p99 while signing takes its cores (the ceiling of the p99).
+      const bareThread = threadTime(bare.pid);
       const [bareSteady, bareSigns] = await Promise.all([paced(`${bare.url}${target.path}`), signing(`r${i}`)]);
+      const bareTime = describeThreadTime(bareThread());
       measured.p99 = steady.p99;
       const steadyRate = steady.rps;
       const ratio = measured.rps / ceiling.rps;
@@ -158,7 +167,7 @@ async function main() {
         direction: "≥",
         target: target.share,
         measured: Math.round(ratio * 100) / 100,
-        note: `${measured.rps.toFixed(0)} vs ${ceiling.rps.toFixed(0)} req/s, p99 ${measured.p99} ms (bare server ${bareSteady.p99} ms)`,
+        note: `${measured.rps.toFixed(0)} vs ${ceiling.rps.toFixed(0)} req/s, p99 ${measured.p99} ms (bare server ${bareSteady.p99} ms); request thread ${appTime} (bare server ${bareTime})`,
       });
       if (target.p99 !== undefined)
         recordFigure({
@@ -172,7 +181,8 @@ async function main() {
         `${target.name.padEnd(30)} ${String(bytes).padStart(7)} B  app ${measured.rps.toFixed(0).padStart(6)} req/s  ` +
           `ceiling ${ceiling.rps.toFixed(0).padStart(6)} req/s  ratio ${ratio.toFixed(2)} ` +
           `p99 at ${steadyRate.toFixed(0)}/s ${measured.p99.toFixed(1)} ms (bare server ${bareSteady.p99.toFixed(1)} ms) (target ≥${target.share}${target.p99 ? `, p99 ≤${target.p99} ms` : ""}: ${ratio >= target.share && okP99 && measured.errors === 0 ? "met" : "NOT met"})` +
-          `  errors ${measured.errors + steady.errors}; signing meanwhile ${measured.signRate.toFixed(0)}/s and ${signs.rps.toFixed(0)}/s, errors ${measured.signErrors + signs.errors + bareSigns.errors}`,
+          `  errors ${measured.errors + steady.errors}; signing meanwhile ${measured.signRate.toFixed(0)}/s and ${signs.rps.toFixed(0)}/s, errors ${measured.signErrors + signs.errors + bareSigns.errors}` +
+          `; in the p99 window the request thread ${appTime} (the bare server's ${bareTime})`,
       );
     }
   } finally {
