@@ -12,7 +12,8 @@ import { publishedAppeal, SECRET, SIGNING_KEY_SECRET, signForm, startHarness, ty
  * any other — 303, "check your e-mail" — and recorded as an ip_rate abuse event, with no row.)
  * With LIMITS_STORE=memory each process counts its own, so the same signs all pass.
  */
-const LIMIT = 5;
+/** SIGN_LIMIT_PER_IP's shipped default (app/utils/env.server.ts): the 61st sign from one client is refused. */
+const LIMIT = 60;
 const FORM = { "Content-Type": "application/x-www-form-urlencoded" };
 
 async function twoProcesses(store: "memory" | "postgres"): Promise<{ h: Harness; second: AppProcess }> {
@@ -33,12 +34,13 @@ async function twoProcesses(store: "memory" | "postgres"): Promise<{ h: Harness;
   return { h, second };
 }
 
-/** LIMIT+1 signs from `client`, alternating between the processes, the first to `urls[0]`. */
+/** LIMIT+1 signs from `client`, alternating between the processes, the last (the one over the limit) to `urls[0]`. */
 async function signAlternating(urls: string[], slug: string, client: string): Promise<void> {
   for (let i = 0; i <= LIMIT; i++) {
-    const res = await fetch(`${urls[i % 2]}/appeals/${slug}`, {
+    const url = urls[(LIMIT - i) % 2] ?? "";
+    const res = await fetch(`${url}/appeals/${slug}`, {
       method: "POST",
-      headers: { ...FORM, Origin: urls[i % 2] ?? "", "X-Forwarded-For": client },
+      headers: { ...FORM, Origin: url, "X-Forwarded-For": client },
       body: signForm({ name: `Signer ${i}`, email: uniqueEmail(`shared${i}`) }),
       redirect: "manual",
     });
@@ -67,9 +69,9 @@ describe("limits shared across processes (LIMITS_STORE=postgres)", () => {
   });
 
   it("the (limit+1)th sign from one client is refused when the second process takes it", async () => {
-    // LIMIT+1 = 6 signs, alternating from the first process: the 6th goes to the second.
+    // LIMIT+1 = 61 signs, alternating between the processes; the 61st goes to the second.
     const appeal = await publishedAppeal(await newOrganization("Shared limits A"));
-    await signAlternating([h.url, second.url], appeal.slug, "198.51.100.21");
+    await signAlternating([second.url, h.url], appeal.slug, "198.51.100.21");
     expect(await outcome(appeal.id)).toEqual({ stored: LIMIT, refused: 1 });
     // The count is one row of rate_limits (a keyed hash of the client, never the address).
     const rows = await getDb().selectFrom("rate_limits").select(["key", "points"]).where("key", "like", "sign-ip:%").execute();
@@ -79,7 +81,7 @@ describe("limits shared across processes (LIMITS_STORE=postgres)", () => {
 
   it("... and when the first process takes it", async () => {
     const appeal = await publishedAppeal(await newOrganization("Shared limits B"));
-    await signAlternating([second.url, h.url], appeal.slug, "198.51.100.22");
+    await signAlternating([h.url, second.url], appeal.slug, "198.51.100.22");
     expect(await outcome(appeal.id)).toEqual({ stored: LIMIT, refused: 1 });
     // Another client is not affected.
     await signAlternating([h.url, second.url], appeal.slug, "198.51.100.23");
