@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { existsSync, promises as fs, readFileSync } from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -74,6 +75,31 @@ function npmRun(script: string, args: string[] = [], extraEnv: Record<string, st
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/**
+ * A free port below the range the system draws outgoing connections' ports from (Linux:
+ * ip_local_port_range, 32768–60999 by default). The dev server listens only after its first build,
+ * ~10 s later; a port from that range could meanwhile be taken by one of the many connections the
+ * other test files open (EADDRINUSE: once in CI, with a port drawn from 20000–39999).
+ */
+async function portBelowEphemeral(): Promise<number> {
+  let low = 32_768;
+  try {
+    low = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]) || low;
+  } catch {
+    /* not Linux: the usual default */
+  }
+  const floor = Math.min(20_000, low - 1_000);
+  for (;;) {
+    const port = floor + Math.floor(Math.random() * (low - floor));
+    const free = await new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.once("error", () => resolve(false));
+      server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
 }
 
 /** The lines a person reads (npm's own notices about the failed script excluded). */
@@ -207,7 +233,7 @@ describe("README commands", () => {
       await fs.cp(entry, path.join(copy, entry), { recursive: true, filter: (src) => !src.startsWith(path.join("public", "build")) });
     }
     await fs.symlink(path.resolve("node_modules"), path.join(copy, "node_modules"));
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const port = await portBelowEphemeral();
     const child = spawn("npm", ["run", "--silent", "dev"], {
       cwd: copy,
       env: {
